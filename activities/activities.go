@@ -1,0 +1,36 @@
+// Package activities is the only place where shipflow's workflows touch the outside world:
+// Postgres, carriers, messaging providers, staff tools and subscribers. Every activity is
+// idempotent, because Temporal retries it after a timeout or a worker crash and a retry must
+// never write a second row, send a second message or open a second ticket.
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Activities holds the clients the activities use. Its methods are registered with the worker.
+type Activities struct {
+	DB *pgxpool.Pool
+}
+
+// DatabaseCheck is what CheckDatabase saw.
+type DatabaseCheck struct {
+	ServerTime    time.Time `json:"server_time"`
+	SchemaVersion int64     `json:"schema_version"`
+}
+
+// CheckDatabase reads the clock and schema version from Postgres. The self-test workflow runs it
+// to prove a worker can reach the database, not only Temporal.
+func (a *Activities) CheckDatabase(ctx context.Context) (DatabaseCheck, error) {
+	var r DatabaseCheck
+	err := a.DB.QueryRow(ctx, `SELECT now(), COALESCE((SELECT max(version_id) FROM goose_db_version WHERE is_applied), 0)`).
+		Scan(&r.ServerTime, &r.SchemaVersion)
+	if err != nil {
+		return r, fmt.Errorf("check database: %w", err)
+	}
+	return r, nil
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+
+	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/engine"
+	"github.com/shipflow/shipflow/telemetry"
+)
+
+// dialTimeout bounds how long start-up waits for Temporal before giving up with one line.
+const dialTimeout = 10 * time.Second
+
+// app is what every long-running command opens at start: configuration, logs, metrics and
+// connections to Postgres and Temporal.
+type app struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	metrics  *telemetry.Metrics
+	db       *pgxpool.Pool
+	temporal client.Client
+}
+
+func openApp(ctx context.Context, name string, args []string, e env) (*app, error) {
+	cfg, err := config.Load(name, args, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return connect(ctx, cfg, e)
+}
+
+func connect(ctx context.Context, cfg *config.Config, e env) (*app, error) {
+	a := &app{cfg: cfg, log: telemetry.NewLogger(e.stderr, cfg.LogLevel)}
+	var err error
+	if a.metrics, err = telemetry.NewMetrics(); err != nil {
+		return nil, err
+	}
+	if a.db, err = db.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	a.temporal, err = engine.Dial(ctx, engine.Options{
+		Address: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
+		Logger: a.log.With("component", "temporal"), Metrics: a.metrics.Temporal,
+	}, dialTimeout)
+	if err != nil {
+		a.db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) close() {
+	a.temporal.Close()
+	a.db.Close()
+}
+
+// serveHTTP runs srv until ctx ends, then drains in-flight requests for up to ten seconds.
+func serveHTTP(ctx context.Context, srv *http.Server) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down %s: %w", srv.Addr, err)
+	}
+	return nil
+}
+
+func newHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr: addr, Handler: h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Long enough for SSE streams to be written to by their own handlers' keep-alives.
+		WriteTimeout: 0,
+		IdleTimeout:  2 * time.Minute,
+	}
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/engine"
+)
+
+// Dev-mode credentials, printed in the banner. They exist so a newcomer can call the API at
+// once; `serve` never invents credentials.
+const (
+	devAdminToken = "dev-admin-token"
+	devVoiceToken = "dev-voice-token"
+)
+
+// runDev brings the whole system up in one process: the Temporal dev server as a child, the
+// database (created if missing) and its migrations, the worker and the HTTP API. Ctrl-C stops
+// them in reverse order, the child server last.
+func runDev(ctx context.Context, args []string, e env) error {
+	cfg, err := config.Load("dev", args, e.getenv)
+	if err != nil {
+		return err
+	}
+	if len(cfg.AdminTokens) == 0 {
+		cfg.AdminTokens = []string{devAdminToken}
+	}
+	if len(cfg.VoiceTokens) == 0 {
+		cfg.VoiceTokens = []string{devVoiceToken}
+	}
+	if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	ts, err := engine.StartDevServer(ctx, engine.DevServerOptions{
+		CLI: cfg.TemporalCLI, Address: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
+		UIPort: cfg.TemporalUIPort, DataDir: cfg.DataDir,
+	})
+	if err != nil {
+		return err
+	}
+	defer ts.Stop()
+
+	a, err := connect(ctx, cfg, e)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.migrate(ctx); err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-ts.Exited():
+			cancel(fmt.Errorf("temporal dev server exited; see %s", ts.Log))
+		case <-ctx.Done():
+		}
+	}()
+	w, err := a.startWorker(cancel)
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+
+	printBanner(e, cfg, ts.Log)
+	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTPAddr, a.api())); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	a.log.Info("shutting down")
+	return nil
+}
+
+func printBanner(e env, cfg *config.Config, temporalLog string) {
+	api := "http://" + localAddr(cfg.HTTPAddr)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nshipflow dev is running\n\n")
+	fmt.Fprintf(&b, "  API          %s   (readiness: %s/readyz)\n", api, api)
+	fmt.Fprintf(&b, "  Admin token  %s   (curl -H 'Authorization: Bearer %s' -X POST %s/v1/system/selftest)\n", cfg.AdminTokens[0], cfg.AdminTokens[0], api)
+	fmt.Fprintf(&b, "  Temporal UI  http://localhost:%d/namespaces/%s/workflows\n", cfg.TemporalUIPort, cfg.Temporal.Namespace)
+	fmt.Fprintf(&b, "  Temporal     %s (namespace %s, task queue %s; server log %s)\n", cfg.Temporal.Address, cfg.Temporal.Namespace, cfg.Temporal.TaskQueue, temporalLog)
+	fmt.Fprintf(&b, "\nPress Ctrl-C to stop. Logs follow (JSON).\n\n")
+	fmt.Fprint(e.stdout, b.String())
+}
+
+// localAddr turns a listen address such as ":8080" into one a browser can open.
+func localAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/shipflow/shipflow/worker"
+)
+
+func runWorker(ctx context.Context, args []string, e env) error {
+	a, err := openApp(ctx, "worker", args, e)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	w, err := a.startWorker(cancel)
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+
+	// A worker alone has no API, but still needs to be probed and scraped.
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	})
+	a.log.Info("serving worker metrics", "addr", a.cfg.MetricsAddr)
+	if err := serveHTTP(ctx, newHTTPServer(a.cfg.MetricsAddr, mux)); err != nil {
+		return err
+	}
+	return context.Cause(ctx)
+}
+
+// startWorker starts polling; a fatal worker error cancels ctx with that error as its cause.
+func (a *app) startWorker(cancel context.CancelCauseFunc) (sdkworker.Worker, error) {
+	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, worker.Deps{DB: a.db}, func(err error) {
+		cancel(fmt.Errorf("worker stopped: %w", err))
+	})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start worker on task queue %s: %w", a.cfg.Temporal.TaskQueue, err)
+	}
+	a.log.Info("worker polling", "task_queue", a.cfg.Temporal.TaskQueue, "namespace", a.cfg.Temporal.Namespace)
+	return w, nil
+}

@@ -1,0 +1,348 @@
+// Package config reads shipflow's settings (SPEC section 6) from flags and environment variables
+// and validates all of them once, at start-up, so that a bad value stops the process with one
+// line naming the setting instead of failing later in the middle of a request.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Config is every setting shipflow knows. Zero values of optional provider credentials mean the
+// provider is switched off.
+type Config struct {
+	HTTPAddr    string
+	MetricsAddr string // the worker's own /metrics and /healthz listener when it runs alone
+	PublicURL   string // how customers and providers reach this deployment (tracking links, callbacks)
+	LogLevel    string
+
+	DatabaseURL string
+	Temporal    Temporal
+
+	AdminTokens []string
+	VoiceTokens []string
+
+	CommerceWebhookSecret    string
+	CarrierWebhookSecret     string
+	ShopifyWebhookSecret     string
+	WooCommerceWebhookSecret string
+	AfterShipWebhookSecret   string
+	EasyPostWebhookSecret    string
+
+	Twilio   Twilio
+	SendGrid SendGrid
+	Alerts   Alerts
+	Zendesk  Zendesk
+
+	AfterShip  Carrier
+	EasyPost   Carrier
+	ShipEngine Carrier
+
+	WebhookAllowedCIDRs []netip.Prefix
+
+	DataDir        string
+	TemporalUIPort int
+	TemporalCLI    string // the pinned temporal CLI that `shipflow dev` runs
+
+	PollInterval       time.Duration
+	StaleAfter         time.Duration
+	LateGrace          time.Duration
+	EscalationSLA      time.Duration
+	ReviewRequestDelay time.Duration
+	VoiceDeadline      time.Duration
+}
+
+// Temporal says where the engine is and which queue shipflow's workers listen on.
+type Temporal struct {
+	Address   string
+	Namespace string
+	TaskQueue string
+}
+
+// Twilio holds the SMS and WhatsApp credentials.
+type Twilio struct {
+	AccountSID, AuthToken, From, MessagingServiceSID, WhatsAppFrom, APIURL string
+}
+
+// SendGrid holds the email credentials.
+type SendGrid struct {
+	APIKey, From, APIURL string
+}
+
+// Alerts are the staff chat webhooks.
+type Alerts struct {
+	SlackURL, TeamsURL, GoogleChatURL string
+}
+
+// Zendesk holds the ticketing credentials.
+type Zendesk struct {
+	URL, Email, APIToken string
+}
+
+// Carrier holds one tracking API's key and base URL.
+type Carrier struct {
+	APIKey, URL string
+}
+
+// setting ties one configuration value to its environment variable and flag. Secrets have no
+// flag: command lines end up in shell history and process listings.
+type setting struct {
+	env, flag, def, usage string
+	secret                bool
+	parse                 func(string) error
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{env: "SHIPFLOW_HTTP_ADDR", flag: "http-addr", def: ":8080", usage: "address the HTTP API listens on", parse: addr(&c.HTTPAddr)},
+		{env: "SHIPFLOW_METRICS_ADDR", flag: "metrics-addr", def: ":9090", usage: "address a standalone worker serves /metrics and /healthz on", parse: addr(&c.MetricsAddr)},
+		{env: "SHIPFLOW_PUBLIC_URL", flag: "public-url", def: "http://localhost:8080", usage: "public base URL of the API (tracking links, provider callbacks)", parse: httpURL(&c.PublicURL)},
+		{env: "SHIPFLOW_LOG_LEVEL", flag: "log-level", def: "info", usage: "debug, info, warn or error", parse: oneOf(&c.LogLevel, "debug", "info", "warn", "error")},
+		{env: "DATABASE_URL", flag: "database-url", def: "postgres://postgres@127.0.0.1:5432/shipflow?sslmode=disable", usage: "Postgres connection string", parse: databaseURL(&c.DatabaseURL)},
+		{env: "TEMPORAL_ADDRESS", flag: "temporal-address", def: "127.0.0.1:7233", usage: "Temporal frontend host:port", parse: addr(&c.Temporal.Address)},
+		{env: "TEMPORAL_NAMESPACE", flag: "temporal-namespace", def: "default", usage: "Temporal namespace", parse: nonEmpty(&c.Temporal.Namespace)},
+		{env: "SHIPFLOW_TASK_QUEUE", flag: "task-queue", def: "shipflow", usage: "Temporal task queue of shipflow's workers", parse: nonEmpty(&c.Temporal.TaskQueue)},
+
+		{env: "SHIPFLOW_ADMIN_TOKENS", secret: true, usage: "comma-separated bearer tokens for /v1", parse: tokens(&c.AdminTokens)},
+		{env: "SHIPFLOW_VOICE_TOKENS", secret: true, usage: "comma-separated bearer tokens for /voice", parse: tokens(&c.VoiceTokens)},
+		{env: "SHIPFLOW_COMMERCE_WEBHOOK_SECRET", secret: true, usage: "Standard Webhooks secret (whsec_...) of /webhooks/commerce", parse: whsec(&c.CommerceWebhookSecret)},
+		{env: "SHIPFLOW_CARRIER_WEBHOOK_SECRET", secret: true, usage: "Standard Webhooks secret (whsec_...) of /webhooks/carriers/generic", parse: whsec(&c.CarrierWebhookSecret)},
+		{env: "SHOPIFY_WEBHOOK_SECRET", secret: true, parse: str(&c.ShopifyWebhookSecret)},
+		{env: "WOOCOMMERCE_WEBHOOK_SECRET", secret: true, parse: str(&c.WooCommerceWebhookSecret)},
+		{env: "AFTERSHIP_WEBHOOK_SECRET", secret: true, parse: str(&c.AfterShipWebhookSecret)},
+		{env: "EASYPOST_WEBHOOK_SECRET", secret: true, parse: str(&c.EasyPostWebhookSecret)},
+
+		{env: "TWILIO_ACCOUNT_SID", secret: true, parse: str(&c.Twilio.AccountSID)},
+		{env: "TWILIO_AUTH_TOKEN", secret: true, parse: str(&c.Twilio.AuthToken)},
+		{env: "TWILIO_FROM", flag: "twilio-from", usage: "sender number (E.164) for SMS", parse: str(&c.Twilio.From)},
+		{env: "TWILIO_MESSAGING_SERVICE_SID", flag: "twilio-messaging-service-sid", usage: "Messaging Service used instead of a From number", parse: str(&c.Twilio.MessagingServiceSID)},
+		{env: "TWILIO_WHATSAPP_FROM", flag: "twilio-whatsapp-from", usage: "WhatsApp sender (E.164)", parse: str(&c.Twilio.WhatsAppFrom)},
+		{env: "TWILIO_API_URL", flag: "twilio-api-url", def: "https://api.twilio.com", usage: "Twilio API base URL", parse: httpURL(&c.Twilio.APIURL)},
+		{env: "SENDGRID_API_KEY", secret: true, parse: str(&c.SendGrid.APIKey)},
+		{env: "SENDGRID_FROM", flag: "sendgrid-from", usage: "sender email address", parse: str(&c.SendGrid.From)},
+		{env: "SENDGRID_API_URL", flag: "sendgrid-api-url", def: "https://api.sendgrid.com", usage: "SendGrid API base URL", parse: httpURL(&c.SendGrid.APIURL)},
+
+		{env: "SLACK_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.SlackURL)},
+		{env: "TEAMS_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.TeamsURL)},
+		{env: "GOOGLE_CHAT_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.GoogleChatURL)},
+		{env: "ZENDESK_URL", flag: "zendesk-url", usage: "Zendesk base URL, e.g. https://example.zendesk.com", parse: optionalURL(&c.Zendesk.URL)},
+		{env: "ZENDESK_EMAIL", flag: "zendesk-email", usage: "Zendesk agent email for API auth", parse: str(&c.Zendesk.Email)},
+		{env: "ZENDESK_API_TOKEN", secret: true, parse: str(&c.Zendesk.APIToken)},
+
+		{env: "AFTERSHIP_API_KEY", secret: true, parse: str(&c.AfterShip.APIKey)},
+		{env: "AFTERSHIP_API_URL", flag: "aftership-api-url", def: "https://api.aftership.com", parse: httpURL(&c.AfterShip.URL)},
+		{env: "EASYPOST_API_KEY", secret: true, parse: str(&c.EasyPost.APIKey)},
+		{env: "EASYPOST_API_URL", flag: "easypost-api-url", def: "https://api.easypost.com", parse: httpURL(&c.EasyPost.URL)},
+		{env: "SHIPENGINE_API_KEY", secret: true, parse: str(&c.ShipEngine.APIKey)},
+		{env: "SHIPENGINE_API_URL", flag: "shipengine-api-url", def: "https://api.shipengine.com", parse: httpURL(&c.ShipEngine.URL)},
+
+		{env: "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS", flag: "webhook-allowed-cidrs", usage: "comma-separated CIDRs outbound webhooks may reach despite being non-global", parse: cidrs(&c.WebhookAllowedCIDRs)},
+		{env: "SHIPFLOW_DATA_DIR", flag: "data-dir", def: ".data", usage: "where dev mode keeps its Temporal SQLite file", parse: nonEmpty(&c.DataDir)},
+		{env: "SHIPFLOW_TEMPORAL_CLI", flag: "temporal-cli", def: "bin/temporal", usage: "path of the temporal CLI that dev mode runs", parse: nonEmpty(&c.TemporalCLI)},
+		{env: "SHIPFLOW_TEMPORAL_UI_PORT", flag: "temporal-ui-port", def: "8233", usage: "port of the dev Temporal UI", parse: port(&c.TemporalUIPort)},
+
+		{env: "SHIPFLOW_POLL_INTERVAL", flag: "poll-interval", def: "30m", usage: "how often a shipment in transit is polled", parse: duration(&c.PollInterval)},
+		{env: "SHIPFLOW_STALE_AFTER", flag: "stale-after", def: "48h", usage: "silence after which a shipment in transit is stale", parse: duration(&c.StaleAfter)},
+		{env: "SHIPFLOW_LATE_GRACE", flag: "late-grace", def: "12h", usage: "time past the ETA before a shipment is late", parse: duration(&c.LateGrace)},
+		{env: "SHIPFLOW_ESCALATION_SLA", flag: "escalation-sla", def: "24h", usage: "time an exception may stay open before it escalates", parse: duration(&c.EscalationSLA)},
+		{env: "SHIPFLOW_REVIEW_REQUEST_DELAY", flag: "review-request-delay", def: "72h", usage: "wait after delivery before asking for a review", parse: duration(&c.ReviewRequestDelay)},
+		{env: "SHIPFLOW_VOICE_DEADLINE", flag: "voice-deadline", def: "800ms", usage: "deadline of a voice tool answer", parse: duration(&c.VoiceDeadline)},
+	}
+}
+
+// Load parses args (flags after the subcommand) with defaults taken from the environment, then
+// validates every setting. A flag wins over its environment variable.
+func Load(name string, args []string, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	settings := c.settings()
+	vals := make([]*string, len(settings))
+	for i, s := range settings {
+		v := s.def
+		if e := getenv(s.env); e != "" {
+			v = e
+		}
+		if s.secret {
+			vals[i] = &v
+			continue
+		}
+		vals[i] = fs.String(s.flag, v, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: shipflow %s [flags]\n\nFlags (each also read from the environment variable named):\n", name)
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\nSecrets are read from the environment only:\n")
+		for _, s := range settings {
+			if s.secret {
+				fmt.Fprintf(fs.Output(), "  %s\n", s.env)
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for i, s := range settings {
+		if err := s.parse(strings.TrimSpace(*vals[i])); err != nil {
+			return nil, fmt.Errorf("config: %s: %w", s.name(), err)
+		}
+	}
+	return c, nil
+}
+
+func (s setting) name() string {
+	if s.flag == "" {
+		return s.env
+	}
+	return fmt.Sprintf("%s (-%s)", s.env, s.flag)
+}
+
+func str(dst *string) func(string) error {
+	return func(v string) error { *dst = v; return nil }
+}
+
+func nonEmpty(dst *string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return errors.New("must not be empty")
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func oneOf(dst *string, allowed ...string) func(string) error {
+	return func(v string) error {
+		for _, a := range allowed {
+			if strings.EqualFold(v, a) {
+				*dst = a
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+}
+
+func addr(dst *string) func(string) error {
+	return func(v string) error {
+		if _, p, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("%q is not host:port", v)
+		} else if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("%q has no valid port", v)
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func port(dst *int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q is not a port number (1-65535)", v)
+		}
+		*dst = n
+		return nil
+	}
+}
+
+func duration(dst *time.Duration) func(string) error {
+	return func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration; use Go syntax such as 800ms, 30m or 48h", v)
+		}
+		if d <= 0 {
+			return fmt.Errorf("%q must be positive", v)
+		}
+		*dst = d
+		return nil
+	}
+}
+
+func httpURL(dst *string) func(string) error {
+	return func(v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%q is not an http(s) URL", v)
+		}
+		*dst = strings.TrimRight(v, "/")
+		return nil
+	}
+}
+
+func optionalURL(dst *string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		return httpURL(dst)(v)
+	}
+}
+
+func databaseURL(dst *string) func(string) error {
+	return func(v string) error {
+		if _, err := pgxpool.ParseConfig(v); err != nil {
+			// pgx's message may quote the whole URL, password included; keep it out of logs.
+			return errors.New("cannot be parsed as a Postgres connection string (postgres://user@host:port/db?sslmode=...)")
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func tokens(dst *[]string) func(string) error {
+	return func(v string) error {
+		for t := range strings.SplitSeq(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				*dst = append(*dst, t)
+			}
+		}
+		return nil
+	}
+}
+
+func whsec(dst *string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		key, ok := strings.CutPrefix(v, "whsec_")
+		if !ok {
+			return errors.New("must start with whsec_")
+		}
+		if _, err := base64.StdEncoding.DecodeString(key); err != nil {
+			return errors.New("the part after whsec_ is not valid base64")
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func cidrs(dst *[]netip.Prefix) func(string) error {
+	return func(v string) error {
+		for s := range strings.SplitSeq(v, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", s)
+			}
+			*dst = append(*dst, p.Masked())
+		}
+		return nil
+	}
+}

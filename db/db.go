@@ -1,0 +1,91 @@
+// Package db owns shipflow's Postgres side: the connection pool, the schema as versioned SQL
+// migrations embedded in the binary, and the queries of the read model, the inbox, the
+// notification log and the outbound webhook tables. The Temporal workflows are the source of
+// truth for an order's state; what lives here is what must be answered or kept without them.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Open connects a pool to databaseURL and checks that the server answers, so that a wrong URL
+// fails at start-up rather than on the first request.
+func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, errors.New("parse DATABASE_URL: not a Postgres connection string")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres at %s is unreachable: %w", redact(cfg.ConnConfig), rootCause(err))
+	}
+	return pool, nil
+}
+
+// EnsureDatabase creates the database named in databaseURL when it does not exist, so that the
+// default URL works on a machine that only has a Postgres server. It connects to the server's
+// maintenance database ("postgres") to do so.
+func EnsureDatabase(ctx context.Context, databaseURL string) error {
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return errors.New("parse DATABASE_URL: not a Postgres connection string")
+	}
+	name := cfg.Database
+	cfg.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("postgres at %s is unreachable: %w", redact(cfg), rootCause(err))
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("look up database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database: another replica won
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// redact names a server without its password, for error messages.
+func redact(c *pgx.ConnConfig) string {
+	u := url.URL{Scheme: "postgres", Host: fmt.Sprintf("%s:%d", c.Host, c.Port), Path: "/" + c.Database}
+	if c.User != "" {
+		u.User = url.User(c.User)
+	}
+	return u.String()
+}
+
+// rootCause drops pgx's per-address wrapping, which spans several lines, keeping the reason
+// (refused, timed out, password rejected) for a one-line start-up error.
+func rootCause(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}

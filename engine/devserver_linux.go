@@ -1,0 +1,7 @@
+package engine
+
+import "syscall"
+
+func devServerProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,91 @@
+// Package engine owns shipflow's connection to Temporal: dialing the frontend with a clear error
+// when it is not there, making sure the namespace has shipflow's custom search attributes, and,
+// for `shipflow dev`, running the Temporal dev server as a child process.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Options says where Temporal is.
+type Options struct {
+	Address, Namespace string
+	Logger             *slog.Logger
+	Metrics            client.MetricsHandler
+}
+
+// Dial connects to Temporal and waits up to timeout for it to answer a health check, so a
+// wrong address ends start-up with one line instead of a worker that silently never polls.
+func Dial(ctx context.Context, o Options, timeout time.Duration) (client.Client, error) {
+	opts := client.Options{HostPort: o.Address, Namespace: o.Namespace, MetricsHandler: o.Metrics}
+	if o.Logger != nil {
+		opts.Logger = sdklog.NewStructuredLogger(o.Logger)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var lastErr error
+	for {
+		c, err := client.DialContext(ctx, opts)
+		if err == nil {
+			return c, nil
+		}
+		lastErr = err
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("temporal at %s (namespace %s) is unreachable: %w", o.Address, o.Namespace, rootCause(lastErr))
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// EnsureSearchAttributes registers the search attributes shipflow's workflows upsert, when the
+// namespace does not have them yet. It is idempotent, so every `shipflow migrate` and every
+// `shipflow dev` start may call it.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string, keys ...temporal.SearchAttributeKey) error {
+	op := c.OperatorService()
+	have, err := op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes of namespace %s: %w", namespace, err)
+	}
+	missing := map[string]enums.IndexedValueType{}
+	for _, k := range keys {
+		if t, ok := have.GetCustomAttributes()[k.GetName()]; ok {
+			if t != k.GetValueType() {
+				return fmt.Errorf("search attribute %s is registered as %s, shipflow needs %s", k.GetName(), t, k.GetValueType())
+			}
+			continue
+		}
+		missing[k.GetName()] = k.GetValueType()
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = op.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) { // a concurrent replica may have added them
+		return fmt.Errorf("add search attributes to namespace %s: %w", namespace, err)
+	}
+	return nil
+}
+
+// rootCause strips gRPC's long wrapping so the start-up line stays readable.
+func rootCause(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}

@@ -1,0 +1,136 @@
+package order
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Effect is something the rules ask the outside world to do. The rules
+// stay pure so a Temporal workflow can replay them; the workflow carries
+// effects out as activities, in the order they are returned.
+type Effect interface{ effect() }
+
+// Milestone is a moment worth telling the customer about. Each names a
+// message template.
+type Milestone string
+
+// Milestones. Each is sent at most once per shipment (order-level ones
+// once per order), so a carrier flapping between statuses does not text the
+// customer twice.
+const (
+	MilestoneConfirmed          Milestone = "confirmed"
+	MilestoneShipped            Milestone = "shipped"
+	MilestoneOutForDelivery     Milestone = "out_for_delivery"
+	MilestoneAvailableForPickup Milestone = "available_for_pickup"
+	MilestoneAttemptFailed      Milestone = "attempt_failed"
+	MilestoneDelivered          Milestone = "delivered"
+	MilestoneDelayed            Milestone = "delayed"
+	MilestoneReviewRequest      Milestone = "review_request"
+)
+
+// Notify asks for a message to the customer on the order's channels.
+// ShipmentID is empty for order-level milestones.
+type Notify struct {
+	Milestone  Milestone
+	ShipmentID string
+}
+
+// PublishType is the type of an outbound webhook event (SPEC section 4).
+type PublishType string
+
+// Outbound event types of SPEC section 4.
+const (
+	PublishOrderCreated           PublishType = "order.created"
+	PublishOrderConfirmed         PublishType = "order.confirmed"
+	PublishOrderPacked            PublishType = "order.packed"
+	PublishOrderShipped           PublishType = "order.shipped"
+	PublishShipmentUpdated        PublishType = "shipment.updated"
+	PublishShipmentOutForDelivery PublishType = "shipment.out_for_delivery"
+	PublishShipmentException      PublishType = "shipment.exception"
+	PublishOrderDelivered         PublishType = "order.delivered"
+	PublishOrderCancelled         PublishType = "order.cancelled"
+	PublishOrderReturnInitiated   PublishType = "order.return.initiated"
+	PublishOrderRefundProcessed   PublishType = "order.refund.processed"
+	PublishNotificationFailed     PublishType = "notification.failed"
+)
+
+// PublishTypes lists every outbound event type, for subscribers choosing
+// what to receive.
+func PublishTypes() []PublishType {
+	return []PublishType{
+		PublishOrderCreated, PublishOrderConfirmed, PublishOrderPacked,
+		PublishOrderShipped, PublishShipmentUpdated, PublishShipmentOutForDelivery,
+		PublishShipmentException, PublishOrderDelivered, PublishOrderCancelled,
+		PublishOrderReturnInitiated, PublishOrderRefundProcessed, PublishNotificationFailed,
+	}
+}
+
+// ParsePublishType checks an event type a subscriber asks for.
+func ParsePublishType(s string) (PublishType, error) {
+	if t := PublishType(s); slices.Contains(PublishTypes(), t) {
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown event type %q", s)
+}
+
+// Publish asks for an outbound webhook event carrying the order's view.
+// Seq is the order's sequence number for it, one more than the previous
+// Publish, so subscribers can order and gap-check what they receive.
+type Publish struct {
+	Type       PublishType
+	Seq        int64
+	ShipmentID string
+}
+
+// RaiseException tells staff (ops alert, ticket) that the order has a
+// problem and starts the escalation clock.
+type RaiseException struct {
+	Exception
+}
+
+// How an exception was closed, for ClearException.Resolution.
+const (
+	ResolvedByStaff = "resolved_by_staff"
+	CarrierProgress = "carrier_progress"
+	// OrderClosed: the order was cancelled or returned, so the problem no
+	// longer needs anyone.
+	OrderClosed = "order_closed"
+)
+
+// ClearException tells staff the problem is over and stops escalation.
+type ClearException struct {
+	Exception
+	Resolution string
+}
+
+func (Notify) effect()         {}
+func (Publish) effect()        {}
+func (RaiseException) effect() {}
+func (ClearException) effect() {}
+
+// batch collects the effects of one operation and keeps the bookkeeping
+// that goes with them (sequence numbers, milestones sent) in the order.
+type batch struct {
+	o  *Order
+	fx []Effect
+}
+
+func (b *batch) publish(t PublishType, shipmentID string) {
+	b.o.Seq++
+	b.fx = append(b.fx, Publish{Type: t, Seq: b.o.Seq, ShipmentID: shipmentID})
+}
+
+// notify asks for a customer message unless this milestone was already
+// sent for this shipment. With no channel there is nobody to tell, and the
+// milestone is not marked so a later subscriber still hears of the next.
+func (b *batch) notify(m Milestone, shipmentID string) {
+	if len(b.o.Notify) == 0 {
+		return
+	}
+	key := string(m) + "/" + shipmentID
+	if slices.Contains(b.o.Notified, key) {
+		return
+	}
+	b.o.Notified = append(b.o.Notified, key)
+	b.fx = append(b.fx, Notify{Milestone: m, ShipmentID: shipmentID})
+}

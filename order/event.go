@@ -1,0 +1,315 @@
+package order
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// EventType is the type of a commerce-platform event (SPEC section 2.1).
+type EventType string
+
+// Commerce event types of SPEC section 2.1.
+const (
+	EventCreated         EventType = "order.created"
+	EventConfirmed       EventType = "order.confirmed"
+	EventPacked          EventType = "order.packed"
+	EventShipped         EventType = "order.shipped"
+	EventDelivered       EventType = "order.delivered"
+	EventCancelled       EventType = "order.cancelled"
+	EventReturnInitiated EventType = "order.return.initiated"
+	EventRefundProcessed EventType = "order.refund.processed"
+)
+
+// ParseEventType checks the "type" of an inbound commerce event, so that an
+// unknown type is a 400 rather than an event the workflow cannot place.
+func ParseEventType(s string) (EventType, error) {
+	switch t := EventType(s); t {
+	case EventCreated, EventConfirmed, EventPacked, EventShipped,
+		EventDelivered, EventCancelled, EventReturnInitiated, EventRefundProcessed:
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown event type %q", s)
+}
+
+// Channel is a way to reach the customer.
+type Channel string
+
+// Customer channels.
+const (
+	ChannelSMS      Channel = "sms"
+	ChannelWhatsApp Channel = "whatsapp"
+	ChannelEmail    Channel = "email"
+)
+
+// ParseChannel checks a channel name given by a merchant or a caller.
+func ParseChannel(s string) (Channel, error) {
+	switch c := Channel(s); c {
+	case ChannelSMS, ChannelWhatsApp, ChannelEmail:
+		return c, nil
+	}
+	return "", fmt.Errorf("unknown channel %q", s)
+}
+
+// reachable reports whether c can reach the customer: a text channel needs
+// a phone number, email an address.
+func (c Channel) reachable(cu Customer) bool {
+	if c == ChannelEmail {
+		return cu.Email != ""
+	}
+	return cu.Phone != ""
+}
+
+// Customer is the person the order is for, as the merchant gave them. The
+// locale and time zone let messages be worded and timed for them.
+type Customer struct {
+	Name     string `json:"name,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	Locale   string `json:"locale,omitempty"`
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// Item is one order line. Shipments name the SKUs they carry, which is how a
+// split order knows what has not left the warehouse yet.
+type Item struct {
+	SKU      string `json:"sku"`
+	Name     string `json:"name,omitempty"`
+	Quantity int    `json:"quantity"`
+}
+
+// Location is where a scan happened, as precise as the carrier says.
+type Location struct {
+	City       string `json:"city,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	Country    string `json:"country,omitempty"`
+}
+
+// IsZero reports whether the carrier gave no location at all, so that an
+// empty one does not overwrite the last known place.
+func (l Location) IsZero() bool { return l == Location{} }
+
+// Address is where the order is going.
+type Address struct {
+	Name       string `json:"name,omitempty"`
+	Line1      string `json:"line1,omitempty"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	Country    string `json:"country,omitempty"`
+}
+
+// ShipmentInfo is the shipment an order.shipped event announces.
+type ShipmentInfo struct {
+	ID                string     `json:"shipment_id"`
+	Carrier           string     `json:"carrier"`
+	TrackingNumber    string     `json:"tracking_number"`
+	Items             []string   `json:"items,omitempty"`
+	EstimatedDelivery *time.Time `json:"estimated_delivery,omitempty"`
+}
+
+// CommerceEvent is one commerce-platform event (SPEC section 2.1) after
+// parsing. ID is the webhook-id, the only thing that tells a retry from a
+// new event. The fields below OrderID are filled according to Type.
+type CommerceEvent struct {
+	ID        string    `json:"id"`
+	Type      EventType `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	OrderID   string    `json:"order_id"`
+
+	// order.created
+	Customer         *Customer  `json:"customer,omitempty"`
+	Notify           []Channel  `json:"notify,omitempty"`
+	Items            []Item     `json:"items,omitempty"`
+	PromisedDelivery *time.Time `json:"promised_delivery,omitempty"`
+	ShippingAddress  *Address   `json:"shipping_address,omitempty"`
+
+	// order.shipped
+	Shipment *ShipmentInfo `json:"shipment,omitempty"`
+
+	// order.delivered
+	ShipmentID string `json:"shipment_id,omitempty"`
+
+	// order.cancelled, order.return.initiated
+	Reason string `json:"reason,omitempty"`
+
+	// order.refund.processed
+	Amount   string `json:"amount,omitempty"`
+	Currency string `json:"currency,omitempty"`
+}
+
+// Validate checks the fields the event's type requires. The error is a
+// *FieldError naming the field by its path in the SPEC 2.1 body, so the
+// webhook can answer 400 with it.
+func (e CommerceEvent) Validate() error {
+	if e.ID == "" {
+		return required("webhook-id")
+	}
+	if e.Type == "" {
+		return required("type")
+	}
+	if _, err := ParseEventType(string(e.Type)); err != nil {
+		return invalid("type", "is not a known event type: %q", e.Type)
+	}
+	if e.Timestamp.IsZero() {
+		return required("timestamp")
+	}
+	if e.OrderID == "" {
+		return required("data.order_id")
+	}
+	switch e.Type {
+	case EventCreated:
+		return e.validateCreated()
+	case EventShipped:
+		s := e.Shipment
+		switch {
+		case s == nil:
+			return required("data.shipment")
+		case s.ID == "":
+			return required("data.shipment.shipment_id")
+		case s.Carrier == "":
+			return required("data.shipment.carrier")
+		case s.TrackingNumber == "":
+			return required("data.shipment.tracking_number")
+		}
+		for i, sku := range s.Items {
+			if sku == "" {
+				return required(fmt.Sprintf("data.shipment.items[%d]", i))
+			}
+		}
+	case EventDelivered:
+		if e.ShipmentID == "" {
+			return required("data.shipment_id")
+		}
+	case EventRefundProcessed:
+		switch {
+		case e.Amount == "":
+			return required("data.amount")
+		case e.Currency == "":
+			return required("data.currency")
+		case !validCurrency(e.Currency):
+			return invalid("data.currency", "must be an ISO 4217 code such as EUR, got %q", e.Currency)
+		}
+	}
+	return nil
+}
+
+func (e CommerceEvent) validateCreated() error {
+	c := e.Customer
+	if c == nil {
+		return required("data.customer")
+	}
+	if c.Email == "" && c.Phone == "" {
+		return required("data.customer.email or data.customer.phone")
+	}
+	if c.Phone != "" && !validPhone(c.Phone) {
+		return invalid("data.customer.phone", "must be in E.164 form such as +37060000000, got %q", c.Phone)
+	}
+	if c.Email != "" && !validEmail(c.Email) {
+		return invalid("data.customer.email", "is not a valid address: %q", c.Email)
+	}
+	for i, ch := range e.Notify {
+		if _, err := ParseChannel(string(ch)); err != nil {
+			return invalid(fmt.Sprintf("data.notify.channels[%d]", i), "is not a known channel (sms, whatsapp, email): %q", ch)
+		}
+	}
+	for i, it := range e.Items {
+		switch {
+		case it.SKU == "":
+			return required(fmt.Sprintf("data.items[%d].sku", i))
+		case it.Quantity <= 0:
+			return invalid(fmt.Sprintf("data.items[%d].quantity", i), "must be positive, got %d", it.Quantity)
+		}
+	}
+	return nil
+}
+
+// TrackingEvent is one carrier scan normalised to SPEC section 1, whatever
+// provider it came from. ID is the provider's event id or a stable hash the
+// normaliser computes, so that the same scan seen twice (webhook and poll,
+// or a retry) is applied once. Source names where it came from ("generic",
+// "aftership", "easypost", "shipengine", "poll", "driver").
+type TrackingEvent struct {
+	ID                string         `json:"id"`
+	Source            string         `json:"source,omitempty"`
+	Carrier           string         `json:"carrier,omitempty"`
+	TrackingNumber    string         `json:"tracking_number"`
+	Status            ShipmentStatus `json:"status"`
+	Substatus         string         `json:"substatus,omitempty"`
+	RawStatus         string         `json:"raw_status,omitempty"`
+	Description       string         `json:"description,omitempty"`
+	Location          Location       `json:"location"`
+	OccurredAt        time.Time      `json:"occurred_at"`
+	EstimatedDelivery *time.Time     `json:"estimated_delivery,omitempty"`
+}
+
+// Validate checks what ordering and matching rely on. Field names are
+// provider neutral; a normaliser may prefix them with its own payload path.
+func (e TrackingEvent) Validate() error {
+	switch {
+	case e.ID == "":
+		return required("id")
+	case e.TrackingNumber == "":
+		return required("tracking_number")
+	case e.Status == "":
+		return required("status")
+	case e.OccurredAt.IsZero():
+		return required("occurred_at")
+	}
+	if _, err := ParseShipmentStatus(string(e.Status)); err != nil {
+		return invalid("status", "is not a known shipment status: %q", e.Status)
+	}
+	return nil
+}
+
+// Delay is a driver's report that a shipment will be late (the voice
+// assistant's report_delay tool). ID, when set, makes a repeated report
+// harmless.
+type Delay struct {
+	ID             string     `json:"id,omitempty"`
+	ShipmentID     string     `json:"shipment_id,omitempty"`
+	TrackingNumber string     `json:"tracking_number,omitempty"`
+	Location       string     `json:"location,omitempty"`
+	Reason         string     `json:"reason,omitempty"`
+	RevisedETA     *time.Time `json:"revised_eta,omitempty"`
+	At             time.Time  `json:"at"`
+}
+
+// Validate checks that the report says which shipment and when.
+func (d Delay) Validate() error {
+	switch {
+	case d.ShipmentID == "" && d.TrackingNumber == "":
+		return required("tracking_number or shipment_id")
+	case d.At.IsZero():
+		return required("at")
+	}
+	return nil
+}
+
+// utc strips the zone and monotonic reading so stored times survive a JSON
+// round trip unchanged, which continue-as-new depends on.
+func utc(t time.Time) time.Time { return t.UTC() }
+
+// utcp is utc for an optional time, copying so the state never aliases the
+// caller's value.
+func utcp(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// channels dedupes chs keeping the first occurrence, so the order a
+// merchant lists channels in is the order messages are tried.
+func channels(chs []Channel) []Channel {
+	out := make([]Channel, 0, len(chs))
+	for _, c := range chs {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,96 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Error codes of the JSON error shape (SPEC section 2). Clients branch on the code; the
+// message is for people.
+const (
+	codeBadRequest       = "bad_request"
+	codeInvalidJSON      = "invalid_json"
+	codeMissingField     = "missing_field"
+	codeUnauthorized     = "unauthorized"
+	codeNotFound         = "not_found"
+	codeMethodNotAllowed = "method_not_allowed"
+	codeTooLarge         = "payload_too_large"
+	codeUnprocessable    = "unprocessable"
+	codeUnavailable      = "unavailable"
+	codeTimeout          = "timeout"
+	codeInternal         = "internal"
+)
+
+// apiError is an error the client is meant to see, as {"error":{"code","message"}}.
+type apiError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(status int, code, format string, args ...any) error {
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// handleError answers every error in the one JSON shape. Errors that are not an apiError are
+// our fault: they are logged with the request id and the client gets no internals.
+func (s *server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var ae *apiError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &he):
+		ae = fromHTTPError(he)
+	default:
+		s.requestLogger(c).Error("request failed", "err", err)
+		ae = &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "internal error; the request id identifies it in the logs"}
+	}
+	body := struct {
+		Error *apiError `json:"error"`
+	}{ae}
+	if c.Request().Method == http.MethodHead {
+		err = c.NoContent(ae.Status)
+	} else {
+		err = c.JSON(ae.Status, body)
+	}
+	if err != nil {
+		s.requestLogger(c).Warn("write error response", "err", err)
+	}
+}
+
+// fromHTTPError maps echo's own errors (404 routing, 405, 413 from the body limit) onto the
+// shape.
+func fromHTTPError(he *echo.HTTPError) *apiError {
+	msg, ok := he.Message.(string)
+	if !ok {
+		msg = http.StatusText(he.Code)
+	}
+	code := codeBadRequest
+	switch he.Code {
+	case http.StatusUnauthorized:
+		code = codeUnauthorized
+	case http.StatusNotFound:
+		code = codeNotFound
+	case http.StatusMethodNotAllowed:
+		code = codeMethodNotAllowed
+	case http.StatusRequestEntityTooLarge:
+		code, msg = codeTooLarge, "request body is larger than 1 MiB"
+	case http.StatusUnprocessableEntity:
+		code = codeUnprocessable
+	case http.StatusServiceUnavailable:
+		code = codeUnavailable
+	default:
+		if he.Code >= 500 {
+			code = codeInternal
+		}
+	}
+	return &apiError{Status: he.Code, Code: code, Message: msg}
+}

@@ -1,0 +1,61 @@
+// Package server is shipflow's HTTP surface: inbound webhooks, the voice assistant tools, the
+// order and webhook-endpoint APIs, the tracking page, and the health and metrics endpoints. It
+// accepts and validates; the durable work happens in Temporal workflows and their activities.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"go.temporal.io/sdk/client"
+
+	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/telemetry"
+)
+
+// maxBody is the cap on any request body (SPEC section 2): nothing legitimate comes near it.
+const maxBody = "1M"
+
+// Deps are what the HTTP handlers need from the process.
+type Deps struct {
+	Config   *config.Config
+	DB       *pgxpool.Pool
+	Temporal client.Client
+	Logger   *slog.Logger
+	Metrics  *telemetry.Metrics
+}
+
+// server carries Deps to the handlers.
+type server struct {
+	Deps
+}
+
+// New builds the echo app with every route and the middleware all of them share.
+func New(d Deps) *echo.Echo {
+	s := &server{Deps: d}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+
+	e.Use(middleware.RequestID())
+	e.Use(s.observe())
+	e.Use(s.recoverPanics())
+	e.Use(middleware.BodyLimit(maxBody))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(s.metricsHandler()))
+
+	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens))
+	v1.POST("/system/selftest", s.selftest)
+
+	e.Group("/voice", bearer("voice", d.Config.VoiceTokens))
+
+	e.RouteNotFound("/*", func(c echo.Context) error {
+		return errorf(http.StatusNotFound, codeNotFound, "no route for %s %s", c.Request().Method, c.Request().URL.Path)
+	})
+	return e
+}
