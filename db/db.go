@@ -82,10 +82,18 @@ func redact(c *pgx.ConnConfig) string {
 // (refused, timed out, password rejected) for a one-line start-up error.
 func rootCause(err error) error {
 	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }: // one error per address tried; the first says why
+			if errs := u.Unwrap(); len(errs) > 0 {
+				err = errs[0]
+				continue
+			}
+		case interface{ Unwrap() error }:
+			if next := u.Unwrap(); next != nil {
+				err = next
+				continue
+			}
 		}
-		err = u
+		return err
 	}
 }

@@ -61,4 +61,3 @@ func provider(pool *pgxpool.Pool) (*goose.Provider, func(), error) {
 	}
 	return p, func() { _ = sqlDB.Close() }, nil
 }
-

@@ -49,6 +49,9 @@ func (s *server) handleError(err error, c echo.Context) {
 	case errors.As(err, &ae):
 	case errors.As(err, &he):
 		ae = fromHTTPError(he)
+		if he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed {
+			ae.Message = fmt.Sprintf("no route for %s %s", c.Request().Method, c.Request().URL.Path)
+		}
 	default:
 		s.requestLogger(c).Error("request failed", "err", err)
 		ae = &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "internal error; the request id identifies it in the logs"}

@@ -5,7 +5,6 @@ package server
 
 import (
 	"log/slog"
-	"net/http"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
@@ -17,7 +16,8 @@ import (
 )
 
 // maxBody is the cap on any request body (SPEC section 2): nothing legitimate comes near it.
-const maxBody = "1M"
+// "1MiB", not "1M", which echo reads as 1,000,000 bytes.
+const maxBody = "1MiB"
 
 // Deps are what the HTTP handlers need from the process.
 type Deps struct {
@@ -53,9 +53,5 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/system/selftest", s.selftest)
 
 	e.Group("/voice", bearer("voice", d.Config.VoiceTokens))
-
-	e.RouteNotFound("/*", func(c echo.Context) error {
-		return errorf(http.StatusNotFound, codeNotFound, "no route for %s %s", c.Request().Method, c.Request().URL.Path)
-	})
 	return e
 }

@@ -17,8 +17,9 @@ import (
 	"github.com/shipflow/shipflow/telemetry"
 )
 
-// dialTimeout bounds how long start-up waits for Temporal before giving up with one line.
-const dialTimeout = 10 * time.Second
+// dialTimeout bounds how long start-up waits for Temporal before giving up with one line. A
+// variable so tests of that line need not wait the full ten seconds.
+var dialTimeout = 10 * time.Second
 
 // app is what every long-running command opens at start: configuration, logs, metrics and
 // connections to Postgres and Temporal.

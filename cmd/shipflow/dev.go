@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -73,8 +72,8 @@ func runDev(ctx context.Context, args []string, e env) error {
 	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTPAddr, a.api())); err != nil {
 		return err
 	}
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause
+	if err := fatalCause(ctx); err != nil {
+		return err
 	}
 	a.log.Info("shutting down")
 	return nil

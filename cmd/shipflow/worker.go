@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -36,7 +37,15 @@ func runWorker(ctx context.Context, args []string, e env) error {
 	if err := serveHTTP(ctx, newHTTPServer(a.cfg.MetricsAddr, mux)); err != nil {
 		return err
 	}
-	return context.Cause(ctx)
+	return fatalCause(ctx)
+}
+
+// fatalCause is why ctx ended, unless it ended because the user asked (Ctrl-C, SIGTERM).
+func fatalCause(ctx context.Context) error {
+	if cause := context.Cause(ctx); !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
 }
 
 // startWorker starts polling; a fatal worker error cancels ctx with that error as its cause.

@@ -22,12 +22,25 @@ done
 
 if temporal operator namespace describe --address "$address" --namespace "$namespace" >/dev/null 2>&1; then
 	echo "temporal namespace: ${namespace} already exists"
-	exit 0
+else
+	echo "temporal namespace: creating ${namespace} (retention ${retention})"
+	if ! temporal operator namespace create --address "$address" --namespace "$namespace" --retention "$retention"; then
+		# Lost a race with another creator, or a real failure: describe decides.
+		temporal operator namespace describe --address "$address" --namespace "$namespace" >/dev/null
+	fi
 fi
 
-echo "temporal namespace: creating ${namespace} (retention ${retention})"
-if ! temporal operator namespace create --address "$address" --namespace "$namespace" --retention "$retention"; then
-	# Lost a race with another creator, or a real failure: describe decides.
-	temporal operator namespace describe --address "$address" --namespace "$namespace" >/dev/null
-fi
+# A new namespace reaches the server's namespace cache some seconds after it is
+# created; until then calls naming it fail. Wait here, so `shipflow migrate`
+# (which registers search attributes on it) starts against a usable namespace.
+tries=0
+until temporal operator search-attribute list --address "$address" --namespace "$namespace" >/dev/null 2>&1; do
+	tries=$((tries + 1))
+	if [ "$tries" -ge 30 ]; then
+		echo "temporal namespace: ${namespace} still not usable after ${tries} tries" >&2
+		temporal operator search-attribute list --address "$address" --namespace "$namespace"
+		exit 1
+	fi
+	sleep 1
+done
 echo "temporal namespace: ${namespace} ready"

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipflow/shipflow/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// testEnv is a process environment made only of vars, so tests never inherit the machine's.
+func testEnv(t *testing.T, vars map[string]string) env {
+	w := logWriter{t}
+	return env{getenv: func(k string) string { return vars[k] }, stdout: w, stderr: w}
+}
+
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimRight(string(p), "\n")); return len(p), nil }
+
+// start runs a shipflow command in the background as `shipflow <args>` would, and returns a
+// function that sends it Ctrl-C and waits for it to exit cleanly.
+func start(t *testing.T, e env, args ...string) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, e) }()
+	stopped := false
+	stop = func() {
+		t.Helper()
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("shipflow %s exited with: %v", args[0], err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("shipflow %s did not stop within 30s of Ctrl-C", args[0])
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitFor polls url until it answers want or the timeout passes.
+func waitFor(t *testing.T, url string, want int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := "no answer"
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return
+			}
+			last = fmt.Sprintf("%d %s", resp.StatusCode, body)
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s did not answer %d within %s; last: %s", url, want, timeout, last)
+}
+
+func call(t *testing.T, method, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("%s %s: decode body: %v", method, url, err)
+	}
+	return resp.StatusCode, body
+}
+
+func TestServeAndWorkerRunAWorkflowThroughHTTP(t *testing.T) {
+	httpAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	e := testEnv(t, map[string]string{
+		"DATABASE_URL":          testenv.DatabaseURL(t),
+		"TEMPORAL_ADDRESS":      testenv.TemporalAddress(t),
+		"SHIPFLOW_TASK_QUEUE":   testenv.TaskQueue(t),
+		"SHIPFLOW_HTTP_ADDR":    httpAddr,
+		"SHIPFLOW_METRICS_ADDR": metricsAddr,
+		"SHIPFLOW_ADMIN_TOKENS": "ops-token, second-token",
+	})
+	if err := run(context.Background(), []string{"migrate"}, e); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	// Twice, as a second replica would: nothing left to do is not an error.
+	if err := run(context.Background(), []string{"migrate"}, e); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+	stopServe := start(t, e, "serve")
+	stopWorker := start(t, e, "worker")
+	base := "http://" + httpAddr
+	waitFor(t, base+"/readyz", http.StatusOK, 15*time.Second)
+
+	status, body := call(t, http.MethodPost, base+"/v1/system/selftest", "second-token")
+	if status != http.StatusOK {
+		t.Fatalf("selftest: %d %v", status, body)
+	}
+	result := body["result"].(map[string]any)
+	if v := result["database"].(map[string]any)["schema_version"].(float64); v < 1 {
+		t.Errorf("selftest saw schema version %v, want the migrated one", v)
+	}
+	if result["worker"] != testenv.TaskQueue(t) {
+		t.Errorf("selftest ran on %v, want our task queue", result["worker"])
+	}
+
+	if status, _ := call(t, http.MethodPost, base+"/v1/system/selftest", "wrong"); status != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d, want 401", status)
+	}
+	waitFor(t, "http://"+metricsAddr+"/healthz", http.StatusOK, 5*time.Second)
+	for _, url := range []string{base + "/metrics", "http://" + metricsAddr + "/metrics"} {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "temporal_") {
+			t.Errorf("%s has no Temporal SDK metrics", url)
+		}
+	}
+	stopWorker()
+	stopServe()
+}
+
+func TestReadyzTurnsRedWhenPostgresIsUnreachable(t *testing.T) {
+	pg := testenv.NewProxy(t, "127.0.0.1:5432")
+	dbURL := strings.Replace(testenv.DatabaseURL(t), "127.0.0.1:5432", pg.Addr(), 1)
+	httpAddr := freeAddr(t)
+	e := testEnv(t, map[string]string{
+		"DATABASE_URL":       dbURL,
+		"TEMPORAL_ADDRESS":   testenv.TemporalAddress(t),
+		"SHIPFLOW_HTTP_ADDR": httpAddr,
+	})
+	start(t, e, "serve")
+	base := "http://" + httpAddr
+	waitFor(t, base+"/readyz", http.StatusOK, 15*time.Second)
+
+	pg.Cut()
+	status, body := call(t, http.MethodGet, base+"/readyz", "")
+	if status != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with Postgres cut: %d %v, want 503", status, body)
+	}
+	checks := body["checks"].(map[string]any)
+	if pgCheck, _ := checks["postgres"].(string); !strings.HasPrefix(pgCheck, "unreachable") {
+		t.Errorf("postgres check = %q, want a reason starting with unreachable", pgCheck)
+	}
+	if checks["temporal"] != "ok" {
+		t.Errorf("temporal check = %v, want ok", checks["temporal"])
+	}
+	if status, _ := call(t, http.MethodGet, base+"/healthz", ""); status != http.StatusOK {
+		t.Errorf("healthz = %d: the process is alive even when Postgres is not", status)
+	}
+}
+
+func TestDevRunsEverythingAndStopsCleanly(t *testing.T) {
+	cli, err := testenv.CLI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr, temporalAddr, uiAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	_, uiPort, _ := net.SplitHostPort(uiAddr)
+	dataDir := t.TempDir()
+	e := testEnv(t, map[string]string{
+		"DATABASE_URL":              testenv.NewDatabaseURL(t), // does not exist yet: dev creates it
+		"TEMPORAL_ADDRESS":          temporalAddr,
+		"SHIPFLOW_HTTP_ADDR":        httpAddr,
+		"SHIPFLOW_TEMPORAL_UI_PORT": uiPort,
+		"SHIPFLOW_DATA_DIR":         dataDir,
+		"SHIPFLOW_TEMPORAL_CLI":     cli,
+	})
+	stop := start(t, e, "dev")
+	base := "http://" + httpAddr
+	waitFor(t, base+"/readyz", http.StatusOK, 90*time.Second)
+	if status, body := call(t, http.MethodPost, base+"/v1/system/selftest", devAdminToken); status != http.StatusOK {
+		t.Fatalf("selftest in dev: %d %v", status, body)
+	}
+	waitFor(t, "http://"+uiAddr+"/", http.StatusOK, 30*time.Second)
+
+	stop() // Ctrl-C
+	if c, err := net.DialTimeout("tcp", temporalAddr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("temporal dev server still listening on %s after dev stopped", temporalAddr)
+	}
+	if out, err := exec.Command("pgrep", "-f", dataDir).Output(); err == nil {
+		t.Errorf("processes left behind: %s", out)
+	}
+}
+
+func TestBadConfigurationEndsStartupWithOneClearLine(t *testing.T) {
+	dialTimeout = time.Second
+	t.Cleanup(func() { dialTimeout = 10 * time.Second })
+	closed := freeAddr(t) // nothing listens there once freeAddr returns
+	tests := []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"unparsable database url", map[string]string{"DATABASE_URL": "postgres://u:p@[::1"}, "DATABASE_URL"},
+		{"bad duration", map[string]string{"SHIPFLOW_POLL_INTERVAL": "5x"}, `SHIPFLOW_POLL_INTERVAL (-poll-interval): "5x" is not a duration`},
+		{"negative duration", map[string]string{"SHIPFLOW_VOICE_DEADLINE": "-1s"}, "SHIPFLOW_VOICE_DEADLINE"},
+		{"bad address", map[string]string{"SHIPFLOW_HTTP_ADDR": "8080"}, "SHIPFLOW_HTTP_ADDR"},
+		{"bad secret", map[string]string{"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": "hunter2"}, "SHIPFLOW_COMMERCE_WEBHOOK_SECRET: must start with whsec_"},
+		{"postgres unreachable", map[string]string{"DATABASE_URL": "postgres://postgres@" + closed + "/x"}, "unreachable: connection refused"},
+		{"temporal unreachable", map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "TEMPORAL_ADDRESS": closed}, "temporal at " + closed + " (namespace default) is unreachable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), []string{"serve"}, testEnv(t, tt.vars))
+			if err == nil {
+				t.Fatal("serve started with bad configuration")
+			}
+			if msg := err.Error(); !strings.Contains(msg, tt.want) || strings.Contains(msg, "\n") {
+				t.Errorf("error = %q, want one line containing %q", msg, tt.want)
+			}
+			if errors.Is(err, context.Canceled) {
+				t.Errorf("error is a cancellation, not a configuration error")
+			}
+		})
+	}
+}

@@ -1,0 +1,111 @@
+package config
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(t *testing.T, env map[string]string, args ...string) (*Config, error) {
+	t.Helper()
+	return Load("test", args, func(k string) string { return env[k] })
+}
+
+func TestDefaultsWorkOnADeveloperMachine(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":8080" || c.Temporal.Address != "127.0.0.1:7233" || c.Temporal.Namespace != "default" || c.Temporal.TaskQueue != "shipflow" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.DatabaseURL != "postgres://postgres@127.0.0.1:5432/shipflow?sslmode=disable" {
+		t.Errorf("database default = %s", c.DatabaseURL)
+	}
+	if c.VoiceDeadline != 800*time.Millisecond || c.PollInterval != 30*time.Minute || c.StaleAfter != 48*time.Hour {
+		t.Errorf("duration defaults: %v %v %v", c.VoiceDeadline, c.PollInterval, c.StaleAfter)
+	}
+	if c.Twilio.APIURL != "https://api.twilio.com" || c.SendGrid.APIURL != "https://api.sendgrid.com" {
+		t.Errorf("provider URL defaults: %s %s", c.Twilio.APIURL, c.SendGrid.APIURL)
+	}
+	if c.DataDir != ".data" || c.TemporalUIPort != 8233 {
+		t.Errorf("dev defaults: %s %d", c.DataDir, c.TemporalUIPort)
+	}
+}
+
+func TestFlagWinsOverEnvironment(t *testing.T) {
+	c, err := load(t, map[string]string{"SHIPFLOW_HTTP_ADDR": ":9000", "SHIPFLOW_VOICE_DEADLINE": "1s"}, "-http-addr", ":9100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":9100" {
+		t.Errorf("http addr = %s, want the flag's", c.HTTPAddr)
+	}
+	if c.VoiceDeadline != time.Second {
+		t.Errorf("voice deadline = %v, want the environment's", c.VoiceDeadline)
+	}
+}
+
+func TestListsAreSplitAndTrimmed(t *testing.T) {
+	c, err := load(t, map[string]string{
+		"SHIPFLOW_ADMIN_TOKENS":          " a ,b,, c",
+		"SHIPFLOW_WEBHOOK_ALLOWED_CIDRS": "10.0.0.0/8, 127.0.0.1/32",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.AdminTokens, "|") != "a|b|c" {
+		t.Errorf("tokens = %q", c.AdminTokens)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32")}
+	if len(c.WebhookAllowedCIDRs) != 2 || c.WebhookAllowedCIDRs[0] != want[0] || c.WebhookAllowedCIDRs[1] != want[1] {
+		t.Errorf("cidrs = %v", c.WebhookAllowedCIDRs)
+	}
+}
+
+func TestSecretsHaveNoFlags(t *testing.T) {
+	if _, err := load(t, nil, "-sendgrid-api-key", "x"); err == nil {
+		t.Error("a secret was accepted as a flag; secrets belong in the environment only")
+	}
+}
+
+func TestBadValuesNameTheSetting(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{env: map[string]string{"SHIPFLOW_POLL_INTERVAL": "5x"}, want: `SHIPFLOW_POLL_INTERVAL (-poll-interval): "5x" is not a duration`},
+		{env: map[string]string{"SHIPFLOW_STALE_AFTER": "0s"}, want: "SHIPFLOW_STALE_AFTER (-stale-after): \"0s\" must be positive"},
+		{args: []string{"-late-grace", "soon"}, want: "SHIPFLOW_LATE_GRACE (-late-grace)"},
+		{env: map[string]string{"DATABASE_URL": "postgres://u:secret@[::1"}, want: "DATABASE_URL (-database-url): cannot be parsed"},
+		{env: map[string]string{"TEMPORAL_ADDRESS": "localhost"}, want: `TEMPORAL_ADDRESS (-temporal-address): "localhost" is not host:port`},
+		{env: map[string]string{"SHIPFLOW_TEMPORAL_UI_PORT": "99999"}, want: "SHIPFLOW_TEMPORAL_UI_PORT"},
+		{env: map[string]string{"TWILIO_API_URL": "ftp://x"}, want: `TWILIO_API_URL (-twilio-api-url): "ftp://x" is not an http(s) URL`},
+		{env: map[string]string{"SHIPFLOW_CARRIER_WEBHOOK_SECRET": "whsec_!!"}, want: "SHIPFLOW_CARRIER_WEBHOOK_SECRET: the part after whsec_ is not valid base64"},
+		{env: map[string]string{"SHIPFLOW_WEBHOOK_ALLOWED_CIDRS": "10.0.0.0"}, want: "is not a CIDR"},
+		{env: map[string]string{"SHIPFLOW_LOG_LEVEL": "loud"}, want: "SHIPFLOW_LOG_LEVEL"},
+		{env: map[string]string{"TEMPORAL_NAMESPACE": " "}, want: "TEMPORAL_NAMESPACE (-temporal-namespace): must not be empty"},
+	}
+	for _, tt := range tests {
+		_, err := load(t, tt.env, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("env %v args %v: error = %v, want it to contain %q", tt.env, tt.args, err, tt.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "secret") && strings.Contains(err.Error(), "u:secret") {
+			t.Errorf("error leaks the database password: %v", err)
+		}
+	}
+}
+
+func TestStandardWebhooksSecretIsAccepted(t *testing.T) {
+	c, err := load(t, map[string]string{"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CommerceWebhookSecret != "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" {
+		t.Errorf("secret = %q", c.CommerceWebhookSecret)
+	}
+}
