@@ -14,7 +14,9 @@ import (
 
 // Activities holds the clients the activities use. Its methods are registered with the worker.
 type Activities struct {
-	DB *pgxpool.Pool
+	DB        *pgxpool.Pool
+	Notifier  Notifier
+	Escalator Escalator
 }
 
 // DatabaseCheck is what CheckDatabase saw.

@@ -43,6 +43,9 @@ const (
 // kept too (Ignored, with Note saying why) because "why does it still say
 // in transit?" is answered by the scan that was ignored.
 type Entry struct {
+	// Seq numbers entries in the order they were recorded since the order began. Trimming the
+	// timeline never renumbers, so the read model can store each entry once.
+	Seq            int64     `json:"seq"`
 	At             time.Time `json:"at"`
 	Kind           EntryKind `json:"kind"`
 	Type           string    `json:"type"`
@@ -76,6 +79,8 @@ func (e *Entry) note(s string) {
 // oldest time goes, the earliest arrival among equals, so what is kept is
 // the newest history, not merely the latest arrivals.
 func (o *Order) record(e Entry) {
+	o.Recorded++
+	e.Seq = o.Recorded
 	o.Timeline = append(o.Timeline, e)
 	if len(o.Timeline) <= MaxTimeline {
 		return

@@ -16,7 +16,9 @@ import (
 
 // Deps are what the activities need.
 type Deps struct {
-	DB *pgxpool.Pool
+	DB        *pgxpool.Pool
+	Notifier  activities.Notifier
+	Escalator activities.Escalator
 }
 
 // New returns a worker with every workflow and activity registered, not yet started. onFatal is
@@ -39,6 +41,7 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 // Register adds shipflow's workflows and activities to any registry: a worker, or the SDK's
 // test and replay environments, which must see exactly what production sees.
 func Register(r sdkworker.Registry, d Deps) {
+	r.RegisterWorkflowWithOptions(workflows.Order, workflow.RegisterOptions{Name: workflows.OrderName})
 	r.RegisterWorkflowWithOptions(workflows.SelfTest, workflow.RegisterOptions{Name: workflows.SelfTestName})
-	r.RegisterActivity(&activities.Activities{DB: d.DB})
+	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator})
 }

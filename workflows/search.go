@@ -1,6 +1,15 @@
 package workflows
 
-import "go.temporal.io/sdk/temporal"
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/shipflow/shipflow/order"
+)
 
 // Search attributes let operators filter orders in the Temporal UI ("every order in exception
 // with DPD"). They must be registered on the namespace before a workflow upserts them:
@@ -16,4 +25,87 @@ var (
 // SearchAttributes lists every key above, for registration.
 var SearchAttributes = []temporal.SearchAttributeKey{
 	OrderStatusKey, CarrierKey, TrackingNumbersKey, HasOpenExceptionKey, EstimatedDeliveryKey,
+}
+
+func initialSearchAttributes() temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		OrderStatusKey.ValueSet(string(order.StatusCreated)),
+		HasOpenExceptionKey.ValueSet(false),
+	)
+}
+
+// searchValues are an order's search attribute values; the workflow upserts only those that
+// changed, since every upsert is an event in the history.
+type searchValues struct {
+	status    string
+	carriers  []string
+	tracking  []string
+	exception bool
+	eta       *time.Time
+	set       bool // upserted at least once in this run
+}
+
+func searchValuesOf(o *order.Order) searchValues {
+	v := searchValues{status: string(o.Status), exception: o.Exception != nil, set: true}
+	var eta *time.Time
+	for _, s := range o.Shipments {
+		if s.Carrier != "" && !slices.Contains(v.carriers, s.Carrier) {
+			v.carriers = append(v.carriers, s.Carrier)
+		}
+		if s.TrackingNumber != "" && !slices.Contains(v.tracking, s.TrackingNumber) {
+			v.tracking = append(v.tracking, s.TrackingNumber)
+		}
+		if s.Status != order.ShipmentDelivered && s.Status != order.ShipmentCancelled && s.EstimatedDelivery != nil &&
+			(eta == nil || s.EstimatedDelivery.After(*eta)) {
+			eta = s.EstimatedDelivery
+		}
+	}
+	v.eta = eta
+	return v
+}
+
+func (w *orderWorkflow) upsertSearch(ctx workflow.Context) {
+	now, was := searchValuesOf(&w.state), w.search
+	var up []temporal.SearchAttributeUpdate
+	if !was.set || now.status != was.status {
+		up = append(up, OrderStatusKey.ValueSet(now.status))
+	}
+	if !was.set || !slices.Equal(now.carriers, was.carriers) {
+		up = append(up, CarrierKey.ValueSet(now.carriers))
+	}
+	if !was.set || !slices.Equal(now.tracking, was.tracking) {
+		up = append(up, TrackingNumbersKey.ValueSet(now.tracking))
+	}
+	if !was.set || now.exception != was.exception {
+		up = append(up, HasOpenExceptionKey.ValueSet(now.exception))
+	}
+	switch {
+	case now.eta != nil && (was.eta == nil || !now.eta.Equal(*was.eta)):
+		up = append(up, EstimatedDeliveryKey.ValueSet(*now.eta))
+	case now.eta == nil && (was.eta != nil || !was.set):
+		up = append(up, EstimatedDeliveryKey.ValueUnset())
+	}
+	if len(up) == 0 {
+		return
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, up...); err != nil {
+		w.logger.Error("upsert search attributes", "error", err)
+		return
+	}
+	w.search = now
+}
+
+// currentDetails is the one-glance line the Temporal UI shows for a running order.
+func currentDetails(o *order.Order) string {
+	s := fmt.Sprintf("**%s**, %d shipment(s)", o.Status, len(o.Shipments))
+	if x := o.Exception; x != nil {
+		s += fmt.Sprintf(", exception %s", x.Reason)
+	}
+	for _, sh := range o.Shipments {
+		s += fmt.Sprintf("\n- %s %s: %s", sh.Carrier, sh.TrackingNumber, sh.Status)
+		if sh.EstimatedDelivery != nil {
+			s += ", ETA " + sh.EstimatedDelivery.Format(time.RFC3339)
+		}
+	}
+	return s
 }

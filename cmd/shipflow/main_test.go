@@ -26,7 +26,10 @@ func testEnv(t *testing.T, vars map[string]string) env {
 
 type logWriter struct{ t *testing.T }
 
-func (w logWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimRight(string(p), "\n")); return len(p), nil }
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
 
 // start runs a shipflow command in the background as `shipflow <args>` would, and returns a
 // function that sends it Ctrl-C and waits for it to exit cleanly.

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/worker"
 )
 
@@ -50,7 +51,14 @@ func fatalCause(ctx context.Context) error {
 
 // startWorker starts polling; a fatal worker error cancels ctx with that error as its cause.
 func (a *app) startWorker(cancel context.CancelCauseFunc) (sdkworker.Worker, error) {
-	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, worker.Deps{DB: a.db}, func(err error) {
+	deps := worker.Deps{
+		DB: a.db,
+		// Customer channels and staff alerts arrive with their own packages; until they are
+		// configured, effects go to the log channel so none is silently dropped.
+		Notifier:  activities.LogNotifier{Logger: a.log.With("channel", "log")},
+		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
+	}
+	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, deps, func(err error) {
 		cancel(fmt.Errorf("worker stopped: %w", err))
 	})
 	if err := w.Start(); err != nil {

@@ -7,7 +7,8 @@ CREATE TABLE orders (
     order_id           text PRIMARY KEY,
     status             text        NOT NULL,
     customer           jsonb       NOT NULL,
-    -- The full order view (SPEC section 5) as of revision, so a read needs one row.
+    -- The order view (SPEC section 5) as of revision, without its timeline, which is in
+    -- tracking_events: one row answers a read, and a projection never rewrites old entries.
     view               jsonb       NOT NULL,
     has_open_exception boolean     NOT NULL DEFAULT false,
     estimated_delivery timestamptz,
@@ -26,6 +27,8 @@ CREATE TABLE shipments (
     shipment_id        text        NOT NULL,
     carrier            text        NOT NULL,
     tracking_number    text        NOT NULL,
+    -- tracking_number as carriers and platforms disagree on it: upper case, no spaces.
+    tracking_key       text        NOT NULL,
     status             text        NOT NULL,
     substatus          text        NOT NULL DEFAULT '',
     last_location      jsonb,
@@ -35,27 +38,46 @@ CREATE TABLE shipments (
 );
 -- Carrier webhooks find their order by tracking number; carriers recycle numbers, so it is not
 -- unique and the newest order wins.
-CREATE INDEX shipments_tracking_number_idx ON shipments (tracking_number);
+CREATE INDEX shipments_tracking_key_idx ON shipments (tracking_key);
 CREATE INDEX shipments_carrier_idx ON shipments (lower(carrier));
 
+-- The order's timeline: every commerce event, carrier scan, driver report and staff action,
+-- including those that changed nothing (ignored, with a note saying why).
 CREATE TABLE tracking_events (
     order_id        text        NOT NULL REFERENCES orders ON DELETE CASCADE,
-    seq             integer     NOT NULL,
-    event_id        text        NOT NULL,
+    -- Position in the order's timeline since it began; stable, so re-projecting is a no-op.
+    seq             bigint      NOT NULL,
+    occurred_at     timestamptz NOT NULL,
     kind            text        NOT NULL,
     type            text        NOT NULL,
     shipment_id     text        NOT NULL DEFAULT '',
     tracking_number text        NOT NULL DEFAULT '',
+    substatus       text        NOT NULL DEFAULT '',
     description     text        NOT NULL DEFAULT '',
     location        jsonb,
     ignored         boolean     NOT NULL DEFAULT false,
     note            text        NOT NULL DEFAULT '',
-    occurred_at     timestamptz NOT NULL,
+    event_id        text        NOT NULL DEFAULT '',
+    source          text        NOT NULL DEFAULT '',
+    actor           text        NOT NULL DEFAULT '',
     PRIMARY KEY (order_id, seq)
 );
-CREATE INDEX tracking_events_occurred_idx ON tracking_events (order_id, occurred_at DESC);
+
+-- Outbound events the lifecycle published, one per Publish effect, numbered per order. The
+-- outbound webhook fan-out delivers from here, so an event recorded is an event not lost.
+CREATE TABLE order_events (
+    order_id    text        NOT NULL,
+    seq         bigint      NOT NULL,
+    type        text        NOT NULL,
+    shipment_id text        NOT NULL DEFAULT '',
+    data        jsonb       NOT NULL,
+    created_at  timestamptz NOT NULL,
+    PRIMARY KEY (order_id, seq)
+);
+CREATE INDEX order_events_created_idx ON order_events (created_at);
 
 -- +goose Down
+DROP TABLE order_events;
 DROP TABLE tracking_events;
 DROP TABLE shipments;
 DROP TABLE orders;

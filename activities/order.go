@@ -1,0 +1,83 @@
+package activities
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/order"
+)
+
+// Project writes an order's snapshot to the read model. Snapshots carry a revision, so a retry
+// that lands after a newer snapshot changes nothing.
+func (a *Activities) Project(ctx context.Context, s db.Snapshot) error {
+	_, err := db.SaveOrder(ctx, a.DB, s)
+	return err
+}
+
+// RecordEvent stores an outbound event the lifecycle published; subscribers are fed from there.
+func (a *Activities) RecordEvent(ctx context.Context, e db.Event) error {
+	return db.RecordEvent(ctx, a.DB, e)
+}
+
+// Notification asks for one customer message about a milestone.
+type Notification struct {
+	OrderID    string          `json:"order_id"`
+	Milestone  order.Milestone `json:"milestone"`
+	ShipmentID string          `json:"shipment_id,omitempty"`
+	Channels   []order.Channel `json:"channels"`
+	Customer   order.Customer  `json:"customer"`
+}
+
+// Notifier tells a customer about a milestone on their channels. It must be idempotent per
+// (order, milestone, shipment, channel): the activity calling it is retried.
+type Notifier interface {
+	Notify(ctx context.Context, n Notification) error
+}
+
+// Notify carries out a Notify effect.
+func (a *Activities) Notify(ctx context.Context, n Notification) error {
+	return a.Notifier.Notify(ctx, n)
+}
+
+// ExceptionChange says an order's exception opened or closed.
+type ExceptionChange struct {
+	OrderID    string          `json:"order_id"`
+	Open       bool            `json:"open"`
+	Exception  order.Exception `json:"exception"`
+	Resolution string          `json:"resolution,omitempty"`
+}
+
+// Escalator brings staff in when an exception opens and tells them when it closes. It must be
+// idempotent per order and exception: the activity calling it is retried.
+type Escalator interface {
+	ExceptionChanged(ctx context.Context, c ExceptionChange) error
+}
+
+// ExceptionChanged carries out a RaiseException or ClearException effect.
+func (a *Activities) ExceptionChanged(ctx context.Context, c ExceptionChange) error {
+	return a.Escalator.ExceptionChanged(ctx, c)
+}
+
+// LogNotifier is the customer channel of last resort: it writes the message request to the log.
+// `shipflow dev` uses it for channels without credentials, so a developer sees every milestone
+// without a Twilio or SendGrid account.
+type LogNotifier struct{ Logger *slog.Logger }
+
+// Notify logs n.
+func (l LogNotifier) Notify(_ context.Context, n Notification) error {
+	l.Logger.Info("customer notification (log channel)", "order_id", n.OrderID, "milestone", n.Milestone,
+		"shipment_id", n.ShipmentID, "channels", n.Channels)
+	return nil
+}
+
+// LogEscalator writes exception changes to the log, for deployments with no staff alert channel
+// configured: the exception is still visible in the order view and the Temporal UI.
+type LogEscalator struct{ Logger *slog.Logger }
+
+// ExceptionChanged logs c.
+func (l LogEscalator) ExceptionChanged(_ context.Context, c ExceptionChange) error {
+	l.Logger.Warn("order exception changed (log channel)", "order_id", c.OrderID, "open", c.Open,
+		"reason", c.Exception.Reason, "shipment_id", c.Exception.ShipmentID, "resolution", c.Resolution)
+	return nil
+}

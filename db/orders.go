@@ -1,0 +1,261 @@
+package db
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// ErrNotFound means no row matched.
+var ErrNotFound = errors.New("not found")
+
+// Snapshot is one revision of an order for the read model. It carries the view without its
+// timeline and only the timeline entries not stored yet, so that projecting after every change
+// costs the workflow's history a few kilobytes, not the whole journey each time.
+type Snapshot struct {
+	Revision int64         `json:"revision"`
+	View     order.View    `json:"view"`
+	Entries  []order.Entry `json:"entries,omitempty"`
+}
+
+// SaveOrder writes a snapshot. A snapshot older than the stored one (a retried activity whose
+// first attempt did commit, after a newer one) changes nothing and returns false; timeline
+// entries are kept either way, as they never change once written.
+func SaveOrder(ctx context.Context, pool *pgxpool.Pool, s Snapshot) (bool, error) {
+	v := s.View
+	v.Timeline = nil
+	view, err := json.Marshal(v)
+	if err != nil {
+		return false, fmt.Errorf("encode view of order %s: %w", v.OrderID, err)
+	}
+	customer, err := json.Marshal(v.Customer)
+	if err != nil {
+		return false, fmt.Errorf("encode customer of order %s: %w", v.OrderID, err)
+	}
+	var fresh bool
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO orders (order_id, status, customer, view, has_open_exception, estimated_delivery, revision, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (order_id) DO UPDATE SET
+				status = excluded.status, customer = excluded.customer, view = excluded.view,
+				has_open_exception = excluded.has_open_exception, estimated_delivery = excluded.estimated_delivery,
+				revision = excluded.revision, updated_at = excluded.updated_at
+			WHERE orders.revision < excluded.revision`,
+			v.OrderID, v.Status, customer, view, v.Exception != nil, EstimatedDelivery(v), s.Revision, v.CreatedAt, v.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("upsert order: %w", err)
+		}
+		fresh = tag.RowsAffected() == 1
+		b := &pgx.Batch{}
+		if fresh {
+			b.Queue(`DELETE FROM shipments WHERE order_id = $1`, v.OrderID)
+			for _, sh := range v.Shipments {
+				b.Queue(`INSERT INTO shipments (order_id, shipment_id, carrier, tracking_number, tracking_key, status, substatus, last_location, estimated_delivery, last_event_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+					v.OrderID, sh.ShipmentID, sh.Carrier, sh.TrackingNumber, order.TrackingKey(sh.TrackingNumber),
+					sh.Status, sh.Substatus, sh.LastLocation, sh.EstimatedDelivery, sh.LastEventAt)
+			}
+		}
+		for _, e := range s.Entries {
+			b.Queue(`INSERT INTO tracking_events (order_id, seq, occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+				ON CONFLICT (order_id, seq) DO NOTHING`,
+				v.OrderID, e.Seq, e.At, e.Kind, e.Type, e.ShipmentID, e.TrackingNumber, e.Substatus, e.Description,
+				e.Location, e.Ignored, e.Note, e.EventID, e.Source, e.Actor)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return false, fmt.Errorf("save order %s revision %d: %w", v.OrderID, s.Revision, err)
+	}
+	return fresh, nil
+}
+
+// EstimatedDelivery is when the whole order is expected: the latest estimate among shipments
+// still on their way, or nil when none has one.
+func EstimatedDelivery(v order.View) *time.Time {
+	var eta *time.Time
+	for _, s := range v.Shipments {
+		if s.Status == order.ShipmentDelivered || s.Status == order.ShipmentCancelled || s.EstimatedDelivery == nil {
+			continue
+		}
+		if eta == nil || s.EstimatedDelivery.After(*eta) {
+			eta = s.EstimatedDelivery
+		}
+	}
+	return eta
+}
+
+// maxTimeline bounds the entries a read returns, matching what the workflow keeps.
+const maxTimeline = 500
+
+// GetOrder returns an order's view as last projected, with its timeline newest first, and the
+// revision it is at.
+func GetOrder(ctx context.Context, pool *pgxpool.Pool, orderID string) (order.View, int64, error) {
+	var v order.View
+	var rev int64
+	err := pool.QueryRow(ctx, `SELECT view, revision FROM orders WHERE order_id = $1`, orderID).Scan(&v, &rev)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, 0, ErrNotFound
+	}
+	if err != nil {
+		return v, 0, fmt.Errorf("load order %s: %w", orderID, err)
+	}
+	rows, err := pool.Query(ctx, `
+		SELECT occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor
+		FROM tracking_events WHERE order_id = $1 ORDER BY occurred_at DESC, seq DESC LIMIT $2`, orderID, maxTimeline)
+	if err != nil {
+		return v, 0, fmt.Errorf("load timeline of order %s: %w", orderID, err)
+	}
+	v.Timeline, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (order.Entry, error) {
+		var e order.Entry
+		err := r.Scan(&e.At, &e.Kind, &e.Type, &e.ShipmentID, &e.TrackingNumber, &e.Substatus, &e.Description,
+			&e.Location, &e.Ignored, &e.Note, &e.EventID, &e.Source, &e.Actor)
+		e.At = e.At.UTC()
+		return e, err
+	})
+	if err != nil {
+		return v, 0, fmt.Errorf("load timeline of order %s: %w", orderID, err)
+	}
+	return v, rev, nil
+}
+
+// OrderForTracking returns the order a tracking number belongs to. Carriers recycle numbers, so
+// when several orders have it the newest wins; carrier, when given, narrows the match.
+func OrderForTracking(ctx context.Context, pool *pgxpool.Pool, trackingNumber, carrier string) (string, error) {
+	var id string
+	err := pool.QueryRow(ctx, `
+		SELECT s.order_id FROM shipments s JOIN orders o USING (order_id)
+		WHERE s.tracking_key = $1 AND ($2 = '' OR lower(s.carrier) = lower($2))
+		ORDER BY o.created_at DESC, o.order_id DESC LIMIT 1`, order.TrackingKey(trackingNumber), carrier).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("find order of tracking number %s: %w", trackingNumber, err)
+	}
+	return id, nil
+}
+
+// ListParams filters and pages a list of orders. Zero values do not filter.
+type ListParams struct {
+	Status         order.Status
+	Carrier        string
+	TrackingNumber string
+	Limit          int
+	Cursor         string // from the previous page's Next
+}
+
+// OrderPage is one page of orders, newest first. Next is empty on the last page.
+type OrderPage struct {
+	Orders []order.View `json:"orders"`
+	Next   string       `json:"next_cursor,omitempty"`
+}
+
+// ErrBadCursor means a cursor did not come from a previous page.
+var ErrBadCursor = errors.New("invalid cursor")
+
+// ListOrders returns orders newest first. Pages are keyed on (created_at, order_id), so orders
+// created while a client pages never shift what it sees. Views come without timelines.
+func ListOrders(ctx context.Context, pool *pgxpool.Pool, p ListParams) (OrderPage, error) {
+	if p.Limit <= 0 || p.Limit > 200 {
+		p.Limit = 50
+	}
+	var after struct {
+		at time.Time
+		id string
+	}
+	if p.Cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+		at, id, ok := strings.Cut(string(raw), "|")
+		if err != nil || !ok {
+			return OrderPage{}, ErrBadCursor
+		}
+		if after.at, err = time.Parse(time.RFC3339Nano, at); err != nil {
+			return OrderPage{}, ErrBadCursor
+		}
+		after.id = id
+	}
+	rows, err := pool.Query(ctx, `
+		SELECT o.view, o.created_at FROM orders o
+		WHERE ($1 = '' OR o.status = $1)
+		  AND ($2 = '' OR EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.order_id AND lower(s.carrier) = lower($2)))
+		  AND ($3 = '' OR EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.order_id AND s.tracking_key = $3))
+		  AND ($4::timestamptz IS NULL OR (o.created_at, o.order_id) < ($4, $5))
+		ORDER BY o.created_at DESC, o.order_id DESC
+		LIMIT $6`,
+		string(p.Status), p.Carrier, trackingKeyOrEmpty(p.TrackingNumber), nullTime(after.at), after.id, p.Limit+1)
+	if err != nil {
+		return OrderPage{}, fmt.Errorf("list orders: %w", err)
+	}
+	type row struct {
+		view order.View
+		at   time.Time
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.view, &x.at)
+		return x, err
+	})
+	if err != nil {
+		return OrderPage{}, fmt.Errorf("list orders: %w", err)
+	}
+	page := OrderPage{Orders: make([]order.View, 0, len(list))}
+	for i, x := range list {
+		if i == p.Limit {
+			last := list[i-1]
+			page.Next = base64.RawURLEncoding.EncodeToString([]byte(last.at.UTC().Format(time.RFC3339Nano) + "|" + last.view.OrderID))
+			break
+		}
+		x.view.Timeline = []order.Entry{}
+		page.Orders = append(page.Orders, x.view)
+	}
+	return page, nil
+}
+
+func trackingKeyOrEmpty(s string) string {
+	if s == "" {
+		return ""
+	}
+	return order.TrackingKey(s)
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Event is one outbound event the lifecycle published.
+type Event struct {
+	OrderID    string          `json:"order_id"`
+	Seq        int64           `json:"seq"`
+	Type       string          `json:"type"`
+	ShipmentID string          `json:"shipment_id,omitempty"`
+	Data       json.RawMessage `json:"data"`
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+// RecordEvent stores an outbound event once: (order, seq) is unique, so a retried activity
+// finds its event already there.
+func RecordEvent(ctx context.Context, pool *pgxpool.Pool, e Event) error {
+	_, err := pool.Exec(ctx, `
+		INSERT INTO order_events (order_id, seq, type, shipment_id, data, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id, seq) DO NOTHING`,
+		e.OrderID, e.Seq, e.Type, e.ShipmentID, e.Data, e.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("record event %d of order %s: %w", e.Seq, e.OrderID, err)
+	}
+	return nil
+}

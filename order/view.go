@@ -1,0 +1,119 @@
+package order
+
+import (
+	"slices"
+	"time"
+)
+
+// View is the order as the API, the voice assistant and webhook
+// subscribers see it (SPEC section 5). It holds copies, so it can be handed
+// out while the workflow goes on changing the order.
+type View struct {
+	OrderID          string         `json:"order_id"`
+	Status           Status         `json:"status"`
+	Customer         Customer       `json:"customer"`
+	Notify           NotifyView     `json:"notify"`
+	Items            []Item         `json:"items"`
+	PromisedDelivery *time.Time     `json:"promised_delivery,omitempty"`
+	ShippingAddress  *Address       `json:"shipping_address,omitempty"`
+	Shipments        []ShipmentView `json:"shipments"`
+	Exception        *Exception     `json:"exception"`
+	Timeline         []Entry        `json:"timeline"`
+	Refunds          []Refund       `json:"refunds,omitempty"`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
+	DeliveredAt      *time.Time     `json:"delivered_at,omitempty"`
+	CancelledAt      *time.Time     `json:"cancelled_at,omitempty"`
+	CancelReason     string         `json:"cancel_reason,omitempty"`
+	ReturnedAt       *time.Time     `json:"returned_at,omitempty"`
+	ReturnReason     string         `json:"return_reason,omitempty"`
+}
+
+// NotifyView mirrors the "notify" object of order.created, so a client
+// reads back the shape it sent.
+type NotifyView struct {
+	Channels []Channel `json:"channels"`
+}
+
+// ShipmentView is one shipment in the order view.
+type ShipmentView struct {
+	ShipmentID        string         `json:"shipment_id"`
+	Carrier           string         `json:"carrier"`
+	TrackingNumber    string         `json:"tracking_number"`
+	Status            ShipmentStatus `json:"status"`
+	Substatus         string         `json:"substatus"`
+	LastLocation      *Location      `json:"last_location"`
+	EstimatedDelivery *time.Time     `json:"estimated_delivery"`
+	LastEventAt       *time.Time     `json:"last_event_at"`
+	Items             []string       `json:"items"`
+	ShippedAt         time.Time      `json:"shipped_at"`
+	DeliveredAt       *time.Time     `json:"delivered_at,omitempty"`
+	FailedAttempts    int            `json:"failed_attempts,omitempty"`
+}
+
+// View returns the order's view with the timeline newest first. Entries
+// with equal times show the later arrival first, as it is the one that
+// counted.
+func (o *Order) View() View {
+	v := View{
+		OrderID:          o.ID,
+		Status:           o.Status,
+		Customer:         o.Customer,
+		Notify:           NotifyView{Channels: nonNil(o.Notify)},
+		Items:            nonNil(o.Items),
+		PromisedDelivery: utcp(o.PromisedDelivery),
+		Shipments:        make([]ShipmentView, len(o.Shipments)),
+		Timeline:         make([]Entry, len(o.Timeline)),
+		Refunds:          slices.Clone(o.Refunds),
+		CreatedAt:        o.CreatedAt,
+		UpdatedAt:        o.UpdatedAt,
+		DeliveredAt:      utcp(o.DeliveredAt),
+		CancelledAt:      utcp(o.CancelledAt),
+		CancelReason:     o.CancelReason,
+		ReturnedAt:       utcp(o.ReturnedAt),
+		ReturnReason:     o.ReturnReason,
+	}
+	if a := o.ShippingAddress; a != nil {
+		c := *a
+		v.ShippingAddress = &c
+	}
+	if x := o.Exception; x != nil {
+		c := *x
+		v.Exception = &c
+	}
+	for i, s := range o.Shipments {
+		sv := ShipmentView{
+			ShipmentID:        s.ID,
+			Carrier:           s.Carrier,
+			TrackingNumber:    s.TrackingNumber,
+			Status:            s.Status,
+			Substatus:         s.Substatus,
+			EstimatedDelivery: utcp(s.EstimatedDelivery),
+			LastEventAt:       utcp(s.LastEventAt),
+			Items:             nonNil(s.Items),
+			ShippedAt:         s.ShippedAt,
+			DeliveredAt:       utcp(s.DeliveredAt),
+			FailedAttempts:    s.FailedAttempts,
+		}
+		if l := s.LastLocation; l != nil {
+			c := *l
+			sv.LastLocation = &c
+		}
+		v.Shipments[i] = sv
+	}
+	n := len(o.Timeline)
+	for i, e := range o.Timeline {
+		if l := e.Location; l != nil {
+			c := *l
+			e.Location = &c
+		}
+		v.Timeline[n-1-i] = e
+	}
+	slices.SortStableFunc(v.Timeline, func(a, b Entry) int { return b.At.Compare(a.At) })
+	return v
+}
+
+// nonNil copies s, never returning nil, so lists encode as [] not null.
+func nonNil[T any](s []T) []T {
+	return append(make([]T, 0, len(s)), s...)
+}

@@ -1,0 +1,182 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// Order is the workflow of one order, from order.created until its journey is over: it feeds
+// every commerce event and carrier update to the lifecycle rules (package order), answers the
+// status query from its own state, and carries out the rules' effects as activities. It runs
+// for weeks, continuing as new whenever Temporal suggests, and completes once the order is
+// cancelled, or delivered or returned and the review-request delay has passed.
+func Order(ctx workflow.Context, in OrderInput) error {
+	w, fx, err := newOrderWorkflow(ctx, in)
+	if err != nil {
+		return err
+	}
+	return w.run(ctx, fx)
+}
+
+// orderWorkflow is one run's state. Only state and the revision bookkeeping cross into the
+// next run; everything else is rebuilt.
+type orderWorkflow struct {
+	state    order.Order
+	settings OrderSettings
+
+	revision  int64 // grows with every change of state
+	projected int64 // the revision the read model has
+	// sentEntries is the highest timeline entry Seq handed to the read model.
+	sentEntries int64
+	inflight    int // effect activities not finished yet
+	applied     int // events applied in this run
+	finalSince  *time.Time
+	search      searchValues // what was last upserted
+
+	logger log.Logger
+}
+
+func newOrderWorkflow(ctx workflow.Context, in OrderInput) (*orderWorkflow, []order.Effect, error) {
+	w := &orderWorkflow{settings: in.Settings, logger: workflow.GetLogger(ctx)}
+	if in.State != nil {
+		w.state = *in.State
+		w.revision, w.projected = in.Revision, in.Revision
+		w.sentEntries = in.State.Recorded
+		w.finalSince = in.FinalSince
+		return w, nil, nil
+	}
+	if in.Created == nil {
+		return nil, nil, temporal.NewNonRetryableApplicationError("order workflow started without order.created or state", "InvalidInput", nil)
+	}
+	st, fx, err := order.New(*in.Created)
+	if err != nil {
+		return nil, nil, temporal.NewNonRetryableApplicationError("invalid order.created: "+err.Error(), "InvalidInput", err)
+	}
+	w.state = st
+	return w, fx, nil
+}
+
+func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
+	if err := w.handle(ctx); err != nil {
+		return err
+	}
+	w.listen(ctx)
+	workflow.Go(ctx, w.project)
+	w.changed(ctx, fx)
+
+	for {
+		if err := workflow.Await(ctx, func() bool { return w.closing() || w.state.Final() || w.shouldContinueAsNew(ctx) }); err != nil {
+			return err
+		}
+		switch {
+		case w.state.CancelledAt != nil:
+			return w.finish(ctx)
+		case w.state.Final():
+			done, err := w.linger(ctx)
+			if err != nil || done {
+				return err
+			}
+		}
+		if w.shouldContinueAsNew(ctx) {
+			return w.continueAsNew(ctx)
+		}
+	}
+}
+
+// closing is true once nothing more can happen to the order: it was cancelled.
+func (w *orderWorkflow) closing() bool { return w.state.CancelledAt != nil }
+
+// linger waits out the review-request delay after the journey ended, still applying late
+// events (a parcel reported returned after delivery reopens the order), then asks for the
+// review and finishes. It returns false when the order left its final state or a new run is
+// due first.
+func (w *orderWorkflow) linger(ctx workflow.Context) (bool, error) {
+	wait := w.settings.ReviewRequestDelay - workflow.Now(ctx).Sub(*w.finalSince)
+	if wait > 0 {
+		tctx, cancel := workflow.WithCancel(ctx)
+		timer := workflow.NewTimerWithOptions(tctx, wait, workflow.TimerOptions{Summary: "review request delay"})
+		err := workflow.Await(ctx, func() bool {
+			return timer.IsReady() || !w.state.Final() || w.closing() || w.shouldContinueAsNew(ctx)
+		})
+		cancel()
+		if err != nil {
+			return false, err
+		}
+		if !timer.IsReady() || !w.state.Final() {
+			return false, nil
+		}
+	}
+	w.changed(ctx, w.state.ReviewRequest())
+	return true, w.finish(ctx)
+}
+
+// settle waits until every update handler returned, every effect finished and the read model
+// is current, applying any signal that arrived meanwhile, so that completing or continuing as
+// new loses nothing.
+func (w *orderWorkflow) settle(ctx workflow.Context) error {
+	for {
+		err := workflow.Await(ctx, func() bool {
+			return workflow.AllHandlersFinished(ctx) && w.inflight == 0 && w.projected == w.revision
+		})
+		if err != nil {
+			return err
+		}
+		if !w.drain(ctx) {
+			return nil
+		}
+	}
+}
+
+func (w *orderWorkflow) finish(ctx workflow.Context) error {
+	if err := w.settle(ctx); err != nil {
+		return err
+	}
+	w.logger.Info("order finished", "status", w.state.Status)
+	return nil
+}
+
+func (w *orderWorkflow) shouldContinueAsNew(ctx workflow.Context) bool {
+	if n := w.settings.ContinueAsNewAfter; n > 0 && w.applied >= n {
+		return true
+	}
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+func (w *orderWorkflow) continueAsNew(ctx workflow.Context) error {
+	if err := w.settle(ctx); err != nil {
+		return err
+	}
+	w.logger.Info("continuing as new", "revision", w.revision, "applied", w.applied)
+	return workflow.NewContinueAsNewError(ctx, OrderName, OrderInput{
+		Settings: w.settings, State: &w.state, Revision: w.revision, FinalSince: w.finalSince,
+	})
+}
+
+// changed records a change of state and sets its effects going.
+func (w *orderWorkflow) changed(ctx workflow.Context, fx []order.Effect) {
+	w.revision++
+	switch final := w.state.Final(); {
+	case final && w.finalSince == nil:
+		now := workflow.Now(ctx)
+		w.finalSince = &now
+	case !final:
+		w.finalSince = nil
+	}
+	w.upsertSearch(ctx)
+	workflow.SetCurrentDetails(ctx, currentDetails(&w.state))
+	for _, e := range fx {
+		w.carryOut(ctx, e)
+	}
+}
+
+// errCanceled tells effect coroutines apart from real failures when the run ends under them.
+func canceled(err error) bool {
+	var ce *temporal.CanceledError
+	return errors.As(err, &ce)
+}

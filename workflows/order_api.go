@@ -1,0 +1,181 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// Names the order workflow answers to. They are part of running histories and of the
+// contract with the HTTP layer: never rename one.
+const (
+	OrderName = "Order"
+
+	// CommerceSignal carries an order.CommerceEvent other than order.created.
+	CommerceSignal = "commerce"
+	// TrackingSignal carries an order.TrackingEvent for one of the order's shipments.
+	TrackingSignal = "tracking"
+
+	// StatusQuery returns the order.View.
+	StatusQuery = "status"
+
+	// ResolveExceptionUpdate closes the open exception (ResolveRequest).
+	ResolveExceptionUpdate = "resolve_exception"
+	// SetChannelsUpdate replaces the customer's notification channels (ChannelsRequest).
+	SetChannelsUpdate = "set_notification_channels"
+	// ReportDelayUpdate records a driver's delay report (order.Delay).
+	ReportDelayUpdate = "report_delay"
+)
+
+// WorkflowID is the id of an order's workflow: one order, one workflow, for its whole life.
+func WorkflowID(orderID string) string { return "order-" + orderID }
+
+// OrderSettings are the deployment's timings an order runs with. They travel in the input,
+// not read from the environment, so a replay sees what the original run saw.
+type OrderSettings struct {
+	ReviewRequestDelay time.Duration `json:"review_request_delay"`
+	// ContinueAsNewAfter forces a new run after that many applied events, besides Temporal's
+	// own suggestion; zero leaves it to Temporal. Tests use it to cross runs on purpose.
+	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`
+}
+
+// OrderInput starts a run: the order.created event for the first, the carried state for a
+// continued one.
+type OrderInput struct {
+	Created  *order.CommerceEvent `json:"created,omitempty"`
+	Settings OrderSettings        `json:"settings"`
+
+	State    *order.Order `json:"state,omitempty"`
+	Revision int64        `json:"revision,omitempty"`
+	// FinalSince is when the order's journey ended, so a continued run keeps the review
+	// request's clock instead of starting it again.
+	FinalSince *time.Time `json:"final_since,omitempty"`
+}
+
+// ResolveRequest is staff closing an exception.
+type ResolveRequest struct {
+	Note string `json:"note"`
+	By   string `json:"by"`
+}
+
+// ChannelsRequest replaces the customer's notification channels.
+type ChannelsRequest struct {
+	Channels []order.Channel `json:"channels"`
+}
+
+// UpdateResult is what an update answers: small, because it is kept in the history.
+type UpdateResult struct {
+	Status    order.Status     `json:"status"`
+	Exception *order.Exception `json:"exception"`
+	Channels  []order.Channel  `json:"channels"`
+}
+
+// Errors of the client helpers below.
+var (
+	// ErrOrderExists: an order with that id was already started, running or finished.
+	ErrOrderExists = errors.New("order already exists")
+	// ErrOrderNotRunning: no running workflow for that order (never created, or finished).
+	ErrOrderNotRunning = errors.New("order is not running")
+)
+
+// StartOrder starts an order's workflow from its order.created event. The id reuse policy
+// rejects a duplicate even after the first run finished, so a late or replayed order.created
+// can never resurrect a finished order.
+func StartOrder(ctx context.Context, c client.Client, taskQueue string, e order.CommerceEvent, s OrderSettings) (client.WorkflowRun, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       WorkflowID(e.OrderID),
+		TaskQueue:                                taskQueue,
+		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		StaticSummary:                            startSummary(e),
+		TypedSearchAttributes:                    initialSearchAttributes(),
+	}, OrderName, OrderInput{Created: &e, Settings: s})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil, fmt.Errorf("start order %s: %w", e.OrderID, ErrOrderExists)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start order %s: %w", e.OrderID, err)
+	}
+	return run, nil
+}
+
+// startSummary is the line the Temporal UI shows for the workflow.
+func startSummary(e order.CommerceEvent) string {
+	n := 0
+	for _, it := range e.Items {
+		n += it.Quantity
+	}
+	who := ""
+	if e.Customer != nil {
+		who = " for " + e.Customer.Name
+	}
+	return fmt.Sprintf("Order %s%s, %d item(s)", e.OrderID, who, n)
+}
+
+// SignalCommerce delivers a commerce event to its order.
+func SignalCommerce(ctx context.Context, c client.Client, e order.CommerceEvent) error {
+	return signal(ctx, c, e.OrderID, CommerceSignal, e)
+}
+
+// SignalTracking delivers a carrier update to the order that has its tracking number.
+func SignalTracking(ctx context.Context, c client.Client, orderID string, e order.TrackingEvent) error {
+	return signal(ctx, c, orderID, TrackingSignal, e)
+}
+
+func signal(ctx context.Context, c client.Client, orderID, name string, arg any) error {
+	err := c.SignalWorkflow(ctx, WorkflowID(orderID), "", name, arg)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return fmt.Errorf("signal %s to order %s: %w", name, orderID, ErrOrderNotRunning)
+	}
+	if err != nil {
+		return fmt.Errorf("signal %s to order %s: %w", name, orderID, err)
+	}
+	return nil
+}
+
+// QueryOrder returns an order's view from its workflow. It works for finished orders too, for
+// as long as the namespace retains them.
+func QueryOrder(ctx context.Context, c client.Client, orderID string) (order.View, error) {
+	var v order.View
+	res, err := c.QueryWorkflow(ctx, WorkflowID(orderID), "", StatusQuery)
+	if err != nil {
+		return v, fmt.Errorf("query order %s: %w", orderID, err)
+	}
+	if err := res.Get(&v); err != nil {
+		return v, fmt.Errorf("decode order %s: %w", orderID, err)
+	}
+	return v, nil
+}
+
+// UpdateOrder runs one of the order's updates and waits for its answer. A request the
+// validator rejects returns its error and leaves no trace in the history.
+func UpdateOrder(ctx context.Context, c client.Client, orderID, update string, arg any) (UpdateResult, error) {
+	var r UpdateResult
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   WorkflowID(orderID),
+		UpdateName:   update,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, &r)
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return r, fmt.Errorf("%s on order %s: %w", update, orderID, ErrOrderNotRunning)
+	}
+	if err != nil {
+		return r, fmt.Errorf("%s on order %s: %w", update, orderID, err)
+	}
+	return r, nil
+}

@@ -1,0 +1,159 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// handle registers the query and the updates. It runs before the first blocking call, so no
+// request that arrives with the first workflow task is turned away.
+func (w *orderWorkflow) handle(ctx workflow.Context) error {
+	err := workflow.SetQueryHandlerWithOptions(ctx, StatusQuery, func() (order.View, error) {
+		return w.state.View(), nil
+	}, workflow.QueryHandlerOptions{Description: "The order's current view (SPEC section 5)."})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, ResolveExceptionUpdate,
+		func(ctx workflow.Context, r ResolveRequest) (UpdateResult, error) {
+			fx, err := w.state.ResolveException(r.Note, r.By, workflow.Now(ctx))
+			if err != nil {
+				return UpdateResult{}, err
+			}
+			w.changed(ctx, fx)
+			return w.result(), nil
+		},
+		workflow.UpdateHandlerOptions{
+			Validator: func(ctx workflow.Context, r ResolveRequest) error {
+				if w.state.Exception == nil {
+					return order.ErrNoException
+				}
+				return nil
+			},
+			Description: "Staff close the open exception.",
+		})
+	if err != nil {
+		return err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, SetChannelsUpdate,
+		func(ctx workflow.Context, r ChannelsRequest) (UpdateResult, error) {
+			fx, err := w.state.SetChannels(r.Channels, workflow.Now(ctx))
+			if err != nil {
+				return UpdateResult{}, err
+			}
+			w.changed(ctx, fx)
+			return w.result(), nil
+		},
+		workflow.UpdateHandlerOptions{
+			Validator: func(ctx workflow.Context, r ChannelsRequest) error {
+				return w.state.CheckChannels(r.Channels)
+			},
+			Description: "Replace the channels the customer is notified on.",
+		})
+	if err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, ReportDelayUpdate,
+		func(ctx workflow.Context, d order.Delay) (UpdateResult, error) {
+			fx, err := w.state.ReportDelay(delayAt(ctx, d))
+			if err != nil {
+				return UpdateResult{}, err
+			}
+			w.changed(ctx, fx)
+			return w.result(), nil
+		},
+		workflow.UpdateHandlerOptions{
+			Validator: func(ctx workflow.Context, d order.Delay) error {
+				return w.state.CheckDelay(delayAt(ctx, d))
+			},
+			Description: "A driver reports a shipment will be late.",
+		})
+}
+
+// delayAt dates a report that came without a time to the moment it reached the workflow.
+func delayAt(ctx workflow.Context, d order.Delay) order.Delay {
+	if d.At.IsZero() {
+		d.At = workflow.Now(ctx)
+	}
+	return d
+}
+
+func (w *orderWorkflow) result() UpdateResult {
+	r := UpdateResult{Status: w.state.Status, Channels: append([]order.Channel{}, w.state.Notify...)}
+	if x := w.state.Exception; x != nil {
+		c := *x
+		r.Exception = &c
+	}
+	return r
+}
+
+// listen applies signals as they arrive, each channel in its own coroutine.
+func (w *orderWorkflow) listen(ctx workflow.Context) {
+	commerce := workflow.GetSignalChannel(ctx, CommerceSignal)
+	tracking := workflow.GetSignalChannel(ctx, TrackingSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var e order.CommerceEvent
+			commerce.Receive(ctx, &e)
+			w.onCommerce(ctx, e)
+		}
+	})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var e order.TrackingEvent
+			tracking.Receive(ctx, &e)
+			w.onTracking(ctx, e)
+		}
+	})
+}
+
+// drain applies signals already delivered but not yet received; it reports whether there
+// were any.
+func (w *orderWorkflow) drain(ctx workflow.Context) bool {
+	any := false
+	for {
+		var c order.CommerceEvent
+		if workflow.GetSignalChannel(ctx, CommerceSignal).ReceiveAsync(&c) {
+			w.onCommerce(ctx, c)
+			any = true
+			continue
+		}
+		var t order.TrackingEvent
+		if workflow.GetSignalChannel(ctx, TrackingSignal).ReceiveAsync(&t) {
+			w.onTracking(ctx, t)
+			any = true
+			continue
+		}
+		return any
+	}
+}
+
+// onCommerce applies one commerce event. The HTTP layer validated it already; a payload that
+// is still invalid (a corrupt signal decodes to a zero value) is logged and dropped, since a
+// signal cannot be refused.
+func (w *orderWorkflow) onCommerce(ctx workflow.Context, e order.CommerceEvent) {
+	if err := e.Validate(); err != nil {
+		w.logger.Error("dropping invalid commerce event", "event_id", e.ID, "error", err)
+		return
+	}
+	w.applied++
+	before := w.state.Recorded
+	fx := w.state.ApplyCommerce(e)
+	if len(fx) > 0 || w.state.Recorded != before {
+		w.changed(ctx, fx)
+	}
+}
+
+func (w *orderWorkflow) onTracking(ctx workflow.Context, e order.TrackingEvent) {
+	if err := e.Validate(); err != nil {
+		w.logger.Error("dropping invalid tracking event", "event_id", e.ID, "error", err)
+		return
+	}
+	w.applied++
+	before := w.state.Recorded
+	fx := w.state.ApplyTracking(e)
+	if len(fx) > 0 || w.state.Recorded != before {
+		w.changed(ctx, fx)
+	}
+}
