@@ -38,10 +38,26 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 	return w
 }
 
-// Register adds shipflow's workflows and activities to any registry: a worker, or the SDK's
-// test and replay environments, which must see exactly what production sees.
-func Register(r sdkworker.Registry, d Deps) {
+// Registry is what a worker and the SDK's test environment both accept.
+type Registry interface {
+	WorkflowRegistry
+	RegisterActivity(a any)
+}
+
+// WorkflowRegistry is what the workflow replayer accepts as well.
+type WorkflowRegistry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}
+
+// Register adds shipflow's workflows and activities to r. Tests and production register
+// through here, so both see exactly the same names.
+func Register(r Registry, d Deps) {
+	RegisterWorkflows(r)
+	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator})
+}
+
+// RegisterWorkflows adds the workflows only: the replayer runs histories without activities.
+func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Order, workflow.RegisterOptions{Name: workflows.OrderName})
 	r.RegisterWorkflowWithOptions(workflows.SelfTest, workflow.RegisterOptions{Name: workflows.SelfTestName})
-	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator})
 }

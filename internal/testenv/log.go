@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	sdklog "go.temporal.io/sdk/log"
 	"io"
 	"log/slog"
 	"os"
@@ -26,4 +27,10 @@ func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(string(p[:len(p)-1]))
 	return len(p), nil
+}
+
+// SDKLogger is a quiet logger for the Temporal SDK's test environment (SHIPFLOW_TEST_LOG=1
+// shows it).
+func SDKLogger() sdklog.Logger {
+	return sdklog.NewStructuredLogger(quietLogger())
 }

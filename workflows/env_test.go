@@ -1,0 +1,154 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/worker"
+	"github.com/shipflow/shipflow/workflows"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// t0 is when every test order is created; events are dated from it.
+var t0 = time.Date(2026, 5, 7, 10, 0, 0, 0, time.UTC)
+
+const reviewDelay = 72 * time.Hour
+
+// channels stands in for the customer and staff channels (Twilio, SendGrid, Slack, Zendesk),
+// which arrive in their own packages; it records what the workflow asked them to do.
+type channels struct {
+	mu      sync.Mutex
+	notes   []string // "milestone/shipment"
+	changes []activities.ExceptionChange
+}
+
+func (c *channels) Notify(_ context.Context, n activities.Notification) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.notes = append(c.notes, string(n.Milestone)+"/"+n.ShipmentID)
+	return nil
+}
+
+func (c *channels) ExceptionChanged(_ context.Context, x activities.ExceptionChange) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changes = append(c.changes, x)
+	return nil
+}
+
+func (c *channels) sent() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.notes...)
+}
+
+// run is one order workflow in the SDK's time-skipping test environment, with its activities
+// writing to this package's real Postgres database.
+type run struct {
+	t        *testing.T
+	env      *testsuite.TestWorkflowEnvironment
+	ch       *channels
+	orderID  string
+	settings workflows.OrderSettings
+}
+
+func newRun(t *testing.T) *run {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(testenv.SDKLogger())
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	ch := &channels{}
+	worker.Register(env, worker.Deps{DB: testenv.DB(t), Notifier: ch, Escalator: ch})
+	return &run{
+		t: t, env: env, ch: ch,
+		orderID:  fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano()),
+		settings: workflows.OrderSettings{ReviewRequestDelay: reviewDelay},
+	}
+}
+
+// at runs f once the workflow's clock is d past t0.
+func (r *run) at(d time.Duration, f func()) { r.env.RegisterDelayedCallback(f, d) }
+
+func (r *run) commerce(d time.Duration, e order.CommerceEvent) {
+	r.at(d, func() { r.env.SignalWorkflow(workflows.CommerceSignal, e) })
+}
+
+func (r *run) scan(d time.Duration, e order.TrackingEvent) {
+	r.at(d, func() { r.env.SignalWorkflow(workflows.TrackingSignal, e) })
+}
+
+// start runs the workflow to its end (or until the test environment's clock stops).
+func (r *run) start() {
+	e := r.created()
+	r.env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Created: &e, Settings: r.settings})
+}
+
+func (r *run) query() order.View {
+	r.t.Helper()
+	res, err := r.env.QueryWorkflow(workflows.StatusQuery)
+	if err != nil {
+		r.t.Fatalf("query: %v", err)
+	}
+	var v order.View
+	if err := res.Get(&v); err != nil {
+		r.t.Fatalf("decode view: %v", err)
+	}
+	return v
+}
+
+// checkStatus queries at d and compares the order status.
+func (r *run) checkStatus(d time.Duration, want order.Status) {
+	r.at(d, func() {
+		if got := r.query().Status; got != want {
+			r.t.Errorf("at %s: status %s, want %s", d, got, want)
+		}
+	})
+}
+
+func (r *run) completed() {
+	r.t.Helper()
+	if !r.env.IsWorkflowCompleted() {
+		r.t.Fatal("workflow did not complete")
+	}
+	if err := r.env.GetWorkflowError(); err != nil {
+		r.t.Fatalf("workflow failed: %v", err)
+	}
+}
+
+func (r *run) created() order.CommerceEvent {
+	return order.CommerceEvent{
+		ID: r.orderID + "-created", Type: order.EventCreated, Timestamp: t0, OrderID: r.orderID,
+		Customer: &order.Customer{Name: "Ona", Email: "ona@example.com", Phone: "+37060000000", Locale: "lt", TimeZone: "Europe/Vilnius"},
+		Notify:   []order.Channel{order.ChannelSMS, order.ChannelEmail},
+		Items:    []order.Item{{SKU: "SHOE-1", Name: "Shoes", Quantity: 1}, {SKU: "JACKET-1", Name: "Jacket", Quantity: 1}},
+	}
+}
+
+func (r *run) event(typ order.EventType, d time.Duration) order.CommerceEvent {
+	return order.CommerceEvent{ID: fmt.Sprintf("%s-%s-%s", r.orderID, typ, d), Type: typ, Timestamp: t0.Add(d), OrderID: r.orderID}
+}
+
+func (r *run) shipped(d time.Duration, shipmentID, tracking string, eta time.Duration, skus ...string) order.CommerceEvent {
+	e := r.event(order.EventShipped, d)
+	e.ID += shipmentID
+	due := t0.Add(eta)
+	e.Shipment = &order.ShipmentInfo{ID: shipmentID, Carrier: "DPD", TrackingNumber: tracking, Items: skus, EstimatedDelivery: &due}
+	return e
+}
+
+func tracking(id, tn string, st order.ShipmentStatus, at time.Duration) order.TrackingEvent {
+	return order.TrackingEvent{
+		ID: id, Source: "generic", Carrier: "DPD", TrackingNumber: tn, Status: st,
+		Description: string(st), Location: order.Location{City: "Kaunas", Country: "LT"}, OccurredAt: t0.Add(at),
+	}
+}
