@@ -60,7 +60,9 @@ func EnsureDatabase(ctx context.Context, databaseURL string) error {
 	}
 	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database: another replica won
+	// Another replica won: duplicate_database, or unique_violation when both passed Postgres's own
+	// existence check at once.
+	if errors.As(err, &pgErr) && (pgErr.Code == "42P04" || pgErr.Code == "23505") {
 		return nil
 	}
 	if err != nil {

@@ -112,14 +112,14 @@ func GetOrder(ctx context.Context, pool *pgxpool.Pool, orderID string) (order.Vi
 		return v, 0, fmt.Errorf("load order %s: %w", orderID, err)
 	}
 	rows, err := pool.Query(ctx, `
-		SELECT occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor
+		SELECT seq, occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor
 		FROM tracking_events WHERE order_id = $1 ORDER BY occurred_at DESC, seq DESC LIMIT $2`, orderID, maxTimeline)
 	if err != nil {
 		return v, 0, fmt.Errorf("load timeline of order %s: %w", orderID, err)
 	}
 	v.Timeline, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (order.Entry, error) {
 		var e order.Entry
-		err := r.Scan(&e.At, &e.Kind, &e.Type, &e.ShipmentID, &e.TrackingNumber, &e.Substatus, &e.Description,
+		err := r.Scan(&e.Seq, &e.At, &e.Kind, &e.Type, &e.ShipmentID, &e.TrackingNumber, &e.Substatus, &e.Description,
 			&e.Location, &e.Ignored, &e.Note, &e.EventID, &e.Source, &e.Actor)
 		e.At = e.At.UTC()
 		return e, err
