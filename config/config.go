@@ -163,8 +163,13 @@ func (c *Config) settings() []setting {
 // Load parses args (flags after the subcommand) with defaults taken from the environment, then
 // validates every setting. A flag wins over its environment variable.
 func Load(name string, args []string, getenv func(string) string) (*Config, error) {
+	return LoadFlags(flag.NewFlagSet(name, flag.ContinueOnError), args, getenv)
+}
+
+// LoadFlags is Load for a command with flags of its own, already defined on fs.
+func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, error) {
 	c := &Config{}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	name := fs.Name()
 	settings := c.settings()
 	vals := make([]*string, len(settings))
 	for i, s := range settings {

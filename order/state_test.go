@@ -209,3 +209,50 @@ func TestView(t *testing.T) {
 		}
 	}
 }
+
+func TestEntrySeqSurvivesTrimming(t *testing.T) {
+	o := newOrder(t)
+	shipped := com("ship", order.EventShipped, 1)
+	shipped.Shipment = &order.ShipmentInfo{ID: "S1", Carrier: "DPD", TrackingNumber: "TS1"}
+	o.ApplyCommerce(shipped)
+	for i := range order.MaxTimeline + 20 {
+		o.ApplyTracking(scan(fmt.Sprintf("e%d", i), "S1", order.ShipmentInTransit, 2+i))
+	}
+	if len(o.Timeline) != order.MaxTimeline {
+		t.Fatalf("timeline has %d entries, want the bound %d", len(o.Timeline), order.MaxTimeline)
+	}
+	seen := map[int64]bool{}
+	var last int64
+	for _, e := range o.Timeline {
+		if seen[e.Seq] || e.Seq <= last {
+			t.Fatalf("entry seq %d repeated or not increasing (after %d)", e.Seq, last)
+		}
+		seen[e.Seq], last = true, e.Seq
+	}
+	if last != o.Recorded {
+		t.Errorf("newest entry seq %d, recorded %d", last, o.Recorded)
+	}
+}
+
+func TestChecksChangeNothing(t *testing.T) {
+	o := newOrder(t)
+	shipped := com("ship", order.EventShipped, 1)
+	shipped.Shipment = &order.ShipmentInfo{ID: "S1", Carrier: "DPD", TrackingNumber: "TS1"}
+	o.ApplyCommerce(shipped)
+	before := clone(t, o)
+	if err := o.CheckChannels([]order.Channel{"pigeon"}); err == nil {
+		t.Error("CheckChannels accepted an unknown channel")
+	}
+	if err := o.CheckChannels([]order.Channel{order.ChannelEmail}); err != nil {
+		t.Errorf("CheckChannels: %v", err)
+	}
+	if err := o.CheckDelay(order.Delay{TrackingNumber: "NOPE", At: at(5)}); err == nil {
+		t.Error("CheckDelay accepted an unknown tracking number")
+	}
+	if err := o.CheckDelay(order.Delay{TrackingNumber: "ts 1", At: at(5), Reason: "traffic"}); err != nil {
+		t.Errorf("CheckDelay: %v", err)
+	}
+	if got := clone(t, o); !reflect.DeepEqual(got, before) {
+		t.Error("a check changed the order")
+	}
+}

@@ -88,22 +88,19 @@ func (w *orderWorkflow) result() UpdateResult {
 	return r
 }
 
-// listen applies signals as they arrive, each channel in its own coroutine.
+// listen applies signals as they arrive. It never blocks in Receive: the SDK hands a signal
+// straight to a coroutine blocked there, where a drain before continue-as-new cannot see it
+// and the signal would be lost if the run ended first. Waiting on Len and taking values with
+// ReceiveAsync keeps every signal in the channel until the moment it is applied.
 func (w *orderWorkflow) listen(ctx workflow.Context) {
 	commerce := workflow.GetSignalChannel(ctx, CommerceSignal)
 	tracking := workflow.GetSignalChannel(ctx, TrackingSignal)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var e order.CommerceEvent
-			commerce.Receive(ctx, &e)
-			w.onCommerce(ctx, e)
-		}
-	})
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var e order.TrackingEvent
-			tracking.Receive(ctx, &e)
-			w.onTracking(ctx, e)
+			if err := workflow.Await(ctx, func() bool { return commerce.Len() > 0 || tracking.Len() > 0 }); err != nil {
+				return
+			}
+			w.drain(ctx)
 		}
 	})
 }

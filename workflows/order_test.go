@@ -325,3 +325,25 @@ func TestInvalidUpdatesAreRejectedByTheirValidators(t *testing.T) {
 	r.at(3*hour, r.env.CancelWorkflow)
 	r.start()
 }
+
+func TestContinuesAsNewWhenTemporalSuggests(t *testing.T) {
+	r := newRun(t)
+	r.commerce(1*minute, r.shipped(1*minute, "S1", "TN1", 2*day))
+	r.scan(1*hour, tracking("t1", "TN1", order.ShipmentInTransit, 1*hour))
+	// The suggestion comes with a later workflow task. (A signal sent in the same callback
+	// would reach the test environment only after that task decided to continue, which a real
+	// server never allows: it rejects a completion that races a new event.)
+	r.at(2*hour, func() { r.env.SetContinueAsNewSuggested(true) })
+	r.start()
+	var can *workflow.ContinueAsNewError
+	if err := r.env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow ended with %v, want continue-as-new", err)
+	}
+	var in workflows.OrderInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.State.Status != order.StatusInTransit || in.Settings.ReviewRequestDelay != reviewDelay {
+		t.Errorf("carried status %s, settings %+v", in.State.Status, in.Settings)
+	}
+}

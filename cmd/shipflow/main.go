@@ -34,6 +34,7 @@ var commands = []command{
 	{"worker", "run the Temporal worker", runWorker},
 	{"migrate", "apply database migrations and register Temporal search attributes", runMigrate},
 	{"dev", "run everything on this machine: Temporal dev server, migrations, API and worker", runDev},
+	{"bench", "measure a running system (status-query)", runBench},
 	{"version", "print the version", runVersion},
 }
 
