@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +44,14 @@ func (c *channels) ExceptionChanged(_ context.Context, x activities.ExceptionCha
 	defer c.mu.Unlock()
 	c.changes = append(c.changes, x)
 	return nil
+}
+
+// want checks the customer was told exactly these "milestone/shipment" messages, in order.
+func (c *channels) want(t *testing.T, want ...string) {
+	t.Helper()
+	if got := c.sent(); !slices.Equal(got, want) {
+		t.Errorf("notifications %v, want %v", got, want)
+	}
 }
 
 func (c *channels) sent() []string {

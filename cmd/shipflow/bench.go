@@ -90,20 +90,7 @@ func (b *statusBench) orderID(i int) string { return fmt.Sprintf("%s%05d", b.pre
 // populate starts every order, ships it and scans it in transit, then waits until the read
 // model has them all, so the workflows are idle and cached when timing starts.
 func (b *statusBench) populate(ctx context.Context) error {
-	var failed atomic.Value
-	sem := make(chan struct{}, 16)
-	var wg sync.WaitGroup
-	for i := range b.n {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := b.one(ctx, b.orderID(i)); err != nil {
-				failed.Store(err)
-			}
-		})
-	}
-	wg.Wait()
-	if err, _ := failed.Load().(error); err != nil {
+	if err := forEach(b.n, 16, func(i int) error { return b.one(ctx, b.orderID(i)) }); err != nil {
 		return err
 	}
 	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
@@ -146,18 +133,31 @@ func (b *statusBench) cleanup(e env) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	fmt.Fprintf(e.stdout, "terminating the %d bench orders (-keep leaves them)...\n", b.n)
-	sem := make(chan struct{}, 16)
+	_ = forEach(b.n, 16, func(i int) error {
+		return b.temporal.TerminateWorkflow(ctx, workflows.WorkflowID(b.orderID(i)), "", "bench over")
+	})
+	_, _ = b.db.Exec(ctx, `DELETE FROM orders WHERE order_id LIKE $1 || '%'`, b.prefix)
+	_, _ = b.db.Exec(ctx, `DELETE FROM order_events WHERE order_id LIKE $1 || '%'`, b.prefix)
+}
+
+// forEach calls f for 0..n-1 with at most parallel calls at once and returns one of the
+// errors, if any.
+func forEach(n, parallel int, f func(int) error) error {
+	var failed atomic.Value
+	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
-	for i := range b.n {
+	for i := range n {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			_ = b.temporal.TerminateWorkflow(ctx, workflows.WorkflowID(b.orderID(i)), "", "bench over")
+			if err := f(i); err != nil {
+				failed.Store(err)
+			}
 		})
 	}
 	wg.Wait()
-	_, _ = b.db.Exec(ctx, `DELETE FROM orders WHERE order_id LIKE $1 || '%'`, b.prefix)
-	_, _ = b.db.Exec(ctx, `DELETE FROM order_events WHERE order_id LIKE $1 || '%'`, b.prefix)
+	err, _ := failed.Load().(error)
+	return err
 }
 
 type benchResult struct {
