@@ -351,3 +351,27 @@ func cidrs(dst *[]netip.Prefix) func(string) error {
 		return nil
 	}
 }
+
+// Provider is one third-party service and whether shipflow may use it.
+type Provider struct {
+	Name string
+	On   bool
+	Need string // what to set to switch it on
+}
+
+// Providers lists the third-party services with whether their credentials are set. One
+// without credentials is switched off, and start-up says so.
+func (c *Config) Providers() []Provider {
+	return []Provider{
+		{"twilio", c.Twilio.AccountSID != "" && c.Twilio.AuthToken != "" && (c.Twilio.From != "" || c.Twilio.MessagingServiceSID != "" || c.Twilio.WhatsAppFrom != ""),
+			"TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, TWILIO_MESSAGING_SERVICE_SID or TWILIO_WHATSAPP_FROM"},
+		{"sendgrid", c.SendGrid.APIKey != "" && c.SendGrid.From != "", "SENDGRID_API_KEY and SENDGRID_FROM"},
+		{"slack", c.Alerts.SlackURL != "", "SLACK_WEBHOOK_URL"},
+		{"teams", c.Alerts.TeamsURL != "", "TEAMS_WEBHOOK_URL"},
+		{"google_chat", c.Alerts.GoogleChatURL != "", "GOOGLE_CHAT_WEBHOOK_URL"},
+		{"zendesk", c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "", "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"},
+		{"aftership", c.AfterShip.APIKey != "", "AFTERSHIP_API_KEY"},
+		{"easypost", c.EasyPost.APIKey != "", "EASYPOST_API_KEY"},
+		{"shipengine", c.ShipEngine.APIKey != "", "SHIPENGINE_API_KEY"},
+	}
+}

@@ -109,3 +109,27 @@ func TestStandardWebhooksSecretIsAccepted(t *testing.T) {
 		t.Errorf("secret = %q", c.CommerceWebhookSecret)
 	}
 }
+
+func TestProvidersWithoutCredentialsAreOff(t *testing.T) {
+	c, err := load(t, map[string]string{
+		"SENDGRID_API_KEY": "SG.x", "SENDGRID_FROM": "shop@example.com",
+		"TWILIO_ACCOUNT_SID": "AC1", // no token: still off
+		"SLACK_WEBHOOK_URL":  "https://hooks.slack.com/services/x",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := map[string]bool{}
+	for _, p := range c.Providers() {
+		on[p.Name] = p.On
+		if !p.On && p.Need == "" {
+			t.Errorf("%s is off without saying what to set", p.Name)
+		}
+	}
+	want := map[string]bool{"sendgrid": true, "slack": true, "twilio": false, "zendesk": false, "aftership": false}
+	for name, w := range want {
+		if on[name] != w {
+			t.Errorf("%s on = %v, want %v", name, on[name], w)
+		}
+	}
+}

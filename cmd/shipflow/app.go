@@ -41,6 +41,13 @@ func openApp(ctx context.Context, name string, args []string, e env) (*app, erro
 
 func connect(ctx context.Context, cfg *config.Config, e env) (*app, error) {
 	a := &app{cfg: cfg, log: telemetry.NewLogger(e.stderr, cfg.LogLevel)}
+	for _, p := range cfg.Providers() {
+		if p.On {
+			a.log.Info("provider on", "provider", p.Name)
+		} else {
+			a.log.Info("provider off: no credentials", "provider", p.Name, "set", p.Need)
+		}
+	}
 	var err error
 	if a.metrics, err = telemetry.NewMetrics(); err != nil {
 		return nil, err
