@@ -5,13 +5,22 @@ import (
 	"log/slog"
 
 	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
 
 // Project writes an order's snapshot to the read model. Snapshots carry a revision, so a retry
-// that lands after a newer snapshot changes nothing.
+// that lands after a newer snapshot changes nothing. Once the read model knows the order and
+// its tracking numbers, inbound deliveries that arrived too early are woken to be relayed.
 func (a *Activities) Project(ctx context.Context, s db.Snapshot) error {
-	_, err := db.SaveOrder(ctx, a.DB, s)
+	if _, err := db.SaveOrder(ctx, a.DB, s); err != nil {
+		return err
+	}
+	tracking := make([]string, 0, len(s.View.Shipments))
+	for _, sh := range s.View.Shipments {
+		tracking = append(tracking, sh.TrackingNumber)
+	}
+	_, err := inbox.WakeFor(ctx, a.DB, s.View.OrderID, tracking)
 	return err
 }
 

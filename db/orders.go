@@ -259,3 +259,17 @@ func RecordEvent(ctx context.Context, pool *pgxpool.Pool, e Event) error {
 	}
 	return nil
 }
+
+// ShipmentTracking returns the tracking number and carrier of one shipment, for events that
+// name the shipment instead (Shopify's fulfillment events).
+func ShipmentTracking(ctx context.Context, pool *pgxpool.Pool, orderID, shipmentID string) (trackingNumber, carrier string, err error) {
+	err = pool.QueryRow(ctx, `SELECT tracking_number, carrier FROM shipments WHERE order_id = $1 AND shipment_id = $2`,
+		orderID, shipmentID).Scan(&trackingNumber, &carrier)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", ErrNotFound
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("find shipment %s of order %s: %w", shipmentID, orderID, err)
+	}
+	return trackingNumber, carrier, nil
+}

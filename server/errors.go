@@ -14,6 +14,7 @@ const (
 	codeBadRequest       = "bad_request"
 	codeInvalidJSON      = "invalid_json"
 	codeMissingField     = "missing_field"
+	codeInvalidField     = "invalid_field"
 	codeUnauthorized     = "unauthorized"
 	codeNotFound         = "not_found"
 	codeMethodNotAllowed = "method_not_allowed"

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/telemetry"
 )
 
@@ -26,6 +27,7 @@ type Deps struct {
 	Temporal client.Client
 	Logger   *slog.Logger
 	Metrics  *telemetry.Metrics
+	Inbox    *inbox.Inbox
 }
 
 // server carries Deps to the handlers.
@@ -51,6 +53,8 @@ func New(d Deps) *echo.Echo {
 
 	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens))
 	v1.POST("/system/selftest", s.selftest)
+	v1.GET("/inbound-events", s.listInboundEvents)
+	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 
 	e.Group("/voice", bearer("voice", d.Config.VoiceTokens))
 	return e

@@ -22,6 +22,9 @@ const (
 	CommerceSignal = "commerce"
 	// TrackingSignal carries an order.TrackingEvent for one of the order's shipments.
 	TrackingSignal = "tracking"
+	// TrackingBatchSignal carries []order.TrackingEvent: every checkpoint of one carrier
+	// webhook in one history event, oldest first.
+	TrackingBatchSignal = "tracking_batch"
 
 	// StatusQuery returns the order.View.
 	StatusQuery = "status"
@@ -129,6 +132,25 @@ func SignalCommerce(ctx context.Context, c client.Client, e order.CommerceEvent)
 // SignalTracking delivers a carrier update to the order that has its tracking number.
 func SignalTracking(ctx context.Context, c client.Client, orderID string, e order.TrackingEvent) error {
 	return signal(ctx, c, orderID, TrackingSignal, e)
+}
+
+// SignalTrackingBatch delivers several carrier updates of one order in one signal.
+func SignalTrackingBatch(ctx context.Context, c client.Client, orderID string, es []order.TrackingEvent) error {
+	return signal(ctx, c, orderID, TrackingBatchSignal, es)
+}
+
+// Running reports whether an order's workflow exists and is running. A finished order and
+// one never created both refuse signals; callers that must tell them apart ask here.
+func Running(ctx context.Context, c client.Client, orderID string) (exists, running bool, err error) {
+	d, err := c.DescribeWorkflowExecution(ctx, WorkflowID(orderID), "")
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("describe order %s: %w", orderID, err)
+	}
+	return true, d.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING, nil
 }
 
 func signal(ctx context.Context, c client.Client, orderID, name string, arg any) error {

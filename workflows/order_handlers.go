@@ -95,9 +95,10 @@ func (w *orderWorkflow) result() UpdateResult {
 func (w *orderWorkflow) listen(ctx workflow.Context) {
 	commerce := workflow.GetSignalChannel(ctx, CommerceSignal)
 	tracking := workflow.GetSignalChannel(ctx, TrackingSignal)
+	batch := workflow.GetSignalChannel(ctx, TrackingBatchSignal)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			if err := workflow.Await(ctx, func() bool { return commerce.Len() > 0 || tracking.Len() > 0 }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return commerce.Len() > 0 || tracking.Len() > 0 || batch.Len() > 0 }); err != nil {
 				return
 			}
 			w.drain(ctx)
@@ -119,6 +120,14 @@ func (w *orderWorkflow) drain(ctx workflow.Context) bool {
 		var t order.TrackingEvent
 		if workflow.GetSignalChannel(ctx, TrackingSignal).ReceiveAsync(&t) {
 			w.onTracking(ctx, t)
+			any = true
+			continue
+		}
+		var ts []order.TrackingEvent
+		if workflow.GetSignalChannel(ctx, TrackingBatchSignal).ReceiveAsync(&ts) {
+			for _, t := range ts {
+				w.onTracking(ctx, t)
+			}
 			any = true
 			continue
 		}

@@ -113,8 +113,7 @@ func (b *statusBench) one(ctx context.Context, id string) error {
 		Customer: &order.Customer{Name: "Bench", Phone: "+37060000000", Locale: "en", TimeZone: "Europe/Vilnius"},
 		Items:    []order.Item{{SKU: "SKU-1", Name: "Thing", Quantity: 1}},
 	}
-	settings := workflows.OrderSettings{ReviewRequestDelay: b.cfg.ReviewRequestDelay}
-	if _, err := workflows.StartOrder(ctx, b.temporal, b.cfg.Temporal.TaskQueue, created, settings); err != nil {
+	if _, err := workflows.StartOrder(ctx, b.temporal, b.cfg.Temporal.TaskQueue, created, b.orderSettings()); err != nil {
 		return err
 	}
 	eta := now.Add(48 * time.Hour)

@@ -68,8 +68,12 @@ func runDev(ctx context.Context, args []string, e env) error {
 	}
 	defer w.Stop()
 
+	api, err := a.startAPI(ctx)
+	if err != nil {
+		return err
+	}
 	printBanner(e, cfg, ts.Log)
-	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTPAddr, a.api())); err != nil {
+	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTPAddr, api)); err != nil {
 		return err
 	}
 	if err := fatalCause(ctx); err != nil {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/relay"
 	"github.com/shipflow/shipflow/server"
+	"github.com/shipflow/shipflow/workflows"
 )
 
 func runServe(ctx context.Context, args []string, e env) error {
@@ -13,10 +16,30 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.close()
+	api, err := a.startAPI(ctx)
+	if err != nil {
+		return err
+	}
 	a.log.Info("serving HTTP API", "addr", a.cfg.HTTPAddr, "version", version)
-	return serveHTTP(ctx, newHTTPServer(a.cfg.HTTPAddr, a.api()))
+	return serveHTTP(ctx, newHTTPServer(a.cfg.HTTPAddr, api))
 }
 
-func (a *app) api() http.Handler {
-	return server.New(server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics})
+// startAPI builds the HTTP app and starts the inbox relay that forwards what it accepts; the
+// relay stops with ctx.
+func (a *app) startAPI(ctx context.Context) (http.Handler, error) {
+	in := inbox.New(a.db)
+	r := &relay.Relay{
+		Inbox: in, DB: a.db, Temporal: a.temporal, TaskQueue: a.cfg.Temporal.TaskQueue,
+		Settings: a.orderSettings(), Logger: a.log.With("component", "relay"),
+	}
+	if err := r.Register(a.metrics.Registry); err != nil {
+		return nil, err
+	}
+	go r.Run(ctx)
+	return server.New(server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in}), nil
+}
+
+// orderSettings are the timings every new order workflow starts with.
+func (a *app) orderSettings() workflows.OrderSettings {
+	return workflows.OrderSettings{ReviewRequestDelay: a.cfg.ReviewRequestDelay}
 }

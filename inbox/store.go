@@ -1,0 +1,355 @@
+package inbox
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// Status of a stored delivery.
+type Status string
+
+// Statuses of a stored delivery.
+const (
+	StatusPending  Status = "pending"
+	StatusApplied  Status = "applied"
+	StatusWaiting  Status = "waiting"
+	StatusRejected Status = "rejected"
+)
+
+// ParseStatus checks a status a client asked to filter by.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case StatusPending, StatusApplied, StatusWaiting, StatusRejected:
+		return st, nil
+	}
+	return "", fmt.Errorf("unknown status %q (pending, applied, waiting, rejected)", s)
+}
+
+// Inbox stores accepted deliveries and wakes the relay. Several serve replicas share one inbox
+// table; each wakes its own relay, and the others find the work by polling.
+type Inbox struct {
+	db   *pgxpool.Pool
+	wake chan struct{}
+}
+
+// New returns the inbox over pool.
+func New(pool *pgxpool.Pool) *Inbox {
+	return &Inbox{db: pool, wake: make(chan struct{}, 1)}
+}
+
+// Accepted is what Accept did with a delivery.
+type Accepted struct {
+	ID        int64 // the stored row; 0 for a duplicate
+	Duplicate bool
+}
+
+// Accept stores d unless its source already delivered its event id. It returns once the row is
+// committed, so the caller may answer 2xx: from then on the delivery cannot be lost.
+func (in *Inbox) Accept(ctx context.Context, d Delivery) (Accepted, error) {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return Accepted{}, fmt.Errorf("encode delivery %s/%s: %w", d.Source, d.EventID, err)
+	}
+	var id int64
+	err = in.db.QueryRow(ctx, `
+		INSERT INTO inbound_events (source, event_id, delivery, order_id, shipment_id, tracking_keys)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (source, event_id) DO NOTHING
+		RETURNING id`,
+		d.Source, d.EventID, body, d.routeOrder(), d.ShipmentID, d.trackingKeys()).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Accepted{Duplicate: true}, nil
+	}
+	if err != nil {
+		return Accepted{}, fmt.Errorf("store delivery %s/%s: %w", d.Source, d.EventID, err)
+	}
+	in.Wake()
+	return Accepted{ID: id}, nil
+}
+
+// Wake tells the relay there is work, without blocking.
+func (in *Inbox) Wake() {
+	select {
+	case in.wake <- struct{}{}:
+	default:
+	}
+}
+
+// routeOrder is the order a delivery concerns when it names one.
+func (d Delivery) routeOrder() string {
+	if d.OrderID != "" {
+		return d.OrderID
+	}
+	for _, e := range d.Commerce {
+		return e.OrderID
+	}
+	return ""
+}
+
+func (d Delivery) trackingKeys() []string {
+	keys := []string{}
+	for _, e := range d.Tracking {
+		if k := order.TrackingKey(e.TrackingNumber); k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// WakeFor moves deliveries waiting for this order or these tracking numbers back to pending.
+// The projection calls it when an order or shipment becomes known; a periodic sweep catches
+// any it raced with.
+func WakeFor(ctx context.Context, pool *pgxpool.Pool, orderID string, trackingNumbers []string) (int64, error) {
+	keys := make([]string, 0, len(trackingNumbers))
+	for _, tn := range trackingNumbers {
+		keys = append(keys, order.TrackingKey(tn))
+	}
+	tag, err := pool.Exec(ctx, `
+		UPDATE inbound_events SET status = 'pending', waiting_for = '', next_attempt_at = now()
+		WHERE status = 'waiting' AND (order_id = $1 OR tracking_keys && $2::text[])`, orderID, keys)
+	if err != nil {
+		return 0, fmt.Errorf("wake deliveries for order %s: %w", orderID, err)
+	}
+	if tag.RowsAffected() > 0 {
+		if _, err := pool.Exec(ctx, `SELECT pg_notify($1, '')`, notifyChannel); err != nil {
+			return tag.RowsAffected(), fmt.Errorf("notify relays: %w", err)
+		}
+	}
+	return tag.RowsAffected(), nil
+}
+
+// notifyChannel is the Postgres channel relays LISTEN on, so a wake from a worker's projection
+// reaches the relays in the serve replicas at once.
+const notifyChannel = "shipflow_inbox"
+
+// Event is a stored delivery as the admin API shows it.
+type Event struct {
+	ID          int64      `json:"id"`
+	Source      string     `json:"source"`
+	EventID     string     `json:"event_id"`
+	Status      Status     `json:"status"`
+	OrderID     string     `json:"order_id,omitempty"`
+	WaitingFor  string     `json:"waiting_for,omitempty"`
+	Attempts    int        `json:"attempts"`
+	LastError   string     `json:"last_error,omitempty"`
+	ReceivedAt  time.Time  `json:"received_at"`
+	NextAttempt *time.Time `json:"next_attempt_at,omitempty"`
+	AppliedAt   *time.Time `json:"applied_at,omitempty"`
+	Delivery    Delivery   `json:"delivery"`
+}
+
+// Page is one page of stored deliveries, newest first.
+type Page struct {
+	Events []Event `json:"events"`
+	Next   string  `json:"next_cursor,omitempty"`
+}
+
+// Errors of List and Replay.
+var (
+	// ErrNotFound: no stored delivery has that id.
+	ErrNotFound = errors.New("inbound event not found")
+	// ErrBadCursor: a cursor that no page handed out.
+	ErrBadCursor = errors.New("invalid cursor")
+)
+
+// List returns stored deliveries newest first, optionally of one status.
+func (in *Inbox) List(ctx context.Context, st Status, limit int, cursor string) (Page, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	var before int64
+	if cursor != "" {
+		n, err := strconv.ParseInt(cursor, 10, 64)
+		if err != nil || n <= 0 {
+			return Page{}, ErrBadCursor
+		}
+		before = n
+	}
+	rows, err := in.db.Query(ctx, `
+		SELECT id, source, event_id, status, order_id, waiting_for, attempts, last_error, received_at,
+		       CASE WHEN status = 'pending' THEN next_attempt_at END, applied_at, delivery
+		FROM inbound_events
+		WHERE ($1 = '' OR status = $1) AND ($2 = 0 OR id < $2)
+		ORDER BY id DESC LIMIT $3`, string(st), before, limit+1)
+	if err != nil {
+		return Page{}, fmt.Errorf("list inbound events: %w", err)
+	}
+	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
+		var e Event
+		err := r.Scan(&e.ID, &e.Source, &e.EventID, &e.Status, &e.OrderID, &e.WaitingFor, &e.Attempts,
+			&e.LastError, &e.ReceivedAt, &e.NextAttempt, &e.AppliedAt, &e.Delivery)
+		return e, err
+	})
+	if err != nil {
+		return Page{}, fmt.Errorf("list inbound events: %w", err)
+	}
+	p := Page{Events: events}
+	if len(events) > limit {
+		p.Events = events[:limit]
+		p.Next = strconv.FormatInt(events[limit-1].ID, 10)
+	}
+	return p, nil
+}
+
+// Replay sends a stored delivery through the relay again, whatever its status: staff use it to
+// re-drive a rejected or stuck delivery. The workflows dedupe by event id, so replaying an
+// applied delivery is harmless.
+func (in *Inbox) Replay(ctx context.Context, id int64) error {
+	tag, err := in.db.Exec(ctx, `
+		UPDATE inbound_events SET status = 'pending', waiting_for = '', attempts = 0, last_error = '',
+		       next_attempt_at = now(), locked_until = NULL
+		WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("replay inbound event %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	in.Wake()
+	return nil
+}
+
+// Claimed is a delivery a relay holds under lease.
+type Claimed struct {
+	ID       int64
+	Attempts int
+	Delivery Delivery
+}
+
+// Claim leases up to n due deliveries to the caller, oldest due first. Rows leased by another
+// relay are skipped, not waited for.
+func (in *Inbox) Claim(ctx context.Context, n int, lease time.Duration) ([]Claimed, error) {
+	rows, err := in.db.Query(ctx, `
+		UPDATE inbound_events SET locked_until = now() + $2 * interval '1 millisecond', attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM inbound_events
+			WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+			ORDER BY next_attempt_at, id LIMIT $1
+			FOR UPDATE SKIP LOCKED)
+		RETURNING id, attempts, delivery`, n, lease.Milliseconds())
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	claimed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claimed, error) {
+		var c Claimed
+		err := r.Scan(&c.ID, &c.Attempts, &c.Delivery)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	slices.SortFunc(claimed, func(a, b Claimed) int { return cmp.Compare(a.ID, b.ID) })
+	return claimed, nil
+}
+
+// Applied marks a delivery as delivered to its workflow.
+func (in *Inbox) Applied(ctx context.Context, id int64) error {
+	_, err := in.db.Exec(ctx, `
+		UPDATE inbound_events SET status = 'applied', applied_at = now(), locked_until = NULL, last_error = '', waiting_for = ''
+		WHERE id = $1`, id)
+	return wrap(err, "mark applied", id)
+}
+
+// Waiting parks a delivery until its order ("order") or shipment ("shipment") appears.
+func (in *Inbox) Waiting(ctx context.Context, id int64, what, why string) error {
+	_, err := in.db.Exec(ctx, `
+		UPDATE inbound_events SET status = 'waiting', waiting_for = $2, last_error = $3, locked_until = NULL
+		WHERE id = $1`, id, what, why)
+	return wrap(err, "mark waiting", id)
+}
+
+// Rejected marks a delivery that can never apply; it stays visible and replayable.
+func (in *Inbox) Rejected(ctx context.Context, id int64, why string) error {
+	_, err := in.db.Exec(ctx, `
+		UPDATE inbound_events SET status = 'rejected', last_error = $2, locked_until = NULL WHERE id = $1`, id, why)
+	return wrap(err, "mark rejected", id)
+}
+
+// Retry releases a delivery to be tried again after wait.
+func (in *Inbox) Retry(ctx context.Context, id int64, wait time.Duration, why string) error {
+	_, err := in.db.Exec(ctx, `
+		UPDATE inbound_events SET next_attempt_at = now() + $2 * interval '1 millisecond', last_error = $3, locked_until = NULL
+		WHERE id = $1`, id, wait.Milliseconds(), why)
+	return wrap(err, "schedule retry", id)
+}
+
+func wrap(err error, what string, id int64) error {
+	if err != nil {
+		return fmt.Errorf("%s inbound event %d: %w", what, id, err)
+	}
+	return nil
+}
+
+// WakeOrder makes deliveries waiting for orderID due now.
+func (in *Inbox) WakeOrder(ctx context.Context, orderID string) (int64, error) {
+	tag, err := in.db.Exec(ctx, `
+		UPDATE inbound_events SET status = 'pending', waiting_for = '', next_attempt_at = now()
+		WHERE status = 'waiting' AND order_id = $1`, orderID)
+	if err != nil {
+		return 0, fmt.Errorf("wake deliveries for order %s: %w", orderID, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Sweep wakes waiting deliveries whose order or shipment exists by now: the backstop for a
+// wake that raced with the delivery being parked.
+func (in *Inbox) Sweep(ctx context.Context) (int64, error) {
+	tag, err := in.db.Exec(ctx, `
+		UPDATE inbound_events e SET status = 'pending', waiting_for = '', next_attempt_at = now()
+		WHERE e.status = 'waiting' AND (
+			(e.waiting_for = 'order' AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = e.order_id))
+			OR (e.waiting_for = 'shipment' AND EXISTS (
+				SELECT 1 FROM shipments s
+				WHERE s.tracking_key = ANY (e.tracking_keys)
+				   OR (e.shipment_id <> '' AND s.order_id = e.order_id AND s.shipment_id = e.shipment_id))))`)
+	if err != nil {
+		return 0, fmt.Errorf("sweep waiting deliveries: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Woken receives a value when there may be new work: a delivery accepted by this process, or
+// (with Listen running) a wake from any process.
+func (in *Inbox) Woken() <-chan struct{} { return in.wake }
+
+// Listen forwards wakes published by other processes (a worker's projection waking deliveries)
+// to Woken, until ctx ends. Its connection is held for as long as it runs.
+func (in *Inbox) Listen(ctx context.Context) error {
+	conn, err := in.db.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox listener: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return fmt.Errorf("inbox listener: %w", err)
+	}
+	for {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			return fmt.Errorf("inbox listener: %w", err)
+		}
+		in.Wake()
+	}
+}
+
+// RouteKey groups deliveries that concern the same order or tracking number, so a relay can
+// forward those in arrival order while forwarding different orders in parallel.
+func (d Delivery) RouteKey() string {
+	if o := d.routeOrder(); o != "" {
+		return "o/" + o
+	}
+	if keys := d.trackingKeys(); len(keys) > 0 {
+		return "t/" + keys[0]
+	}
+	return ""
+}

@@ -1,0 +1,299 @@
+// Package relay forwards the deliveries stored in the inbox to the order workflows: it starts
+// an order on order.created, signals everything else to its order, parks what arrives before
+// its order or shipment, and retries while Temporal is away. It runs in every serve replica.
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/workflows"
+)
+
+// Relay forwards stored deliveries. Rows are claimed under a lease with FOR UPDATE SKIP
+// LOCKED, so replicas share the work and one that dies mid-flight only delays its rows.
+type Relay struct {
+	Inbox     *inbox.Inbox
+	DB        *pgxpool.Pool
+	Temporal  client.Client
+	TaskQueue string
+	Settings  workflows.OrderSettings
+	Logger    *slog.Logger
+
+	relayed *prometheus.CounterVec
+}
+
+const (
+	batchSize = 64
+	parallel  = 16
+	lease     = 30 * time.Second
+	// pollEvery bounds how late a delivery accepted by another replica, or due for a retry,
+	// is picked up.
+	pollEvery = time.Second
+	// sweepEvery bounds how long a waiting delivery can miss the wake of its order or
+	// shipment appearing (the projection wakes it at once; this catches the races).
+	sweepEvery = 10 * time.Second
+	maxBackoff = 30 * time.Second
+)
+
+// Register adds the relay's metrics to reg; call it once before Run.
+func (r *Relay) Register(reg prometheus.Registerer) error {
+	r.relayed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "shipflow_inbox_relayed_total", Help: "Inbound deliveries relayed, by outcome.",
+	}, []string{"outcome"})
+	return reg.Register(r.relayed)
+}
+
+// Run relays until ctx ends.
+func (r *Relay) Run(ctx context.Context) {
+	if r.relayed == nil {
+		_ = r.Register(prometheus.NewRegistry())
+	}
+	go r.listen(ctx)
+	poll, sweep := time.NewTicker(pollEvery), time.NewTicker(sweepEvery)
+	defer poll.Stop()
+	defer sweep.Stop()
+	for {
+		n, err := r.Once(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.Logger.Error("relay inbox", "err", err)
+		}
+		if n == batchSize && err == nil {
+			continue // more may be due right now
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.Inbox.Woken():
+		case <-poll.C:
+		case <-sweep.C:
+			if n, err := r.Inbox.Sweep(ctx); err != nil {
+				r.Logger.Error("sweep waiting deliveries", "err", err)
+			} else if n > 0 {
+				r.Logger.Info("woke waiting deliveries", "count", n)
+			}
+		}
+	}
+}
+
+func (r *Relay) listen(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := r.Inbox.Listen(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		r.Logger.Warn("inbox listener stopped; polling meanwhile", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Once claims one batch of due deliveries and forwards it: deliveries about the same order
+// in arrival order, different orders in parallel. It returns how many it claimed.
+func (r *Relay) Once(ctx context.Context) (int, error) {
+	claimed, err := r.Inbox.Claim(ctx, batchSize, lease)
+	if err != nil {
+		return 0, err
+	}
+	groups := map[string][]inbox.Claimed{}
+	var keys []string
+	for _, c := range claimed {
+		k := c.Delivery.RouteKey()
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], c)
+	}
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for _, k := range keys {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			for _, c := range groups[k] {
+				if ctx.Err() != nil {
+					return // the lease runs out and a later pass takes it
+				}
+				r.settle(ctx, c, r.forward(ctx, c.Delivery))
+			}
+		})
+	}
+	wg.Wait()
+	return len(claimed), nil
+}
+
+// outcome is what forwarding one delivery came to.
+type outcome struct {
+	status     inbox.Status
+	waitingFor string // "order" or "shipment"
+	err        error
+}
+
+func applied() outcome           { return outcome{status: inbox.StatusApplied} }
+func retry(err error) outcome    { return outcome{status: inbox.StatusPending, err: err} }
+func rejected(err error) outcome { return outcome{status: inbox.StatusRejected, err: err} }
+func waiting(what, why string) outcome {
+	return outcome{status: inbox.StatusWaiting, waitingFor: what, err: errors.New(why)}
+}
+
+// forward delivers d's events to their order: commerce events first, in order, then the
+// tracking events. Redoing a delivery after a partial failure is safe: a second order.created
+// finds the order there, and the workflow ignores event ids it has seen.
+func (r *Relay) forward(ctx context.Context, d inbox.Delivery) outcome {
+	for _, e := range d.Commerce {
+		if e.Type == order.EventCreated {
+			_, err := workflows.StartOrder(ctx, r.Temporal, r.TaskQueue, e, r.Settings)
+			if err != nil && !errors.Is(err, workflows.ErrOrderExists) {
+				return retry(err)
+			}
+			if err == nil {
+				// Deliveries that came before their order.created can go now.
+				if _, err := r.Inbox.WakeOrder(ctx, e.OrderID); err != nil {
+					r.Logger.Warn("wake deliveries waiting for order", "order_id", e.OrderID, "err", err)
+				}
+			}
+			continue
+		}
+		err := workflows.SignalCommerce(ctx, r.Temporal, e)
+		if errors.Is(err, workflows.ErrOrderNotRunning) {
+			return r.notRunning(ctx, e.OrderID)
+		}
+		if err != nil {
+			return retry(err)
+		}
+	}
+	if len(d.Tracking) == 0 {
+		return applied()
+	}
+	return r.forwardTracking(ctx, d)
+}
+
+// forwardTracking signals tracking events to the order owning their tracking number, one
+// signal per shipment.
+func (r *Relay) forwardTracking(ctx context.Context, d inbox.Delivery) outcome {
+	events := d.Tracking
+	if d.ShipmentID != "" && d.OrderID != "" {
+		tn, carrier, err := db.ShipmentTracking(ctx, r.DB, d.OrderID, d.ShipmentID)
+		if errors.Is(err, db.ErrNotFound) {
+			return waiting("shipment", fmt.Sprintf("shipment %s of order %s is not known yet", d.ShipmentID, d.OrderID))
+		}
+		if err != nil {
+			return retry(err)
+		}
+		events = make([]order.TrackingEvent, len(d.Tracking))
+		for i, e := range d.Tracking {
+			if e.TrackingNumber == "" {
+				e.TrackingNumber = tn
+			}
+			if e.Carrier == "" {
+				e.Carrier = carrier
+			}
+			events[i] = e
+		}
+	}
+	byKey := map[string][]order.TrackingEvent{}
+	var keys []string
+	for _, e := range events {
+		k := order.TrackingKey(e.TrackingNumber)
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], e)
+	}
+	var unknown []string
+	for _, k := range keys {
+		es := byKey[k]
+		orderID := d.OrderID
+		if orderID == "" {
+			// Carriers and merchants spell carriers differently ("dpd-lt", "DPD"), so the
+			// tracking number alone finds the order.
+			id, err := db.OrderForTracking(ctx, r.DB, es[0].TrackingNumber, "")
+			if errors.Is(err, db.ErrNotFound) {
+				unknown = append(unknown, es[0].TrackingNumber)
+				continue
+			}
+			if err != nil {
+				return retry(err)
+			}
+			orderID = id
+		}
+		err := workflows.SignalTrackingBatch(ctx, r.Temporal, orderID, es)
+		if errors.Is(err, workflows.ErrOrderNotRunning) {
+			return r.notRunning(ctx, orderID)
+		}
+		if err != nil {
+			return retry(err)
+		}
+	}
+	if len(unknown) > 0 {
+		return waiting("shipment", fmt.Sprintf("no order has tracking number %v yet", unknown))
+	}
+	return applied()
+}
+
+// notRunning tells an order not created yet (wait for it) from one that finished (the
+// delivery can never apply: reject it, visibly, for staff).
+func (r *Relay) notRunning(ctx context.Context, orderID string) outcome {
+	exists, running, err := workflows.Running(ctx, r.Temporal, orderID)
+	switch {
+	case err != nil:
+		return retry(err)
+	case !exists:
+		return waiting("order", fmt.Sprintf("order %s does not exist yet", orderID))
+	case !running:
+		return rejected(fmt.Errorf("order %s is finished", orderID))
+	default: // it started between the signal and the check
+		return retry(fmt.Errorf("order %s was not running a moment ago", orderID))
+	}
+}
+
+// settle records the outcome of one delivery. If recording fails, the lease runs out and the
+// delivery is relayed again; the workflows dedupe it.
+func (r *Relay) settle(ctx context.Context, c inbox.Claimed, o outcome) {
+	r.relayed.WithLabelValues(string(o.status)).Inc()
+	why := ""
+	if o.err != nil {
+		why = o.err.Error()
+	}
+	var err error
+	switch o.status {
+	case inbox.StatusApplied:
+		err = r.Inbox.Applied(ctx, c.ID)
+	case inbox.StatusWaiting:
+		err = r.Inbox.Waiting(ctx, c.ID, o.waitingFor, why)
+	case inbox.StatusRejected:
+		r.Logger.Warn("inbound delivery rejected", "id", c.ID, "source", c.Delivery.Source, "event_id", c.Delivery.EventID, "reason", why)
+		err = r.Inbox.Rejected(ctx, c.ID, why)
+	default:
+		wait := backoff(c.Attempts)
+		r.Logger.Warn("inbound delivery not relayed; will retry", "id", c.ID, "attempt", c.Attempts, "retry_in", wait.String(), "err", why)
+		err = r.Inbox.Retry(ctx, c.ID, wait, why)
+	}
+	if err != nil && ctx.Err() == nil {
+		r.Logger.Error("record relay outcome", "id", c.ID, "err", err)
+	}
+}
+
+// backoff grows from half a second to maxBackoff, with jitter so that deliveries failing
+// together (Temporal down) do not all come back in the same instant.
+func backoff(attempt int) time.Duration {
+	d := maxBackoff
+	if attempt < 7 {
+		d = min(maxBackoff, 500*time.Millisecond<<attempt)
+	}
+	return d/2 + rand.N(d/2+1)
+}
