@@ -47,6 +47,9 @@ type Config struct {
 	AfterShip  Carrier
 	EasyPost   Carrier
 	ShipEngine Carrier
+	// ShipEngineKeysURL is the JWKS ShipEngine webhook signatures verify against; empty
+	// switches ShipEngine webhooks off.
+	ShipEngineKeysURL string
 
 	WebhookAllowedCIDRs []netip.Prefix
 
@@ -144,6 +147,7 @@ func (c *Config) settings() []setting {
 		{env: "EASYPOST_API_KEY", secret: true, parse: str(&c.EasyPost.APIKey)},
 		{env: "EASYPOST_API_URL", flag: "easypost-api-url", def: "https://api.easypost.com", parse: httpURL(&c.EasyPost.URL)},
 		{env: "SHIPENGINE_API_KEY", secret: true, parse: str(&c.ShipEngine.APIKey)},
+		{env: "SHIPENGINE_WEBHOOK_KEYS_URL", flag: "shipengine-webhook-keys-url", def: "https://api.shipengine.com/jwks", usage: "JWKS of ShipEngine's webhook signing keys; \"off\" switches ShipEngine webhooks off", parse: keysURL(&c.ShipEngineKeysURL)},
 		{env: "SHIPENGINE_API_URL", flag: "shipengine-api-url", def: "https://api.shipengine.com", parse: httpURL(&c.ShipEngine.URL)},
 
 		{env: "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS", flag: "webhook-allowed-cidrs", usage: "comma-separated CIDRs outbound webhooks may reach despite being non-global", parse: cidrs(&c.WebhookAllowedCIDRs)},
@@ -291,6 +295,15 @@ func httpURL(dst *string) func(string) error {
 func optionalURL(dst *string) func(string) error {
 	return func(v string) error {
 		if v == "" {
+			return nil
+		}
+		return httpURL(dst)(v)
+	}
+}
+
+func keysURL(dst *string) func(string) error {
+	return func(v string) error {
+		if v == "off" {
 			return nil
 		}
 		return httpURL(dst)(v)

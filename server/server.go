@@ -5,14 +5,17 @@ package server
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/telemetry"
 )
 
@@ -28,16 +31,25 @@ type Deps struct {
 	Logger   *slog.Logger
 	Metrics  *telemetry.Metrics
 	Inbox    *inbox.Inbox
+	// ShipEngineKeys verifies ShipEngine's RSA signatures; nil switches its webhooks off.
+	ShipEngineKeys signature.KeySet
+	// Clock is the time webhook timestamps are checked against; nil is the system clock.
+	Clock func() time.Time
 }
 
 // server carries Deps to the handlers.
 type server struct {
 	Deps
+	inboundAccepted *prometheus.CounterVec
 }
 
 // New builds the echo app with every route and the middleware all of them share.
 func New(d Deps) *echo.Echo {
 	s := &server{Deps: d}
+	s.inboundAccepted = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "shipflow_inbound_deliveries_total", Help: "Inbound webhook deliveries stored, by source and result (accepted, duplicate).",
+	}, []string{"source", "result"})
+	d.Metrics.Registry.MustRegister(s.inboundAccepted)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -50,6 +62,8 @@ func New(d Deps) *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(s.metricsHandler()))
+
+	s.routeWebhooks(e)
 
 	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens))
 	v1.POST("/system/selftest", s.selftest)

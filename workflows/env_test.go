@@ -54,6 +54,18 @@ func (c *channels) want(t *testing.T, want ...string) {
 	}
 }
 
+// wantAnyOrder is want for a real worker, where each message's activity may finish before or
+// after another's.
+func (c *channels) wantAnyOrder(t *testing.T, want ...string) {
+	t.Helper()
+	got := c.sent()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("notifications %v, want %v in any order", got, want)
+	}
+}
+
 func (c *channels) sent() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -20,20 +20,29 @@ import (
 	"github.com/shipflow/shipflow/workflows"
 )
 
-// runBench measures a running shipflow (start one with `make dev`). `shipflow bench
-// status-query` holds N live orders in transit and times the status query against them, next
-// to the read model's point read of the same order.
+// runBench measures a running shipflow (start one with `make dev`).
 func runBench(ctx context.Context, args []string, e env) error {
-	if len(args) == 0 || args[0] != "status-query" {
-		return errors.New("usage: shipflow bench status-query [flags]")
+	if len(args) > 0 {
+		switch args[0] {
+		case "status-query":
+			return benchStatusQuery(ctx, args[1:], e)
+		case "webhooks":
+			return benchWebhooks(ctx, args[1:], e)
+		}
 	}
+	return errors.New("usage: shipflow bench status-query|webhooks [flags]")
+}
+
+// benchStatusQuery holds N live orders in transit and times the status query against them,
+// next to the read model's point read of the same order.
+func benchStatusQuery(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("bench status-query", flag.ContinueOnError)
 	orders := fs.Int("orders", 1000, "live orders to hold")
 	queries := fs.Int("queries", 5000, "queries to time per path")
 	concurrency := fs.Int("concurrency", 8, "queries in flight at once")
 	keep := fs.Bool("keep", false, "leave the orders running afterwards")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
-	cfg, err := config.LoadFlags(fs, args[1:], e.getenv)
+	cfg, err := config.LoadFlags(fs, args, e.getenv)
 	if err != nil {
 		return err
 	}

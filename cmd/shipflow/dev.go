@@ -16,7 +16,28 @@ import (
 const (
 	devAdminToken = "dev-admin-token"
 	devVoiceToken = "dev-voice-token"
+	// Standard Webhooks secrets: "whsec_" + base64 of "shipflow-dev-commerce-secret" and
+	// "shipflow-dev-carrier-secret".
+	devCommerceSecret = "whsec_c2hpcGZsb3ctZGV2LWNvbW1lcmNlLXNlY3JldA=="
+	devCarrierSecret  = "whsec_c2hpcGZsb3ctZGV2LWNhcnJpZXItc2VjcmV0"
 )
+
+// devDefaults fills in the credentials dev mode invents, so that a newcomer can call the API
+// and send signed webhooks at once. They are printed in the banner; `serve` never invents any.
+func devDefaults(cfg *config.Config) {
+	if len(cfg.AdminTokens) == 0 {
+		cfg.AdminTokens = []string{devAdminToken}
+	}
+	if len(cfg.VoiceTokens) == 0 {
+		cfg.VoiceTokens = []string{devVoiceToken}
+	}
+	if cfg.CommerceWebhookSecret == "" {
+		cfg.CommerceWebhookSecret = devCommerceSecret
+	}
+	if cfg.CarrierWebhookSecret == "" {
+		cfg.CarrierWebhookSecret = devCarrierSecret
+	}
+}
 
 // runDev brings the whole system up in one process: the Temporal dev server as a child, the
 // database (created if missing) and its migrations, the worker and the HTTP API. Ctrl-C stops
@@ -26,12 +47,7 @@ func runDev(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	if len(cfg.AdminTokens) == 0 {
-		cfg.AdminTokens = []string{devAdminToken}
-	}
-	if len(cfg.VoiceTokens) == 0 {
-		cfg.VoiceTokens = []string{devVoiceToken}
-	}
+	devDefaults(cfg)
 	if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}
@@ -89,6 +105,8 @@ func printBanner(e env, cfg *config.Config, temporalLog string) {
 	fmt.Fprintf(&b, "\nshipflow dev is running\n\n")
 	fmt.Fprintf(&b, "  API          %s   (readiness: %s/readyz)\n", api, api)
 	fmt.Fprintf(&b, "  Admin token  %s   (curl -H 'Authorization: Bearer %s' -X POST %s/v1/system/selftest)\n", cfg.AdminTokens[0], cfg.AdminTokens[0], api)
+	fmt.Fprintf(&b, "  Webhooks     %s/webhooks/commerce  (Standard Webhooks secret %s)\n", api, cfg.CommerceWebhookSecret)
+	fmt.Fprintf(&b, "               %s/webhooks/carriers/generic  (secret %s)\n", api, cfg.CarrierWebhookSecret)
 	fmt.Fprintf(&b, "  Temporal UI  http://localhost:%d/namespaces/%s/workflows\n", cfg.TemporalUIPort, cfg.Temporal.Namespace)
 	fmt.Fprintf(&b, "  Temporal     %s (namespace %s, task queue %s; server log %s)\n", cfg.Temporal.Address, cfg.Temporal.Namespace, cfg.Temporal.TaskQueue, temporalLog)
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop. Logs follow (JSON).\n\n")

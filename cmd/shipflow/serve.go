@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/relay"
 	"github.com/shipflow/shipflow/server"
+	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/workflows"
 )
 
@@ -36,7 +38,11 @@ func (a *app) startAPI(ctx context.Context) (http.Handler, error) {
 		return nil, err
 	}
 	go r.Run(ctx)
-	return server.New(server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in}), nil
+	d := server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in}
+	if u := a.cfg.ShipEngineKeysURL; u != "" {
+		d.ShipEngineKeys = signature.NewJWKS(u, &http.Client{Timeout: 5 * time.Second})
+	}
+	return server.New(d), nil
 }
 
 // orderSettings are the timings every new order workflow starts with.

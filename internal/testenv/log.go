@@ -8,6 +8,9 @@ import (
 	"testing"
 )
 
+// QuietLogger keeps component chatter out of test output unless SHIPFLOW_TEST_LOG is set.
+func QuietLogger() *slog.Logger { return quietLogger() }
+
 // quietLogger keeps SDK chatter out of test output unless SHIPFLOW_TEST_LOG is set.
 func quietLogger() *slog.Logger {
 	if os.Getenv("SHIPFLOW_TEST_LOG") != "" {

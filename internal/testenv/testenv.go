@@ -32,3 +32,11 @@ func Main(m *testing.M) {
 
 // atExit registers f to run after the package's tests; callers hold mu.
 func atExit(f func()) { teardown = append(teardown, f) }
+
+// AtExit registers f to run after the package's tests, for fixtures a package shares across
+// tests (a worker and relay that must outlive the first test that starts them).
+func AtExit(f func()) {
+	mu.Lock()
+	defer mu.Unlock()
+	atExit(f)
+}

@@ -1,0 +1,132 @@
+package easypost
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/order"
+)
+
+// Tracker is EasyPost's Tracker object: the result of a tracker webhook
+// Event, and what EasyPost's trackers API returns, so a poller can decode
+// it and call Events to get the very events (and ids) the webhook produced.
+// Only the fields shipflow uses are decoded.
+type Tracker struct {
+	TrackingCode    string `json:"tracking_code"`
+	Carrier         string `json:"carrier"` // e.g. "USPS"
+	Status          string `json:"status"`
+	StatusDetail    string `json:"status_detail"`
+	EstDeliveryDate string `json:"est_delivery_date"`
+	// UpdatedAt dates the status when there are no tracking details yet.
+	UpdatedAt       string           `json:"updated_at"`
+	TrackingDetails []TrackingDetail `json:"tracking_details"`
+}
+
+// TrackingDetail is one carrier scan as EasyPost reports it, with the
+// status EasyPost classified it as.
+type TrackingDetail struct {
+	Message          string           `json:"message"`
+	Description      string           `json:"description"`
+	Status           string           `json:"status"`
+	StatusDetail     string           `json:"status_detail"`
+	Datetime         string           `json:"datetime"`
+	TrackingLocation TrackingLocation `json:"tracking_location"`
+}
+
+// TrackingLocation is where EasyPost says a scan happened.
+type TrackingLocation struct {
+	City    string `json:"city"`
+	State   string `json:"state"`
+	Country string `json:"country"`
+	Zip     string `json:"zip"`
+}
+
+// scan is a tracking detail (or the tracker's own status) on its way to an
+// event.
+type scan struct {
+	at             time.Time
+	status, detail string
+	desc           string
+	loc            order.Location
+}
+
+// Events returns one canonical tracking event per tracking detail, oldest
+// first, each with the status of its own detail. The tracker's delivery
+// estimate goes on the newest. With no tracking details yet, the tracker's
+// status makes one event dated by updated_at. A *order.FieldError names a
+// field by its path within the Tracker.
+func (t *Tracker) Events() ([]order.TrackingEvent, error) {
+	tn := strings.TrimSpace(t.TrackingCode)
+	if tn == "" {
+		return nil, required("tracking_code")
+	}
+	var eta *time.Time
+	if strings.TrimSpace(t.EstDeliveryDate) != "" {
+		at, err := parseTime("est_delivery_date", t.EstDeliveryDate)
+		if err != nil {
+			return nil, err
+		}
+		eta = &at
+	}
+	var scans []scan
+	if len(t.TrackingDetails) == 0 {
+		at, err := parseTime("updated_at", t.UpdatedAt)
+		if err != nil {
+			return nil, err
+		}
+		scans = append(scans, scan{at: at, status: t.Status, detail: t.StatusDetail})
+	}
+	for i, td := range t.TrackingDetails {
+		at, err := parseTime(fmt.Sprintf("tracking_details[%d].datetime", i), td.Datetime)
+		if err != nil {
+			return nil, err
+		}
+		l := td.TrackingLocation
+		scans = append(scans, scan{
+			at:     at,
+			status: td.Status,
+			detail: td.StatusDetail,
+			desc:   cmp.Or(strings.TrimSpace(td.Message), td.Description),
+			loc: order.Location{
+				City:       strings.TrimSpace(l.City),
+				Region:     strings.TrimSpace(l.State),
+				PostalCode: strings.TrimSpace(l.Zip),
+				Country:    strings.TrimSpace(l.Country),
+			},
+		})
+	}
+	slices.SortStableFunc(scans, func(a, b scan) int { return a.at.Compare(b.at) })
+	// The tracker's status describes the newest detail; it stands in for a
+	// newest detail EasyPost sent without one.
+	if n := &scans[len(scans)-1]; strings.TrimSpace(n.status) == "" {
+		n.status, n.detail = t.Status, t.StatusDetail
+	}
+
+	events := make([]order.TrackingEvent, 0, len(scans))
+	seen := make(map[string]bool, len(scans))
+	for _, s := range scans {
+		e := order.TrackingEvent{
+			Source:         inbox.SourceEasyPost,
+			Carrier:        strings.TrimSpace(t.Carrier),
+			TrackingNumber: tn,
+			Status:         MapStatus(s.status, s.detail),
+			Substatus:      strings.TrimSpace(s.detail),
+			RawStatus:      strings.TrimSpace(s.status),
+			Description:    strings.TrimSpace(s.desc),
+			Location:       s.loc,
+			OccurredAt:     s.at,
+		}
+		e.ID = eventID(tn, e.OccurredAt, e.RawStatus, e.Description)
+		if seen[e.ID] {
+			continue // the same detail listed twice
+		}
+		seen[e.ID] = true
+		events = append(events, e)
+	}
+	events[len(events)-1].EstimatedDelivery = eta
+	return events, nil
+}

@@ -1,0 +1,40 @@
+package generic_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/shipflow/shipflow/carriers/generic"
+	"github.com/shipflow/shipflow/inbox"
+)
+
+// FuzzParseWebhook checks that no body makes ParseWebhook panic, and that
+// whatever it accepts is fit for the inbox: one valid event, storable as
+// JSON, the same on a second parse.
+func FuzzParseWebhook(f *testing.F) {
+	for _, name := range []string{"tracking_updated.json", "minimal.json", "order_created.json"} {
+		f.Add(load(f, name))
+	}
+	f.Add([]byte(`{"type":"tracking.updated","timestamp":"0000-01-01T00:30:00+01:00","data":{"tracking_number":" ","status":"unknown"}}`))
+	f.Add([]byte(`{"type":"tracking.updated","data":{"tracking_number":"1","status":"exception","occurred_at":"9999-12-31T23:59:59-01:00","location":null}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, err := generic.ParseWebhook(body)
+		if err != nil {
+			return
+		}
+		if d.Source != inbox.SourceGeneric || len(d.Tracking) != 1 {
+			t.Fatalf("delivery %+v", d)
+		}
+		if err := d.Tracking[0].Validate(); err != nil {
+			t.Fatalf("event invalid: %v: %+v", err, d.Tracking[0])
+		}
+		if _, err := json.Marshal(d); err != nil {
+			t.Fatalf("delivery does not store as JSON: %v", err)
+		}
+		again, err := generic.ParseWebhook(body)
+		if err != nil || !reflect.DeepEqual(d, again) {
+			t.Fatalf("second parse differs: %v\n%+v\n%+v", err, d, again)
+		}
+	})
+}

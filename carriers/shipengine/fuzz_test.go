@@ -1,0 +1,58 @@
+package shipengine_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/shipflow/shipflow/carriers/shipengine"
+	"github.com/shipflow/shipflow/inbox"
+)
+
+// FuzzParseWebhook checks that no body makes ParseWebhook panic, and that
+// whatever it accepts is fit for the inbox: valid events, oldest first,
+// distinct ids, storable as JSON, the same on a second parse.
+func FuzzParseWebhook(f *testing.F) {
+	for _, name := range []string{"api_track.json", "not_yet_in_system.json", "batch.json"} {
+		f.Add(load(f, name))
+	}
+	f.Add([]byte(`{"resource_type":"API_TRACK","resource_url":"%zz","data":{"tracking_number":"1","status_code":"EX","status_detail_code":"NOT_DELIVERED","ship_date":"2026-05-05","events":[]}}`))
+	f.Add([]byte(`{"resource_type":"api_track","data":{"tracking_number":"1","estimated_delivery_date":"9999-12-31T23:59:59-01:00","events":[{"occurred_at":"2026-05-07T12:05:00"},{"occurred_at":"2026-05-07T12:05:00+14:00","status_code":"IT"}]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, err := shipengine.ParseWebhook(body)
+		if err != nil {
+			return
+		}
+		check(t, d)
+		again, err := shipengine.ParseWebhook(body)
+		if err != nil || !reflect.DeepEqual(d, again) {
+			t.Fatalf("second parse differs: %v\n%+v\n%+v", err, d, again)
+		}
+	})
+}
+
+func check(t *testing.T, d inbox.Delivery) {
+	t.Helper()
+	if d.Source != inbox.SourceShipEngine || len(d.Tracking) == 0 {
+		t.Fatalf("delivery %+v", d)
+	}
+	ids := map[string]bool{}
+	for i, e := range d.Tracking {
+		if err := e.Validate(); err != nil {
+			t.Fatalf("event %d invalid: %v: %+v", i, err, e)
+		}
+		if ids[e.ID] {
+			t.Fatalf("event %d repeats id %s", i, e.ID)
+		}
+		ids[e.ID] = true
+		if i > 0 && e.OccurredAt.Before(d.Tracking[i-1].OccurredAt) {
+			t.Fatalf("event %d is older than event %d", i, i-1)
+		}
+		if e.EstimatedDelivery != nil && i != len(d.Tracking)-1 {
+			t.Fatalf("event %d is not the newest but carries the estimate", i)
+		}
+	}
+	if _, err := json.Marshal(d); err != nil {
+		t.Fatalf("delivery does not store as JSON: %v", err)
+	}
+}
