@@ -148,7 +148,6 @@ func TestParseFieldErrors(t *testing.T) {
 		{"no customer", "m", edit(t, created, "data.customer", remove), "data.customer"},
 		{"bad email", "m", edit(t, created, "data.customer.email", "ona at example.com"), "data.customer.email"},
 		{"phone not E.164", "m", edit(t, created, "data.customer.phone", "860000000"), "data.customer.phone"},
-		{"no contact", "m", edit(t, edit(t, created, "data.customer.email", remove), "data.customer.phone", remove), "data.customer.email or data.customer.phone"},
 		{"unknown channel", "m", edit(t, created, "data.notify.channels", []string{"email", "fax"}), "data.notify.channels[1]"},
 		{"item without sku", "m", edit(t, created, "data.items.1.sku", ""), "data.items[1].sku"},
 		{"item without quantity", "m", edit(t, created, "data.items.0.quantity", remove), "data.items[0].quantity"},

@@ -201,9 +201,6 @@ func (e CommerceEvent) validateCreated() error {
 	if c == nil {
 		return required("data.customer")
 	}
-	if c.Email == "" && c.Phone == "" {
-		return required("data.customer.email or data.customer.phone")
-	}
 	if c.Phone != "" && !validPhone(c.Phone) {
 		return invalid("data.customer.phone", "must be in E.164 form such as +37060000000, got %q", c.Phone)
 	}

@@ -628,3 +628,20 @@ func TestSetChannels(t *testing.T) {
 		})
 	}
 }
+
+func TestOrderWithoutContactIsTrackedSilently(t *testing.T) {
+	e := created()
+	e.Customer = &order.Customer{Name: "Walk-in"}
+	o, fx, err := order.New(e)
+	if err != nil {
+		t.Fatalf("contactless order refused: %v", err)
+	}
+	if len(o.Notify) != 0 {
+		t.Errorf("channels %v for a customer with no contact", o.Notify)
+	}
+	for _, f := range append(fx, o.ApplyCommerce(com("conf", order.EventConfirmed, 1))...) {
+		if _, ok := f.(order.Notify); ok {
+			t.Errorf("a customer with no contact is notified: %+v", f)
+		}
+	}
+}

@@ -21,7 +21,6 @@ func TestCommerceValidate(t *testing.T) {
 		{"no timestamp", func(e *order.CommerceEvent) { e.Timestamp = time.Time{} }, "timestamp is required"},
 		{"no order id", func(e *order.CommerceEvent) { e.OrderID = "" }, "data.order_id is required"},
 		{"no customer", func(e *order.CommerceEvent) { e.Customer = nil }, "data.customer is required"},
-		{"no contact", func(e *order.CommerceEvent) { e.Customer = &order.Customer{Name: "Ona"} }, "data.customer.email or data.customer.phone is required"},
 		{"bad phone", func(e *order.CommerceEvent) { e.Customer.Phone = "860000000" }, `data.customer.phone must be in E.164 form such as +37060000000, got "860000000"`},
 		{"phone with letters", func(e *order.CommerceEvent) { e.Customer.Phone = "+3706000000x" }, `data.customer.phone must be in E.164 form such as +37060000000, got "+3706000000x"`},
 		{"bad email", func(e *order.CommerceEvent) { e.Customer.Email = "Ona <ona@example.com>" }, `data.customer.email is not a valid address: "Ona <ona@example.com>"`},

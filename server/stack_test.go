@@ -184,6 +184,23 @@ func (s *stack) post(t *testing.T, path string, h http.Header, body []byte) (int
 	return resp.StatusCode, out
 }
 
+// admin calls the admin API with the stack's token.
+func (s *stack) admin(t *testing.T, method, path string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.url+path, nil)
+	req.Header.Set("Authorization", "Bearer admin")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s %s: %d with a body that is not JSON", method, path, resp.StatusCode)
+	}
+	return resp.StatusCode, out
+}
+
 // mustAccept posts and fails the test unless the delivery was acknowledged.
 func (s *stack) mustAccept(t *testing.T, path string, h http.Header, body []byte) map[string]any {
 	t.Helper()

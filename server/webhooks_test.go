@@ -285,3 +285,57 @@ func waitInbox(t *testing.T, orderID, status string, want int) {
 	}
 	t.Fatalf("order %s: fewer than %d deliveries %s", orderID, want, status)
 }
+
+func TestStaffSeeAndReplayTheInbox(t *testing.T) {
+	s := newStack(t)
+	orderID := uniqueID("stuck")
+	s.sendCommerce(t, orderID+"-confirm", "order.confirmed", map[string]any{"order_id": orderID})
+	waitInbox(t, orderID, "waiting", 1)
+
+	list := func(query string) []any {
+		t.Helper()
+		status, out := s.admin(t, http.MethodGet, "/v1/inbound-events"+query)
+		if status != http.StatusOK {
+			t.Fatalf("list %s: %d %v", query, status, out)
+		}
+		return out["events"].([]any)
+	}
+	var stuck map[string]any
+	for _, e := range list("?status=waiting&limit=200") {
+		if ev := e.(map[string]any); ev["order_id"] == orderID {
+			stuck = ev
+		}
+	}
+	if stuck == nil || stuck["waiting_for"] != "order" || !strings.Contains(fmt.Sprint(stuck["last_error"]), "does not exist yet") {
+		t.Fatalf("waiting delivery not listed with its reason: %v", stuck)
+	}
+	id := int64(stuck["id"].(float64))
+
+	s.sendCommerce(t, orderID+"-c", "order.created", created(orderID))
+	eventually(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
+	waitInbox(t, orderID, "applied", 2)
+
+	// Replaying an applied delivery goes through the relay again and changes nothing.
+	if status, out := s.admin(t, http.MethodPost, fmt.Sprintf("/v1/inbound-events/%d/replay", id)); status != http.StatusOK || out["status"] != "pending" {
+		t.Fatalf("replay: %d %v", status, out)
+	}
+	waitInbox(t, orderID, "applied", 2)
+	v := eventually(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
+	if n := timelineCount(v, "order.confirmed"); n != 1 {
+		t.Errorf("replayed delivery applied %d times", n)
+	}
+
+	for _, tt := range []struct {
+		method, path string
+		status       int
+	}{
+		{http.MethodPost, "/v1/inbound-events/999999999/replay", http.StatusNotFound},
+		{http.MethodPost, "/v1/inbound-events/abc/replay", http.StatusBadRequest},
+		{http.MethodGet, "/v1/inbound-events?status=lost", http.StatusBadRequest},
+		{http.MethodGet, "/v1/inbound-events?cursor=zzz", http.StatusBadRequest},
+	} {
+		if status, out := s.admin(t, tt.method, tt.path); status != tt.status {
+			t.Errorf("%s %s: %d %v, want %d", tt.method, tt.path, status, out, tt.status)
+		}
+	}
+}

@@ -73,10 +73,7 @@ func parseOrderCreated(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, err
 	}
-	c, err := o.customer()
-	if err != nil {
-		return inbox.Delivery{}, err
-	}
+	c := o.customer()
 	items, err := orderItems(o.LineItems)
 	if err != nil {
 		return inbox.Delivery{}, err
@@ -121,8 +118,10 @@ func parseOrderCancelled(body []byte) (inbox.Delivery, error) {
 // over the order (the checkout contact), the customer record and the
 // addresses; the order's own come first because they are what the buyer
 // gave for this order. A phone that is not in E.164 form is dropped rather
-// than guessed, so an order still starts when it has an email.
-func (o shopifyOrder) customer() (order.Customer, error) {
+// than guessed. An order with no usable email or phone at all (a point-of-sale
+// or phone order) is still tracked, just without messages: refusing it would
+// make Shopify retry and in the end drop the whole webhook subscription.
+func (o shopifyOrder) customer() order.Customer {
 	var cu customer
 	if o.Customer != nil {
 		cu = *o.Customer
@@ -133,13 +132,7 @@ func (o shopifyOrder) customer() (order.Customer, error) {
 		Phone:  first(commerce.Phone(o.Phone), commerce.Phone(cu.Phone), commerce.Phone(o.ShippingAddress.phone()), commerce.Phone(o.BillingAddress.phone())),
 		Locale: strings.TrimSpace(o.CustomerLocale),
 	}
-	if c.Email == "" && c.Phone == "" {
-		if raw := first(strings.TrimSpace(o.Email), strings.TrimSpace(o.ContactEmail), strings.TrimSpace(cu.Email)); raw != "" {
-			return c, commerce.Invalid("email", "is not a valid address and the order has no phone in E.164 form: %q", raw)
-		}
-		return c, commerce.Invalid("email", "is required when the order has no phone in E.164 form")
-	}
-	return c, nil
+	return c
 }
 
 // orderItems lists the lines that will ship. Lines that need no shipping

@@ -274,7 +274,6 @@ func TestParseIgnored(t *testing.T) {
 
 func TestParseFieldErrors(t *testing.T) {
 	orderBody := fixture(t, "orders_create.json")
-	noContact := edit(t, edit(t, edit(t, edit(t, edit(t, edit(t, orderBody, "email", nil), "contact_email", nil), "customer", nil), "shipping_address", nil), "billing_address", nil), "phone", nil)
 	fulfillment := fixture(t, "fulfillments_create.json")
 	event := fixture(t, "fulfillment_events_create.json")
 	for _, tc := range []struct {
@@ -287,8 +286,6 @@ func TestParseFieldErrors(t *testing.T) {
 		{"order id zero", shopify.TopicOrderCreated, "w", edit(t, orderBody, "id", 0), "id"},
 		{"order without created_at", shopify.TopicOrderCreated, "w", edit(t, orderBody, "created_at", nil), "created_at"},
 		{"order with bad created_at", shopify.TopicOrderCreated, "w", edit(t, orderBody, "created_at", "2026-05-07"), "created_at"},
-		{"order without contact", shopify.TopicOrderCreated, "w", noContact, "email"},
-		{"order with bad email and no phone", shopify.TopicOrderCreated, "w", edit(t, noContact, "email", "ona at example.com"), "email"},
 		{"line without sku or id", shopify.TopicOrderCreated, "w", edit(t, edit(t, orderBody, "line_items.1.id", nil), "line_items.1.sku", nil), "line_items[1].sku"},
 		{"cancellation without cancelled_at", shopify.TopicOrderCancelled, "w", edit(t, fixture(t, "orders_cancelled.json"), "cancelled_at", nil), "cancelled_at"},
 		{"fulfillment without id", shopify.TopicFulfillmentCreated, "w", edit(t, fulfillment, "id", remove), "id"},
@@ -340,5 +337,25 @@ func TestParseUnsupported(t *testing.T) {
 		if !errors.Is(err, inbox.ErrUnsupported) {
 			t.Errorf("topic %q: err = %v, want ErrUnsupported", topic, err)
 		}
+	}
+}
+
+// An order nobody can be messaged about (a point-of-sale sale) is still tracked: refusing it
+// would make Shopify retry and in the end drop the subscription.
+func TestOrderWithoutContactIsTrackedSilently(t *testing.T) {
+	body := fixture(t, "orders_create.json")
+	for _, field := range []string{"email", "contact_email", "customer", "shipping_address", "billing_address", "phone"} {
+		body = edit(t, body, field, nil)
+	}
+	d, err := shopify.Parse(shopify.TopicOrderCreated, "w-silent", body)
+	if err != nil {
+		t.Fatalf("contactless order refused: %v", err)
+	}
+	e := d.Commerce[0]
+	if err := e.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if e.Customer.Email != "" || e.Customer.Phone != "" || len(e.Notify) != 0 {
+		t.Errorf("customer %+v, channels %v: want no contact and no channels", e.Customer, e.Notify)
 	}
 }

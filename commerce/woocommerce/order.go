@@ -115,10 +115,7 @@ func (o wooOrder) created(id string) (order.CommerceEvent, error) {
 	if err != nil {
 		return order.CommerceEvent{}, err
 	}
-	c, err := o.customer()
-	if err != nil {
-		return order.CommerceEvent{}, err
-	}
+	c := o.customer()
 	items, err := o.items()
 	if err != nil {
 		return order.CommerceEvent{}, err
@@ -137,20 +134,16 @@ func (o wooOrder) created(id string) (order.CommerceEvent, error) {
 
 // customer is the billing contact, the one WooCommerce requires at
 // checkout. A phone not in E.164 form (WooCommerce stores what was typed)
-// is dropped rather than guessed, so the order still starts on email.
-func (o wooOrder) customer() (order.Customer, error) {
+// is dropped rather than guessed. An order with no usable email or phone is
+// still tracked, just without messages: refusing it would make WooCommerce
+// disable the webhook after five failed deliveries.
+func (o wooOrder) customer() order.Customer {
 	c := order.Customer{
 		Name:  first(commerce.Name(o.Billing.FirstName, o.Billing.LastName), commerce.Name(o.Shipping.FirstName, o.Shipping.LastName)),
 		Email: commerce.Email(o.Billing.Email),
 		Phone: first(commerce.Phone(o.Billing.Phone), commerce.Phone(o.Shipping.Phone)),
 	}
-	if c.Email == "" && c.Phone == "" {
-		if raw := strings.TrimSpace(o.Billing.Email); raw != "" {
-			return c, commerce.Invalid("billing.email", "is not a valid address and the order has no phone in E.164 form: %q", raw)
-		}
-		return c, commerce.Invalid("billing.email", "is required when the order has no phone in E.164 form")
-	}
-	return c, nil
+	return c
 }
 
 // items lists the order lines. WooCommerce allows products without a SKU;

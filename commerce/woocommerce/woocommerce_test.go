@@ -242,8 +242,6 @@ func TestParseFieldErrors(t *testing.T) {
 		{"bad modification time", woocommerce.TopicOrderUpdated, deliveryID, edit(t, paid, "date_modified_gmt", "yesterday"), "date_modified_gmt"},
 		{"no time at all", woocommerce.TopicOrderUpdated, deliveryID, edit(t, edit(t, paid, "date_modified_gmt", nil), "date_created_gmt", nil), "date_modified_gmt"},
 		{"no status", woocommerce.TopicOrderUpdated, deliveryID, edit(t, paid, "status", remove), "status"},
-		{"no contact", woocommerce.TopicOrderCreated, deliveryID, edit(t, edit(t, paid, "billing.email", ""), "billing.phone", "861234567"), "billing.email"},
-		{"bad email, no phone", woocommerce.TopicOrderCreated, deliveryID, edit(t, edit(t, paid, "billing.email", "jonas@"), "billing.phone", ""), "billing.email"},
 		{"line without sku or id", woocommerce.TopicOrderCreated, deliveryID, edit(t, paid, "line_items.1.id", nil), "line_items[1].id"},
 		{"refund without total", woocommerce.TopicOrderUpdated, deliveryID, edit(t, edit(t, paid, "status", "refunded"), "total", ""), "total"},
 		{"refund with bad total", woocommerce.TopicOrderUpdated, deliveryID, edit(t, edit(t, paid, "status", "refunded"), "total", "40,90"), "total"},

@@ -89,8 +89,6 @@ func at(s string) time.Time {
 	return t.UTC()
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // checkValid fails unless every event of d validates: commerce events
 // fully, tracking events fully when they carry a tracking number, and
 // otherwise routed by the delivery's shipment.
