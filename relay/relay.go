@@ -32,7 +32,8 @@ type Relay struct {
 	Settings  workflows.OrderSettings
 	Logger    *slog.Logger
 
-	relayed *prometheus.CounterVec
+	metricsOnce sync.Once
+	relayed     *prometheus.CounterVec
 }
 
 const (
@@ -48,19 +49,23 @@ const (
 	maxBackoff = 30 * time.Second
 )
 
-// Register adds the relay's metrics to reg; call it once before Run.
+// Register adds the relay's metrics to reg.
 func (r *Relay) Register(reg prometheus.Registerer) error {
-	r.relayed = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "shipflow_inbox_relayed_total", Help: "Inbound deliveries relayed, by outcome.",
-	}, []string{"outcome"})
-	return reg.Register(r.relayed)
+	return reg.Register(r.outcomes())
+}
+
+// outcomes counts relayed deliveries by outcome, registered or not.
+func (r *Relay) outcomes() *prometheus.CounterVec {
+	r.metricsOnce.Do(func() {
+		r.relayed = prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipflow_inbox_relayed_total", Help: "Inbound deliveries relayed, by outcome.",
+		}, []string{"outcome"})
+	})
+	return r.relayed
 }
 
 // Run relays until ctx ends.
 func (r *Relay) Run(ctx context.Context) {
-	if r.relayed == nil {
-		_ = r.Register(prometheus.NewRegistry())
-	}
 	go r.listen(ctx)
 	poll, sweep := time.NewTicker(pollEvery), time.NewTicker(sweepEvery)
 	defer poll.Stop()
@@ -264,7 +269,7 @@ func (r *Relay) notRunning(ctx context.Context, orderID string) outcome {
 // settle records the outcome of one delivery. If recording fails, the lease runs out and the
 // delivery is relayed again; the workflows dedupe it.
 func (r *Relay) settle(ctx context.Context, c inbox.Claimed, o outcome) {
-	r.relayed.WithLabelValues(string(o.status)).Inc()
+	r.outcomes().WithLabelValues(string(o.status)).Inc()
 	why := ""
 	if o.err != nil {
 		why = o.err.Error()

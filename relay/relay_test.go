@@ -1,0 +1,118 @@
+package relay_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/relay"
+	"github.com/shipflow/shipflow/worker"
+	"github.com/shipflow/shipflow/workflows"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// newRelay is a relay as a freshly started serve process has it: a new inbox over the same
+// table, nothing in memory.
+func newRelay(t *testing.T) *relay.Relay {
+	t.Helper()
+	tq := testenv.TaskQueue(t)
+	w := sdkworker.New(testenv.Temporal(t), tq, sdkworker.Options{})
+	log := activities.LogNotifier{Logger: testenv.QuietLogger()}
+	worker.Register(w, worker.Deps{DB: testenv.DB(t), Notifier: log, Escalator: activities.LogEscalator{Logger: testenv.QuietLogger()}})
+	testenv.StartWorker(t, w)
+	return &relay.Relay{
+		Inbox: inbox.New(testenv.DB(t)), DB: testenv.DB(t), Temporal: testenv.Temporal(t), TaskQueue: tq,
+		Settings: workflows.OrderSettings{ReviewRequestDelay: time.Hour}, Logger: testenv.QuietLogger(),
+	}
+}
+
+func commerce(orderID, id string, typ order.EventType) inbox.Delivery {
+	e := order.CommerceEvent{ID: id, Type: typ, Timestamp: time.Now().UTC(), OrderID: orderID}
+	if typ == order.EventCreated {
+		e.Customer = &order.Customer{Name: "Ona", Email: "ona@example.com"}
+		e.Items = []order.Item{{SKU: "A", Name: "A", Quantity: 1}}
+	}
+	return inbox.Delivery{Source: inbox.SourceCommerce, EventID: id, Commerce: []order.CommerceEvent{e}}
+}
+
+// relayUntil runs passes of r until the order's view satisfies ok.
+func relayUntil(t *testing.T, r *relay.Relay, orderID string, ok func(order.View) bool) order.View {
+	t.Helper()
+	var v order.View
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, err := r.Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if v, err = workflows.QueryOrder(context.Background(), testenv.Temporal(t), orderID); err == nil && ok(v) {
+			return v
+		}
+	}
+	t.Fatalf("order %s: last view %s", orderID, v.Status)
+	return v
+}
+
+func TestDeliveriesStoredBeforeARestartAreRelayedAfterIt(t *testing.T) {
+	orderID := fmt.Sprintf("restart-%d", time.Now().UnixNano())
+	// The process that accepted these died before relaying any.
+	before := inbox.New(testenv.DB(t))
+	for _, d := range []inbox.Delivery{
+		commerce(orderID, orderID+"-1", order.EventCreated),
+		commerce(orderID, orderID+"-2", order.EventConfirmed),
+		commerce(orderID, orderID+"-3", order.EventPacked),
+	} {
+		if _, err := before.Accept(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := newRelay(t)
+	v := relayUntil(t, after, orderID, func(v order.View) bool { return v.Status == order.StatusPacked })
+	if len(v.Timeline) != 3 {
+		t.Errorf("timeline %d entries, want 3", len(v.Timeline))
+	}
+}
+
+func TestDeliveryForAFinishedOrderIsRejectedVisibly(t *testing.T) {
+	orderID := fmt.Sprintf("finished-%d", time.Now().UnixNano())
+	r := newRelay(t)
+	in := r.Inbox
+	for _, d := range []inbox.Delivery{commerce(orderID, orderID+"-1", order.EventCreated), commerce(orderID, orderID+"-2", order.EventCancelled)} {
+		if _, err := in.Accept(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	relayUntil(t, r, orderID, func(v order.View) bool { return v.Status == order.StatusCancelled })
+	if err := testenv.Temporal(t).GetWorkflow(context.Background(), workflows.WorkflowID(orderID), "").Get(context.Background(), nil); err != nil {
+		t.Fatalf("cancelled order did not finish: %v", err)
+	}
+	late, err := in.Accept(context.Background(), commerce(orderID, orderID+"-3", order.EventPacked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, err := r.Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		p, err := in.List(context.Background(), inbox.StatusRejected, 200, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range p.Events {
+			if e.ID == late.ID {
+				if e.LastError != fmt.Sprintf("order %s is finished", orderID) {
+					t.Errorf("rejected with %q", e.LastError)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("a delivery for a finished order was not rejected")
+}
