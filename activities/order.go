@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/inbox"
@@ -29,24 +30,54 @@ func (a *Activities) RecordEvent(ctx context.Context, e db.Event) error {
 	return db.RecordEvent(ctx, a.DB, e)
 }
 
-// Notification asks for one customer message about a milestone.
+// Notification asks for one customer message about a milestone on one channel, with what
+// the message may say, taken from the order when the milestone happened.
 type Notification struct {
 	OrderID    string          `json:"order_id"`
 	Milestone  order.Milestone `json:"milestone"`
 	ShipmentID string          `json:"shipment_id,omitempty"`
-	Channels   []order.Channel `json:"channels"`
-	Customer   order.Customer  `json:"customer"`
+	Channel    order.Channel   `json:"channel,omitempty"`
+	// Channels is set instead of Channel by runs recorded before sends were per channel.
+	Channels  []order.Channel   `json:"channels,omitempty"`
+	Customer  order.Customer    `json:"customer"`
+	Shipments []ShipmentSummary `json:"shipments,omitempty"`
+	Reason    string            `json:"reason,omitempty"`
 }
 
-// Notifier tells a customer about a milestone on their channels. It must be idempotent per
-// (order, milestone, shipment, channel): the activity calling it is retried.
+// ShipmentSummary is what a message may say about one shipment.
+type ShipmentSummary struct {
+	ID             string               `json:"id"`
+	Carrier        string               `json:"carrier"`
+	TrackingNumber string               `json:"tracking_number"`
+	Items          []string             `json:"items,omitempty"` // item names
+	ETA            *time.Time           `json:"eta,omitempty"`
+	Status         order.ShipmentStatus `json:"status"`
+	City           string               `json:"city,omitempty"`
+}
+
+// Notifier tells a customer about a milestone on n.Channel. It must send at most once per
+// (order, milestone, shipment, channel), because the activity calling it is retried, and
+// must fail with a non-retryable error when retrying cannot help.
 type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
 
-// Notify carries out a Notify effect.
-func (a *Activities) Notify(ctx context.Context, n Notification) error {
+// SendNotification carries out a Notify effect on one channel.
+func (a *Activities) SendNotification(ctx context.Context, n Notification) error {
 	return a.Notifier.Notify(ctx, n)
+}
+
+// Notify is the activity runs recorded before per-channel sends still schedule on replay: it
+// sends on each of n.Channels in turn.
+func (a *Activities) Notify(ctx context.Context, n Notification) error {
+	for _, ch := range n.Channels {
+		one := n
+		one.Channel, one.Channels = ch, nil
+		if err := a.Notifier.Notify(ctx, one); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ExceptionChange says an order's exception opened or closed.
@@ -76,7 +107,7 @@ type LogNotifier struct{ Logger *slog.Logger }
 // Notify logs n.
 func (l LogNotifier) Notify(_ context.Context, n Notification) error {
 	l.Logger.Info("customer notification (log channel)", "order_id", n.OrderID, "milestone", n.Milestone,
-		"shipment_id", n.ShipmentID, "channels", n.Channels)
+		"shipment_id", n.ShipmentID, "channel", n.Channel)
 	return nil
 }
 

@@ -126,7 +126,8 @@ func startStack(t *testing.T) *stack {
 	return &stack{url: srv.URL, temporal: proxy, notes: n, shipKey: key}
 }
 
-// notes records the customer messages the workflows asked for, per order.
+// notes records the customer messages the workflows asked for, per order, as
+// "milestone/shipment/channel".
 type notes struct {
 	mu   sync.Mutex
 	sent map[string][]string
@@ -135,7 +136,7 @@ type notes struct {
 func (n *notes) Notify(_ context.Context, x activities.Notification) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.sent[x.OrderID] = append(n.sent[x.OrderID], string(x.Milestone)+"/"+x.ShipmentID)
+	n.sent[x.OrderID] = append(n.sent[x.OrderID], string(x.Milestone)+"/"+x.ShipmentID+"/"+string(x.Channel))
 	return nil
 }
 

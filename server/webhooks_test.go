@@ -57,7 +57,8 @@ func TestShopifyOrderThroughFulfillmentAndDelivery(t *testing.T) {
 		t.Errorf("last location %+v", loc)
 	}
 	f := fmt.Sprint(fulfillmentID)
-	s.notes.want(t, orderID, "shipped/"+f, "out_for_delivery/"+f, "delivered/"+f)
+	s.notes.want(t, orderID, "shipped/"+f+"/sms", "out_for_delivery/"+f+"/sms", "delivered/"+f+"/sms",
+		"shipped/"+f+"/email", "out_for_delivery/"+f+"/email", "delivered/"+f+"/email")
 }
 
 func TestCarrierUpdatesReachTheRightOrder(t *testing.T) {
@@ -123,7 +124,7 @@ func TestTemporalDownWhileEventsArriveAppliesEachOnce(t *testing.T) {
 		}
 	}
 	waitInbox(t, orderID, "applied", 4)
-	s.notes.want(t, orderID, "confirmed/", "shipped/S1")
+	s.notes.want(t, orderID, "confirmed//sms", "confirmed//email", "shipped/S1/sms", "shipped/S1/email")
 }
 
 func TestSameEventTenTimesConcurrentlyAppliesOnce(t *testing.T) {

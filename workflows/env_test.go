@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/shipflow/shipflow/activities"
@@ -25,17 +26,23 @@ var t0 = time.Date(2026, 5, 7, 10, 0, 0, 0, time.UTC)
 const reviewDelay = 72 * time.Hour
 
 // channels stands in for the customer and staff channels (Twilio, SendGrid, Slack, Zendesk),
-// which arrive in their own packages; it records what the workflow asked them to do.
+// which have their own packages and tests; it records what the workflow asked them to do.
 type channels struct {
 	mu      sync.Mutex
-	notes   []string // "milestone/shipment"
+	notes   []string // "milestone/shipment", one per channel sent on
+	sends   []activities.Notification
 	changes []activities.ExceptionChange
+	fail    map[order.Channel]bool // channels that refuse, permanently
 }
 
 func (c *channels) Notify(_ context.Context, n activities.Notification) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.fail[n.Channel] {
+		return temporal.NewNonRetryableApplicationError(string(n.Channel)+" refused", "PermanentFailure", nil)
+	}
 	c.notes = append(c.notes, string(n.Milestone)+"/"+n.ShipmentID)
+	c.sends = append(c.sends, n)
 	return nil
 }
 
@@ -150,7 +157,7 @@ func (r *run) created() order.CommerceEvent {
 	return order.CommerceEvent{
 		ID: r.orderID + "-created", Type: order.EventCreated, Timestamp: t0, OrderID: r.orderID,
 		Customer: &order.Customer{Name: "Ona", Email: "ona@example.com", Phone: "+37060000000", Locale: "lt", TimeZone: "Europe/Vilnius"},
-		Notify:   []order.Channel{order.ChannelSMS, order.ChannelEmail},
+		Notify:   []order.Channel{order.ChannelSMS},
 		Items:    []order.Item{{SKU: "SHOE-1", Name: "Shoes", Quantity: 1}, {SKU: "JACKET-1", Name: "Jacket", Quantity: 1}},
 	}
 }

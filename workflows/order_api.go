@@ -44,6 +44,8 @@ func WorkflowID(orderID string) string { return "order-" + orderID }
 // not read from the environment, so a replay sees what the original run saw.
 type OrderSettings struct {
 	ReviewRequestDelay time.Duration `json:"review_request_delay"`
+	// QuietHours hold non-urgent customer messages during the customer's local night.
+	QuietHours order.QuietHours `json:"quiet_hours"`
 	// ContinueAsNewAfter forces a new run after that many applied events, besides Temporal's
 	// own suggestion; zero leaves it to Temporal. Tests use it to cross runs on purpose.
 	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`

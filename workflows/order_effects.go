@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -48,18 +49,11 @@ func withOptions(ctx workflow.Context, o workflow.ActivityOptions, summary strin
 func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 	switch e := e.(type) {
 	case order.Notify:
-		n := activities.Notification{
-			OrderID: w.state.ID, Milestone: e.Milestone, ShipmentID: e.ShipmentID,
-			Channels: slices.Clone(w.state.Notify), Customer: w.state.Customer,
+		if workflow.GetVersion(ctx, notifyPerChannel, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			w.notifyAllChannels(ctx, e) // runs recorded before sends were per channel
+			return
 		}
-		w.spawn(ctx, func(ctx workflow.Context) {
-			ctx = withOptions(ctx, notifyOptions, fmt.Sprintf("notify %s %s", e.Milestone, e.ShipmentID))
-			err := workflow.ExecuteActivity(ctx, a.Notify, n).Get(ctx, nil)
-			if err != nil && !canceled(err) {
-				w.logger.Error("notification failed", "milestone", e.Milestone, "shipment_id", e.ShipmentID, "error", err)
-				w.changed(ctx, w.state.NotificationFailed(e.Milestone, e.ShipmentID, "", rootMessage(err), workflow.Now(ctx)))
-			}
-		})
+		w.notify(ctx, e)
 	case order.Publish:
 		ev := db.Event{
 			OrderID: w.state.ID, Seq: e.Seq, Type: string(e.Type), ShipmentID: e.ShipmentID,
@@ -84,6 +78,97 @@ func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 	default:
 		w.logger.Error("unknown effect", "effect", fmt.Sprintf("%T", e))
 	}
+}
+
+// notifyPerChannel marks the change from one Notify activity for all channels to one per
+// channel, which lets each channel retry on its own and tells when every channel failed.
+const notifyPerChannel = "notify-per-channel"
+
+// notify sends a milestone on each of the customer's channels, after the customer's quiet
+// hours for a non-urgent one. When every channel fails, subscribers hear notification.failed.
+func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
+	channels := slices.Clone(w.state.Notify)
+	if len(channels) == 0 {
+		return
+	}
+	n := w.notification(e)
+	tz := w.state.Customer.TimeZone
+	w.spawn(ctx, func(ctx workflow.Context) {
+		if !e.Milestone.Urgent() {
+			var wait time.Duration
+			_ = workflow.SideEffect(ctx, func(ctx workflow.Context) any {
+				return w.settings.QuietHours.Wait(workflow.Now(ctx), tz)
+			}).Get(&wait)
+			if wait > 0 {
+				t := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{Summary: "quiet hours: " + string(e.Milestone)})
+				if err := t.Get(ctx, nil); err != nil {
+					return
+				}
+			}
+		}
+		sends := make([]workflow.Future, len(channels))
+		for i, ch := range channels {
+			one := n
+			one.Channel = ch
+			actx := withOptions(ctx, notifyOptions, fmt.Sprintf("notify %s via %s", e.Milestone, ch))
+			sends[i] = workflow.ExecuteActivity(actx, a.SendNotification, one)
+		}
+		var failures []string
+		for i, f := range sends {
+			if err := f.Get(ctx, nil); err != nil {
+				if canceled(err) {
+					return
+				}
+				failures = append(failures, fmt.Sprintf("%s: %s", channels[i], rootMessage(err)))
+			}
+		}
+		if len(failures) == len(channels) {
+			w.logger.Error("notification failed on every channel", "milestone", e.Milestone, "shipment_id", e.ShipmentID)
+			w.changed(ctx, w.state.NotificationFailed(e.Milestone, e.ShipmentID, "", strings.Join(failures, "; "), workflow.Now(ctx)))
+		}
+	})
+}
+
+// notifyAllChannels is the Notify effect as runs recorded before notifyPerChannel carry it out.
+func (w *orderWorkflow) notifyAllChannels(ctx workflow.Context, e order.Notify) {
+	n := w.notification(e)
+	n.Channels = slices.Clone(w.state.Notify)
+	w.spawn(ctx, func(ctx workflow.Context) {
+		ctx = withOptions(ctx, notifyOptions, fmt.Sprintf("notify %s %s", e.Milestone, e.ShipmentID))
+		err := workflow.ExecuteActivity(ctx, a.Notify, n).Get(ctx, nil)
+		if err != nil && !canceled(err) {
+			w.logger.Error("notification failed", "milestone", e.Milestone, "shipment_id", e.ShipmentID, "error", err)
+			w.changed(ctx, w.state.NotificationFailed(e.Milestone, e.ShipmentID, "", rootMessage(err), workflow.Now(ctx)))
+		}
+	})
+}
+
+// notification is what a message about e may say, taken from the order now.
+func (w *orderWorkflow) notification(e order.Notify) activities.Notification {
+	o := &w.state
+	names := map[string]string{}
+	for _, it := range o.Items {
+		names[it.SKU] = it.Name
+	}
+	n := activities.Notification{OrderID: o.ID, Milestone: e.Milestone, ShipmentID: e.ShipmentID, Customer: o.Customer}
+	for _, s := range o.Shipments {
+		sum := activities.ShipmentSummary{ID: s.ID, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Status: s.Status, ETA: s.EstimatedDelivery}
+		for _, sku := range s.Items {
+			if name := names[sku]; name != "" {
+				sum.Items = append(sum.Items, name)
+			} else {
+				sum.Items = append(sum.Items, sku)
+			}
+		}
+		if s.LastLocation != nil {
+			sum.City = s.LastLocation.City
+		}
+		n.Shipments = append(n.Shipments, sum)
+	}
+	if x := o.Exception; x != nil && e.Milestone == order.MilestoneDelayed {
+		n.Reason = x.Message
+	}
+	return n
 }
 
 // spawn runs f in its own coroutine and counts it in flight until it returns, so that

@@ -338,3 +338,48 @@ func TestContinuesAsNewWhenTemporalSuggests(t *testing.T) {
 		t.Errorf("carried status %s, settings %+v", in.State.Status, in.Settings)
 	}
 }
+
+func TestEachChannelSendsOnItsOwnAndAllFailingIsPublished(t *testing.T) {
+	r := newRun(t)
+	created := r.created()
+	created.Notify = []order.Channel{order.ChannelSMS, order.ChannelEmail}
+	r.ch.fail = map[order.Channel]bool{order.ChannelEmail: true}
+	r.commerce(1*minute, r.event(order.EventConfirmed, 1*minute)) // sms works, email fails
+	r.at(1*hour, func() { r.ch.mu.Lock(); r.ch.fail[order.ChannelSMS] = true; r.ch.mu.Unlock() })
+	r.commerce(2*hour, r.shipped(2*hour, "S1", "TN1", 2*day)) // both fail
+	r.at(3*hour, r.env.CancelWorkflow)
+	r.env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Created: &created, Settings: r.settings})
+
+	r.ch.want(t, "confirmed/")
+	if got := events(t, r.orderID); !slices.Equal(got, []string{"order.created", "order.confirmed", "order.shipped", "notification.failed"}) {
+		t.Errorf("published %v: notification.failed only when every channel failed", got)
+	}
+	sent := r.ch.sends[0]
+	if sent.Channel != order.ChannelSMS || sent.Customer.Phone == "" {
+		t.Errorf("sent %+v", sent)
+	}
+}
+
+func TestQuietHoursHoldNonUrgentMessagesOnly(t *testing.T) {
+	r := newRun(t)
+	r.settings.QuietHours = order.QuietHours{Start: 21 * 60, End: 8 * 60}
+	r.env.SetStartTime(time.Date(2026, 5, 7, 19, 0, 0, 0, time.UTC)) // 22:00 in Vilnius
+	created := r.created()
+	start := r.env.Now()
+	created.Timestamp = start
+	confirmed := r.event(order.EventConfirmed, 0)
+	r.commerce(1*minute, confirmed)
+	r.commerce(2*minute, r.shipped(2*minute, "S1", "TN1", 2*day))
+	r.scan(3*minute, tracking("ofd", "TN1", order.ShipmentOutForDelivery, 0))
+	r.at(10*minute, func() {
+		r.ch.want(t, "out_for_delivery/S1") // urgent: sent in the night
+	})
+	r.at(9*hour, func() { // 07:00 in Vilnius: still quiet
+		r.ch.want(t, "out_for_delivery/S1")
+	})
+	r.at(11*hour, func() { // 08:00 in Vilnius has passed
+		r.ch.wantAnyOrder(t, "out_for_delivery/S1", "confirmed/", "shipped/S1")
+		r.env.CancelWorkflow()
+	})
+	r.env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Created: &created, Settings: r.settings})
+}

@@ -1,0 +1,67 @@
+// Package notify tells customers about their orders: it renders a milestone's message for each
+// of the customer's channels, logs it for compliance before it is sent, sends it through the
+// channel's provider exactly once, and records what the provider later says about delivery.
+// Providers live in subpackages (twilio, sendgrid); templates in notify/template.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// Message is one rendered message to one address on one channel.
+type Message struct {
+	// Key identifies the message across retries: order, milestone, shipment and channel.
+	Key     string
+	Channel order.Channel
+	To      string // E.164 phone for sms and whatsapp, an email address for email
+	Subject string // email only
+	Text    string
+	HTML    string // email only; Text is the plain alternative
+	// ContentSID and ContentVariables send a pre-approved WhatsApp template, which a
+	// business-initiated WhatsApp message outside the 24-hour window must be.
+	ContentSID       string
+	ContentVariables map[string]string
+	// StatusCallback is where the provider reports delivery (Twilio); empty for none.
+	StatusCallback string
+	// Args travel with the message and come back with delivery events (SendGrid custom_args).
+	Args map[string]string
+}
+
+// Sent is what a provider answered when it accepted a message.
+type Sent struct {
+	Provider  string // "twilio", "sendgrid", "log"
+	MessageID string // Twilio's MessageSid, SendGrid's X-Message-Id
+	Status    string // the provider's own status, e.g. "queued", "accepted"
+}
+
+// Sender sends messages on one channel. Send must classify its errors: a *PermanentError
+// (invalid number, unsubscribed recipient, rejected credentials, any other 4xx but 429) is
+// never retried; anything else is, with backoff.
+type Sender interface {
+	Send(ctx context.Context, m Message) (Sent, error)
+}
+
+// PermanentError is a provider refusal that retrying cannot fix.
+type PermanentError struct {
+	Code string // the provider's error code, e.g. Twilio "21211"
+	Err  error
+}
+
+func (e *PermanentError) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("permanent failure (code %s): %v", e.Code, e.Err)
+	}
+	return "permanent failure: " + e.Err.Error()
+}
+
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err must not be retried.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}

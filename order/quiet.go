@@ -1,0 +1,62 @@
+package order
+
+import (
+	"fmt"
+	"time"
+)
+
+// QuietHours is the part of the customer's night when non-urgent messages wait, as minutes
+// after local midnight. Start after End wraps midnight (21:00-08:00); equal means none.
+type QuietHours struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// ParseQuietHours reads "21:00-08:00"; "off" means no quiet hours.
+func ParseQuietHours(s string) (QuietHours, error) {
+	if s == "off" {
+		return QuietHours{}, nil
+	}
+	var h1, m1, h2, m2 int
+	if n, err := fmt.Sscanf(s, "%d:%d-%d:%d", &h1, &m1, &h2, &m2); err != nil || n != 4 ||
+		h1 < 0 || h1 > 23 || h2 < 0 || h2 > 23 || m1 < 0 || m1 > 59 || m2 < 0 || m2 > 59 {
+		return QuietHours{}, fmt.Errorf("%q is not a range such as 21:00-08:00 (or off)", s)
+	}
+	return QuietHours{Start: h1*60 + m1, End: h2*60 + m2}, nil
+}
+
+// Urgent milestones are sent at any hour: on delivery day a message at 07:00 is the point.
+func (m Milestone) Urgent() bool {
+	switch m {
+	case MilestoneOutForDelivery, MilestoneAvailableForPickup, MilestoneAttemptFailed, MilestoneDelivered:
+		return true
+	}
+	return false
+}
+
+// Wait is how long a non-urgent message due at now must wait to leave the customer's quiet
+// hours in time zone tz (IANA; unknown or empty means UTC). It reads the time zone database,
+// so a workflow calls it inside a SideEffect.
+func (q QuietHours) Wait(now time.Time, tz string) time.Duration {
+	if q.Start == q.End {
+		return 0
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" {
+		loc = time.UTC
+	}
+	local := now.In(loc)
+	min := local.Hour()*60 + local.Minute()
+	quiet := min >= q.Start || min < q.End
+	if q.Start < q.End {
+		quiet = min >= q.Start && min < q.End
+	}
+	if !quiet {
+		return 0
+	}
+	end := time.Date(local.Year(), local.Month(), local.Day(), q.End/60, q.End%60, 0, 0, loc)
+	if !end.After(local) {
+		end = end.AddDate(0, 0, 1)
+	}
+	return end.Sub(local)
+}
