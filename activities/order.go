@@ -99,18 +99,6 @@ func (a *Activities) ExceptionChanged(ctx context.Context, c ExceptionChange) er
 	return a.Escalator.ExceptionChanged(ctx, c)
 }
 
-// LogNotifier is the customer channel of last resort: it writes the message request to the log.
-// `shipflow dev` uses it for channels without credentials, so a developer sees every milestone
-// without a Twilio or SendGrid account.
-type LogNotifier struct{ Logger *slog.Logger }
-
-// Notify logs n.
-func (l LogNotifier) Notify(_ context.Context, n Notification) error {
-	l.Logger.Info("customer notification (log channel)", "order_id", n.OrderID, "milestone", n.Milestone,
-		"shipment_id", n.ShipmentID, "channel", n.Channel)
-	return nil
-}
-
 // LogEscalator writes exception changes to the log, for deployments with no staff alert channel
 // configured: the exception is still visible in the order view and the Temporal UI.
 type LogEscalator struct{ Logger *slog.Logger }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shipflow/shipflow/order"
 )
 
 // Config is every setting shipflow knows. Zero values of optional provider credentials mean the
@@ -63,6 +65,15 @@ type Config struct {
 	EscalationSLA      time.Duration
 	ReviewRequestDelay time.Duration
 	VoiceDeadline      time.Duration
+	QuietHours         order.QuietHours
+
+	// TrackingSecret derives the unguessable per-order token of tracking links; without it
+	// messages carry no tracking link.
+	TrackingSecret string
+	// TemplatesDir holds operator overrides of the customer message templates.
+	TemplatesDir string
+	// SendGridWebhookKey verifies SendGrid's signed event webhook (base64 DER public key).
+	SendGridWebhookKey string
 }
 
 // Temporal says where the engine is and which queue shipflow's workers listen on.
@@ -160,6 +171,10 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_LATE_GRACE", flag: "late-grace", def: "12h", usage: "time past the ETA before a shipment is late", parse: duration(&c.LateGrace)},
 		{env: "SHIPFLOW_ESCALATION_SLA", flag: "escalation-sla", def: "24h", usage: "time an exception may stay open before it escalates", parse: duration(&c.EscalationSLA)},
 		{env: "SHIPFLOW_REVIEW_REQUEST_DELAY", flag: "review-request-delay", def: "72h", usage: "wait after delivery before asking for a review", parse: duration(&c.ReviewRequestDelay)},
+		{env: "SHIPFLOW_QUIET_HOURS", flag: "quiet-hours", def: "21:00-08:00", usage: "customer-local hours when non-urgent messages wait, or off", parse: quietHours(&c.QuietHours)},
+		{env: "SHIPFLOW_TRACKING_SECRET", secret: true, usage: "key of the per-order tracking link tokens", parse: str(&c.TrackingSecret)},
+		{env: "SHIPFLOW_TEMPLATES_DIR", flag: "templates-dir", usage: "directory of message template overrides", parse: str(&c.TemplatesDir)},
+		{env: "SENDGRID_WEBHOOK_PUBLIC_KEY", secret: true, usage: "public key of SendGrid's signed event webhook", parse: str(&c.SendGridWebhookKey)},
 		{env: "SHIPFLOW_VOICE_DEADLINE", flag: "voice-deadline", def: "800ms", usage: "deadline of a voice tool answer", parse: duration(&c.VoiceDeadline)},
 	}
 }
@@ -298,6 +313,17 @@ func optionalURL(dst *string) func(string) error {
 			return nil
 		}
 		return httpURL(dst)(v)
+	}
+}
+
+func quietHours(dst *order.QuietHours) func(string) error {
+	return func(v string) error {
+		q, err := order.ParseQuietHours(v)
+		if err != nil {
+			return err
+		}
+		*dst = q
+		return nil
 	}
 }
 

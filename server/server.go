@@ -4,6 +4,7 @@
 package server
 
 import (
+	"crypto/ecdsa"
 	"log/slog"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/telemetry"
 )
@@ -35,6 +37,10 @@ type Deps struct {
 	ShipEngineKeys signature.KeySet
 	// Clock is the time webhook timestamps are checked against; nil is the system clock.
 	Clock func() time.Time
+	// Notifications is the notification log: the compliance view, receipts and opt-outs.
+	Notifications *notify.Log
+	// SendGridKey verifies SendGrid's signed event webhook; nil switches it off.
+	SendGridKey *ecdsa.PublicKey
 }
 
 // server carries Deps to the handlers.
@@ -64,9 +70,13 @@ func New(d Deps) *echo.Echo {
 	e.GET("/metrics", echo.WrapHandler(s.metricsHandler()))
 
 	s.routeWebhooks(e)
+	e.POST("/webhooks/twilio/status", s.twilioStatus)
+	e.POST("/webhooks/twilio/inbound", s.twilioInbound)
+	e.POST("/webhooks/sendgrid/events", s.sendgridEvents)
 
 	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens))
 	v1.POST("/system/selftest", s.selftest)
+	v1.GET("/orders/:order_id/notifications", s.orderNotifications)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 

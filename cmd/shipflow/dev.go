@@ -37,6 +37,9 @@ func devDefaults(cfg *config.Config) {
 	if cfg.CarrierWebhookSecret == "" {
 		cfg.CarrierWebhookSecret = devCarrierSecret
 	}
+	if cfg.TrackingSecret == "" {
+		cfg.TrackingSecret = "shipflow-dev-tracking-secret"
+	}
 }
 
 // runDev brings the whole system up in one process: the Temporal dev server as a child, the
@@ -78,7 +81,7 @@ func runDev(ctx context.Context, args []string, e env) error {
 		case <-ctx.Done():
 		}
 	}()
-	w, err := a.startWorker(cancel)
+	w, err := a.startWorker(cancel, true)
 	if err != nil {
 		return err
 	}

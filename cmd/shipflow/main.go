@@ -12,6 +12,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// Customers' time zones decide quiet hours and "arrives tomorrow": the binary carries its own
+	// zone database so that a minimal image cannot silently turn every zone into UTC.
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/relay"
 	"github.com/shipflow/shipflow/server"
 	"github.com/shipflow/shipflow/signature"
@@ -38,7 +41,15 @@ func (a *app) startAPI(ctx context.Context) (http.Handler, error) {
 		return nil, err
 	}
 	go r.Run(ctx)
-	d := server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in}
+	d := server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in,
+		Notifications: notify.NewLog(a.db)}
+	if k := a.cfg.SendGridWebhookKey; k != "" {
+		key, err := sendgrid.ParsePublicKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY: %w", err)
+		}
+		d.SendGridKey = key
+	}
 	if u := a.cfg.ShipEngineKeysURL; u != "" {
 		d.ShipEngineKeys = signature.NewJWKS(u, &http.Client{Timeout: 5 * time.Second})
 	}
@@ -47,5 +58,5 @@ func (a *app) startAPI(ctx context.Context) (http.Handler, error) {
 
 // orderSettings are the timings every new order workflow starts with.
 func (a *app) orderSettings() workflows.OrderSettings {
-	return workflows.OrderSettings{ReviewRequestDelay: a.cfg.ReviewRequestDelay}
+	return workflows.OrderSettings{ReviewRequestDelay: a.cfg.ReviewRequestDelay, QuietHours: a.cfg.QuietHours}
 }

@@ -21,7 +21,7 @@ func runWorker(ctx context.Context, args []string, e env) error {
 	defer a.close()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	w, err := a.startWorker(cancel)
+	w, err := a.startWorker(cancel, false)
 	if err != nil {
 		return err
 	}
@@ -50,12 +50,15 @@ func fatalCause(ctx context.Context) error {
 }
 
 // startWorker starts polling; a fatal worker error cancels ctx with that error as its cause.
-func (a *app) startWorker(cancel context.CancelCauseFunc) (sdkworker.Worker, error) {
+func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.Worker, error) {
+	n, err := a.notifier(dev)
+	if err != nil {
+		return nil, err
+	}
 	deps := worker.Deps{
-		DB: a.db,
-		// Customer channels and staff alerts arrive with their own packages; until they are
-		// configured, effects go to the log channel so none is silently dropped.
-		Notifier:  activities.LogNotifier{Logger: a.log.With("channel", "log")},
+		DB:       a.db,
+		Notifier: n,
+		// Staff alerts arrive with their own package; until then exceptions go to the log.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
 	}
 	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, deps, func(err error) {

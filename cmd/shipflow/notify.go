@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/notify/sendgrid"
+	"github.com/shipflow/shipflow/notify/template"
+	"github.com/shipflow/shipflow/notify/twilio"
+	"github.com/shipflow/shipflow/order"
+)
+
+// Provider URLs as shipped: a *_API_URL set to anything else is a stand-in that dev mode uses
+// for real even without credentials.
+const (
+	twilioDefaultURL   = "https://api.twilio.com"
+	sendgridDefaultURL = "https://api.sendgrid.com"
+)
+
+// notifier builds the customer channels from configuration. A channel without credentials is
+// off (start-up already said so); in dev mode it goes to the log channel instead, and a stand-in
+// URL switches it on without credentials.
+func (a *app) notifier(dev bool) (activities.Notifier, error) {
+	set, err := template.Load(a.cfg.TemplatesDir)
+	if err != nil {
+		return nil, fmt.Errorf("message templates: %w", err)
+	}
+	hc := &http.Client{Timeout: 15 * time.Second}
+	senders := map[order.Channel]notify.Sender{}
+	tw := a.cfg.Twilio
+	twilioStandIn := dev && tw.APIURL != twilioDefaultURL
+	if (tw.AccountSID != "" && tw.AuthToken != "") || twilioStandIn {
+		cfg := twilio.Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken, From: tw.From,
+			MessagingServiceSID: tw.MessagingServiceSID, WhatsAppFrom: tw.WhatsAppFrom, APIURL: tw.APIURL}
+		if cfg.AccountSID == "" {
+			cfg.AccountSID, cfg.AuthToken = "ACdev", "dev"
+		}
+		s, err := twilio.New(cfg, hc)
+		if err != nil {
+			return nil, fmt.Errorf("twilio: %w", err)
+		}
+		if tw.From != "" || tw.MessagingServiceSID != "" {
+			senders[order.ChannelSMS] = s
+		}
+		if tw.WhatsAppFrom != "" {
+			senders[order.ChannelWhatsApp] = s
+		}
+	}
+	sg := a.cfg.SendGrid
+	if sg.From != "" && (sg.APIKey != "" || (dev && sg.APIURL != sendgridDefaultURL)) {
+		senders[order.ChannelEmail] = sendgrid.New(sendgrid.Config{APIKey: sg.APIKey, From: sg.From, APIURL: sg.APIURL}, hc)
+	}
+	svc := &notify.Service{
+		Log: notify.NewLog(a.db), Templates: set, Senders: senders,
+		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
+		Logger: a.log.With("component", "notify"),
+	}
+	for _, ch := range []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail} {
+		switch _, on := senders[ch]; {
+		case on:
+			a.log.Info("customer channel on", "channel", ch)
+		case dev:
+			a.log.Info("customer channel goes to the log channel (dev mode, no credentials)", "channel", ch)
+		default:
+			a.log.Info("customer channel off: messages are logged as skipped", "channel", ch)
+		}
+	}
+	if dev {
+		svc.Fallback = notify.LogSender{Logger: a.log.With("channel", "log")}
+	}
+	return svc, nil
+}

@@ -1,0 +1,109 @@
+package providertest
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// faults is the programmable misbehaviour both stand-ins share: failures queued for the next
+// requests, an outage window and a response delay. Its zero value behaves normally.
+type faults struct {
+	mu        sync.Mutex
+	queued    []failure
+	down      bool
+	downUntil time.Time // zero while down means until Up
+	delay     time.Duration
+}
+
+// failure is one programmed error answer.
+type failure struct {
+	status, code int
+}
+
+// FailNext makes the next n requests fail with the HTTP status and the provider error code
+// (Twilio's code; SendGrid has none and ignores it), before any other check, the way a
+// provider outage or a rate limit hits regardless of the request. A 429 carries Retry-After.
+func (f *faults) FailNext(n, status, code int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for range n {
+		f.queued = append(f.queued, failure{status: status, code: code})
+	}
+}
+
+// Down makes the stand-in answer every request with 503 and a load balancer's plain-text page
+// for d, or until Up when d is not positive, as a provider does during an outage.
+func (f *faults) Down(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = true
+	f.downUntil = time.Time{}
+	if d > 0 {
+		f.downUntil = time.Now().Add(d)
+	}
+}
+
+// Up ends an outage started by Down.
+func (f *faults) Up() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = false
+}
+
+// Delay holds every answer back for d (0 for none), so that tests can exercise client
+// timeouts and context deadlines. A request whose client gives up is abandoned at once.
+func (f *faults) Delay(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.delay = d
+}
+
+// next reports what the request about to be served must suffer: a delay, an outage, or a
+// queued failure (consumed).
+func (f *faults) next() (delay time.Duration, down bool, fail *failure) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down && !f.downUntil.IsZero() && time.Now().After(f.downUntil) {
+		f.down = false
+	}
+	if !f.down && len(f.queued) > 0 {
+		fail = &f.queued[0]
+		f.queued = f.queued[1:]
+	}
+	return f.delay, f.down, fail
+}
+
+// readBody reads the whole request body up front and puts a copy back for the handler. Only
+// once the body is read does net/http watch the connection, so only then does a client that
+// gives up during a Delay cancel r.Context() and release the handler at once.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, err
+}
+
+// wait sleeps for d unless the client goes away first; it reports whether to go on.
+func wait(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// serveDown answers as a load balancer in front of a provider that is down: 503, plain text.
+func serveDown(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte("<html><body><h1>503 Service Unavailable</h1></body></html>\n"))
+}

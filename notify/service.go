@@ -1,0 +1,189 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/notify/template"
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/tracklink"
+)
+
+// Service sends customer notifications: the activities' Notifier. Every message is logged
+// before its provider is called and keyed by (order, milestone, shipment, channel), so a retry,
+// a replay or a worker that died mid-send never sends it twice.
+type Service struct {
+	Log       *Log
+	Templates *template.Set
+	// Senders are the channels with credentials. A channel missing here goes to Fallback (dev
+	// mode's log channel) or, without one, is skipped and logged as such.
+	Senders  map[order.Channel]Sender
+	Fallback Sender
+	// PublicURL is where providers reach shipflow (status callbacks) and customers open links.
+	PublicURL      string
+	TrackingSecret string
+	Logger         *slog.Logger
+	Now            func() time.Time
+}
+
+// Key identifies one message across every attempt to send it.
+func Key(n activities.Notification) string {
+	return strings.Join([]string{n.OrderID, string(n.Milestone), n.ShipmentID, string(n.Channel)}, "/")
+}
+
+// Notify sends n on its channel at most once.
+func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
+	e := Entry{
+		Key: Key(n), OrderID: n.OrderID, Milestone: string(n.Milestone), ShipmentID: n.ShipmentID,
+		Channel: string(n.Channel), To: address(n.Customer, n.Channel), Template: string(n.Milestone),
+	}
+	sender := s.Senders[n.Channel]
+	if sender == nil {
+		sender = s.Fallback
+	}
+	switch {
+	case e.To == "":
+		return s.record(ctx, e, StatusSkipped, fmt.Sprintf("the customer has no %s", contactOf(n.Channel)))
+	case sender == nil:
+		return s.record(ctx, e, StatusSkipped, fmt.Sprintf("the %s channel is switched off", n.Channel))
+	}
+	out, err := s.Log.OptedOut(ctx, optOutChannel(n.Channel), e.To)
+	if err != nil {
+		return err
+	}
+	if out {
+		return s.record(ctx, e, StatusSuppressed, "the customer opted out")
+	}
+
+	r, err := s.Templates.Render(n.Channel, n.Milestone, s.data(n))
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError("render message: "+err.Error(), "TemplateError", err)
+	}
+	e.Body, e.Locale, e.Status = r.Text, r.Locale, StatusQueued
+	stored, err := s.Log.begin(ctx, e)
+	if err != nil {
+		return err
+	}
+	switch {
+	case stored.Status == StatusFailed:
+		return temporal.NewNonRetryableApplicationError(stored.Error, "PermanentFailure", nil)
+	case stored.Status == StatusSending:
+		// An earlier attempt called the provider and died before it could record the answer.
+		// Sending again could text the customer twice; the provider's receipt will tell.
+		s.Logger.Warn("notification may have been sent by an attempt that died; not sending again",
+			"key", stored.Key, "to", Mask(stored.To))
+		return s.Log.set(ctx, stored.ID, StatusUnknown, Sent{}, "an attempt died after calling the provider")
+	case stored.Status.done():
+		return nil
+	}
+	claimed, err := s.Log.claim(ctx, stored.ID)
+	if err != nil || !claimed {
+		return err // another attempt holds it
+	}
+	sent, err := sender.Send(ctx, Message{
+		Key: stored.Key, Channel: n.Channel, To: e.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		StatusCallback: s.statusCallback(n.Channel),
+		Args:           map[string]string{"notification_key": stored.Key, "order_id": n.OrderID},
+	})
+	if err != nil {
+		if IsPermanent(err) {
+			s.Logger.Warn("notification refused by provider", "key", stored.Key, "to", Mask(e.To), "err", err)
+			if lerr := s.Log.set(ctx, stored.ID, StatusFailed, Sent{}, err.Error()); lerr != nil {
+				return lerr
+			}
+			return temporal.NewNonRetryableApplicationError(err.Error(), "PermanentFailure", err)
+		}
+		// Not sent: let the next attempt claim it again.
+		if lerr := s.Log.set(ctx, stored.ID, StatusQueued, Sent{}, err.Error()); lerr != nil {
+			return errors.Join(err, lerr)
+		}
+		return err
+	}
+	st := StatusSent
+	if sent.Provider == "log" {
+		st = StatusLogged
+	}
+	return s.Log.set(ctx, stored.ID, st, sent, "")
+}
+
+// record logs a message that is not sent, and why.
+func (s *Service) record(ctx context.Context, e Entry, st Status, why string) error {
+	e.Status, e.Error = st, why
+	_, err := s.Log.begin(ctx, e)
+	return err
+}
+
+func (s *Service) statusCallback(ch order.Channel) string {
+	if ch == order.ChannelEmail || s.PublicURL == "" {
+		return ""
+	}
+	return s.PublicURL + "/webhooks/twilio/status"
+}
+
+// data is what the templates may say, from the notification.
+func (s *Service) data(n activities.Notification) template.Data {
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	d := template.Data{
+		OrderID: n.OrderID, OrderNumber: n.OrderID, FirstName: firstName(n.Customer.Name),
+		Locale: n.Customer.Locale, TimeZone: n.Customer.TimeZone, Now: now, Milestone: n.Milestone,
+		TrackingURL: tracklink.URL(s.PublicURL, s.TrackingSecret, n.OrderID), Reason: n.Reason,
+	}
+	for _, sh := range n.Shipments {
+		ts := template.Shipment{
+			ID: sh.ID, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, Items: sh.Items,
+			ETA: sh.ETA, Status: sh.Status, City: sh.City,
+		}
+		d.Shipments = append(d.Shipments, ts)
+		if sh.ID == n.ShipmentID {
+			d.Shipment = ts
+		}
+	}
+	return d
+}
+
+func firstName(name string) string {
+	if f := strings.Fields(name); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// address is where a channel reaches the customer.
+func address(c order.Customer, ch order.Channel) string {
+	if ch == order.ChannelEmail {
+		return c.Email
+	}
+	return c.Phone
+}
+
+func contactOf(ch order.Channel) string {
+	if ch == order.ChannelEmail {
+		return "email address"
+	}
+	return "phone number"
+}
+
+// optOutChannel is the consent a channel falls under: STOP by SMS ends SMS, STOP on WhatsApp
+// ends WhatsApp, an unsubscribe ends email.
+func optOutChannel(ch order.Channel) string { return string(ch) }
+
+// LogSender is dev mode's channel of last resort: it writes the message to the application log
+// (addresses masked) and reports it sent by provider "log", which the notification log shows.
+type LogSender struct{ Logger *slog.Logger }
+
+// Send logs m.
+func (l LogSender) Send(_ context.Context, m Message) (Sent, error) {
+	l.Logger.Info("customer message (log channel: no provider configured)", "channel", m.Channel,
+		"to", Mask(m.To), "subject", m.Subject, "text", m.Text)
+	return Sent{Provider: "log", MessageID: "log-" + m.Key, Status: "logged"}, nil
+}

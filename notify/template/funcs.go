@@ -1,0 +1,39 @@
+package template
+
+import (
+	"fmt"
+	"time"
+)
+
+// funcs are the functions templates may call, bound to one message's
+// language, the customer's zone and the moment of writing, so a template
+// says {{eta .Shipment.ETA}} and never has to pass the clock around.
+// Time arguments may be a time.Time or a *time.Time; a nil one says nothing.
+func (f formatter) funcs() map[string]any {
+	return map[string]any{
+		"eta":      f.timeFunc(f.eta),
+		"day":      f.timeFunc(f.day),
+		"date":     f.timeFunc(f.date),
+		"time":     f.timeFunc(f.clock),
+		"summary":  f.summary,
+		"join":     f.join,
+		"vocative": f.w.vocative,
+	}
+}
+
+func (f formatter) timeFunc(say func(time.Time) string) func(any) (string, error) {
+	return func(v any) (string, error) {
+		switch t := v.(type) {
+		case time.Time:
+			return say(t), nil
+		case *time.Time:
+			if t == nil {
+				return "", nil
+			}
+			return say(*t), nil
+		case nil:
+			return "", nil
+		}
+		return "", fmt.Errorf("want a time, got %T", v)
+	}
+}

@@ -1,0 +1,94 @@
+package template
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	texttemplate "text/template"
+)
+
+// page is what the email HTML layout and body see: the message's data and
+// its subject line, already rendered, for the <title>.
+type page struct {
+	Data
+	Subject string
+}
+
+// render executes a message. Each execution works on clones carrying this
+// message's functions, so concurrent renders for different customers never
+// share a clock or a zone.
+func (c *catalog) render(msg *message, d Data) (Rendered, error) {
+	loc := location(d.TimeZone)
+	d = d.prepare(loc)
+	funcs := formatter{w: c.words, now: d.Now, loc: loc}.funcs()
+	r := Rendered{Locale: c.locale}
+	var err error
+	if msg.subject != nil {
+		if r.Subject, err = execText(msg.subject, funcs, d); err != nil {
+			return Rendered{}, err
+		}
+		r.Subject = strings.Join(strings.Fields(r.Subject), " ") // one header line, whatever the data held
+	}
+	if r.Text, err = execText(msg.text, funcs, d); err != nil {
+		return Rendered{}, err
+	}
+	if r.Text == "" {
+		return Rendered{}, fmt.Errorf("%s: renders an empty message", msg.text.Name())
+	}
+	if msg.html != nil {
+		if r.HTML, err = execHTML(msg, funcs, page{Data: d, Subject: r.Subject}); err != nil {
+			return Rendered{}, err
+		}
+	}
+	return r, nil
+}
+
+// execHTML executes an email's HTML. Errors name the body and the layout,
+// as either may be at fault.
+func execHTML(msg *message, funcs map[string]any, p page) (string, error) {
+	t, err := msg.html.Clone()
+	if err == nil {
+		var b strings.Builder
+		if err = t.Funcs(funcs).Execute(&b, p); err == nil {
+			return fixDateDot(b.String()), nil
+		}
+	}
+	return "", fmt.Errorf("%s in layout %s: %w", msg.file, msg.layout, err)
+}
+
+func execText(tmpl *texttemplate.Template, funcs map[string]any, d Data) (string, error) {
+	t, err := tmpl.Clone()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", tmpl.Name(), err)
+	}
+	var b strings.Builder
+	if err := t.Funcs(funcs).Execute(&b, d); err != nil {
+		return "", err // text/template names the file and line
+	}
+	return tidy(b.String()), nil
+}
+
+// tidy cleans up what conditionals leave behind in plain text: trailing
+// spaces, runs of blank lines, blank lines at either end.
+func tidy(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if l == "" && (len(out) == 0 || out[len(out)-1] == "") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return fixDateDot(strings.TrimSpace(strings.Join(out, "\n")))
+}
+
+// dateDot finds a Lithuanian date ending a sentence: "gegužės 8 d." followed
+// by the template's own full stop.
+var dateDot = regexp.MustCompile(`(\d d\.)\.([^.]|$)`)
+
+// fixDateDot keeps one full stop after a date abbreviation, so a template
+// may end a sentence with {{eta ...}}. whatever the date looks like.
+func fixDateDot(s string) string {
+	return dateDot.ReplaceAllString(s, "$1$2")
+}

@@ -1,0 +1,177 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/notify/sendgrid"
+	"github.com/shipflow/shipflow/notify/twilio"
+)
+
+// orderNotifications is the compliance log of one order: GET /v1/orders/{order_id}/notifications.
+func (s *server) orderNotifications(c echo.Context) error {
+	id := c.Param("order_id")
+	entries, err := s.Notifications.ForOrder(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		if _, _, err := db.GetOrder(c.Request().Context(), s.DB, id); errors.Is(err, db.ErrNotFound) {
+			return errorf(http.StatusNotFound, codeNotFound, "no order %q", id)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"order_id": id, "notifications": entries})
+}
+
+// twilioForm reads a Twilio webhook and checks X-Twilio-Signature against the public URL
+// Twilio posted to: SHIPFLOW_PUBLIC_URL, the path and the query string.
+func (s *server) twilioForm(c echo.Context) (url.Values, error) {
+	if s.Config.Twilio.AuthToken == "" {
+		return nil, errorf(http.StatusNotFound, codeNotFound, "twilio webhooks are switched off: set TWILIO_AUTH_TOKEN")
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return nil, err
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, codeBadRequest, "body is not form-encoded: %v", err)
+	}
+	public := s.Config.PublicURL + c.Request().URL.RequestURI()
+	sig := c.Request().Header.Get("X-Twilio-Signature")
+	if sig == "" {
+		return nil, errorf(http.StatusUnauthorized, codeUnauthorized, "missing X-Twilio-Signature")
+	}
+	if !twilio.VerifyRequest(s.Config.Twilio.AuthToken, public, form, sig) {
+		return nil, errorf(http.StatusUnauthorized, codeUnauthorized, "X-Twilio-Signature does not verify for %s", public)
+	}
+	return form, nil
+}
+
+// twilioStatus applies a Twilio status callback to the message it reports on.
+func (s *server) twilioStatus(c echo.Context) error {
+	form, err := s.twilioForm(c)
+	if err != nil {
+		return err
+	}
+	sid, status := form.Get("MessageSid"), form.Get("MessageStatus")
+	if sid == "" || status == "" {
+		return errorf(http.StatusBadRequest, codeMissingField, "MessageSid and MessageStatus are required")
+	}
+	st, ok := twilioStatuses[status]
+	if !ok {
+		return c.NoContent(http.StatusNoContent) // an intermediate status we do not track
+	}
+	why := ""
+	if code := form.Get("ErrorCode"); code != "" {
+		why = "twilio error " + code
+	}
+	if _, err := s.Notifications.Receipt(c.Request().Context(), "twilio", sid, st, why); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// twilioStatuses maps Twilio's message statuses onto the log's.
+var twilioStatuses = map[string]notify.Status{
+	"accepted": notify.StatusSent, "scheduled": notify.StatusSent, "queued": notify.StatusSent,
+	"sending": notify.StatusSent, "sent": notify.StatusSent,
+	"delivered": notify.StatusDelivered, "read": notify.StatusDelivered,
+	"undelivered": notify.StatusUndelivered, "failed": notify.StatusFailed,
+}
+
+// Keywords of inbound messages that change consent (the carriers' standard set).
+var (
+	stopWords  = map[string]bool{"STOP": true, "STOPALL": true, "UNSUBSCRIBE": true, "CANCEL": true, "END": true, "QUIT": true}
+	startWords = map[string]bool{"START": true, "YES": true, "UNSTOP": true}
+)
+
+// twilioInbound handles a message a customer sent us: STOP opts the number out of that
+// channel, START opts it back in. Anything else is acknowledged and ignored.
+func (s *server) twilioInbound(c echo.Context) error {
+	form, err := s.twilioForm(c)
+	if err != nil {
+		return err
+	}
+	channel, from := "sms", form.Get("From")
+	if rest, ok := strings.CutPrefix(from, "whatsapp:"); ok {
+		channel, from = "whatsapp", rest
+	}
+	if from == "" {
+		return errorf(http.StatusBadRequest, codeMissingField, "From is required")
+	}
+	word := strings.ToUpper(strings.TrimSpace(form.Get("Body")))
+	ctx := c.Request().Context()
+	switch {
+	case stopWords[word]:
+		err = s.Notifications.OptOut(ctx, channel, from, "inbound "+word)
+		s.Logger.Info("customer opted out", "channel", channel, "from", notify.Mask(from))
+	case startWords[word]:
+		err = s.Notifications.OptIn(ctx, channel, from)
+		s.Logger.Info("customer opted in", "channel", channel, "from", notify.Mask(from))
+	}
+	if err != nil {
+		return err
+	}
+	// An empty TwiML response: Twilio's own opt-out handling sends the confirmation text.
+	return c.Blob(http.StatusOK, "text/xml", []byte(`<?xml version="1.0" encoding="UTF-8"?><Response></Response>`))
+}
+
+// sendgridEvents applies SendGrid's event webhook to the emails it reports on.
+func (s *server) sendgridEvents(c echo.Context) error {
+	if s.SendGridKey == nil {
+		return errorf(http.StatusNotFound, codeNotFound, "sendgrid event webhooks are switched off: set SENDGRID_WEBHOOK_PUBLIC_KEY")
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	h := c.Request().Header
+	sig, ts := h.Get("X-Twilio-Email-Event-Webhook-Signature"), h.Get("X-Twilio-Email-Event-Webhook-Timestamp")
+	if sig == "" || ts == "" {
+		return errorf(http.StatusUnauthorized, codeUnauthorized, "missing webhook signature: X-Twilio-Email-Event-Webhook-Signature and -Timestamp are required")
+	}
+	if !sendgrid.VerifyEventWebhook(s.SendGridKey, sig, ts, body) {
+		return errorf(http.StatusUnauthorized, codeUnauthorized, "webhook signature does not verify")
+	}
+	// A signed body replayed later still verifies; its timestamp gives it away.
+	if sec, err := strconv.ParseInt(ts, 10, 64); err != nil || s.now().Sub(time.Unix(sec, 0)).Abs() > eventWebhookTolerance {
+		return errorf(http.StatusUnauthorized, codeUnauthorized, "webhook timestamp rejected: more than %s off", eventWebhookTolerance)
+	}
+	events, err := sendgrid.ParseEvents(body)
+	if err != nil {
+		return adapterError(err)
+	}
+	for _, ev := range events {
+		st, ok := sendgridStatuses[ev.Event]
+		if !ok || ev.MessageID == "" {
+			continue
+		}
+		msgID, _, _ := strings.Cut(ev.MessageID, ".") // sg_message_id extends X-Message-Id
+		if _, err := s.Notifications.Receipt(c.Request().Context(), "sendgrid", msgID, st, ev.Reason); err != nil {
+			return err
+		}
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// eventWebhookTolerance is how far a SendGrid event webhook's timestamp may be from our clock.
+// SendGrid retries failed posts for up to 72 hours, but each retry is signed anew.
+const eventWebhookTolerance = 10 * time.Minute
+
+// sendgridStatuses maps SendGrid's delivery events onto the log's; engagement events (open,
+// click) say nothing about delivery and are skipped.
+var sendgridStatuses = map[string]notify.Status{
+	"processed": notify.StatusSent, "deferred": notify.StatusSent,
+	"delivered": notify.StatusDelivered,
+	"bounce":    notify.StatusUndelivered, "dropped": notify.StatusUndelivered,
+}

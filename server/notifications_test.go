@@ -1,0 +1,204 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/notify/providertest"
+	"github.com/shipflow/shipflow/notify/sendgrid"
+	"github.com/shipflow/shipflow/notify/template"
+	"github.com/shipflow/shipflow/notify/twilio"
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/telemetry"
+)
+
+const (
+	twilioSID   = "AC0123456789abcdef0123456789abcdef"
+	twilioToken = "0123456789abcdef0123456789abcdef"
+	publicURL   = "https://shipflow.example.com"
+)
+
+// receipts is the HTTP app with the notification log, and a notify service sending through
+// Twilio and SendGrid stand-ins, so tests can send a message and then post its receipts.
+type receipts struct {
+	e   *echo.Echo
+	svc *notify.Service
+	tw  *providertest.Twilio
+	sg  *providertest.SendGrid
+	log *notify.Log
+}
+
+func newReceipts(t *testing.T) *receipts {
+	t.Helper()
+	tw := providertest.NewTwilio(t, twilioSID, twilioToken)
+	sg := providertest.NewSendGrid(t, "SG.key")
+	cfg, err := config.Load("test", nil, func(k string) string {
+		return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "TWILIO_AUTH_TOKEN": twilioToken, "SHIPFLOW_PUBLIC_URL": publicURL}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := sendgrid.ParsePublicKey(sg.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := telemetry.NewMetrics()
+	log := notify.NewLog(testenv.DB(t))
+	e := New(Deps{Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.Logger(t), Metrics: m, Notifications: log, SendGridKey: key})
+	hc := &http.Client{Timeout: 5 * time.Second}
+	ts, err := twilio.New(twilio.Config{AccountSID: twilioSID, AuthToken: twilioToken, From: "+15005550006", APIURL: tw.URL()}, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := template.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &notify.Service{Log: log, Templates: set, Logger: testenv.QuietLogger(), PublicURL: publicURL,
+		Senders: map[order.Channel]notify.Sender{
+			order.ChannelSMS:   ts,
+			order.ChannelEmail: sendgrid.New(sendgrid.Config{APIKey: "SG.key", From: "shop@example.com", APIURL: sg.URL()}, hc),
+		}}
+	return &receipts{e: e, svc: svc, tw: tw, sg: sg, log: log}
+}
+
+func (r *receipts) send(t *testing.T, ch order.Channel, phone string) activities.Notification {
+	t.Helper()
+	n := activities.Notification{
+		OrderID: fmt.Sprintf("rc-%d", time.Now().UnixNano()), Milestone: order.MilestoneShipped, ShipmentID: "S1", Channel: ch,
+		Customer: order.Customer{Name: "Ona", Email: "ona@example.com", Phone: phone, Locale: "en"},
+	}
+	if err := r.svc.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (r *receipts) status(t *testing.T, orderID string) notify.Status {
+	t.Helper()
+	es, err := r.log.ForOrder(context.Background(), orderID)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("log: %v %v", es, err)
+	}
+	return es[0].Status
+}
+
+// postForm posts a Twilio webhook, signed with sig (computed over the public URL if empty).
+func (r *receipts) postForm(path string, form url.Values, sig string) int {
+	if sig == "" {
+		sig = providertest.TwilioSignature(twilioToken, publicURL+path, form)
+	}
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", sig)
+	rec := httptest.NewRecorder()
+	r.e.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+func TestTwilioStatusCallbacks(t *testing.T) {
+	r := newReceipts(t)
+	n := r.send(t, order.ChannelSMS, "+37060000001")
+	sid := r.tw.Messages()[0].SID
+	form := url.Values{"MessageSid": {sid}, "MessageStatus": {"delivered"}, "AccountSid": {twilioSID}}
+
+	if code := r.postForm("/webhooks/twilio/status", form, "bm90IGEgc2lnbmF0dXJl"); code != http.StatusUnauthorized {
+		t.Errorf("invalid signature: %d, want 401", code)
+	}
+	if st := r.status(t, n.OrderID); st != notify.StatusSent {
+		t.Errorf("an unsigned callback changed the log to %s", st)
+	}
+	if code := r.postForm("/webhooks/twilio/status", form, ""); code != http.StatusNoContent {
+		t.Fatalf("valid callback: %d", code)
+	}
+	if st := r.status(t, n.OrderID); st != notify.StatusDelivered {
+		t.Errorf("after delivered: %s", st)
+	}
+	// A late "sent" must not undo "delivered".
+	form.Set("MessageStatus", "sent")
+	r.postForm("/webhooks/twilio/status", form, "")
+	if st := r.status(t, n.OrderID); st != notify.StatusDelivered {
+		t.Errorf("a late sent receipt moved delivered to %s", st)
+	}
+}
+
+func TestSTOPThenNoMoreSMSAndSTARTAgain(t *testing.T) {
+	r := newReceipts(t)
+	const phone = "+37060000002"
+	stop := url.Values{"From": {phone}, "To": {"+15005550006"}, "Body": {" stop "}, "MessageSid": {"SM1"}}
+	if code := r.postForm("/webhooks/twilio/inbound", stop, "AAAA"); code != http.StatusUnauthorized {
+		t.Errorf("unsigned STOP: %d, want 401", code)
+	}
+	if code := r.postForm("/webhooks/twilio/inbound", stop, ""); code != http.StatusOK {
+		t.Fatalf("STOP: %d", code)
+	}
+	n := r.send(t, order.ChannelSMS, phone)
+	if st := r.status(t, n.OrderID); st != notify.StatusSuppressed || len(r.tw.Messages()) != 0 {
+		t.Errorf("after STOP: logged %s, twilio got %d messages", st, len(r.tw.Messages()))
+	}
+	start := url.Values{"From": {phone}, "To": {"+15005550006"}, "Body": {"START"}, "MessageSid": {"SM2"}}
+	if code := r.postForm("/webhooks/twilio/inbound", start, ""); code != http.StatusOK {
+		t.Fatalf("START: %d", code)
+	}
+	n = r.send(t, order.ChannelSMS, phone)
+	if st := r.status(t, n.OrderID); st != notify.StatusSent || len(r.tw.Messages()) != 1 {
+		t.Errorf("after START: logged %s, twilio got %d messages", st, len(r.tw.Messages()))
+	}
+}
+
+func TestSendGridEventWebhook(t *testing.T) {
+	r := newReceipts(t)
+	n := r.send(t, order.ChannelEmail, "")
+	body := r.sg.Events("delivered", r.sg.Messages()...)
+	post := func(sig, ts string) int {
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/sendgrid/events", strings.NewReader(string(body)))
+		req.Header.Set("X-Twilio-Email-Event-Webhook-Signature", sig)
+		req.Header.Set("X-Twilio-Email-Event-Webhook-Timestamp", ts)
+		rec := httptest.NewRecorder()
+		r.e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	sig, ts := r.sg.SignEvents(body)
+	if code := post(sig, fmt.Sprint(time.Now().Unix()-1)); code != http.StatusUnauthorized {
+		t.Errorf("signature over another timestamp: %d, want 401", code)
+	}
+	if code := post(sig, ts); code != http.StatusNoContent {
+		t.Fatalf("signed events: %d", code)
+	}
+	if st := r.status(t, n.OrderID); st != notify.StatusDelivered {
+		t.Errorf("after delivered event: %s", st)
+	}
+}
+
+func TestNotificationLogOfAnOrder(t *testing.T) {
+	r := newReceipts(t)
+	n := r.send(t, order.ChannelSMS, "+37060000003")
+	req := httptest.NewRequest(http.MethodGet, "/v1/orders/"+n.OrderID+"/notifications", nil)
+	req.Header.Set("Authorization", "Bearer admin")
+	rec := httptest.NewRecorder()
+	r.e.ServeHTTP(rec, req)
+	for _, want := range []string{`"channel":"sms"`, `"to":"+37060000003"`, `"template":"shipped"`, `"provider":"twilio"`, `"provider_message_id":"SM`, `"status":"sent"`, `"created_at"`, `"updated_at"`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("notifications lack %s: %s", want, rec.Body.String())
+		}
+	}
+	req = httptest.NewRequest(http.MethodGet, "/v1/orders/no-such-order/notifications", nil)
+	req.Header.Set("Authorization", "Bearer admin")
+	rec = httptest.NewRecorder()
+	r.e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("unknown order: %d", rec.Code)
+	}
+}
