@@ -66,6 +66,7 @@ type Config struct {
 	ReviewRequestDelay time.Duration
 	VoiceDeadline      time.Duration
 	QuietHours         order.QuietHours
+	WhatsAppTemplates  WhatsAppTemplates
 
 	// TrackingSecret derives the unguessable per-order token of tracking links; without it
 	// messages carry no tracking link.
@@ -87,6 +88,10 @@ type Temporal struct {
 type Twilio struct {
 	AccountSID, AuthToken, From, MessagingServiceSID, WhatsAppFrom, APIURL string
 }
+
+// WhatsAppTemplates are the approved WhatsApp content templates (Content SIDs) per milestone.
+// A business-initiated WhatsApp message outside the 24-hour customer window must use one.
+type WhatsAppTemplates map[string]string
 
 // SendGrid holds the email credentials.
 type SendGrid struct {
@@ -141,6 +146,7 @@ func (c *Config) settings() []setting {
 		{env: "TWILIO_FROM", flag: "twilio-from", usage: "sender number (E.164) for SMS", parse: str(&c.Twilio.From)},
 		{env: "TWILIO_MESSAGING_SERVICE_SID", flag: "twilio-messaging-service-sid", usage: "Messaging Service used instead of a From number", parse: str(&c.Twilio.MessagingServiceSID)},
 		{env: "TWILIO_WHATSAPP_FROM", flag: "twilio-whatsapp-from", usage: "WhatsApp sender (E.164)", parse: str(&c.Twilio.WhatsAppFrom)},
+		{env: "TWILIO_WHATSAPP_TEMPLATES", flag: "twilio-whatsapp-templates", usage: "WhatsApp Content SIDs per milestone, e.g. shipped=HX...,delivered=HX...", parse: contentSIDs(&c.WhatsAppTemplates)},
 		{env: "TWILIO_API_URL", flag: "twilio-api-url", def: "https://api.twilio.com", usage: "Twilio API base URL", parse: httpURL(&c.Twilio.APIURL)},
 		{env: "SENDGRID_API_KEY", secret: true, parse: str(&c.SendGrid.APIKey)},
 		{env: "SENDGRID_FROM", flag: "sendgrid-from", usage: "sender email address", parse: str(&c.SendGrid.From)},
@@ -313,6 +319,23 @@ func optionalURL(dst *string) func(string) error {
 			return nil
 		}
 		return httpURL(dst)(v)
+	}
+}
+
+func contentSIDs(dst *WhatsAppTemplates) func(string) error {
+	return func(v string) error {
+		*dst = WhatsAppTemplates{}
+		for pair := range strings.SplitSeq(v, ",") {
+			if pair = strings.TrimSpace(pair); pair == "" {
+				continue
+			}
+			m, sid, ok := strings.Cut(pair, "=")
+			if !ok || !strings.HasPrefix(sid, "HX") {
+				return fmt.Errorf("%q is not milestone=HX... (a Twilio Content SID)", pair)
+			}
+			(*dst)[strings.TrimSpace(m)] = strings.TrimSpace(sid)
+		}
+		return nil
 	}
 }
 

@@ -26,6 +26,9 @@ type Service struct {
 	// mode's log channel) or, without one, is skipped and logged as such.
 	Senders  map[order.Channel]Sender
 	Fallback Sender
+	// WhatsAppTemplates are approved Content SIDs by milestone: a WhatsApp message for a
+	// milestone listed here is sent as that template (the rendered text is still logged).
+	WhatsAppTemplates map[order.Milestone]string
 	// PublicURL is where providers reach shipflow (status callbacks) and customers open links.
 	PublicURL      string
 	TrackingSecret string
@@ -87,11 +90,15 @@ func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
 	if err != nil || !claimed {
 		return err // another attempt holds it
 	}
-	sent, err := sender.Send(ctx, Message{
+	msg := Message{
 		Key: stored.Key, Channel: n.Channel, To: e.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 		StatusCallback: s.statusCallback(n.Channel),
 		Args:           map[string]string{"notification_key": stored.Key, "order_id": n.OrderID},
-	})
+	}
+	if sid := s.WhatsAppTemplates[n.Milestone]; n.Channel == order.ChannelWhatsApp && sid != "" {
+		msg.ContentSID, msg.ContentVariables = sid, contentVariables(s.data(n))
+	}
+	sent, err := sender.Send(ctx, msg)
 	if err != nil {
 		if IsPermanent(err) {
 			s.Logger.Warn("notification refused by provider", "key", stored.Key, "to", Mask(e.To), "err", err)
@@ -149,6 +156,13 @@ func (s *Service) data(n activities.Notification) template.Data {
 		}
 	}
 	return d
+}
+
+// contentVariables fill a WhatsApp content template. The numbering is the contract with the
+// templates an operator has approved: {{1}} first name, {{2}} order number, {{3}} carrier,
+// {{4}} tracking link.
+func contentVariables(d template.Data) map[string]string {
+	return map[string]string{"1": d.FirstName, "2": d.OrderNumber, "3": d.Shipment.Carrier, "4": d.TrackingURL}
 }
 
 func firstName(name string) string {

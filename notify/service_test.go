@@ -39,7 +39,7 @@ type providers struct {
 	log      *notify.Log
 }
 
-func newProviders(t *testing.T) *providers {
+func newProviders(t testing.TB) *providers {
 	t.Helper()
 	tw := providertest.NewTwilio(t, accountSID, authToken)
 	sg := providertest.NewSendGrid(t, apiKey)
@@ -244,5 +244,28 @@ func TestMasking(t *testing.T) {
 		if got := notify.Mask(in); got != want {
 			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestWhatsAppUsesTheApprovedTemplateWhenThereIsOne(t *testing.T) {
+	p := newProviders(t)
+	p.svc.WhatsAppTemplates = map[order.Milestone]string{order.MilestoneShipped: "HX0123456789abcdef0123456789abcdef"}
+	n := notification(order.MilestoneShipped, order.ChannelWhatsApp)
+	if err := p.svc.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	free := notification(order.MilestoneDelivered, order.ChannelWhatsApp) // no template: free text
+	if err := p.svc.Notify(context.Background(), free); err != nil {
+		t.Fatal(err)
+	}
+	ms := p.twilio.Messages()
+	if len(ms) != 2 || ms[0].ContentSid != "HX0123456789abcdef0123456789abcdef" || ms[0].ContentVariables["1"] != "Ona" || ms[0].ContentVariables["3"] != "DPD" || ms[0].Body != "" {
+		t.Errorf("template message %+v", ms[0])
+	}
+	if ms[1].ContentSid != "" || ms[1].Body == "" {
+		t.Errorf("free-text message %+v", ms[1])
+	}
+	if e := p.entry(t, n.OrderID); e.Body == "" {
+		t.Error("the rendered text of a template message is not logged")
 	}
 }

@@ -53,8 +53,12 @@ func (a *app) notifier(dev bool) (activities.Notifier, error) {
 	if sg.From != "" && (sg.APIKey != "" || (dev && sg.APIURL != sendgridDefaultURL)) {
 		senders[order.ChannelEmail] = sendgrid.New(sendgrid.Config{APIKey: sg.APIKey, From: sg.From, APIURL: sg.APIURL}, hc)
 	}
+	wa := map[order.Milestone]string{}
+	for m, sid := range a.cfg.WhatsAppTemplates {
+		wa[order.Milestone(m)] = sid
+	}
 	svc := &notify.Service{
-		Log: notify.NewLog(a.db), Templates: set, Senders: senders,
+		Log: notify.NewLog(a.db), Templates: set, Senders: senders, WhatsAppTemplates: wa,
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
 		Logger: a.log.With("component", "notify"),
 	}
