@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/track"
 )
 
 // Activities holds the clients the activities use. Its methods are registered with the worker.
@@ -17,6 +20,10 @@ type Activities struct {
 	DB        *pgxpool.Pool
 	Notifier  Notifier
 	Escalator Escalator
+	Tracker   track.Tracker
+	// Alerters are the configured staff chats by name; Tickets is Zendesk, nil when off.
+	Alerters map[string]escalate.Alerter
+	Tickets  escalate.Tickets
 }
 
 // DatabaseCheck is what CheckDatabase saw.

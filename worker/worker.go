@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/workflows"
 )
 
@@ -19,6 +21,9 @@ type Deps struct {
 	DB        *pgxpool.Pool
 	Notifier  activities.Notifier
 	Escalator activities.Escalator
+	Tracker   track.Tracker
+	Alerters  map[string]escalate.Alerter
+	Tickets   escalate.Tickets
 }
 
 // New returns a worker with every workflow and activity registered, not yet started. onFatal is
@@ -53,11 +58,13 @@ type WorkflowRegistry interface {
 // through here, so both see exactly the same names.
 func Register(r Registry, d Deps) {
 	RegisterWorkflows(r)
-	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator})
+	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator,
+		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets})
 }
 
 // RegisterWorkflows adds the workflows only: the replayer runs histories without activities.
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Order, workflow.RegisterOptions{Name: workflows.OrderName})
+	r.RegisterWorkflowWithOptions(workflows.Escalation, workflow.RegisterOptions{Name: workflows.EscalationName})
 	r.RegisterWorkflowWithOptions(workflows.SelfTest, workflow.RegisterOptions{Name: workflows.SelfTestName})
 }

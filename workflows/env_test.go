@@ -12,8 +12,10 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/worker"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -79,26 +81,69 @@ func (c *channels) sent() []string {
 	return append([]string(nil), c.notes...)
 }
 
+// staff stands in for the staff chats and Zendesk (their clients have their own tests against
+// stand-ins of the real services): it records alerts and ticket changes.
+type staff struct {
+	mu      sync.Mutex
+	alerts  []escalate.Alert
+	tickets map[string][]escalate.Update // by ticket id; the first entry is the opening
+	opened  int
+}
+
+func (s *staff) Name() string { return "chat" }
+
+func (s *staff) Alert(_ context.Context, a escalate.Alert) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.alerts = append(s.alerts, a)
+	return nil
+}
+
+func (s *staff) Open(_ context.Context, t escalate.Ticket) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tickets == nil {
+		s.tickets = map[string][]escalate.Update{}
+	}
+	if _, ok := s.tickets[t.OrderID]; !ok {
+		s.opened++
+		s.tickets[t.OrderID] = []escalate.Update{{Comment: t.Body, Priority: t.Priority}}
+	}
+	return t.OrderID, nil
+}
+
+func (s *staff) Update(_ context.Context, id string, u escalate.Update) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tickets[id] = append(s.tickets[id], u)
+	return nil
+}
+
 // run is one order workflow in the SDK's time-skipping test environment, with its activities
 // writing to this package's real Postgres database.
 type run struct {
 	t        *testing.T
 	env      *testsuite.TestWorkflowEnvironment
 	ch       *channels
+	staff    *staff
 	orderID  string
 	settings workflows.OrderSettings
 }
 
-func newRun(t *testing.T) *run {
+func newRun(t *testing.T) *run { return newRunWith(t, nil) }
+
+// newRunWith is newRun with a carrier for the order to poll.
+func newRunWith(t *testing.T, tracker track.Tracker) *run {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(testenv.SDKLogger())
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(t0)
-	ch := &channels{}
-	worker.Register(env, worker.Deps{DB: testenv.DB(t), Notifier: ch, Escalator: ch})
+	ch, st := &channels{}, &staff{}
+	worker.Register(env, worker.Deps{DB: testenv.DB(t), Notifier: ch, Escalator: ch, Tracker: tracker,
+		Alerters: map[string]escalate.Alerter{"chat": st}, Tickets: st})
 	return &run{
-		t: t, env: env, ch: ch,
+		t: t, env: env, ch: ch, staff: st,
 		orderID:  fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano()),
 		settings: workflows.OrderSettings{ReviewRequestDelay: reviewDelay},
 	}

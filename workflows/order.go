@@ -39,6 +39,9 @@ type orderWorkflow struct {
 	finalSince  *time.Time
 	search      searchValues // what was last upserted
 
+	pollers  map[string]*poller // by shipment id
+	stopping bool               // the run is ending: polls and detection stand down
+
 	logger log.Logger
 }
 
@@ -68,6 +71,10 @@ func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
 	}
 	w.listen(ctx)
 	workflow.Go(ctx, w.project)
+	if w.watching(ctx) {
+		workflow.Go(ctx, w.pollCarriers)
+		workflow.Go(ctx, w.detectTrouble)
+	}
 	w.changed(ctx, fx)
 
 	for {
@@ -120,6 +127,7 @@ func (w *orderWorkflow) linger(ctx workflow.Context) (bool, error) {
 // is current, applying any signal that arrived meanwhile, so that completing or continuing as
 // new loses nothing.
 func (w *orderWorkflow) settle(ctx workflow.Context) error {
+	w.stopping = true // polls are restartable: the next run, if any, starts them again
 	for {
 		err := workflow.Await(ctx, func() bool {
 			return workflow.AllHandlersFinished(ctx) && w.inflight == 0 && w.projected == w.revision

@@ -46,6 +46,19 @@ type OrderSettings struct {
 	ReviewRequestDelay time.Duration `json:"review_request_delay"`
 	// QuietHours hold non-urgent customer messages during the customer's local night.
 	QuietHours order.QuietHours `json:"quiet_hours"`
+	// PollInterval is how often a shipment on its way is polled; zero switches polling off.
+	// Out for delivery it is polled six times as often.
+	PollInterval time.Duration `json:"poll_interval,omitempty"`
+	// StaleAfter raises a stale exception for a shipment in transit that long without news.
+	StaleAfter time.Duration `json:"stale_after,omitempty"`
+	// LateGrace raises a late exception that long after a shipment's ETA (or the promised date).
+	LateGrace time.Duration `json:"late_grace,omitempty"`
+	// EscalationSLA is how long an exception may stay open before it escalates a level.
+	EscalationSLA time.Duration `json:"escalation_sla,omitempty"`
+	// AlertChannels are the staff chats configured when the order started (slack, teams,
+	// google_chat); Tickets says whether Zendesk is.
+	AlertChannels []string `json:"alert_channels,omitempty"`
+	Tickets       bool     `json:"tickets,omitempty"`
 	// ContinueAsNewAfter forces a new run after that many applied events, besides Temporal's
 	// own suggestion; zero leaves it to Temporal. Tests use it to cross runs on purpose.
 	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`

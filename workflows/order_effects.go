@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -64,12 +65,20 @@ func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 			w.wait(ctx, workflow.ExecuteActivity(ctx, a.RecordEvent, ev), "record event")
 		})
 	case order.RaiseException:
+		if workflow.GetVersion(ctx, escalationWorkflow, workflow.DefaultVersion, 1) == 1 {
+			w.escalate(ctx, e.Exception)
+			return
+		}
 		c := activities.ExceptionChange{OrderID: w.state.ID, Open: true, Exception: e.Exception}
 		w.spawn(ctx, func(ctx workflow.Context) {
 			ctx = withOptions(ctx, escalateOptions, "exception raised: "+string(e.Exception.Reason))
 			w.wait(ctx, workflow.ExecuteActivity(ctx, a.ExceptionChanged, c), "escalate")
 		})
 	case order.ClearException:
+		if workflow.GetVersion(ctx, escalationWorkflow, workflow.DefaultVersion, 1) == 1 {
+			w.closeEscalation(ctx, e.Exception, e.Resolution)
+			return
+		}
 		c := activities.ExceptionChange{OrderID: w.state.ID, Exception: e.Exception, Resolution: e.Resolution}
 		w.spawn(ctx, func(ctx workflow.Context) {
 			ctx = withOptions(ctx, escalateOptions, "exception cleared: "+e.Resolution)
@@ -169,6 +178,47 @@ func (w *orderWorkflow) notification(e order.Notify) activities.Notification {
 		n.Reason = x.Message
 	}
 	return n
+}
+
+// escalationWorkflow marks the change from an ExceptionChanged activity to an Escalation child
+// workflow per exception.
+const escalationWorkflow = "escalation-workflow"
+
+// escalate starts the exception's Escalation. It outlives the order's run (continue-as-new,
+// even completion): staff may still be working on it.
+func (w *orderWorkflow) escalate(ctx workflow.Context, x order.Exception) {
+	in := EscalationInput{OrderID: w.state.ID, Exception: x, SLA: w.settings.EscalationSLA,
+		Channels: w.settings.AlertChannels, Tickets: w.settings.Tickets}
+	if in.SLA <= 0 {
+		in.SLA = 24 * time.Hour
+	}
+	for _, s := range w.state.Shipments {
+		if s.ID == x.ShipmentID {
+			in.Carrier, in.TrackingNumber = s.Carrier, s.TrackingNumber
+		}
+	}
+	w.spawn(ctx, func(ctx workflow.Context) {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:        EscalationID(w.state.ID, x.RaisedAt),
+			ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
+			StaticSummary:     fmt.Sprintf("Order %s: %s", w.state.ID, x.Reason),
+		})
+		f := workflow.ExecuteChildWorkflow(cctx, EscalationName, in)
+		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !canceled(err) {
+			w.logger.Error("start escalation", "error", err)
+		}
+	})
+}
+
+// closeEscalation tells the exception's Escalation how it closed.
+func (w *orderWorkflow) closeEscalation(ctx workflow.Context, x order.Exception, resolution string) {
+	id := EscalationID(w.state.ID, x.RaisedAt)
+	w.spawn(ctx, func(ctx workflow.Context) {
+		err := workflow.SignalExternalWorkflow(ctx, id, "", CloseEscalationSignal, resolution).Get(ctx, nil)
+		if err != nil && !canceled(err) {
+			w.logger.Error("close escalation", "escalation", id, "error", err)
+		}
+	})
 }
 
 // spawn runs f in its own coroutine and counts it in flight until it returns, so that

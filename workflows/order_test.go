@@ -141,6 +141,7 @@ func TestCancellationBeforeShippingCompletesAtOnce(t *testing.T) {
 
 func TestExceptionRaisedAndResolvedByUpdate(t *testing.T) {
 	r := newRun(t)
+	r.settings.AlertChannels, r.settings.Tickets, r.settings.EscalationSLA = []string{"chat"}, true, 24*time.Hour
 	r.commerce(1*minute, r.shipped(1*minute, "S1", "TN1", 2*day))
 	r.scan(1*hour, tracking("x1", "TN1", order.ShipmentException, 1*hour))
 	r.at(2*hour, func() {
@@ -161,8 +162,12 @@ func TestExceptionRaisedAndResolvedByUpdate(t *testing.T) {
 	r.scan(1*day, tracking("x2", "TN1", order.ShipmentDelivered, 1*day))
 	r.start()
 	r.completed()
-	if n := len(r.ch.changes); n != 2 || !r.ch.changes[0].Open || r.ch.changes[1].Open || r.ch.changes[1].Resolution != order.ResolvedByStaff {
-		t.Errorf("escalations %+v, want one opened then one resolved by staff", r.ch.changes)
+	st := r.staff
+	if n := len(st.alerts); n != 2 || st.alerts[0].Resolved || st.alerts[0].Level != 1 || !st.alerts[1].Resolved || st.alerts[1].Resolution != order.ResolvedByStaff {
+		t.Errorf("alerts %+v, want one raised then one resolved by staff", st.alerts)
+	}
+	if u := st.tickets[r.orderID]; st.opened != 1 || len(u) != 2 || u[1].Status != "solved" {
+		t.Errorf("ticket %+v (opened %d), want one ticket, solved", u, st.opened)
 	}
 	if got := r.ch.sent(); !slices.Contains(got, "delayed/S1") {
 		t.Errorf("customer not told of the delay: %v", got)

@@ -1,0 +1,62 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/track"
+)
+
+// PollRequest asks a carrier for news about one shipment.
+type PollRequest struct {
+	Carrier        string        `json:"carrier"`
+	TrackingNumber string        `json:"tracking_number"`
+	After          *time.Time    `json:"after,omitempty"` // the newest scan the order has
+	Seen           []string      `json:"seen,omitempty"`  // ids of recent scans the order has
+	Interval       time.Duration `json:"interval"`
+}
+
+// PollResult is the news: scans the order does not have yet.
+type PollResult struct {
+	Events []order.TrackingEvent `json:"events"`
+	ETA    *time.Time            `json:"eta,omitempty"`
+}
+
+// errNoNews makes Temporal ask again after the interval. Polling by retry is Temporal's
+// pattern for infrequent polling: attempts are not recorded in the history, so a parcel
+// polled every half hour for ten days costs the history only its real changes.
+const errNoNews = "NoNews"
+
+// PollShipment asks the shipment's carrier for scans newer than the order has, and fails with
+// "no news" until there are some. A carrier's 429 is waited out for as long as it asks.
+func (a *Activities) PollShipment(ctx context.Context, r PollRequest) (PollResult, error) {
+	res, err := a.Tracker.Track(ctx, r.Carrier, r.TrackingNumber)
+	var rl *track.RateLimitError
+	switch {
+	case track.IsPermanent(err):
+		return PollResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "TrackingUnavailable", err)
+	case errors.As(err, &rl):
+		return PollResult{}, temporal.NewApplicationErrorWithOptions(err.Error(), "RateLimited",
+			temporal.ApplicationErrorOptions{NextRetryDelay: max(rl.RetryAfter, r.Interval)})
+	case err != nil:
+		return PollResult{}, temporal.NewApplicationErrorWithOptions(err.Error(), "CarrierUnavailable",
+			temporal.ApplicationErrorOptions{NextRetryDelay: r.Interval, Cause: err})
+	}
+	var news []order.TrackingEvent
+	for _, e := range res.Events {
+		if slices.Contains(r.Seen, e.ID) || (r.After != nil && !e.OccurredAt.After(*r.After)) {
+			continue
+		}
+		news = append(news, e)
+	}
+	if len(news) == 0 {
+		return PollResult{}, temporal.NewApplicationErrorWithOptions("no news from the carrier", errNoNews,
+			temporal.ApplicationErrorOptions{NextRetryDelay: r.Interval})
+	}
+	return PollResult{Events: news, ETA: res.ETA}, nil
+}

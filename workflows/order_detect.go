@@ -1,0 +1,81 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// detectTrouble raises the exceptions nobody reports: a shipment in transit that has said
+// nothing for StaleAfter, and one not delivered LateGrace after its ETA (or the order's
+// promised date). It sleeps until the next such deadline, waking early when the order changes.
+func (w *orderWorkflow) detectTrouble(ctx workflow.Context) {
+	raised := map[string]bool{} // reason/shipment/deadline already raised
+	for !w.stopping {
+		now := workflow.Now(ctx)
+		next := time.Time{}
+		for _, s := range w.state.Shipments {
+			for _, c := range w.deadlines(s) {
+				key := fmt.Sprintf("%s/%s/%d", c.reason, s.ID, c.at.Unix())
+				switch {
+				case raised[key]:
+				case !now.Before(c.at):
+					raised[key] = true
+					fx, err := w.state.Raise(order.Exception{Reason: c.reason, ShipmentID: s.ID, Message: c.message, RaisedAt: now, Source: "system"})
+					if err == nil && len(fx) > 0 {
+						w.changed(ctx, fx)
+					}
+				case next.IsZero() || c.at.Before(next):
+					next = c.at
+				}
+			}
+		}
+		rev := w.revision
+		cond := func() bool { return w.revision != rev || w.stopping }
+		if next.IsZero() {
+			if err := workflow.Await(ctx, cond); err != nil {
+				return
+			}
+			continue
+		}
+		if _, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+			Timeout: next.Sub(now), TimerOptions: workflow.TimerOptions{Summary: "next stale/late check"},
+		}, cond); err != nil {
+			return
+		}
+	}
+}
+
+type deadline struct {
+	reason  order.ExceptionReason
+	at      time.Time
+	message string
+}
+
+// deadlines are when shipment s becomes stale or late, if it can.
+func (w *orderWorkflow) deadlines(s order.Shipment) []deadline {
+	if final(s.Status) || w.state.CancelledAt != nil {
+		return nil
+	}
+	var ds []deadline
+	if st := w.settings.StaleAfter; st > 0 && (s.Status == order.ShipmentInTransit || s.Status == order.ShipmentInfoReceived) {
+		last := s.ShippedAt
+		if s.LastEventAt != nil {
+			last = *s.LastEventAt
+		}
+		ds = append(ds, deadline{order.ReasonStale, last.Add(st),
+			fmt.Sprintf("no carrier update since %s", last.Format(time.RFC3339))})
+	}
+	due := s.EstimatedDelivery
+	if due == nil {
+		due = w.state.PromisedDelivery
+	}
+	if g := w.settings.LateGrace; g > 0 && due != nil {
+		ds = append(ds, deadline{order.ReasonLate, due.Add(g),
+			fmt.Sprintf("not delivered by %s, the estimated delivery", due.Format(time.RFC3339))})
+	}
+	return ds
+}

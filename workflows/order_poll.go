@@ -1,0 +1,146 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/order"
+)
+
+// carrierWatch marks the change that made the order workflow poll carriers and detect stale
+// and late shipments; runs recorded before it neither poll nor detect.
+const carrierWatch = "carrier-watch"
+
+// poller is one shipment's poll in flight.
+type poller struct {
+	future   workflow.Future
+	cancel   workflow.CancelFunc
+	since    *time.Time // the shipment's newest scan when the poll started
+	interval time.Duration
+}
+
+// watching reports whether this run polls and detects (see carrierWatch).
+func (w *orderWorkflow) watching(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, carrierWatch, workflow.DefaultVersion, 1) == 1 && w.settings.PollInterval > 0
+}
+
+// pollCarriers keeps one poll in flight for every shipment still on its way: Temporal's
+// recommended pattern for infrequent polling is an activity whose retry policy waits the
+// interval between attempts ("no news" is a retryable failure). Attempts leave no trace in
+// the history, so the history grows with the parcel's real changes, not with the polls. A
+// webhook scan restarts the shipment's poll, so the next one comes an interval after the
+// freshest news; a final status stops it.
+func (w *orderWorkflow) pollCarriers(ctx workflow.Context) {
+	w.pollers = map[string]*poller{}
+	for {
+		for _, s := range w.state.Shipments {
+			w.reconcilePoll(ctx, s)
+		}
+		rev := w.revision
+		err := workflow.Await(ctx, func() bool { return w.revision != rev || w.pollDone() != "" || w.stopping })
+		if err != nil || w.stopping {
+			w.stopPolls()
+			return
+		}
+		if id := w.pollDone(); id != "" {
+			w.takePoll(ctx, id)
+		}
+	}
+}
+
+// reconcilePoll starts, restarts or stops the poll of shipment s.
+func (w *orderWorkflow) reconcilePoll(ctx workflow.Context, s order.Shipment) {
+	p := w.pollers[s.ID]
+	want := !final(s.Status) && w.state.CancelledAt == nil
+	interval := w.settings.PollInterval
+	if s.Status == order.ShipmentOutForDelivery {
+		interval = max(interval/6, time.Second)
+	}
+	if p != nil && (!want || !sameTime(p.since, s.LastEventAt) || p.interval != interval) {
+		p.cancel()
+		delete(w.pollers, s.ID)
+		p = nil
+	}
+	if !want || p != nil {
+		return
+	}
+	pctx, cancel := workflow.WithCancel(ctx)
+	pctx = withOptions(pctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: interval, BackoffCoefficient: 1, MaximumInterval: interval},
+	}, fmt.Sprintf("poll %s %s every %s", s.Carrier, s.TrackingNumber, interval))
+	req := activities.PollRequest{Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, After: s.LastEventAt, Interval: interval, Seen: w.recentScans(s.ID)}
+	w.pollers[s.ID] = &poller{future: workflow.ExecuteActivity(pctx, a.PollShipment, req), cancel: cancel, since: s.LastEventAt, interval: interval}
+}
+
+func (w *orderWorkflow) pollDone() string {
+	for _, s := range w.state.Shipments { // slice order, not map order: replay must pick the same one
+		if p := w.pollers[s.ID]; p != nil && p.future.IsReady() {
+			return s.ID
+		}
+	}
+	return ""
+}
+
+// takePoll applies a finished poll's news; a poll that failed for good (unknown tracking
+// number, rejected key) is logged and not restarted until the shipment changes.
+func (w *orderWorkflow) takePoll(ctx workflow.Context, id string) {
+	p := w.pollers[id]
+	var res activities.PollResult
+	err := p.future.Get(ctx, &res)
+	delete(w.pollers, id)
+	if err != nil {
+		if !canceled(err) {
+			w.logger.Warn("carrier polling stopped for shipment", "shipment_id", id, "error", err)
+			w.pollers[id] = &poller{future: never(ctx), cancel: func() {}, since: p.since, interval: p.interval}
+		}
+		return
+	}
+	for _, e := range res.Events {
+		if e.EstimatedDelivery == nil && res.ETA != nil {
+			e.EstimatedDelivery = res.ETA
+		}
+		w.onTracking(ctx, e)
+	}
+}
+
+// never is a future that is never ready: a parked poll that waits for the shipment to change.
+func never(ctx workflow.Context) workflow.Future {
+	f, _ := workflow.NewFuture(ctx)
+	return f
+}
+
+func (w *orderWorkflow) stopPolls() {
+	for id, p := range w.pollers {
+		p.cancel()
+		delete(w.pollers, id)
+	}
+}
+
+// recentScans are the ids of the shipment's latest scans, so a poll reports only news.
+func (w *orderWorkflow) recentScans(shipmentID string) []string {
+	var ids []string
+	for i := len(w.state.Timeline) - 1; i >= 0 && len(ids) < 20; i-- {
+		if e := w.state.Timeline[i]; e.ShipmentID == shipmentID && e.Kind == order.KindTracking && e.EventID != "" {
+			ids = append(ids, e.EventID)
+		}
+	}
+	return ids
+}
+
+// final statuses end a shipment's journey: nothing more to poll or detect.
+func final(s order.ShipmentStatus) bool {
+	switch s {
+	case order.ShipmentDelivered, order.ShipmentCancelled, order.ShipmentReturnedToSender:
+		return true
+	}
+	return false
+}
+
+func sameTime(a, b *time.Time) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && a.Equal(*b))
+}
