@@ -22,6 +22,7 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/worker"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -37,12 +38,15 @@ type live struct {
 	orderID string
 }
 
-func newLive(t *testing.T) *live {
+func newLive(t *testing.T) *live { return newLiveWith(t, nil, workflows.OrderSettings{}) }
+
+// newLiveWith is newLive with a carrier for the order to poll.
+func newLiveWith(t *testing.T, tracker track.Tracker, _ workflows.OrderSettings) *live {
 	t.Helper()
 	l := &live{t: t, c: testenv.Temporal(t), ch: &channels{}, tq: testenv.TaskQueue(t),
 		orderID: fmt.Sprintf("live-%d", time.Now().UnixNano())}
 	w := sdkworker.New(l.c, l.tq, sdkworker.Options{})
-	worker.Register(w, worker.Deps{DB: testenv.DB(t), Notifier: l.ch, Escalator: l.ch})
+	worker.Register(w, worker.Deps{DB: testenv.DB(t), Notifier: l.ch, Escalator: l.ch, Tracker: tracker})
 	testenv.StartWorker(t, w)
 	return l
 }
@@ -241,6 +245,42 @@ func TestContinueAsNewUnderASignalBurstOnTemporal(t *testing.T) {
 		t.Error("the workflow never continued as new")
 	}
 	l.saveHistory("order_continue_as_new", l.history(run.GetRunID()))
+	if err := l.c.TerminateWorkflow(ctx, workflows.WorkflowID(l.orderID), "", "test over"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPollsWithoutNewsCostNoHistory counts the events of an order's history while its parcel
+// is polled with nothing new to say: the count after 16 polls equals the count after 4, so a
+// ten-day journey polled every 30 minutes (480 polls) costs the history only the parcel's real
+// changes. The dev server retries at most about once a second, so the test takes ~20 s.
+func TestPollsWithoutNewsCostNoHistory(t *testing.T) {
+	c := &carrier{journey: []order.ShipmentStatus{order.ShipmentInTransit, order.ShipmentDelivered},
+		stepAt: []int{1, 1 << 30}, start: time.Now().UTC().Add(-time.Hour)}
+	l := newLiveWith(t, c, workflows.OrderSettings{})
+	ctx := context.Background()
+	run, err := workflows.StartOrder(ctx, l.c, l.tq, l.created(), workflows.OrderSettings{
+		ReviewRequestDelay: time.Hour, PollInterval: 100 * time.Millisecond, StaleAfter: 30 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.commerce(order.CommerceEvent{ID: "ship", Type: order.EventShipped, Timestamp: time.Now().UTC(), OrderID: l.orderID,
+		Shipment: &order.ShipmentInfo{ID: "S1", Carrier: "DPD", TrackingNumber: "TN-QUIET"}})
+	lengthAfter := func(polls int) int {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); c.count() < polls; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("only %d of %d polls happened", c.count(), polls)
+			}
+		}
+		time.Sleep(300 * time.Millisecond) // let the workflow settle whatever the last poll brought
+		return len(l.history(run.GetRunID()).Events)
+	}
+	early, late := lengthAfter(4), lengthAfter(16)
+	t.Logf("history: %d events after 4 polls, %d after %d polls", early, late, c.count())
+	if late != early {
+		t.Errorf("history grew from %d to %d events over polls that brought no news", early, late)
+	}
 	if err := l.c.TerminateWorkflow(ctx, workflows.WorkflowID(l.orderID), "", "test over"); err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func (w *orderWorkflow) reconcilePoll(ctx workflow.Context, s order.Shipment) {
 	want := !final(s.Status) && w.state.CancelledAt == nil
 	interval := w.settings.PollInterval
 	if s.Status == order.ShipmentOutForDelivery {
-		interval = max(interval/6, time.Second)
+		interval = max(interval/6, min(interval, time.Minute)) // every 5 minutes at the default 30
 	}
 	if p != nil && (!want || !sameTime(p.since, s.LastEventAt) || p.interval != interval) {
 		p.cancel()

@@ -22,8 +22,10 @@ type carrier struct {
 	mu      sync.Mutex
 	journey []order.ShipmentStatus
 	quiet   int // polls answered with nothing new before the journey starts moving
-	polls   int
-	start   time.Time
+	// stepAt, when set, is the poll at which each step of the journey appears instead.
+	stepAt []int
+	polls  int
+	start  time.Time
 }
 
 func (c *carrier) Track(_ context.Context, name, tn string) (track.Result, error) {
@@ -32,6 +34,14 @@ func (c *carrier) Track(_ context.Context, name, tn string) (track.Result, error
 	c.polls++
 	var res track.Result
 	steps := min(max(c.polls-c.quiet, 0), len(c.journey))
+	if c.stepAt != nil {
+		steps = 0
+		for _, at := range c.stepAt {
+			if c.polls >= at {
+				steps++
+			}
+		}
+	}
 	for i, st := range c.journey[:steps] {
 		res.Events = append(res.Events, order.TrackingEvent{
 			ID: fmt.Sprintf("%s-%d", tn, i), Source: "poll", Carrier: name, TrackingNumber: tn, Status: st,
