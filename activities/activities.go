@@ -24,6 +24,9 @@ type Activities struct {
 	// Alerters are the configured staff chats by name; Tickets is Zendesk, nil when off.
 	Alerters map[string]escalate.Alerter
 	Tickets  escalate.Tickets
+	// PublicURL and TrackingSecret make the links staff alerts carry.
+	PublicURL      string
+	TrackingSecret string
 }
 
 // DatabaseCheck is what CheckDatabase saw.

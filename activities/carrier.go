@@ -35,6 +35,9 @@ const errNoNews = "NoNews"
 // PollShipment asks the shipment's carrier for scans newer than the order has, and fails with
 // "no news" until there are some. A carrier's 429 is waited out for as long as it asks.
 func (a *Activities) PollShipment(ctx context.Context, r PollRequest) (PollResult, error) {
+	if p, ok := a.Tracker.(interface{ MinInterval(string) time.Duration }); ok {
+		r.Interval = max(r.Interval, p.MinInterval(r.Carrier)) // the carrier's rate limits come first
+	}
 	res, err := a.Tracker.Track(ctx, r.Carrier, r.TrackingNumber)
 	var rl *track.RateLimitError
 	switch {

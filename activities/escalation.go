@@ -3,10 +3,12 @@ package activities
 import (
 	"context"
 	"fmt"
+	"net/url"
 
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/tracklink"
 )
 
 // AlertStaff posts an alert to one staff chat. A chat that is not configured (any more) is
@@ -15,6 +17,12 @@ func (a *Activities) AlertStaff(ctx context.Context, channel string, al escalate
 	ch, ok := a.Alerters[channel]
 	if !ok {
 		return nil
+	}
+	if al.TrackingURL == "" {
+		al.TrackingURL = tracklink.URL(a.PublicURL, a.TrackingSecret, al.OrderID)
+	}
+	if al.OrderURL == "" && a.PublicURL != "" {
+		al.OrderURL = a.PublicURL + "/v1/orders/" + url.PathEscape(al.OrderID)
 	}
 	if err := ch.Alert(ctx, al); err != nil {
 		if escalate.IsPermanent(err) {

@@ -67,6 +67,8 @@ type Config struct {
 	VoiceDeadline      time.Duration
 	QuietHours         order.QuietHours
 	WhatsAppTemplates  WhatsAppTemplates
+	// SimStep is how long one step of the sim carrier's scripted journey takes.
+	SimStep time.Duration
 
 	// TrackingSecret derives the unguessable per-order token of tracking links; without it
 	// messages carry no tracking link.
@@ -181,6 +183,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_TRACKING_SECRET", secret: true, usage: "key of the per-order tracking link tokens", parse: str(&c.TrackingSecret)},
 		{env: "SHIPFLOW_TEMPLATES_DIR", flag: "templates-dir", usage: "directory of message template overrides", parse: str(&c.TemplatesDir)},
 		{env: "SENDGRID_WEBHOOK_PUBLIC_KEY", secret: true, usage: "public key of SendGrid's signed event webhook", parse: str(&c.SendGridWebhookKey)},
+		{env: "SHIPFLOW_SIM_STEP", flag: "sim-step", def: "20s", usage: "time one step of the sim carrier's scripted journey takes", parse: duration(&c.SimStep)},
 		{env: "SHIPFLOW_VOICE_DEADLINE", flag: "voice-deadline", def: "800ms", usage: "deadline of a voice tool answer", parse: duration(&c.VoiceDeadline)},
 	}
 }

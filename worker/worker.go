@@ -24,6 +24,8 @@ type Deps struct {
 	Tracker   track.Tracker
 	Alerters  map[string]escalate.Alerter
 	Tickets   escalate.Tickets
+	// PublicURL and TrackingSecret make the links in staff alerts.
+	PublicURL, TrackingSecret string
 }
 
 // New returns a worker with every workflow and activity registered, not yet started. onFatal is
@@ -59,7 +61,7 @@ type WorkflowRegistry interface {
 func Register(r Registry, d Deps) {
 	RegisterWorkflows(r)
 	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator,
-		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets})
+		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret})
 }
 
 // RegisterWorkflows adds the workflows only: the replayer runs histories without activities.

@@ -3,7 +3,8 @@
 // shape of its tracking object, the mapping of its tags and subtags to
 // shipment statuses, and how a checkpoint gets an id that stays the same
 // whenever AfterShip repeats it. The signature is verified by the caller
-// before ParseWebhook runs.
+// before ParseWebhook runs. Client polls AfterShip's tracking API for the same
+// tracking object, so a polled checkpoint has the id its webhook gives it.
 package aftership
 
 import (

@@ -3,7 +3,8 @@
 // shape of its Tracker object, the mapping of its statuses and status
 // details to shipment statuses, and how a tracking detail gets an id that
 // stays the same whenever EasyPost repeats it. The signature is verified by
-// the caller before ParseWebhook runs.
+// the caller before ParseWebhook runs. Client polls EasyPost's trackers API for
+// the same Tracker, so a polled detail has the id its webhook gives it.
 package easypost
 
 import (

@@ -3,7 +3,9 @@
 // ShipEngine: the shape of its tracking information, the mapping of its
 // status and status detail codes to shipment statuses, and how an event
 // gets an id that stays the same whenever ShipEngine repeats it. The
-// signature is verified by the caller before ParseWebhook runs.
+// signature is verified by the caller before ParseWebhook runs. Client polls
+// ShipEngine's tracking API for the same tracking information, so a polled
+// event has the id its webhook gives it.
 package shipengine
 
 import (

@@ -33,7 +33,7 @@ func benchWebhooks(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	devDefaults(cfg) // the secrets `shipflow dev` uses, unless the environment sets others
+	devDefaults(cfg, e.getenv) // the secrets `shipflow dev` uses, unless the environment sets others
 	a, err := connect(ctx, cfg, e)
 	if err != nil {
 		return err
@@ -147,6 +147,14 @@ type webhookResult struct {
 	AppliedPerSecond float64 `json:"applied_per_second"`
 	ApplyLag         string  `json:"applied_after_last_ack"`
 	Delivered        int     `json:"orders_delivered"`
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps of plain values are encoded here
+	}
+	return b
 }
 
 // webhookRequest is one signed delivery, ready to send.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/db"
@@ -13,6 +14,13 @@ import (
 
 // Dev-mode credentials, printed in the banner. They exist so a newcomer can call the API at
 // once; `serve` never invents credentials.
+// devTimings are dev mode's defaults for the lifecycle's clocks.
+var devTimings = map[string]time.Duration{
+	"SHIPFLOW_POLL_INTERVAL": 10 * time.Second, "SHIPFLOW_STALE_AFTER": 90 * time.Second,
+	"SHIPFLOW_LATE_GRACE": 30 * time.Second, "SHIPFLOW_ESCALATION_SLA": 5 * time.Minute,
+	"SHIPFLOW_REVIEW_REQUEST_DELAY": 2 * time.Minute,
+}
+
 const (
 	devAdminToken = "dev-admin-token"
 	devVoiceToken = "dev-voice-token"
@@ -23,8 +31,19 @@ const (
 )
 
 // devDefaults fills in the credentials dev mode invents, so that a newcomer can call the API
-// and send signed webhooks at once. They are printed in the banner; `serve` never invents any.
-func devDefaults(cfg *config.Config) {
+// and send signed webhooks at once (they are printed in the banner), and timings that let a
+// whole parcel journey play out in minutes, unless the environment sets its own. `serve` never
+// invents any of it.
+func devDefaults(cfg *config.Config, getenv func(string) string) {
+	for env, d := range map[string]*time.Duration{
+		"SHIPFLOW_POLL_INTERVAL": &cfg.PollInterval, "SHIPFLOW_STALE_AFTER": &cfg.StaleAfter,
+		"SHIPFLOW_LATE_GRACE": &cfg.LateGrace, "SHIPFLOW_ESCALATION_SLA": &cfg.EscalationSLA,
+		"SHIPFLOW_REVIEW_REQUEST_DELAY": &cfg.ReviewRequestDelay,
+	} {
+		if getenv(env) == "" {
+			*d = devTimings[env]
+		}
+	}
 	if len(cfg.AdminTokens) == 0 {
 		cfg.AdminTokens = []string{devAdminToken}
 	}
@@ -50,7 +69,7 @@ func runDev(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	devDefaults(cfg)
+	devDefaults(cfg, e.getenv)
 	if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}

@@ -38,7 +38,8 @@ var commands = []command{
 	{"worker", "run the Temporal worker", runWorker},
 	{"migrate", "apply database migrations and register Temporal search attributes", runMigrate},
 	{"dev", "run everything on this machine: Temporal dev server, migrations, API and worker", runDev},
-	{"bench", "measure a running system (status-query)", runBench},
+	{"demo", "create demo orders on the sim carrier against a running `shipflow dev`", runDemo},
+	{"bench", "measure a running system (status-query, webhooks)", runBench},
 	{"version", "print the version", runVersion},
 }
 

@@ -192,25 +192,42 @@ func TestReadyzTurnsRedWhenPostgresIsUnreachable(t *testing.T) {
 	}
 }
 
-func TestDevRunsEverythingAndStopsCleanly(t *testing.T) {
+// devSystem is `shipflow dev` running in the test's process on free ports, with a database that
+// did not exist before.
+type devSystem struct {
+	vars                             map[string]string
+	base, temporalAddr, uiAddr, data string
+	stop                             func()
+}
+
+func startDev(t *testing.T, extra map[string]string) *devSystem {
+	t.Helper()
 	cli, err := testenv.CLI()
 	if err != nil {
 		t.Fatal(err)
 	}
 	httpAddr, temporalAddr, uiAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	_, uiPort, _ := net.SplitHostPort(uiAddr)
-	dataDir := t.TempDir()
-	e := testEnv(t, map[string]string{
+	d := &devSystem{base: "http://" + httpAddr, temporalAddr: temporalAddr, uiAddr: uiAddr, data: t.TempDir()}
+	d.vars = map[string]string{
 		"DATABASE_URL":              testenv.NewDatabaseURL(t), // does not exist yet: dev creates it
 		"TEMPORAL_ADDRESS":          temporalAddr,
 		"SHIPFLOW_HTTP_ADDR":        httpAddr,
 		"SHIPFLOW_TEMPORAL_UI_PORT": uiPort,
-		"SHIPFLOW_DATA_DIR":         dataDir,
+		"SHIPFLOW_DATA_DIR":         d.data,
 		"SHIPFLOW_TEMPORAL_CLI":     cli,
-	})
-	stop := start(t, e, "dev")
-	base := "http://" + httpAddr
-	waitFor(t, base+"/readyz", http.StatusOK, 90*time.Second)
+	}
+	for k, v := range extra {
+		d.vars[k] = v
+	}
+	d.stop = start(t, testEnv(t, d.vars), "dev")
+	waitFor(t, d.base+"/readyz", http.StatusOK, 90*time.Second)
+	return d
+}
+
+func TestDevRunsEverythingAndStopsCleanly(t *testing.T) {
+	d := startDev(t, nil)
+	base, temporalAddr, uiAddr, dataDir, stop := d.base, d.temporalAddr, d.uiAddr, d.data, d.stop
 	if status, body := call(t, http.MethodPost, base+"/v1/system/selftest", devAdminToken); status != http.StatusOK {
 		t.Fatalf("selftest in dev: %d %v", status, body)
 	}
@@ -223,6 +240,22 @@ func TestDevRunsEverythingAndStopsCleanly(t *testing.T) {
 	}
 	if out, err := exec.Command("pgrep", "-f", dataDir).Output(); err == nil {
 		t.Errorf("processes left behind: %s", out)
+	}
+}
+
+// TestDemoOrdersReachTheirStates runs `shipflow demo` against `shipflow dev`, with the sim
+// carrier and the lifecycle's clocks sped up so that every journey plays out in seconds.
+func TestDemoOrdersReachTheirStates(t *testing.T) {
+	d := startDev(t, map[string]string{
+		"SHIPFLOW_SIM_STEP": "1s", "SHIPFLOW_POLL_INTERVAL": "1s", "SHIPFLOW_STALE_AFTER": "6s",
+		"SHIPFLOW_LATE_GRACE": "1h", "SHIPFLOW_QUIET_HOURS": "off",
+	})
+	vars := map[string]string{}
+	for k, v := range d.vars {
+		vars[k] = v
+	}
+	if err := run(context.Background(), []string{"demo", "-url", d.base, "-timeout", "2m"}, testEnv(t, vars)); err != nil {
+		t.Fatalf("demo: %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/shipflow/shipflow/inbox"
@@ -58,5 +59,17 @@ func (a *app) startAPI(ctx context.Context) (http.Handler, error) {
 
 // orderSettings are the timings every new order workflow starts with.
 func (a *app) orderSettings() workflows.OrderSettings {
-	return workflows.OrderSettings{ReviewRequestDelay: a.cfg.ReviewRequestDelay, QuietHours: a.cfg.QuietHours}
+	c := a.cfg
+	s := workflows.OrderSettings{
+		ReviewRequestDelay: c.ReviewRequestDelay, QuietHours: c.QuietHours,
+		PollInterval: c.PollInterval, StaleAfter: c.StaleAfter, LateGrace: c.LateGrace, EscalationSLA: c.EscalationSLA,
+		Tickets: c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "",
+	}
+	for name, url := range map[string]string{"slack": c.Alerts.SlackURL, "teams": c.Alerts.TeamsURL, "google_chat": c.Alerts.GoogleChatURL} {
+		if url != "" {
+			s.AlertChannels = append(s.AlertChannels, name)
+		}
+	}
+	slices.Sort(s.AlertChannels)
+	return s
 }

@@ -55,10 +55,11 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 	if err != nil {
 		return nil, err
 	}
+	alerters, tickets := a.staff()
 	deps := worker.Deps{
-		DB:       a.db,
-		Notifier: n,
-		// Staff alerts arrive with their own package; until then exceptions go to the log.
+		DB: a.db, Notifier: n, Tracker: a.tracker(), Alerters: alerters, Tickets: tickets,
+		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
+		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
 	}
 	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, deps, func(err error) {

@@ -1,0 +1,171 @@
+package tracktest
+
+import (
+	"maps"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// afterShipPath is the one AfterShip endpoint served: GET /trackings of the
+// API version the poller speaks.
+const afterShipPath = "/tracking/2026-01/trackings"
+
+// afterShipTags renders a status as an AfterShip tag and default subtag.
+// AfterShip has no cancelled tag; a cancelled checkpoint is rendered as an
+// Exception.
+var afterShipTags = map[order.ShipmentStatus][3]string{
+	order.ShipmentInfoReceived:       {"InfoReceived", "InfoReceived_001", "Info Received"},
+	order.ShipmentInTransit:          {"InTransit", "InTransit_001", "In Transit"},
+	order.ShipmentOutForDelivery:     {"OutForDelivery", "OutForDelivery_001", "Out for Delivery"},
+	order.ShipmentAvailableForPickup: {"AvailableForPickup", "AvailableForPickup_001", "Available for Pickup"},
+	order.ShipmentAttemptFailed:      {"AttemptFail", "AttemptFail_001", "Failed Attempt"},
+	order.ShipmentDelivered:          {"Delivered", "Delivered_001", "Delivered"},
+	order.ShipmentException:          {"Exception", "Exception_001", "Exception"},
+	order.ShipmentReturnedToSender:   {"Exception", "Exception_011", "Returned to sender"},
+	order.ShipmentCancelled:          {"Exception", "Exception_001", "Exception"},
+	order.ShipmentUnknown:            {"Expired", "Expired_001", "Expired"},
+}
+
+// iso3 renders the alpha-2 countries of shipflow's locations as the
+// alpha-3 codes AfterShip writes; others are passed through.
+var iso3 = map[string]string{
+	"LT": "LTU", "LV": "LVA", "EE": "EST", "PL": "POL", "DE": "DEU", "FI": "FIN",
+	"SE": "SWE", "NL": "NLD", "FR": "FRA", "GB": "GBR", "US": "USA", "CN": "CHN",
+}
+
+// afterShipTime is how AfterShip writes times: with an offset.
+const afterShipTime = "2006-01-02T15:04:05-07:00"
+
+// serveAfterShip answers GET /tracking/2026-01/trackings?tracking_numbers=
+// with the header as-api-key, as AfterShip does: the trackings found, an
+// empty list when none is.
+func (s *Server) serveAfterShip(w http.ResponseWriter, r *http.Request) {
+	tn := strings.TrimSpace(r.URL.Query().Get("tracking_numbers"))
+	slug := strings.TrimSpace(r.URL.Query().Get("slug"))
+	authorized := r.Header.Get("as-api-key") == s.key
+	p, ok := s.begin(w, r, tn, authorized, afterShipFail)
+	if !ok {
+		return
+	}
+	if r.URL.Path != afterShipPath {
+		afterShipFail(w, http.StatusNotFound, fault{})
+		return
+	}
+	if r.Method != http.MethodGet {
+		afterShipFail(w, http.StatusMethodNotAllowed, fault{})
+		return
+	}
+	body := template("aftership_trackings.json")
+	data := body["data"].(map[string]any)
+	trackings := []any{}
+	if p != nil && !strings.Contains(tn, ",") {
+		trackings = append(trackings, afterShipTracking(tn, slug, *p))
+	}
+	data["trackings"] = trackings
+	data["pagination"] = map[string]any{"total": len(trackings), "next_cursor": nil, "has_next_page": false}
+	w.Header().Set("as-api-version", "2026-01")
+	w.Header().Set("X-RateLimit-Limit", "6")
+	w.Header().Set("X-RateLimit-Remaining", "5")
+	w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Second).Unix(), 10))
+	writeJSON(w, http.StatusOK, body)
+}
+
+// afterShipTracking renders p as AfterShip's tracking object.
+func afterShipTracking(tn, slug string, p parcel) map[string]any {
+	if slug == "" {
+		slug = "dpd"
+	}
+	t := template("aftership_trackings.json")["data"].(map[string]any)["trackings"].([]any)[0].(map[string]any)
+	cpTemplate := t["checkpoints"].([]any)[0].(map[string]any)
+	t["id"] = hashHex("aftership/"+tn, 24)
+	t["tracking_number"] = tn
+	t["title"] = tn
+	t["slug"] = slug
+	t["courier_tracking_link"] = nil
+	t["created_at"] = p.created.Format(afterShipTime)
+	t["updated_at"] = p.updated().Format(afterShipTime)
+	t["tracked_count"] = len(p.checkpoints) + 1
+	t["tag"], t["subtag"], t["subtag_message"] = "Pending", "Pending_001", "Pending"
+	if n := p.newest(); n != nil {
+		t["tag"], t["subtag"], t["subtag_message"] = afterShipTag(*n)
+	}
+	t["latest_estimated_delivery"] = nil
+	if p.eta != nil {
+		t["latest_estimated_delivery"] = map[string]any{
+			"type": "specific", "source": "Carrier EDD", "datetime": p.eta.Format(afterShipTime),
+			"datetime_min": nil, "datetime_max": nil, "revise_reason": nil,
+		}
+	}
+	cps := make([]any, 0, len(p.checkpoints))
+	for _, c := range p.checkpoints {
+		cp := maps.Clone(cpTemplate)
+		tag, subtag, msg := afterShipTag(c)
+		cp["slug"] = slug
+		cp["checkpoint_time"] = c.At.UTC().Format(afterShipTime)
+		cp["created_at"] = c.At.UTC().Add(3 * time.Minute).Format(afterShipTime)
+		cp["message"] = c.Description
+		cp["tag"], cp["subtag"], cp["subtag_message"] = tag, subtag, msg
+		cp["city"] = nullable(c.Location.City)
+		cp["state"] = nullable(c.Location.Region)
+		cp["postal_code"] = nullable(c.Location.PostalCode)
+		cp["country_region"] = nullable(alpha3(c.Location.Country))
+		cp["country_region_name"] = nil
+		cp["location"] = nullable(strings.Trim(c.Location.City+", "+c.Location.Country, ", "))
+		cp["raw_tag"] = nil
+		cps = append(cps, cp)
+	}
+	t["checkpoints"] = cps
+	return t
+}
+
+func afterShipTag(c Checkpoint) (tag, subtag, message string) {
+	row, ok := afterShipTags[c.Status]
+	if !ok {
+		row = afterShipTags[order.ShipmentUnknown]
+	}
+	if c.Substatus != "" {
+		row[1] = c.Substatus
+	}
+	return row[0], row[1], row[2]
+}
+
+func alpha3(country string) string {
+	if c, ok := iso3[strings.ToUpper(country)]; ok {
+		return c
+	}
+	return country
+}
+
+// afterShipFail answers as AfterShip does: meta with its code, message and
+// type, and empty data; a 429 carries the X-RateLimit-* headers.
+func afterShipFail(w http.ResponseWriter, status int, f fault) {
+	code, msg, typ := status, http.StatusText(status), "Error"
+	switch status {
+	case http.StatusBadRequest:
+		msg, typ = "The request was invalid or cannot be otherwise served.", "BadRequest"
+	case http.StatusUnauthorized:
+		msg, typ = "The API Key is invalid.", "Unauthorized"
+	case http.StatusForbidden:
+		msg, typ = "The request is understood, but it has been refused or access is not allowed.", "Forbidden"
+	case http.StatusNotFound:
+		msg, typ = "The URI requested is invalid or the resource requested does not exist.", "NotFound"
+	case http.StatusTooManyRequests:
+		msg, typ = "You have exceeded the API call rate limit.", "TooManyRequests"
+		w.Header().Set("X-RateLimit-Limit", "6")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Second).Unix(), 10))
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		msg, typ = "Something went wrong on AfterShip's end.", "InternalError"
+	}
+	if f.retryAfter != "" {
+		w.Header().Set("Retry-After", f.retryAfter)
+	}
+	writeJSON(w, status, map[string]any{
+		"meta": map[string]any{"code": code, "message": msg, "type": typ},
+		"data": map[string]any{},
+	})
+}

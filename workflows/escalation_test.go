@@ -1,0 +1,69 @@
+package workflows_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/escalate/escalatetest"
+	"github.com/shipflow/shipflow/escalate/slack"
+	"github.com/shipflow/shipflow/escalate/zendesk"
+	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/worker"
+	"github.com/shipflow/shipflow/workflows"
+)
+
+// TestEscalationThroughSlackAndZendesk runs an exception's escalation against stand-ins of
+// Slack and Zendesk that check requests as the services do, through the real clients: Zendesk
+// loses the answer to the ticket's creation, and the retried activity must find the ticket by
+// its external id rather than open a second.
+func TestEscalationThroughSlackAndZendesk(t *testing.T) {
+	sl := escalatetest.NewSlack(t)
+	zd := escalatetest.NewZendesk(t, "ops@shop.example", "token")
+	zd.DropAnswerOnce()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(testenv.SDKLogger())
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	hc := &http.Client{Timeout: 5 * time.Second}
+	worker.Register(env, worker.Deps{DB: testenv.DB(t),
+		Alerters:  map[string]escalate.Alerter{"slack": slack.New(sl.WebhookURL(), hc)},
+		Tickets:   zendesk.New(zendesk.Config{URL: zd.URL(), Email: "ops@shop.example", APIToken: "token"}, hc),
+		PublicURL: "https://shipflow.example.com", TrackingSecret: "secret"})
+
+	x := order.Exception{Reason: order.ReasonStale, ShipmentID: "S1", Message: "no carrier update since Monday", RaisedAt: t0, Source: "system"}
+	env.RegisterDelayedCallback(func() { // past the SLA once, then staff resolve
+		env.SignalWorkflow(workflows.CloseEscalationSignal, order.ResolvedByStaff)
+	}, 30*time.Hour)
+	env.ExecuteWorkflow(workflows.Escalation, workflows.EscalationInput{
+		OrderID: "ord-esc-1", Exception: x, Carrier: "DPD", TrackingNumber: "TN1", SLA: 24 * time.Hour,
+		Channels: []string{"slack"}, Tickets: true,
+	})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+
+	tickets := zd.Tickets()
+	if len(tickets) != 1 {
+		t.Fatalf("%d tickets, want 1 despite the lost answer", len(tickets))
+	}
+	tk := tickets[0]
+	if tk.ExternalID != "ord-esc-1" || !strings.Contains(strings.Join(tk.Priorities, ","), "high") || tk.Status != "solved" {
+		t.Errorf("ticket %+v: want external id, priority raised to high after the SLA, solved at the end", tk)
+	}
+	msgs := sl.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d Slack messages, want raised, SLA breached, resolved", len(msgs))
+	}
+	if !strings.Contains(msgs[1].Text, "level 2") || !strings.Contains(strings.Join(msgs[2].Texts, " "), "resolved") {
+		t.Errorf("messages %q / %q", msgs[1].Text, msgs[2].Texts)
+	}
+	if len(msgs[0].Buttons) == 0 {
+		t.Error("the alert carries no links to the tracking page or the order")
+	}
+}
