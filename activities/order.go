@@ -8,12 +8,14 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/tracklink"
 )
 
 // Project writes an order's snapshot to the read model. Snapshots carry a revision, so a retry
 // that lands after a newer snapshot changes nothing. Once the read model knows the order and
 // its tracking numbers, inbound deliveries that arrived too early are woken to be relayed.
 func (a *Activities) Project(ctx context.Context, s db.Snapshot) error {
+	s.TrackingToken = tracklink.Token(a.TrackingSecret, s.View.OrderID)
 	if _, err := db.SaveOrder(ctx, a.DB, s); err != nil {
 		return err
 	}

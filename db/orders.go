@@ -25,6 +25,9 @@ type Snapshot struct {
 	Revision int64         `json:"revision"`
 	View     order.View    `json:"view"`
 	Entries  []order.Entry `json:"entries,omitempty"`
+	// TrackingToken is the order's tracking-page token; the projecting activity sets it,
+	// since it holds the secret and the workflow does not.
+	TrackingToken string `json:"-"`
 }
 
 // SaveOrder writes a snapshot. A snapshot older than the stored one (a retried activity whose
@@ -44,14 +47,15 @@ func SaveOrder(ctx context.Context, pool *pgxpool.Pool, s Snapshot) (bool, error
 	var fresh bool
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO orders (order_id, status, customer, view, has_open_exception, estimated_delivery, revision, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			INSERT INTO orders (order_id, status, customer, view, has_open_exception, estimated_delivery, revision, created_at, updated_at, tracking_token)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''))
 			ON CONFLICT (order_id) DO UPDATE SET
 				status = excluded.status, customer = excluded.customer, view = excluded.view,
 				has_open_exception = excluded.has_open_exception, estimated_delivery = excluded.estimated_delivery,
-				revision = excluded.revision, updated_at = excluded.updated_at
+				revision = excluded.revision, updated_at = excluded.updated_at,
+				tracking_token = COALESCE(excluded.tracking_token, orders.tracking_token)
 			WHERE orders.revision < excluded.revision`,
-			v.OrderID, v.Status, customer, view, v.Exception != nil, EstimatedDelivery(v), s.Revision, v.CreatedAt, v.UpdatedAt)
+			v.OrderID, v.Status, customer, view, v.Exception != nil, EstimatedDelivery(v), s.Revision, v.CreatedAt, v.UpdatedAt, s.TrackingToken)
 		if err != nil {
 			return fmt.Errorf("upsert order: %w", err)
 		}
@@ -73,12 +77,34 @@ func SaveOrder(ctx context.Context, pool *pgxpool.Pool, s Snapshot) (bool, error
 				v.OrderID, e.Seq, e.At, e.Kind, e.Type, e.ShipmentID, e.TrackingNumber, e.Substatus, e.Description,
 				e.Location, e.Ignored, e.Note, e.EventID, e.Source, e.Actor)
 		}
+		if fresh {
+			// Tell every serve replica (live tracking pages, SSE streams) that the order changed.
+			b.Queue(`SELECT pg_notify($1, $2)`, OrderChanges, v.OrderID)
+		}
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
 		return false, fmt.Errorf("save order %s revision %d: %w", v.OrderID, s.Revision, err)
 	}
 	return fresh, nil
+}
+
+// OrderChanges is the Postgres notification channel a fresh projection of an order is announced
+// on, with the order id as payload.
+const OrderChanges = "shipflow_order_changes"
+
+// OrderByToken returns the order whose tracking-page token is token.
+func OrderByToken(ctx context.Context, pool *pgxpool.Pool, token string) (order.View, error) {
+	var id string
+	err := pool.QueryRow(ctx, `SELECT order_id FROM orders WHERE tracking_token = $1`, token).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return order.View{}, ErrNotFound
+	}
+	if err != nil {
+		return order.View{}, fmt.Errorf("find order by tracking token: %w", err)
+	}
+	v, _, err := GetOrder(ctx, pool, id)
+	return v, err
 }
 
 // EstimatedDelivery is when the whole order is expected: the latest estimate among shipments

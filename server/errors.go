@@ -20,6 +20,7 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "payload_too_large"
 	codeUnprocessable    = "unprocessable"
+	codeConflict         = "conflict"
 	codeUnavailable      = "unavailable"
 	codeTimeout          = "timeout"
 	codeInternal         = "internal"

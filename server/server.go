@@ -41,6 +41,8 @@ type Deps struct {
 	Notifications *notify.Log
 	// SendGridKey verifies SendGrid's signed event webhook; nil switches it off.
 	SendGridKey *ecdsa.PublicKey
+	// Changes tells live views (SSE, the tracking page) that an order changed.
+	Changes Subscriber
 }
 
 // server carries Deps to the handlers.
@@ -76,6 +78,10 @@ func New(d Deps) *echo.Echo {
 
 	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens))
 	v1.POST("/system/selftest", s.selftest)
+	v1.GET("/orders", s.listOrders)
+	v1.GET("/orders/:order_id", s.getOrder)
+	v1.GET("/orders/:order_id/stream", s.streamOrder)
+	v1.POST("/orders/:order_id/exception/resolve", s.resolveException)
 	v1.GET("/orders/:order_id/notifications", s.orderNotifications)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/changes"
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/inbox"
@@ -112,8 +114,10 @@ func startStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	feed := changes.New(pool, testenv.QuietLogger())
+	go feed.Run(ctx)
 	srv := httptest.NewServer(server.New(server.Deps{
-		Config: cfg, DB: pool, Temporal: c, Logger: testenv.QuietLogger(), Metrics: m, Inbox: in,
+		Config: cfg, DB: pool, Temporal: c, Logger: testenv.QuietLogger(), Metrics: m, Inbox: in, Changes: feed,
 		ShipEngineKeys: signature.StaticKeys{shipEngineKeyID: &key.PublicKey},
 	}))
 	testenv.AtExit(func() {
@@ -188,7 +192,13 @@ func (s *stack) post(t *testing.T, path string, h http.Header, body []byte) (int
 // admin calls the admin API with the stack's token.
 func (s *stack) admin(t *testing.T, method, path string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.url+path, nil)
+	return s.adminBody(t, method, path, "")
+}
+
+// adminBody is admin with a JSON body.
+func (s *stack) adminBody(t *testing.T, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer admin")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -288,3 +298,13 @@ func statusIs(st order.Status) func(order.View) bool {
 }
 
 func uniqueID(prefix string) string { return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()) }
+
+// signedCarrier signs a generic carrier webhook.
+func signedCarrier(t *testing.T, id string, body []byte) http.Header {
+	t.Helper()
+	h, err := signature.Headers([]string{carrierSecret}, id, time.Now(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}

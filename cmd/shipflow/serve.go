@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shipflow/shipflow/changes"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/sendgrid"
@@ -42,8 +43,10 @@ func (a *app) startAPI(ctx context.Context) (http.Handler, error) {
 		return nil, err
 	}
 	go r.Run(ctx)
+	feed := changes.New(a.db, a.log.With("component", "changes"))
+	go feed.Run(ctx)
 	d := server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in,
-		Notifications: notify.NewLog(a.db)}
+		Notifications: notify.NewLog(a.db), Changes: feed}
 	if k := a.cfg.SendGridWebhookKey; k != "" {
 		key, err := sendgrid.ParsePublicKey(k)
 		if err != nil {

@@ -1,0 +1,168 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/workflows"
+)
+
+// Subscriber tells a live view each time an order changed (package changes implements it).
+type Subscriber interface {
+	Subscribe(ctx context.Context, orderID string) (<-chan struct{}, func())
+}
+
+// orderView reads an order from the read model, which answers in a millisecond. An order
+// created a moment ago may not be projected yet; then its workflow answers.
+func (s *server) orderView(ctx context.Context, id string) (order.View, error) {
+	v, _, err := db.GetOrder(ctx, s.DB, id)
+	if !errors.Is(err, db.ErrNotFound) {
+		return v, err
+	}
+	qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if v, err := workflows.QueryOrder(qctx, s.Temporal, id); err == nil {
+		return v, nil
+	}
+	return order.View{}, db.ErrNotFound
+}
+
+// getOrder is GET /v1/orders/{order_id}: the order's current view (SPEC section 5).
+func (s *server) getOrder(c echo.Context) error {
+	id := c.Param("order_id")
+	v, err := s.orderView(c.Request().Context(), id)
+	if errors.Is(err, db.ErrNotFound) {
+		return errorf(http.StatusNotFound, codeNotFound, "no order %q", id)
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// listOrders is GET /v1/orders?status=&carrier=&tracking_number=&limit=&cursor=, newest first.
+func (s *server) listOrders(c echo.Context) error {
+	p := db.ListParams{Carrier: c.QueryParam("carrier"), TrackingNumber: c.QueryParam("tracking_number"), Cursor: c.QueryParam("cursor")}
+	if v := c.QueryParam("status"); v != "" {
+		st, err := order.ParseStatus(v)
+		if err != nil {
+			return errorf(http.StatusBadRequest, codeInvalidField, "status: %v", err)
+		}
+		p.Status = st
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return errorf(http.StatusBadRequest, codeInvalidField, "limit: %q is not a number from 1 to 200", v)
+		}
+		p.Limit = n
+	}
+	page, err := db.ListOrders(c.Request().Context(), s.DB, p)
+	if errors.Is(err, db.ErrBadCursor) {
+		return errorf(http.StatusBadRequest, codeInvalidField, "cursor: not a cursor from a previous page")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+// resolveRequest is the body of POST /v1/orders/{order_id}/exception/resolve.
+type resolveRequest struct {
+	Note string `json:"note"`
+	By   string `json:"by"`
+}
+
+// resolveException is staff closing an order's open exception.
+func (s *server) resolveException(c echo.Context) error {
+	id := c.Param("order_id")
+	var r resolveRequest
+	if err := json.NewDecoder(c.Request().Body).Decode(&r); err != nil {
+		return adapterError(err)
+	}
+	if strings.TrimSpace(r.Note) == "" {
+		return errorf(http.StatusBadRequest, codeMissingField, "note is required: say what was done")
+	}
+	if r.By == "" {
+		r.By = "api"
+	}
+	res, err := workflows.UpdateOrder(c.Request().Context(), s.Temporal, id, workflows.ResolveExceptionUpdate, workflows.ResolveRequest{Note: r.Note, By: r.By})
+	switch {
+	case errors.Is(err, workflows.ErrOrderNotRunning):
+		if _, gerr := s.orderView(c.Request().Context(), id); errors.Is(gerr, db.ErrNotFound) {
+			return errorf(http.StatusNotFound, codeNotFound, "no order %q", id)
+		}
+		return errorf(http.StatusConflict, codeConflict, "order %q is finished", id)
+	case err != nil && strings.Contains(err.Error(), order.ErrNoException.Error()):
+		return errorf(http.StatusConflict, codeConflict, "order %q has no open exception", id)
+	case err != nil:
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// streamOrder is GET /v1/orders/{order_id}/stream: Server-Sent Events, the order's view now and
+// after every change, for dashboards that would otherwise poll.
+func (s *server) streamOrder(c echo.Context) error {
+	ctx := c.Request().Context()
+	id := c.Param("order_id")
+	v, err := s.orderView(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return errorf(http.StatusNotFound, codeNotFound, "no order %q", id)
+	}
+	if err != nil {
+		return err
+	}
+	changed, stop := s.Changes.Subscribe(ctx, id)
+	defer stop()
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "text/event-stream")
+	w.Header().Set(echo.HeaderCacheControl, "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // let nginx-style proxies pass events at once
+	w.WriteHeader(http.StatusOK)
+	send := func(v order.View) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "event: order\ndata: %s\n\n", b); err != nil {
+			return err
+		}
+		w.Flush()
+		return nil
+	}
+	if err := send(v); err != nil {
+		return nil
+	}
+	keepAlive := time.NewTicker(20 * time.Second)
+	defer keepAlive.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-keepAlive.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return nil
+			}
+			w.Flush()
+		case <-changed:
+			v, err := s.orderView(ctx, id)
+			if err != nil {
+				continue
+			}
+			if err := send(v); err != nil {
+				return nil
+			}
+		}
+	}
+}

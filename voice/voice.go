@@ -1,0 +1,42 @@
+// Package voice answers a voice assistant mid-call: "where is my order?" and the few things a
+// caller or a driver may ask for. It speaks the POSKAI tool-call shape (SPEC section 3) and
+// adapts Vapi's and Retell's, verifies the caller by phone before disclosing anything, answers
+// within a deadline from the last known state, and writes the assistant's instructions from the
+// order's real state in the caller's language and time zone.
+package voice
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// ErrNotFound is what a Source says about an order it does not know.
+var ErrNotFound = errors.New("order not found")
+
+// Source looks orders up. It must answer fast and never wait on a carrier.
+type Source interface {
+	// Order returns the order's current view, or ErrNotFound.
+	Order(ctx context.Context, orderID string) (order.View, error)
+	// OrderForTracking finds the order of a tracking number, or ErrNotFound.
+	OrderForTracking(ctx context.Context, trackingNumber string) (string, error)
+}
+
+// Actions are the changes a call may make to an order.
+type Actions interface {
+	// SetChannels replaces the order's notification channels (subscribe_updates adds one).
+	SetChannels(ctx context.Context, orderID string, channels []order.Channel) error
+	// ReportDelay records a driver's delay report.
+	ReportDelay(ctx context.Context, orderID string, d order.Delay) error
+	// RequestHuman asks staff to call the customer back about the order.
+	RequestHuman(ctx context.Context, orderID, callID, reason string) error
+}
+
+// Memo remembers the first answer to a tool call, so a repeated call_id + tool + parameters
+// (voice platforms retry) returns the same answer. It is shared by every serve replica.
+type Memo interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Put(ctx context.Context, key string, answer []byte, ttl time.Duration) error
+}
