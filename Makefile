@@ -10,14 +10,14 @@ GO_TEST_FLAGS        ?= -race -count=1 -timeout 14m
 
 export SHIPFLOW_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: dev test lint build temporal-cli postgres compose-check clean
+.PHONY: dev test lint build temporal-cli postgres chromium compose-check clean
 
 ## dev: run the whole system here: Temporal dev server, migrations, API and worker.
 dev: temporal-cli postgres build
 	exec $(BIN)/shipflow dev
 
 ## test: run every test against real Postgres and a real Temporal dev server.
-test: temporal-cli postgres
+test: temporal-cli postgres chromium
 	go test $(GO_TEST_FLAGS) ./...
 
 ## lint: vet, formatting and staticcheck.
@@ -38,6 +38,12 @@ temporal-cli:
 		echo "building temporal CLI $(TEMPORAL_CLI_VERSION) into bin/ (one time, a few minutes)"; \
 		GOBIN=$(BIN) go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION); \
 	fi
+
+# The tracking page's browser test drives Debian's Chromium (a test tool's own browser download
+# does not work on these machines).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Postgres is installed on development and CI machines; start it if it is down.
 postgres:

@@ -65,8 +65,11 @@ type Config struct {
 	EscalationSLA      time.Duration
 	ReviewRequestDelay time.Duration
 	VoiceDeadline      time.Duration
-	QuietHours         order.QuietHours
-	WhatsAppTemplates  WhatsAppTemplates
+	// VoiceSource is where voice lookups read first: "readmodel" (default, measured fastest)
+	// or "workflow" (the workflow query under a deadline, then the read model).
+	VoiceSource       string
+	QuietHours        order.QuietHours
+	WhatsAppTemplates WhatsAppTemplates
 	// SimStep is how long one step of the sim carrier's scripted journey takes.
 	SimStep time.Duration
 
@@ -184,6 +187,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_TEMPLATES_DIR", flag: "templates-dir", usage: "directory of message template overrides", parse: str(&c.TemplatesDir)},
 		{env: "SENDGRID_WEBHOOK_PUBLIC_KEY", secret: true, usage: "public key of SendGrid's signed event webhook", parse: str(&c.SendGridWebhookKey)},
 		{env: "SHIPFLOW_SIM_STEP", flag: "sim-step", def: "20s", usage: "time one step of the sim carrier's scripted journey takes", parse: duration(&c.SimStep)},
+		{env: "SHIPFLOW_VOICE_SOURCE", flag: "voice-source", def: "readmodel", usage: "where voice lookups read first: readmodel or workflow", parse: oneOf(&c.VoiceSource, "readmodel", "workflow")},
 		{env: "SHIPFLOW_VOICE_DEADLINE", flag: "voice-deadline", def: "800ms", usage: "deadline of a voice tool answer", parse: duration(&c.VoiceDeadline)},
 	}
 }

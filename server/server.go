@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/signature"
@@ -43,6 +44,8 @@ type Deps struct {
 	SendGridKey *ecdsa.PublicKey
 	// Changes tells live views (SSE, the tracking page) that an order changed.
 	Changes Subscriber
+	// Alerters are the staff chats a voice caller's request for a person goes to.
+	Alerters map[string]escalate.Alerter
 }
 
 // server carries Deps to the handlers.
@@ -70,6 +73,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(s.metricsHandler()))
+	e.GET("/openapi.yaml", s.openAPIDocument)
 
 	s.routeWebhooks(e)
 	e.POST("/webhooks/twilio/status", s.twilioStatus)
@@ -86,6 +90,6 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 
-	e.Group("/voice", bearer("voice", d.Config.VoiceTokens))
+	s.routeCustomerFacing(e, e.Group("/voice", bearer("voice", d.Config.VoiceTokens)))
 	return e
 }

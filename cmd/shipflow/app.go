@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -72,7 +73,12 @@ func (a *app) close() {
 }
 
 // serveHTTP runs srv until ctx ends, then drains in-flight requests for up to ten seconds.
+// Long-lived streams (SSE) see their request context end at once, so they do not hold the
+// drain up.
 func serveHTTP(ctx context.Context, srv *http.Server) error {
+	base, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	srv.BaseContext = func(net.Listener) context.Context { return base }
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {
@@ -80,6 +86,7 @@ func serveHTTP(ctx context.Context, srv *http.Server) error {
 		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
 	case <-ctx.Done():
 	}
+	endStreams()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

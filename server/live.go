@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/trackpage"
+	"github.com/shipflow/shipflow/voice"
+)
+
+// routeCustomerFacing mounts the voice tools (behind the voice tokens) and the tracking page
+// (public: its token is the credential).
+func (s *server) routeCustomerFacing(e *echo.Echo, voiceGroup *echo.Group) {
+	deadline := s.Config.VoiceDeadline
+	h := &voice.Handler{
+		Source:   voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: s.Config.VoiceSource == "workflow", deadline: deadline},
+		Actions:  voiceActions{temporal: s.Temporal, alerters: s.Alerters},
+		Memo:     voiceMemo{db: s.DB},
+		Deadline: deadline, FollowUp: s.Config.EscalationSLA, Logger: s.Logger.With("component", "voice"),
+	}
+	voiceGroup.POST("/tools", echo.WrapHandler(h.POSKAI()))
+	voiceGroup.POST("/vapi", echo.WrapHandler(h.Vapi()))
+	voiceGroup.POST("/retell", echo.WrapHandler(h.Retell()))
+
+	page := &trackpage.Page{Orders: pageLookup{s}, Updates: s.Changes, Logger: s.Logger.With("component", "trackpage")}
+	ph := echo.WrapHandler(page.Handler())
+	e.GET("/track/:token", ph)
+	e.GET("/track/:token/events", ph)
+}
+
+// pageLookup finds the order a tracking link is for.
+type pageLookup struct{ s *server }
+
+func (p pageLookup) OrderByToken(ctx context.Context, token string) (order.View, error) {
+	v, err := db.OrderByToken(ctx, p.s.DB, token)
+	if errors.Is(err, db.ErrNotFound) {
+		return v, trackpage.ErrNotFound
+	}
+	return v, err
+}
+
+// SweepVoiceAnswers deletes remembered voice answers past their time, hourly, until ctx ends.
+func SweepVoiceAnswers(ctx context.Context, d *Deps) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := d.DB.Exec(ctx, `DELETE FROM voice_answers WHERE expires_at < now()`); err != nil && ctx.Err() == nil {
+				d.Logger.Warn("sweep voice answers", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,37 @@
+package trackpage
+
+import (
+	"crypto/rand"
+	"net/http"
+)
+
+// secure sets the headers every tracking response carries and returns the
+// nonce that this response's inline style and script must carry.
+//
+// The page is reached by a secret link and shows an order, so: nothing
+// caches it (Cache-Control), search engines do not index it (X-Robots-Tag),
+// the link does not leak to other sites in a Referer (Referrer-Policy), and
+// the Content-Security-Policy allows only the page's own inline style and
+// script (by nonce), its own events stream, and no frames, forms, plugins
+// or base URL changes, so injected markup could do nothing even if the
+// escaping ever failed.
+func secure(w http.ResponseWriter) (nonce string) {
+	nonce = rand.Text()
+	h := w.Header()
+	privateHeaders(h)
+	h.Set("Content-Security-Policy", "default-src 'none'; "+
+		"script-src 'nonce-"+nonce+"'; style-src 'nonce-"+nonce+"'; "+
+		"connect-src 'self'; img-src data:; "+
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	return nonce
+}
+
+// privateHeaders are the headers of secure that apply to the events
+// stream as much as to the page.
+func privateHeaders(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+}

@@ -1,0 +1,287 @@
+package trackpage
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// words is everything the page says in one language. Each language gets
+// its own table of whole phrases rather than translated fragments, because
+// Lithuanian grammar (genitive months, accusative weekdays, a 24-hour
+// clock, the vocative) does not fit English sentence frames.
+type words struct {
+	lang string // the <html lang> value
+
+	brand       string // what the page is, above everything else
+	order       string // fmt: order id
+	greeting    string // fmt: first name in the form used to address someone
+	hello       string // the greeting without a name
+	onlyPackage string // heading of the card of a single-shipment order
+	pkg         string // fmt: number, count: heading of a split order's card
+	yourOrder   string // heading of the card before anything has shipped
+	journey     string
+	lastPlace   string
+	carrier     string
+	tracking    string
+	items       string
+	updated     string // fmt: when the order last changed
+	noScript    string
+	live        string // fmt: the new status, said by screen readers
+
+	arrives   string // fmt: eta phrase
+	wasDue    string // fmt: a date that has passed
+	delivered string // fmt: when
+
+	orderStatus    map[order.Status]string
+	shipmentStatus map[order.ShipmentStatus]string
+	commerceStep   map[order.EventType]string
+	notices        map[order.ExceptionReason]notice
+	otherNotice    notice
+
+	// Calendar words for past times, as package notify/template words
+	// dates, so the page and the messages that link to it read alike.
+	clock            string     // time.Format layout of a time of day
+	months           [12]string // as written in a date
+	dayMonth         string     // fmt: month, day
+	dayMonthYear     string     // fmt: month, day, year
+	today, yesterday string
+	at               string // fmt: day, clock: "today at 2:13 PM"
+	on               string // fmt: a date: "on May 8"
+	stamp            string // fmt: date, clock: a timeline entry's time
+
+	vocative func(name string) string
+}
+
+// notice is what the customer is told about an open exception: what is
+// going on and what happens next, never the carrier's or staff's words.
+type notice struct {
+	Heading string
+	Text    string
+}
+
+var english = words{
+	lang:        "en",
+	brand:       "Order tracking",
+	order:       "Order %s",
+	greeting:    "Hi %s,",
+	hello:       "Hi,",
+	onlyPackage: "Your package",
+	pkg:         "Package %d of %d",
+	yourOrder:   "Your order",
+	journey:     "Journey",
+	lastPlace:   "Last location",
+	carrier:     "Carrier",
+	tracking:    "Tracking number",
+	items:       "In this package",
+	updated:     "Last updated %s",
+	noScript:    "Reload this page to see the latest status.",
+	live:        "Status updated: %s",
+	arrives:     "Arrives %s",
+	wasDue:      "Was due %s",
+	delivered:   "Delivered %s",
+	orderStatus: map[order.Status]string{
+		order.StatusCreated:        "Order received",
+		order.StatusConfirmed:      "Order confirmed",
+		order.StatusPacked:         "Packed and ready to ship",
+		order.StatusShipped:        "Shipped",
+		order.StatusInTransit:      "On its way",
+		order.StatusOutForDelivery: "Out for delivery",
+		order.StatusDelivered:      "Delivered",
+		order.StatusException:      "Delivery issue",
+		order.StatusCancelled:      "Cancelled",
+		order.StatusReturned:       "Returned",
+	},
+	shipmentStatus: map[order.ShipmentStatus]string{
+		order.ShipmentInfoReceived:       "Label created",
+		order.ShipmentInTransit:          "In transit",
+		order.ShipmentOutForDelivery:     "Out for delivery",
+		order.ShipmentAvailableForPickup: "Ready for pickup",
+		order.ShipmentAttemptFailed:      "Delivery attempted",
+		order.ShipmentDelivered:          "Delivered",
+		order.ShipmentException:          "Delivery issue",
+		order.ShipmentReturnedToSender:   "Returning to sender",
+		order.ShipmentCancelled:          "Cancelled",
+		order.ShipmentUnknown:            "Waiting for the carrier",
+	},
+	commerceStep: map[order.EventType]string{
+		order.EventCreated:   "Order placed",
+		order.EventConfirmed: "Order confirmed",
+		order.EventPacked:    "Packed",
+		order.EventShipped:   "Shipped",
+		order.EventDelivered: "Delivered",
+	},
+	notices: map[order.ExceptionReason]notice{
+		order.ReasonCarrierException: {
+			"There's a problem with your parcel",
+			"The carrier has reported a problem with this delivery. Our team is already on it and will contact you with the next steps. You don't need to do anything right now.",
+		},
+		order.ReasonReturnedToSender: {
+			"Your parcel is coming back to us",
+			"The carrier is returning this parcel to us. Once it arrives, we'll contact you about sending it again or refunding you.",
+		},
+		order.ReasonFailedAttempts: {
+			"We couldn't deliver your parcel",
+			"The courier tried to deliver it but couldn't. We're arranging another delivery with the carrier and will let you know when it's on its way again.",
+		},
+		order.ReasonStale: {
+			"Tracking updates have paused",
+			"The carrier hasn't updated this parcel for a while. We've asked them to check on it, and this page will update as soon as they do.",
+		},
+		order.ReasonLate: {
+			"Your parcel is running late",
+			"It hasn't arrived by the promised date. We're checking with the carrier and will update this page as soon as we know more.",
+		},
+		order.ReasonDriverDelay: {
+			"Your delivery is delayed",
+			"The courier has reported a delay. The new arrival time will show here as soon as we have it.",
+		},
+	},
+	otherNotice: notice{
+		"There's a problem with your delivery",
+		"Our team is already looking into it and will contact you with the next steps.",
+	},
+	clock: "3:04 PM",
+	months: [12]string{"January", "February", "March", "April", "May", "June", "July",
+		"August", "September", "October", "November", "December"},
+	dayMonth:     "%[1]s %[2]d",
+	dayMonthYear: "%[1]s %[2]d, %[3]d",
+	today:        "today",
+	yesterday:    "yesterday",
+	at:           "%s at %s",
+	on:           "on %s",
+	stamp:        "%s, %s",
+	vocative:     func(name string) string { return name },
+}
+
+var lithuanian = words{
+	lang:        "lt",
+	brand:       "Siuntos sekimas",
+	order:       "Užsakymas %s",
+	greeting:    "Sveiki, %s!",
+	hello:       "Sveiki!",
+	onlyPackage: "Jūsų siunta",
+	pkg:         "Siunta %d iš %d",
+	yourOrder:   "Jūsų užsakymas",
+	journey:     "Siuntos kelias",
+	lastPlace:   "Paskutinė vieta",
+	carrier:     "Vežėjas",
+	tracking:    "Siuntos numeris",
+	items:       "Šioje siuntoje",
+	updated:     "Atnaujinta %s",
+	noScript:    "Atnaujinkite puslapį, kad pamatytumėte naujausią būseną.",
+	live:        "Būsena atnaujinta: %s",
+	arrives:     "Atkeliaus %s",
+	wasDue:      "Turėjo atkeliauti %s",
+	delivered:   "Pristatyta %s",
+	orderStatus: map[order.Status]string{
+		order.StatusCreated:        "Užsakymas gautas",
+		order.StatusConfirmed:      "Užsakymas patvirtintas",
+		order.StatusPacked:         "Supakuota ir paruošta išsiųsti",
+		order.StatusShipped:        "Išsiųsta",
+		order.StatusInTransit:      "Keliauja pas jus",
+		order.StatusOutForDelivery: "Kurjeris jau pakeliui",
+		order.StatusDelivered:      "Pristatyta",
+		order.StatusException:      "Pristatymo problema",
+		order.StatusCancelled:      "Atšaukta",
+		order.StatusReturned:       "Grąžinta",
+	},
+	shipmentStatus: map[order.ShipmentStatus]string{
+		order.ShipmentInfoReceived:       "Siuntos duomenys gauti",
+		order.ShipmentInTransit:          "Keliauja",
+		order.ShipmentOutForDelivery:     "Pristatoma",
+		order.ShipmentAvailableForPickup: "Laukia atsiėmimo punkte",
+		order.ShipmentAttemptFailed:      "Nepavyko pristatyti",
+		order.ShipmentDelivered:          "Pristatyta",
+		order.ShipmentException:          "Pristatymo problema",
+		order.ShipmentReturnedToSender:   "Grąžinama siuntėjui",
+		order.ShipmentCancelled:          "Atšaukta",
+		order.ShipmentUnknown:            "Laukiama vežėjo informacijos",
+	},
+	commerceStep: map[order.EventType]string{
+		order.EventCreated:   "Užsakymas pateiktas",
+		order.EventConfirmed: "Užsakymas patvirtintas",
+		order.EventPacked:    "Supakuota",
+		order.EventShipped:   "Išsiųsta",
+		order.EventDelivered: "Pristatyta",
+	},
+	notices: map[order.ExceptionReason]notice{
+		order.ReasonCarrierException: {
+			"Iškilo problema su jūsų siunta",
+			"Vežėjas pranešė apie problemą su šiuo pristatymu. Mūsų komanda jau ja rūpinasi ir susisieks su jumis dėl tolesnių veiksmų. Kol kas jums nieko daryti nereikia.",
+		},
+		order.ReasonReturnedToSender: {
+			"Jūsų siunta grąžinama mums",
+			"Vežėjas grąžina šią siuntą mums. Kai ją gausime, susisieksime su jumis dėl pakartotinio išsiuntimo arba pinigų grąžinimo.",
+		},
+		order.ReasonFailedAttempts: {
+			"Nepavyko pristatyti jūsų siuntos",
+			"Kurjeris bandė pristatyti siuntą, bet nepavyko. Su vežėju deriname kitą pristatymą ir pranešime, kai siunta vėl bus pakeliui.",
+		},
+		order.ReasonStale: {
+			"Siuntos informacija neatnaujinama",
+			"Vežėjas jau kurį laiką neatnaujino šios siuntos informacijos. Paprašėme jį patikrinti siuntą, o šis puslapis atsinaujins, kai tik bus naujienų.",
+		},
+		order.ReasonLate: {
+			"Jūsų siunta vėluoja",
+			"Siunta neatkeliavo iki pažadėtos dienos. Tikriname tai su vežėju ir atnaujinsime šį puslapį, kai tik sužinosime daugiau.",
+		},
+		order.ReasonDriverDelay: {
+			"Jūsų pristatymas vėluoja",
+			"Kurjeris pranešė apie vėlavimą. Naujas pristatymo laikas čia atsiras, kai tik jį sužinosime.",
+		},
+	},
+	otherNotice: notice{
+		"Iškilo pristatymo problema",
+		"Mūsų komanda tuo jau rūpinasi ir susisieks su jumis dėl tolesnių veiksmų.",
+	},
+	clock: "15:04",
+	months: [12]string{"sausio", "vasario", "kovo", "balandžio", "gegužės", "birželio", "liepos",
+		"rugpjūčio", "rugsėjo", "spalio", "lapkričio", "gruodžio"},
+	dayMonth:     "%[1]s %[2]d d.",
+	dayMonthYear: "%[3]d m. %[1]s %[2]d d.",
+	today:        "šiandien",
+	yesterday:    "vakar",
+	at:           "%s %s",
+	on:           "%s",
+	stamp:        "%s %s",
+	vocative:     vocativeLithuanian,
+}
+
+// wordsFor picks the language of a customer's locale ("lt", "lt-LT",
+// "lt_LT.UTF-8"); anything else is English, the language every customer
+// is assumed to read when theirs is not supported.
+func wordsFor(locale string) *words {
+	lang, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(locale)), "-")
+	lang, _, _ = strings.Cut(lang, "_")
+	if lang == "lt" {
+		return &lithuanian
+	}
+	return &english
+}
+
+// vocativeLithuanian puts a Lithuanian first name in the case used to
+// address someone ("Jonas" → "Jonai", "Eglė" → "Egle"; "Ona" stays
+// "Ona"), the same rule notify/template applies to messages, so the page
+// greets the customer as their texts do. Names with other endings are
+// left as they are.
+func vocativeLithuanian(name string) string {
+	if utf8.RuneCountInString(name) < 3 || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
+		return name
+	}
+	for _, e := range [...]struct{ from, to string }{
+		{"jas", "jau"}, {"us", "au"}, {"as", "ai"}, {"is", "i"}, {"ys", "y"}, {"ė", "e"},
+	} {
+		stem, tail := name[:len(name)-len(e.from)], name[len(name)-len(e.from):]
+		if !strings.EqualFold(tail, e.from) {
+			continue
+		}
+		if strings.ToUpper(name) == name {
+			return stem + strings.ToUpper(e.to)
+		}
+		return stem + e.to
+	}
+	return name
+}

@@ -1,0 +1,327 @@
+package voice
+
+import (
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/shipflow/shipflow/notify/template"
+	"github.com/shipflow/shipflow/order"
+)
+
+// statusData is the data of a lookup_shipment_status answer. The first
+// five fields are SPEC section 3's; times are said in the customer's
+// language and zone, with the instant beside them for a machine.
+type statusData struct {
+	OrderNumber string       `json:"order_number"`
+	Status      string       `json:"status"`
+	StatusCode  order.Status `json:"status_code"`
+	// ETA is when the order (its last open parcel) arrives as a full date:
+	// "May 8th, 2026, by 5:00 PM"; ETARelative says it as a person would
+	// today: "tomorrow by 5:00 PM". Empty when no estimate is known.
+	ETA             string     `json:"eta"`
+	ETARelative     string     `json:"eta_relative,omitempty"`
+	ETAAt           *time.Time `json:"eta_at,omitempty"`
+	CurrentLocation string     `json:"current_location"`
+	Carrier         string     `json:"carrier"`
+	TrackingNumber  string     `json:"tracking_number,omitempty"`
+	// Delivered says when a delivered order arrived: "yesterday at 2:14 PM".
+	Delivered string `json:"delivered,omitempty"`
+	// Shipments lists the parcels of a split order, in the order shipped.
+	Shipments []shipmentData `json:"shipments,omitempty"`
+	// Exception is the open problem, if any, and what happens next.
+	Exception *exceptionData  `json:"exception,omitempty"`
+	Channels  []order.Channel `json:"notify_channels"`
+}
+
+type shipmentData struct {
+	ShipmentID      string               `json:"shipment_id"`
+	Status          string               `json:"status"`
+	StatusCode      order.ShipmentStatus `json:"status_code"`
+	ETA             string               `json:"eta"`
+	ETARelative     string               `json:"eta_relative,omitempty"`
+	CurrentLocation string               `json:"current_location"`
+	Carrier         string               `json:"carrier"`
+	TrackingNumber  string               `json:"tracking_number"`
+	Items           []string             `json:"items"`
+	Delivered       string               `json:"delivered,omitempty"`
+}
+
+type exceptionData struct {
+	Reason      order.ExceptionReason `json:"reason"`
+	ShipmentID  string                `json:"shipment_id,omitempty"`
+	Explanation string                `json:"explanation"`
+	NextSteps   string                `json:"next_steps"`
+}
+
+// parcel is one shipment as the instructions speak of it.
+type parcel struct {
+	Index     int // 1-based, for a split order
+	Items     string
+	Carrier   string
+	City      string
+	Country   string
+	Status    order.ShipmentStatus
+	ETA       string // relative: "tomorrow by 5:00 PM"; empty when unknown or passed
+	Overdue   string // the passed estimate, relative: "on May 5"
+	Delivered string // when it was delivered
+}
+
+// speaking says times for one customer at one moment.
+type speaking struct {
+	now    time.Time
+	tz     string
+	locale string
+	loc    *time.Location
+}
+
+func (s speaking) full(t time.Time) string { return template.FullETA(t, s.tz, s.locale) }
+func (s speaking) rel(t time.Time) string  { return template.ETA(t, s.now, s.tz, s.locale) }
+func (s speaking) past(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return template.Happened(*t, s.now, s.tz, s.locale)
+}
+
+// etaFull and etaRelative say a revised ETA for the report_delay answer.
+func etaFull(t time.Time, tz, locale string) string { return template.FullETA(t, tz, locale) }
+
+func etaRelative(t, now time.Time, tz, locale string) string { return template.ETA(t, now, tz, locale) }
+
+// passed reports whether estimate t is over: a timed one once its time has
+// gone, a date (midnight UTC or local, see notify/template) once its day has.
+func (s speaking) passed(t time.Time) bool {
+	var y int
+	var m time.Month
+	var d int
+	switch u, l := t.UTC(), t.In(s.loc); {
+	case isMidnight(u):
+		y, m, d = u.Date()
+	case isMidnight(l):
+		y, m, d = l.Date()
+	default:
+		return t.Before(s.now)
+	}
+	return !s.now.Before(time.Date(y, m, d+1, 0, 0, 0, 0, s.loc))
+}
+
+func isMidnight(t time.Time) bool {
+	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+}
+
+// describe is a verified caller's answer to "where is my order?": the data
+// and the assistant's instructions, both from the order's real state in the
+// customer's language and time zone.
+func describe(v order.View, number string, now time.Time, followUp time.Duration) (statusData, string) {
+	sp := speaking{now: now, tz: v.Customer.TimeZone, locale: v.Customer.Locale, loc: zone(v.Customer.TimeZone)}
+	ph := say(v.Customer.Locale)
+	names := map[string]string{}
+	for _, it := range v.Items {
+		if it.Name != "" {
+			names[it.SKU] = it.Name
+		}
+	}
+	d := statusData{
+		OrderNumber: number,
+		Status:      ph.orderStatus(v.Status),
+		StatusCode:  v.Status,
+		Channels:    slices.Clone(v.Notify.Channels),
+		Delivered:   sp.past(v.DeliveredAt),
+	}
+	if d.Channels == nil {
+		d.Channels = []order.Channel{}
+	}
+	split := len(v.Shipments) > 1
+	parcels := make([]parcel, len(v.Shipments))
+	var carriers []string
+	var last *order.ShipmentView // the open parcel that arrives last, which the order's ETA is
+	for i := range v.Shipments {
+		s := &v.Shipments[i]
+		items := make([]string, len(s.Items))
+		for j, sku := range s.Items {
+			items[j] = sku
+			if n, ok := names[sku]; ok {
+				items[j] = n
+			}
+		}
+		p := parcel{Index: i + 1, Items: ph.join(items), Carrier: s.Carrier, Status: s.Status, Delivered: sp.past(s.DeliveredAt)}
+		if l := s.LastLocation; l != nil {
+			p.City, p.Country = cityName(l.City), l.Country
+		}
+		sd := shipmentData{
+			ShipmentID: s.ShipmentID, Status: ph.shipmentStatus(s.Status), StatusCode: s.Status,
+			CurrentLocation: p.City, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Items: items,
+			Delivered: p.Delivered,
+		}
+		if e := s.EstimatedDelivery; e != nil && open(s.Status) {
+			sd.ETA = sp.full(*e)
+			if sp.passed(*e) {
+				p.Overdue = sp.rel(*e)
+			} else {
+				p.ETA, sd.ETARelative = sp.rel(*e), sp.rel(*e)
+			}
+			if last == nil || last.EstimatedDelivery == nil || e.After(*last.EstimatedDelivery) {
+				last = s
+			}
+		} else if last == nil && open(s.Status) {
+			last = s
+		}
+		if s.Carrier != "" && !slices.Contains(carriers, s.Carrier) {
+			carriers = append(carriers, s.Carrier)
+		}
+		parcels[i] = p
+		if split {
+			d.Shipments = append(d.Shipments, sd)
+		}
+	}
+	d.Carrier = ph.join(carriers)
+	switch {
+	case last != nil:
+		if e := last.EstimatedDelivery; e != nil {
+			d.ETA, d.ETAAt = sp.full(*e), utcp(*e)
+			if !sp.passed(*e) {
+				d.ETARelative = sp.rel(*e)
+			}
+		}
+		if l := last.LastLocation; l != nil {
+			d.CurrentLocation = cityName(l.City)
+		}
+	case len(v.Shipments) > 0:
+		s := v.Shipments[len(v.Shipments)-1]
+		if l := s.LastLocation; l != nil {
+			d.CurrentLocation = cityName(l.City)
+		}
+	case v.PromisedDelivery != nil && !closed(v.Status):
+		d.ETA, d.ETAAt = sp.full(*v.PromisedDelivery), utcp(*v.PromisedDelivery)
+		if !sp.passed(*v.PromisedDelivery) {
+			d.ETARelative = sp.rel(*v.PromisedDelivery)
+		}
+	}
+	if len(v.Shipments) == 1 {
+		d.TrackingNumber = v.Shipments[0].TrackingNumber
+	}
+
+	var lines []string
+	switch {
+	case v.Status == order.StatusCancelled:
+		lines = append(lines, ph.cancelled(number, sp.past(v.CancelledAt)))
+	case v.Status == order.StatusReturned:
+		var amount, refunded string
+		if n := len(v.Refunds); n > 0 {
+			r := v.Refunds[n-1]
+			amount = strings.TrimSpace(r.Amount + " " + r.Currency)
+			if !r.At.IsZero() {
+				refunded = sp.past(&r.At)
+			}
+		}
+		lines = append(lines, ph.returned(number, sp.past(v.ReturnedAt), amount, refunded))
+	case v.Status == order.StatusDelivered:
+		when := d.Delivered
+		if when == "" && len(parcels) > 0 {
+			when = parcels[len(parcels)-1].Delivered
+		}
+		lines = append(lines, ph.delivered(number, when))
+	case len(v.Shipments) == 0:
+		lines = append(lines, ph.notShipped(number, v.Status, d.ETARelative))
+	case split:
+		lines = append(lines, ph.split(number, parcels))
+	default:
+		lines = append(lines, ph.single(parcels[0]))
+	}
+	if rest := unshipped(v, names); len(rest) > 0 && len(v.Shipments) > 0 && !closed(v.Status) {
+		lines = append(lines, ph.unshipped(ph.join(rest)))
+	}
+	if x := v.Exception; x != nil {
+		index := 0
+		if split {
+			for i, s := range v.Shipments {
+				if s.ShipmentID == x.ShipmentID {
+					index = i + 1
+				}
+			}
+		}
+		reason, next := ph.exceptionReason(*x), ph.exceptionNext(*x, followUp)
+		d.Exception = &exceptionData{
+			Reason: x.Reason, ShipmentID: x.ShipmentID,
+			Explanation: sentence(capitalize(reason)), NextSteps: sentence(capitalize(next)),
+		}
+		lines = append(lines, ph.explain(index, reason, next))
+	}
+	if !closed(v.Status) && v.Customer.Phone != "" && !slices.Contains(v.Notify.Channels, order.ChannelSMS) {
+		lines = append(lines, ph.offerSMS())
+	}
+	return d, strings.Join(lines, " ")
+}
+
+// open reports whether a parcel in status s may still arrive, so that its
+// estimate means something.
+func open(s order.ShipmentStatus) bool {
+	switch s {
+	case order.ShipmentDelivered, order.ShipmentCancelled, order.ShipmentReturnedToSender:
+		return false
+	}
+	return true
+}
+
+// unshipped names the order's items that no shipment carries, when the
+// shipments say what they carry at all.
+func unshipped(v order.View, names map[string]string) []string {
+	shipped := map[string]bool{}
+	for _, s := range v.Shipments {
+		for _, sku := range s.Items {
+			shipped[sku] = true
+		}
+	}
+	if len(shipped) == 0 {
+		return nil
+	}
+	var rest []string
+	for _, it := range v.Items {
+		if !shipped[it.SKU] {
+			n := it.SKU
+			if it.Name != "" {
+				n = it.Name
+			}
+			rest = append(rest, n)
+		}
+	}
+	return rest
+}
+
+func utcp(t time.Time) *time.Time {
+	u := t.UTC()
+	return &u
+}
+
+// cityName is a carrier's city as it is said: "KAUNAS" → "Kaunas". A name
+// in mixed case is left as the carrier wrote it.
+func cityName(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if s != strings.ToUpper(s) {
+		return s
+	}
+	r := []rune(strings.ToLower(s))
+	for i := range r {
+		if i == 0 || r[i-1] == ' ' || r[i-1] == '-' {
+			r[i] = unicode.ToUpper(r[i])
+		}
+	}
+	return string(r)
+}
+
+func capitalize(s string) string {
+	for i, r := range s {
+		return string(unicode.ToUpper(r)) + s[i+len(string(r)):]
+	}
+	return s
+}
+
+// sentence ends s with a full stop unless it has one ("gegužės 8 d.").
+func sentence(s string) string {
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
+		return s
+	}
+	return s + "."
+}

@@ -1,0 +1,386 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// tool is one thing the assistant can ask for: parse checks its parameters
+// before anything is looked up, run answers it.
+type tool struct {
+	name  string
+	parse func(params) (args, *paramError)
+	run   func(h *Handler, ctx context.Context, inv *invocation) *Answer
+}
+
+// args are the parameters of every tool, checked and trimmed.
+type args struct {
+	orderNumber    string
+	callerPhone    string
+	trackingNumber string
+	channel        order.Channel
+	location       string
+	reason         string
+	revisedETA     *etaSpec
+}
+
+var toolsByName = map[string]*tool{}
+
+func init() {
+	for _, t := range []*tool{
+		{name: ToolLookupShipmentStatus, parse: parseCaller, run: (*Handler).lookup},
+		{name: ToolSubscribeUpdates, parse: parseSubscribe, run: (*Handler).subscribe},
+		{name: ToolReportDelay, parse: parseDelay, run: (*Handler).reportDelay},
+		{name: ToolRequestHuman, parse: parseHuman, run: (*Handler).requestHuman},
+	} {
+		toolsByName[t.name] = t
+	}
+}
+
+// parseCaller reads what every caller-facing tool needs: the order number
+// and the caller's phone. A missing caller_phone is not a malformed request
+// but a caller to verify, so it is left for run to answer.
+func parseCaller(p params) (args, *paramError) {
+	var a args
+	var err *paramError
+	if a.orderNumber, err = p.required("order_number"); err != nil {
+		return a, err
+	}
+	a.callerPhone, err = p.str("caller_phone")
+	return a, err
+}
+
+func parseSubscribe(p params) (args, *paramError) {
+	a, err := parseCaller(p)
+	if err != nil {
+		return a, err
+	}
+	ch, err := p.str("channel")
+	if err != nil {
+		return a, err
+	}
+	a.channel = order.ChannelSMS
+	if ch != "" {
+		c, perr := order.ParseChannel(strings.ToLower(ch))
+		if perr != nil {
+			return a, &paramError{Param: "channel", Problem: "must be one of sms, whatsapp, email, got \"" + ch + "\""}
+		}
+		a.channel = c
+	}
+	return a, nil
+}
+
+func parseHuman(p params) (args, *paramError) {
+	a, err := parseCaller(p)
+	if err != nil {
+		return a, err
+	}
+	a.reason, err = p.str("reason")
+	return a, err
+}
+
+func parseDelay(p params) (args, *paramError) {
+	var a args
+	var err *paramError
+	if a.trackingNumber, err = p.str("tracking_number"); err != nil {
+		return a, err
+	}
+	if a.orderNumber, err = p.str("order_number"); err != nil {
+		return a, err
+	}
+	if a.trackingNumber == "" && a.orderNumber == "" {
+		return a, &paramError{Param: "tracking_number", Missing: true, Alt: "order_number"}
+	}
+	if a.location, err = p.str("location"); err != nil {
+		return a, err
+	}
+	if a.reason, err = p.str("reason"); err != nil {
+		return a, err
+	}
+	eta, err := p.str("revised_eta")
+	if err != nil {
+		return a, err
+	}
+	if eta != "" {
+		spec, ok := parseETASpec(eta)
+		if !ok {
+			return a, &paramError{Param: "revised_eta", Problem: "must be an RFC 3339 time (2026-05-08T17:30:00+03:00) or a time of day (17:30), got \"" + eta + "\""}
+		}
+		a.revisedETA = spec
+	}
+	return a, nil
+}
+
+// findOrder looks an order up by the number the caller gave. Callers say
+// "#1042" or "1042", and speech-to-text may leave spaces between digits,
+// so when the number as given is unknown its bare form is tried.
+func (h *Handler) findOrder(ctx context.Context, number string) (order.View, error) {
+	v, err := h.Source.Order(ctx, number)
+	if !errors.Is(err, ErrNotFound) {
+		return v, err
+	}
+	bare := strings.Map(func(r rune) rune {
+		if r == '#' || r == ' ' || r == '-' || r == '\u00a0' {
+			return -1
+		}
+		return r
+	}, number)
+	if bare == number || bare == "" {
+		return v, err
+	}
+	return h.Source.Order(ctx, bare)
+}
+
+// verified finds the caller's order and checks the caller may hear about
+// it. It returns the order, or the answer to give instead: not_found,
+// verification_required, or an error when the Source failed.
+func (h *Handler) verified(ctx context.Context, inv *invocation) (order.View, *Answer) {
+	v, err := h.findOrder(ctx, inv.args.orderNumber)
+	if err != nil {
+		return v, h.lookupFailed(ctx, inv, err, inv.args.orderNumber)
+	}
+	ph := say(v.Customer.Locale)
+	caller := inv.args.callerPhone
+	if caller == "" {
+		caller = inv.callerID
+	}
+	reason := ""
+	switch {
+	case v.Customer.Phone == "":
+		reason = "no_phone_on_order"
+	case caller == "":
+		reason = "caller_phone_missing"
+	case !samePhone(caller, v.Customer.Phone):
+		reason = "caller_phone_mismatch"
+	}
+	if reason != "" {
+		h.logger().Info("voice caller not verified", "call_id", inv.callID, "tool", inv.tool.name,
+			"reason", reason, "caller", maskPhone(caller))
+		return v, &Answer{
+			Status:         StatusVerificationRequired,
+			Data:           map[string]string{"order_number": inv.args.orderNumber, "reason": reason},
+			AIInstructions: ph.verify(reason),
+		}
+	}
+	return v, nil
+}
+
+// lookupFailed answers a Source error: not_found for an unknown order,
+// otherwise the apology.
+func (h *Handler) lookupFailed(ctx context.Context, inv *invocation, err error, number string) *Answer {
+	if errors.Is(err, ErrNotFound) {
+		return &Answer{
+			Status:         StatusNotFound,
+			Data:           map[string]string{"order_number": number},
+			AIInstructions: say(inv.locale).notFound(number),
+		}
+	}
+	h.logger().Error("voice order lookup failed", "call_id", inv.callID, "tool", inv.tool.name, "err", err)
+	return h.unavailable(inv.locale, "lookup_failed")
+}
+
+// lookup is lookup_shipment_status.
+func (h *Handler) lookup(ctx context.Context, inv *invocation) *Answer {
+	v, ans := h.verified(ctx, inv)
+	if ans != nil {
+		return ans
+	}
+	d, instructions := describe(v, inv.args.orderNumber, h.now(), h.followUp())
+	return &Answer{Status: StatusSuccess, Data: d, AIInstructions: instructions}
+}
+
+// subscribe is subscribe_updates: the channel is added to the order's
+// current ones, which stay as they were.
+func (h *Handler) subscribe(ctx context.Context, inv *invocation) *Answer {
+	v, ans := h.verified(ctx, inv)
+	if ans != nil {
+		return ans
+	}
+	ph, ch := say(v.Customer.Locale), inv.args.channel
+	data := map[string]any{"order_number": inv.args.orderNumber, "channel": ch}
+	current := v.Notify.Channels
+	switch {
+	case closed(v.Status):
+		data["subscribed"] = false
+		return &Answer{Status: StatusSuccess, Data: data, AIInstructions: ph.subscribeClosed(inv.args.orderNumber, v.Status)}
+	case slices.Contains(current, ch):
+		data["subscribed"], data["channels"] = true, current
+		return &Answer{Status: StatusSuccess, Data: data, AIInstructions: ph.subscribeAlready(ch)}
+	case !reachable(ch, v.Customer):
+		data["code"] = "channel_unavailable"
+		return &Answer{Status: StatusError, Data: data, AIInstructions: ph.subscribeUnreachable(ch, alternative(ch, v.Customer, current))}
+	}
+	channels := append(slices.Clone(current), ch)
+	if err := h.Actions.SetChannels(ctx, v.OrderID, channels); err != nil {
+		return h.actionFailed(ctx, inv, v.Customer.Locale, err)
+	}
+	data["subscribed"], data["channels"] = true, channels
+	return &Answer{Status: StatusSuccess, Data: data, AIInstructions: ph.subscribed(inv.args.orderNumber, ch)}
+}
+
+func reachable(ch order.Channel, c order.Customer) bool {
+	if ch == order.ChannelEmail {
+		return c.Email != ""
+	}
+	return c.Phone != ""
+}
+
+// alternative is a channel to offer instead of ch, or "".
+func alternative(ch order.Channel, c order.Customer, current []order.Channel) order.Channel {
+	for _, alt := range []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail} {
+		if alt != ch && reachable(alt, c) && !slices.Contains(current, alt) {
+			return alt
+		}
+	}
+	return ""
+}
+
+// requestHuman is request_human.
+func (h *Handler) requestHuman(ctx context.Context, inv *invocation) *Answer {
+	v, ans := h.verified(ctx, inv)
+	if ans != nil {
+		return ans
+	}
+	reason := inv.args.reason
+	if reason == "" {
+		reason = "caller asked for a person"
+	}
+	if err := h.Actions.RequestHuman(ctx, v.OrderID, inv.callID, reason); err != nil {
+		return h.actionFailed(ctx, inv, v.Customer.Locale, err)
+	}
+	return &Answer{
+		Status:         StatusSuccess,
+		Data:           map[string]any{"order_number": inv.args.orderNumber, "callback_requested": true},
+		AIInstructions: say(v.Customer.Locale).humanRequested(h.followUp()),
+	}
+}
+
+// reportDelay is report_delay, a driver's tool: the voice token
+// authenticates the platform, and a driver is not the customer, so there is
+// no caller check. The delay's ID is the call's, so a repeat is harmless.
+func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
+	a := inv.args
+	orderID, number := a.orderNumber, a.orderNumber
+	if a.trackingNumber != "" {
+		id, err := h.Source.OrderForTracking(ctx, a.trackingNumber)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return &Answer{
+					Status:         StatusNotFound,
+					Data:           map[string]string{"tracking_number": a.trackingNumber},
+					AIInstructions: say(inv.locale).trackingNotFound(a.trackingNumber),
+				}
+			}
+			return h.lookupFailed(ctx, inv, err, a.trackingNumber)
+		}
+		orderID = id
+	}
+	v, err := h.findOrder(ctx, orderID)
+	if err != nil {
+		return h.lookupFailed(ctx, inv, err, number)
+	}
+	if number == "" {
+		number = v.OrderID
+	}
+	locale := inv.locale
+	if locale == "" {
+		locale = v.Customer.Locale
+	}
+	ph := say(locale)
+	d := order.Delay{
+		ID: inv.callID, TrackingNumber: a.trackingNumber, Location: a.location, Reason: a.reason, At: h.now().UTC(),
+	}
+	var sv *order.ShipmentView
+	if a.trackingNumber != "" {
+		sv = shipmentByTracking(v, a.trackingNumber)
+	} else {
+		open := openShipments(v)
+		switch len(open) {
+		case 0:
+			return &Answer{Status: StatusError, Data: map[string]any{"order_number": number, "code": "no_open_shipment"},
+				AIInstructions: ph.delayNoShipment(number, v.Status)}
+		case 1:
+			sv = &open[0]
+			d.ShipmentID = sv.ShipmentID
+		default:
+			tns := make([]string, len(open))
+			for i, s := range open {
+				tns[i] = s.TrackingNumber
+			}
+			return &Answer{Status: StatusError, Data: map[string]any{"order_number": number, "code": "ambiguous_shipment", "tracking_numbers": tns},
+				AIInstructions: ph.delayAmbiguous(number, len(open))}
+		}
+	}
+	tz := v.Customer.TimeZone
+	if a.revisedETA != nil {
+		t := a.revisedETA.resolve(h.now(), zone(tz))
+		d.RevisedETA = &t
+	}
+	if err := h.Actions.ReportDelay(ctx, v.OrderID, d); err != nil {
+		switch {
+		case errors.Is(err, order.ErrDelivered):
+			return &Answer{Status: StatusError, Data: map[string]any{"order_number": number, "code": "already_delivered"},
+				AIInstructions: ph.delayDelivered(a.trackingNumber, number)}
+		case errors.Is(err, order.ErrClosed), errors.Is(err, order.ErrUnknownShipment):
+			return &Answer{Status: StatusError, Data: map[string]any{"order_number": number, "code": "shipment_closed"},
+				AIInstructions: ph.delayNoShipment(number, v.Status)}
+		}
+		return h.actionFailed(ctx, inv, locale, err)
+	}
+	data := map[string]any{"order_number": number, "recorded": true}
+	tracking := a.trackingNumber
+	if sv != nil {
+		data["shipment_id"] = sv.ShipmentID
+		tracking = sv.TrackingNumber
+	}
+	if tracking != "" {
+		data["tracking_number"] = tracking
+	}
+	eta := ""
+	if d.RevisedETA != nil {
+		data["revised_eta"], data["revised_eta_at"] = etaFull(*d.RevisedETA, tz, locale), d.RevisedETA.UTC()
+		eta = etaRelative(*d.RevisedETA, h.now(), tz, locale)
+	}
+	return &Answer{Status: StatusSuccess, Data: data, AIInstructions: ph.delayRecorded(tracking, number, eta)}
+}
+
+// actionFailed answers an Action that failed or ran out of time.
+func (h *Handler) actionFailed(ctx context.Context, inv *invocation, locale string, err error) *Answer {
+	h.logger().Error("voice action failed", "call_id", inv.callID, "tool", inv.tool.name, "err", err)
+	if locale == "" {
+		locale = inv.locale
+	}
+	return h.unavailable(locale, "action_failed")
+}
+
+func shipmentByTracking(v order.View, tn string) *order.ShipmentView {
+	for i := range v.Shipments {
+		if strings.EqualFold(v.Shipments[i].TrackingNumber, tn) {
+			return &v.Shipments[i]
+		}
+	}
+	return nil
+}
+
+// openShipments are the shipments a delay can still be about.
+func openShipments(v order.View) []order.ShipmentView {
+	var open []order.ShipmentView
+	for _, s := range v.Shipments {
+		switch s.Status {
+		case order.ShipmentDelivered, order.ShipmentCancelled, order.ShipmentReturnedToSender:
+			continue
+		}
+		open = append(open, s)
+	}
+	return open
+}
+
+// closed reports whether the order will not be delivered any more or
+// already was: nothing is left to tell the customer about.
+func closed(s order.Status) bool {
+	return s == order.StatusDelivered || s == order.StatusCancelled || s == order.StatusReturned
+}

@@ -1,0 +1,354 @@
+package voice
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+func TestSubscribeUpdates(t *testing.T) {
+	tests := []struct {
+		name         string
+		params       map[string]any
+		wantStatus   string
+		wantChannels []order.Channel // what SetChannels got; nil when not called
+		instructions string
+	}{
+		{
+			name:       "sms by default, added to email",
+			params:     map[string]any{"order_number": "123456", "caller_phone": phone},
+			wantStatus: StatusSuccess, wantChannels: []order.Channel{"email", "sms"},
+			instructions: "Confirm to the user that they will now get SMS updates about order 123456.",
+		},
+		{
+			name:       "whatsapp, upper case",
+			params:     map[string]any{"order_number": "123456", "caller_phone": phone, "channel": "WhatsApp"},
+			wantStatus: StatusSuccess, wantChannels: []order.Channel{"email", "whatsapp"},
+			instructions: "Confirm to the user that they will now get WhatsApp updates about order 123456.",
+		},
+		{
+			name:       "Lithuanian",
+			params:     map[string]any{"order_number": "223456", "caller_phone": phone},
+			wantStatus: StatusSuccess, wantChannels: []order.Channel{"email", "sms"},
+			instructions: "Patvirtinkite klientui, kad nuo šiol pranešimai apie užsakymą 223456 bus siunčiami SMS žinutėmis.",
+		},
+		{
+			name:         "already subscribed",
+			params:       map[string]any{"order_number": "123456", "caller_phone": phone, "channel": "email"},
+			wantStatus:   StatusSuccess,
+			instructions: "Tell the user they already get email updates about this order; nothing needs to change.",
+		},
+		{
+			name:         "email without an address on the order",
+			params:       map[string]any{"order_number": "7002", "caller_phone": phone, "channel": "email"},
+			wantStatus:   StatusError,
+			instructions: "Tell the user the order has no email address to send email updates to. Offer WhatsApp updates instead.",
+		},
+		{
+			name:         "delivered order",
+			params:       map[string]any{"order_number": "4001", "caller_phone": phone},
+			wantStatus:   StatusSuccess,
+			instructions: "Tell the user order 4001 is already delivered, so there will be no more updates to send.",
+		},
+		{
+			name:       "caller not verified",
+			params:     map[string]any{"order_number": "123456", "caller_phone": "+37069999999"},
+			wantStatus: StatusVerificationRequired,
+		},
+		{
+			name:       "unknown order",
+			params:     map[string]any{"order_number": "1", "caller_phone": phone},
+			wantStatus: StatusNotFound,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			a, _ := f.callPOSKAI(t, "call-1", ToolSubscribeUpdates, tt.params)
+			if a.Status != tt.wantStatus {
+				t.Fatalf("status = %q, want %q: %s", a.Status, tt.wantStatus, a.AIInstructions)
+			}
+			if tt.instructions != "" && a.AIInstructions != tt.instructions {
+				t.Errorf("ai_instructions:\n got %s\nwant %s", a.AIInstructions, tt.instructions)
+			}
+			got, called := f.actions.channels[tt.params["order_number"].(string)]
+			if called != (tt.wantChannels != nil) || !slices.Equal(got, tt.wantChannels) {
+				t.Errorf("SetChannels got %v (called %v), want %v", got, called, tt.wantChannels)
+			}
+		})
+	}
+}
+
+func TestReportDelay(t *testing.T) {
+	tests := []struct {
+		name         string
+		params       map[string]any
+		wantStatus   string
+		want         *order.Delay // what ReportDelay got; nil when not called
+		instructions string
+	}{
+		{
+			name:       "tracking number and a time of day in the customer's zone",
+			params:     map[string]any{"tracking_number": "05212345678901", "location": "Kaunas", "reason": "traffic", "revised_eta": "17:30"},
+			wantStatus: StatusSuccess,
+			want: &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", Location: "Kaunas", Reason: "traffic",
+				RevisedETA: tp("2026-05-07T14:30:00Z"), At: testNow},
+			instructions: "Confirm to the driver that the delay for parcel 05212345678901 (order 123456) is recorded, with the new arrival time today by 5:30 PM. The customer will be told.",
+		},
+		{
+			name:       "a time of day already passed is tomorrow",
+			params:     map[string]any{"tracking_number": "05212345678901", "revised_eta": "09:00"},
+			wantStatus: StatusSuccess,
+			want:       &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", RevisedETA: tp("2026-05-08T06:00:00Z"), At: testNow},
+		},
+		{
+			name:       "RFC 3339",
+			params:     map[string]any{"tracking_number": "05212345678901", "revised_eta": "2026-05-08T18:00:00+03:00", "reason": "van broke down"},
+			wantStatus: StatusSuccess,
+			want:       &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", Reason: "van broke down", RevisedETA: tp("2026-05-08T15:00:00Z"), At: testNow},
+		},
+		{
+			name:         "order number with one open shipment",
+			params:       map[string]any{"order_number": "2001", "reason": "traffic"},
+			wantStatus:   StatusSuccess,
+			want:         &order.Delay{ID: "call-1", ShipmentID: "shp_1", Reason: "traffic", At: testNow},
+			instructions: "Confirm to the driver that the delay for parcel DPD1 (order 2001) is recorded. The customer will be told.",
+		},
+		{
+			name:       "Lithuanian driver",
+			params:     map[string]any{"tracking_number": "05212345678901", "revised_eta": "5:30 PM"},
+			wantStatus: StatusSuccess,
+			want:       &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", RevisedETA: tp("2026-05-07T14:30:00Z"), At: testNow},
+		},
+		{
+			name:         "order number with two open shipments",
+			params:       map[string]any{"order_number": "8001"},
+			wantStatus:   StatusError,
+			instructions: "Order 8001 has 2 parcels on the way. Ask the driver for the tracking number on the parcel they are calling about.",
+		},
+		{
+			name:         "unknown tracking number",
+			params:       map[string]any{"tracking_number": "NOPE"},
+			wantStatus:   StatusNotFound,
+			instructions: "Tell the driver there is no parcel with tracking number NOPE. Ask them to read the tracking number again, character by character.",
+		},
+		{
+			name:       "delivered order",
+			params:     map[string]any{"order_number": "4001"},
+			wantStatus: StatusError,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			body := poskai("call-1", ToolReportDelay, tt.params)
+			if tt.name == "Lithuanian driver" {
+				body = strings.Replace(body, `"metadata":{`, `"metadata":{"locale":"lt",`, 1)
+			}
+			code, b := post(t, f.h.POSKAI(), body)
+			a := decodeAnswer(t, b)
+			if code != http.StatusOK || a.Status != tt.wantStatus {
+				t.Fatalf("%d %q, want %q: %s", code, a.Status, tt.wantStatus, a.AIInstructions)
+			}
+			if tt.instructions != "" && a.AIInstructions != tt.instructions {
+				t.Errorf("ai_instructions:\n got %s\nwant %s", a.AIInstructions, tt.instructions)
+			}
+			if tt.name == "Lithuanian driver" && a.AIInstructions != "Patvirtinkite vairuotojui, kad siuntos 05212345678901 (užsakymas 123456) vėlavimas užregistruotas, naujas numatomas pristatymo laikas – šiandien iki 17:30. Klientas bus informuotas." {
+				t.Errorf("ai_instructions: %s", a.AIInstructions)
+			}
+			if tt.want == nil {
+				if len(f.actions.delays) != 0 {
+					t.Errorf("ReportDelay called with %+v", f.actions.delays)
+				}
+				return
+			}
+			if len(f.actions.delays) != 1 {
+				t.Fatalf("ReportDelay called %d times", len(f.actions.delays))
+			}
+			got := f.actions.delays[0]
+			if got.ID != tt.want.ID || got.TrackingNumber != tt.want.TrackingNumber || got.ShipmentID != tt.want.ShipmentID ||
+				got.Location != tt.want.Location || got.Reason != tt.want.Reason || !got.At.Equal(tt.want.At) ||
+				(got.RevisedETA == nil) != (tt.want.RevisedETA == nil) ||
+				(got.RevisedETA != nil && !got.RevisedETA.Equal(*tt.want.RevisedETA)) {
+				t.Errorf("ReportDelay got %+v (eta %v)\nwant %+v (eta %v)", got, got.RevisedETA, *tt.want, tt.want.RevisedETA)
+			}
+		})
+	}
+}
+
+func TestReportDelayRefusedByOrder(t *testing.T) {
+	f := newFixture(t)
+	f.actions.err = fmt.Errorf("shipment shp_1 %w", order.ErrDelivered)
+	a, _ := f.callPOSKAI(t, "call-1", ToolReportDelay, map[string]any{"tracking_number": "05212345678901"})
+	want := "Tell the driver parcel 05212345678901 is already recorded as delivered, so no delay was recorded."
+	if a.Status != StatusError || a.AIInstructions != want {
+		t.Errorf("%s: %s", a.Status, a.AIInstructions)
+	}
+}
+
+func TestRequestHuman(t *testing.T) {
+	f := newFixture(t)
+	a, _ := f.callPOSKAI(t, "call-7", ToolRequestHuman, map[string]any{"order_number": "123456", "caller_phone": phone, "reason": "parcel damaged"})
+	want := "Tell the user a member of our team will call them back on the phone number on the order within 24 hours. Ask if there is anything else you can help with."
+	if a.Status != StatusSuccess || a.AIInstructions != want {
+		t.Errorf("%s: %s", a.Status, a.AIInstructions)
+	}
+	if len(f.actions.humans) != 1 || f.actions.humans[0] != (humanRequest{"123456", "call-7", "parcel damaged"}) {
+		t.Errorf("RequestHuman got %+v", f.actions.humans)
+	}
+
+	f = newFixture(t)
+	f.h.FollowUp = 4 * time.Hour
+	a, _ = f.callPOSKAI(t, "call-8", ToolRequestHuman, map[string]any{"order_number": "223456", "caller_phone": phone})
+	want = "Pasakykite klientui, kad mūsų komandos narys perskambins užsakyme nurodytu telefono numeriu per 4 valandas. Paklauskite, ar galite dar kuo nors padėti."
+	if a.AIInstructions != want {
+		t.Errorf("got %s", a.AIInstructions)
+	}
+	if len(f.actions.humans) != 1 || f.actions.humans[0].reason == "" {
+		t.Errorf("RequestHuman got %+v, want a default reason", f.actions.humans)
+	}
+
+	f = newFixture(t)
+	a, _ = f.callPOSKAI(t, "call-9", ToolRequestHuman, map[string]any{"order_number": "123456", "caller_phone": "+37069999999"})
+	if a.Status != StatusVerificationRequired || len(f.actions.humans) != 0 {
+		t.Errorf("unverified caller escalated: %s, %+v", a.Status, f.actions.humans)
+	}
+}
+
+func TestRepeatedCallReturnsFirstAnswer(t *testing.T) {
+	calls := []struct {
+		tool   string
+		params map[string]any
+	}{
+		{ToolSubscribeUpdates, map[string]any{"order_number": "123456", "caller_phone": phone}},
+		{ToolReportDelay, map[string]any{"tracking_number": "05212345678901", "revised_eta": "17:30"}},
+		{ToolRequestHuman, map[string]any{"order_number": "123456", "caller_phone": phone}},
+	}
+	for _, c := range calls {
+		t.Run(c.tool, func(t *testing.T) {
+			f := newFixture(t)
+			_, first := f.callPOSKAI(t, "call-1", c.tool, c.params)
+			if f.actions.count() != 1 {
+				t.Fatalf("first call made %d actions", f.actions.count())
+			}
+			// The order changes in between; a repeat still gets the first answer.
+			orig := f.source.orders["123456"]
+			f.source.orders["123456"] = f.source.orders["4001"]
+			_, again := f.callPOSKAI(t, "call-1", c.tool, c.params)
+			if !bytes.Equal(first, again) {
+				t.Errorf("repeat answered differently:\n%s\n%s", first, again)
+			}
+			if f.actions.count() != 1 {
+				t.Errorf("repeat repeated the action: %d calls", f.actions.count())
+			}
+			if f.memo.ttls[0] != 24*time.Hour {
+				t.Errorf("memo ttl %v", f.memo.ttls[0])
+			}
+			// A new call id is a new request.
+			f.source.orders["123456"] = orig
+			f.callPOSKAI(t, "call-2", c.tool, c.params)
+			if f.actions.count() != 2 {
+				t.Errorf("another call did not act: %d calls", f.actions.count())
+			}
+		})
+	}
+}
+
+func TestRepeatKeyIgnoresParameterOrderAndSpacing(t *testing.T) {
+	f := newFixture(t)
+	h := f.h.POSKAI()
+	a := `{"event":"tool.invoked","call_id":"c1","tool_name":"subscribe_updates","parameters":{"order_number":"123456","caller_phone":"+37060000000"}}`
+	b := `{"tool_name":"subscribe_updates","call_id":"c1","event":"tool.invoked","parameters":{ "caller_phone" : "+37060000000", "order_number":"123456" }}`
+	_, first := post(t, h, a)
+	_, second := post(t, h, b)
+	if !bytes.Equal(first, second) || f.actions.count() != 1 {
+		t.Errorf("same parameters in another order acted again (%d): %s / %s", f.actions.count(), first, second)
+	}
+	c := strings.Replace(a, `"123456"`, `"223456"`, 1)
+	post(t, h, c)
+	if f.actions.count() != 2 {
+		t.Errorf("different parameters were taken for a repeat")
+	}
+}
+
+func TestMemoFailureStillAnswers(t *testing.T) {
+	f := newFixture(t)
+	f.memo.err = errors.New("memo down")
+	a, _ := f.callPOSKAI(t, "call-1", ToolLookupShipmentStatus, map[string]any{"order_number": "123456", "caller_phone": phone})
+	if a.Status != StatusSuccess {
+		t.Errorf("status %s", a.Status)
+	}
+	f.h.Memo = nil
+	if a, _ := f.callPOSKAI(t, "call-1", ToolLookupShipmentStatus, map[string]any{"order_number": "123456", "caller_phone": phone}); a.Status != StatusSuccess {
+		t.Errorf("without a memo: %s", a.Status)
+	}
+}
+
+func TestDeadline(t *testing.T) {
+	const deadline = 150 * time.Millisecond
+	tests := []struct {
+		name  string
+		slow  func(f *fixture)
+		tool  string
+		param map[string]any
+	}{
+		{"slow source", func(f *fixture) { f.source.sleep = time.Second }, ToolLookupShipmentStatus,
+			map[string]any{"order_number": "123456", "caller_phone": phone}},
+		{"slow action", func(f *fixture) { f.actions.sleep = time.Second }, ToolRequestHuman,
+			map[string]any{"order_number": "123456", "caller_phone": phone}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.h.Deadline = deadline
+			tt.slow(f)
+			start := time.Now()
+			a, _ := f.callPOSKAI(t, "call-slow", tt.tool, tt.param)
+			elapsed := time.Since(start)
+			if elapsed >= deadline {
+				t.Errorf("answered after %v, deadline %v", elapsed, deadline)
+			}
+			if a.Status != StatusError || a.Data["code"] != "timeout" {
+				t.Errorf("got %s %v", a.Status, a.Data)
+			}
+			want := "Apologise: you can't check this right now. Offer to have a member of our team call them back, or suggest they try again in a few minutes."
+			if a.AIInstructions != want {
+				t.Errorf("ai_instructions = %s", a.AIInstructions)
+			}
+			if !strings.Contains(f.logs.String(), "call_id=call-slow") || !strings.Contains(f.logs.String(), "deadline") {
+				t.Errorf("missed deadline not logged with the call id:\n%s", f.logs)
+			}
+		})
+	}
+}
+
+func TestDeadlineDefault(t *testing.T) {
+	h := &Handler{}
+	ctx, cancel := h.deadline(t.Context())
+	defer cancel()
+	dl, _ := ctx.Deadline()
+	if left := time.Until(dl); left > 750*time.Millisecond || left < 700*time.Millisecond {
+		t.Errorf("default budget %v, want 800ms less a 50ms margin", left)
+	}
+}
+
+func TestSourcePanicIsAnErrorAnswer(t *testing.T) {
+	f := newFixture(t)
+	f.h.Source = panicSource{f.source}
+	a, _ := f.callPOSKAI(t, "call-1", ToolLookupShipmentStatus, map[string]any{"order_number": "123456", "caller_phone": phone})
+	if a.Status != StatusError {
+		t.Errorf("status %s", a.Status)
+	}
+}
+
+type panicSource struct{ *fakeSource }
+
+func (panicSource) Order(ctx context.Context, id string) (order.View, error) { panic("boom") }
