@@ -97,6 +97,9 @@ func startStack(t *testing.T) *stack {
 	cfg, err := config.Load("test", nil, func(k string) string {
 		return map[string]string{
 			"SHIPFLOW_ADMIN_TOKENS":            "admin",
+			"SHIPFLOW_VOICE_TOKENS":            "voice",
+			"SHIPFLOW_VOICE_SOURCE":            "workflow", // the path with a fallback to exercise
+			"SHIPFLOW_VOICE_DEADLINE":          "800ms",
 			"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": commerceSecret,
 			"SHIPFLOW_CARRIER_WEBHOOK_SECRET":  carrierSecret,
 			"SHOPIFY_WEBHOOK_SECRET":           shopifySecret,
