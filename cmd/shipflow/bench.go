@@ -28,9 +28,11 @@ func runBench(ctx context.Context, args []string, e env) error {
 			return benchStatusQuery(ctx, args[1:], e)
 		case "webhooks":
 			return benchWebhooks(ctx, args[1:], e)
+		case "voice":
+			return benchVoice(ctx, args[1:], e)
 		}
 	}
-	return errors.New("usage: shipflow bench status-query|webhooks [flags]")
+	return errors.New("usage: shipflow bench status-query|webhooks|voice [flags]")
 }
 
 // benchStatusQuery holds N live orders in transit and times the status query against them,
