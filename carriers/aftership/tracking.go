@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
@@ -81,7 +82,7 @@ type scan struct {
 func (t *Tracking) Events() ([]order.TrackingEvent, error) {
 	tn := strings.TrimSpace(t.TrackingNumber)
 	if tn == "" {
-		return nil, required("tracking_number")
+		return nil, normalize.Required("tracking_number")
 	}
 	eta, err := t.estimate()
 	if err != nil {
@@ -89,14 +90,14 @@ func (t *Tracking) Events() ([]order.TrackingEvent, error) {
 	}
 	var scans []scan
 	if len(t.Checkpoints) == 0 {
-		at, err := parseTime("updated_at", t.UpdatedAt)
+		at, err := normalize.ParseTime("updated_at", t.UpdatedAt)
 		if err != nil {
 			return nil, err
 		}
 		scans = append(scans, scan{at: at, tag: t.Tag, subtag: t.Subtag, desc: t.SubtagMessage})
 	}
 	for i, c := range t.Checkpoints {
-		at, err := parseTime(fmt.Sprintf("checkpoints[%d].checkpoint_time", i), c.CheckpointTime)
+		at, err := normalize.ParseTime(fmt.Sprintf("checkpoints[%d].checkpoint_time", i), c.CheckpointTime)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +136,7 @@ func (t *Tracking) Events() ([]order.TrackingEvent, error) {
 			Location:       s.loc,
 			OccurredAt:     s.at,
 		}
-		e.ID = eventID(tn, e.OccurredAt, e.RawStatus, e.Description)
+		e.ID = normalize.EventID(inbox.SourceAfterShip, tn, e.OccurredAt, e.RawStatus, e.Description)
 		if seen[e.ID] {
 			continue // the same checkpoint listed twice
 		}
@@ -170,7 +171,7 @@ func (t *Tracking) estimate() (*time.Time, error) {
 		if strings.TrimSpace(s.value) == "" {
 			continue
 		}
-		at, err := parseTime(s.field, s.value)
+		at, err := normalize.ParseTime(s.field, s.value)
 		if err != nil {
 			return nil, err
 		}

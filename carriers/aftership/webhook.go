@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
 )
 
@@ -42,11 +43,11 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	}
 	switch {
 	case w.Event == "":
-		return inbox.Delivery{}, required("event")
+		return inbox.Delivery{}, normalize.Required("event")
 	case w.Event != eventTrackingUpdate:
 		return inbox.Delivery{}, fmt.Errorf("aftership event %q: %w", w.Event, inbox.ErrUnsupported)
 	case len(w.Msg) == 0 || string(w.Msg) == "null":
-		return inbox.Delivery{}, required("msg")
+		return inbox.Delivery{}, normalize.Required("msg")
 	}
 	var t Tracking
 	if err := json.Unmarshal(w.Msg, &t); err != nil {
@@ -54,7 +55,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	}
 	events, err := t.Events()
 	if err != nil {
-		return inbox.Delivery{}, within("msg", err)
+		return inbox.Delivery{}, normalize.Within("msg", err)
 	}
 	return inbox.Delivery{Source: inbox.SourceAfterShip, EventID: w.EventID, Tracking: events}, nil
 }

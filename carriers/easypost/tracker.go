@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
@@ -62,11 +63,11 @@ type scan struct {
 func (t *Tracker) Events() ([]order.TrackingEvent, error) {
 	tn := strings.TrimSpace(t.TrackingCode)
 	if tn == "" {
-		return nil, required("tracking_code")
+		return nil, normalize.Required("tracking_code")
 	}
 	var eta *time.Time
 	if strings.TrimSpace(t.EstDeliveryDate) != "" {
-		at, err := parseTime("est_delivery_date", t.EstDeliveryDate)
+		at, err := normalize.ParseTime("est_delivery_date", t.EstDeliveryDate)
 		if err != nil {
 			return nil, err
 		}
@@ -74,14 +75,14 @@ func (t *Tracker) Events() ([]order.TrackingEvent, error) {
 	}
 	var scans []scan
 	if len(t.TrackingDetails) == 0 {
-		at, err := parseTime("updated_at", t.UpdatedAt)
+		at, err := normalize.ParseTime("updated_at", t.UpdatedAt)
 		if err != nil {
 			return nil, err
 		}
 		scans = append(scans, scan{at: at, status: t.Status, detail: t.StatusDetail})
 	}
 	for i, td := range t.TrackingDetails {
-		at, err := parseTime(fmt.Sprintf("tracking_details[%d].datetime", i), td.Datetime)
+		at, err := normalize.ParseTime(fmt.Sprintf("tracking_details[%d].datetime", i), td.Datetime)
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +121,7 @@ func (t *Tracker) Events() ([]order.TrackingEvent, error) {
 			Location:       s.loc,
 			OccurredAt:     s.at,
 		}
-		e.ID = eventID(tn, e.OccurredAt, e.RawStatus, e.Description)
+		e.ID = normalize.EventID(inbox.SourceEasyPost, tn, e.OccurredAt, e.RawStatus, e.Description)
 		if seen[e.ID] {
 			continue // the same detail listed twice
 		}

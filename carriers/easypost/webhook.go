@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
 )
 
@@ -46,12 +47,12 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	switch ev.Description {
 	case eventTrackerCreated, eventTrackerUpdated:
 	case "":
-		return inbox.Delivery{}, required("description")
+		return inbox.Delivery{}, normalize.Required("description")
 	default:
 		return inbox.Delivery{}, fmt.Errorf("easypost event %q: %w", ev.Description, inbox.ErrUnsupported)
 	}
 	if len(ev.Result) == 0 || string(ev.Result) == "null" {
-		return inbox.Delivery{}, required("result")
+		return inbox.Delivery{}, normalize.Required("result")
 	}
 	var t Tracker
 	if err := json.Unmarshal(ev.Result, &t); err != nil {
@@ -59,7 +60,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	}
 	events, err := t.Events()
 	if err != nil {
-		return inbox.Delivery{}, within("result", err)
+		return inbox.Delivery{}, normalize.Within("result", err)
 	}
 	return inbox.Delivery{Source: inbox.SourceEasyPost, EventID: ev.ID, Tracking: events}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
@@ -63,11 +64,11 @@ type scan struct {
 func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 	tn := strings.TrimSpace(t.TrackingNumber)
 	if tn == "" {
-		return nil, required("tracking_number")
+		return nil, normalize.Required("tracking_number")
 	}
 	var eta *time.Time
 	if strings.TrimSpace(t.EstimatedDeliveryDate) != "" {
-		at, err := parseTime("estimated_delivery_date", t.EstimatedDeliveryDate)
+		at, err := normalize.ParseTime("estimated_delivery_date", t.EstimatedDeliveryDate)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +80,7 @@ func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 		if strings.TrimSpace(t.ActualDeliveryDate) != "" {
 			field, value = "actual_delivery_date", t.ActualDeliveryDate
 		}
-		at, err := parseTime(field, value)
+		at, err := normalize.ParseTime(field, value)
 		if err != nil {
 			return nil, err
 		}
@@ -93,7 +94,7 @@ func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 	// Walk newest first as listed, so that scans ShipEngine dates the same
 	// end up in the order they happened once sorted.
 	for i, ev := range slices.Backward(t.TrackEvents) {
-		at, err := parseTime(fmt.Sprintf("events[%d].occurred_at", i), ev.OccurredAt)
+		at, err := normalize.ParseTime(fmt.Sprintf("events[%d].occurred_at", i), ev.OccurredAt)
 		if err != nil {
 			return nil, err
 		}
@@ -134,7 +135,7 @@ func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 			Location:       s.loc,
 			OccurredAt:     s.at,
 		}
-		e.ID = eventID(tn, e.OccurredAt, e.RawStatus, e.Description)
+		e.ID = normalize.EventID(inbox.SourceShipEngine, tn, e.OccurredAt, e.RawStatus, e.Description)
 		if seen[e.ID] {
 			continue // the same event listed twice
 		}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
 )
 
@@ -46,11 +47,11 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	}
 	switch {
 	case w.ResourceType == "":
-		return inbox.Delivery{}, required("resource_type")
+		return inbox.Delivery{}, normalize.Required("resource_type")
 	case !strings.EqualFold(w.ResourceType, resourceTrack):
 		return inbox.Delivery{}, fmt.Errorf("shipengine resource type %q: %w", w.ResourceType, inbox.ErrUnsupported)
 	case len(w.Data) == 0 || string(w.Data) == "null":
-		return inbox.Delivery{}, required("data")
+		return inbox.Delivery{}, normalize.Required("data")
 	}
 	var info TrackingInfo
 	if err := json.Unmarshal(w.Data, &info); err != nil {
@@ -62,7 +63,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	}
 	events, err := info.Events()
 	if err != nil {
-		return inbox.Delivery{}, within("data", err)
+		return inbox.Delivery{}, normalize.Within("data", err)
 	}
 	return inbox.Delivery{Source: inbox.SourceShipEngine, Tracking: events}, nil
 }

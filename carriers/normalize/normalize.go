@@ -1,0 +1,87 @@
+// Package normalize holds what every carrier normaliser needs to turn a provider's scan into an
+// order.TrackingEvent the same way: the time forms providers write, the stable id that lets a
+// scan seen again (a retry, the next webhook, a poll) be applied once, and field errors that
+// name the scan's place in the provider's body.
+package normalize
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shipflow/shipflow/order"
+)
+
+// timeLayouts are the forms providers write times in: RFC 3339 mostly, the scan's local time
+// without a zone sometimes (AfterShip's checkpoint_time, ShipEngine's dates), a bare date for
+// estimates. A zoneless time is taken as UTC, the only reading that does not invent a zone,
+// and a bare date as the start of that day in UTC.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// ParseTime reads the time in field, in UTC; empty or zero is a missing field.
+func ParseTime(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, Required(field)
+	}
+	for _, layout := range timeLayouts {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		t = t.UTC()
+		if t.IsZero() {
+			return time.Time{}, Required(field) // a zero value stands for none
+		}
+		if t.Year() < 1 || t.Year() > 9999 {
+			break // cannot be stored as RFC 3339
+		}
+		return t, nil
+	}
+	return time.Time{}, &order.FieldError{Field: field, Problem: "is not a valid time: " + Quote(s)}
+}
+
+// EventID is a scan's stable id from its provider (source), tracking number, time, raw status
+// and description: the same scan hashes the same wherever it is seen again.
+func EventID(source, trackingNumber string, at time.Time, rawStatus, description string) string {
+	h := sha256.New()
+	for _, s := range []string{source, order.TrackingKey(trackingNumber), at.UTC().Format(time.RFC3339Nano), rawStatus, description} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Required is the error of a missing field.
+func Required(field string) error { return &order.FieldError{Field: field, Problem: "is required"} }
+
+// Within puts a field error's path under prefix, so an error found inside a nested object
+// names its place in the whole body.
+func Within(prefix string, err error) error {
+	var fe *order.FieldError
+	if errors.As(err, &fe) {
+		return &order.FieldError{Field: prefix + "." + fe.Field, Problem: fe.Problem}
+	}
+	return err
+}
+
+// Quote quotes s for an error message, cut short so a hostile body cannot make the answer large.
+func Quote(s string) string {
+	const max = 64
+	if len(s) > max {
+		return fmt.Sprintf("%q…", s[:max])
+	}
+	return fmt.Sprintf("%q", s)
+}
