@@ -54,7 +54,7 @@ func threaded(webhookURL string) (string, error) {
 	}
 	u, err := url.Parse(webhookURL)
 	if err != nil {
-		return "", fmt.Errorf("invalid webhook URL: %w", redact(err))
+		return "", fmt.Errorf("invalid webhook URL: %w", escalate.Redact(err))
 	}
 	if u.Query().Has("messageReplyOption") {
 		return webhookURL, nil
@@ -85,20 +85,20 @@ func (a *Alerter) Alert(ctx context.Context, al escalate.Alert) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.postURL, bytes.NewReader(body))
 	if err != nil {
-		return &escalate.PermanentError{Err: fmt.Errorf("%s: invalid webhook URL: %w", what, redact(err))}
+		return &escalate.PermanentError{Err: fmt.Errorf("%s: invalid webhook URL: %w", what, escalate.Redact(err))}
 	}
 	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
 	resp, err := a.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, redact(err))
+		return fmt.Errorf("%s: %w", what, escalate.Redact(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		// Chat answers 200 with the message it created; nothing in it is needed.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, escalate.MaxAnswer))
 		return nil
 	}
-	return classify(what, resp)
+	return escalate.Classify(what, resp, describe)
 }
 
 // encode renders v as JSON without Go's HTML escaping of <, > and &: no browser reads the

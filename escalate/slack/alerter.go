@@ -55,20 +55,20 @@ func (a *Alerter) Alert(ctx context.Context, al escalate.Alert) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.webhookURL, bytes.NewReader(body))
 	if err != nil {
-		return &escalate.PermanentError{Err: fmt.Errorf("%s: invalid webhook URL: %w", what, redact(err))}
+		return &escalate.PermanentError{Err: fmt.Errorf("%s: invalid webhook URL: %w", what, escalate.Redact(err))}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := a.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, redact(err))
+		return fmt.Errorf("%s: %w", what, escalate.Redact(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		// Slack answers 200 "ok"; drain it so that the connection is reused.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, escalate.MaxAnswer))
 		return nil
 	}
-	return classify(what, resp)
+	return escalate.Classify(what, resp, describe)
 }
 
 // encode renders v as JSON without Go's HTML escaping of <, > and &: no browser reads the

@@ -1,0 +1,78 @@
+package escalate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxAnswer bounds how much of an answer is read: acknowledgements and refusals are a few
+// hundred bytes.
+const MaxAnswer = 4 << 10
+
+// Classify turns a staff service's non-2xx answer into shipflow's two kinds of failure. Any
+// 4xx but 408 and 429 comes back the same for the same request: a *PermanentError, with the
+// service's own error code when describe finds one (else the HTTP status). 429, 408 and 5xx
+// are worth retrying, after the Retry-After the service asked for when it gave one. describe
+// reads the service's error body into its code and a line for the message.
+func Classify(what string, resp *http.Response, describe func(body []byte) (code, detail string)) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer))
+	code, detail := describe(b)
+	if detail == "" {
+		detail = "empty answer"
+	}
+	err := fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, detail)
+	switch s := resp.StatusCode; {
+	case s == http.StatusTooManyRequests || s == http.StatusRequestTimeout || s >= 500:
+		if d, ok := retryAfterSeconds(resp.Header); ok {
+			return &RetryAfterError{Wait: d, Err: err}
+		}
+		return err
+	case s >= 400:
+		if code == "" {
+			code = strconv.Itoa(s)
+		}
+		return &PermanentError{Code: code, Err: err}
+	}
+	return err // a 1xx or 3xx net/http did not handle: nothing says the message was posted
+}
+
+// retryAfterSeconds reads a Retry-After header given in seconds, the form the chats use.
+func retryAfterSeconds(h http.Header) (time.Duration, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
+}
+
+// Shorten keeps an error line readable: some services answer with paragraphs or HTML pages.
+func Shorten(s string) string {
+	const limit = 200
+	s = strings.TrimSpace(s)
+	if len(s) <= limit {
+		return s
+	}
+	s = s[:limit]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "..."
+}
+
+// Redact drops the URL net/http puts in its errors: a chat's webhook URL is the secret that
+// lets anyone post to it, so it must not reach logs or workflow histories. What failed (the
+// dial, the TLS handshake, the timeout) stays, and so does errors.Is on it.
+func Redact(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s webhook: %w", strings.ToLower(ue.Op), ue.Err)
+	}
+	return err
+}
