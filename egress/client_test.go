@@ -119,6 +119,7 @@ func TestNewClientDefaults(t *testing.T) {
 	if tr.Proxy != nil {
 		t.Error("Transport.Proxy is set; a proxy would dial past the guard")
 	}
+	//lint:ignore SA1019 the deprecated hooks would bypass the guarded dialer too: they must stay unset
 	if tr.DialTLSContext != nil || tr.DialTLS != nil || tr.Dial != nil {
 		t.Error("Transport has a dial hook that bypasses the guarded dialer")
 	}
