@@ -27,8 +27,10 @@ type DevServerOptions struct {
 	CLI       string // path to the pinned temporal CLI
 	Address   string // host:port of the frontend, from TEMPORAL_ADDRESS
 	Namespace string
-	UIPort    int
-	DataDir   string
+	UIPort    int // zero runs the server without its UI
+	// DataDir holds the server's log, and its SQLite file unless InMemory.
+	DataDir  string
+	InMemory bool // keep nothing across restarts (tests)
 }
 
 // StartDevServer starts the CLI's dev server and returns once its frontend accepts connections.
@@ -55,13 +57,17 @@ func StartDevServer(ctx context.Context, o DevServerOptions) (*DevServer, error)
 	if err != nil {
 		return nil, fmt.Errorf("open temporal log: %w", err)
 	}
-	cmd := exec.Command(o.CLI, "server", "start-dev",
-		"--ip", host, "--port", port,
-		"--ui-port", strconv.Itoa(o.UIPort),
-		"--namespace", o.Namespace,
-		"--db-filename", filepath.Join(o.DataDir, "temporal.db"),
-		"--log-format", "json", "--log-level", "warn",
-	)
+	args := []string{"server", "start-dev", "--ip", host, "--port", port, "--namespace", o.Namespace,
+		"--log-format", "json", "--log-level", "warn"}
+	if o.UIPort > 0 {
+		args = append(args, "--ui-port", strconv.Itoa(o.UIPort))
+	} else {
+		args = append(args, "--headless")
+	}
+	if !o.InMemory {
+		args = append(args, "--db-filename", filepath.Join(o.DataDir, "temporal.db"))
+	}
+	cmd := exec.Command(o.CLI, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Own process group: the terminal's Ctrl-C reaches only shipflow, which stops its worker
 	// before the server it polls. Pdeathsig: a kill -9 of shipflow still takes the server down.

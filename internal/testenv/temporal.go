@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +12,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/testsuite"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/shipflow/shipflow/engine"
@@ -20,7 +19,8 @@ import (
 )
 
 var pkgTemporal struct {
-	server *testsuite.DevServer
+	server *engine.DevServer
+	addr   string
 	client client.Client
 	err    error
 }
@@ -44,39 +44,46 @@ func Temporal(t testing.TB) client.Client {
 func TemporalAddress(t testing.TB) string {
 	t.Helper()
 	Temporal(t)
-	return pkgTemporal.server.FrontendHostPort()
+	return pkgTemporal.addr
 }
 
-func startTemporal() (*testsuite.DevServer, client.Client, error) {
+// startTemporal runs the pinned CLI's dev server in memory, through the same code as
+// `shipflow dev`: its child dies with the test binary even when that is killed mid-run, so a
+// timed-out test leaves no server behind.
+func startTemporal() (*engine.DevServer, client.Client, error) {
 	cli, err := CLI()
 	if err != nil {
 		return nil, nil, err
 	}
-	logf, err := os.CreateTemp("", "shipflow-test-temporal-*.log")
+	dir, err := os.MkdirTemp("", "shipflow-test-temporal-")
 	if err != nil {
 		return nil, nil, err
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	s, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:  cli,
-		ClientOptions: &client.Options{Namespace: "default", Logger: sdklog.NewStructuredLogger(quietLogger())},
-		LogLevel:      "error",
-		Stdout:        logf, Stderr: logf,
-	})
+	s, err := engine.StartDevServer(ctx, engine.DevServerOptions{CLI: cli, Address: addr, Namespace: "default", DataDir: dir, InMemory: true})
 	if err != nil {
-		return nil, nil, fmt.Errorf("start %s: %w (log: %s)", cli, err, logf.Name())
-	}
-	c := s.Client()
-	if err := engine.EnsureSearchAttributes(ctx, c, "default", workflows.SearchAttributes...); err != nil {
-		_ = s.Stop()
 		return nil, nil, err
 	}
+	c, err := engine.Dial(ctx, engine.Options{Address: addr, Namespace: "default", Logger: quietLogger()}, 30*time.Second)
+	if err == nil {
+		err = engine.EnsureSearchAttributes(ctx, c, "default", workflows.SearchAttributes...)
+	}
+	if err != nil {
+		_ = s.Stop()
+		return nil, nil, fmt.Errorf("temporal dev server (log %s): %w", s.Log, err)
+	}
+	pkgTemporal.addr = addr
 	atExit(func() {
 		c.Close()
 		_ = s.Stop()
-		logf.Close()
-		_ = os.Remove(logf.Name())
+		_ = os.RemoveAll(dir)
 	})
 	return s, c, nil
 }
