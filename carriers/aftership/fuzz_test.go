@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/carriers/aftership"
 	"github.com/shipflow/shipflow/inbox"
 )
@@ -14,7 +16,7 @@ import (
 // distinct ids, storable as JSON, the same on a second parse.
 func FuzzParseWebhook(f *testing.F) {
 	for _, name := range []string{"tracking_update.json", "pending.json", "edd_revise.json"} {
-		f.Add(load(f, name))
+		f.Add(fixture.Load(f, name))
 	}
 	f.Add([]byte(`{"event":"tracking_update","msg":{"tracking_number":"1","updated_at":"2026-05-07","checkpoints":[]}}`))
 	f.Add([]byte(`{"event":"tracking_update","msg":{"tracking_number":"1","checkpoints":[{"checkpoint_time":"2026-05-07T10:30:00","tag":"Exception","subtag":"Exception_011"},{"checkpoint_time":"2026-05-06T10:30:00+14:00"}]}}`))

@@ -4,41 +4,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/carriers/aftership"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
-
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// edit returns testdata file name with f applied to its decoded form.
-func edit(t testing.TB, name string, f func(w map[string]any)) []byte {
-	t.Helper()
-	var w map[string]any
-	if err := json.Unmarshal(load(t, name), &w); err != nil {
-		t.Fatal(err)
-	}
-	f(w)
-	b, err := json.Marshal(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func msg(w map[string]any) map[string]any { return w["msg"].(map[string]any) }
 
@@ -67,25 +43,15 @@ func parse(t *testing.T, body []byte) inbox.Delivery {
 	return d
 }
 
-func utc(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
 func TestParseWebhook(t *testing.T) {
-	d := parse(t, load(t, "tracking_update.json"))
+	d := parse(t, fixture.Load(t, "tracking_update.json"))
 	if d.Source != inbox.SourceAfterShip || d.EventID != "94dadd60-ed26-46d0-aa52-3ced925a50ff" {
 		t.Errorf("delivery = %q %q", d.Source, d.EventID)
 	}
 	base := order.TrackingEvent{Source: "aftership", Carrier: "dhl", TrackingNumber: "1234567890"}
 	ev := func(status order.ShipmentStatus, raw, sub, desc string, loc order.Location, at string) order.TrackingEvent {
 		e := base
-		e.Status, e.RawStatus, e.Substatus, e.Description, e.Location, e.OccurredAt = status, raw, sub, desc, loc, utc(at)
+		e.Status, e.RawStatus, e.Substatus, e.Description, e.Location, e.OccurredAt = status, raw, sub, desc, loc, fixture.UTC(at)
 		return e
 	}
 	want := []order.TrackingEvent{
@@ -99,7 +65,7 @@ func TestParseWebhook(t *testing.T) {
 		ev(order.ShipmentOutForDelivery, "OutForDelivery", "OutForDelivery_001", "Shipment is out with courier for delivery",
 			order.Location{City: "Kaunas", PostalCode: "44248", Country: "LT"}, "2026-05-07T07:30:00Z"),
 	}
-	want[3].EstimatedDelivery = ptr(utc("2026-05-08T14:00:00Z"))
+	want[3].EstimatedDelivery = fixture.Ptr(fixture.UTC("2026-05-08T14:00:00Z"))
 	got := d.Tracking
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
@@ -124,12 +90,12 @@ func TestParseWebhook(t *testing.T) {
 // TestStableIDs checks that a scan keeps its id however often AfterShip
 // repeats it: a retry, or the same checkpoint in the next webhook.
 func TestStableIDs(t *testing.T) {
-	first := parse(t, load(t, "tracking_update.json"))
-	retry := parse(t, load(t, "tracking_update.json"))
+	first := parse(t, fixture.Load(t, "tracking_update.json"))
+	retry := parse(t, fixture.Load(t, "tracking_update.json"))
 	if !reflect.DeepEqual(first, retry) {
 		t.Fatalf("two parses differ:\n%+v\n%+v", first, retry)
 	}
-	next := parse(t, edit(t, "tracking_update.json", func(w map[string]any) {
+	next := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), func(w map[string]any) {
 		w["event_id"] = "5f1f6d1e-4b0e-4b5a-9f0a-0b9d6f0c1a22"
 		m := msg(w)
 		m["tag"], m["subtag"] = "Delivered", "Delivered_001"
@@ -178,7 +144,7 @@ func TestStatuses(t *testing.T) {
 		{"", "Exception_011", order.ShipmentReturnedToSender},
 	} {
 		t.Run(tc.tag+"/"+tc.subtag, func(t *testing.T) {
-			d := parse(t, edit(t, "tracking_update.json", checkpoints(map[string]any{
+			d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(map[string]any{
 				"checkpoint_time": "2026-05-07T10:30:00+03:00", "message": "scan", "tag": tc.tag, "subtag": tc.subtag,
 			})))
 			e := d.Tracking[0]
@@ -208,11 +174,11 @@ func TestMapStatus(t *testing.T) {
 }
 
 func TestNoCheckpoints(t *testing.T) {
-	d := parse(t, load(t, "pending.json"))
+	d := parse(t, fixture.Load(t, "pending.json"))
 	want := order.TrackingEvent{
 		Source: "aftership", Carrier: "usps", TrackingNumber: "9405511206213334567890",
 		Status: order.ShipmentInfoReceived, Substatus: "Pending_001", RawStatus: "Pending", Description: "Pending",
-		OccurredAt: utc("2026-05-05T14:02:11Z"),
+		OccurredAt: fixture.UTC("2026-05-05T14:02:11Z"),
 	}
 	if len(d.Tracking) != 1 {
 		t.Fatalf("got %d events, want 1", len(d.Tracking))
@@ -226,7 +192,7 @@ func TestNoCheckpoints(t *testing.T) {
 // TestUntagged checks that the tracking's tag stands in for the newest
 // checkpoint only.
 func TestUntagged(t *testing.T) {
-	d := parse(t, edit(t, "tracking_update.json", checkpoints(
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(
 		map[string]any{"checkpoint_time": "2026-05-07T10:30:00Z", "message": "Out with courier"},
 		map[string]any{"checkpoint_time": "2026-05-06T10:30:00Z", "message": "Processed"},
 	)))
@@ -240,7 +206,7 @@ func TestUntagged(t *testing.T) {
 
 func TestDuplicateCheckpoint(t *testing.T) {
 	cp := map[string]any{"checkpoint_time": "2026-05-07T10:30:00Z", "message": "Processed", "tag": "InTransit"}
-	d := parse(t, edit(t, "tracking_update.json", checkpoints(cp, cp)))
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(cp, cp)))
 	if len(d.Tracking) != 1 {
 		t.Errorf("got %d events for one checkpoint listed twice", len(d.Tracking))
 	}
@@ -256,9 +222,9 @@ func TestTimes(t *testing.T) {
 		{"2026-05-07T10:30", "2026-05-07T10:30:00Z"},
 		{"2026-05-07", "2026-05-07T00:00:00Z"},
 	} {
-		d := parse(t, edit(t, "tracking_update.json", checkpoints(map[string]any{"checkpoint_time": tc.in, "tag": "InTransit"})))
+		d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(map[string]any{"checkpoint_time": tc.in, "tag": "InTransit"})))
 		got := d.Tracking[0].OccurredAt
-		if !got.Equal(utc(tc.want)) || got.Location() != time.UTC {
+		if !got.Equal(fixture.UTC(tc.want)) || got.Location() != time.UTC {
 			t.Errorf("checkpoint_time %q = %v, want %s in UTC", tc.in, got, tc.want)
 		}
 	}
@@ -276,7 +242,7 @@ func TestLocation(t *testing.T) {
 		{map[string]any{"city": nil, "country_iso3": nil}, order.Location{}},
 	} {
 		tc.cp["checkpoint_time"], tc.cp["tag"] = "2026-05-07T10:30:00Z", "InTransit"
-		d := parse(t, edit(t, "tracking_update.json", checkpoints(tc.cp)))
+		d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(tc.cp)))
 		if got := d.Tracking[0].Location; got != tc.want {
 			t.Errorf("checkpoint %v: location %+v, want %+v", tc.cp, got, tc.want)
 		}
@@ -289,20 +255,20 @@ func TestEstimatedDelivery(t *testing.T) {
 		edit func(m map[string]any)
 		want *time.Time
 	}{
-		{"latest estimate first", func(m map[string]any) {}, ptr(utc("2026-05-08T14:00:00Z"))},
+		{"latest estimate first", func(m map[string]any) {}, fixture.Ptr(fixture.UTC("2026-05-08T14:00:00Z"))},
 		{"latest range end", func(m map[string]any) {
 			m["latest_estimated_delivery"] = map[string]any{"type": "range", "datetime_min": "2026-05-08T09:00:00Z", "datetime_max": "2026-05-09T18:00:00Z"}
-		}, ptr(utc("2026-05-09T18:00:00Z"))},
-		{"carrier date", func(m map[string]any) { delete(m, "latest_estimated_delivery") }, ptr(utc("2026-05-08T00:00:00Z"))},
+		}, fixture.Ptr(fixture.UTC("2026-05-09T18:00:00Z"))},
+		{"carrier date", func(m map[string]any) { delete(m, "latest_estimated_delivery") }, fixture.Ptr(fixture.UTC("2026-05-08T00:00:00Z"))},
 		{"courier estimate", func(m map[string]any) {
 			delete(m, "latest_estimated_delivery")
 			m["expected_delivery"] = nil
 			m["courier_estimated_delivery_date"] = map[string]any{"estimated_delivery_date": "2026-05-11"}
-		}, ptr(utc("2026-05-11T00:00:00Z"))},
+		}, fixture.Ptr(fixture.UTC("2026-05-11T00:00:00Z"))},
 		{"aftership prediction", func(m map[string]any) {
 			delete(m, "latest_estimated_delivery")
 			m["expected_delivery"] = ""
-		}, ptr(utc("2026-05-09T00:00:00Z"))},
+		}, fixture.Ptr(fixture.UTC("2026-05-09T00:00:00Z"))},
 		{"none", func(m map[string]any) {
 			delete(m, "latest_estimated_delivery")
 			delete(m, "expected_delivery")
@@ -310,7 +276,7 @@ func TestEstimatedDelivery(t *testing.T) {
 		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := parse(t, edit(t, "tracking_update.json", func(w map[string]any) { tc.edit(msg(w)) }))
+			d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), func(w map[string]any) { tc.edit(msg(w)) }))
 			got := d.Tracking[len(d.Tracking)-1].EstimatedDelivery
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("estimated delivery = %v, want %v", got, tc.want)
@@ -342,27 +308,27 @@ func TestErrors(t *testing.T) {
 		{name: "trailing garbage", body: []byte(`{"event":"tracking_update"} x`), as: &syntax},
 		{name: "array", body: []byte(`[]`), as: &typ},
 		{name: "number for a string", body: []byte(`{"event":"tracking_update","msg":{"tracking_number":1234567890}}`), as: &typ},
-		{name: "no event", body: edit(t, "tracking_update.json", func(w map[string]any) { delete(w, "event") }), field: "event"},
-		{name: "edd revise", body: load(t, "edd_revise.json"), is: inbox.ErrUnsupported, text: `"edd_revise"`},
+		{name: "no event", body: fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), func(w map[string]any) { delete(w, "event") }), field: "event"},
+		{name: "edd revise", body: fixture.Load(t, "edd_revise.json"), is: inbox.ErrUnsupported, text: `"edd_revise"`},
 		{name: "pending time", body: []byte(`{"event":"tracking_pending_time","msg":{}}`), is: inbox.ErrUnsupported, text: "tracking_pending_time"},
 		{name: "no msg", body: []byte(`{"event":"tracking_update","event_id":"x"}`), field: "msg"},
 		{name: "null msg", body: []byte(`{"event":"tracking_update","msg":null}`), field: "msg"},
-		{name: "no tracking number", body: edit(t, "tracking_update.json", func(w map[string]any) { delete(msg(w), "tracking_number") }), field: "msg.tracking_number"},
-		{name: "blank tracking number", body: edit(t, "tracking_update.json", func(w map[string]any) { msg(w)["tracking_number"] = "  " }), field: "msg.tracking_number"},
-		{name: "checkpoint without time", body: edit(t, "tracking_update.json", func(w map[string]any) {
+		{name: "no tracking number", body: fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), func(w map[string]any) { delete(msg(w), "tracking_number") }), field: "msg.tracking_number"},
+		{name: "blank tracking number", body: fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), func(w map[string]any) { msg(w)["tracking_number"] = "  " }), field: "msg.tracking_number"},
+		{name: "checkpoint without time", body: fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), func(w map[string]any) {
 			delete(msg(w)["checkpoints"].([]any)[1].(map[string]any), "checkpoint_time")
 		}), field: "msg.checkpoints[1].checkpoint_time", text: "is required"},
-		{name: "checkpoint bad time", body: edit(t, "tracking_update.json", checkpoints(map[string]any{"checkpoint_time": "07/05/2026 10:30"})),
+		{name: "checkpoint bad time", body: fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(map[string]any{"checkpoint_time": "07/05/2026 10:30"})),
 			field: "msg.checkpoints[0].checkpoint_time", text: `is not a valid time: "07/05/2026 10:30"`},
-		{name: "checkpoint zero time", body: edit(t, "tracking_update.json", checkpoints(map[string]any{"checkpoint_time": "0001-01-01T00:00:00Z"})),
+		{name: "checkpoint zero time", body: fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(map[string]any{"checkpoint_time": "0001-01-01T00:00:00Z"})),
 			field: "msg.checkpoints[0].checkpoint_time", text: "is required"},
-		{name: "checkpoint before year 1", body: edit(t, "tracking_update.json", checkpoints(map[string]any{"checkpoint_time": "0000-01-01T00:00:00+01:00"})),
+		{name: "checkpoint before year 1", body: fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(map[string]any{"checkpoint_time": "0000-01-01T00:00:00+01:00"})),
 			field: "msg.checkpoints[0].checkpoint_time", text: "is not a valid time"},
-		{name: "bad estimate", body: edit(t, "tracking_update.json", func(w map[string]any) {
+		{name: "bad estimate", body: fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), func(w map[string]any) {
 			delete(msg(w), "latest_estimated_delivery")
 			msg(w)["expected_delivery"] = "soon"
 		}), field: "msg.expected_delivery"},
-		{name: "no checkpoints, no update time", body: edit(t, "pending.json", func(w map[string]any) { delete(msg(w), "updated_at") }), field: "msg.updated_at"},
+		{name: "no checkpoints, no update time", body: fixture.EditFunc(t, fixture.Load(t, "pending.json"), func(w map[string]any) { delete(msg(w), "updated_at") }), field: "msg.updated_at"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := aftership.ParseWebhook(tc.body)

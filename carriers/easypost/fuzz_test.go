@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/carriers/easypost"
 	"github.com/shipflow/shipflow/inbox"
 )
@@ -14,7 +16,7 @@ import (
 // distinct ids, storable as JSON, the same on a second parse.
 func FuzzParseWebhook(f *testing.F) {
 	for _, name := range []string{"tracker_updated.json", "tracker_created.json", "batch_updated.json"} {
-		f.Add(load(f, name))
+		f.Add(fixture.Load(f, name))
 	}
 	f.Add([]byte(`{"description":"tracker.updated","result":{"tracking_code":"1","status":"failure","status_detail":"delivery_exception","updated_at":"2022-10-19","tracking_details":[]}}`))
 	f.Add([]byte(`{"description":"tracker.created","result":{"tracking_code":"1","est_delivery_date":"9999-12-31T23:59:59-01:00","tracking_details":[{"datetime":"2022-10-19T12:05:00"},{"datetime":"2022-10-18T12:05:00+14:00","status":"in_transit"}]}}`))

@@ -4,41 +4,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/carriers/easypost"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
-
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// edit returns testdata file name with f applied to its decoded form.
-func edit(t testing.TB, name string, f func(ev map[string]any)) []byte {
-	t.Helper()
-	var ev map[string]any
-	if err := json.Unmarshal(load(t, name), &ev); err != nil {
-		t.Fatal(err)
-	}
-	f(ev)
-	b, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func result(ev map[string]any) map[string]any { return ev["result"].(map[string]any) }
 
@@ -67,25 +43,15 @@ func parse(t *testing.T, body []byte) inbox.Delivery {
 	return d
 }
 
-func utc(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
 func TestParseWebhook(t *testing.T) {
-	d := parse(t, load(t, "tracker_updated.json"))
+	d := parse(t, fixture.Load(t, "tracker_updated.json"))
 	if d.Source != inbox.SourceEasyPost || d.EventID != "evt_c2a6a5b64fb011f0b0c6a1d7b9e0f1a2" {
 		t.Errorf("delivery = %q %q", d.Source, d.EventID)
 	}
 	base := order.TrackingEvent{Source: "easypost", Carrier: "USPS", TrackingNumber: "9461200106068143633117"}
 	ev := func(status order.ShipmentStatus, raw, sub, desc string, loc order.Location, at string) order.TrackingEvent {
 		e := base
-		e.Status, e.RawStatus, e.Substatus, e.Description, e.Location, e.OccurredAt = status, raw, sub, desc, loc, utc(at)
+		e.Status, e.RawStatus, e.Substatus, e.Description, e.Location, e.OccurredAt = status, raw, sub, desc, loc, fixture.UTC(at)
 		return e
 	}
 	want := []order.TrackingEvent{
@@ -100,7 +66,7 @@ func TestParseWebhook(t *testing.T) {
 		ev(order.ShipmentOutForDelivery, "out_for_delivery", "out_for_delivery", "Out for Delivery",
 			order.Location{City: "CHARLESTON", Region: "SC", PostalCode: "29401", Country: "US"}, "2022-10-19T12:05:00Z"),
 	}
-	want[4].EstimatedDelivery = ptr(utc("2022-10-19T22:00:00Z"))
+	want[4].EstimatedDelivery = fixture.Ptr(fixture.UTC("2022-10-19T22:00:00Z"))
 	got := d.Tracking
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
@@ -125,12 +91,12 @@ func TestParseWebhook(t *testing.T) {
 // TestStableIDs checks that a scan keeps its id however often EasyPost
 // repeats it: a retry, or the same detail in the next tracker.updated.
 func TestStableIDs(t *testing.T) {
-	first := parse(t, load(t, "tracker_updated.json"))
-	retry := parse(t, load(t, "tracker_updated.json"))
+	first := parse(t, fixture.Load(t, "tracker_updated.json"))
+	retry := parse(t, fixture.Load(t, "tracker_updated.json"))
 	if !reflect.DeepEqual(first, retry) {
 		t.Fatalf("two parses differ:\n%+v\n%+v", first, retry)
 	}
-	next := parse(t, edit(t, "tracker_updated.json", func(ev map[string]any) {
+	next := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), func(ev map[string]any) {
 		ev["id"] = "evt_d9f0e1a24fb011f0b0c6a1d7b9e0f1a2"
 		r := result(ev)
 		r["status"], r["status_detail"] = "delivered", "arrived_at_destination"
@@ -161,7 +127,7 @@ func TestStableIDs(t *testing.T) {
 // TestOutOfOrder checks that details listed in any order come out oldest
 // first, the estimate on the newest.
 func TestOutOfOrder(t *testing.T) {
-	d := parse(t, edit(t, "tracker_updated.json", details(
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), details(
 		map[string]any{"status": "in_transit", "datetime": "2022-10-19T04:40:00Z", "message": "b"},
 		map[string]any{"status": "out_for_delivery", "datetime": "2022-10-19T12:05:00Z", "message": "c"},
 		map[string]any{"status": "pre_transit", "datetime": "2022-10-17T17:18:08Z", "message": "a"},
@@ -198,7 +164,7 @@ func TestStatuses(t *testing.T) {
 		{"held_by_customs", "held", order.ShipmentUnknown}, // a status EasyPost may add
 	} {
 		t.Run(tc.status+"/"+tc.detail, func(t *testing.T) {
-			d := parse(t, edit(t, "tracker_updated.json", details(map[string]any{
+			d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), details(map[string]any{
 				"status": tc.status, "status_detail": tc.detail, "datetime": "2022-10-19T12:05:00Z", "message": "scan",
 			})))
 			e := d.Tracking[0]
@@ -229,11 +195,11 @@ func TestMapStatus(t *testing.T) {
 // TestTrackerCreated covers a tracker with no details yet: the tracker's
 // own status makes the one event, dated by updated_at.
 func TestTrackerCreated(t *testing.T) {
-	d := parse(t, load(t, "tracker_created.json"))
+	d := parse(t, fixture.Load(t, "tracker_created.json"))
 	want := order.TrackingEvent{
 		Source: "easypost", Carrier: "UPS", TrackingNumber: "1Z999AA10123456784",
 		Status: order.ShipmentUnknown, Substatus: "unknown", RawStatus: "unknown",
-		OccurredAt: utc("2022-10-17T17:16:57Z"),
+		OccurredAt: fixture.UTC("2022-10-17T17:16:57Z"),
 	}
 	if d.EventID != "evt_80ebb94e4e3f11eda77a7d968ee85915" || len(d.Tracking) != 1 {
 		t.Fatalf("delivery %+v", d)
@@ -247,7 +213,7 @@ func TestTrackerCreated(t *testing.T) {
 // TestStatuslessDetail checks that the tracker's status stands in for the
 // newest detail only.
 func TestStatuslessDetail(t *testing.T) {
-	d := parse(t, edit(t, "tracker_updated.json", details(
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), details(
 		map[string]any{"datetime": "2022-10-19T12:05:00Z", "message": "newest"},
 		map[string]any{"datetime": "2022-10-18T12:05:00Z", "message": "older"},
 	)))
@@ -260,7 +226,7 @@ func TestStatuslessDetail(t *testing.T) {
 }
 
 func TestDescription(t *testing.T) {
-	d := parse(t, edit(t, "tracker_updated.json", details(
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), details(
 		map[string]any{"datetime": "2022-10-19T12:05:00Z", "status": "in_transit", "message": nil, "description": "Arrived at hub"},
 	)))
 	if got := d.Tracking[0].Description; got != "Arrived at hub" {
@@ -270,7 +236,7 @@ func TestDescription(t *testing.T) {
 
 func TestDuplicateDetail(t *testing.T) {
 	td := map[string]any{"datetime": "2022-10-19T12:05:00Z", "status": "in_transit", "message": "Processed"}
-	if d := parse(t, edit(t, "tracker_updated.json", details(td, td))); len(d.Tracking) != 1 {
+	if d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), details(td, td))); len(d.Tracking) != 1 {
 		t.Errorf("got %d events for one detail listed twice", len(d.Tracking))
 	}
 }
@@ -283,14 +249,14 @@ func TestTimes(t *testing.T) {
 		{"2022-10-19T12:05:00.5+00:00", "2022-10-19T12:05:00.5Z"},
 		{"2022-10-19 12:05:00", "2022-10-19T12:05:00Z"},
 	} {
-		d := parse(t, edit(t, "tracker_updated.json", details(map[string]any{"datetime": tc.in, "status": "in_transit"})))
+		d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), details(map[string]any{"datetime": tc.in, "status": "in_transit"})))
 		got := d.Tracking[0].OccurredAt
-		if !got.Equal(utc(tc.want)) || got.Location() != time.UTC {
+		if !got.Equal(fixture.UTC(tc.want)) || got.Location() != time.UTC {
 			t.Errorf("datetime %q = %v, want %s in UTC", tc.in, got, tc.want)
 		}
 	}
-	d := parse(t, edit(t, "tracker_updated.json", func(ev map[string]any) { result(ev)["est_delivery_date"] = "2022-10-20" }))
-	if got := d.Tracking[len(d.Tracking)-1].EstimatedDelivery; got == nil || !got.Equal(utc("2022-10-20T00:00:00Z")) {
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), func(ev map[string]any) { result(ev)["est_delivery_date"] = "2022-10-20" }))
+	if got := d.Tracking[len(d.Tracking)-1].EstimatedDelivery; got == nil || !got.Equal(fixture.UTC("2022-10-20T00:00:00Z")) {
 		t.Errorf("est_delivery_date 2022-10-20 = %v", got)
 	}
 }
@@ -313,19 +279,19 @@ func TestErrors(t *testing.T) {
 		{name: "string", body: []byte(`"tracker.updated"`), as: &typ},
 		{name: "number for a string", body: []byte(`{"description":"tracker.updated","result":{"tracking_code":9461200106068143633117}}`), as: &typ},
 		{name: "object for a status", body: []byte(`{"description":"tracker.updated","result":{"tracking_code":"1","status":{}}}`), as: &typ},
-		{name: "no description", body: edit(t, "tracker_updated.json", func(ev map[string]any) { delete(ev, "description") }), field: "description"},
-		{name: "batch", body: load(t, "batch_updated.json"), is: inbox.ErrUnsupported, text: `"batch.updated"`},
+		{name: "no description", body: fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), func(ev map[string]any) { delete(ev, "description") }), field: "description"},
+		{name: "batch", body: fixture.Load(t, "batch_updated.json"), is: inbox.ErrUnsupported, text: `"batch.updated"`},
 		{name: "refund", body: []byte(`{"id":"evt_1","description":"refund.successful","result":{"status":"refunded"}}`), is: inbox.ErrUnsupported},
 		{name: "no result", body: []byte(`{"id":"evt_1","description":"tracker.updated"}`), field: "result"},
-		{name: "no tracking code", body: edit(t, "tracker_updated.json", func(ev map[string]any) { delete(result(ev), "tracking_code") }), field: "result.tracking_code"},
-		{name: "detail without time", body: edit(t, "tracker_updated.json", func(ev map[string]any) {
+		{name: "no tracking code", body: fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), func(ev map[string]any) { delete(result(ev), "tracking_code") }), field: "result.tracking_code"},
+		{name: "detail without time", body: fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), func(ev map[string]any) {
 			result(ev)["tracking_details"].([]any)[2].(map[string]any)["datetime"] = nil
 		}), field: "result.tracking_details[2].datetime", text: "is required"},
-		{name: "detail bad time", body: edit(t, "tracker_updated.json", details(map[string]any{"datetime": "yesterday"})),
+		{name: "detail bad time", body: fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), details(map[string]any{"datetime": "yesterday"})),
 			field: "result.tracking_details[0].datetime", text: `is not a valid time: "yesterday"`},
-		{name: "bad estimate", body: edit(t, "tracker_updated.json", func(ev map[string]any) { result(ev)["est_delivery_date"] = "Thursday" }),
+		{name: "bad estimate", body: fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), func(ev map[string]any) { result(ev)["est_delivery_date"] = "Thursday" }),
 			field: "result.est_delivery_date"},
-		{name: "no details, no update time", body: edit(t, "tracker_created.json", func(ev map[string]any) { delete(result(ev), "updated_at") }),
+		{name: "no details, no update time", body: fixture.EditFunc(t, fixture.Load(t, "tracker_created.json"), func(ev map[string]any) { delete(result(ev), "updated_at") }),
 			field: "result.updated_at"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/carriers/generic"
 	"github.com/shipflow/shipflow/inbox"
 )
@@ -14,7 +16,7 @@ import (
 // JSON, the same on a second parse.
 func FuzzParseWebhook(f *testing.F) {
 	for _, name := range []string{"tracking_updated.json", "minimal.json", "order_created.json"} {
-		f.Add(load(f, name))
+		f.Add(fixture.Load(f, name))
 	}
 	f.Add([]byte(`{"type":"tracking.updated","timestamp":"0000-01-01T00:30:00+01:00","data":{"tracking_number":" ","status":"unknown"}}`))
 	f.Add([]byte(`{"type":"tracking.updated","data":{"tracking_number":"1","status":"exception","occurred_at":"9999-12-31T23:59:59-01:00","location":null}}`))

@@ -4,33 +4,24 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shipflow/shipflow/internal/fixture"
 
 	"github.com/shipflow/shipflow/carriers/generic"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
 
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // edit returns testdata file name with f applied to its decoded form and
 // its data.
 func edit(t testing.TB, name string, f func(w, data map[string]any)) []byte {
 	t.Helper()
 	var w map[string]any
-	if err := json.Unmarshal(load(t, name), &w); err != nil {
+	if err := json.Unmarshal(fixture.Load(t, name), &w); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := w["data"].(map[string]any)
@@ -58,25 +49,15 @@ func parse(t *testing.T, body []byte) order.TrackingEvent {
 	return e
 }
 
-func utc(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
 func TestParseWebhook(t *testing.T) {
-	got := parse(t, load(t, "tracking_updated.json"))
+	got := parse(t, fixture.Load(t, "tracking_updated.json"))
 	want := order.TrackingEvent{
 		Source: "generic", Carrier: "DPD", TrackingNumber: "05212345678901",
 		Status: order.ShipmentOutForDelivery, Substatus: "on_vehicle", RawStatus: "out_for_delivery",
 		Description:       "Parcel is on the delivery vehicle",
 		Location:          order.Location{City: "Kaunas", Region: "Kauno apskritis", PostalCode: "LT-44248", Country: "LT"},
-		OccurredAt:        utc("2026-05-07T07:30:00Z"),
-		EstimatedDelivery: ptr(utc("2026-05-07T14:00:00Z")),
+		OccurredAt:        fixture.UTC("2026-05-07T07:30:00Z"),
+		EstimatedDelivery: fixture.Ptr(fixture.UTC("2026-05-07T14:00:00Z")),
 	}
 	if b, err := hex.DecodeString(got.ID); err != nil || len(b) != 16 {
 		t.Errorf("id %q is not 32 hex digits", got.ID)
@@ -91,9 +72,9 @@ func TestParseWebhook(t *testing.T) {
 }
 
 func TestMinimal(t *testing.T) {
-	got := parse(t, load(t, "minimal.json"))
+	got := parse(t, fixture.Load(t, "minimal.json"))
 	// No occurred_at: dated by the body's timestamp.
-	if got.Status != order.ShipmentDelivered || !got.OccurredAt.Equal(utc("2026-05-07T10:31:04Z")) ||
+	if got.Status != order.ShipmentDelivered || !got.OccurredAt.Equal(fixture.UTC("2026-05-07T10:31:04Z")) ||
 		got.EstimatedDelivery != nil || !got.Location.IsZero() || got.Carrier != "" {
 		t.Errorf("got %+v", got)
 	}
@@ -102,7 +83,7 @@ func TestMinimal(t *testing.T) {
 // TestStableID checks that the same scan gets the same id when posted
 // again, and another scan another id.
 func TestStableID(t *testing.T) {
-	first := parse(t, load(t, "tracking_updated.json"))
+	first := parse(t, fixture.Load(t, "tracking_updated.json"))
 	again := parse(t, edit(t, "tracking_updated.json", func(w, d map[string]any) {
 		w["timestamp"] = "2026-05-07T10:45:00Z" // a later report of the same scan
 		d["occurred_at"] = "2026-05-07T07:30:00Z"
@@ -154,7 +135,7 @@ func TestErrors(t *testing.T) {
 		{name: "array", body: []byte(`[{"type":"tracking.updated"}]`), as: &typ},
 		{name: "location as text", body: edit(t, "tracking_updated.json", func(w, d map[string]any) { d["location"] = "Kaunas" }), as: &typ},
 		{name: "no type", body: edit(t, "tracking_updated.json", func(w, d map[string]any) { delete(w, "type") }), field: "type"},
-		{name: "commerce event", body: load(t, "order_created.json"), is: inbox.ErrUnsupported, text: `"order.created"`},
+		{name: "commerce event", body: fixture.Load(t, "order_created.json"), is: inbox.ErrUnsupported, text: `"order.created"`},
 		{name: "no data", body: []byte(`{"type":"tracking.updated","timestamp":"2026-05-07T10:31:04Z"}`), field: "data"},
 		{name: "no tracking number", body: edit(t, "tracking_updated.json", func(w, d map[string]any) { delete(d, "tracking_number") }), field: "data.tracking_number"},
 		{name: "no status", body: edit(t, "tracking_updated.json", func(w, d map[string]any) { d["status"] = "" }), field: "data.status", text: "is required"},

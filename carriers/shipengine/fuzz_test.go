@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/carriers/shipengine"
 	"github.com/shipflow/shipflow/inbox"
 )
@@ -14,7 +16,7 @@ import (
 // distinct ids, storable as JSON, the same on a second parse.
 func FuzzParseWebhook(f *testing.F) {
 	for _, name := range []string{"api_track.json", "not_yet_in_system.json", "batch.json"} {
-		f.Add(load(f, name))
+		f.Add(fixture.Load(f, name))
 	}
 	f.Add([]byte(`{"resource_type":"API_TRACK","resource_url":"%zz","data":{"tracking_number":"1","status_code":"EX","status_detail_code":"NOT_DELIVERED","ship_date":"2026-05-05","events":[]}}`))
 	f.Add([]byte(`{"resource_type":"api_track","data":{"tracking_number":"1","estimated_delivery_date":"9999-12-31T23:59:59-01:00","events":[{"occurred_at":"2026-05-07T12:05:00"},{"occurred_at":"2026-05-07T12:05:00+14:00","status_code":"IT"}]}}`))

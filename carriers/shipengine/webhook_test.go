@@ -4,41 +4,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/carriers/shipengine"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
-
-func load(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// edit returns testdata file name with f applied to its decoded form.
-func edit(t testing.TB, name string, f func(w map[string]any)) []byte {
-	t.Helper()
-	var w map[string]any
-	if err := json.Unmarshal(load(t, name), &w); err != nil {
-		t.Fatal(err)
-	}
-	f(w)
-	b, err := json.Marshal(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func data(w map[string]any) map[string]any { return w["data"].(map[string]any) }
 
@@ -68,25 +44,15 @@ func parse(t *testing.T, body []byte) inbox.Delivery {
 	return d
 }
 
-func utc(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
-
-func ptr(t time.Time) *time.Time { return &t }
-
 func TestParseWebhook(t *testing.T) {
-	d := parse(t, load(t, "api_track.json"))
+	d := parse(t, fixture.Load(t, "api_track.json"))
 	if d.Source != inbox.SourceShipEngine || d.EventID != "" {
 		t.Errorf("delivery = %q %q, want shipengine with no event id", d.Source, d.EventID)
 	}
 	base := order.TrackingEvent{Source: "shipengine", Carrier: "stamps_com", TrackingNumber: "9400111205476899201487"}
 	ev := func(status order.ShipmentStatus, raw, sub, desc string, loc order.Location, at string) order.TrackingEvent {
 		e := base
-		e.Status, e.RawStatus, e.Substatus, e.Description, e.Location, e.OccurredAt = status, raw, sub, desc, loc, utc(at)
+		e.Status, e.RawStatus, e.Substatus, e.Description, e.Location, e.OccurredAt = status, raw, sub, desc, loc, fixture.UTC(at)
 		return e
 	}
 	houston := order.Location{City: "HOUSTON", Region: "TX", PostalCode: "77063", Country: "US"}
@@ -100,7 +66,7 @@ func TestParseWebhook(t *testing.T) {
 		ev(order.ShipmentOutForDelivery, "IT", "OUT_FOR_DELIVERY", "Out for Delivery, Expected Delivery by 8:00pm", charleston, "2026-05-07T12:05:00Z"),
 	}
 	// estimated_delivery_date has no zone: taken as UTC.
-	want[4].EstimatedDelivery = ptr(utc("2026-05-07T00:00:00Z"))
+	want[4].EstimatedDelivery = fixture.Ptr(fixture.UTC("2026-05-07T00:00:00Z"))
 	got := d.Tracking
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
@@ -125,12 +91,12 @@ func TestParseWebhook(t *testing.T) {
 // TestStableIDs checks that a scan keeps its id however often ShipEngine
 // repeats it: a retry, or the same event in the next webhook.
 func TestStableIDs(t *testing.T) {
-	first := parse(t, load(t, "api_track.json"))
-	retry := parse(t, load(t, "api_track.json"))
+	first := parse(t, fixture.Load(t, "api_track.json"))
+	retry := parse(t, fixture.Load(t, "api_track.json"))
 	if !reflect.DeepEqual(first, retry) {
 		t.Fatalf("two parses differ:\n%+v\n%+v", first, retry)
 	}
-	next := parse(t, edit(t, "api_track.json", func(w map[string]any) {
+	next := parse(t, fixture.EditFunc(t, fixture.Load(t, "api_track.json"), func(w map[string]any) {
 		d := data(w)
 		d["status_code"], d["status_detail_code"] = "DE", "DELIVERED"
 		d["actual_delivery_date"] = "2026-05-07T17:31:00Z"
@@ -159,7 +125,7 @@ func TestStableIDs(t *testing.T) {
 // TestSameTime checks that events ShipEngine dates the same keep the order
 // they happened in: the reverse of the listing.
 func TestSameTime(t *testing.T) {
-	d := parse(t, edit(t, "api_track.json", events(
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "api_track.json"), events(
 		map[string]any{"occurred_at": "2026-05-07T12:05:00Z", "status_code": "DE", "description": "second"},
 		map[string]any{"occurred_at": "2026-05-07T12:05:00Z", "status_code": "IT", "status_detail_code": "OUT_FOR_DELIVERY", "description": "first"},
 	)))
@@ -192,7 +158,7 @@ func TestStatuses(t *testing.T) {
 		{"ZZ", "", order.ShipmentUnknown}, // a code ShipEngine may add
 	} {
 		t.Run(tc.code+"/"+tc.detail, func(t *testing.T) {
-			d := parse(t, edit(t, "api_track.json", events(map[string]any{
+			d := parse(t, fixture.EditFunc(t, fixture.Load(t, "api_track.json"), events(map[string]any{
 				"occurred_at": "2026-05-07T12:05:00Z", "description": "scan", "status_code": tc.code, "status_detail_code": tc.detail,
 			})))
 			e := d.Tracking[0]
@@ -224,13 +190,13 @@ func TestMapStatus(t *testing.T) {
 // makes the one event, dated by the ship date, the carrier taken from the
 // resource URL.
 func TestNoEvents(t *testing.T) {
-	d := parse(t, load(t, "not_yet_in_system.json"))
+	d := parse(t, fixture.Load(t, "not_yet_in_system.json"))
 	want := order.TrackingEvent{
 		Source: "shipengine", Carrier: "ups", TrackingNumber: "1Z0000000000000000",
 		Status: order.ShipmentInfoReceived, RawStatus: "NY",
 		Description:       "Shipper created a label, UPS has not received the package yet.",
-		OccurredAt:        utc("2026-04-27T00:00:00Z"),
-		EstimatedDelivery: ptr(utc("2026-04-30T00:00:00Z")),
+		OccurredAt:        fixture.UTC("2026-04-27T00:00:00Z"),
+		EstimatedDelivery: fixture.Ptr(fixture.UTC("2026-04-30T00:00:00Z")),
 	}
 	if len(d.Tracking) != 1 {
 		t.Fatalf("got %d events, want 1", len(d.Tracking))
@@ -240,12 +206,12 @@ func TestNoEvents(t *testing.T) {
 		t.Errorf("got  %+v\nwant %+v", d.Tracking[0], want)
 	}
 
-	delivered := parse(t, edit(t, "not_yet_in_system.json", func(w map[string]any) {
+	delivered := parse(t, fixture.EditFunc(t, fixture.Load(t, "not_yet_in_system.json"), func(w map[string]any) {
 		d := data(w)
 		d["status_code"], d["status_detail_code"] = "DE", "DELIVERED"
 		d["actual_delivery_date"] = "2026-04-29T15:20:00Z"
 	}))
-	if got := delivered.Tracking[0]; got.Status != order.ShipmentDelivered || !got.OccurredAt.Equal(utc("2026-04-29T15:20:00Z")) {
+	if got := delivered.Tracking[0]; got.Status != order.ShipmentDelivered || !got.OccurredAt.Equal(fixture.UTC("2026-04-29T15:20:00Z")) {
 		t.Errorf("delivered without events = %+v, want dated by actual_delivery_date", got)
 	}
 }
@@ -253,7 +219,7 @@ func TestNoEvents(t *testing.T) {
 // TestCodelessEvents covers payloads whose events carry no status codes:
 // the tracking's status stands in for the newest only.
 func TestCodelessEvents(t *testing.T) {
-	d := parse(t, edit(t, "api_track.json", events(
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "api_track.json"), events(
 		map[string]any{"occurred_at": "2026-05-07T12:05:00Z", "description": "Out for Delivery"},
 		map[string]any{"occurred_at": "2026-05-07T10:12:00Z", "description": "Arrived at Post Office"},
 	)))
@@ -267,7 +233,7 @@ func TestCodelessEvents(t *testing.T) {
 
 func TestDuplicateEvent(t *testing.T) {
 	ev := map[string]any{"occurred_at": "2026-05-07T12:05:00Z", "status_code": "IT", "description": "Processed"}
-	if d := parse(t, edit(t, "api_track.json", events(ev, ev))); len(d.Tracking) != 1 {
+	if d := parse(t, fixture.EditFunc(t, fixture.Load(t, "api_track.json"), events(ev, ev))); len(d.Tracking) != 1 {
 		t.Errorf("got %d events for one event listed twice", len(d.Tracking))
 	}
 }
@@ -279,9 +245,9 @@ func TestTimes(t *testing.T) {
 		{"2026-05-07T08:05:00-04:00", "2026-05-07T12:05:00Z"},
 		{"2026-05-07T12:05:00", "2026-05-07T12:05:00Z"},
 	} {
-		d := parse(t, edit(t, "api_track.json", events(map[string]any{"occurred_at": tc.in, "status_code": "IT"})))
+		d := parse(t, fixture.EditFunc(t, fixture.Load(t, "api_track.json"), events(map[string]any{"occurred_at": tc.in, "status_code": "IT"})))
 		got := d.Tracking[0].OccurredAt
-		if !got.Equal(utc(tc.want)) || got.Location() != time.UTC {
+		if !got.Equal(fixture.UTC(tc.want)) || got.Location() != time.UTC {
 			t.Errorf("occurred_at %q = %v, want %s in UTC", tc.in, got, tc.want)
 		}
 	}
@@ -304,19 +270,19 @@ func TestErrors(t *testing.T) {
 		{name: "single quotes", body: []byte(`{'resource_type':'API_TRACK'}`), as: &syntax},
 		{name: "number", body: []byte(`42`), as: &typ},
 		{name: "events not a list", body: []byte(`{"resource_type":"API_TRACK","data":{"tracking_number":"1","events":{}}}`), as: &typ},
-		{name: "no resource type", body: edit(t, "api_track.json", func(w map[string]any) { delete(w, "resource_type") }), field: "resource_type"},
-		{name: "batch", body: load(t, "batch.json"), is: inbox.ErrUnsupported, text: `"API_BATCH"`},
+		{name: "no resource type", body: fixture.EditFunc(t, fixture.Load(t, "api_track.json"), func(w map[string]any) { delete(w, "resource_type") }), field: "resource_type"},
+		{name: "batch", body: fixture.Load(t, "batch.json"), is: inbox.ErrUnsupported, text: `"API_BATCH"`},
 		{name: "rate with other data", body: []byte(`{"resource_type":"API_RATE","data":{"events":"x"}}`), is: inbox.ErrUnsupported},
 		{name: "no data", body: []byte(`{"resource_type":"API_TRACK","resource_url":"https://api.shipengine.com/v1/tracking"}`), field: "data"},
-		{name: "no tracking number", body: edit(t, "api_track.json", func(w map[string]any) { delete(data(w), "tracking_number") }), field: "data.tracking_number"},
-		{name: "event without time", body: edit(t, "api_track.json", func(w map[string]any) {
+		{name: "no tracking number", body: fixture.EditFunc(t, fixture.Load(t, "api_track.json"), func(w map[string]any) { delete(data(w), "tracking_number") }), field: "data.tracking_number"},
+		{name: "event without time", body: fixture.EditFunc(t, fixture.Load(t, "api_track.json"), func(w map[string]any) {
 			delete(data(w)["events"].([]any)[3].(map[string]any), "occurred_at")
 		}), field: "data.events[3].occurred_at", text: "is required"},
-		{name: "event bad time", body: edit(t, "api_track.json", events(map[string]any{"occurred_at": "13/05/2026"})),
+		{name: "event bad time", body: fixture.EditFunc(t, fixture.Load(t, "api_track.json"), events(map[string]any{"occurred_at": "13/05/2026"})),
 			field: "data.events[0].occurred_at", text: `is not a valid time: "13/05/2026"`},
-		{name: "bad estimate", body: edit(t, "api_track.json", func(w map[string]any) { data(w)["estimated_delivery_date"] = "TBD" }),
+		{name: "bad estimate", body: fixture.EditFunc(t, fixture.Load(t, "api_track.json"), func(w map[string]any) { data(w)["estimated_delivery_date"] = "TBD" }),
 			field: "data.estimated_delivery_date"},
-		{name: "no events, no date", body: edit(t, "not_yet_in_system.json", func(w map[string]any) { data(w)["ship_date"] = nil }),
+		{name: "no events, no date", body: fixture.EditFunc(t, fixture.Load(t, "not_yet_in_system.json"), func(w map[string]any) { data(w)["ship_date"] = nil }),
 			field: "data.ship_date"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

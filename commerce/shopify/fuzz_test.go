@@ -3,6 +3,8 @@ package shopify_test
 import (
 	"testing"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/commerce/shopify"
 	"github.com/shipflow/shipflow/inbox"
 )
@@ -19,19 +21,19 @@ func FuzzParse(f *testing.F) {
 		{shopify.TopicFulfillmentUpdated, "fulfillments_create_untracked.json"},
 		{shopify.TopicFulfillmentEventCreated, "fulfillment_events_create.json"},
 	} {
-		f.Add(seed.topic, fixture(f, seed.file))
+		f.Add(seed.topic, fixture.Load(f, seed.file))
 	}
 	f.Add(shopify.TopicOrderCreated, []byte(`{"id":1,"created_at":"2026-05-07T13:30:12+03:00","phone":"+37060000000","line_items":[{"id":2,"quantity":1}]}`))
 	f.Add(shopify.TopicFulfillmentUpdated, []byte(`{"id":1,"order_id":2,"status":"cancelled","tracking_numbers":["1Z"],"updated_at":"2026-05-07T13:30:12Z"}`))
 	f.Fuzz(func(t *testing.T, topic string, body []byte) {
 		d, err := shopify.Parse(topic, "w", body)
 		if err != nil {
-			checkError(t, err)
+			fixture.CheckError(t, err)
 			return
 		}
 		if d.Source != inbox.SourceShopify || d.EventID != "w" || len(d.Commerce)+len(d.Tracking) == 0 {
 			t.Fatalf("delivery = %+v", d)
 		}
-		checkValid(t, d)
+		fixture.CheckDelivery(t, d)
 	})
 }

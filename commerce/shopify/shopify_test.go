@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/commerce/shopify"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
@@ -26,7 +28,7 @@ func TestParse(t *testing.T) {
 	shipped := order.CommerceEvent{
 		ID:        "shopify/fulfillment/" + fulfillmentID + "/shipped/05809023456789",
 		Type:      order.EventShipped,
-		Timestamp: at("2026-05-07T13:45:03Z"),
+		Timestamp: fixture.UTC("2026-05-07T13:45:03Z"),
 		OrderID:   orderID,
 		Shipment:  &shipment,
 	}
@@ -37,7 +39,7 @@ func TestParse(t *testing.T) {
 		{shopify.TopicOrderCreated, "orders_create.json", inbox.Delivery{Commerce: []order.CommerceEvent{{
 			ID:        "shopify/order/" + orderID + "/created",
 			Type:      order.EventCreated,
-			Timestamp: at("2026-05-07T10:30:12Z"),
+			Timestamp: fixture.UTC("2026-05-07T10:30:12Z"),
 			OrderID:   orderID,
 			Customer: &order.Customer{
 				Name:   "Ona Petraitė",
@@ -55,7 +57,7 @@ func TestParse(t *testing.T) {
 		{shopify.TopicOrderCancelled, "orders_cancelled.json", inbox.Delivery{Commerce: []order.CommerceEvent{{
 			ID:        "shopify/order/" + orderID + "/cancelled",
 			Type:      order.EventCancelled,
-			Timestamp: at("2026-05-07T11:02:45Z"),
+			Timestamp: fixture.UTC("2026-05-07T11:02:45Z"),
 			OrderID:   orderID,
 			Reason:    "customer",
 		}}}},
@@ -69,7 +71,7 @@ func TestParse(t *testing.T) {
 				TrackingNumber: "05809023456789",
 				Status:         order.ShipmentOutForDelivery,
 				RawStatus:      "out_for_delivery",
-				OccurredAt:     at("2026-05-08T05:12:40Z"),
+				OccurredAt:     fixture.UTC("2026-05-08T05:12:40Z"),
 			}},
 		}},
 		{shopify.TopicFulfillmentEventCreated, "fulfillment_events_create.json", inbox.Delivery{
@@ -80,15 +82,15 @@ func TestParse(t *testing.T) {
 				RawStatus:         "in_transit",
 				Description:       "Parcel has left the DPD depot in Kaunas",
 				Location:          order.Location{City: "Kaunas", Region: "Kauno apskritis", PostalCode: "LT-52104", Country: "LT"},
-				OccurredAt:        at("2026-05-07T19:05:00Z"),
-				EstimatedDelivery: ptr(at("2026-05-08T14:00:00Z")),
+				OccurredAt:        fixture.UTC("2026-05-07T19:05:00Z"),
+				EstimatedDelivery: fixture.Ptr(fixture.UTC("2026-05-08T14:00:00Z")),
 			}},
 			OrderID:    orderID,
 			ShipmentID: fulfillmentID,
 		}},
 	} {
 		t.Run(tc.topic, func(t *testing.T) {
-			d, err := shopify.Parse(tc.topic, "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", fixture(t, tc.file))
+			d, err := shopify.Parse(tc.topic, "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", fixture.Load(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +100,7 @@ func TestParse(t *testing.T) {
 				w, _ := json.MarshalIndent(tc.want, "", " ")
 				t.Errorf("delivery\n got %s\nwant %s", g, w)
 			}
-			checkValid(t, d)
+			fixture.CheckDelivery(t, d)
 		})
 	}
 }
@@ -126,7 +128,7 @@ func TestShipmentStatus(t *testing.T) {
 	} {
 		t.Run(tc.shopify, func(t *testing.T) {
 			// As a fulfillment's shipment_status...
-			d, err := shopify.Parse(shopify.TopicFulfillmentUpdated, "w1", edit(t, fixture(t, "fulfillments_update.json"), "shipment_status", tc.shopify))
+			d, err := shopify.Parse(shopify.TopicFulfillmentUpdated, "w1", fixture.Edit(t, fixture.Load(t, "fulfillments_update.json"), "shipment_status", tc.shopify))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,16 +138,16 @@ func TestShipmentStatus(t *testing.T) {
 			if e := d.Tracking[0]; e.Status != tc.status || e.Substatus != tc.substatus || e.RawStatus != tc.shopify {
 				t.Errorf("fulfillment scan = %s/%s (raw %s), want %s/%s", e.Status, e.Substatus, e.RawStatus, tc.status, tc.substatus)
 			}
-			checkValid(t, d)
+			fixture.CheckDelivery(t, d)
 			// ...and as a fulfillment event's status.
-			d, err = shopify.Parse(shopify.TopicFulfillmentEventCreated, "w2", edit(t, fixture(t, "fulfillment_events_create.json"), "status", tc.shopify))
+			d, err = shopify.Parse(shopify.TopicFulfillmentEventCreated, "w2", fixture.Edit(t, fixture.Load(t, "fulfillment_events_create.json"), "status", tc.shopify))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if e := d.Tracking[0]; e.Status != tc.status || e.Substatus != tc.substatus {
 				t.Errorf("fulfillment event = %s/%s, want %s/%s", e.Status, e.Substatus, tc.status, tc.substatus)
 			}
-			checkValid(t, d)
+			fixture.CheckDelivery(t, d)
 		})
 	}
 }
@@ -171,19 +173,19 @@ func TestSemanticIDs(t *testing.T) {
 		}
 		return out
 	}
-	created := fixture(t, "fulfillments_create.json")
+	created := fixture.Load(t, "fulfillments_create.json")
 	same := []struct {
 		name   string
 		a, b   []string
 		differ bool
 	}{
-		{"order created twice", ids(shopify.TopicOrderCreated, "w1", fixture(t, "orders_create.json")), ids(shopify.TopicOrderCreated, "w2", fixture(t, "orders_create.json")), false},
-		{"order created, later edit", ids(shopify.TopicOrderCreated, "w1", fixture(t, "orders_create.json")), ids(shopify.TopicOrderCreated, "w3", edit(t, fixture(t, "orders_create.json"), "updated_at", "2026-05-07T13:40:00+03:00")), false},
-		{"fulfillment created then updated", ids(shopify.TopicFulfillmentCreated, "w1", created), ids(shopify.TopicFulfillmentUpdated, "w2", edit(t, created, "updated_at", "2026-05-07T17:00:00+03:00")), false},
-		{"tracking number case", ids(shopify.TopicFulfillmentCreated, "w1", edit(t, created, "tracking_number", "1z827wk74630")), ids(shopify.TopicFulfillmentCreated, "w2", edit(t, created, "tracking_number", "1Z827WK74630")), false},
-		{"tracking number corrected", ids(shopify.TopicFulfillmentCreated, "w1", created), ids(shopify.TopicFulfillmentUpdated, "w2", edit(t, created, "tracking_number", "05809023450000")), true},
-		{"created vs cancelled", ids(shopify.TopicOrderCreated, "w1", fixture(t, "orders_create.json")), ids(shopify.TopicOrderCancelled, "w1", fixture(t, "orders_cancelled.json")), true},
-		{"fulfillment event twice", ids(shopify.TopicFulfillmentEventCreated, "w1", fixture(t, "fulfillment_events_create.json")), ids(shopify.TopicFulfillmentEventCreated, "w2", fixture(t, "fulfillment_events_create.json")), false},
+		{"order created twice", ids(shopify.TopicOrderCreated, "w1", fixture.Load(t, "orders_create.json")), ids(shopify.TopicOrderCreated, "w2", fixture.Load(t, "orders_create.json")), false},
+		{"order created, later edit", ids(shopify.TopicOrderCreated, "w1", fixture.Load(t, "orders_create.json")), ids(shopify.TopicOrderCreated, "w3", fixture.Edit(t, fixture.Load(t, "orders_create.json"), "updated_at", "2026-05-07T13:40:00+03:00")), false},
+		{"fulfillment created then updated", ids(shopify.TopicFulfillmentCreated, "w1", created), ids(shopify.TopicFulfillmentUpdated, "w2", fixture.Edit(t, created, "updated_at", "2026-05-07T17:00:00+03:00")), false},
+		{"tracking number case", ids(shopify.TopicFulfillmentCreated, "w1", fixture.Edit(t, created, "tracking_number", "1z827wk74630")), ids(shopify.TopicFulfillmentCreated, "w2", fixture.Edit(t, created, "tracking_number", "1Z827WK74630")), false},
+		{"tracking number corrected", ids(shopify.TopicFulfillmentCreated, "w1", created), ids(shopify.TopicFulfillmentUpdated, "w2", fixture.Edit(t, created, "tracking_number", "05809023450000")), true},
+		{"created vs cancelled", ids(shopify.TopicOrderCreated, "w1", fixture.Load(t, "orders_create.json")), ids(shopify.TopicOrderCancelled, "w1", fixture.Load(t, "orders_cancelled.json")), true},
+		{"fulfillment event twice", ids(shopify.TopicFulfillmentEventCreated, "w1", fixture.Load(t, "fulfillment_events_create.json")), ids(shopify.TopicFulfillmentEventCreated, "w2", fixture.Load(t, "fulfillment_events_create.json")), false},
 	}
 	for _, tc := range same {
 		if differ := !reflect.DeepEqual(tc.a, tc.b); differ != tc.differ {
@@ -193,7 +195,7 @@ func TestSemanticIDs(t *testing.T) {
 }
 
 func TestParseVariants(t *testing.T) {
-	orderBody := fixture(t, "orders_create.json")
+	orderBody := fixture.Load(t, "orders_create.json")
 	for _, tc := range []struct {
 		name        string
 		topic       string
@@ -202,40 +204,42 @@ func TestParseVariants(t *testing.T) {
 		description string
 	}{
 		{"phone not in E.164 is dropped", shopify.TopicOrderCreated,
-			edit(t, edit(t, edit(t, orderBody, "shipping_address.phone", "555-555-SHIP"), "billing_address.phone", "(312) 345-6789"), "phone", "860000000"),
+			fixture.Edit(t, fixture.Edit(t, fixture.Edit(t, orderBody, "shipping_address.phone", "555-555-SHIP"), "billing_address.phone", "(312) 345-6789"), "phone", "860000000"),
 			func(d inbox.Delivery) bool {
 				c := d.Commerce[0]
 				return c.Customer.Phone == "" && reflect.DeepEqual(c.Notify, []order.Channel{order.ChannelEmail})
 			}, "no phone, email only"},
 		{"phone-only order", shopify.TopicOrderCreated,
-			edit(t, edit(t, edit(t, edit(t, orderBody, "email", nil), "contact_email", nil), "customer", nil), "phone", "+37061234567"),
+			fixture.Edit(t, fixture.Edit(t, fixture.Edit(t, fixture.Edit(t, orderBody, "email", nil), "contact_email", nil), "customer", nil), "phone", "+37061234567"),
 			func(d inbox.Delivery) bool {
 				c := d.Commerce[0]
 				return c.Customer.Email == "" && c.Customer.Phone == "+37061234567" && c.Customer.Name == "Ona Petraitė" &&
 					reflect.DeepEqual(c.Notify, []order.Channel{order.ChannelSMS})
 			}, "sms only, name from the shipping address"},
-		{"order without shipping address", shopify.TopicOrderCreated, edit(t, orderBody, "shipping_address", nil),
+		{"order without shipping address", shopify.TopicOrderCreated, fixture.Edit(t, orderBody, "shipping_address", nil),
 			func(d inbox.Delivery) bool {
 				return d.Commerce[0].ShippingAddress == nil && d.Commerce[0].Customer.Phone == "+37060000000"
 			},
 			"no address; phone from billing"},
-		{"no carrier named", shopify.TopicFulfillmentCreated, edit(t, fixture(t, "fulfillments_create.json"), "tracking_company", nil),
+		{"no carrier named", shopify.TopicFulfillmentCreated, fixture.Edit(t, fixture.Load(t, "fulfillments_create.json"), "tracking_company", nil),
 			func(d inbox.Delivery) bool { return d.Commerce[0].Shipment.Carrier == "Other" }, `carrier "Other"`},
-		{"estimated delivery", shopify.TopicFulfillmentCreated, edit(t, fixture(t, "fulfillments_create.json"), "estimated_delivery_at", "2026-05-09T12:00:00+03:00"),
+		{"estimated delivery", shopify.TopicFulfillmentCreated, fixture.Edit(t, fixture.Load(t, "fulfillments_create.json"), "estimated_delivery_at", "2026-05-09T12:00:00+03:00"),
 			func(d inbox.Delivery) bool {
 				eta := d.Commerce[0].Shipment.EstimatedDelivery
-				return eta != nil && eta.Equal(at("2026-05-09T09:00:00Z"))
+				return eta != nil && eta.Equal(fixture.UTC("2026-05-09T09:00:00Z"))
 			}, "ETA set"},
-		{"unknown shipment status", shopify.TopicFulfillmentUpdated, edit(t, fixture(t, "fulfillments_update.json"), "shipment_status", "teleported"),
+		{"unknown shipment status", shopify.TopicFulfillmentUpdated, fixture.Edit(t, fixture.Load(t, "fulfillments_update.json"), "shipment_status", "teleported"),
 			func(d inbox.Delivery) bool { return len(d.Commerce) == 1 && len(d.Tracking) == 0 }, "shipped, no scan"},
-		{"cancelled fulfillment", shopify.TopicFulfillmentUpdated, edit(t, fixture(t, "fulfillments_update.json"), "status", "cancelled"),
+		{"cancelled fulfillment", shopify.TopicFulfillmentUpdated, fixture.Edit(t, fixture.Load(t, "fulfillments_update.json"), "status", "cancelled"),
 			func(d inbox.Delivery) bool {
 				return len(d.Commerce) == 0 && len(d.Tracking) == 1 && d.Tracking[0].Status == order.ShipmentCancelled &&
 					d.Tracking[0].ID == "shopify/fulfillment/"+fulfillmentID+"/cancelled" && d.Tracking[0].TrackingNumber == "05809023456789"
 			}, "a cancelled scan only"},
-		{"fulfillment event without happened_at", shopify.TopicFulfillmentEventCreated, edit(t, fixture(t, "fulfillment_events_create.json"), "happened_at", nil),
-			func(d inbox.Delivery) bool { return d.Tracking[0].OccurredAt.Equal(at("2026-05-07T19:06:31Z")) }, "created_at used"},
-		{"string ids", shopify.TopicFulfillmentEventCreated, edit(t, fixture(t, "fulfillment_events_create.json"), "order_id", orderID),
+		{"fulfillment event without happened_at", shopify.TopicFulfillmentEventCreated, fixture.Edit(t, fixture.Load(t, "fulfillment_events_create.json"), "happened_at", nil),
+			func(d inbox.Delivery) bool {
+				return d.Tracking[0].OccurredAt.Equal(fixture.UTC("2026-05-07T19:06:31Z"))
+			}, "created_at used"},
+		{"string ids", shopify.TopicFulfillmentEventCreated, fixture.Edit(t, fixture.Load(t, "fulfillment_events_create.json"), "order_id", orderID),
 			func(d inbox.Delivery) bool { return d.OrderID == orderID }, "same order id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,7 +251,7 @@ func TestParseVariants(t *testing.T) {
 				g, _ := json.Marshal(d)
 				t.Errorf("want %s, got %s", tc.description, g)
 			}
-			checkValid(t, d)
+			fixture.CheckDelivery(t, d)
 		})
 	}
 }
@@ -257,11 +261,11 @@ func TestParseIgnored(t *testing.T) {
 		name, topic string
 		body        []byte
 	}{
-		{"fulfillment without tracking", shopify.TopicFulfillmentCreated, fixture(t, "fulfillments_create_untracked.json")},
-		{"fulfillment update without tracking", shopify.TopicFulfillmentUpdated, fixture(t, "fulfillments_create_untracked.json")},
-		{"cancelled before tracking", shopify.TopicFulfillmentUpdated, edit(t, fixture(t, "fulfillments_create_untracked.json"), "status", "cancelled")},
-		{"failed fulfillment", shopify.TopicFulfillmentUpdated, edit(t, fixture(t, "fulfillments_create.json"), "status", "error")},
-		{"fulfillment event of unknown status", shopify.TopicFulfillmentEventCreated, edit(t, fixture(t, "fulfillment_events_create.json"), "status", "teleported")},
+		{"fulfillment without tracking", shopify.TopicFulfillmentCreated, fixture.Load(t, "fulfillments_create_untracked.json")},
+		{"fulfillment update without tracking", shopify.TopicFulfillmentUpdated, fixture.Load(t, "fulfillments_create_untracked.json")},
+		{"cancelled before tracking", shopify.TopicFulfillmentUpdated, fixture.Edit(t, fixture.Load(t, "fulfillments_create_untracked.json"), "status", "cancelled")},
+		{"failed fulfillment", shopify.TopicFulfillmentUpdated, fixture.Edit(t, fixture.Load(t, "fulfillments_create.json"), "status", "error")},
+		{"fulfillment event of unknown status", shopify.TopicFulfillmentEventCreated, fixture.Edit(t, fixture.Load(t, "fulfillment_events_create.json"), "status", "teleported")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := shopify.Parse(tc.topic, "w", tc.body)
@@ -273,37 +277,37 @@ func TestParseIgnored(t *testing.T) {
 }
 
 func TestParseFieldErrors(t *testing.T) {
-	orderBody := fixture(t, "orders_create.json")
-	fulfillment := fixture(t, "fulfillments_create.json")
-	event := fixture(t, "fulfillment_events_create.json")
+	orderBody := fixture.Load(t, "orders_create.json")
+	fulfillment := fixture.Load(t, "fulfillments_create.json")
+	event := fixture.Load(t, "fulfillment_events_create.json")
 	for _, tc := range []struct {
 		name, topic, webhookID string
 		body                   []byte
 		field                  string
 	}{
 		{"no webhook id", shopify.TopicOrderCreated, "", orderBody, "X-Shopify-Webhook-Id"},
-		{"order without id", shopify.TopicOrderCreated, "w", edit(t, orderBody, "id", remove), "id"},
-		{"order id zero", shopify.TopicOrderCreated, "w", edit(t, orderBody, "id", 0), "id"},
-		{"order without created_at", shopify.TopicOrderCreated, "w", edit(t, orderBody, "created_at", nil), "created_at"},
-		{"order with bad created_at", shopify.TopicOrderCreated, "w", edit(t, orderBody, "created_at", "2026-05-07"), "created_at"},
-		{"line without sku or id", shopify.TopicOrderCreated, "w", edit(t, edit(t, orderBody, "line_items.1.id", nil), "line_items.1.sku", nil), "line_items[1].sku"},
-		{"cancellation without cancelled_at", shopify.TopicOrderCancelled, "w", edit(t, fixture(t, "orders_cancelled.json"), "cancelled_at", nil), "cancelled_at"},
-		{"fulfillment without id", shopify.TopicFulfillmentCreated, "w", edit(t, fulfillment, "id", remove), "id"},
-		{"fulfillment without order", shopify.TopicFulfillmentCreated, "w", edit(t, fulfillment, "order_id", remove), "order_id"},
-		{"fulfillment without times", shopify.TopicFulfillmentCreated, "w", edit(t, edit(t, fulfillment, "created_at", nil), "updated_at", nil), "created_at"},
-		{"fulfillment with bad ETA", shopify.TopicFulfillmentCreated, "w", edit(t, fulfillment, "estimated_delivery_at", "Friday"), "estimated_delivery_at"},
-		{"fulfillment line without sku or id", shopify.TopicFulfillmentCreated, "w", edit(t, edit(t, fulfillment, "line_items.0.id", nil), "line_items.0.sku", nil), "line_items[0].sku"},
-		{"event without id", shopify.TopicFulfillmentEventCreated, "w", edit(t, event, "id", remove), "id"},
-		{"event without fulfillment", shopify.TopicFulfillmentEventCreated, "w", edit(t, event, "fulfillment_id", nil), "fulfillment_id"},
-		{"event without order", shopify.TopicFulfillmentEventCreated, "w", edit(t, event, "order_id", remove), "order_id"},
-		{"event without status", shopify.TopicFulfillmentEventCreated, "w", edit(t, event, "status", nil), "status"},
-		{"event with bad happened_at", shopify.TopicFulfillmentEventCreated, "w", edit(t, event, "happened_at", "yesterday"), "happened_at"},
-		{"event without any time", shopify.TopicFulfillmentEventCreated, "w", edit(t, edit(t, event, "happened_at", nil), "created_at", nil), "happened_at"},
-		{"event with bad ETA", shopify.TopicFulfillmentEventCreated, "w", edit(t, event, "estimated_delivery_at", "soon"), "estimated_delivery_at"},
+		{"order without id", shopify.TopicOrderCreated, "w", fixture.Edit(t, orderBody, "id", fixture.Remove), "id"},
+		{"order id zero", shopify.TopicOrderCreated, "w", fixture.Edit(t, orderBody, "id", 0), "id"},
+		{"order without created_at", shopify.TopicOrderCreated, "w", fixture.Edit(t, orderBody, "created_at", nil), "created_at"},
+		{"order with bad created_at", shopify.TopicOrderCreated, "w", fixture.Edit(t, orderBody, "created_at", "2026-05-07"), "created_at"},
+		{"line without sku or id", shopify.TopicOrderCreated, "w", fixture.Edit(t, fixture.Edit(t, orderBody, "line_items.1.id", nil), "line_items.1.sku", nil), "line_items[1].sku"},
+		{"cancellation without cancelled_at", shopify.TopicOrderCancelled, "w", fixture.Edit(t, fixture.Load(t, "orders_cancelled.json"), "cancelled_at", nil), "cancelled_at"},
+		{"fulfillment without id", shopify.TopicFulfillmentCreated, "w", fixture.Edit(t, fulfillment, "id", fixture.Remove), "id"},
+		{"fulfillment without order", shopify.TopicFulfillmentCreated, "w", fixture.Edit(t, fulfillment, "order_id", fixture.Remove), "order_id"},
+		{"fulfillment without times", shopify.TopicFulfillmentCreated, "w", fixture.Edit(t, fixture.Edit(t, fulfillment, "created_at", nil), "updated_at", nil), "created_at"},
+		{"fulfillment with bad ETA", shopify.TopicFulfillmentCreated, "w", fixture.Edit(t, fulfillment, "estimated_delivery_at", "Friday"), "estimated_delivery_at"},
+		{"fulfillment line without sku or id", shopify.TopicFulfillmentCreated, "w", fixture.Edit(t, fixture.Edit(t, fulfillment, "line_items.0.id", nil), "line_items.0.sku", nil), "line_items[0].sku"},
+		{"event without id", shopify.TopicFulfillmentEventCreated, "w", fixture.Edit(t, event, "id", fixture.Remove), "id"},
+		{"event without fulfillment", shopify.TopicFulfillmentEventCreated, "w", fixture.Edit(t, event, "fulfillment_id", nil), "fulfillment_id"},
+		{"event without order", shopify.TopicFulfillmentEventCreated, "w", fixture.Edit(t, event, "order_id", fixture.Remove), "order_id"},
+		{"event without status", shopify.TopicFulfillmentEventCreated, "w", fixture.Edit(t, event, "status", nil), "status"},
+		{"event with bad happened_at", shopify.TopicFulfillmentEventCreated, "w", fixture.Edit(t, event, "happened_at", "yesterday"), "happened_at"},
+		{"event without any time", shopify.TopicFulfillmentEventCreated, "w", fixture.Edit(t, fixture.Edit(t, event, "happened_at", nil), "created_at", nil), "happened_at"},
+		{"event with bad ETA", shopify.TopicFulfillmentEventCreated, "w", fixture.Edit(t, event, "estimated_delivery_at", "soon"), "estimated_delivery_at"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := shopify.Parse(tc.topic, tc.webhookID, tc.body)
-			if got := fieldOf(err); got != tc.field {
+			if got := fixture.FieldOf(err); got != tc.field {
 				t.Errorf("err = %v, want a FieldError for %q", err, tc.field)
 			}
 		})
@@ -333,7 +337,7 @@ func TestParseMalformed(t *testing.T) {
 
 func TestParseUnsupported(t *testing.T) {
 	for _, topic := range []string{"orders/updated", "orders/paid", "products/create", "", "ORDERS/CREATE"} {
-		_, err := shopify.Parse(topic, "w", fixture(t, "orders_create.json"))
+		_, err := shopify.Parse(topic, "w", fixture.Load(t, "orders_create.json"))
 		if !errors.Is(err, inbox.ErrUnsupported) {
 			t.Errorf("topic %q: err = %v, want ErrUnsupported", topic, err)
 		}
@@ -343,9 +347,9 @@ func TestParseUnsupported(t *testing.T) {
 // An order nobody can be messaged about (a point-of-sale sale) is still tracked: refusing it
 // would make Shopify retry and in the end drop the subscription.
 func TestOrderWithoutContactIsTrackedSilently(t *testing.T) {
-	body := fixture(t, "orders_create.json")
+	body := fixture.Load(t, "orders_create.json")
 	for _, field := range []string{"email", "contact_email", "customer", "shipping_address", "billing_address", "phone"} {
-		body = edit(t, body, field, nil)
+		body = fixture.Edit(t, body, field, nil)
 	}
 	d, err := shopify.Parse(shopify.TopicOrderCreated, "w-silent", body)
 	if err != nil {

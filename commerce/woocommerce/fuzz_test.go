@@ -3,6 +3,8 @@ package woocommerce_test
 import (
 	"testing"
 
+	"github.com/shipflow/shipflow/internal/fixture"
+
 	"github.com/shipflow/shipflow/commerce/woocommerce"
 	"github.com/shipflow/shipflow/inbox"
 )
@@ -18,7 +20,7 @@ func FuzzParse(f *testing.F) {
 		{woocommerce.TopicOrderDeleted, "order_deleted.json"},
 		{woocommerce.TopicOrderCreated, "ping.txt"},
 	} {
-		f.Add(seed.topic, fixture(f, seed.file))
+		f.Add(seed.topic, fixture.Load(f, seed.file))
 	}
 	f.Add(woocommerce.TopicOrderUpdated, []byte(`{"id":"1","status":"delivered","date_modified_gmt":"2026-05-08T06:02:41","meta_data":[{"key":"_wc_shipment_tracking_items","value":{"1":{"tracking_number":"A"},"0":{"tracking_number":"B"}}}]}`))
 	f.Add(woocommerce.TopicOrderUpdated, []byte(`{"id":1,"status":"refunded","total":"1.00","currency":"eur","date_modified_gmt":"2026-05-08 06:02:41"}`))
@@ -26,12 +28,12 @@ func FuzzParse(f *testing.F) {
 		woocommerce.IsPing("application/x-www-form-urlencoded", body)
 		d, err := woocommerce.Parse(topic, deliveryID, body)
 		if err != nil {
-			checkError(t, err)
+			fixture.CheckError(t, err)
 			return
 		}
 		if d.Source != inbox.SourceWooCommerce || d.EventID != deliveryID || len(d.Commerce) == 0 || len(d.Tracking) != 0 {
 			t.Fatalf("delivery = %+v", d)
 		}
-		checkValid(t, d)
+		fixture.CheckDelivery(t, d)
 	})
 }
