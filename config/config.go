@@ -54,6 +54,8 @@ type Config struct {
 	ShipEngineKeysURL string
 
 	WebhookAllowedCIDRs []netip.Prefix
+	// WebhookAllowHTTP lets subscribers register plain http:// endpoints (dev mode sets it).
+	WebhookAllowHTTP bool
 
 	DataDir        string
 	TemporalUIPort int
@@ -173,6 +175,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPENGINE_API_URL", flag: "shipengine-api-url", def: "https://api.shipengine.com", parse: httpURL(&c.ShipEngine.URL)},
 
 		{env: "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS", flag: "webhook-allowed-cidrs", usage: "comma-separated CIDRs outbound webhooks may reach despite being non-global", parse: cidrs(&c.WebhookAllowedCIDRs)},
+		{env: "SHIPFLOW_WEBHOOK_ALLOW_HTTP", flag: "webhook-allow-http", def: "false", usage: "accept plain http:// webhook endpoints (dev mode allows them)", parse: boolean(&c.WebhookAllowHTTP)},
 		{env: "SHIPFLOW_DATA_DIR", flag: "data-dir", def: ".data", usage: "where dev mode keeps its Temporal SQLite file", parse: nonEmpty(&c.DataDir)},
 		{env: "SHIPFLOW_TEMPORAL_CLI", flag: "temporal-cli", def: "bin/temporal", usage: "path of the temporal CLI that dev mode runs", parse: nonEmpty(&c.TemporalCLI)},
 		{env: "SHIPFLOW_TEMPORAL_UI_PORT", flag: "temporal-ui-port", def: "8233", usage: "port of the dev Temporal UI", parse: port(&c.TemporalUIPort)},
@@ -342,6 +345,17 @@ func contentSIDs(dst *WhatsAppTemplates) func(string) error {
 			}
 			(*dst)[strings.TrimSpace(m)] = strings.TrimSpace(sid)
 		}
+		return nil
+	}
+}
+
+func boolean(dst *bool) func(string) error {
+	return func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*dst = b
 		return nil
 	}
 }

@@ -22,7 +22,9 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	documented := map[string]bool{}
 	for path, ops := range doc.Paths {
 		for method := range ops {
-			documented[strings.ToUpper(method)+" "+path] = true
+			if method != "parameters" {
+				documented[strings.ToUpper(method)+" "+path] = true
+			}
 		}
 	}
 	param := regexp.MustCompile(`:([a-z_]+)`)

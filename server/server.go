@@ -87,6 +87,12 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/orders/:order_id/stream", s.streamOrder)
 	v1.POST("/orders/:order_id/exception/resolve", s.resolveException)
 	v1.GET("/orders/:order_id/notifications", s.orderNotifications)
+	v1.POST("/webhook-endpoints", s.createEndpoint)
+	v1.GET("/webhook-endpoints", s.listEndpoints)
+	v1.GET("/webhook-endpoints/:id", s.getEndpoint)
+	v1.PATCH("/webhook-endpoints/:id", s.updateEndpoint)
+	v1.DELETE("/webhook-endpoints/:id", s.deleteEndpoint)
+	v1.POST("/webhook-endpoints/:id/rotate-secret", s.rotateSecret)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 

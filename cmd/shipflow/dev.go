@@ -56,6 +56,9 @@ func devDefaults(cfg *config.Config, getenv func(string) string) {
 	if cfg.CarrierWebhookSecret == "" {
 		cfg.CarrierWebhookSecret = devCarrierSecret
 	}
+	if getenv("SHIPFLOW_WEBHOOK_ALLOW_HTTP") == "" {
+		cfg.WebhookAllowHTTP = true // local receivers such as `shipflow webhooks listen`
+	}
 	if cfg.TrackingSecret == "" {
 		cfg.TrackingSecret = "shipflow-dev-tracking-secret"
 	}
