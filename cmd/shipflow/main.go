@@ -40,6 +40,7 @@ var commands = []command{
 	{"dev", "run everything on this machine: Temporal dev server, migrations, API and worker", runDev},
 	{"demo", "create demo orders on the sim carrier against a running `shipflow dev`", runDemo},
 	{"bench", "measure a running system (status-query, webhooks)", runBench},
+	{"webhooks", "developer tools for outbound webhooks (listen)", runWebhooks},
 	{"version", "print the version", runVersion},
 }
 
