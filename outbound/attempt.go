@@ -1,0 +1,247 @@
+// Package outbound owns the act of delivering one event to one subscriber
+// endpoint, and the decision of when to try again (SPEC section 4).
+//
+// Attempt makes a single signed POST and classifies the answer into an
+// Outcome; NextDelay turns the number of attempts made so far into the wait
+// before the next one. Neither keeps state or sleeps: storing attempts,
+// disabling endpoints and waiting belong to the caller (a Temporal workflow),
+// which is what lets the caller replay them deterministically.
+//
+// Attempt must be given a client from egress.NewClient: that client refuses
+// non-global addresses at dial time and never follows redirects, and this
+// package relies on both rather than checking again.
+package outbound
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/egress"
+	"github.com/shipflow/shipflow/signature"
+)
+
+// Timeout bounds one attempt, from sending the request to reading the
+// captured part of the answer. SPEC section 4 counts only a 2xx "within
+// 15 s" as success, so Attempt enforces it even if the client and ctx allow
+// longer; a shorter deadline on either still wins.
+const Timeout = 15 * time.Second
+
+// MaxBody is how much of an answer's body Result keeps: enough to show a
+// subscriber why its endpoint refused a delivery, small enough to store
+// with every attempt whatever a hostile receiver sends.
+const MaxBody = 4 << 10
+
+// UserAgent identifies shipflow to receivers, so they can route or filter
+// webhook traffic; the trailing number is the payload contract version.
+const UserAgent = "shipflow-webhooks/1"
+
+// Outcome is what the caller must do after an attempt. Its zero value is
+// deliberately not Delivered, so a Result that was never filled in cannot
+// be mistaken for a success.
+type Outcome int
+
+const (
+	// Delivered: the endpoint answered 2xx in time, the only success SPEC
+	// section 4 knows. Stop.
+	Delivered Outcome = iota + 1
+
+	// Retry: the attempt failed in a way a later attempt may not. Wait
+	// NextDelay and try again, and mark the delivery failed when the
+	// schedule is exhausted. This covers network errors, timeouts, every
+	// 3xx (redirects are not followed), 5xx, and every 4xx but 410: SPEC
+	// section 4 applies its schedule to all non-2xx answers, and a 400 or
+	// 401 is often a receiver deploy or a secret rotation that is fixed
+	// within the schedule's day and a half.
+	Retry
+
+	// Gone: the endpoint answered 410. SPEC section 4 says to disable the
+	// endpoint; do not retry.
+	Gone
+
+	// Failed: the request cannot succeed by being sent again unchanged,
+	// because the fault is in shipflow's configuration of the endpoint: a
+	// secret that does not decode, a malformed URL, a nil client, or an
+	// address the egress policy forbids (egress.ErrForbiddenAddress, which
+	// that package documents as not worth retrying). Mark the delivery
+	// failed at once, without disabling the endpoint; SPEC section 4 lets
+	// an operator retry it by hand once the configuration is fixed.
+	Failed
+)
+
+// String returns the outcome's name in lower case, for logs and for the
+// delivery record.
+func (o Outcome) String() string {
+	switch o {
+	case Delivered:
+		return "delivered"
+	case Retry:
+		return "retry"
+	case Gone:
+		return "gone"
+	case Failed:
+		return "failed"
+	}
+	return "Outcome(" + strconv.Itoa(int(o)) + ")"
+}
+
+// Result is the record of one attempt, kept with the delivery so that a
+// subscriber can see what shipflow sent and what its endpoint answered.
+type Result struct {
+	// Status is the HTTP status of the answer, or 0 if none arrived.
+	Status int
+	// Latency is the wall-clock time from sending the request to having
+	// read the captured part of the answer, or to the failure.
+	Latency time.Duration
+	// Body is the first MaxBody bytes of the answer's body, cut back to a
+	// whole UTF-8 character and with invalid UTF-8 replaced by U+FFFD so it
+	// can be stored as text.
+	Body string
+	// Err says why the attempt did not succeed when the status alone does
+	// not: a network error (prefixed "timeout: " for a timeout), a redirect
+	// that was not followed, or a configuration fault. It may also be set
+	// next to a Status if reading the body failed; that does not change the
+	// Outcome, which the status decides.
+	Err string
+	// Outcome is what to do next.
+	Outcome Outcome
+	// RetryAfter is the wait the endpoint asked for with Retry-After on a
+	// 429 or 503 answer, or 0. Pass it to NextDelay, which honours it only
+	// within the schedule.
+	RetryAfter time.Duration
+}
+
+// Attempt POSTs body as JSON to url once, signed per Standard Webhooks with
+// each of secrets (several during rotation, one "v1," signature each), and
+// classifies the answer. msgID is the webhook-id: the event id, the same on
+// every attempt, so the receiver can deduplicate retries. now is the time of
+// this attempt and becomes webhook-timestamp; it is a parameter so the
+// caller decides which clock counts and tests can use the SPEC vector.
+//
+// c must come from egress.NewClient (see the package documentation); a nil
+// client is Failed rather than a fallback to http.DefaultClient, which would
+// follow redirects and reach any address. Attempt never returns an error:
+// every failure is a Result, because every failure must be recorded with
+// the delivery.
+func Attempt(ctx context.Context, c *http.Client, url string, secrets []string, msgID string, body []byte, now time.Time) Result {
+	if c == nil {
+		return Result{Outcome: Failed, Err: "no HTTP client"}
+	}
+	h, err := signature.Headers(secrets, msgID, now, body)
+	if err != nil {
+		return Result{Outcome: Failed, Err: "signing: " + err.Error()}
+	}
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return Result{Outcome: Failed, Err: "building request: " + err.Error()}
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+
+	start := time.Now()
+	resp, err := c.Do(req)
+	if err != nil {
+		r := Result{Latency: time.Since(start), Outcome: Retry, Err: describe(err)}
+		if errors.Is(err, egress.ErrForbiddenAddress) {
+			r.Outcome = Failed
+		}
+		return r
+	}
+	defer resp.Body.Close()
+	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
+
+	r := Result{
+		Status:  resp.StatusCode,
+		Latency: time.Since(start),
+		Body:    text(raw),
+		Outcome: classify(resp.StatusCode),
+	}
+	if readErr != nil {
+		r.Err = "reading answer body: " + describe(readErr)
+	}
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		r.Err = fmt.Sprintf("redirect to %q not followed: the endpoint URL must answer itself", resp.Header.Get("Location"))
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
+		r.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), now.Add(r.Latency))
+	}
+	return r
+}
+
+// classify maps an answer's status to an Outcome, per SPEC section 4.
+func classify(status int) Outcome {
+	switch {
+	case status >= 200 && status < 300:
+		return Delivered
+	case status == http.StatusGone:
+		return Gone
+	}
+	return Retry
+}
+
+// describe renders a transport error for Result.Err, marking timeouts so a
+// subscriber can tell a slow endpoint from an unreachable one.
+func describe(err error) string {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return "timeout: " + err.Error()
+	}
+	return err.Error()
+}
+
+// text turns a captured body into storable text: a character split by the
+// MaxBody cut is dropped, and invalid UTF-8 is replaced.
+func text(b []byte) string {
+	if len(b) == MaxBody {
+		// Back up over at most one incomplete trailing character.
+		for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
+			if utf8.RuneStart(b[len(b)-i]) {
+				if !utf8.FullRune(b[len(b)-i:]) {
+					b = b[:len(b)-i]
+				}
+				break
+			}
+		}
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// retryAfter parses a Retry-After value, either delay-seconds or an HTTP
+// date (RFC 9110 section 10.2.3), into a wait from now, the time the answer
+// arrived. Anything unparsable, negative or in the past is 0: no request.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		// Saturate rather than overflow; NextDelay caps it far lower.
+		if secs > math.MaxInt64/int64(time.Second) {
+			return math.MaxInt64
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
