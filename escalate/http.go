@@ -1,6 +1,9 @@
 package escalate
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -75,4 +78,32 @@ func Redact(err error) error {
 		return fmt.Errorf("%s webhook: %w", strings.ToLower(ue.Op), ue.Err)
 	}
 	return err
+}
+
+// PostJSON posts v as JSON to a chat's webhook and classifies the answer (see Classify). The
+// URL is a secret: errors never carry it. Go's HTML escaping of <, > and & is off, because no
+// browser reads the body and the payload stays as readable as the message.
+func PostJSON(ctx context.Context, hc *http.Client, webhookURL, contentType, what string, v any, describe func([]byte) (code, detail string)) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return &PermanentError{Err: fmt.Errorf("%s: encode message: %w", what, err)}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhookURL, &buf)
+	if err != nil {
+		return &PermanentError{Err: fmt.Errorf("%s: invalid webhook URL: %w", what, Redact(err))}
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, Redact(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		// Drain the acknowledgement so that the connection is reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxAnswer))
+		return nil
+	}
+	return Classify(what, resp, describe)
 }

@@ -5,12 +5,9 @@
 package googlechat
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -79,36 +76,5 @@ func (a *Alerter) Alert(ctx context.Context, al escalate.Alert) error {
 	if a.urlErr != nil {
 		return &escalate.PermanentError{Err: fmt.Errorf("%s: %w", what, a.urlErr)}
 	}
-	body, err := encode(message(al))
-	if err != nil {
-		return &escalate.PermanentError{Err: fmt.Errorf("%s: encode message: %w", what, err)}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.postURL, bytes.NewReader(body))
-	if err != nil {
-		return &escalate.PermanentError{Err: fmt.Errorf("%s: invalid webhook URL: %w", what, escalate.Redact(err))}
-	}
-	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, escalate.Redact(err))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		// Chat answers 200 with the message it created; nothing in it is needed.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, escalate.MaxAnswer))
-		return nil
-	}
-	return escalate.Classify(what, resp, describe)
-}
-
-// encode renders v as JSON without Go's HTML escaping of <, > and &: no browser reads the
-// body, and the payload stays as readable as the message.
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return escalate.PostJSON(ctx, a.hc, a.postURL, "application/json; charset=UTF-8", what, message(al), describe)
 }

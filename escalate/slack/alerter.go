@@ -5,11 +5,8 @@
 package slack
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -49,36 +46,5 @@ func (a *Alerter) Alert(ctx context.Context, al escalate.Alert) error {
 	if a.webhookURL == "" {
 		return &escalate.PermanentError{Err: fmt.Errorf("%s: no webhook URL configured", what)}
 	}
-	body, err := encode(message(al))
-	if err != nil {
-		return &escalate.PermanentError{Err: fmt.Errorf("%s: encode message: %w", what, err)}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.webhookURL, bytes.NewReader(body))
-	if err != nil {
-		return &escalate.PermanentError{Err: fmt.Errorf("%s: invalid webhook URL: %w", what, escalate.Redact(err))}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, escalate.Redact(err))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		// Slack answers 200 "ok"; drain it so that the connection is reused.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, escalate.MaxAnswer))
-		return nil
-	}
-	return escalate.Classify(what, resp, describe)
-}
-
-// encode renders v as JSON without Go's HTML escaping of <, > and &: no browser reads the
-// body, and the payload stays as readable as the message.
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return escalate.PostJSON(ctx, a.hc, a.webhookURL, "application/json", what, message(al), describe)
 }
