@@ -5,10 +5,9 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/shipflow/shipflow/internal/fixture"
-
 	"github.com/shipflow/shipflow/carriers/aftership"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/fixture"
 )
 
 // FuzzParseWebhook checks that no body makes ParseWebhook panic, and that

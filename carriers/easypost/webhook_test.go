@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipflow/shipflow/internal/fixture"
-
 	"github.com/shipflow/shipflow/carriers/easypost"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/fixture"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -30,17 +29,7 @@ func details(ds ...map[string]any) func(map[string]any) {
 }
 
 func parse(t *testing.T, body []byte) inbox.Delivery {
-	t.Helper()
-	d, err := easypost.ParseWebhook(body)
-	if err != nil {
-		t.Fatalf("ParseWebhook: %v", err)
-	}
-	for i, e := range d.Tracking {
-		if err := e.Validate(); err != nil {
-			t.Errorf("event %d invalid: %v", i, err)
-		}
-	}
-	return d
+	return fixture.MustParse(t, easypost.ParseWebhook, body)
 }
 
 func TestParseWebhook(t *testing.T) {

@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipflow/shipflow/internal/fixture"
-
 	"github.com/shipflow/shipflow/carriers/generic"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/fixture"
 	"github.com/shipflow/shipflow/order"
 )
 

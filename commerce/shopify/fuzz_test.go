@@ -3,10 +3,9 @@ package shopify_test
 import (
 	"testing"
 
-	"github.com/shipflow/shipflow/internal/fixture"
-
 	"github.com/shipflow/shipflow/commerce/shopify"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/fixture"
 )
 
 // FuzzParse checks that Parse never panics on any topic and body, that

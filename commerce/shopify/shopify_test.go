@@ -6,10 +6,9 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/shipflow/shipflow/internal/fixture"
-
 	"github.com/shipflow/shipflow/commerce/shopify"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/fixture"
 	"github.com/shipflow/shipflow/order"
 )
 

@@ -3,10 +3,9 @@ package woocommerce_test
 import (
 	"testing"
 
-	"github.com/shipflow/shipflow/internal/fixture"
-
 	"github.com/shipflow/shipflow/commerce/woocommerce"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/fixture"
 )
 
 // FuzzParse checks that Parse and IsPing never panic, that every error is

@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipflow/shipflow/internal/fixture"
-
 	"github.com/shipflow/shipflow/commerce/woocommerce"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/fixture"
 	"github.com/shipflow/shipflow/order"
 )
 
