@@ -1,15 +1,11 @@
 package googlechat_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,30 +46,6 @@ func newAlerter(url string) *googlechat.Alerter {
 	return googlechat.New(url, &http.Client{Timeout: 5 * time.Second})
 }
 
-// golden compares a posted body with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, bytes.TrimSpace(got), "", "  "); err != nil {
-		t.Fatalf("%s: posted body is not JSON: %v", name, err)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s: posted\n%s\nwant\n%s", name, buf.Bytes(), want)
-	}
-}
-
 func TestName(t *testing.T) {
 	if n := googlechat.New("", nil).Name(); n != "google_chat" {
 		t.Errorf("Name() = %q", n)
@@ -95,9 +67,9 @@ func TestAlertLifecycleInOneThread(t *testing.T) {
 		t.Fatalf("Chat got %d messages, want 4", len(msgs))
 	}
 	r, o, e, d := msgs[0], msgs[1], msgs[2], msgs[3]
-	golden(t, "raised.json", r.Raw)
-	golden(t, "escalated.json", e.Raw)
-	golden(t, "resolved.json", d.Raw)
+	escalatetest.Golden(t, "raised.json", r.Raw, *update)
+	escalatetest.Golden(t, "escalated.json", e.Raw, *update)
+	escalatetest.Golden(t, "resolved.json", d.Raw, *update)
 
 	if r.ReplyOption != "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD" || r.ThreadKey != "order-ord_1001" {
 		t.Errorf("raised: reply option %q, thread key %q", r.ReplyOption, r.ThreadKey)

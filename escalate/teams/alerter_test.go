@@ -1,14 +1,11 @@
 package teams_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,30 +46,6 @@ func newAlerter(url string) *teams.Alerter {
 	return teams.New(url, &http.Client{Timeout: 5 * time.Second})
 }
 
-// golden compares a posted body with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, bytes.TrimSpace(got), "", "  "); err != nil {
-		t.Fatalf("%s: posted body is not JSON: %v", name, err)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s: posted\n%s\nwant\n%s", name, buf.Bytes(), want)
-	}
-}
-
 func TestName(t *testing.T) {
 	if n := teams.New("", nil).Name(); n != "teams" {
 		t.Errorf("Name() = %q", n)
@@ -91,9 +64,9 @@ func TestAlertLifecycle(t *testing.T) {
 	if len(msgs) != 3 {
 		t.Fatalf("Teams got %d cards, want 3", len(msgs))
 	}
-	golden(t, "raised.json", msgs[0].Raw)
-	golden(t, "escalated.json", msgs[1].Raw)
-	golden(t, "resolved.json", msgs[2].Raw)
+	escalatetest.Golden(t, "raised.json", msgs[0].Raw, *update)
+	escalatetest.Golden(t, "escalated.json", msgs[1].Raw, *update)
+	escalatetest.Golden(t, "resolved.json", msgs[2].Raw, *update)
 
 	wantFacts := []escalatetest.Fact{{Label: "Order", Value: "ord_1001"}, {Label: "Reason", Value: "late"}, {Label: "Carrier", Value: "UPS"}, {Label: "Tracking number", Value: "1Z999AA10123456784"}}
 	for i, m := range msgs {
