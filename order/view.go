@@ -55,6 +55,23 @@ type ShipmentView struct {
 // with equal times show the later arrival first, as it is the one that
 // counted.
 func (o *Order) View() View {
+	v := o.Summary()
+	n := len(o.Timeline)
+	v.Timeline = make([]Entry, n)
+	for i, e := range o.Timeline {
+		if l := e.Location; l != nil {
+			c := *l
+			e.Location = &c
+		}
+		v.Timeline[n-1-i] = e
+	}
+	slices.SortStableFunc(v.Timeline, func(a, b Entry) int { return b.At.Compare(a.At) })
+	return v
+}
+
+// Summary is the view without its timeline, which outbound events and the read model's order
+// row leave out: copying and sorting up to MaxTimeline entries there would be wasted.
+func (o *Order) Summary() View {
 	v := View{
 		OrderID:          o.ID,
 		Status:           o.Status,
@@ -63,7 +80,6 @@ func (o *Order) View() View {
 		Items:            nonNil(o.Items),
 		PromisedDelivery: utcp(o.PromisedDelivery),
 		Shipments:        make([]ShipmentView, len(o.Shipments)),
-		Timeline:         make([]Entry, len(o.Timeline)),
 		Refunds:          slices.Clone(o.Refunds),
 		CreatedAt:        o.CreatedAt,
 		UpdatedAt:        o.UpdatedAt,
@@ -101,15 +117,6 @@ func (o *Order) View() View {
 		}
 		v.Shipments[i] = sv
 	}
-	n := len(o.Timeline)
-	for i, e := range o.Timeline {
-		if l := e.Location; l != nil {
-			c := *l
-			e.Location = &c
-		}
-		v.Timeline[n-1-i] = e
-	}
-	slices.SortStableFunc(v.Timeline, func(a, b Entry) int { return b.At.Compare(a.At) })
 	return v
 }
 

@@ -240,8 +240,7 @@ func (w *orderWorkflow) wait(ctx workflow.Context, f workflow.Future, what strin
 // eventData is the order as subscribers see it in an event: the view without its timeline,
 // which would make every event as large as the order's whole history.
 func (w *orderWorkflow) eventData() json.RawMessage {
-	v := w.state.View()
-	v.Timeline = nil
+	v := w.state.Summary()
 	b, err := json.Marshal(v)
 	if err != nil { // a View always encodes; this would be a programming error
 		panic(fmt.Sprintf("encode order view: %v", err))
@@ -275,8 +274,7 @@ func (w *orderWorkflow) project(ctx workflow.Context) {
 }
 
 func (w *orderWorkflow) snapshot() db.Snapshot {
-	v := w.state.View()
-	v.Timeline = nil
+	v := w.state.Summary()
 	s := db.Snapshot{Revision: w.revision, View: v}
 	for _, e := range w.state.Timeline {
 		if e.Seq > w.sentEntries {
