@@ -1,6 +1,10 @@
 package trackpage
 
-import "testing"
+import (
+	"testing"
+
+	notifytmpl "github.com/shipflow/shipflow/notify/template"
+)
 
 func TestArrivalPhrasing(t *testing.T) {
 	vilnius := zone("Europe/Vilnius")
@@ -51,7 +55,7 @@ func TestVocative(t *testing.T) {
 		"Jonas": "Jonai", "Andrius": "Andriau", "Kęstutis": "Kęstuti", "Kazys": "Kazy",
 		"Eglė": "Egle", "Ona": "Ona", "Matthew": "Matthew", "Al": "Al", "JONAS": "JONAI",
 	} {
-		if got := vocativeLithuanian(in); got != want {
+		if got := notifytmpl.VocativeLithuanian(in); got != want {
 			t.Errorf("%s: %q, want %q", in, got, want)
 		}
 	}

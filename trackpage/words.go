@@ -2,9 +2,8 @@ package trackpage
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	notifytmpl "github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -247,7 +246,7 @@ var lithuanian = words{
 	at:           "%s %s",
 	on:           "%s",
 	stamp:        "%s %s",
-	vocative:     vocativeLithuanian,
+	vocative:     notifytmpl.VocativeLithuanian, // greet as the customer's messages do
 }
 
 // wordsFor picks the language of a customer's locale ("lt", "lt-LT",
@@ -260,28 +259,4 @@ func wordsFor(locale string) *words {
 		return &lithuanian
 	}
 	return &english
-}
-
-// vocativeLithuanian puts a Lithuanian first name in the case used to
-// address someone ("Jonas" → "Jonai", "Eglė" → "Egle"; "Ona" stays
-// "Ona"), the same rule notify/template applies to messages, so the page
-// greets the customer as their texts do. Names with other endings are
-// left as they are.
-func vocativeLithuanian(name string) string {
-	if utf8.RuneCountInString(name) < 3 || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
-		return name
-	}
-	for _, e := range [...]struct{ from, to string }{
-		{"jas", "jau"}, {"us", "au"}, {"as", "ai"}, {"is", "i"}, {"ys", "y"}, {"ė", "e"},
-	} {
-		stem, tail := name[:len(name)-len(e.from)], name[len(name)-len(e.from):]
-		if !strings.EqualFold(tail, e.from) {
-			continue
-		}
-		if strings.ToUpper(name) == name {
-			return stem + strings.ToUpper(e.to)
-		}
-		return stem + e.to
-	}
-	return name
 }

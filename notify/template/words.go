@@ -77,7 +77,7 @@ var lithuanian = words{
 	and:          "ir",
 	parcel:       "%s siunta",
 	summary:      summaryLithuanian,
-	vocative:     vocativeLithuanian,
+	vocative:     VocativeLithuanian,
 }
 
 // formatter says times for one message: in its language, in the
@@ -319,12 +319,12 @@ func sentence(s string) string {
 	return s + "."
 }
 
-// vocativeLithuanian puts a Lithuanian first name in the case used to
+// VocativeLithuanian puts a Lithuanian first name in the case used to
 // address someone: "Jonas" → "Jonai", "Andrius" → "Andriau", "Kęstutis" →
 // "Kęstuti", "Kazys" → "Kazy", "Eglė" → "Egle"; "Ona" stays "Ona". A
 // "Sveiki, Jonas!" reads as a form letter's mistake to any Lithuanian.
 // Names with other endings (foreign ones) are left as they are.
-func vocativeLithuanian(name string) string {
+func VocativeLithuanian(name string) string {
 	if utf8.RuneCountInString(name) < 3 || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
 		return name
 	}
