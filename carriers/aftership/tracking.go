@@ -122,11 +122,9 @@ func (t *Tracking) Events() ([]order.TrackingEvent, error) {
 		n.tag, n.subtag = t.Tag, t.Subtag
 	}
 
-	events := make([]order.TrackingEvent, 0, len(scans))
-	seen := make(map[string]bool, len(scans))
-	for _, s := range scans {
-		e := order.TrackingEvent{
-			Source:         inbox.SourceAfterShip,
+	events := make([]order.TrackingEvent, len(scans))
+	for i, s := range scans {
+		events[i] = order.TrackingEvent{
 			Carrier:        strings.TrimSpace(cmp.Or(t.Slug, s.slug)),
 			TrackingNumber: tn,
 			Status:         MapStatus(s.tag, s.subtag),
@@ -136,15 +134,8 @@ func (t *Tracking) Events() ([]order.TrackingEvent, error) {
 			Location:       s.loc,
 			OccurredAt:     s.at,
 		}
-		e.ID = normalize.EventID(inbox.SourceAfterShip, tn, e.OccurredAt, e.RawStatus, e.Description)
-		if seen[e.ID] {
-			continue // the same checkpoint listed twice
-		}
-		seen[e.ID] = true
-		events = append(events, e)
 	}
-	events[len(events)-1].EstimatedDelivery = eta
-	return events, nil
+	return normalize.Finish(inbox.SourceAfterShip, events, eta), nil
 }
 
 // estimate is the tracking's delivery estimate, nil when it gives none.

@@ -107,11 +107,9 @@ func (t *Tracker) Events() ([]order.TrackingEvent, error) {
 		n.status, n.detail = t.Status, t.StatusDetail
 	}
 
-	events := make([]order.TrackingEvent, 0, len(scans))
-	seen := make(map[string]bool, len(scans))
-	for _, s := range scans {
-		e := order.TrackingEvent{
-			Source:         inbox.SourceEasyPost,
+	events := make([]order.TrackingEvent, len(scans))
+	for i, s := range scans {
+		events[i] = order.TrackingEvent{
 			Carrier:        strings.TrimSpace(t.Carrier),
 			TrackingNumber: tn,
 			Status:         MapStatus(s.status, s.detail),
@@ -121,13 +119,6 @@ func (t *Tracker) Events() ([]order.TrackingEvent, error) {
 			Location:       s.loc,
 			OccurredAt:     s.at,
 		}
-		e.ID = normalize.EventID(inbox.SourceEasyPost, tn, e.OccurredAt, e.RawStatus, e.Description)
-		if seen[e.ID] {
-			continue // the same detail listed twice
-		}
-		seen[e.ID] = true
-		events = append(events, e)
 	}
-	events[len(events)-1].EstimatedDelivery = eta
-	return events, nil
+	return normalize.Finish(inbox.SourceEasyPost, events, eta), nil
 }

@@ -85,3 +85,24 @@ func Quote(s string) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
+
+// Finish is every normaliser's last step over its events, oldest first: each gets its stable
+// id (EventID under source), a scan a provider lists twice is kept once, and the provider's
+// delivery estimate goes on the newest event, the one that speaks for the parcel now.
+func Finish(source string, events []order.TrackingEvent, eta *time.Time) []order.TrackingEvent {
+	out := make([]order.TrackingEvent, 0, len(events))
+	seen := make(map[string]bool, len(events))
+	for _, e := range events {
+		e.Source = source
+		e.ID = EventID(source, e.TrackingNumber, e.OccurredAt, e.RawStatus, e.Description)
+		if seen[e.ID] {
+			continue
+		}
+		seen[e.ID] = true
+		out = append(out, e)
+	}
+	if len(out) > 0 {
+		out[len(out)-1].EstimatedDelivery = eta
+	}
+	return out
+}

@@ -121,11 +121,9 @@ func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 		}
 	}
 
-	events := make([]order.TrackingEvent, 0, len(scans))
-	seen := make(map[string]bool, len(scans))
-	for _, s := range scans {
-		e := order.TrackingEvent{
-			Source:         inbox.SourceShipEngine,
+	events := make([]order.TrackingEvent, len(scans))
+	for i, s := range scans {
+		events[i] = order.TrackingEvent{
 			Carrier:        strings.TrimSpace(t.CarrierCode),
 			TrackingNumber: tn,
 			Status:         MapStatus(s.code, s.detail),
@@ -135,13 +133,6 @@ func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 			Location:       s.loc,
 			OccurredAt:     s.at,
 		}
-		e.ID = normalize.EventID(inbox.SourceShipEngine, tn, e.OccurredAt, e.RawStatus, e.Description)
-		if seen[e.ID] {
-			continue // the same event listed twice
-		}
-		seen[e.ID] = true
-		events = append(events, e)
 	}
-	events[len(events)-1].EstimatedDelivery = eta
-	return events, nil
+	return normalize.Finish(inbox.SourceShipEngine, events, eta), nil
 }
