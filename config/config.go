@@ -68,7 +68,7 @@ type Config struct {
 	ReviewRequestDelay time.Duration
 	VoiceDeadline      time.Duration
 	// VoiceSource is where voice lookups read first: "readmodel" (default, measured fastest)
-	// or "workflow" (the workflow query under a deadline, then the read model).
+	// or "workflow" (the workflow query under a short deadline, the read model as fallback).
 	VoiceSource       string
 	QuietHours        order.QuietHours
 	WhatsAppTemplates WhatsAppTemplates

@@ -22,7 +22,9 @@ import (
 // voiceSource answers voice lookups. The read model answers in about half a millisecond and
 // the workflow query in about ten (README, performance): by default the read model answers and
 // the workflow only for an order created a moment ago. With workflowFirst the workflow answers
-// under half the deadline, and the read model when that runs out (a worker restarting, say).
+// if it can within a quarter of the deadline (its measured p99 is under 50 ms), and otherwise
+// the read model, read at the same time so that falling back costs nothing (a worker
+// restarting, Temporal unreachable).
 type voiceSource struct {
 	db            *pgxpool.Pool
 	temporal      client.Client
@@ -30,25 +32,38 @@ type voiceSource struct {
 	deadline      time.Duration
 }
 
+type readModelAnswer struct {
+	view order.View
+	err  error
+}
+
 func (v voiceSource) Order(ctx context.Context, id string) (order.View, error) {
-	if v.workflowFirst {
-		qctx, cancel := context.WithTimeout(ctx, v.deadline/2)
-		view, err := workflows.QueryOrder(qctx, v.temporal, id)
-		cancel()
-		if err == nil {
-			return view, nil
+	if !v.workflowFirst {
+		view, _, err := db.GetOrder(ctx, v.db, id)
+		if errors.Is(err, db.ErrNotFound) {
+			if view, qerr := workflows.QueryOrder(ctx, v.temporal, id); qerr == nil {
+				return view, nil
+			}
+			return view, voice.ErrNotFound
 		}
+		return view, err
 	}
-	view, _, err := db.GetOrder(ctx, v.db, id)
-	if errors.Is(err, db.ErrNotFound) && !v.workflowFirst {
-		if view, qerr := workflows.QueryOrder(ctx, v.temporal, id); qerr == nil {
-			return view, nil
-		}
+	stored := make(chan readModelAnswer, 1)
+	go func() {
+		view, _, err := db.GetOrder(ctx, v.db, id)
+		stored <- readModelAnswer{view, err}
+	}()
+	qctx, cancel := context.WithTimeout(ctx, v.deadline/4)
+	view, err := workflows.QueryOrder(qctx, v.temporal, id)
+	cancel()
+	if err == nil {
+		return view, nil
 	}
-	if errors.Is(err, db.ErrNotFound) {
-		return view, voice.ErrNotFound
+	r := <-stored
+	if errors.Is(r.err, db.ErrNotFound) {
+		return r.view, voice.ErrNotFound
 	}
-	return view, err
+	return r.view, r.err
 }
 
 func (v voiceSource) OrderForTracking(ctx context.Context, tn string) (string, error) {
