@@ -17,7 +17,9 @@ dev: temporal-cli postgres build
 	exec $(BIN)/shipflow dev
 
 ## test: run every test against real Postgres and a real Temporal dev server.
-test: temporal-cli postgres chromium
+# build first: the fault suite (loadtest.TestFaults) runs shipflow as child processes it
+# builds with `go build`, which the warm cache then answers in seconds.
+test: temporal-cli postgres chromium build
 	go test $(GO_TEST_FLAGS) ./...
 
 ## lint: vet, formatting and staticcheck.

@@ -27,6 +27,8 @@ type Activities struct {
 	// PublicURL and TrackingSecret make the links staff alerts carry.
 	PublicURL      string
 	TrackingSecret string
+	// Webhooks delivers events to subscribers; nil on workers that do not.
+	Webhooks *Webhooks
 }
 
 // DatabaseCheck is what CheckDatabase saw.

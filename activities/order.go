@@ -27,11 +27,6 @@ func (a *Activities) Project(ctx context.Context, s db.Snapshot) error {
 	return err
 }
 
-// RecordEvent stores an outbound event the lifecycle published; subscribers are fed from there.
-func (a *Activities) RecordEvent(ctx context.Context, e db.Event) error {
-	return db.RecordEvent(ctx, a.DB, e)
-}
-
 // Notification asks for one customer message about a milestone on one channel, with what
 // the message may say, taken from the order when the milestone happened.
 type Notification struct {

@@ -26,6 +26,9 @@ type Endpoint struct {
 	// Previous signs alongside Secret until PreviousUntil, after a rotation.
 	Previous      string     `json:"-"`
 	PreviousUntil *time.Time `json:"-"`
+	// FailingSince is when the endpoint's current run of failed attempts began; nil after a
+	// success. Five days of nothing else disables it.
+	FailingSince *time.Time `json:"failing_since,omitempty"`
 }
 
 // Secrets are the keys a delivery is signed with at t: the current one, and the previous one
@@ -50,11 +53,11 @@ func newEndpointID() string {
 	return "ep_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
-const endpointColumns = `id, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until`
+const endpointColumns = `id, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until, failing_since`
 
 func scanEndpoint(r pgx.Row) (Endpoint, error) {
 	var e Endpoint
-	err := r.Scan(&e.ID, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil)
+	err := r.Scan(&e.ID, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil, &e.FailingSince)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, ErrNotFound
 	}
@@ -105,13 +108,15 @@ type EndpointChange struct {
 	Enabled     *bool     `json:"enabled"`
 }
 
-// UpdateEndpoint applies c. Re-enabling an endpoint clears why it was disabled.
+// UpdateEndpoint applies c. Re-enabling an endpoint clears why it was disabled and its run of
+// failures, so it gets five fresh days.
 func UpdateEndpoint(ctx context.Context, pool *pgxpool.Pool, id string, c EndpointChange) (Endpoint, error) {
 	e, err := scanEndpoint(pool.QueryRow(ctx, `
 		UPDATE webhook_endpoints SET
 			url = COALESCE($2, url), description = COALESCE($3, description),
 			event_types = COALESCE($4, event_types), enabled = COALESCE($5, enabled),
 			disabled_reason = CASE WHEN $5 THEN '' ELSE disabled_reason END,
+			failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
 			updated_at = now()
 		WHERE id = $1 RETURNING `+endpointColumns, id, c.URL, c.Description, c.EventTypes, c.Enabled))
 	if err != nil && !errors.Is(err, ErrNotFound) {

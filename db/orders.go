@@ -2,11 +2,9 @@ package db
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -188,29 +186,15 @@ type OrderPage struct {
 	Next   string       `json:"next_cursor,omitempty"`
 }
 
-// ErrBadCursor means a cursor did not come from a previous page.
-var ErrBadCursor = errors.New("invalid cursor")
-
 // ListOrders returns orders newest first. Pages are keyed on (created_at, order_id), so orders
 // created while a client pages never shift what it sees. Views come without timelines.
 func ListOrders(ctx context.Context, pool *pgxpool.Pool, p ListParams) (OrderPage, error) {
 	if p.Limit <= 0 || p.Limit > 200 {
 		p.Limit = 50
 	}
-	var after struct {
-		at time.Time
-		id string
-	}
-	if p.Cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(p.Cursor)
-		at, id, ok := strings.Cut(string(raw), "|")
-		if err != nil || !ok {
-			return OrderPage{}, ErrBadCursor
-		}
-		if after.at, err = time.Parse(time.RFC3339Nano, at); err != nil {
-			return OrderPage{}, ErrBadCursor
-		}
-		after.id = id
+	afterAt, afterID, err := decodeCursor(p.Cursor)
+	if err != nil {
+		return OrderPage{}, err
 	}
 	rows, err := pool.Query(ctx, `
 		SELECT o.view, o.created_at FROM orders o
@@ -220,7 +204,7 @@ func ListOrders(ctx context.Context, pool *pgxpool.Pool, p ListParams) (OrderPag
 		  AND ($4::timestamptz IS NULL OR (o.created_at, o.order_id) < ($4, $5))
 		ORDER BY o.created_at DESC, o.order_id DESC
 		LIMIT $6`,
-		string(p.Status), p.Carrier, trackingKeyOrEmpty(p.TrackingNumber), nullTime(after.at), after.id, p.Limit+1)
+		string(p.Status), p.Carrier, trackingKeyOrEmpty(p.TrackingNumber), afterAt, afterID, p.Limit+1)
 	if err != nil {
 		return OrderPage{}, fmt.Errorf("list orders: %w", err)
 	}
@@ -240,7 +224,7 @@ func ListOrders(ctx context.Context, pool *pgxpool.Pool, p ListParams) (OrderPag
 	for i, x := range list {
 		if i == p.Limit {
 			last := list[i-1]
-			page.Next = base64.RawURLEncoding.EncodeToString([]byte(last.at.UTC().Format(time.RFC3339Nano) + "|" + last.view.OrderID))
+			page.Next = encodeCursor(last.at, last.view.OrderID)
 			break
 		}
 		x.view.Timeline = []order.Entry{}
@@ -256,34 +240,15 @@ func trackingKeyOrEmpty(s string) string {
 	return order.TrackingKey(s)
 }
 
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
 // Event is one outbound event the lifecycle published.
 type Event struct {
+	ID         string          `json:"id,omitempty"` // set when stored: EventID
 	OrderID    string          `json:"order_id"`
 	Seq        int64           `json:"seq"`
 	Type       string          `json:"type"`
 	ShipmentID string          `json:"shipment_id,omitempty"`
 	Data       json.RawMessage `json:"data"`
 	CreatedAt  time.Time       `json:"created_at"`
-}
-
-// RecordEvent stores an outbound event once: (order, seq) is unique, so a retried activity
-// finds its event already there.
-func RecordEvent(ctx context.Context, pool *pgxpool.Pool, e Event) error {
-	_, err := pool.Exec(ctx, `
-		INSERT INTO order_events (order_id, seq, type, shipment_id, data, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id, seq) DO NOTHING`,
-		e.OrderID, e.Seq, e.Type, e.ShipmentID, e.Data, e.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("record event %d of order %s: %w", e.Seq, e.OrderID, err)
-	}
-	return nil
 }
 
 // ShipmentTracking returns the tracking number and carrier of one shipment, for events that

@@ -231,7 +231,7 @@ func TestRecordEventIdempotent(t *testing.T) {
 	pool := testenv.DB(t)
 	e := db.Event{OrderID: uniq(t, "order"), Seq: 1, Type: "order.shipped", ShipmentID: "s1", Data: json.RawMessage(`{"n":1}`), CreatedAt: t0}
 	for i := range 2 {
-		if err := db.RecordEvent(t.Context(), pool, e); err != nil {
+		if _, err := db.RecordEvent(t.Context(), pool, e); err != nil {
 			t.Fatalf("RecordEvent attempt %d: %v", i+1, err)
 		}
 	}

@@ -68,10 +68,13 @@ func NewClient(p Policy) *http.Client {
 	transport := &http.Transport{
 		// No proxy, not even from HTTP_PROXY/HTTPS_PROXY: a proxy connects
 		// to the destination itself, where the guard cannot see it.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
+		Proxy:             nil,
+		DialContext:       dialer.DialContext,
+		ForceAttemptHTTP2: true,
+		MaxIdleConns:      100,
+		// Deliveries to one receiver run in parallel; the default of 2 idle connections per
+		// host would close and reopen the rest every time.
+		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: 1 * time.Second,

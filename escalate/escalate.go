@@ -8,6 +8,9 @@ import "context"
 
 // Alert is one message to staff about an order's exception.
 type Alert struct {
+	// About names what the alert concerns when it is not an order's exception, such as
+	// "Webhook endpoint ep_1"; it then takes the order's place in the title.
+	About          string
 	OrderID        string
 	Reason         string // the exception's reason code, e.g. "stale", "late", "carrier_exception"
 	Message        string // what happened, in a sentence

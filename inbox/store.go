@@ -227,16 +227,30 @@ type Claimed struct {
 	Delivery Delivery
 }
 
-// Claim leases up to n due deliveries to the caller, oldest due first. Rows leased by another
+// Claim leases up to n due deliveries to the caller, oldest first. Rows leased by another
 // relay are skipped, not waited for.
+//
+// A delivery is not claimed while an earlier one about the same order or tracking number is
+// still pending but cannot go in this batch: waiting for its retry, or leased by another relay.
+// Otherwise the later one would overtake it, and the workflow, which keeps each shipment's
+// newest scan, would drop the older one as stale: a delivered scan overtaking out-for-delivery
+// cost the customer that message (the fault suite found it). Due, unleased deliveries are
+// taken in id order, so an earlier one is always in the batch when a later one of its order is,
+// and the relay forwards each order's deliveries in that order.
 func (in *Inbox) Claim(ctx context.Context, n int, lease time.Duration) ([]Claimed, error) {
 	rows, err := in.db.Query(ctx, `
 		UPDATE inbound_events SET locked_until = now() + $2 * interval '1 millisecond', attempts = attempts + 1
 		WHERE id IN (
-			SELECT id FROM inbound_events
-			WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
-			ORDER BY next_attempt_at, id LIMIT $1
-			FOR UPDATE SKIP LOCKED)
+			SELECT c.id FROM inbound_events c
+			WHERE c.status = 'pending' AND c.next_attempt_at <= now() AND (c.locked_until IS NULL OR c.locked_until < now())
+			  AND NOT EXISTS (
+				SELECT 1 FROM inbound_events e
+				WHERE e.status = 'pending' AND e.id < c.id
+				  AND (e.next_attempt_at > now() OR e.locked_until >= now())
+				  AND ((c.order_id <> '' AND e.order_id = c.order_id)
+				    OR (c.tracking_keys <> '{}' AND e.tracking_keys && c.tracking_keys)))
+			ORDER BY c.id LIMIT $1
+			FOR UPDATE OF c SKIP LOCKED)
 		RETURNING id, attempts, delivery`, n, lease.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)

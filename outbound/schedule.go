@@ -68,3 +68,8 @@ func NextDelay(attempt int, retryAfter time.Duration, jitter func() float64) (ti
 	j = min(j, 1)
 	return base + time.Duration(float64(base)*maxJitter*j), true
 }
+
+// DisableAfter is how long an endpoint may fail every attempt before it is disabled (SPEC
+// section 4): past the schedule's day and a half, so one outage of a receiver does not cost
+// its subscription, short enough that a receiver nobody runs any more stops costing attempts.
+const DisableAfter = 5 * 24 * time.Hour

@@ -120,3 +120,32 @@ func TestDeliveryForAFinishedOrderIsRejectedVisibly(t *testing.T) {
 	}
 	t.Fatal("a delivery for a finished order was not rejected")
 }
+
+// A delivery held back for a retry keeps its order's later deliveries back too: relayed past
+// it, a delivered scan would make the workflow drop the older out-for-delivery as stale.
+func TestLaterDeliveryDoesNotOvertakeOneWaitingForItsRetry(t *testing.T) {
+	ctx, in := context.Background(), inbox.New(testenv.DB(t))
+	a, b := fmt.Sprintf("overtake-a-%d", time.Now().UnixNano()), fmt.Sprintf("overtake-b-%d", time.Now().UnixNano())
+	ids := map[string]int64{}
+	for _, d := range []inbox.Delivery{commerce(a, a+"-1", order.EventConfirmed), commerce(a, a+"-2", order.EventPacked), commerce(b, b+"-1", order.EventConfirmed)} {
+		acc, err := in.Accept(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[d.EventID] = acc.ID
+	}
+	if err := in.Retry(ctx, ids[a+"-1"], time.Hour, "temporal unreachable"); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := in.Claim(ctx, 1000, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]bool{}
+	for _, c := range claimed {
+		got[c.ID] = true
+	}
+	if got[ids[a+"-2"]] || !got[ids[b+"-1"]] {
+		t.Errorf("claimed %v: want %s's second delivery held back behind its first, %s's taken", got, a, b)
+	}
+}

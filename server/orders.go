@@ -60,12 +60,9 @@ func (s *server) listOrders(c echo.Context) error {
 		}
 		p.Status = st
 	}
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			return errorf(http.StatusBadRequest, codeInvalidField, "limit: %q is not a number from 1 to 200", v)
-		}
-		p.Limit = n
+	var err error
+	if p.Limit, err = pageLimit(c); err != nil {
+		return err
 	}
 	page, err := db.ListOrders(c.Request().Context(), s.DB, p)
 	if errors.Is(err, db.ErrBadCursor) {
@@ -75,6 +72,19 @@ func (s *server) listOrders(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, page)
+}
+
+// pageLimit reads a list's limit parameter; 0 when absent, which lists take as their default.
+func pageLimit(c echo.Context) (int, error) {
+	v := c.QueryParam("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 200 {
+		return 0, errorf(http.StatusBadRequest, codeInvalidField, "limit: %q is not a number from 1 to 200", v)
+	}
+	return n, nil
 }
 
 // resolveRequest is the body of POST /v1/orders/{order_id}/exception/resolve.

@@ -93,6 +93,10 @@ func New(d Deps) *echo.Echo {
 	v1.PATCH("/webhook-endpoints/:id", s.updateEndpoint)
 	v1.DELETE("/webhook-endpoints/:id", s.deleteEndpoint)
 	v1.POST("/webhook-endpoints/:id/rotate-secret", s.rotateSecret)
+	v1.GET("/webhook-endpoints/:id/deliveries", s.listDeliveries)
+	v1.POST("/webhook-endpoints/:id/recover", s.recoverEndpoint)
+	v1.GET("/webhook-deliveries/:id", s.getDelivery)
+	v1.POST("/webhook-deliveries/:id/retry", s.retryDelivery)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 

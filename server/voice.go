@@ -41,7 +41,15 @@ func (v voiceSource) Order(ctx context.Context, id string) (order.View, error) {
 	if !v.workflowFirst {
 		view, _, err := db.GetOrder(ctx, v.db, id)
 		if errors.Is(err, db.ErrNotFound) {
-			if view, qerr := workflows.QueryOrder(ctx, v.temporal, id); qerr == nil {
+			// An order created a moment ago is in its workflow before the read model. Under
+			// load that workflow may have a backlog its query waits behind, so the query gets
+			// half the deadline: a caller hears "not found yet" rather than nothing.
+			qctx, cancel := ctx, context.CancelFunc(func() {})
+			if v.deadline > 0 {
+				qctx, cancel = context.WithTimeout(ctx, v.deadline/2)
+			}
+			defer cancel()
+			if view, qerr := workflows.QueryOrder(qctx, v.temporal, id); qerr == nil {
 				return view, nil
 			}
 			return view, voice.ErrNotFound

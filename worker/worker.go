@@ -26,6 +26,9 @@ type Deps struct {
 	Tickets   escalate.Tickets
 	// PublicURL and TrackingSecret make the links in staff alerts.
 	PublicURL, TrackingSecret string
+	// Webhooks delivers events to subscribers. New fills in its Deliveries with this worker's
+	// client and task queue when left nil.
+	Webhooks *activities.Webhooks
 }
 
 // New returns a worker with every workflow and activity registered, not yet started. onFatal is
@@ -41,6 +44,9 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 		// Finish in-flight activities on shutdown instead of abandoning them to a timeout.
 		WorkerStopTimeout: 10 * time.Second,
 	})
+	if d.Webhooks != nil && d.Webhooks.Deliveries == nil {
+		d.Webhooks.Deliveries = workflows.Deliveries{Client: c, TaskQueue: taskQueue}
+	}
 	Register(w, d)
 	return w
 }
@@ -61,12 +67,13 @@ type WorkflowRegistry interface {
 func Register(r Registry, d Deps) {
 	RegisterWorkflows(r)
 	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator,
-		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret})
+		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret, Webhooks: d.Webhooks})
 }
 
 // RegisterWorkflows adds the workflows only: the replayer runs histories without activities.
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Order, workflow.RegisterOptions{Name: workflows.OrderName})
 	r.RegisterWorkflowWithOptions(workflows.Escalation, workflow.RegisterOptions{Name: workflows.EscalationName})
+	r.RegisterWorkflowWithOptions(workflows.Delivery, workflow.RegisterOptions{Name: workflows.DeliveryName})
 	r.RegisterWorkflowWithOptions(workflows.SelfTest, workflow.RegisterOptions{Name: workflows.SelfTestName})
 }

@@ -41,6 +41,8 @@ type orderWorkflow struct {
 
 	pollers  map[string]*poller // by shipment id
 	stopping bool               // the run is ending: polls and detection stand down
+	// localStore: this run writes to Postgres with local activities (see localStoreChange).
+	localStore bool
 
 	logger log.Logger
 }
@@ -66,6 +68,7 @@ func newOrderWorkflow(ctx workflow.Context, in OrderInput) (*orderWorkflow, []or
 }
 
 func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
+	w.localStore = workflow.GetVersion(ctx, localStoreChange, workflow.DefaultVersion, 1) == 1
 	if err := w.handle(ctx); err != nil {
 		return err
 	}

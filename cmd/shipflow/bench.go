@@ -30,9 +30,11 @@ func runBench(ctx context.Context, args []string, e env) error {
 			return benchWebhooks(ctx, args[1:], e)
 		case "voice":
 			return benchVoice(ctx, args[1:], e)
+		case "deliveries":
+			return benchDeliveries(ctx, args[1:], e)
 		}
 	}
-	return errors.New("usage: shipflow bench status-query|webhooks|voice [flags]")
+	return errors.New("usage: shipflow bench status-query|webhooks|voice|deliveries [flags]")
 }
 
 // benchStatusQuery holds N live orders in transit and times the status query against them,

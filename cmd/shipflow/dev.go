@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -58,6 +59,10 @@ func devDefaults(cfg *config.Config, getenv func(string) string) {
 	}
 	if getenv("SHIPFLOW_WEBHOOK_ALLOW_HTTP") == "" {
 		cfg.WebhookAllowHTTP = true // local receivers such as `shipflow webhooks listen`
+	}
+	if getenv("SHIPFLOW_WEBHOOK_ALLOWED_CIDRS") == "" {
+		// Loopback, so a developer's own receiver gets deliveries; nothing else non-global.
+		cfg.WebhookAllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
 	if cfg.TrackingSecret == "" {
 		cfg.TrackingSecret = "shipflow-dev-tracking-secret"

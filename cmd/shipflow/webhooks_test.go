@@ -184,6 +184,15 @@ func TestWebhooksDocExampleCompiles(t *testing.T) {
 	if len(blocks) != 1 {
 		t.Fatalf("docs/receiving-webhooks.md has %d go code blocks, want 1", len(blocks))
 	}
+	// The README shows verifyWebhook alone; it must be the function tested here.
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := regexp.MustCompile("(?s)// verifyWebhook checks.*?\n}\n").Find(blocks[0][1])
+	if verify == nil || !bytes.Contains(readme, verify) {
+		t.Error("README.md's verifyWebhook is not the one in docs/receiving-webhooks.md")
+	}
 	dir := t.TempDir()
 	for name, content := range map[string]string{
 		"go.mod":       "module example.com/receiver\n\ngo 1.22\n",

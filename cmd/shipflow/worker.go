@@ -10,6 +10,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/worker"
 )
 
@@ -61,6 +62,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
+		Webhooks:  &activities.Webhooks{Policy: a.webhookPolicy()},
 	}
 	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, deps, func(err error) {
 		cancel(fmt.Errorf("worker stopped: %w", err))
@@ -70,4 +72,10 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 	}
 	a.log.Info("worker polling", "task_queue", a.cfg.Temporal.TaskQueue, "namespace", a.cfg.Temporal.Namespace)
 	return w, nil
+}
+
+// webhookPolicy is where subscriber deliveries may go: global addresses over https, plus the
+// ranges and plain http the configuration allows.
+func (a *app) webhookPolicy() egress.Policy {
+	return egress.Policy{Allowed: a.cfg.WebhookAllowedCIDRs, AllowHTTP: a.cfg.WebhookAllowHTTP}
 }

@@ -120,6 +120,8 @@ func message(a escalate.Alert) payload {
 func title(a escalate.Alert) string {
 	reason := human(a.Reason)
 	switch {
+	case a.About != "":
+		return fmt.Sprintf(":warning: %s: %s", a.About, reason)
 	case a.Resolved:
 		return fmt.Sprintf(":white_check_mark: Resolved: order %s (%s)", a.OrderID, reason)
 	case breached(a):

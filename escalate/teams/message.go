@@ -107,6 +107,8 @@ func message(a escalate.Alert) envelope {
 func title(a escalate.Alert) string {
 	reason := human(a.Reason)
 	switch {
+	case a.About != "":
+		return fmt.Sprintf("⚠️ %s: %s", a.About, reason)
 	case a.Resolved:
 		return fmt.Sprintf("✅ Resolved: order %s (%s)", a.OrderID, reason)
 	case breached(a):

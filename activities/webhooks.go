@@ -1,0 +1,240 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/egress"
+	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/outbound"
+)
+
+// Deliveries starts the workflow that carries out one outbound webhook delivery. It must do
+// nothing when that delivery's workflow is already running or has run.
+type Deliveries interface {
+	StartDelivery(ctx context.Context, deliveryID string) error
+}
+
+// Webhooks is what outbound deliveries need besides the database.
+type Webhooks struct {
+	// Policy says which destinations may be reached (SHIPFLOW_WEBHOOK_ALLOWED_CIDRS, plain
+	// http in dev). It is checked again at every attempt, not only when a URL is saved, and
+	// the client enforces it while dialling.
+	Policy egress.Policy
+	// Timeout bounds one attempt; zero is SPEC section 4's 15 s, which is also the most.
+	Timeout time.Duration
+	// PerEndpoint caps the attempts one worker makes to one endpoint at a time; zero is 32.
+	// A hanging endpoint then holds at most that many attempts (and, for a second each, the
+	// attempts waiting for one of them), and every other endpoint's deliveries go on at full
+	// speed. A healthy endpoint answering in 20 ms still gets 1,600 attempts a second.
+	PerEndpoint int
+	// Deliveries starts delivery workflows for new events.
+	Deliveries Deliveries
+
+	once   sync.Once
+	client *http.Client // from egress.NewClient(Policy): outbound.Attempt relies on its guard
+
+	mu    sync.Mutex
+	slots map[string]chan struct{} // per endpoint; a token in the channel is an attempt in flight
+}
+
+// RecordEvent stores an outbound event the lifecycle published with a delivery for each
+// subscribed endpoint, then starts each delivery's workflow. A retry after a crash between the
+// two finds the deliveries stored and starts the ones still missing.
+func (a *Activities) RecordEvent(ctx context.Context, e db.Event) error {
+	ids, err := db.RecordEvent(ctx, a.DB, e)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	if a.Webhooks == nil || a.Webhooks.Deliveries == nil {
+		return temporal.NewNonRetryableApplicationError("no webhook delivery configured on this worker", "Misconfigured", nil)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(startParallel)
+	for _, id := range ids {
+		g.Go(func() error {
+			if err := a.Webhooks.Deliveries.StartDelivery(gctx, id); err != nil {
+				return fmt.Errorf("start delivery %s of event %d of order %s: %w", id, e.Seq, e.OrderID, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// startParallel bounds the delivery workflows one event starts at once: with a hundred
+// endpoints, one after the other took longer than the activity may.
+const startParallel = 16
+
+// DeliveryAttempt asks for one attempt at a delivery.
+type DeliveryAttempt struct {
+	DeliveryID string `json:"delivery_id"`
+	// Attempt is the attempt's number over the delivery's life, manual retries included: what
+	// the receiver sees in metadata.attempt and the attempt log is keyed on.
+	Attempt int `json:"attempt"`
+	// Try is the attempt's place in this run's schedule, 1 for the first.
+	Try int `json:"try"`
+	// Manual is a person's retry: one attempt, no schedule after it.
+	Manual bool `json:"manual,omitempty"`
+}
+
+// DeliveryReport is what an attempt decided.
+type DeliveryReport struct {
+	// Done: delivered, failed for good, or nothing left to deliver. Otherwise wait Wait and try
+	// again.
+	Done    bool          `json:"done"`
+	Wait    time.Duration `json:"wait,omitempty"`
+	Outcome string        `json:"outcome"`
+	// Notice is set when this attempt disabled the endpoint, and Channels are the staff chats
+	// to tell (none: the log was told).
+	Notice   *db.EndpointNotice `json:"notice,omitempty"`
+	Channels []string           `json:"channels,omitempty"`
+}
+
+// errEndpointBusy asks Temporal to retry the activity later: the worker already has as many
+// attempts in flight to this endpoint as it allows. It is not an attempt, so it costs the
+// delivery nothing from its schedule.
+const errEndpointBusy = "EndpointBusy"
+
+// AttemptDelivery makes one attempt at a delivery and records it with what follows: delivered,
+// a wait before the next attempt (the schedule's, with jitter and Retry-After; drawn here so
+// the workflow replays the value from history), or failed. The jitter's randomness is why this
+// decision is in the activity: its result is recorded, so replay sees the same wait.
+//
+// A retry of this activity after a crash sends again with the same webhook-id and attempt
+// number and overwrites the attempt's record; receivers deduplicate on webhook-id.
+func (a *Activities) AttemptDelivery(ctx context.Context, r DeliveryAttempt) (DeliveryReport, error) {
+	o, err := db.LoadOutgoing(ctx, a.DB, r.DeliveryID)
+	if errors.Is(err, db.ErrNotFound) {
+		return DeliveryReport{Done: true, Outcome: "deleted"}, nil // its endpoint was deleted
+	}
+	if err != nil {
+		return DeliveryReport{}, err
+	}
+	if !o.Endpoint.Enabled {
+		reason := "endpoint disabled"
+		if o.Endpoint.Disabled != "" {
+			reason += ": " + o.Endpoint.Disabled
+		}
+		return DeliveryReport{Done: true, Outcome: "skipped"}, db.FailDelivery(ctx, a.DB, r.DeliveryID, reason)
+	}
+	if a.Webhooks == nil {
+		return DeliveryReport{}, temporal.NewNonRetryableApplicationError("no webhook client configured on this worker", "Misconfigured", nil)
+	}
+	release, ok := a.Webhooks.take(ctx, o.Endpoint.ID)
+	if !ok {
+		return DeliveryReport{}, temporal.NewApplicationErrorWithOptions("too many attempts in flight to endpoint "+o.Endpoint.ID,
+			errEndpointBusy, temporal.ApplicationErrorOptions{NextRetryDelay: time.Second + rand.N(2*time.Second)})
+	}
+	res, at := a.Webhooks.send(ctx, o, r.Attempt)
+	release()
+
+	rec := db.Attempt{
+		DeliveryID: r.DeliveryID, Attempt: r.Attempt, At: at, StatusCode: res.Status,
+		LatencyMS: float64(res.Latency.Microseconds()) / 1000, Body: res.Body, Error: res.Err,
+		Outcome: res.Outcome.String(), Gone: res.Outcome == outbound.Gone,
+	}
+	rep := DeliveryReport{Done: true, Outcome: rec.Outcome}
+	switch res.Outcome {
+	case outbound.Retry:
+		wait, ok := outbound.NextDelay(r.Try, res.RetryAfter, rand.Float64)
+		if r.Manual || !ok {
+			rec.Final = true
+			break
+		}
+		rep.Done, rep.Wait, rec.NextAttempt = false, wait, at.Add(wait)
+	case outbound.Failed:
+		rec.Final = true
+	}
+	rep.Notice, err = db.RecordAttempt(ctx, a.DB, rec, outbound.DisableAfter)
+	if err != nil {
+		return DeliveryReport{}, err
+	}
+	if rep.Notice != nil {
+		rep.Done, rep.Wait = true, 0
+		activity.GetLogger(ctx).Warn("webhook endpoint disabled", "endpoint", rep.Notice.EndpointID,
+			"url", rep.Notice.URL, "reason", rep.Notice.Reason)
+		for name := range a.Alerters {
+			rep.Channels = append(rep.Channels, name)
+		}
+		slices.Sort(rep.Channels)
+	}
+	return rep, nil
+}
+
+// send makes the attempt: the body for this attempt number, signed with every secret the
+// endpoint has at this moment.
+func (w *Webhooks) send(ctx context.Context, o db.Outgoing, attempt int) (outbound.Result, time.Time) {
+	body, err := json.Marshal(outbound.NewBody(o.Event, attempt))
+	now := time.Now()
+	if err != nil {
+		return outbound.Result{Outcome: outbound.Failed, Err: "encoding body: " + err.Error()}, now
+	}
+	if err := egress.CheckURL(o.Endpoint.URL, w.Policy); err != nil {
+		return outbound.Result{Outcome: outbound.Failed, Err: err.Error()}, now
+	}
+	timeout := w.Timeout
+	if timeout <= 0 || timeout > outbound.Timeout {
+		timeout = outbound.Timeout
+	}
+	w.once.Do(func() {
+		p := w.Policy
+		p.Timeout = timeout
+		w.client = egress.NewClient(p)
+	})
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return outbound.Attempt(ctx, w.client, o.Endpoint.URL, o.Endpoint.Secrets(now), o.Event.ID, body, now), now
+}
+
+// slotWait is how long an attempt waits for one of its endpoint's slots before it gives its
+// activity slot back and asks Temporal to retry it a little later.
+const slotWait = time.Second
+
+// take reserves one of an endpoint's in-flight slots on this worker, waiting up to slotWait.
+func (w *Webhooks) take(ctx context.Context, endpointID string) (release func(), ok bool) {
+	w.mu.Lock()
+	if w.slots == nil {
+		w.slots = map[string]chan struct{}{}
+	}
+	ch := w.slots[endpointID]
+	if ch == nil {
+		limit := w.PerEndpoint
+		if limit <= 0 {
+			limit = 32
+		}
+		ch = make(chan struct{}, limit)
+		w.slots[endpointID] = ch
+	}
+	w.mu.Unlock()
+	t := time.NewTimer(slotWait)
+	defer t.Stop()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil, false
+}
+
+// EndpointAlert is the staff alert for an endpoint an attempt disabled.
+func EndpointAlert(n db.EndpointNotice) escalate.Alert {
+	return escalate.Alert{
+		About:   "Webhook endpoint " + n.EndpointID,
+		Reason:  "webhook_endpoint_disabled",
+		Message: fmt.Sprintf("Deliveries to %s stopped: %s. Fix the receiver, re-enable the endpoint and recover its failed deliveries.", n.URL, n.Reason),
+	}
+}

@@ -1,0 +1,374 @@
+package db
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DeliveryStatus is where one event's delivery to one endpoint stands.
+type DeliveryStatus string
+
+// Delivery statuses. A pending delivery has a workflow trying it; a failed one has none, and
+// waits for a person (retry, recover) or nothing.
+const (
+	DeliveryPending   DeliveryStatus = "pending"
+	DeliveryDelivered DeliveryStatus = "delivered"
+	DeliveryFailed    DeliveryStatus = "failed"
+)
+
+// EventID is the id subscribers know an event by (webhook-id): stable, so every attempt and
+// every endpoint carries the same one, and opaque, so it reveals nothing an order id does not.
+// Migration 00006 computes the same for events stored before it.
+func EventID(orderID string, seq int64) string {
+	return "evt_" + hash(orderID+"/"+strconv.FormatInt(seq, 10))
+}
+
+// deliveryID is derived, not random, so that writing an event's deliveries again (a retried
+// activity) finds the same rows.
+func deliveryID(endpointID, eventID string) string {
+	return "dlv_" + hash(endpointID+"/"+eventID)
+}
+
+func hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:12])
+}
+
+// Delivery is one event on its way to one endpoint.
+type Delivery struct {
+	ID            string         `json:"id"`
+	EndpointID    string         `json:"endpoint_id"`
+	EventID       string         `json:"event_id"`
+	OrderID       string         `json:"order_id"`
+	Seq           int64          `json:"sequence"`
+	Type          string         `json:"event_type"`
+	Status        DeliveryStatus `json:"status"`
+	Attempts      int            `json:"attempts"`
+	NextAttemptAt *time.Time     `json:"next_attempt_at,omitempty"`
+	LastError     string         `json:"last_error,omitempty"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	// Log is every attempt, oldest first; only a single delivery's read fills it.
+	Log []Attempt `json:"attempt_log,omitempty"`
+}
+
+// Attempt is one try at a delivery, as the receiver answered it.
+type Attempt struct {
+	Attempt     int       `json:"attempt"`
+	At          time.Time `json:"attempted_at"`
+	StatusCode  int       `json:"status_code,omitempty"` // 0: no answer
+	LatencyMS   float64   `json:"latency_ms"`
+	Body        string    `json:"response_body,omitempty"` // the first 4 KiB
+	Error       string    `json:"error,omitempty"`
+	Outcome     string    `json:"outcome"`
+	DeliveryID  string    `json:"-"`
+	Final       bool      `json:"-"` // the schedule is exhausted: a failure fails the delivery
+	NextAttempt time.Time `json:"-"` // when the next attempt is due, unless delivered or final
+	Gone        bool      `json:"-"` // the receiver answered 410: disable the endpoint
+}
+
+// RecordEvent stores an outbound event the lifecycle published and, in the same transaction,
+// one delivery for every enabled endpoint subscribed to its type, so an event is never stored
+// without its deliveries. (order, seq) is unique: a retried activity finds its event and
+// deliveries already there. It returns the deliveries not tried yet, which need a workflow.
+func RecordEvent(ctx context.Context, pool *pgxpool.Pool, e Event) ([]string, error) {
+	e.ID = EventID(e.OrderID, e.Seq)
+	var ids []string
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO order_events (id, order_id, seq, type, shipment_id, data, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, seq) DO NOTHING`,
+			e.ID, e.OrderID, e.Seq, e.Type, e.ShipmentID, e.Data, e.CreatedAt)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT id FROM webhook_endpoints
+			WHERE enabled AND (event_types = '{}' OR $1 = ANY (event_types))`, e.Type)
+		if err != nil {
+			return err
+		}
+		endpoints, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		for _, ep := range endpoints {
+			_, err := tx.Exec(ctx, `
+				INSERT INTO webhook_deliveries (id, endpoint_id, event_id, order_id, seq, type)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+				deliveryID(ep, e.ID), ep, e.ID, e.OrderID, e.Seq, e.Type)
+			if err != nil {
+				return err
+			}
+		}
+		rows, err = tx.Query(ctx, `
+			SELECT id FROM webhook_deliveries WHERE event_id = $1 AND status = 'pending' AND attempts = 0 ORDER BY id`, e.ID)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record event %d of order %s: %w", e.Seq, e.OrderID, err)
+	}
+	return ids, nil
+}
+
+// Outgoing is everything one attempt needs: the delivery, its endpoint and its event.
+type Outgoing struct {
+	Delivery Delivery
+	Endpoint Endpoint
+	Event    Event
+}
+
+// LoadOutgoing reads a delivery with its endpoint and event, or ErrNotFound when the delivery
+// is gone (its endpoint was deleted).
+func LoadOutgoing(ctx context.Context, pool *pgxpool.Pool, id string) (Outgoing, error) {
+	var o Outgoing
+	row := pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id)
+	d, err := scanDelivery(row)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return o, err
+		}
+		return o, fmt.Errorf("load webhook delivery %s: %w", id, err)
+	}
+	o.Delivery = d
+	if o.Endpoint, err = GetEndpoint(ctx, pool, d.EndpointID); err != nil {
+		return o, err
+	}
+	err = pool.QueryRow(ctx, `SELECT id, order_id, seq, type, shipment_id, data, created_at FROM order_events WHERE id = $1`, d.EventID).
+		Scan(&o.Event.ID, &o.Event.OrderID, &o.Event.Seq, &o.Event.Type, &o.Event.ShipmentID, &o.Event.Data, &o.Event.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return o, ErrNotFound
+	}
+	if err != nil {
+		return o, fmt.Errorf("load event %s of delivery %s: %w", d.EventID, id, err)
+	}
+	return o, nil
+}
+
+// EndpointNotice is an endpoint an attempt disabled, for staff to hear about.
+type EndpointNotice struct {
+	EndpointID   string     `json:"endpoint_id"`
+	URL          string     `json:"url"`
+	Reason       string     `json:"reason"`
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+}
+
+// RecordAttempt logs an attempt and moves its delivery and endpoint on, in one transaction. A
+// success clears the endpoint's run of failures; a failure starts one, and disables the
+// endpoint when it has lasted disableAfter or the receiver answered 410. The notice is set
+// only when this attempt disabled the endpoint, so staff hear of it once; the delivery then
+// fails, as the endpoint takes no more attempts. Recording the same
+// attempt again (a retried activity) overwrites it.
+func RecordAttempt(ctx context.Context, pool *pgxpool.Pool, a Attempt, disableAfter time.Duration) (*EndpointNotice, error) {
+	status, next := DeliveryPending, &a.NextAttempt
+	switch {
+	case a.Outcome == "delivered":
+		status, next = DeliveryDelivered, nil
+	case a.Final || a.Gone:
+		status, next = DeliveryFailed, nil
+	}
+	var notice *EndpointNotice
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms, response_body, error, outcome)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (delivery_id, attempt) DO UPDATE SET attempted_at = $3, status_code = $4, latency_ms = $5,
+				response_body = $6, error = $7, outcome = $8`,
+			a.DeliveryID, a.Attempt, a.At, a.StatusCode, a.LatencyMS, a.Body, a.Error, a.Outcome)
+		if err != nil {
+			return err
+		}
+		var endpointID string
+		err = tx.QueryRow(ctx, `
+			UPDATE webhook_deliveries SET status = $2, attempts = GREATEST(attempts, $3), next_attempt_at = $4,
+				last_error = $5, updated_at = now()
+			WHERE id = $1 RETURNING endpoint_id`,
+			a.DeliveryID, status, a.Attempt, next, lastError(a)).Scan(&endpointID)
+		if err != nil {
+			return err
+		}
+		if status == DeliveryDelivered {
+			_, err = tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, endpointID)
+			return err
+		}
+		var n EndpointNotice
+		err = tx.QueryRow(ctx, `
+			UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2)
+			WHERE id = $1 RETURNING url, failing_since`, endpointID, a.At).Scan(&n.URL, &n.FailingSince)
+		if err != nil {
+			return err
+		}
+		switch {
+		case a.Gone:
+			n.Reason = fmt.Sprintf("the endpoint answered 410 Gone at %s", a.At.UTC().Format(time.RFC3339))
+		case !a.At.Before(n.FailingSince.Add(disableAfter)):
+			n.Reason = fmt.Sprintf("every delivery failed since %s", n.FailingSince.UTC().Format(time.RFC3339))
+		default:
+			return nil
+		}
+		tag, err := tx.Exec(ctx, `
+			UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now()
+			WHERE id = $1 AND enabled`, endpointID, n.Reason)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		n.EndpointID = endpointID
+		notice = &n
+		// The endpoint takes no more attempts, so this delivery's schedule ends here.
+		_, err = tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL WHERE id = $1`, a.DeliveryID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record attempt %d of delivery %s: %w", a.Attempt, a.DeliveryID, err)
+	}
+	return notice, nil
+}
+
+func lastError(a Attempt) string {
+	switch {
+	case a.Outcome == "delivered":
+		return ""
+	case a.Error != "":
+		return a.Error
+	case a.StatusCode != 0:
+		return "HTTP " + strconv.Itoa(a.StatusCode)
+	}
+	return a.Outcome
+}
+
+// FailDelivery ends a delivery without an attempt, saying why: its endpoint was disabled
+// before its turn came. Recover sends it once the endpoint is back.
+func FailDelivery(ctx context.Context, pool *pgxpool.Pool, id, reason string) error {
+	_, err := pool.Exec(ctx, `
+		UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = $2, updated_at = now()
+		WHERE id = $1`, id, reason)
+	if err != nil {
+		return fmt.Errorf("fail webhook delivery %s: %w", id, err)
+	}
+	return nil
+}
+
+// RetryDelivery marks a failed or delivered delivery pending again, for a person's retry, and
+// returns it; ErrNotFound if there is no such delivery.
+func RetryDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery, error) {
+	d, err := scanDelivery(pool.QueryRow(ctx, `
+		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
+		WHERE id = $1 RETURNING `+deliveryColumns, id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return d, fmt.Errorf("retry webhook delivery %s: %w", id, err)
+	}
+	return d, err
+}
+
+// FailedSince marks pending again every delivery to an endpoint that failed and was created at
+// or after since, and returns them, oldest first: what recover re-sends.
+func FailedSince(ctx context.Context, pool *pgxpool.Pool, endpointID string, since time.Time) ([]Delivery, error) {
+	rows, err := pool.Query(ctx, `
+		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
+		WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
+		RETURNING `+deliveryColumns, endpointID, since)
+	if err != nil {
+		return nil, fmt.Errorf("recover deliveries of endpoint %s: %w", endpointID, err)
+	}
+	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Delivery, error) { return scanDelivery(r) })
+	if err != nil {
+		return nil, fmt.Errorf("recover deliveries of endpoint %s: %w", endpointID, err)
+	}
+	return ds, nil
+}
+
+const deliveryColumns = `id, endpoint_id, event_id, order_id, seq, type, status, attempts, next_attempt_at, last_error, created_at, updated_at`
+
+func scanDelivery(r pgx.Row) (Delivery, error) {
+	var d Delivery
+	err := r.Scan(&d.ID, &d.EndpointID, &d.EventID, &d.OrderID, &d.Seq, &d.Type, &d.Status, &d.Attempts,
+		&d.NextAttemptAt, &d.LastError, &d.CreatedAt, &d.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, ErrNotFound
+	}
+	return d, err
+}
+
+// GetDelivery returns one delivery with its attempt log, or ErrNotFound.
+func GetDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery, error) {
+	d, err := scanDelivery(pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return d, err
+		}
+		return d, fmt.Errorf("load webhook delivery %s: %w", id, err)
+	}
+	rows, err := pool.Query(ctx, `
+		SELECT attempt, attempted_at, status_code, latency_ms, response_body, error, outcome
+		FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt`, id)
+	if err != nil {
+		return d, fmt.Errorf("load attempts of webhook delivery %s: %w", id, err)
+	}
+	d.Log, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Attempt, error) {
+		var a Attempt
+		err := r.Scan(&a.Attempt, &a.At, &a.StatusCode, &a.LatencyMS, &a.Body, &a.Error, &a.Outcome)
+		return a, err
+	})
+	if err != nil {
+		return d, fmt.Errorf("load attempts of webhook delivery %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// DeliveryParams filters and pages an endpoint's deliveries. Zero values do not filter.
+type DeliveryParams struct {
+	Status DeliveryStatus
+	Limit  int
+	Cursor string // from the previous page's Next
+}
+
+// DeliveryPage is one page of deliveries, newest first. Next is empty on the last page.
+type DeliveryPage struct {
+	Deliveries []Delivery `json:"deliveries"`
+	Next       string     `json:"next_cursor,omitempty"`
+}
+
+// ListDeliveries returns an endpoint's deliveries newest first, without attempt logs.
+func ListDeliveries(ctx context.Context, pool *pgxpool.Pool, endpointID string, p DeliveryParams) (DeliveryPage, error) {
+	if p.Limit <= 0 || p.Limit > 200 {
+		p.Limit = 50
+	}
+	afterAt, afterID, err := decodeCursor(p.Cursor)
+	if err != nil {
+		return DeliveryPage{}, err
+	}
+	rows, err := pool.Query(ctx, `
+		SELECT `+deliveryColumns+` FROM webhook_deliveries
+		WHERE endpoint_id = $1 AND ($2 = '' OR status = $2)
+		  AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
+		ORDER BY created_at DESC, id DESC
+		LIMIT $5`, endpointID, string(p.Status), afterAt, afterID, p.Limit+1)
+	if err != nil {
+		return DeliveryPage{}, fmt.Errorf("list deliveries of endpoint %s: %w", endpointID, err)
+	}
+	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Delivery, error) { return scanDelivery(r) })
+	if err != nil {
+		return DeliveryPage{}, fmt.Errorf("list deliveries of endpoint %s: %w", endpointID, err)
+	}
+	page := DeliveryPage{Deliveries: ds}
+	if len(ds) > p.Limit {
+		last := ds[p.Limit-1]
+		page.Deliveries, page.Next = ds[:p.Limit], encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}

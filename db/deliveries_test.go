@@ -1,0 +1,191 @@
+package db_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/internal/testenv"
+)
+
+func TestEventIDMatchesTheMigrationsBackfill(t *testing.T) {
+	t.Parallel()
+	pool := testenv.DB(t)
+	var got string
+	err := pool.QueryRow(t.Context(), `SELECT 'evt_' || substr(encode(sha256(convert_to($1 || '/' || $2::bigint, 'UTF8')), 'hex'), 1, 24)`,
+		"ord-ü-1", int64(42)).Scan(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := db.EventID("ord-ü-1", 42); got != want {
+		t.Errorf("SQL backfill gives %s, db.EventID %s", got, want)
+	}
+}
+
+// The fan-out test owns the endpoints table: RecordEvent reads every endpoint.
+func TestRecordEventFansOutToSubscribedEndpoints(t *testing.T) {
+	ctx, pool := t.Context(), testenv.DB(t)
+	all := mustEndpoint(t, pool, nil)
+	shipped := mustEndpoint(t, pool, []string{"order.shipped", "order.delivered"})
+	created := mustEndpoint(t, pool, []string{"order.created"})
+	off := mustEndpoint(t, pool, nil)
+	disabled := false
+	if _, err := db.UpdateEndpoint(ctx, pool, off.ID, db.EndpointChange{Enabled: &disabled}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, e := range []db.Endpoint{all, shipped, created, off} {
+			_ = db.DeleteEndpoint(ctx, pool, e.ID)
+		}
+	})
+
+	e := db.Event{OrderID: uniq(t, "order"), Seq: 3, Type: "order.shipped", Data: json.RawMessage(`{}`), CreatedAt: t0}
+	first, err := db.RecordEvent(ctx, pool, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.RecordEvent(ctx, pool, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 2 || !slices.Equal(first, again) {
+		t.Fatalf("deliveries %v then %v, want the same two (all types, order.shipped)", first, again)
+	}
+	var endpoints []string
+	for _, id := range first {
+		o, err := db.LoadOutgoing(ctx, pool, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		endpoints = append(endpoints, o.Endpoint.ID)
+		if o.Event.ID != db.EventID(e.OrderID, e.Seq) || o.Delivery.Status != db.DeliveryPending {
+			t.Errorf("delivery %s: event %s status %s", id, o.Event.ID, o.Delivery.Status)
+		}
+	}
+	slices.Sort(endpoints)
+	want := []string{all.ID, shipped.ID}
+	slices.Sort(want)
+	if !slices.Equal(endpoints, want) {
+		t.Errorf("endpoints %v, want %v", endpoints, want)
+	}
+
+	// Once tried, a delivery is the workflow's: a retried RecordEvent does not hand it out again.
+	rec := db.Attempt{DeliveryID: first[0], Attempt: 1, At: t0, StatusCode: 200, Outcome: "delivered"}
+	if _, err := db.RecordAttempt(ctx, pool, rec, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := db.RecordEvent(ctx, pool, e); err != nil || !slices.Equal(left, first[1:]) {
+		t.Errorf("after one attempt: %v, %v; want %v", left, err, first[1:])
+	}
+}
+
+func TestAttemptsDisableAnEndpointOnce(t *testing.T) {
+	t.Parallel()
+	ctx, pool := t.Context(), testenv.DB(t)
+	for _, tc := range []struct {
+		name  string
+		fail  db.Attempt // the second failure, a day after the first
+		after time.Duration
+		want  string // the notice's reason, "" for none
+	}{
+		{"410 disables at once", db.Attempt{StatusCode: 410, Outcome: "gone", Gone: true}, 5 * 24 * time.Hour, "the endpoint answered 410 Gone at 2025-03-15T09:00:00Z"},
+		{"failing for the whole window disables", db.Attempt{StatusCode: 500, Outcome: "retry"}, 24 * time.Hour, "every delivery failed since 2025-03-14T09:00:00Z"},
+		{"failing for less than the window does not", db.Attempt{StatusCode: 500, Outcome: "retry"}, 48 * time.Hour, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ep, id := endpointWithDelivery(t, pool)
+			first := db.Attempt{DeliveryID: id, Attempt: 1, At: t0, StatusCode: 503, Outcome: "retry", NextAttempt: t0.Add(time.Hour)}
+			if n, err := db.RecordAttempt(ctx, pool, first, tc.after); err != nil || n != nil {
+				t.Fatalf("first failure: notice %v, %v", n, err)
+			}
+			second := tc.fail
+			second.DeliveryID, second.Attempt, second.At = id, 2, t0.Add(24*time.Hour)
+			n, err := db.RecordAttempt(ctx, pool, second, tc.after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if n != nil {
+				got = n.Reason
+			}
+			if got != tc.want {
+				t.Fatalf("notice %q, want %q", got, tc.want)
+			}
+			// The same attempt recorded again (a retried activity) neither notifies twice nor
+			// adds a row.
+			if n, err := db.RecordAttempt(ctx, pool, second, tc.after); err != nil || n != nil {
+				t.Errorf("recorded again: notice %v, %v", n, err)
+			}
+			d, err := db.GetDelivery(ctx, pool, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Log) != 2 || d.Attempts != 2 {
+				t.Errorf("log %d attempts, counter %d; want 2 and 2", len(d.Log), d.Attempts)
+			}
+			e, _ := db.GetEndpoint(ctx, pool, ep)
+			if e.Enabled != (tc.want == "") || e.Disabled != tc.want {
+				t.Errorf("endpoint enabled %v reason %q", e.Enabled, e.Disabled)
+			}
+		})
+	}
+}
+
+func TestListDeliveriesPages(t *testing.T) {
+	t.Parallel()
+	ctx, pool := t.Context(), testenv.DB(t)
+	ep, _ := endpointWithDelivery(t, pool)
+	for i := range 4 {
+		if _, err := pool.Exec(ctx, `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, order_id, seq, type, created_at)
+			VALUES ($1, $2, $1, 'o', $3, 'order.shipped', $4)`, uniq(t, "d"), ep, i+2, t0.Add(time.Duration(i+1)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []int64
+	p := db.DeliveryParams{Limit: 2}
+	for range 10 {
+		page, err := db.ListDeliveries(ctx, pool, ep, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range page.Deliveries {
+			seen = append(seen, d.Seq)
+		}
+		if p.Cursor = page.Next; p.Cursor == "" {
+			break
+		}
+	}
+	if want := []int64{5, 4, 3, 2, 1}; !slices.Equal(seen, want) {
+		t.Errorf("pages gave %v, want %v", seen, want)
+	}
+	if _, err := db.ListDeliveries(ctx, pool, ep, db.DeliveryParams{Cursor: "nope"}); err != db.ErrBadCursor {
+		t.Errorf("bad cursor: %v", err)
+	}
+}
+
+// endpointWithDelivery makes an endpoint with one pending delivery, created at t0, of an event
+// of its own, without fan-out (other tests' endpoints would get it too).
+func endpointWithDelivery(t *testing.T, pool *pgxpool.Pool) (endpointID, deliveryID string) {
+	t.Helper()
+	e := mustEndpoint(t, pool, []string{"order.refund.processed"})
+	deliveryID = uniq(t, "dlv")
+	_, err := pool.Exec(t.Context(), `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, order_id, seq, type, created_at)
+		VALUES ($1, $2, $1, 'o', 1, 'order.shipped', $3)`, deliveryID, e.ID, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.ID, deliveryID
+}
+
+func mustEndpoint(t *testing.T, pool *pgxpool.Pool, types []string) db.Endpoint {
+	t.Helper()
+	e, err := db.CreateEndpoint(t.Context(), pool, "https://example.com/hook", t.Name(), types)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}

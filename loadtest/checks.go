@@ -1,0 +1,204 @@
+package loadtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/shipflow/shipflow/workflows"
+)
+
+// nominalDeliveries is what one order's journey publishes: order.created, order.confirmed,
+// order.packed, order.shipped, then shipment.updated for in_transit, out_for_delivery and
+// delivered, shipment.out_for_delivery and order.delivered. The sim carrier's label scan
+// changes no status and publishes nothing.
+const nominalDeliveries = 9
+
+// notFinal asks the order API about every order and returns how many are not delivered with
+// every shipment delivered, with a few examples.
+func notFinal(ctx context.Context, j *journey, adminToken string) (int, []string) {
+	var mu sync.Mutex
+	var bad []string
+	forEach(j.n, 8, func(i int) {
+		id := j.orderID(i)
+		why := orderState(ctx, j, id, adminToken)
+		if why == "" {
+			return
+		}
+		mu.Lock()
+		bad = append(bad, id+": "+why)
+		mu.Unlock()
+	})
+	slices.Sort(bad)
+	return len(bad), bad[:min(len(bad), 5)]
+}
+
+// orderState is why order id is not in its final state, or "" when it is.
+func orderState(ctx context.Context, j *journey, id, adminToken string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.base+"/v1/orders/"+id, nil)
+	if err != nil {
+		return err.Error()
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := j.client.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Sprintf("GET answered %d", resp.StatusCode)
+	}
+	var v struct {
+		Status    string
+		Shipments []struct{ Status string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return "unreadable order: " + err.Error()
+	}
+	if v.Status != "delivered" || len(v.Shipments) != 1 || v.Shipments[0].Status != "delivered" {
+		ships := make([]string, len(v.Shipments))
+		for k, s := range v.Shipments {
+			ships[k] = s.Status
+		}
+		return fmt.Sprintf("status %s, shipments %v", v.Status, ships)
+	}
+	return ""
+}
+
+// notifications compares what the stand-ins received with what every order owed, and times
+// each expected message from the event that caused it.
+func notifications(j *journey, arrivals map[messageKey][]time.Time) (Notifications, Latency, map[string]Latency) {
+	var out Notifications
+	out.Unexpected = map[string]int{}
+	all := []time.Duration{}
+	per := map[string][]time.Duration{}
+	for i := range j.n {
+		for milestone, s := range milestoneSteps {
+			for _, k := range []messageKey{{"sms", phone(i), milestone}, {"email", email(i), milestone}} {
+				out.Expected++
+				times := arrivals[k]
+				delete(arrivals, k)
+				if len(times) == 0 {
+					out.Missing++
+					continue
+				}
+				out.Received += len(times)
+				out.Duplicates += len(times) - 1
+				if sent := j.sentAt[i][s]; !sent.IsZero() {
+					d := slices.MinFunc(times, func(a, b time.Time) int { return a.Compare(b) }).Sub(sent)
+					all = append(all, d)
+					per[milestone] = append(per[milestone], d)
+				}
+			}
+		}
+	}
+	for k, times := range arrivals { // messages no order owed: another milestone, or unrecognised
+		out.Received += len(times)
+		out.Duplicates += len(times) - 1
+		out.Unexpected[k.Channel+" "+k.Milestone] += len(times)
+	}
+	byMilestone := map[string]Latency{}
+	for m, ds := range per {
+		byMilestone[m] = latencyOf(ds)
+	}
+	return out, latencyOf(all), byMilestone
+}
+
+// problems lists what makes the run a failure.
+func problems(r *Report, lastErr error) []string {
+	var p []string
+	j := r.Journey
+	add := func(ok bool, format string, args ...any) {
+		if !ok {
+			p = append(p, fmt.Sprintf(format, args...))
+		}
+	}
+	add(j.NotFinal == 0, "%d orders not delivered: %v", j.NotFinal, j.NotFinalExamples)
+	add(j.Notifications.Duplicates == 0, "%d duplicate customer messages", j.Notifications.Duplicates)
+	add(j.Notifications.Missing == 0, "%d expected customer messages never arrived", j.Notifications.Missing)
+	add(len(j.Notifications.Unexpected) == 0, "customer messages no order owed: %s", counts(j.Notifications.Unexpected))
+	add(j.FailedAttempts == 0, "%d webhook requests got no 200 and were retried (last: %v)", j.FailedAttempts, lastErr)
+	add(j.Answers["accepted"] == r.Events, "%d of %d events answered accepted (%s)", j.Answers["accepted"], r.Events, counts(j.Answers))
+	refused := 0
+	for status, n := range j.VoiceAnswers {
+		if status == noAnswer || strings.HasPrefix(status, "http ") || status == "unreadable" {
+			refused += n
+		}
+	}
+	add(refused == 0, "%d voice lookups got no usable answer (%s)", refused, counts(j.VoiceAnswers))
+	d := j.Deliveries
+	add(d.BadSignatures == 0, "%d outbound deliveries failed signature verification", d.BadSignatures)
+	add(d.Recorded >= d.Nominal, "%d outbound deliveries recorded, %d expected", d.Recorded, d.Nominal)
+	add(d.Arrived >= d.Recorded, "%d of %d recorded outbound deliveries arrived", d.Arrived, d.Recorded)
+	add(d.Failed == 0, "%d outbound deliveries failed", d.Failed)
+	return p
+}
+
+// warnings are what a caller or operator would notice without the run failing: a voice answer
+// that missed its deadline is an apology to the caller, not a lost order.
+func warnings(r *Report) []string {
+	var w []string
+	j := r.Journey
+	if n := j.VoiceAnswers["error"]; n > 0 {
+		w = append(w, fmt.Sprintf("%d of %d voice lookups answered \"error\" (the deadline passed before an answer)", n, j.Voice.N))
+	}
+	if n := j.VoiceAnswers["not_found"]; n > 0 {
+		w = append(w, fmt.Sprintf("%d voice lookups answered not_found for orders already acknowledged (accepted is not yet applied)", n))
+	}
+	return w
+}
+
+// workflowCounts counts the workflows shipflow ran on its task queue, by type: what one order
+// costs the engine is the order's workflow and every workflow it causes (webhook deliveries,
+// escalations). Types the server cannot count are left out.
+func workflowCounts(ctx context.Context, tc client.Client, namespace, queue string) map[string]int64 {
+	out := map[string]int64{}
+	for _, typ := range []string{workflows.OrderName, workflows.DeliveryName, workflows.EscalationName} {
+		resp, err := tc.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+			Namespace: namespace, Query: fmt.Sprintf("TaskQueue = %q AND WorkflowType = %q", queue, typ),
+		})
+		if err == nil {
+			out[typ] = resp.GetCount()
+		}
+	}
+	return out
+}
+
+// historyLengths is the mean history length of a sample of the run's order and delivery
+// workflows: the events Temporal writes per workflow are what its CPU goes on.
+func historyLengths(ctx context.Context, tc client.Client, pool *pgxpool.Pool, j *journey, endpointID string) map[string]float64 {
+	ids := map[string][]string{}
+	for i := range min(j.n, 20) {
+		ids[workflows.OrderName] = append(ids[workflows.OrderName], workflows.WorkflowID(j.orderID(i)))
+	}
+	if rows, err := pool.Query(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY id LIMIT 20`, endpointID); err == nil {
+		deliveries, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, id := range deliveries {
+			ids[workflows.DeliveryName] = append(ids[workflows.DeliveryName], workflows.DeliveryWorkflowID(id))
+		}
+	}
+	out := map[string]float64{}
+	for typ, list := range ids {
+		var sum, n int64
+		for _, id := range list {
+			if d, err := tc.DescribeWorkflowExecution(ctx, id, ""); err == nil {
+				sum += d.GetWorkflowExecutionInfo().GetHistoryLength()
+				n++
+			}
+		}
+		if n > 0 {
+			out[typ] = float64(sum) / float64(n)
+		}
+	}
+	return out
+}

@@ -1,0 +1,35 @@
+package outbound
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/shipflow/shipflow/db"
+)
+
+// Body is what a subscriber receives: SPEC section 4's shape, with the order's view as of the
+// event as data. docs/receiving-webhooks.md documents it for receivers; change both together.
+type Body struct {
+	Type      string          `json:"type"`
+	Timestamp time.Time       `json:"timestamp"`
+	Metadata  Metadata        `json:"metadata"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// Metadata says which event a body carries and which attempt at delivering it this is.
+type Metadata struct {
+	EventID  string `json:"event_id"`
+	OrderID  string `json:"order_id"`
+	Sequence int64  `json:"sequence"`
+	Attempt  int    `json:"attempt"`
+}
+
+// NewBody is the body of attempt number attempt (1 for the first) at delivering e.
+func NewBody(e db.Event, attempt int) Body {
+	return Body{
+		Type:      e.Type,
+		Timestamp: e.CreatedAt.UTC(),
+		Metadata:  Metadata{EventID: e.ID, OrderID: e.OrderID, Sequence: e.Seq, Attempt: attempt},
+		Data:      e.Data,
+	}
+}

@@ -1,0 +1,156 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/db"
+)
+
+// Names the delivery workflow answers to; part of running histories, never rename one.
+const (
+	DeliveryName = "WebhookDelivery"
+	// RetryNowSignal cuts a delivery's wait short: a person asked for the next attempt now.
+	RetryNowSignal = "retry_now"
+)
+
+// DeliveryWorkflowID is the id of a delivery's workflow: at most one runs per delivery.
+func DeliveryWorkflowID(deliveryID string) string { return "webhook-" + deliveryID }
+
+// DeliveryInput starts a delivery's run.
+type DeliveryInput struct {
+	DeliveryID string `json:"delivery_id"`
+	// FirstAttempt numbers this run's first attempt: 1 for the automatic run, the next number
+	// for a person's retry.
+	FirstAttempt int `json:"first_attempt"`
+	// Manual is a person's retry: one attempt, no schedule.
+	Manual bool `json:"manual,omitempty"`
+}
+
+// Delivery carries one event to one subscriber endpoint: an attempt, then waits of SPEC
+// section 4's schedule between attempts until one succeeds, the endpoint is gone, or the
+// schedule ends. Each delivery is a workflow of its own, so a dead or slow endpoint only ever
+// delays its own deliveries, and a wait of ten hours costs a timer, not a worker. (One
+// activity with a retry policy cannot follow a schedule of uneven steps or honour
+// Retry-After, nor record every attempt.)
+func Delivery(ctx workflow.Context, in DeliveryInput) error {
+	d := &delivery{in: in, retryNow: workflow.GetSignalChannel(ctx, RetryNowSignal)}
+	return d.run(ctx)
+}
+
+type delivery struct {
+	in       DeliveryInput
+	retryNow workflow.ReceiveChannel
+}
+
+// attemptOptions: an attempt takes at most 15 s of HTTP and a few writes. It runs as a local
+// activity, in the worker that runs the workflow task: a delivery then costs the engine one
+// workflow task per attempt instead of an activity task and a second workflow task, which
+// doubled the deliveries a 2-core machine makes per second. It is retried only when it could
+// not decide (Postgres down, a worker crash, the endpoint's in-flight cap on this worker),
+// which costs the delivery no attempt.
+var attemptOptions = workflow.LocalActivityOptions{
+	ScheduleToCloseTimeout: forever, // left out, it would be the 45 s below (see localStoreOptions)
+	StartToCloseTimeout:    45 * time.Second,
+	RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+}
+
+func (d *delivery) run(ctx workflow.Context) error {
+	first := max(d.in.FirstAttempt, 1)
+	for try := 1; ; try++ {
+		req := activities.DeliveryAttempt{DeliveryID: d.in.DeliveryID, Attempt: first + try - 1, Try: try, Manual: d.in.Manual}
+		o := attemptOptions
+		o.Summary = fmt.Sprintf("attempt %d", req.Attempt)
+		actx := workflow.WithLocalActivityOptions(ctx, o)
+		var rep activities.DeliveryReport
+		if err := workflow.ExecuteLocalActivity(actx, a.AttemptDelivery, req).Get(ctx, &rep); err != nil {
+			return err
+		}
+		if rep.Notice != nil {
+			d.alert(ctx, *rep.Notice, rep.Channels)
+		}
+		if rep.Done {
+			return nil
+		}
+		d.wait(ctx, rep.Wait)
+	}
+}
+
+// wait sleeps until the next attempt is due or a person asks for it now.
+func (d *delivery) wait(ctx workflow.Context, dur time.Duration) {
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(workflow.NewTimer(tctx, dur), func(workflow.Future) {})
+	sel.AddReceive(d.retryNow, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+	sel.Select(ctx)
+}
+
+// alert tells staff an endpoint was disabled, in every chat; the activity already logged it,
+// which is all a deployment without chats gets.
+func (d *delivery) alert(ctx workflow.Context, n db.EndpointNotice, channels []string) {
+	al := activities.EndpointAlert(n)
+	var fs []workflow.Future
+	for _, ch := range channels {
+		actx := withOptions(ctx, escalateOptions, "endpoint disabled: "+ch)
+		fs = append(fs, workflow.ExecuteActivity(actx, a.AlertStaff, ch, al))
+	}
+	for _, f := range fs {
+		if err := f.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Error("staff alert failed", "endpoint", n.EndpointID, "error", err)
+		}
+	}
+}
+
+// Deliveries starts delivery workflows on a task queue; it is what the RecordEvent activity
+// and the API use.
+type Deliveries struct {
+	Client    client.Client
+	TaskQueue string
+}
+
+// StartDelivery starts a delivery's automatic run. A run that is going, or has been, makes it
+// a no-op: the id reuse policy refuses a second start, so a retried RecordEvent never sends an
+// event twice. Eager start lets a worker in this process take the first attempt without a
+// round of polling.
+func (d Deliveries) StartDelivery(ctx context.Context, deliveryID string) error {
+	_, err := d.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       DeliveryWorkflowID(deliveryID),
+		TaskQueue:                                d.TaskQueue,
+		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		EnableEagerStart:                         true,
+		StaticSummary:                            "webhook delivery " + deliveryID,
+	}, DeliveryName, DeliveryInput{DeliveryID: deliveryID, FirstAttempt: 1})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("start delivery %s: %w", deliveryID, err)
+	}
+	return nil
+}
+
+// RetryDelivery is a person's retry: the next attempt now. A delivery still in its schedule
+// is woken from its wait; a finished one gets a run of one attempt, numbered after the
+// attempts it has had.
+func (d Deliveries) RetryDelivery(ctx context.Context, dl db.Delivery) error {
+	_, err := d.Client.SignalWithStartWorkflow(ctx, DeliveryWorkflowID(dl.ID), RetryNowSignal, nil,
+		client.StartWorkflowOptions{
+			TaskQueue:             d.TaskQueue,
+			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			StaticSummary:         "webhook delivery " + dl.ID + " (manual retry)",
+		}, DeliveryName, DeliveryInput{DeliveryID: dl.ID, FirstAttempt: dl.Attempts + 1, Manual: true})
+	if err != nil {
+		return fmt.Errorf("retry delivery %s: %w", dl.ID, err)
+	}
+	return nil
+}
