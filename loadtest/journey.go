@@ -67,9 +67,10 @@ type journey struct {
 	created []atomic.Bool          // order.created acknowledged: voice lookups may ask about it
 	sent    atomic.Int64
 	acked   atomic.Int64
+	orders  atomic.Int64 // order.created acknowledged
 
 	mu       sync.Mutex
-	acks     []time.Duration
+	acks     []ack
 	statuses map[string]int // the "status" of each 200 answer: accepted, duplicate, ignored
 	failures int            // attempts that got no 200; each is retried
 	lastErr  error
@@ -210,15 +211,16 @@ func (j *journey) send(ctx context.Context, i int, s step) error {
 		return fmt.Errorf("POST %s %s: %d %s", path, stepNames[s], resp.StatusCode, bytes.TrimSpace(answer))
 	}
 	took := time.Since(now)
-	var ack struct{ Status string }
-	_ = json.Unmarshal(answer, &ack)
+	var answered struct{ Status string }
+	_ = json.Unmarshal(answer, &answered)
 	j.acked.Add(1)
 	if s == stepCreated {
 		j.created[i].Store(true)
+		j.orders.Add(1)
 	}
 	j.mu.Lock()
-	j.acks = append(j.acks, took)
-	j.statuses[ack.Status]++
+	j.acks = append(j.acks, ack{now, took})
+	j.statuses[answered.Status]++
 	j.mu.Unlock()
 	return nil
 }

@@ -33,6 +33,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,7 +80,12 @@ type Options struct {
 	// bare-engine measure (3s).
 	Settle      time.Duration
 	EnginePhase time.Duration
-	Out         io.Writer
+	// Window, when set, also reports the figures window by window (Report.Windows), so that a
+	// soak shows drift; Poll is how often the run reads its progress from Postgres (250ms), which
+	// a soak with many orders makes rarer, since each reading counts the run's rows.
+	Window time.Duration
+	Poll   time.Duration
+	Out    io.Writer
 }
 
 // Secrets are what the load test signs and authenticates with; the child gets the same ones.
@@ -118,6 +124,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Out == nil {
 		o.Out = io.Discard
+	}
+	if o.Poll <= 0 {
+		o.Poll = 250 * time.Millisecond
 	}
 	if o.ownTemporal() {
 		if _, err := os.Stat(o.TemporalCLI); err != nil {
@@ -241,7 +250,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	procs := watchProcs(sf.PIDs(), 500*time.Millisecond)
 	defer procs.Close()
 	m := &monitor{j: j, box: box, sub: sub, voice: voice, pool: pool, endpointID: endpointID, out: o.Out, procs: procs,
-		done: make(chan struct{}), stopped: make(chan struct{})}
+		every: o.Poll, done: make(chan struct{}), stopped: make(chan struct{})}
 	if err := m.poll(ctx); err != nil {
 		return fail(err)
 	}
@@ -306,6 +315,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	say("checking every order...")
 	rep.Journey.Seconds = journeyTime.Seconds()
+	j.mu.Lock()
+	rep.Windows = windows(start, o.Window, m.samples, j.acks, j, box.all())
+	j.mu.Unlock()
 	fillJourney(rep, j, voice, box, sub, start)
 	final, err := readStage(ctx, pool, j.prefix, endpointID)
 	if err != nil {
@@ -351,7 +363,11 @@ func fillJourney(rep *Report, j *journey, voice *voiceLoad, box *mailbox, sub *s
 		applyTime += time.Duration(ph.AppliedSeconds * float64(time.Second))
 	}
 	j.mu.Lock()
-	jr.Ack, jr.Answers, jr.FailedAttempts = latencyOf(j.acks), j.statuses, j.failures
+	took := make([]time.Duration, len(j.acks))
+	for i, a := range j.acks {
+		took[i] = a.took
+	}
+	jr.Ack, jr.Answers, jr.FailedAttempts = latencyOf(took), j.statuses, j.failures
 	j.mu.Unlock()
 	jr.AckPerSecond = float64(rep.Events) / sendTime.Seconds()
 	jr.AppliedPerSecond = float64(rep.Events) / applyTime.Seconds()
@@ -388,7 +404,10 @@ type monitor struct {
 	pool       *pgxpool.Pool
 	endpointID string
 	out        io.Writer
-	procs      *procWatch // the shipflow processes, whose resident set the line shows
+	procs      *procWatch    // the shipflow processes, whose resident set the line shows
+	every      time.Duration // how often to read the progress (250ms when unset)
+
+	samples []sample // one per progress line; read only after stop
 
 	latest  atomic.Pointer[stage]
 	done    chan struct{} // closed by stop
@@ -407,7 +426,9 @@ func (m *monitor) poll(ctx context.Context) error {
 func (m *monitor) run(ctx context.Context) {
 	started := time.Now()
 	defer close(m.stopped)
-	t := time.NewTicker(250 * time.Millisecond)
+	every := cmp.Or(m.every, 250*time.Millisecond)
+	perLine := max(1, int(time.Second/every))
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for k := 1; ; k++ {
 		select {
@@ -420,10 +441,23 @@ func (m *monitor) run(ctx context.Context) {
 		if err := m.poll(ctx); err != nil {
 			continue // a slow or failed read only delays the next line
 		}
-		if k%4 == 0 {
+		if k%perLine == 0 {
+			m.record()
 			m.print(time.Since(started))
 		}
 	}
+}
+
+// record keeps the latest reading for the run's windows.
+func (m *monitor) record() {
+	s := m.latest.Load()
+	x := sample{at: time.Now(), sent: int(m.j.sent.Load()), relayed: s.Relayed, messages: int(m.box.total.Load()),
+		webhooks: m.sub.count(), delivered: s.Delivered, created: int(m.j.orders.Load()),
+		inboxOpen: s.InboxOpen, notifyOpen: s.NotifyOpen}
+	if m.procs != nil {
+		x.rss = m.procs.rss()
+	}
+	m.samples = append(m.samples, x)
 }
 
 func (m *monitor) print(since time.Duration) {

@@ -27,6 +27,8 @@ type Report struct {
 	Processes Processes `json:"processes"`
 	Engine    Engine    `json:"engine"`
 	Ratios    Ratios    `json:"ratios"`
+	// Windows are the journey's figures window by window, with Options.Window.
+	Windows []Window `json:"windows,omitempty"`
 	// Problems are the checks that failed; an empty list is a passing run. Warnings are worth
 	// a look but fail nothing.
 	Problems []string `json:"problems"`
@@ -226,6 +228,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	for _, row := range rows {
 		fmt.Fprintf(w, "%-34s %-18s %s\n", row[0], row[1], row[2])
 	}
+	writeWindows(w, r.Windows)
 	fmt.Fprintf(w, "\n%s\n", r.Machine)
 	for _, wr := range r.Warnings {
 		fmt.Fprintln(w, "warning: "+wr)

@@ -36,10 +36,12 @@ func runLoadtest(ctx context.Context, args []string, e env) error {
 	keep := fs.Bool("keep", false, "keep the database and the run's directory (Temporal data, logs), and on an existing Temporal the orders")
 	settle := fs.Duration("settle", 5*time.Minute, "how long each wait for shipflow to catch up may take")
 	enginePhase := fs.Duration("engine-phase", 3*time.Second, "length of each bare-engine measure")
+	window := fs.Duration("window", 0, "also report the figures per window of this length (a soak's default: a 24th of it, at least a minute)")
 	soak := fs.Duration("soak", 0, "soak for about this long instead: -orders follows from it and -rate (10 events/s unless set), against the same processes throughout")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	var poll time.Duration
 	if *soak > 0 {
 		// A soak holds the load steady for hours against one set of processes, so that memory,
 		// history sizes and latency that drift show in the progress line (rss) and the report.
@@ -48,6 +50,12 @@ func runLoadtest(ctx context.Context, args []string, e env) error {
 		}
 		*orders = max(1, int(soak.Seconds()**rate/7))
 		*settle = max(*settle, 30*time.Minute)
+		if *window == 0 {
+			*window = max(time.Minute, *soak/24)
+		}
+		// Each progress reading counts the run's rows; tens of thousands of orders make four a
+		// second a load of their own.
+		poll = 5 * time.Second
 		fmt.Fprintf(e.stdout, "soak: %d orders at %.0f events/s, about %s\n", *orders, *rate, soak.Round(time.Minute))
 	}
 	if fs.NArg() > 0 {
@@ -60,7 +68,7 @@ func runLoadtest(ctx context.Context, args []string, e env) error {
 	rep, err := loadtest.Run(ctx, loadtest.Options{
 		Orders: *orders, Rate: *rate, Concurrency: *concurrency, VoiceRate: *voiceRate, VoiceConcurrency: *voiceConcurrency,
 		TemporalAddress: *temporalAddr, TemporalNamespace: *namespace, TemporalCLI: cliPath, DatabaseURL: *databaseURL,
-		Executable: exe, Keep: *keep, Settle: *settle, EnginePhase: *enginePhase, Out: e.stdout,
+		Executable: exe, Keep: *keep, Settle: *settle, EnginePhase: *enginePhase, Window: *window, Poll: poll, Out: e.stdout,
 		Secrets: loadtestSecrets,
 	})
 	if err != nil {
