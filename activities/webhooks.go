@@ -11,21 +11,13 @@ import (
 	"sync"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/outbound"
 )
-
-// Deliveries starts the workflow that carries out one outbound webhook delivery. It must do
-// nothing when that delivery's workflow is already running or has run.
-type Deliveries interface {
-	StartDelivery(ctx context.Context, deliveryID string) error
-}
 
 // Webhooks is what outbound deliveries need besides the database.
 type Webhooks struct {
@@ -40,8 +32,9 @@ type Webhooks struct {
 	// attempts waiting for one of them), and every other endpoint's deliveries go on at full
 	// speed. A healthy endpoint answering in 20 ms still gets 1,600 attempts a second.
 	PerEndpoint int
-	// Deliveries starts delivery workflows for new events.
-	Deliveries Deliveries
+	// Wake tells this worker's dispatcher that new deliveries wait for their first attempt;
+	// nil leaves them to the dispatchers' polling.
+	Wake func()
 
 	once   sync.Once
 	client *http.Client // from egress.NewClient(Policy): outbound.Attempt relies on its guard
@@ -51,32 +44,18 @@ type Webhooks struct {
 }
 
 // RecordEvent stores an outbound event the lifecycle published with a delivery for each
-// subscribed endpoint, then starts each delivery's workflow. A retry after a crash between the
-// two finds the deliveries stored and starts the ones still missing.
+// subscribed endpoint, and wakes this worker's dispatcher to make their first attempts. The
+// order's workflow does not wait for them: the deliveries are safe in Postgres from here on.
 func (a *Activities) RecordEvent(ctx context.Context, e db.Event) error {
 	ids, err := db.RecordEvent(ctx, a.DB, e)
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return err
 	}
-	if a.Webhooks == nil || a.Webhooks.Deliveries == nil {
-		return temporal.NewNonRetryableApplicationError("no webhook delivery configured on this worker", "Misconfigured", nil)
+	if len(ids) > 0 && a.Webhooks != nil && a.Webhooks.Wake != nil {
+		a.Webhooks.Wake()
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(startParallel)
-	for _, id := range ids {
-		g.Go(func() error {
-			if err := a.Webhooks.Deliveries.StartDelivery(gctx, id); err != nil {
-				return fmt.Errorf("start delivery %s of event %d of order %s: %w", id, e.Seq, e.OrderID, err)
-			}
-			return nil
-		})
-	}
-	return g.Wait()
+	return nil
 }
-
-// startParallel bounds the delivery workflows one event starts at once: with a hundred
-// endpoints, one after the other took longer than the activity may.
-const startParallel = 16
 
 // DeliveryAttempt asks for one attempt at a delivery.
 type DeliveryAttempt struct {
@@ -103,10 +82,10 @@ type DeliveryReport struct {
 	Channels []string           `json:"channels,omitempty"`
 }
 
-// errEndpointBusy asks Temporal to retry the activity later: the worker already has as many
-// attempts in flight to this endpoint as it allows. It is not an attempt, so it costs the
-// delivery nothing from its schedule.
-const errEndpointBusy = "EndpointBusy"
+// EndpointBusy is the type of the error that asks for the attempt again a little later: the
+// worker already has as many attempts in flight to this endpoint as it allows. It is not an
+// attempt, so it costs the delivery nothing from its schedule.
+const EndpointBusy = "EndpointBusy"
 
 // AttemptDelivery makes one attempt at a delivery and records it with what follows: delivered,
 // a wait before the next attempt (the schedule's, with jitter and Retry-After; drawn here so
@@ -114,7 +93,8 @@ const errEndpointBusy = "EndpointBusy"
 // decision is in the activity: its result is recorded, so replay sees the same wait.
 //
 // A retry of this activity after a crash sends again with the same webhook-id and attempt
-// number and overwrites the attempt's record; receivers deduplicate on webhook-id.
+// number and overwrites the attempt's record; receivers deduplicate on webhook-id. Dispatchers
+// call it too, outside any workflow, for a delivery's first attempt.
 func (a *Activities) AttemptDelivery(ctx context.Context, r DeliveryAttempt) (DeliveryReport, error) {
 	o, err := db.LoadOutgoing(ctx, a.DB, r.DeliveryID)
 	if errors.Is(err, db.ErrNotFound) {
@@ -136,7 +116,7 @@ func (a *Activities) AttemptDelivery(ctx context.Context, r DeliveryAttempt) (De
 	release, ok := a.Webhooks.take(ctx, o.Endpoint.ID)
 	if !ok {
 		return DeliveryReport{}, temporal.NewApplicationErrorWithOptions("too many attempts in flight to endpoint "+o.Endpoint.ID,
-			errEndpointBusy, temporal.ApplicationErrorOptions{NextRetryDelay: time.Second + rand.N(2*time.Second)})
+			EndpointBusy, temporal.ApplicationErrorOptions{NextRetryDelay: time.Second + rand.N(2*time.Second)})
 	}
 	res, at := a.Webhooks.send(ctx, o, r.Attempt)
 	release()
@@ -164,8 +144,6 @@ func (a *Activities) AttemptDelivery(ctx context.Context, r DeliveryAttempt) (De
 	}
 	if rep.Notice != nil {
 		rep.Done, rep.Wait = true, 0
-		activity.GetLogger(ctx).Warn("webhook endpoint disabled", "endpoint", rep.Notice.EndpointID,
-			"url", rep.Notice.URL, "reason", rep.Notice.Reason)
 		for name := range a.Alerters {
 			rep.Channels = append(rep.Channels, name)
 		}
@@ -228,6 +206,20 @@ func (w *Webhooks) take(ctx context.Context, endpointID string) (release func(),
 	case <-ctx.Done():
 	}
 	return nil, false
+}
+
+// Busy lists the endpoints whose in-flight attempts on this worker are at their cap, for a
+// dispatcher to leave alone until one finishes.
+func (w *Webhooks) Busy() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var busy []string
+	for id, ch := range w.slots {
+		if len(ch) == cap(ch) {
+			busy = append(busy, id)
+		}
+	}
+	return busy
 }
 
 // EndpointAlert is the staff alert for an endpoint an attempt disabled.

@@ -16,8 +16,9 @@ import (
 // DeliveryStatus is where one event's delivery to one endpoint stands.
 type DeliveryStatus string
 
-// Delivery statuses. A pending delivery has a workflow trying it; a failed one has none, and
-// waits for a person (retry, recover) or nothing.
+// Delivery statuses. A pending delivery is being tried: its first attempt by a dispatcher,
+// anything after by its workflow. A failed one is tried no more, and waits for a person
+// (retry, recover) or nothing.
 const (
 	DeliveryPending   DeliveryStatus = "pending"
 	DeliveryDelivered DeliveryStatus = "delivered"
@@ -78,7 +79,7 @@ type Attempt struct {
 // RecordEvent stores an outbound event the lifecycle published and, in the same transaction,
 // one delivery for every enabled endpoint subscribed to its type, so an event is never stored
 // without its deliveries. (order, seq) is unique: a retried activity finds its event and
-// deliveries already there. It returns the deliveries not tried yet, which need a workflow.
+// deliveries already there. It returns the deliveries not tried yet, for a dispatcher to try.
 func RecordEvent(ctx context.Context, pool *pgxpool.Pool, e Event) ([]string, error) {
 	e.ID = EventID(e.OrderID, e.Seq)
 	var ids []string
@@ -263,11 +264,11 @@ func FailDelivery(ctx context.Context, pool *pgxpool.Pool, id, reason string) er
 	return nil
 }
 
-// RetryDelivery marks a failed or delivered delivery pending again, for a person's retry, and
-// returns it; ErrNotFound if there is no such delivery.
+// RetryDelivery marks a failed or delivered delivery pending again, for a person's retry that
+// its workflow carries out, and returns it; ErrNotFound if there is no such delivery.
 func RetryDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery, error) {
 	d, err := scanDelivery(pool.QueryRow(ctx, `
-		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
+		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, updated_at = now()
 		WHERE id = $1 RETURNING `+deliveryColumns, id))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return d, fmt.Errorf("retry webhook delivery %s: %w", id, err)
@@ -279,7 +280,7 @@ func RetryDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery
 // or after since, and returns them, oldest first: what recover re-sends.
 func FailedSince(ctx context.Context, pool *pgxpool.Pool, endpointID string, since time.Time) ([]Delivery, error) {
 	rows, err := pool.Query(ctx, `
-		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
+		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, updated_at = now()
 		WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
 		RETURNING `+deliveryColumns, endpointID, since)
 	if err != nil {

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -37,9 +38,9 @@ func TestRecordEventFansOutToSubscribedEndpoints(t *testing.T) {
 	if _, err := db.UpdateEndpoint(ctx, pool, off.ID, db.EndpointChange{Enabled: &disabled}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	t.Cleanup(func() { // t.Context() is done by the time cleanups run
 		for _, e := range []db.Endpoint{all, shipped, created, off} {
-			_ = db.DeleteEndpoint(ctx, pool, e.ID)
+			_ = db.DeleteEndpoint(context.Background(), pool, e.ID)
 		}
 	})
 
@@ -188,4 +189,79 @@ func mustEndpoint(t *testing.T, pool *pgxpool.Pool, types []string) db.Endpoint 
 		t.Fatal(err)
 	}
 	return e
+}
+
+// The claim test owns the endpoints table too: its event fans out to every enabled endpoint.
+func TestClaimDeliveries(t *testing.T) {
+	ctx, pool := t.Context(), testenv.DB(t)
+	a, b := mustEndpoint(t, pool, nil), mustEndpoint(t, pool, nil)
+	t.Cleanup(func() {
+		_ = db.DeleteEndpoint(context.Background(), pool, a.ID)
+		_ = db.DeleteEndpoint(context.Background(), pool, b.ID)
+	})
+	e := db.Event{OrderID: uniq(t, "order"), Seq: 1, Type: "order.created", Data: json.RawMessage(`{}`), CreatedAt: t0}
+	ids, err := db.RecordEvent(ctx, pool, e)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("record event: %v, %v", ids, err)
+	}
+	byEndpoint := map[string]string{}
+	for _, id := range ids {
+		o, err := db.LoadOutgoing(ctx, pool, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byEndpoint[o.Endpoint.ID] = id
+	}
+	// claim returns which of this test's deliveries a pass claims.
+	claim := func(busy ...string) []string {
+		t.Helper()
+		cs, err := db.ClaimDeliveries(ctx, pool, 1000, time.Minute, busy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mine []string
+		for _, c := range cs {
+			if slices.Contains(ids, c.ID) {
+				mine = append(mine, c.ID)
+			}
+		}
+		slices.Sort(mine)
+		return mine
+	}
+	da, dbID := byEndpoint[a.ID], byEndpoint[b.ID]
+	if got := claim(b.ID); !slices.Equal(got, []string{da}) {
+		t.Fatalf("with %s busy: claimed %v, want only %s", b.ID, got, da)
+	}
+	if got := claim(b.ID); len(got) != 0 {
+		t.Fatalf("a leased delivery was claimed again: %v", got)
+	}
+	if err := db.ReleaseDelivery(ctx, pool, da); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(b.ID); !slices.Equal(got, []string{da}) {
+		t.Fatalf("after release: %v", got)
+	}
+	if err := db.HandOff(ctx, pool, da); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(); !slices.Equal(got, []string{dbID}) {
+		t.Fatalf("after handing %s on: %v, want only %s", da, got, dbID)
+	}
+	// A lease that ran out (its dispatcher died) frees the delivery for the next pass.
+	if _, err := pool.Exec(ctx, `UPDATE webhook_deliveries SET lease_until = now() - interval '1 second' WHERE id = $1`, dbID); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(); !slices.Equal(got, []string{dbID}) {
+		t.Fatalf("after the lease ran out: %v", got)
+	}
+	// A person's retry is carried out by the workflow, never by a dispatcher.
+	if _, err := pool.Exec(ctx, `UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1`, dbID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RetryDelivery(ctx, pool, dbID); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(); len(got) != 0 {
+		t.Fatalf("a delivery retried by hand was claimed: %v", got)
+	}
 }

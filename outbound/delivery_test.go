@@ -1,8 +1,9 @@
 package outbound_test
 
 // These tests run the whole outbound path on the package's real Postgres and Temporal dev
-// server: an order workflow publishes events, RecordEvent fans them out, delivery workflows
-// attempt them against local receivers, and the management API retries and recovers. They run
+// server: an order workflow publishes events, RecordEvent fans them out, the worker's
+// dispatcher makes the first attempts and delivery workflows the later ones, against local
+// receivers, and the management API retries and recovers. They run
 // one at a time, each deleting its endpoints when it ends, because every enabled endpoint in
 // the database receives every event.
 
@@ -12,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,6 +27,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/shipflow/shipflow/activities"
@@ -555,4 +558,72 @@ func TestDeadEndpointDoesNotSlowOthers(t *testing.T) {
 		t.Errorf("%d attempts in flight at the dead endpoint, past its cap", n)
 	}
 	t.Logf("%d orders: slowest healthy delivery %s after its event; dead endpoint saw %d requests", orders, slowest, len(dead.got()))
+}
+
+func TestFirstAttemptIsMadeWithoutAWorkflow(t *testing.T) {
+	h := newHarness(t, 0)
+	r := newReceiver(t, nil)
+	ep := h.endpoint(r.URL)
+	id := h.order()
+	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, db.DeliveryDelivered, 10*time.Second)
+	if len(d.Log) != 1 {
+		t.Fatalf("attempt log %+v", d.Log)
+	}
+	// The dispatcher made it straight from Postgres: the engine did no work for it.
+	_, err := h.c.DescribeWorkflowExecution(h.ctx, workflows.DeliveryWorkflowID(d.ID), "")
+	var missing *serviceerror.NotFound
+	if !errors.As(err, &missing) {
+		t.Errorf("describe the delivery's workflow: %v; want none to exist", err)
+	}
+}
+
+// A dispatcher that died after recording a failed first attempt, before handing the delivery
+// to its workflow, leaves the row attempted, pending and owned by nobody. The next pass must
+// hand it on for the rest of the schedule, not attempt it a second time as attempt 1.
+func TestAttemptedDeliveryIsHandedOnNotRepeated(t *testing.T) {
+	h := newHarness(t, 0)
+	r := newReceiver(t, nil)
+	ep := h.endpoint(r.URL)
+	orderID := fmt.Sprintf("handoff-%d", time.Now().UnixNano())
+	eventID, deliveryID := db.EventID(orderID, 1), "dlv_handoff_"+orderID
+	tx, err := h.pool.Begin(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(h.ctx, `
+		INSERT INTO order_events (id, order_id, seq, type, shipment_id, data, created_at)
+		VALUES ($1, $2, 1, 'order.created', '', '{"order_id":"`+orderID+`"}', now())`, eventID, orderID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(h.ctx, `
+		INSERT INTO webhook_deliveries (id, endpoint_id, event_id, order_id, seq, type, attempts, next_attempt_at, last_error)
+		VALUES ($1, $2, $3, $4, 1, 'order.created', 1, now() + interval '1 second', 'HTTP 500')`,
+		deliveryID, ep.ID, eventID, orderID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(h.ctx, `
+		INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, outcome)
+		VALUES ($1, 1, now(), 500, 'retry')`, deliveryID); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	d := h.waitStatus(deliveryID, db.DeliveryDelivered, 10*time.Second)
+	hits := r.of(orderID)
+	if len(hits) != 1 || hits[0].meta.Metadata.Attempt != 2 {
+		var attempts []int
+		for _, hi := range hits {
+			attempts = append(attempts, hi.meta.Metadata.Attempt)
+		}
+		t.Fatalf("requests with attempts %v, want one request: attempt 2", attempts)
+	}
+	if len(d.Log) != 2 || d.Log[1].Outcome != "delivered" {
+		t.Errorf("attempt log %+v", d.Log)
+	}
+	if _, err := h.c.DescribeWorkflowExecution(h.ctx, workflows.DeliveryWorkflowID(deliveryID), ""); err != nil {
+		t.Errorf("the delivery's workflow: %v", err)
+	}
 }

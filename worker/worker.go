@@ -3,6 +3,9 @@
 package worker
 
 import (
+	"context"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -11,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/dispatch"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/workflows"
@@ -26,14 +30,17 @@ type Deps struct {
 	Tickets   escalate.Tickets
 	// PublicURL and TrackingSecret make the links in staff alerts.
 	PublicURL, TrackingSecret string
-	// Webhooks delivers events to subscribers. New fills in its Deliveries with this worker's
-	// client and task queue when left nil.
+	// Webhooks delivers events to subscribers. With it set, the worker also runs a dispatcher
+	// that makes every delivery's first attempt (package dispatch).
 	Webhooks *activities.Webhooks
+	// Logger is the dispatcher's; nil is slog's default.
+	Logger *slog.Logger
 }
 
-// New returns a worker with every workflow and activity registered, not yet started. onFatal is
-// called if the worker stops on its own (the namespace was deleted, say), so the process can
-// exit instead of running on without polling.
+// New returns a worker with every workflow and activity registered, not yet started, and with
+// d.Webhooks set, the dispatcher of outbound deliveries, which starts and stops with it.
+// onFatal is called if the worker stops on its own (the namespace was deleted, say), so the
+// process can exit instead of running on without polling.
 func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkworker.Worker {
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
 		OnFatalError: onFatal,
@@ -44,11 +51,72 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 		// Finish in-flight activities on shutdown instead of abandoning them to a timeout.
 		WorkerStopTimeout: 10 * time.Second,
 	})
-	if d.Webhooks != nil && d.Webhooks.Deliveries == nil {
-		d.Webhooks.Deliveries = workflows.Deliveries{Client: c, TaskQueue: taskQueue}
-	}
 	Register(w, d)
-	return w
+	if d.Webhooks == nil {
+		return w
+	}
+	log := d.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	disp := dispatch.New(d.DB, activitiesOf(d), workflows.Deliveries{Client: c, TaskQueue: taskQueue}, d.Webhooks.Busy, log)
+	d.Webhooks.Wake = disp.Wake
+	return &dispatching{Worker: w, dispatcher: disp}
+}
+
+// dispatching is a Temporal worker that runs a dispatcher while it runs.
+type dispatching struct {
+	sdkworker.Worker
+	dispatcher *dispatch.Dispatcher
+
+	mu   sync.Mutex
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+func (w *dispatching) Start() error {
+	if err := w.Worker.Start(); err != nil {
+		return err
+	}
+	w.startDispatcher()
+	return nil
+}
+
+func (w *dispatching) Run(interruptCh <-chan any) error {
+	w.startDispatcher()
+	defer w.stopDispatcher()
+	return w.Worker.Run(interruptCh)
+}
+
+// Stop stops the dispatcher first: the attempts it has under way may still hand deliveries to
+// their workflows.
+func (w *dispatching) Stop() {
+	w.stopDispatcher()
+	w.Worker.Stop()
+}
+
+func (w *dispatching) startDispatcher() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stop != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.stop, w.done = cancel, make(chan struct{})
+	go func() {
+		defer close(w.done)
+		w.dispatcher.Run(ctx)
+	}()
+}
+
+func (w *dispatching) stopDispatcher() {
+	w.mu.Lock()
+	stop, done := w.stop, w.done
+	w.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
 }
 
 // Registry is what a worker and the SDK's test environment both accept.
@@ -66,8 +134,12 @@ type WorkflowRegistry interface {
 // through here, so both see exactly the same names.
 func Register(r Registry, d Deps) {
 	RegisterWorkflows(r)
-	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator,
-		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret, Webhooks: d.Webhooks})
+	r.RegisterActivity(activitiesOf(d))
+}
+
+func activitiesOf(d Deps) *activities.Activities {
+	return &activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator,
+		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret, Webhooks: d.Webhooks}
 }
 
 // RegisterWorkflows adds the workflows only: the replayer runs histories without activities.

@@ -29,19 +29,28 @@ func DeliveryWorkflowID(deliveryID string) string { return "webhook-" + delivery
 // DeliveryInput starts a delivery's run.
 type DeliveryInput struct {
 	DeliveryID string `json:"delivery_id"`
-	// FirstAttempt numbers this run's first attempt: 1 for the automatic run, the next number
-	// for a person's retry.
+	// FirstAttempt numbers this run's first attempt: 2 when a dispatcher made the first and
+	// handed the delivery on (1 in runs started before dispatchers), the next number for a
+	// person's retry.
 	FirstAttempt int `json:"first_attempt"`
 	// Manual is a person's retry: one attempt, no schedule.
 	Manual bool `json:"manual,omitempty"`
+	// Wait is how long to wait before this run's first attempt: what the schedule, or the
+	// receiver's Retry-After, asked for after the dispatcher's attempt.
+	Wait time.Duration `json:"wait,omitempty"`
+	// Notice is set when the dispatcher's attempt disabled the endpoint: the run tells staff in
+	// Channels and ends, since the endpoint takes no more attempts.
+	Notice   *db.EndpointNotice `json:"notice,omitempty"`
+	Channels []string           `json:"channels,omitempty"`
 }
 
-// Delivery carries one event to one subscriber endpoint: an attempt, then waits of SPEC
-// section 4's schedule between attempts until one succeeds, the endpoint is gone, or the
-// schedule ends. Each delivery is a workflow of its own, so a dead or slow endpoint only ever
-// delays its own deliveries, and a wait of ten hours costs a timer, not a worker. (One
-// activity with a retry policy cannot follow a schedule of uneven steps or honour
-// Retry-After, nor record every attempt.)
+// Delivery carries one event to one subscriber endpoint after its first attempt, which a
+// dispatcher makes straight from Postgres (package dispatch): the waits of SPEC section 4's
+// schedule between attempts until one succeeds, the endpoint is gone, or the schedule ends.
+// Each such delivery is a workflow of its own, so a dead or slow endpoint only ever delays its
+// own deliveries, and a wait of ten hours costs a timer, not a worker. (One activity with a
+// retry policy cannot follow a schedule of uneven steps or honour Retry-After, nor record
+// every attempt.) A person's retry is a run of one attempt.
 func Delivery(ctx workflow.Context, in DeliveryInput) error {
 	d := &delivery{in: in, retryNow: workflow.GetSignalChannel(ctx, RetryNowSignal)}
 	return d.run(ctx)
@@ -65,9 +74,22 @@ var attemptOptions = workflow.LocalActivityOptions{
 }
 
 func (d *delivery) run(ctx workflow.Context) error {
+	if n := d.in.Notice; n != nil {
+		d.alert(ctx, *n, d.in.Channels)
+		return nil
+	}
+	if d.in.Wait > 0 {
+		d.wait(ctx, d.in.Wait)
+	}
 	first := max(d.in.FirstAttempt, 1)
-	for try := 1; ; try++ {
-		req := activities.DeliveryAttempt{DeliveryID: d.in.DeliveryID, Attempt: first + try - 1, Try: try, Manual: d.in.Manual}
+	for i := 1; ; i++ {
+		// An automatic run goes on with the schedule where the attempts before it left off; a
+		// person's retry is one attempt outside it.
+		try := first + i - 1
+		if d.in.Manual {
+			try = i
+		}
+		req := activities.DeliveryAttempt{DeliveryID: d.in.DeliveryID, Attempt: first + i - 1, Try: try, Manual: d.in.Manual}
 		o := attemptOptions
 		o.Summary = fmt.Sprintf("attempt %d", req.Attempt)
 		actx := workflow.WithLocalActivityOptions(ctx, o)
@@ -95,9 +117,10 @@ func (d *delivery) wait(ctx workflow.Context, dur time.Duration) {
 	sel.Select(ctx)
 }
 
-// alert tells staff an endpoint was disabled, in every chat; the activity already logged it,
-// which is all a deployment without chats gets.
+// alert tells staff an endpoint was disabled: in the log, which is all a deployment without
+// chats gets, and in every chat.
 func (d *delivery) alert(ctx workflow.Context, n db.EndpointNotice, channels []string) {
+	workflow.GetLogger(ctx).Warn("webhook endpoint disabled", "endpoint", n.EndpointID, "url", n.URL, "reason", n.Reason)
 	al := activities.EndpointAlert(n)
 	var fs []workflow.Future
 	for _, ch := range channels {
@@ -111,30 +134,29 @@ func (d *delivery) alert(ctx workflow.Context, n db.EndpointNotice, channels []s
 	}
 }
 
-// Deliveries starts delivery workflows on a task queue; it is what the RecordEvent activity
-// and the API use.
+// Deliveries starts delivery workflows on a task queue; it is what the dispatchers and the API
+// use.
 type Deliveries struct {
 	Client    client.Client
 	TaskQueue string
 }
 
-// StartDelivery starts a delivery's automatic run. A run that is going, or has been, makes it
-// a no-op: the id reuse policy refuses a second start, so a retried RecordEvent never sends an
-// event twice. Eager start lets a worker in this process take the first attempt without a
-// round of polling.
-func (d Deliveries) StartDelivery(ctx context.Context, deliveryID string) error {
+// StartDelivery hands a delivery to its workflow for the rest of its schedule. A run that is
+// going, or has been, makes it a no-op: the id reuse policy refuses a second start, so a
+// dispatcher that hands a delivery on twice (it died before recording the first) starts one
+// run.
+func (d Deliveries) StartDelivery(ctx context.Context, in DeliveryInput) error {
 	_, err := d.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       DeliveryWorkflowID(deliveryID),
+		ID:                                       DeliveryWorkflowID(in.DeliveryID),
 		TaskQueue:                                d.TaskQueue,
 		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		EnableEagerStart:                         true,
-		StaticSummary:                            "webhook delivery " + deliveryID,
-	}, DeliveryName, DeliveryInput{DeliveryID: deliveryID, FirstAttempt: 1})
+		StaticSummary:                            "webhook delivery " + in.DeliveryID,
+	}, DeliveryName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
-		return fmt.Errorf("start delivery %s: %w", deliveryID, err)
+		return fmt.Errorf("start delivery %s: %w", in.DeliveryID, err)
 	}
 	return nil
 }

@@ -63,6 +63,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
 		Webhooks:  &activities.Webhooks{Policy: a.webhookPolicy()},
+		Logger:    a.log.With("component", "dispatch"),
 	}
 	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, deps, func(err error) {
 		cancel(fmt.Errorf("worker stopped: %w", err))

@@ -1,0 +1,174 @@
+// Package dispatch makes the first attempt at every outbound webhook delivery straight from
+// Postgres, and hands a delivery that needs more to its Temporal workflow.
+//
+// Most deliveries are answered 2xx at their first attempt. Made in a workflow each, they cost
+// the engine a start and its workflow tasks: more than half of its work per order event on a
+// 2-core machine (docs/BENCHMARKS.md). Made from the table they cost it nothing, and lose no
+// durability: the delivery row is written in the same transaction as its event, a dispatcher
+// works on it under a lease, and one that dies mid-attempt leaves it to the next pass, which
+// attempts again with the same webhook-id (receivers deduplicate on it). A delivery whose first
+// attempt asks for a later one, or disabled its endpoint, becomes a workflow
+// (workflows.Delivery), which follows SPEC section 4's schedule on durable timers.
+//
+// Every worker runs a dispatcher; they share the table through the leases, as the relays share
+// the inbox.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/workflows"
+)
+
+// Attempter makes one attempt at a delivery and records it (activities.Activities).
+type Attempter interface {
+	AttemptDelivery(ctx context.Context, r activities.DeliveryAttempt) (activities.DeliveryReport, error)
+}
+
+// Workflows hands a delivery to its workflow (workflows.Deliveries).
+type Workflows interface {
+	StartDelivery(ctx context.Context, in workflows.DeliveryInput) error
+}
+
+const (
+	batch = 64
+	// maxInFlight bounds the attempts one dispatcher makes at once. Each endpoint's share is
+	// capped lower (activities.Webhooks.PerEndpoint), so a hanging endpoint holds only its own.
+	maxInFlight = 256
+	// lease outlasts an attempt (15 s at most) and its writes, so no other dispatcher takes a
+	// delivery while its attempt may still be under way.
+	lease = time.Minute
+	// pollEvery bounds how late a dispatcher notices deliveries another worker recorded, or
+	// a lease that ran out.
+	pollEvery = time.Second
+)
+
+// Dispatcher claims deliveries no workflow owns yet and makes their first attempts.
+type Dispatcher struct {
+	db        *pgxpool.Pool
+	attempter Attempter
+	workflows Workflows
+	busy      func() []string // endpoints at their cap of attempts in flight
+	log       *slog.Logger
+
+	wake    chan struct{}
+	running atomic.Int64
+	wg      sync.WaitGroup
+}
+
+// New returns a dispatcher. busy lists the endpoints that have no free slot for an attempt
+// (activities.Webhooks.Busy); their deliveries are left for a later pass.
+func New(pool *pgxpool.Pool, a Attempter, w Workflows, busy func() []string, log *slog.Logger) *Dispatcher {
+	return &Dispatcher{db: pool, attempter: a, workflows: w, busy: busy, log: log, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the dispatcher there may be work, without blocking.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run dispatches until ctx ends, then waits for the attempts under way, which are not cut
+// short: an attempt abandoned midway would only be made again when its lease runs out.
+func (d *Dispatcher) Run(ctx context.Context) {
+	defer d.wg.Wait()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		n, err := d.Once(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("claim webhook deliveries", "err", err)
+		}
+		if n == batch {
+			continue // more may be due right now
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// Once claims what it has room for and starts each claimed delivery's attempt. It returns how
+// many it claimed.
+func (d *Dispatcher) Once(ctx context.Context) (int, error) {
+	room := maxInFlight - int(d.running.Load())
+	if room <= 0 {
+		return 0, nil // a finishing attempt wakes the loop
+	}
+	claimed, err := db.ClaimDeliveries(ctx, d.db, min(batch, room), lease, d.busy())
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range claimed {
+		d.running.Add(1)
+		d.wg.Go(func() {
+			defer func() {
+				d.running.Add(-1)
+				d.Wake()
+			}()
+			d.dispatch(context.WithoutCancel(ctx), c)
+		})
+	}
+	return len(claimed), nil
+}
+
+// dispatch makes a claimed delivery's first attempt, unless an earlier lease made it, and
+// hands the delivery to its workflow when it needs more.
+func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) {
+	in := workflows.DeliveryInput{DeliveryID: c.ID, FirstAttempt: c.Attempts + 1}
+	if c.Attempts == 0 {
+		rep, err := d.attempter.AttemptDelivery(ctx, activities.DeliveryAttempt{DeliveryID: c.ID, Attempt: 1, Try: 1})
+		if err != nil {
+			// No attempt was recorded: the endpoint had no free slot, or Postgres failed.
+			if !isBusy(err) {
+				d.log.Warn("webhook delivery not attempted; a later pass will", "delivery", c.ID, "err", err)
+			}
+			if err := db.ReleaseDelivery(ctx, d.db, c.ID); err != nil {
+				d.log.Warn("release webhook delivery", "delivery", c.ID, "err", err)
+			}
+			return
+		}
+		if n := rep.Notice; n != nil {
+			d.log.Warn("webhook endpoint disabled", "endpoint", n.EndpointID, "url", n.URL, "reason", n.Reason)
+			if len(rep.Channels) == 0 {
+				return // the log was all there was to tell
+			}
+		} else if rep.Done {
+			return
+		}
+		in.FirstAttempt, in.Wait, in.Notice, in.Channels = 2, rep.Wait, rep.Notice, rep.Channels
+	} else if c.NextAttemptAt != nil {
+		in.Wait = max(0, time.Until(*c.NextAttemptAt))
+	}
+	// Should this process die here, the attempt is recorded and the lease runs out: the next
+	// pass finds attempts > 0 and only hands the delivery on. (The delivery of an endpoint this
+	// attempt disabled is failed, so its chat alert would be lost; the log line above and the
+	// endpoint's disabled reason remain.)
+	if err := d.workflows.StartDelivery(ctx, in); err != nil {
+		d.log.Warn("webhook delivery not handed to its workflow; a later pass will", "delivery", c.ID, "err", err)
+		return
+	}
+	if err := db.HandOff(ctx, d.db, c.ID); err != nil {
+		d.log.Warn("record webhook delivery handed on; a later pass will", "delivery", c.ID, "err", err)
+	}
+}
+
+func isBusy(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == activities.EndpointBusy
+}
