@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,12 +17,22 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// defaultMaxConns is the pool size unless DATABASE_URL sets pool_max_conns. pgxpool's own
+// default, four connections on a 2-core machine, is shared by the inbox, the relay, the
+// workflows' local activities (projections, events), the notification log and the outbound
+// dispatcher; under load the local activities queued for a connection, and every workflow task
+// that ran one waited with them.
+const defaultMaxConns = 16
+
 // Open connects a pool to databaseURL and checks that the server answers, so that a wrong URL
 // fails at start-up rather than on the first request.
 func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, errors.New("parse DATABASE_URL: not a Postgres connection string")
+	}
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = max(cfg.MaxConns, defaultMaxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

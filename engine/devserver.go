@@ -58,7 +58,9 @@ func StartDevServer(ctx context.Context, o DevServerOptions) (*DevServer, error)
 		return nil, fmt.Errorf("open temporal log: %w", err)
 	}
 	args := []string{"server", "start-dev", "--ip", host, "--port", port, "--namespace", o.Namespace,
-		"--log-format", "json", "--log-level", "warn"}
+		"--log-format", "json", "--log-level", "warn",
+		// As in deploy/temporal/dynamicconfig.yaml, which says why.
+		"--dynamic-config-value", "system.enableActivityEagerExecution=true"}
 	if o.UIPort > 0 {
 		args = append(args, "--ui-port", strconv.Itoa(o.UIPort))
 	} else {
