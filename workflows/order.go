@@ -41,6 +41,8 @@ type orderWorkflow struct {
 
 	pollers  map[string]*poller // by shipment id
 	stopping bool               // the run is ending: polls and detection stand down
+	// waitAfterNews: a poll restarted by news waits its interval first (see pollAfterNews).
+	waitAfterNews bool
 	// localStore: this run writes to Postgres with local activities (see localStoreChange).
 	localStore bool
 

@@ -281,6 +281,7 @@ func TestPollsWithoutNewsCostNoHistory(t *testing.T) {
 	if late != early {
 		t.Errorf("history grew from %d to %d events over polls that brought no news", early, late)
 	}
+	l.saveHistory("order_polling", l.history(run.GetRunID())) // the only stored run that polls
 	if err := l.c.TerminateWorkflow(ctx, workflows.WorkflowID(l.orderID), "", "test over"); err != nil {
 		t.Fatal(err)
 	}

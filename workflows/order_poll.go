@@ -15,6 +15,13 @@ import (
 // and late shipments; runs recorded before it neither poll nor detect.
 const carrierWatch = "carrier-watch"
 
+// pollAfterNews marks the change that made a poll restarted by news wait its interval before
+// asking the carrier. Before it, every webhook scan cancelled the shipment's poll and started
+// another that asked the carrier at once, only to hear nothing new: a carrier request, an
+// activity task and a workflow task per scan, spent against the carrier's rate limit and the
+// engine's capacity. Now a restart moves a timer, which costs neither.
+const pollAfterNews = "poll-after-news"
+
 // poller is one shipment's poll in flight.
 type poller struct {
 	future   workflow.Future
@@ -36,6 +43,7 @@ func (w *orderWorkflow) watching(ctx workflow.Context) bool {
 // freshest news; a final status stops it.
 func (w *orderWorkflow) pollCarriers(ctx workflow.Context) {
 	w.pollers = map[string]*poller{}
+	w.waitAfterNews = workflow.GetVersion(ctx, pollAfterNews, workflow.DefaultVersion, 1) == 1
 	for {
 		for _, s := range w.state.Shipments {
 			w.reconcilePoll(ctx, s)
@@ -74,7 +82,24 @@ func (w *orderWorkflow) reconcilePoll(ctx workflow.Context, s order.Shipment) {
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: interval, BackoffCoefficient: 1, MaximumInterval: interval},
 	}, fmt.Sprintf("poll %s %s every %s", s.Carrier, s.TrackingNumber, interval))
 	req := activities.PollRequest{Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, After: s.LastEventAt, Interval: interval, Seen: w.recentScans(s.ID)}
-	w.pollers[s.ID] = &poller{future: workflow.ExecuteActivity(pctx, a.PollShipment, req), cancel: cancel, since: s.LastEventAt, interval: interval}
+	p = &poller{cancel: cancel, since: s.LastEventAt, interval: interval}
+	if w.waitAfterNews && s.LastEventAt != nil {
+		// The shipment has news (a webhook scan, or this poll's own): ask again an interval
+		// after it. A shipment without scans yet is asked at once, for its first.
+		f, set := workflow.NewFuture(pctx)
+		workflow.Go(pctx, func(ctx workflow.Context) {
+			t := workflow.NewTimerWithOptions(ctx, interval, workflow.TimerOptions{Summary: "next poll of " + s.TrackingNumber})
+			if err := t.Get(ctx, nil); err != nil {
+				set.Set(nil, err) // cancelled: the shipment changed again, or the run ends
+				return
+			}
+			set.Chain(workflow.ExecuteActivity(ctx, a.PollShipment, req))
+		})
+		p.future = f
+	} else {
+		p.future = workflow.ExecuteActivity(pctx, a.PollShipment, req)
+	}
+	w.pollers[s.ID] = p
 }
 
 func (w *orderWorkflow) pollDone() string {
