@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/shipflow/shipflow/activities"
@@ -64,12 +65,33 @@ type Dispatcher struct {
 	wake    chan struct{}
 	running atomic.Int64
 	wg      sync.WaitGroup
+	// passes counts claimed deliveries by what became of them. Deliveries made here never
+	// show in the Temporal UI, so this and the deliveries API are how operators see them.
+	passes *prometheus.CounterVec
 }
+
+// Outcomes of a claimed delivery, the values of the passes counter's label.
+const (
+	outcomeDelivered    = "delivered"
+	outcomeFailed       = "failed"        // for good at the first attempt: the endpoint refused it, or is disabled or gone
+	outcomeHandedOff    = "handed_off"    // to its workflow, for a later attempt or a staff alert
+	outcomeNotAttempted = "not_attempted" // no free slot, or Postgres failed; a later pass tries
+)
 
 // New returns a dispatcher. busy lists the endpoints that have no free slot for an attempt
 // (activities.Webhooks.Busy); their deliveries are left for a later pass.
 func New(pool *pgxpool.Pool, a Attempter, w Workflows, busy func() []string, log *slog.Logger) *Dispatcher {
-	return &Dispatcher{db: pool, attempter: a, workflows: w, busy: busy, log: log, wake: make(chan struct{}, 1)}
+	return &Dispatcher{db: pool, attempter: a, workflows: w, busy: busy, log: log, wake: make(chan struct{}, 1),
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipflow_webhook_dispatched_total",
+			Help: "Outbound webhook deliveries a dispatcher claimed, by what became of them.",
+		}, []string{"outcome"}),
+	}
+}
+
+// Register adds the dispatcher's metrics to reg.
+func (d *Dispatcher) Register(reg prometheus.Registerer) error {
+	return reg.Register(d.passes)
 }
 
 // Wake tells the dispatcher there may be work, without blocking.
@@ -121,15 +143,15 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 				d.running.Add(-1)
 				d.Wake()
 			}()
-			d.dispatch(context.WithoutCancel(ctx), c)
+			d.passes.WithLabelValues(d.dispatch(context.WithoutCancel(ctx), c)).Inc()
 		})
 	}
 	return len(claimed), nil
 }
 
 // dispatch makes a claimed delivery's first attempt, unless an earlier lease made it, and
-// hands the delivery to its workflow when it needs more.
-func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) {
+// hands the delivery to its workflow when it needs more. It returns the outcome.
+func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) string {
 	in := workflows.DeliveryInput{DeliveryID: c.ID, FirstAttempt: c.Attempts + 1}
 	if c.Attempts == 0 {
 		rep, err := d.attempter.AttemptDelivery(ctx, activities.DeliveryAttempt{DeliveryID: c.ID, Attempt: 1, Try: 1})
@@ -141,15 +163,18 @@ func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) {
 			if err := db.ReleaseDelivery(ctx, d.db, c.ID); err != nil {
 				d.log.Warn("release webhook delivery", "delivery", c.ID, "err", err)
 			}
-			return
+			return outcomeNotAttempted
 		}
 		if n := rep.Notice; n != nil {
 			d.log.Warn("webhook endpoint disabled", "endpoint", n.EndpointID, "url", n.URL, "reason", n.Reason)
 			if len(rep.Channels) == 0 {
-				return // the log was all there was to tell
+				return outcomeFailed // the log was all there was to tell
 			}
 		} else if rep.Done {
-			return
+			if rep.Outcome == outcomeDelivered {
+				return outcomeDelivered
+			}
+			return outcomeFailed
 		}
 		in.FirstAttempt, in.Wait, in.Notice, in.Channels = 2, rep.Wait, rep.Notice, rep.Channels
 	} else if c.NextAttemptAt != nil {
@@ -161,11 +186,12 @@ func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) {
 	// endpoint's disabled reason remain.)
 	if err := d.workflows.StartDelivery(ctx, in); err != nil {
 		d.log.Warn("webhook delivery not handed to its workflow; a later pass will", "delivery", c.ID, "err", err)
-		return
+		return outcomeNotAttempted
 	}
 	if err := db.HandOff(ctx, d.db, c.ID); err != nil {
 		d.log.Warn("record webhook delivery handed on; a later pass will", "delivery", c.ID, "err", err)
 	}
+	return outcomeHandedOff
 }
 
 func isBusy(err error) bool {

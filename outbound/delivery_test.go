@@ -27,6 +27,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
@@ -60,11 +62,14 @@ type harness struct {
 	tq    string
 	api   *echo.Echo
 	slack *escalatetest.Slack
+	// metrics holds the dispatcher's counters.
+	metrics *prometheus.Registry
 }
 
 func newHarness(t *testing.T, perEndpoint int) *harness {
 	t.Helper()
-	h := &harness{t: t, ctx: t.Context(), c: testenv.Temporal(t), pool: testenv.DB(t), tq: testenv.TaskQueue(t), slack: escalatetest.NewSlack(t)}
+	h := &harness{t: t, ctx: t.Context(), c: testenv.Temporal(t), pool: testenv.DB(t), tq: testenv.TaskQueue(t), slack: escalatetest.NewSlack(t),
+		metrics: prometheus.NewRegistry()}
 	wh := &activities.Webhooks{
 		Policy:      egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true},
 		Timeout:     attemptTimeout,
@@ -73,6 +78,7 @@ func newHarness(t *testing.T, perEndpoint int) *harness {
 	w := worker.New(h.c, h.tq, worker.Deps{
 		DB: h.pool, Notifier: silent{}, Escalator: silent{}, Webhooks: wh,
 		Alerters: map[string]escalate.Alerter{"slack": slack.New(h.slack.WebhookURL(), nil)},
+		Metrics:  h.metrics,
 	}, nil)
 	testenv.StartWorker(t, w)
 
@@ -574,6 +580,14 @@ func TestFirstAttemptIsMadeWithoutAWorkflow(t *testing.T) {
 	var missing *serviceerror.NotFound
 	if !errors.As(err, &missing) {
 		t.Errorf("describe the delivery's workflow: %v; want none to exist", err)
+	}
+	want := `
+		# HELP shipflow_webhook_dispatched_total Outbound webhook deliveries a dispatcher claimed, by what became of them.
+		# TYPE shipflow_webhook_dispatched_total counter
+		shipflow_webhook_dispatched_total{outcome="delivered"} 1
+	`
+	if err := testutil.GatherAndCompare(h.metrics, strings.NewReader(want), "shipflow_webhook_dispatched_total"); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -33,8 +34,10 @@ type Deps struct {
 	// Webhooks delivers events to subscribers. With it set, the worker also runs a dispatcher
 	// that makes every delivery's first attempt (package dispatch).
 	Webhooks *activities.Webhooks
-	// Logger is the dispatcher's; nil is slog's default.
-	Logger *slog.Logger
+	// Logger and Metrics are the dispatcher's; a nil Logger is slog's default, and with no
+	// Metrics its counters are not exported.
+	Logger  *slog.Logger
+	Metrics prometheus.Registerer
 }
 
 // New returns a worker with every workflow and activity registered, not yet started, and with
@@ -60,6 +63,11 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 		log = slog.Default()
 	}
 	disp := dispatch.New(d.DB, activitiesOf(d), workflows.Deliveries{Client: c, TaskQueue: taskQueue}, d.Webhooks.Busy, log)
+	if d.Metrics != nil {
+		if err := disp.Register(d.Metrics); err != nil {
+			log.Error("register the dispatcher's metrics", "err", err)
+		}
+	}
 	d.Webhooks.Wake = disp.Wake
 	return &dispatching{Worker: w, dispatcher: disp}
 }

@@ -64,6 +64,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
 		Webhooks:  &activities.Webhooks{Policy: a.webhookPolicy()},
 		Logger:    a.log.With("component", "dispatch"),
+		Metrics:   a.metrics.Registry,
 	}
 	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, deps, func(err error) {
 		cancel(fmt.Errorf("worker stopped: %w", err))
