@@ -39,11 +39,7 @@ func ClaimDeliveries(ctx context.Context, pool *pgxpool.Pool, n int, lease time.
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook deliveries: %w", err)
 	}
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claimed, error) {
-		var c Claimed
-		err := r.Scan(&c.ID, &c.Attempts, &c.NextAttemptAt)
-		return c, err
-	})
+	cs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Claimed])
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook deliveries: %w", err)
 	}

@@ -154,44 +154,60 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) string {
 	in := workflows.DeliveryInput{DeliveryID: c.ID, FirstAttempt: c.Attempts + 1}
 	if c.Attempts == 0 {
-		rep, err := d.attempter.AttemptDelivery(ctx, activities.DeliveryAttempt{DeliveryID: c.ID, Attempt: 1, Try: 1})
-		if err != nil {
-			// No attempt was recorded: the endpoint had no free slot, or Postgres failed.
-			if !isBusy(err) {
-				d.log.Warn("webhook delivery not attempted; a later pass will", "delivery", c.ID, "err", err)
-			}
-			if err := db.ReleaseDelivery(ctx, d.db, c.ID); err != nil {
-				d.log.Warn("release webhook delivery", "delivery", c.ID, "err", err)
-			}
-			return outcomeNotAttempted
+		rep, outcome := d.attempt(ctx, c.ID)
+		if outcome != "" {
+			return outcome
 		}
-		if n := rep.Notice; n != nil {
-			d.log.Warn("webhook endpoint disabled", "endpoint", n.EndpointID, "url", n.URL, "reason", n.Reason)
-			if len(rep.Channels) == 0 {
-				return outcomeFailed // the log was all there was to tell
-			}
-		} else if rep.Done {
-			if rep.Outcome == outcomeDelivered {
-				return outcomeDelivered
-			}
-			return outcomeFailed
-		}
+		// The workflow waits for the next attempt, or tells staff (and the log) of the notice.
 		in.FirstAttempt, in.Wait, in.Notice, in.Channels = 2, rep.Wait, rep.Notice, rep.Channels
 	} else if c.NextAttemptAt != nil {
 		in.Wait = max(0, time.Until(*c.NextAttemptAt))
 	}
 	// Should this process die here, the attempt is recorded and the lease runs out: the next
 	// pass finds attempts > 0 and only hands the delivery on. (The delivery of an endpoint this
-	// attempt disabled is failed, so its chat alert would be lost; the log line above and the
-	// endpoint's disabled reason remain.)
+	// attempt disabled is failed, so no pass hands it on again: its chat alert is lost, and the
+	// endpoint's disabled reason remains.)
 	if err := d.workflows.StartDelivery(ctx, in); err != nil {
 		d.log.Warn("webhook delivery not handed to its workflow; a later pass will", "delivery", c.ID, "err", err)
+		if in.Notice != nil {
+			logDisabled(d.log, *in.Notice)
+		}
 		return outcomeNotAttempted
 	}
 	if err := db.HandOff(ctx, d.db, c.ID); err != nil {
 		d.log.Warn("record webhook delivery handed on; a later pass will", "delivery", c.ID, "err", err)
 	}
 	return outcomeHandedOff
+}
+
+// attempt makes a delivery's first attempt. It returns an outcome when that is all there is to
+// do, and none when the delivery goes on to its workflow.
+func (d *Dispatcher) attempt(ctx context.Context, id string) (activities.DeliveryReport, string) {
+	rep, err := d.attempter.AttemptDelivery(ctx, activities.DeliveryAttempt{DeliveryID: id, Attempt: 1, Try: 1})
+	if err != nil {
+		// No attempt was recorded: the endpoint had no free slot, or Postgres failed.
+		if !isBusy(err) {
+			d.log.Warn("webhook delivery not attempted; a later pass will", "delivery", id, "err", err)
+		}
+		if err := db.ReleaseDelivery(ctx, d.db, id); err != nil {
+			d.log.Warn("release webhook delivery", "delivery", id, "err", err)
+		}
+		return rep, outcomeNotAttempted
+	}
+	switch {
+	case rep.Notice != nil && len(rep.Channels) > 0, !rep.Done:
+		return rep, ""
+	case rep.Notice != nil:
+		logDisabled(d.log, *rep.Notice) // no chats: the log is all there is to tell
+		return rep, outcomeFailed
+	case rep.Outcome == outcomeDelivered:
+		return rep, outcomeDelivered
+	}
+	return rep, outcomeFailed
+}
+
+func logDisabled(log *slog.Logger, n db.EndpointNotice) {
+	log.Warn("webhook endpoint disabled", "endpoint", n.EndpointID, "url", n.URL, "reason", n.Reason)
 }
 
 func isBusy(err error) bool {

@@ -144,7 +144,8 @@ type Deliveries struct {
 // StartDelivery hands a delivery to its workflow for the rest of its schedule. A run that is
 // going, or has been, makes it a no-op: the id reuse policy refuses a second start, so a
 // dispatcher that hands a delivery on twice (it died before recording the first) starts one
-// run.
+// run. Eager start lets the dispatcher's own worker take the run's first task without a round
+// of polling.
 func (d Deliveries) StartDelivery(ctx context.Context, in DeliveryInput) error {
 	_, err := d.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                                       DeliveryWorkflowID(in.DeliveryID),
@@ -152,6 +153,7 @@ func (d Deliveries) StartDelivery(ctx context.Context, in DeliveryInput) error {
 		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		EnableEagerStart:                         true,
 		StaticSummary:                            "webhook delivery " + in.DeliveryID,
 	}, DeliveryName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
