@@ -24,30 +24,8 @@ func TestFaults(t *testing.T) {
 	if _, err := findPGBin(); err != nil {
 		t.Fatalf("the fault suite runs a private Postgres cluster: %v", err)
 	}
-	cli, err := testenv.CLI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := testenv.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The children run shipflow exactly as deployed: a binary of its own, built from this tree.
-	exe := filepath.Join(t.TempDir(), "shipflow")
-	build := exec.Command("go", "build", "-o", exe, "./cmd/shipflow")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build shipflow: %v\n%s", err, out)
-	}
-
-	o := FaultOptions{
-		TemporalCLI: cli, Executable: exe, Long: *longFaults, Out: logWriter{t},
-		Secrets: Secrets{
-			CommerceWebhook: "whsec_" + "ZmF1bHQtc3VpdGUtY29tbWVyY2Utc2VjcmV0LTEyMzQ=",
-			CarrierWebhook:  "whsec_" + "ZmF1bHQtc3VpdGUtY2Fycmllci1zZWNyZXQtMTIzNDU=",
-			AdminToken:      "fault-suite-admin", VoiceToken: "fault-suite-voice",
-		},
-	}
+	cli, exe := children(t)
+	o := FaultOptions{TemporalCLI: cli, Executable: exe, Long: *longFaults, Out: logWriter{t}, Secrets: testSecrets}
 	if o.Long {
 		o.Orders = 200
 	}
@@ -72,6 +50,34 @@ func TestFaults(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// testSecrets are what the tests' runs sign and authenticate with.
+var testSecrets = Secrets{
+	CommerceWebhook: "whsec_" + "ZmF1bHQtc3VpdGUtY29tbWVyY2Utc2VjcmV0LTEyMzQ=",
+	CarrierWebhook:  "whsec_" + "ZmF1bHQtc3VpdGUtY2Fycmllci1zZWNyZXQtMTIzNDU=",
+	AdminToken:      "fault-suite-admin", VoiceToken: "fault-suite-voice",
+}
+
+// children returns the pinned Temporal CLI and a shipflow binary built from this tree: the
+// children run shipflow exactly as deployed, a binary of its own.
+func children(t *testing.T) (cli, exe string) {
+	t.Helper()
+	cli, err := testenv.CLI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := testenv.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe = filepath.Join(t.TempDir(), "shipflow")
+	build := exec.Command("go", "build", "-o", exe, "./cmd/shipflow")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build shipflow: %v\n%s", err, out)
+	}
+	return cli, exe
 }
 
 // logWriter sends the run's progress lines to t.Log, so that they show with -v or on failure.
