@@ -32,6 +32,9 @@ type PollResult struct {
 // polled every half hour for ten days costs the history only its real changes.
 const errNoNews = "NoNews"
 
+// maxPolledScans bounds the scans one poll hands the workflow.
+const maxPolledScans = 100
+
 // PollShipment asks the shipment's carrier for scans newer than the order has, and fails with
 // "no news" until there are some. A carrier's 429 is waited out for as long as it asks.
 func (a *Activities) PollShipment(ctx context.Context, r PollRequest) (PollResult, error) {
@@ -55,7 +58,14 @@ func (a *Activities) PollShipment(ctx context.Context, r PollRequest) (PollResul
 		if slices.Contains(r.Seen, e.ID) || (r.After != nil && !e.OccurredAt.After(*r.After)) {
 			continue
 		}
+		// A polling API cannot be refused like a webhook: its text is made safe instead, so one
+		// stray control character cannot stop the order's projection for good.
+		e = e.Clean()
+		e.TrackingNumber = r.TrackingNumber
 		news = append(news, e)
+	}
+	if len(news) > maxPolledScans { // the newest speak for the parcel; the rest only bloat the history
+		news = news[len(news)-maxPolledScans:]
 	}
 	if len(news) == 0 {
 		return PollResult{}, temporal.NewApplicationErrorWithOptions("no news from the carrier", errNoNews,

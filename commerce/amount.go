@@ -1,6 +1,10 @@
 package commerce
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/shipflow/shipflow/order"
+)
 
 // ParseAmount checks a money amount given as decimal text ("12.50"):
 // shipflow passes amounts on to subscribers unchanged and never computes
@@ -13,7 +17,7 @@ func ParseAmount(field, s string) (string, error) {
 	}
 	whole, frac, dot := strings.Cut(s, ".")
 	if !digits(whole) || (dot && !digits(frac)) || len(s) > 32 {
-		return "", Invalid(field, "must be a decimal amount such as 12.50, got %q", s)
+		return "", Invalid(field, "must be a decimal amount such as 12.50, got %s", order.Quote(s))
 	}
 	return s, nil
 }
@@ -26,7 +30,7 @@ func ParseCurrency(field, s string) (string, error) {
 		return "", Missing(field)
 	}
 	if len(c) != 3 || strings.IndexFunc(c, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
-		return "", Invalid(field, "must be an ISO 4217 code such as EUR, got %q", s)
+		return "", Invalid(field, "must be an ISO 4217 code such as EUR, got %s", order.Quote(s))
 	}
 	return c, nil
 }

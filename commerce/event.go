@@ -63,7 +63,7 @@ func Parse(eventID string, raw []byte) (inbox.Delivery, error) {
 		return inbox.Delivery{}, fmt.Errorf("commerce event: %w", err)
 	}
 	d := inbox.Delivery{Source: inbox.SourceCommerce, EventID: eventID, Commerce: []order.CommerceEvent{e}}
-	if err := CheckDelivery(d); err != nil {
+	if err := d.Check(); err != nil {
 		return inbox.Delivery{}, err
 	}
 	return d, nil
@@ -77,7 +77,7 @@ func (b body) event(eventID string) (order.CommerceEvent, error) {
 	}
 	typ, err := order.ParseEventType(b.Type)
 	if err != nil {
-		return order.CommerceEvent{}, fmt.Errorf("%w %q", inbox.ErrUnsupported, b.Type)
+		return order.CommerceEvent{}, fmt.Errorf("%w %s", inbox.ErrUnsupported, order.Quote(b.Type))
 	}
 	if eventID == "" {
 		return order.CommerceEvent{}, Missing("webhook-id")
@@ -86,7 +86,7 @@ func (b body) event(eventID string) (order.CommerceEvent, error) {
 	if err != nil {
 		return order.CommerceEvent{}, err
 	}
-	orderID, err := RequireID("data.order_id", b.Data.OrderID)
+	orderID, err := RequireOrderID("data.order_id", b.Data.OrderID)
 	if err != nil {
 		return order.CommerceEvent{}, err
 	}

@@ -4,13 +4,9 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
-	"unicode"
-	"unicode/utf8"
-)
 
-// maxIDLen bounds identifiers taken from payloads: they become part of
-// workflow ids and dedupe keys, which have length limits of their own.
-const maxIDLen = 200
+	"github.com/shipflow/shipflow/order"
+)
 
 // ID is a platform's identifier (an order, a fulfillment, an event) kept as
 // text. Platforms send ids as JSON numbers too large for a float64 to hold
@@ -48,18 +44,25 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	return &json.UnmarshalTypeError{Value: kind(s), Type: reflect.TypeFor[ID]()}
 }
 
-// RequireID checks an identifier the event cannot do without: present, at
-// most 200 bytes of printable UTF-8. The id ends up in workflow ids, search
-// attributes and log lines, where control characters do harm.
+// RequireID checks an identifier the event cannot do without: present, and text within
+// order.CheckText's rules for an id. Ids end up in dedupe keys, timelines and log lines.
 func RequireID(field string, id ID) (string, error) {
 	s := string(id)
-	switch {
-	case s == "":
+	if s == "" {
 		return "", Missing(field)
-	case len(s) > maxIDLen:
-		return "", Invalid(field, "must be at most %d bytes, got %d", maxIDLen, len(s))
-	case !printable(s):
-		return "", Invalid(field, "must be printable text, got %q", s)
+	}
+	if err := order.CheckText(field, s, order.MaxIDLen); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+// RequireOrderID checks an order id: present and within order.CheckKey's rules, so the
+// sender hears about an id the engine cannot take under the field name its own payload uses.
+func RequireOrderID(field string, id ID) (string, error) {
+	s := string(id)
+	if err := order.CheckKey(field, s, order.MaxOrderIDLen); err != nil {
+		return "", err
 	}
 	return s, nil
 }
@@ -71,19 +74,6 @@ func digits(s string) bool {
 	}
 	for i := range len(s) {
 		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// printable reports whether s is valid UTF-8 without control characters.
-func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
 			return false
 		}
 	}

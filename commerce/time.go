@@ -3,6 +3,8 @@ package commerce
 import (
 	"strings"
 	"time"
+
+	"github.com/shipflow/shipflow/order"
 )
 
 // zoneless are the layouts of times sent without a zone, such as
@@ -21,7 +23,7 @@ func ParseTime(field, s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil || t.IsZero() {
-		return time.Time{}, Invalid(field, "must be an RFC 3339 time such as 2026-05-07T10:30:00Z, got %q", s)
+		return time.Time{}, Invalid(field, "must be an RFC 3339 time such as 2026-05-07T10:30:00Z, got %s", order.Quote(s))
 	}
 	return t.UTC(), nil
 }
@@ -55,5 +57,5 @@ func ParseGMT(field, s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil && !t.IsZero() {
 		return t.UTC(), nil
 	}
-	return time.Time{}, Invalid(field, "must be a UTC time such as 2026-05-07T10:30:00, got %q", s)
+	return time.Time{}, Invalid(field, "must be a UTC time such as 2026-05-07T10:30:00, got %s", order.Quote(s))
 }

@@ -176,21 +176,13 @@ func (in *Inbox) List(ctx context.Context, st Status, limit int, cursor string) 
 		}
 		before = n
 	}
-	rows, err := in.db.Query(ctx, `
-		SELECT id, source, event_id, status, order_id, waiting_for, attempts, last_error, received_at,
-		       CASE WHEN status = 'pending' THEN next_attempt_at END, applied_at, delivery
-		FROM inbound_events
+	rows, err := in.db.Query(ctx, `SELECT `+eventColumns+` FROM inbound_events
 		WHERE ($1 = '' OR status = $1) AND ($2 = 0 OR id < $2)
 		ORDER BY id DESC LIMIT $3`, string(st), before, limit+1)
 	if err != nil {
 		return Page{}, fmt.Errorf("list inbound events: %w", err)
 	}
-	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
-		var e Event
-		err := r.Scan(&e.ID, &e.Source, &e.EventID, &e.Status, &e.OrderID, &e.WaitingFor, &e.Attempts,
-			&e.LastError, &e.ReceivedAt, &e.NextAttempt, &e.AppliedAt, &e.Delivery)
-		return e, err
-	})
+	events, err := pgx.CollectRows(rows, scanEvent)
 	if err != nil {
 		return Page{}, fmt.Errorf("list inbound events: %w", err)
 	}
@@ -200,6 +192,39 @@ func (in *Inbox) List(ctx context.Context, st Status, limit int, cursor string) 
 		p.Next = strconv.FormatInt(events[limit-1].ID, 10)
 	}
 	return p, nil
+}
+
+// eventColumns are what scanEvent reads.
+const eventColumns = `id, source, event_id, status, order_id, waiting_for, attempts, last_error, received_at,
+	CASE WHEN status = 'pending' THEN next_attempt_at END, applied_at, delivery`
+
+// scanEvent reads one row of eventColumns. A delivery that no longer decodes (stored by an
+// older version, or damaged by hand) is shown without its events rather than hiding the page.
+func scanEvent(r pgx.CollectableRow) (Event, error) {
+	var e Event
+	var raw []byte
+	if err := r.Scan(&e.ID, &e.Source, &e.EventID, &e.Status, &e.OrderID, &e.WaitingFor, &e.Attempts,
+		&e.LastError, &e.ReceivedAt, &e.NextAttempt, &e.AppliedAt, &raw); err != nil {
+		return e, err
+	}
+	_ = json.Unmarshal(raw, &e.Delivery)
+	return e, nil
+}
+
+// Get returns one stored delivery.
+func (in *Inbox) Get(ctx context.Context, id int64) (Event, error) {
+	rows, err := in.db.Query(ctx, `SELECT `+eventColumns+` FROM inbound_events WHERE id = $1`, id)
+	if err != nil {
+		return Event{}, fmt.Errorf("get inbound event %d: %w", id, err)
+	}
+	e, err := pgx.CollectExactlyOneRow(rows, scanEvent)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Event{}, ErrNotFound
+	}
+	if err != nil {
+		return Event{}, fmt.Errorf("get inbound event %d: %w", id, err)
+	}
+	return e, nil
 }
 
 // Replay sends a stored delivery through the relay again, whatever its status: staff use it to
@@ -222,9 +247,13 @@ func (in *Inbox) Replay(ctx context.Context, id int64) error {
 
 // Claimed is a delivery a relay holds under lease.
 type Claimed struct {
-	ID       int64
-	Attempts int
-	Delivery Delivery
+	ID         int64
+	Attempts   int
+	ReceivedAt time.Time
+	Delivery   Delivery
+	// Undecodable says why the stored delivery could not be read back; such a row can never
+	// apply, and the relay rejects it rather than fail the whole batch on it for ever.
+	Undecodable error
 }
 
 // Claim leases up to n due deliveries to the caller, oldest first. Rows leased by another
@@ -251,14 +280,20 @@ func (in *Inbox) Claim(ctx context.Context, n int, lease time.Duration) ([]Claim
 				    OR (c.tracking_keys <> '{}' AND e.tracking_keys && c.tracking_keys)))
 			ORDER BY c.id LIMIT $1
 			FOR UPDATE OF c SKIP LOCKED)
-		RETURNING id, attempts, delivery`, n, lease.Milliseconds())
+		RETURNING id, attempts, received_at, delivery`, n, lease.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	claimed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claimed, error) {
 		var c Claimed
-		err := r.Scan(&c.ID, &c.Attempts, &c.Delivery)
-		return c, err
+		var raw []byte
+		if err := r.Scan(&c.ID, &c.Attempts, &c.ReceivedAt, &raw); err != nil {
+			return c, err
+		}
+		if err := json.Unmarshal(raw, &c.Delivery); err != nil {
+			c.Undecodable = fmt.Errorf("stored delivery does not decode: %w", err)
+		}
+		return c, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
@@ -279,14 +314,14 @@ func (in *Inbox) Applied(ctx context.Context, id int64) error {
 func (in *Inbox) Waiting(ctx context.Context, id int64, what, why string) error {
 	_, err := in.db.Exec(ctx, `
 		UPDATE inbound_events SET status = 'waiting', waiting_for = $2, last_error = $3, locked_until = NULL
-		WHERE id = $1`, id, what, why)
+		WHERE id = $1`, id, what, reason(why))
 	return wrap(err, "mark waiting", id)
 }
 
 // Rejected marks a delivery that can never apply; it stays visible and replayable.
 func (in *Inbox) Rejected(ctx context.Context, id int64, why string) error {
 	_, err := in.db.Exec(ctx, `
-		UPDATE inbound_events SET status = 'rejected', last_error = $2, locked_until = NULL WHERE id = $1`, id, why)
+		UPDATE inbound_events SET status = 'rejected', last_error = $2, locked_until = NULL WHERE id = $1`, id, reason(why))
 	return wrap(err, "mark rejected", id)
 }
 
@@ -294,9 +329,13 @@ func (in *Inbox) Rejected(ctx context.Context, id int64, why string) error {
 func (in *Inbox) Retry(ctx context.Context, id int64, wait time.Duration, why string) error {
 	_, err := in.db.Exec(ctx, `
 		UPDATE inbound_events SET next_attempt_at = now() + $2 * interval '1 millisecond', last_error = $3, locked_until = NULL
-		WHERE id = $1`, id, wait.Milliseconds(), why)
+		WHERE id = $1`, id, wait.Milliseconds(), reason(why))
 	return wrap(err, "schedule retry", id)
 }
+
+// reason is an error text made fit to store: an error may quote what a remote sent, and a
+// reason Postgres refuses would leave the row to be claimed again and again.
+func reason(why string) string { return order.CleanText(why, order.MaxTextLen) }
 
 func wrap(err error, what string, id int64) error {
 	if err != nil {

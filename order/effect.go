@@ -70,7 +70,7 @@ func ParsePublishType(s string) (PublishType, error) {
 	if t := PublishType(s); slices.Contains(PublishTypes(), t) {
 		return t, nil
 	}
-	return "", fmt.Errorf("unknown event type %q", s)
+	return "", fmt.Errorf("unknown event type %s", Quote(s))
 }
 
 // Publish asks for an outbound webhook event carrying the order's view.

@@ -29,7 +29,7 @@ func ParseEventType(s string) (EventType, error) {
 		EventDelivered, EventCancelled, EventReturnInitiated, EventRefundProcessed:
 		return t, nil
 	}
-	return "", fmt.Errorf("unknown event type %q", s)
+	return "", fmt.Errorf("unknown event type %s", Quote(s))
 }
 
 // Channel is a way to reach the customer.
@@ -48,7 +48,7 @@ func ParseChannel(s string) (Channel, error) {
 	case ChannelSMS, ChannelWhatsApp, ChannelEmail:
 		return c, nil
 	}
-	return "", fmt.Errorf("unknown channel %q", s)
+	return "", fmt.Errorf("unknown channel %s", Quote(s))
 }
 
 // reachable reports whether c can reach the customer: a text channel needs
@@ -151,7 +151,7 @@ func (e CommerceEvent) Validate() error {
 		return required("type")
 	}
 	if _, err := ParseEventType(string(e.Type)); err != nil {
-		return invalid("type", "is not a known event type: %q", e.Type)
+		return invalid("type", "is not a known event type: %s", Quote(string(e.Type)))
 	}
 	if e.Timestamp.IsZero() {
 		return required("timestamp")
@@ -190,7 +190,7 @@ func (e CommerceEvent) Validate() error {
 		case e.Currency == "":
 			return required("data.currency")
 		case !validCurrency(e.Currency):
-			return invalid("data.currency", "must be an ISO 4217 code such as EUR, got %q", e.Currency)
+			return invalid("data.currency", "must be an ISO 4217 code such as EUR, got %s", Quote(e.Currency))
 		}
 	}
 	return nil
@@ -202,14 +202,14 @@ func (e CommerceEvent) validateCreated() error {
 		return required("data.customer")
 	}
 	if c.Phone != "" && !validPhone(c.Phone) {
-		return invalid("data.customer.phone", "must be in E.164 form such as +37060000000, got %q", c.Phone)
+		return invalid("data.customer.phone", "must be in E.164 form such as +37060000000, got %s", Quote(c.Phone))
 	}
 	if c.Email != "" && !validEmail(c.Email) {
-		return invalid("data.customer.email", "is not a valid address: %q", c.Email)
+		return invalid("data.customer.email", "is not a valid address: %s", Quote(c.Email))
 	}
 	for i, ch := range e.Notify {
 		if _, err := ParseChannel(string(ch)); err != nil {
-			return invalid(fmt.Sprintf("data.notify.channels[%d]", i), "is not a known channel (sms, whatsapp, email): %q", ch)
+			return invalid(fmt.Sprintf("data.notify.channels[%d]", i), "is not a known channel (sms, whatsapp, email): %s", Quote(string(ch)))
 		}
 	}
 	for i, it := range e.Items {
@@ -256,7 +256,7 @@ func (e TrackingEvent) Validate() error {
 		return required("occurred_at")
 	}
 	if _, err := ParseShipmentStatus(string(e.Status)); err != nil {
-		return invalid("status", "is not a known shipment status: %q", e.Status)
+		return invalid("status", "is not a known shipment status: %s", Quote(string(e.Status)))
 	}
 	return nil
 }

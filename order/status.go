@@ -65,7 +65,7 @@ func ParseStatus(s string) (Status, error) {
 	if st := Status(s); st.Valid() {
 		return st, nil
 	}
-	return "", fmt.Errorf("unknown order status %q", s)
+	return "", fmt.Errorf("unknown order status %s", Quote(s))
 }
 
 // ShipmentStatus is the canonical status of one shipment (SPEC section 1),
@@ -97,7 +97,7 @@ func ParseShipmentStatus(s string) (ShipmentStatus, error) {
 		ShipmentUnknown:
 		return st, nil
 	}
-	return "", fmt.Errorf("unknown shipment status %q", s)
+	return "", fmt.Errorf("unknown shipment status %s", Quote(s))
 }
 
 // stage is the order stage a shipment in status s stands for. A parcel with

@@ -14,7 +14,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/inbox"
@@ -47,6 +50,12 @@ const (
 	// shipment appearing (the projection wakes it at once; this catches the races).
 	sweepEvery = 10 * time.Second
 	maxBackoff = 30 * time.Second
+	// slowBackoff spaces the tries of a delivery that has failed for a while: Temporal away
+	// for hours need not be asked every 30 s by every row.
+	slowBackoff = 5 * time.Minute
+	// giveUpAfter is how long a delivery is retried before it is rejected for staff to
+	// look at and replay: long enough to outlast any outage worth riding out unattended.
+	giveUpAfter = 72 * time.Hour
 )
 
 // Register adds the relay's metrics to reg.
@@ -133,6 +142,16 @@ func (r *Relay) Once(ctx context.Context) (int, error) {
 				if ctx.Err() != nil {
 					return // the lease runs out and a later pass takes it
 				}
+				if c.Undecodable != nil {
+					r.settle(ctx, c, rejected(c.Undecodable))
+					continue
+				}
+				// The webhooks check every delivery before storing it; a row stored before a
+				// rule existed would fail on every try, so it is held to the same rule here.
+				if err := c.Delivery.Check(); err != nil {
+					r.settle(ctx, c, rejected(fmt.Errorf("invalid delivery: %w", err)))
+					continue
+				}
 				r.settle(ctx, c, r.forward(ctx, c.Delivery))
 			}
 		})
@@ -149,8 +168,16 @@ type outcome struct {
 }
 
 func applied() outcome           { return outcome{status: inbox.StatusApplied} }
-func retry(err error) outcome    { return outcome{status: inbox.StatusPending, err: err} }
 func rejected(err error) outcome { return outcome{status: inbox.StatusRejected, err: err} }
+
+// retry is the outcome of a failed try: tried again later, unless the engine refused the
+// request itself, which no retry changes.
+func retry(err error) outcome {
+	if refused(err) {
+		return rejected(fmt.Errorf("the engine refuses it: %w", err))
+	}
+	return outcome{status: inbox.StatusPending, err: err}
+}
 func waiting(what, why string) outcome {
 	return outcome{status: inbox.StatusWaiting, waitingFor: what, err: errors.New(why)}
 }
@@ -283,7 +310,15 @@ func (r *Relay) settle(ctx context.Context, c inbox.Claimed, o outcome) {
 	case inbox.StatusRejected:
 		r.Logger.Warn("inbound delivery rejected", "id", c.ID, "source", c.Delivery.Source, "event_id", c.Delivery.EventID, "reason", why)
 		err = r.Inbox.Rejected(ctx, c.ID, why)
-	default:
+	case inbox.StatusPending:
+		if age := time.Since(c.ReceivedAt); age > giveUpAfter {
+			o.status = inbox.StatusRejected
+			why = fmt.Sprintf("gave up after %d tries over %s: %s", c.Attempts, age.Round(time.Minute), why)
+			r.outcomes().WithLabelValues("gave_up").Inc()
+			r.Logger.Error("inbound delivery rejected", "id", c.ID, "source", c.Delivery.Source, "event_id", c.Delivery.EventID, "reason", why)
+			err = r.Inbox.Rejected(ctx, c.ID, why)
+			break
+		}
 		wait := backoff(c.Attempts)
 		r.Logger.Warn("inbound delivery not relayed; will retry", "id", c.ID, "attempt", c.Attempts, "retry_in", wait.String(), "err", why)
 		err = r.Inbox.Retry(ctx, c.ID, wait, why)
@@ -295,10 +330,28 @@ func (r *Relay) settle(ctx context.Context, c inbox.Claimed, o outcome) {
 
 // backoff grows from half a second to maxBackoff, with jitter so that deliveries failing
 // together (Temporal down) do not all come back in the same instant.
+// After 20 tries (about eight minutes) it slows to slowBackoff.
 func backoff(attempt int) time.Duration {
 	d := maxBackoff
-	if attempt < 7 {
+	switch {
+	case attempt < 7:
 		d = min(maxBackoff, 500*time.Millisecond<<attempt)
+	case attempt > 20:
+		d = slowBackoff
 	}
 	return d/2 + rand.N(d/2+1)
+}
+
+// refused reports an error the engine answers for the request itself, not for its state at
+// the moment: an invalid argument (an id or payload it cannot take) is refused again on every
+// try. Unavailability, timeouts and anything unknown are worth another try.
+func refused(err error) bool {
+	var invalid *serviceerror.InvalidArgument
+	if errors.As(err, &invalid) {
+		return true
+	}
+	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument {
+		return true
+	}
+	return false
 }

@@ -19,7 +19,10 @@ import (
 
 // orderNotifications is the compliance log of one order: GET /v1/orders/{order_id}/notifications.
 func (s *server) orderNotifications(c echo.Context) error {
-	id := c.Param("order_id")
+	id, err := orderParam(c)
+	if err != nil {
+		return err
+	}
 	entries, err := s.Notifications.ForOrder(c.Request().Context(), id)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,9 +38,26 @@ func (s *server) orderView(ctx context.Context, id string) (order.View, error) {
 	return order.View{}, db.ErrNotFound
 }
 
+// orderParam is the {order_id} of the path, unescaped (echo hands path parameters over as
+// sent) and held to the rule the webhooks hold order ids to, so a lookup never goes further
+// with an id no order can have.
+func orderParam(c echo.Context) (string, error) {
+	id, err := url.PathUnescape(c.Param("order_id"))
+	if err != nil {
+		return "", errorf(http.StatusBadRequest, codeInvalidField, "order_id is not a valid path segment")
+	}
+	if err := order.CheckKey("order_id", id, order.MaxOrderIDLen); err != nil {
+		return "", errorf(http.StatusBadRequest, codeInvalidField, "%v", err)
+	}
+	return id, nil
+}
+
 // getOrder is GET /v1/orders/{order_id}: the order's current view (SPEC section 5).
 func (s *server) getOrder(c echo.Context) error {
-	id := c.Param("order_id")
+	id, err := orderParam(c)
+	if err != nil {
+		return err
+	}
 	v, err := s.orderView(c.Request().Context(), id)
 	if errors.Is(err, db.ErrNotFound) {
 		return errorf(http.StatusNotFound, codeNotFound, "no order %q", id)
@@ -53,6 +71,14 @@ func (s *server) getOrder(c echo.Context) error {
 // listOrders is GET /v1/orders?status=&carrier=&tracking_number=&limit=&cursor=, newest first.
 func (s *server) listOrders(c echo.Context) error {
 	p := db.ListParams{Carrier: c.QueryParam("carrier"), TrackingNumber: c.QueryParam("tracking_number"), Cursor: c.QueryParam("cursor")}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"carrier", p.Carrier, order.MaxCodeLen}, {"tracking_number", p.TrackingNumber, order.MaxTrackingNumberLen}, {"cursor", p.Cursor, order.MaxIDLen}} {
+		if err := order.CheckText(f.name, f.value, f.max); err != nil {
+			return errorf(http.StatusBadRequest, codeInvalidField, "%v", err)
+		}
+	}
 	if v := c.QueryParam("status"); v != "" {
 		st, err := order.ParseStatus(v)
 		if err != nil {
@@ -95,13 +121,22 @@ type resolveRequest struct {
 
 // resolveException is staff closing an order's open exception.
 func (s *server) resolveException(c echo.Context) error {
-	id := c.Param("order_id")
+	id, err := orderParam(c)
+	if err != nil {
+		return err
+	}
 	var r resolveRequest
 	if err := json.NewDecoder(c.Request().Body).Decode(&r); err != nil {
 		return adapterError(err)
 	}
 	if strings.TrimSpace(r.Note) == "" {
 		return errorf(http.StatusBadRequest, codeMissingField, "note is required: say what was done")
+	}
+	if err := order.CheckText("note", r.Note, order.MaxTextLen); err != nil {
+		return errorf(http.StatusBadRequest, codeInvalidField, "%v", err)
+	}
+	if err := order.CheckText("by", r.By, order.MaxLineLen); err != nil {
+		return errorf(http.StatusBadRequest, codeInvalidField, "%v", err)
 	}
 	if r.By == "" {
 		r.By = "api"
@@ -125,7 +160,10 @@ func (s *server) resolveException(c echo.Context) error {
 // after every change, for dashboards that would otherwise poll.
 func (s *server) streamOrder(c echo.Context) error {
 	ctx := c.Request().Context()
-	id := c.Param("order_id")
+	id, err := orderParam(c)
+	if err != nil {
+		return err
+	}
 	v, err := s.orderView(ctx, id)
 	if errors.Is(err, db.ErrNotFound) {
 		return errorf(http.StatusNotFound, codeNotFound, "no order %q", id)

@@ -156,9 +156,16 @@ func (s *server) accept(c echo.Context, src source) error {
 		sum := sha256.Sum256(body)
 		d.EventID = "sha256:" + hex.EncodeToString(sum[:16])
 	}
+	// The adapters check their own output; this is the door every source shares, and it also
+	// covers the ids that came from headers.
+	if err := d.Check(); err != nil {
+		return adapterError(err)
+	}
 	a, err := s.Inbox.Accept(c.Request().Context(), d)
 	if err != nil {
-		return err // not stored: a 500 makes the sender retry
+		// Not stored, and not the sender's fault: a 503 makes it retry later.
+		s.requestLogger(c).Error("store inbound delivery", "source", d.Source, "err", err)
+		return errorf(http.StatusServiceUnavailable, codeUnavailable, "the event could not be stored right now; retry later")
 	}
 	s.inboundAccepted.WithLabelValues(src.name, map[bool]string{true: "duplicate", false: "accepted"}[a.Duplicate]).Inc()
 	if a.Duplicate {

@@ -45,7 +45,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	case w.Event == "":
 		return inbox.Delivery{}, normalize.Required("event")
 	case w.Event != eventTrackingUpdate:
-		return inbox.Delivery{}, fmt.Errorf("aftership event %q: %w", w.Event, inbox.ErrUnsupported)
+		return inbox.Delivery{}, fmt.Errorf("aftership event %s: %w", normalize.Quote(w.Event), inbox.ErrUnsupported)
 	case len(w.Msg) == 0 || string(w.Msg) == "null":
 		return inbox.Delivery{}, normalize.Required("msg")
 	}
@@ -57,5 +57,6 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, normalize.Within("msg", err)
 	}
-	return inbox.Delivery{Source: inbox.SourceAfterShip, EventID: w.EventID, Tracking: events}, nil
+	d, err := inbox.Checked(inbox.Delivery{Source: inbox.SourceAfterShip, EventID: w.EventID, Tracking: events})
+	return d, normalize.Within("msg", err)
 }

@@ -49,7 +49,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	case "":
 		return inbox.Delivery{}, normalize.Required("description")
 	default:
-		return inbox.Delivery{}, fmt.Errorf("easypost event %q: %w", ev.Description, inbox.ErrUnsupported)
+		return inbox.Delivery{}, fmt.Errorf("easypost event %s: %w", normalize.Quote(ev.Description), inbox.ErrUnsupported)
 	}
 	if len(ev.Result) == 0 || string(ev.Result) == "null" {
 		return inbox.Delivery{}, normalize.Required("result")
@@ -62,5 +62,6 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, normalize.Within("result", err)
 	}
-	return inbox.Delivery{Source: inbox.SourceEasyPost, EventID: ev.ID, Tracking: events}, nil
+	d, err := inbox.Checked(inbox.Delivery{Source: inbox.SourceEasyPost, EventID: ev.ID, Tracking: events})
+	return d, normalize.Within("result", err)
 }

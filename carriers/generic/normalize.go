@@ -3,7 +3,6 @@ package generic
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strings"
 	"time"
 
@@ -20,14 +19,14 @@ func parseTime(field, s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, &order.FieldError{Field: field, Problem: "is not an RFC 3339 time: " + quote(s)}
+		return time.Time{}, &order.FieldError{Field: field, Problem: "is not an RFC 3339 time: " + order.Quote(s)}
 	}
 	t = t.UTC()
 	switch {
 	case t.IsZero():
 		return time.Time{}, required(field) // a zero value stands for none
 	case t.Year() < 1 || t.Year() > 9999:
-		return time.Time{}, &order.FieldError{Field: field, Problem: "is out of range: " + quote(s)}
+		return time.Time{}, &order.FieldError{Field: field, Problem: "is out of range: " + order.Quote(s)}
 	}
 	return t, nil
 }
@@ -44,13 +43,3 @@ func eventID(trackingNumber string, at time.Time, status, description string) st
 }
 
 func required(field string) error { return &order.FieldError{Field: field, Problem: "is required"} }
-
-// quote quotes s for an error message, cut short so a hostile body cannot
-// make the answer large.
-func quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return fmt.Sprintf("%q…", s[:max])
-	}
-	return fmt.Sprintf("%q", s)
-}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
@@ -58,7 +59,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	case w.Type == "":
 		return inbox.Delivery{}, required("type")
 	case w.Type != typeTrackingUpdated:
-		return inbox.Delivery{}, fmt.Errorf("generic carrier event %q: %w", w.Type, inbox.ErrUnsupported)
+		return inbox.Delivery{}, fmt.Errorf("generic carrier event %s: %w", order.Quote(w.Type), inbox.ErrUnsupported)
 	case len(w.Data) == 0 || string(w.Data) == "null":
 		return inbox.Delivery{}, required("data")
 	}
@@ -70,7 +71,8 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, err
 	}
-	return inbox.Delivery{Source: inbox.SourceGeneric, Tracking: []order.TrackingEvent{e}}, nil
+	d, err := inbox.Checked(inbox.Delivery{Source: inbox.SourceGeneric, Tracking: []order.TrackingEvent{e}})
+	return d, normalize.Within("data", err)
 }
 
 // event checks u and makes it a tracking event; timestamp dates it when u
@@ -85,7 +87,7 @@ func (u update) event(timestamp string) (order.TrackingEvent, error) {
 	}
 	status, err := order.ParseShipmentStatus(u.Status)
 	if err != nil {
-		return order.TrackingEvent{}, &order.FieldError{Field: "data.status", Problem: "is not a known shipment status: " + quote(u.Status)}
+		return order.TrackingEvent{}, &order.FieldError{Field: "data.status", Problem: "is not a known shipment status: " + order.Quote(u.Status)}
 	}
 	field, value := "data.occurred_at", u.OccurredAt
 	if strings.TrimSpace(value) == "" && strings.TrimSpace(timestamp) != "" {

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -77,14 +76,8 @@ func Within(prefix string, err error) error {
 	return err
 }
 
-// Quote quotes s for an error message, cut short so a hostile body cannot make the answer large.
-func Quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return fmt.Sprintf("%q…", s[:max])
-	}
-	return fmt.Sprintf("%q", s)
-}
+// Quote quotes s for an error message, cut short (order.Quote).
+func Quote(s string) string { return order.Quote(s) }
 
 // Finish is every normaliser's last step over its events, oldest first: each gets its stable
 // id (EventID under source), a scan a provider lists twice is kept once, and the provider's

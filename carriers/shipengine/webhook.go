@@ -49,7 +49,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	case w.ResourceType == "":
 		return inbox.Delivery{}, normalize.Required("resource_type")
 	case !strings.EqualFold(w.ResourceType, resourceTrack):
-		return inbox.Delivery{}, fmt.Errorf("shipengine resource type %q: %w", w.ResourceType, inbox.ErrUnsupported)
+		return inbox.Delivery{}, fmt.Errorf("shipengine resource type %s: %w", normalize.Quote(w.ResourceType), inbox.ErrUnsupported)
 	case len(w.Data) == 0 || string(w.Data) == "null":
 		return inbox.Delivery{}, normalize.Required("data")
 	}
@@ -65,7 +65,8 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, normalize.Within("data", err)
 	}
-	return inbox.Delivery{Source: inbox.SourceShipEngine, Tracking: events}, nil
+	d, err := inbox.Checked(inbox.Delivery{Source: inbox.SourceShipEngine, Tracking: events})
+	return d, normalize.Within("data", err)
 }
 
 // carrierFromURL is the carrier_code query parameter of a tracking resource

@@ -47,7 +47,7 @@ func parseFulfillment(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, err
 	}
-	orderID, err := commerce.RequireID("order_id", f.OrderID)
+	orderID, err := commerce.RequireOrderID("order_id", f.OrderID)
 	if err != nil {
 		return inbox.Delivery{}, err
 	}

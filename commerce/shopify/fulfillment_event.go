@@ -44,7 +44,7 @@ func parseFulfillmentEvent(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, err
 	}
-	orderID, err := commerce.RequireID("order_id", e.OrderID)
+	orderID, err := commerce.RequireOrderID("order_id", e.OrderID)
 	if err != nil {
 		return inbox.Delivery{}, err
 	}
@@ -53,7 +53,7 @@ func parseFulfillmentEvent(body []byte) (inbox.Delivery, error) {
 	}
 	status, substatus, ok := shipmentStatus(e.Status)
 	if !ok {
-		return inbox.Delivery{}, fmt.Errorf("fulfillment event %s has status %q, which shipflow does not track: %w", id, e.Status, inbox.ErrIgnored)
+		return inbox.Delivery{}, fmt.Errorf("fulfillment event %s has status %s, which shipflow does not track: %w", id, order.Quote(e.Status), inbox.ErrIgnored)
 	}
 	at, err := timeOr("happened_at", e.HappenedAt, "created_at", e.CreatedAt)
 	if err != nil {

@@ -65,7 +65,7 @@ func parseOrderCreated(body []byte) (inbox.Delivery, error) {
 	if err := json.Unmarshal(body, &o); err != nil {
 		return inbox.Delivery{}, err
 	}
-	id, err := commerce.RequireID("id", o.ID)
+	id, err := commerce.RequireOrderID("id", o.ID)
 	if err != nil {
 		return inbox.Delivery{}, err
 	}
@@ -96,7 +96,7 @@ func parseOrderCancelled(body []byte) (inbox.Delivery, error) {
 	if err := json.Unmarshal(body, &o); err != nil {
 		return inbox.Delivery{}, err
 	}
-	id, err := commerce.RequireID("id", o.ID)
+	id, err := commerce.RequireOrderID("id", o.ID)
 	if err != nil {
 		return inbox.Delivery{}, err
 	}

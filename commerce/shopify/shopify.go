@@ -17,6 +17,7 @@ import (
 
 	"github.com/shipflow/shipflow/commerce"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/order"
 )
 
 // Topics shipflow subscribes to, as Shopify names them in X-Shopify-Topic.
@@ -48,7 +49,7 @@ func Parse(topic, webhookID string, body []byte) (inbox.Delivery, error) {
 	case TopicFulfillmentEventCreated:
 		parse = parseFulfillmentEvent
 	default:
-		return inbox.Delivery{}, fmt.Errorf("shopify topic %q: %w", topic, inbox.ErrUnsupported)
+		return inbox.Delivery{}, fmt.Errorf("shopify topic %s: %w", order.Quote(topic), inbox.ErrUnsupported)
 	}
 	if webhookID == "" {
 		return inbox.Delivery{}, fmt.Errorf("shopify %s: %w", topic, commerce.Missing("X-Shopify-Webhook-Id"))
@@ -58,7 +59,7 @@ func Parse(topic, webhookID string, body []byte) (inbox.Delivery, error) {
 		return inbox.Delivery{}, fmt.Errorf("shopify %s: %w", topic, err)
 	}
 	d.Source, d.EventID = inbox.SourceShopify, webhookID
-	if err := commerce.CheckDelivery(d); err != nil {
+	if err := d.Check(); err != nil {
 		return inbox.Delivery{}, fmt.Errorf("shopify %s: %w", topic, err)
 	}
 	return d, nil

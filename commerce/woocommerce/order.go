@@ -105,7 +105,7 @@ func decode(body []byte) (wooOrder, string, error) {
 	if err := json.Unmarshal(body, &o); err != nil {
 		return o, "", err
 	}
-	id, err := commerce.RequireID("id", o.ID)
+	id, err := commerce.RequireOrderID("id", o.ID)
 	return o, id, err
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shipflow/shipflow/commerce"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/order"
 )
 
 // Topics shipflow subscribes to, as WooCommerce names them in
@@ -45,7 +46,7 @@ func Parse(topic, deliveryID string, body []byte) (inbox.Delivery, error) {
 	case TopicOrderDeleted:
 		parse = parseDeleted
 	default:
-		return inbox.Delivery{}, fmt.Errorf("woocommerce topic %q: %w", topic, inbox.ErrUnsupported)
+		return inbox.Delivery{}, fmt.Errorf("woocommerce topic %s: %w", order.Quote(topic), inbox.ErrUnsupported)
 	}
 	if deliveryID == "" {
 		return inbox.Delivery{}, fmt.Errorf("woocommerce %s: %w", topic, commerce.Missing("X-WC-Webhook-Delivery-ID"))
@@ -55,7 +56,7 @@ func Parse(topic, deliveryID string, body []byte) (inbox.Delivery, error) {
 		return inbox.Delivery{}, fmt.Errorf("woocommerce %s: %w", topic, err)
 	}
 	d.Source, d.EventID = inbox.SourceWooCommerce, deliveryID
-	if err := commerce.CheckDelivery(d); err != nil {
+	if err := d.Check(); err != nil {
 		return inbox.Delivery{}, fmt.Errorf("woocommerce %s: %w", topic, err)
 	}
 	return d, nil

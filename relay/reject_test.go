@@ -1,0 +1,76 @@
+package relay_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/order"
+)
+
+// A delivery the engine can never take (here an order id Temporal refuses, stored before the
+// webhooks checked ids) is rejected on its first try with the reason, not retried for ever.
+func TestDeliveryTheEngineRefusesIsRejectedAtOnce(t *testing.T) {
+	r := newRelay(t)
+	orderID := fmt.Sprintf("užsakymas-%d", time.Now().UnixNano())
+	a, err := r.Inbox.Accept(context.Background(), commerce(orderID, orderID+"-1", order.EventCreated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := settled(t, r, a.ID)
+	if e.Status != inbox.StatusRejected || e.Attempts != 1 {
+		t.Fatalf("status %s after %d attempts (%s), want rejected after 1", e.Status, e.Attempts, e.LastError)
+	}
+	t.Logf("rejected: %s", e.LastError)
+}
+
+// A stored row that does not even decode is rejected alone; the deliveries claimed with it go
+// through.
+func TestUndecodableRowIsRejectedAndOthersFlow(t *testing.T) {
+	r := newRelay(t)
+	var bad int64
+	err := testenv.DB(t).QueryRow(context.Background(), `
+		INSERT INTO inbound_events (source, event_id, delivery, order_id, shipment_id, tracking_keys)
+		VALUES ('commerce', $1, '{"commerce": "not a list"}', '', '', '{}') RETURNING id`,
+		fmt.Sprintf("bad-%d", time.Now().UnixNano())).Scan(&bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orderID := fmt.Sprintf("after-bad-%d", time.Now().UnixNano())
+	good, err := r.Inbox.Accept(context.Background(), commerce(orderID, orderID+"-1", order.EventCreated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := settled(t, r, bad); e.Status != inbox.StatusRejected {
+		t.Errorf("undecodable row: %s (%s)", e.Status, e.LastError)
+	}
+	if e := settled(t, r, good.ID); e.Status != inbox.StatusApplied {
+		t.Errorf("good row: %s (%s)", e.Status, e.LastError)
+	}
+}
+
+// settled relays until the stored delivery id is no longer pending and returns it.
+func settled(t *testing.T, r interface {
+	Once(context.Context) (int, error)
+}, id int64) inbox.Event {
+	t.Helper()
+	in := inbox.New(testenv.DB(t))
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, err := r.Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		e, err := in.Get(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Status != inbox.StatusPending {
+			return e
+		}
+	}
+	e, _ := in.Get(context.Background(), id)
+	t.Fatalf("delivery %d still pending after %d attempts: %s", id, e.Attempts, e.LastError)
+	return inbox.Event{}
+}
