@@ -10,7 +10,7 @@ GO_TEST_FLAGS        ?= -race -count=1 -timeout 14m
 
 export SHIPFLOW_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: dev test lint build temporal-cli postgres chromium compose-check clean
+.PHONY: dev test fuzz lint build temporal-cli postgres chromium compose-check clean
 
 ## dev: run the whole system here: Temporal dev server, migrations, API and worker.
 dev: temporal-cli postgres build
@@ -21,6 +21,11 @@ dev: temporal-cli postgres build
 # builds with `go build`, which the warm cache then answers in seconds.
 test: temporal-cli postgres chromium build
 	go test $(GO_TEST_FLAGS) ./...
+
+## fuzz: every fuzz target for a few seconds (FUZZTIME, default 5s), seeded with the hostile
+## inputs the tests name.
+fuzz:
+	scripts/fuzz
 
 ## lint: vet, formatting and staticcheck.
 lint:

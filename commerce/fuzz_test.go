@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/shipflow/shipflow/commerce"
@@ -26,6 +27,11 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("", []byte(`{}`))
 	f.Add("m", []byte(`{"type":"order.created","timestamp":"2026-05-07T10:30:00Z","data":{"order_id":1,"customer":{"phone":"+37060000000"},"items":[{"sku":"A","quantity":1}]}}`))
+	// Issue 14's findings: NUL in a name, order ids the engine cannot take, a tracking number
+	// no carrier issues.
+	f.Add("m", []byte(`{"type":"order.created","timestamp":"2026-05-07T10:30:00Z","data":{"order_id":"o1","customer":{"name":"Ona\u0000"}}}`))
+	f.Add("m", []byte(`{"type":"order.created","timestamp":"2026-05-07T10:30:00Z","data":{"order_id":"u\u017esakymas-1","customer":{}}}`))
+	f.Add("m", []byte(`{"type":"order.shipped","timestamp":"2026-05-07T10:30:00Z","data":{"order_id":"o1","shipment":{"shipment_id":"s","carrier":"DPD","tracking_number":"`+strings.Repeat("1", 5000)+`"}}}`))
 	f.Fuzz(func(t *testing.T, id string, body []byte) {
 		d, err := commerce.Parse(id, body)
 		if err != nil {
@@ -37,6 +43,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if err := d.Commerce[0].Validate(); err != nil {
 			t.Fatalf("accepted an invalid event: %v", err)
+		}
+		if err := d.Check(); err != nil {
+			t.Fatalf("accepted an event the inbox would refuse: %v", err)
 		}
 	})
 }

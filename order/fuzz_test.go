@@ -167,3 +167,35 @@ func check(t *testing.T, o *order.Order, fx []order.Effect, seq int64, notified 
 		}
 	}
 }
+
+// FuzzInputRules checks the input rules against each other: CheckText never panics, CleanText
+// always yields text CheckText takes, and leaves text CheckText takes as it is; CheckKey takes
+// nothing CheckText would refuse.
+func FuzzInputRules(f *testing.F) {
+	for _, s := range []string{"", "Ona Petraitė", "Sorted\x00", "Kaun\xffas", "\u202eevil", "užsakymas-1", "order-📦", " lead", "ORD 1001"} {
+		f.Add(s, 64)
+	}
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		max = 1 + abs(max)%2000
+		clean := order.CleanText(s, max)
+		if err := order.CheckText("f", clean, max); err != nil {
+			t.Fatalf("CleanText(%q) = %q, which CheckText refuses: %v", s, clean, err)
+		}
+		if order.CheckText("f", s, max) == nil && clean != s {
+			t.Fatalf("CleanText changed acceptable text %q to %q", s, clean)
+		}
+		if order.CheckKey("f", s, max) == nil && order.CheckText("f", s, max) != nil {
+			t.Fatalf("CheckKey takes %q, which CheckText refuses", s)
+		}
+		if q := order.Quote(s); len(q) > 4*64+8 {
+			t.Fatalf("Quote(%d bytes) is %d bytes", len(s), len(q))
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

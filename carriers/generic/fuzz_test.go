@@ -3,6 +3,7 @@ package generic_test
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/shipflow/shipflow/carriers/generic"
@@ -19,6 +20,8 @@ func FuzzParseWebhook(f *testing.F) {
 	}
 	f.Add([]byte(`{"type":"tracking.updated","timestamp":"0000-01-01T00:30:00+01:00","data":{"tracking_number":" ","status":"unknown"}}`))
 	f.Add([]byte(`{"type":"tracking.updated","data":{"tracking_number":"1","status":"exception","occurred_at":"9999-12-31T23:59:59-01:00","location":null}}`))
+	f.Add([]byte(`{"type":"tracking.updated","data":{"tracking_number":"1","status":"in_transit","occurred_at":"2026-05-07T10:30:00Z","description":"Sorted\u0000"}}`))
+	f.Add([]byte(`{"type":"tracking.updated","data":{"tracking_number":"` + strings.Repeat("7", 5000) + `","status":"in_transit","occurred_at":"2026-05-07T10:30:00Z"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		d, err := generic.ParseWebhook(body)
 		if err != nil {
@@ -29,6 +32,9 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 		if err := d.Tracking[0].Validate(); err != nil {
 			t.Fatalf("event invalid: %v: %+v", err, d.Tracking[0])
+		}
+		if err := d.Check(); err != nil {
+			t.Fatalf("accepted what the inbox refuses: %v", err)
 		}
 		if _, err := json.Marshal(d); err != nil {
 			t.Fatalf("delivery does not store as JSON: %v", err)
