@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shipflow/shipflow/order"
 )
 
 // Status of a logged notification.
@@ -106,6 +107,7 @@ func (l *Log) claim(ctx context.Context, id int64) (bool, error) {
 
 // set records a status change, with the provider's answer when there is one.
 func (l *Log) set(ctx context.Context, id int64, st Status, sent Sent, errText string) error {
+	errText = order.CleanText(errText, order.MaxTextLen) // a provider's words, whatever bytes they hold
 	_, err := l.db.Exec(ctx, `
 		UPDATE notifications SET status = $2, error = $3,
 			provider = COALESCE(NULLIF($4, ''), provider),
@@ -121,6 +123,12 @@ func (l *Log) set(ctx context.Context, id int64, st Status, sent Sent, errText s
 // Receipt applies a provider's delivery report to the message it sent. Receipts arrive out
 // of order (delivered before sent), so a final status is never overwritten by an earlier one.
 func (l *Log) Receipt(ctx context.Context, provider, messageID string, st Status, errText string) (bool, error) {
+	// A receipt's fields come from a webhook: text Postgres cannot hold must not turn into a
+	// 500 that the provider retries for ever.
+	if order.CheckText("message id", messageID, order.MaxIDLen) != nil {
+		return false, nil // no message of ours has such an id
+	}
+	errText = order.CleanText(errText, order.MaxTextLen)
 	tag, err := l.db.Exec(ctx, `
 		UPDATE notifications SET status = $3, error = CASE WHEN $4 = '' THEN error ELSE $4 END, updated_at = now()
 		WHERE provider = $1 AND provider_message_id = $2
