@@ -372,6 +372,22 @@ func (in *Inbox) Sweep(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
+// ExpireWaiting rejects deliveries that have waited longer than limit for an order or
+// shipment that never appeared (a test order deleted on the platform, a carrier scan for a
+// parcel another system shipped), so the waiting list holds only what may still apply. They
+// stay visible and replayable.
+func (in *Inbox) ExpireWaiting(ctx context.Context, limit time.Duration) (int64, error) {
+	tag, err := in.db.Exec(ctx, `
+		UPDATE inbound_events SET status = 'rejected', locked_until = NULL,
+		       last_error = 'gave up waiting for its ' || waiting_for || ' after ' || $1::text || ': ' || last_error
+		WHERE status = 'waiting' AND received_at < now() - $2 * interval '1 millisecond'`,
+		limit.String(), limit.Milliseconds())
+	if err != nil {
+		return 0, fmt.Errorf("expire waiting deliveries: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // Woken receives a value when there may be new work: a delivery accepted by this process, or
 // (with Listen running) a wake from any process.
 func (in *Inbox) Woken() <-chan struct{} { return in.wake }

@@ -3,6 +3,7 @@ package relay_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,4 +74,34 @@ func settled(t *testing.T, r interface {
 	e, _ := in.Get(context.Background(), id)
 	t.Fatalf("delivery %d still pending after %d attempts: %s", id, e.Attempts, e.LastError)
 	return inbox.Event{}
+}
+
+// A delivery that waited beyond the limit for an order that never came is rejected, visibly,
+// with what it waited for.
+func TestDeliveryWaitingTooLongIsRejected(t *testing.T) {
+	r := newRelay(t)
+	orderID := fmt.Sprintf("never-%d", time.Now().UnixNano())
+	a, err := r.Inbox.Accept(context.Background(), commerce(orderID, orderID+"-2", order.EventPacked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := settled(t, r, a.ID); e.Status != inbox.StatusWaiting {
+		t.Fatalf("status %s, want waiting", e.Status)
+	}
+	if n, err := r.Inbox.ExpireWaiting(context.Background(), time.Hour); err != nil || n != 0 {
+		t.Fatalf("expired %d young deliveries (err %v)", n, err)
+	}
+	if _, err := testenv.DB(t).Exec(context.Background(), `UPDATE inbound_events SET received_at = now() - interval '2 hours' WHERE id = $1`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.Inbox.ExpireWaiting(context.Background(), time.Hour); err != nil || n != 1 {
+		t.Fatalf("expired %d (err %v), want 1", n, err)
+	}
+	e, err := r.Inbox.Get(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Status != inbox.StatusRejected || !strings.Contains(e.LastError, "gave up waiting for its order after 1h0m0s") {
+		t.Errorf("%s: %q", e.Status, e.LastError)
+	}
 }

@@ -56,6 +56,10 @@ const (
 	// giveUpAfter is how long a delivery is retried before it is rejected for staff to
 	// look at and replay: long enough to outlast any outage worth riding out unattended.
 	giveUpAfter = 72 * time.Hour
+	// waitLimit is how long a delivery waits for its order or shipment to appear: far longer
+	// than any platform takes between an order's events, short enough that the waiting list
+	// does not fill with what will never apply.
+	waitLimit = 30 * 24 * time.Hour
 )
 
 // Register adds the relay's metrics to reg.
@@ -97,6 +101,12 @@ func (r *Relay) Run(ctx context.Context) {
 				r.Logger.Error("sweep waiting deliveries", "err", err)
 			} else if n > 0 {
 				r.Logger.Info("woke waiting deliveries", "count", n)
+			}
+			if n, err := r.Inbox.ExpireWaiting(ctx, waitLimit); err != nil {
+				r.Logger.Error("expire waiting deliveries", "err", err)
+			} else if n > 0 {
+				r.outcomes().WithLabelValues("expired").Add(float64(n))
+				r.Logger.Warn("rejected deliveries that waited too long", "count", n, "limit", waitLimit.String())
 			}
 		}
 	}
