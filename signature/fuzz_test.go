@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +182,59 @@ func FuzzVerifyShipEngine(f *testing.F) {
 		}
 		if err := VerifyShipEngine(ctx, set, signed, mutate(body, pos, delta), now); !errors.Is(err, ErrMismatch) {
 			t.Fatalf("body with one byte changed: err = %v, want ErrMismatch", err)
+		}
+	})
+}
+
+func FuzzVerifyTwilio(f *testing.F) {
+	f.Add(twToken, twURL, []byte(twForm().Encode()), twSig)
+	f.Add("", "", []byte{}, "")
+	f.Add("tok", "http://[::1]:80/x", []byte("a=1&a=2"), "")
+	f.Add("tok", "%zz://bad", []byte("%"), "===")
+	f.Add("tok", "https://h/x?bodySHA256=00", []byte(`{"a":1}`), "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	f.Add("tok", "https://h:443/x", []byte("Body=STOP%0A&From=whatsapp%3A%2B1"), twSig)
+	f.Add("tok", "https://h/x", []byte("a=1;b=2"), twSig)
+	// Finding 1: thousands of parameters, and a body one byte over the cap.
+	f.Add(twToken, twURL, []byte(strings.Repeat("P=x&", 10000)), twSig)
+	f.Add(twToken, twURL, []byte("P="+strings.Repeat("x", TwilioMaxBody)), twSig)
+
+	f.Fuzz(func(t *testing.T, token, rawURL string, body []byte, sig string) {
+		tokens := []string{token, "previous"}
+		form, err := VerifyTwilio(tokens, rawURL, sig, body)
+		checkReason(t, err)
+		if err == nil && token == "" {
+			t.Fatal("verified with an empty token")
+		}
+
+		u, uerr := url.Parse(rawURL)
+		want, ferr := url.ParseQuery(string(body))
+		if token == "" || uerr != nil || ferr != nil || u.Query().Get(twilioBodyHash) != "" ||
+			len(body) > TwilioMaxBody || strings.Count(string(body), "&") >= TwilioMaxParams {
+			return // not a form Twilio would post
+		}
+		for _, tok := range tokens {
+			good := SignTwilio(tok, rawURL, want)
+			form, err = VerifyTwilio(tokens, rawURL, good, body)
+			if err != nil {
+				t.Fatalf("signed with %q: %v", tok, err)
+			}
+			if form.Encode() != want.Encode() {
+				t.Fatalf("returned form %v, body holds %v", form, want)
+			}
+		}
+		if _, err := VerifyTwilio(tokens, rawURL, SignTwilio(token+"x", rawURL, want), body); !errors.Is(err, ErrMismatch) {
+			t.Fatalf("signed with another token: err = %v", err)
+		}
+		// twilio-go agrees on the signed string when it can express the
+		// form (one value per name) and reads the URL as given.
+		single := true
+		for _, vs := range want {
+			single = single && len(vs) == 1
+		}
+		if single && u.String() == rawURL && !strings.Contains(u.Hostname(), ":") {
+			if !twilioGo(token, rawURL, want, SignTwilio(token, rawURL, want)) {
+				t.Fatalf("twilio-go refuses our signature of %q %v", rawURL, want)
+			}
 		}
 	})
 }

@@ -104,7 +104,7 @@ func VerifyTwilio(tokens []string, rawURL, header string, body []byte) (url.Valu
 		if form, err = url.ParseQuery(string(body)); err != nil {
 			return nil, fmt.Errorf("%w: body is not form-encoded", ErrMalformed)
 		}
-		params = twilioParams(form)
+		params = twilioParams(form, len(body))
 	}
 
 	for _, tok := range tokens {
@@ -128,7 +128,7 @@ func VerifyTwilio(tokens []string, rawURL, header string, body []byte) (url.Valu
 func SignTwilio(token, rawURL string, form url.Values) string {
 	m := hmac.New(sha1.New, []byte(token))
 	m.Write([]byte(rawURL))
-	m.Write(twilioParams(form)[0])
+	m.Write(twilioParams(form, 0)[0])
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
@@ -136,8 +136,8 @@ func SignTwilio(token, rawURL string, form url.Values) string {
 // cover: the canonical one (names sorted, each value of a name sorted and
 // written after the name) and, when a name repeats, twilio-go's (the first
 // value of each name only). Each is built once, in one buffer no longer than
-// the decoded form.
-func twilioParams(form url.Values) [][]byte {
+// the decoded form; size, the encoded form's length, is enough for either.
+func twilioParams(form url.Values, size int) [][]byte {
 	names := make([]string, 0, len(form))
 	repeated := false
 	for k, vs := range form {
@@ -146,6 +146,7 @@ func twilioParams(form url.Values) [][]byte {
 	}
 	slices.Sort(names)
 	var all bytes.Buffer
+	all.Grow(size)
 	for _, k := range names {
 		vs := form[k]
 		if len(vs) > 1 {
@@ -160,6 +161,7 @@ func twilioParams(form url.Values) [][]byte {
 		return [][]byte{all.Bytes()}
 	}
 	var first bytes.Buffer
+	first.Grow(size)
 	for _, k := range names {
 		first.WriteString(k)
 		first.WriteString(form[k][0])
