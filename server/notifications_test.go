@@ -44,7 +44,9 @@ type receipts struct {
 	svc *notify.Service
 	tw  *providertest.Twilio
 	sg  *providertest.SendGrid
-	log *notify.Log
+	// sgOld signs with the previous event webhook key.
+	sgOld *providertest.SendGrid
+	log   *notify.Log
 }
 
 func newReceipts(t *testing.T) *receipts {
@@ -64,7 +66,14 @@ func newReceipts(t *testing.T) *receipts {
 	}
 	m, _ := telemetry.NewMetrics()
 	log := notify.NewLog(testenv.DB(t))
-	e := New(Deps{Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.Logger(t), Metrics: m, Notifications: log, SendGridKey: key})
+	// SENDGRID_WEBHOOK_PUBLIC_KEY_PREVIOUS: the key of another stand-in, as after a rotation.
+	sgOld := providertest.NewSendGrid(t, "SG.old")
+	oldKey, err := sendgrid.ParsePublicKey(sgOld.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Deps{Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.Logger(t), Metrics: m, Notifications: log,
+		SendGridKey: key, SendGridPreviousKey: oldKey})
 	hc := &http.Client{Timeout: 5 * time.Second}
 	ts, err := twilio.New(twilio.Config{AccountSID: twilioSID, AuthToken: twilioToken, From: "+15005550006", APIURL: tw.URL()}, hc)
 	if err != nil {
@@ -79,7 +88,7 @@ func newReceipts(t *testing.T) *receipts {
 			order.ChannelSMS:   ts,
 			order.ChannelEmail: sendgrid.New(sendgrid.Config{APIKey: "SG.key", From: "shop@example.com", APIURL: sg.URL()}, hc),
 		}}
-	return &receipts{e: e, svc: svc, tw: tw, sg: sg, log: log}
+	return &receipts{e: e, svc: svc, tw: tw, sg: sg, sgOld: sgOld, log: log}
 }
 
 func (r *receipts) send(t *testing.T, ch order.Channel, phone string) activities.Notification {
@@ -187,6 +196,18 @@ func TestSendGridEventWebhook(t *testing.T) {
 	}
 	if st := r.status(t, n.OrderID); st != notify.StatusDelivered {
 		t.Errorf("after delivered event: %s", st)
+	}
+	// During a key rotation events signed with the previous key are applied too; a signature
+	// header far longer than any ECDSA signature is refused unread.
+	body = r.sg.Events("bounce", r.sg.Messages()...)
+	if code := post(strings.Repeat("A", 1<<16), fmt.Sprint(time.Now().Unix())); code != http.StatusUnauthorized {
+		t.Errorf("64 KiB signature: %d, want 401", code)
+	}
+	if code := post(r.sgOld.SignEvents(body)); code != http.StatusNoContent {
+		t.Fatalf("events signed with the previous key: %d", code)
+	}
+	if st := r.status(t, n.OrderID); st != notify.StatusUndelivered {
+		t.Errorf("after bounce signed with the previous key: %s", st)
 	}
 }
 
