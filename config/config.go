@@ -40,6 +40,9 @@ type Config struct {
 	WooCommerceWebhookSecret string
 	AfterShipWebhookSecret   string
 	EasyPostWebhookSecret    string
+	// Previous holds the inbound secrets being rotated out, each accepted beside its
+	// source's current one until it is unset (see Secrets).
+	Previous PreviousSecrets
 
 	Twilio   Twilio
 	SendGrid SendGrid
@@ -50,7 +53,8 @@ type Config struct {
 	EasyPost   Carrier
 	ShipEngine Carrier
 	// ShipEngineKeysURL is the JWKS ShipEngine webhook signatures verify against; empty
-	// switches ShipEngine webhooks off.
+	// (the default) switches ShipEngine webhooks off. It is https, or http to a loopback
+	// host for tests and local stand-ins.
 	ShipEngineKeysURL string
 
 	WebhookAllowedCIDRs []netip.Prefix
@@ -82,6 +86,32 @@ type Config struct {
 	TemplatesDir string
 	// SendGridWebhookKey verifies SendGrid's signed event webhook (base64 DER public key).
 	SendGridWebhookKey string
+}
+
+// PreviousSecrets are the inbound secrets of a rotation under way: each variable is its
+// source's variable with _PREVIOUS appended. One rule for every source, rather than a list
+// in one variable, because WooCommerce and EasyPost secrets are whatever the merchant typed,
+// commas and spaces included.
+type PreviousSecrets struct {
+	Commerce, Carrier, Shopify, WooCommerce, AfterShip, EasyPost string
+	// TwilioAuthToken is the token Twilio signed webhooks with before the secondary token
+	// was promoted; it is accepted for webhook signatures only, never used for the API.
+	TwilioAuthToken string
+	// SendGridWebhookKey is the event webhook's previous verification key.
+	SendGridWebhookKey string
+}
+
+// Secrets returns what an inbound source accepts: current, then previous when a rotation is
+// under way; nil when current is empty, which leaves the source off.
+func Secrets(current, previous string) []string {
+	switch {
+	case current == "":
+		return nil
+	case previous == "" || previous == current:
+		return []string{current}
+	default:
+		return []string{current, previous}
+	}
 }
 
 // Temporal says where the engine is and which queue shipflow's workers listen on.
@@ -147,9 +177,16 @@ func (c *Config) settings() []setting {
 		{env: "WOOCOMMERCE_WEBHOOK_SECRET", secret: true, parse: str(&c.WooCommerceWebhookSecret)},
 		{env: "AFTERSHIP_WEBHOOK_SECRET", secret: true, parse: str(&c.AfterShipWebhookSecret)},
 		{env: "EASYPOST_WEBHOOK_SECRET", secret: true, parse: str(&c.EasyPostWebhookSecret)},
+		{env: "SHIPFLOW_COMMERCE_WEBHOOK_SECRET" + previousSuffix, secret: true, parse: whsec(&c.Previous.Commerce)},
+		{env: "SHIPFLOW_CARRIER_WEBHOOK_SECRET" + previousSuffix, secret: true, parse: whsec(&c.Previous.Carrier)},
+		{env: "SHOPIFY_WEBHOOK_SECRET" + previousSuffix, secret: true, parse: str(&c.Previous.Shopify)},
+		{env: "WOOCOMMERCE_WEBHOOK_SECRET" + previousSuffix, secret: true, parse: str(&c.Previous.WooCommerce)},
+		{env: "AFTERSHIP_WEBHOOK_SECRET" + previousSuffix, secret: true, parse: str(&c.Previous.AfterShip)},
+		{env: "EASYPOST_WEBHOOK_SECRET" + previousSuffix, secret: true, parse: str(&c.Previous.EasyPost)},
 
 		{env: "TWILIO_ACCOUNT_SID", secret: true, parse: str(&c.Twilio.AccountSID)},
 		{env: "TWILIO_AUTH_TOKEN", secret: true, parse: str(&c.Twilio.AuthToken)},
+		{env: "TWILIO_AUTH_TOKEN" + previousSuffix, secret: true, parse: str(&c.Previous.TwilioAuthToken)},
 		{env: "TWILIO_FROM", flag: "twilio-from", usage: "sender number (E.164) for SMS", parse: str(&c.Twilio.From)},
 		{env: "TWILIO_MESSAGING_SERVICE_SID", flag: "twilio-messaging-service-sid", usage: "Messaging Service used instead of a From number", parse: str(&c.Twilio.MessagingServiceSID)},
 		{env: "TWILIO_WHATSAPP_FROM", flag: "twilio-whatsapp-from", usage: "WhatsApp sender (E.164)", parse: str(&c.Twilio.WhatsAppFrom)},
@@ -171,7 +208,7 @@ func (c *Config) settings() []setting {
 		{env: "EASYPOST_API_KEY", secret: true, parse: str(&c.EasyPost.APIKey)},
 		{env: "EASYPOST_API_URL", flag: "easypost-api-url", def: "https://api.easypost.com", parse: httpURL(&c.EasyPost.URL)},
 		{env: "SHIPENGINE_API_KEY", secret: true, parse: str(&c.ShipEngine.APIKey)},
-		{env: "SHIPENGINE_WEBHOOK_KEYS_URL", flag: "shipengine-webhook-keys-url", def: "https://api.shipengine.com/jwks", usage: "JWKS of ShipEngine's webhook signing keys; \"off\" switches ShipEngine webhooks off", parse: keysURL(&c.ShipEngineKeysURL)},
+		{env: "SHIPENGINE_WEBHOOK_KEYS_URL", flag: "shipengine-webhook-keys-url", usage: "JWKS of ShipEngine's webhook signing keys, e.g. https://api.shipengine.com/jwks; empty or \"off\" (the default) switches ShipEngine webhooks off", parse: keysURL(&c.ShipEngineKeysURL)},
 		{env: "SHIPENGINE_API_URL", flag: "shipengine-api-url", def: "https://api.shipengine.com", parse: httpURL(&c.ShipEngine.URL)},
 
 		{env: "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS", flag: "webhook-allowed-cidrs", usage: "comma-separated CIDRs outbound webhooks may reach despite being non-global", parse: cidrs(&c.WebhookAllowedCIDRs)},
@@ -189,6 +226,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_TRACKING_SECRET", secret: true, usage: "key of the per-order tracking link tokens", parse: str(&c.TrackingSecret)},
 		{env: "SHIPFLOW_TEMPLATES_DIR", flag: "templates-dir", usage: "directory of message template overrides", parse: str(&c.TemplatesDir)},
 		{env: "SENDGRID_WEBHOOK_PUBLIC_KEY", secret: true, usage: "public key of SendGrid's signed event webhook", parse: str(&c.SendGridWebhookKey)},
+		{env: "SENDGRID_WEBHOOK_PUBLIC_KEY" + previousSuffix, secret: true, usage: "SendGrid's previous event webhook key, accepted during a rotation", parse: str(&c.Previous.SendGridWebhookKey)},
 		{env: "SHIPFLOW_SIM_STEP", flag: "sim-step", def: "20s", usage: "time one step of the sim carrier's scripted journey takes", parse: duration(&c.SimStep)},
 		{env: "SHIPFLOW_VOICE_SOURCE", flag: "voice-source", def: "readmodel", usage: "where voice lookups read first: readmodel or workflow", parse: oneOf(&c.VoiceSource, "readmodel", "workflow")},
 		{env: "SHIPFLOW_VOICE_DEADLINE", flag: "voice-deadline", def: "800ms", usage: "deadline of a voice tool answer", parse: duration(&c.VoiceDeadline)},
@@ -239,7 +277,34 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 			return nil, fmt.Errorf("config: %s: %w", s.name(), err)
 		}
 	}
+	if err := c.checkRotations(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// previousSuffix names the variable of a secret being rotated out: the source's own
+// variable with it appended.
+const previousSuffix = "_PREVIOUS"
+
+// checkRotations refuses a previous secret without a current one: it would be the only
+// secret accepted, which is a rotation done backwards.
+func (c *Config) checkRotations() error {
+	for _, r := range []struct{ env, current, previous string }{
+		{"SHIPFLOW_COMMERCE_WEBHOOK_SECRET", c.CommerceWebhookSecret, c.Previous.Commerce},
+		{"SHIPFLOW_CARRIER_WEBHOOK_SECRET", c.CarrierWebhookSecret, c.Previous.Carrier},
+		{"SHOPIFY_WEBHOOK_SECRET", c.ShopifyWebhookSecret, c.Previous.Shopify},
+		{"WOOCOMMERCE_WEBHOOK_SECRET", c.WooCommerceWebhookSecret, c.Previous.WooCommerce},
+		{"AFTERSHIP_WEBHOOK_SECRET", c.AfterShipWebhookSecret, c.Previous.AfterShip},
+		{"EASYPOST_WEBHOOK_SECRET", c.EasyPostWebhookSecret, c.Previous.EasyPost},
+		{"TWILIO_AUTH_TOKEN", c.Twilio.AuthToken, c.Previous.TwilioAuthToken},
+		{"SENDGRID_WEBHOOK_PUBLIC_KEY", c.SendGridWebhookKey, c.Previous.SendGridWebhookKey},
+	} {
+		if r.previous != "" && r.current == "" {
+			return fmt.Errorf("config: %s%s: is set but %s is not; set the new secret in %s and keep the old one here until the rotation is done", r.env, previousSuffix, r.env, r.env)
+		}
+	}
+	return nil
 }
 
 func (s setting) name() string {
@@ -371,13 +436,32 @@ func quietHours(dst *order.QuietHours) func(string) error {
 	}
 }
 
+// keysURL reads ShipEngine's JWKS URL: empty or "off" is off. Keys fetched in clear text
+// could be swapped on the way, making every forged webhook verify, so the URL is https; http
+// is allowed only to a loopback host (a test's or a developer's stand-in), which no one
+// between us and it can reach into.
 func keysURL(dst *string) func(string) error {
 	return func(v string) error {
-		if v == "off" {
+		if v == "" || strings.EqualFold(v, "off") {
+			*dst = ""
 			return nil
 		}
-		return httpURL(dst)(v)
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
+			return fmt.Errorf("%q is not an https URL (http only to localhost or a loopback address)", v)
+		}
+		*dst = v
+		return nil
 	}
+}
+
+// loopback reports whether host is localhost or a loopback IP address.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 func databaseURL(dst *string) func(string) error {

@@ -133,3 +133,66 @@ func TestProvidersWithoutCredentialsAreOff(t *testing.T) {
 		}
 	}
 }
+
+func TestRotationSecrets(t *testing.T) {
+	c, err := load(t, map[string]string{
+		"SHIPFLOW_COMMERCE_WEBHOOK_SECRET":          "whsec_bmV3LXNlY3JldA==",
+		"SHIPFLOW_COMMERCE_WEBHOOK_SECRET_PREVIOUS": "whsec_b2xkLXNlY3JldA==",
+		"WOOCOMMERCE_WEBHOOK_SECRET":                "new, with a comma",
+		"WOOCOMMERCE_WEBHOOK_SECRET_PREVIOUS":       "old secret, also",
+		"TWILIO_AUTH_TOKEN":                         "newtoken",
+		"TWILIO_AUTH_TOKEN_PREVIOUS":                "oldtoken",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Secrets(c.CommerceWebhookSecret, c.Previous.Commerce); strings.Join(got, "|") != "whsec_bmV3LXNlY3JldA==|whsec_b2xkLXNlY3JldA==" {
+		t.Errorf("commerce secrets = %q", got)
+	}
+	// A secret is taken whole: commas and spaces are part of it.
+	if got := Secrets(c.WooCommerceWebhookSecret, c.Previous.WooCommerce); len(got) != 2 || got[0] != "new, with a comma" || got[1] != "old secret, also" {
+		t.Errorf("woocommerce secrets = %q", got)
+	}
+	if got := Secrets(c.Twilio.AuthToken, c.Previous.TwilioAuthToken); strings.Join(got, "|") != "newtoken|oldtoken" {
+		t.Errorf("twilio tokens = %q", got)
+	}
+	if got := Secrets("same", "same"); len(got) != 1 {
+		t.Errorf("Secrets(same, same) = %q", got)
+	}
+	if got := Secrets("", ""); got != nil {
+		t.Errorf("Secrets of an off source = %q", got)
+	}
+
+	for env, want := range map[string]string{
+		"SHOPIFY_WEBHOOK_SECRET_PREVIOUS":           "SHOPIFY_WEBHOOK_SECRET_PREVIOUS: is set but SHOPIFY_WEBHOOK_SECRET is not",
+		"TWILIO_AUTH_TOKEN_PREVIOUS":                "TWILIO_AUTH_TOKEN_PREVIOUS: is set but TWILIO_AUTH_TOKEN is not",
+		"SHIPFLOW_CARRIER_WEBHOOK_SECRET_PREVIOUS":  "SHIPFLOW_CARRIER_WEBHOOK_SECRET_PREVIOUS: must start with whsec_",
+		"SHIPFLOW_COMMERCE_WEBHOOK_SECRET_PREVIOUS": "SHIPFLOW_COMMERCE_WEBHOOK_SECRET_PREVIOUS: must start with whsec_",
+	} {
+		_, err := load(t, map[string]string{env: "old"})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s alone: err = %v, want %q", env, err, want)
+		}
+	}
+}
+
+func TestShipEngineWebhooksAreOffByDefault(t *testing.T) {
+	for _, v := range []string{"", "off", "OFF"} {
+		c, err := load(t, map[string]string{"SHIPENGINE_WEBHOOK_KEYS_URL": v})
+		if err != nil || c.ShipEngineKeysURL != "" {
+			t.Errorf("%q: keys URL %q, err %v; want off", v, c.ShipEngineKeysURL, err)
+		}
+	}
+	for _, v := range []string{"https://api.shipengine.com/jwks", "http://127.0.0.1:8099/jwks", "http://localhost/jwks", "http://[::1]:9/jwks"} {
+		c, err := load(t, map[string]string{"SHIPENGINE_WEBHOOK_KEYS_URL": v})
+		if err != nil || c.ShipEngineKeysURL != v {
+			t.Errorf("%q: keys URL %q, err %v", v, c.ShipEngineKeysURL, err)
+		}
+	}
+	for _, v := range []string{"http://api.shipengine.com/jwks", "http://10.0.0.1/jwks", "http://localhost.evil.example/jwks", "ftp://localhost/jwks", "https:///jwks", "api.shipengine.com/jwks"} {
+		_, err := load(t, map[string]string{"SHIPENGINE_WEBHOOK_KEYS_URL": v})
+		if err == nil || !strings.Contains(err.Error(), "SHIPENGINE_WEBHOOK_KEYS_URL") {
+			t.Errorf("%q: err = %v, want a refusal naming the setting", v, err)
+		}
+	}
+}

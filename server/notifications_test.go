@@ -1,8 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,13 +24,17 @@ import (
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/notify/twilio"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/telemetry"
 )
 
 const (
 	twilioSID   = "AC0123456789abcdef0123456789abcdef"
 	twilioToken = "0123456789abcdef0123456789abcdef"
-	publicURL   = "https://shipflow.example.com"
+	// twilioOldToken is the primary token before a rotation, still configured as
+	// TWILIO_AUTH_TOKEN_PREVIOUS: callbacks Twilio signed with it keep verifying.
+	twilioOldToken = "fedcba9876543210fedcba9876543210"
+	publicURL      = "https://shipflow.example.com"
 )
 
 // receipts is the HTTP app with the notification log, and a notify service sending through
@@ -37,7 +44,9 @@ type receipts struct {
 	svc *notify.Service
 	tw  *providertest.Twilio
 	sg  *providertest.SendGrid
-	log *notify.Log
+	// sgOld signs with the previous event webhook key.
+	sgOld *providertest.SendGrid
+	log   *notify.Log
 }
 
 func newReceipts(t *testing.T) *receipts {
@@ -45,7 +54,8 @@ func newReceipts(t *testing.T) *receipts {
 	tw := providertest.NewTwilio(t, twilioSID, twilioToken)
 	sg := providertest.NewSendGrid(t, "SG.key")
 	cfg, err := config.Load("test", nil, func(k string) string {
-		return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "TWILIO_AUTH_TOKEN": twilioToken, "SHIPFLOW_PUBLIC_URL": publicURL}[k]
+		return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "TWILIO_AUTH_TOKEN": twilioToken,
+			"TWILIO_AUTH_TOKEN_PREVIOUS": twilioOldToken, "SHIPFLOW_PUBLIC_URL": publicURL}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +66,14 @@ func newReceipts(t *testing.T) *receipts {
 	}
 	m, _ := telemetry.NewMetrics()
 	log := notify.NewLog(testenv.DB(t))
-	e := New(Deps{Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.Logger(t), Metrics: m, Notifications: log, SendGridKey: key})
+	// SENDGRID_WEBHOOK_PUBLIC_KEY_PREVIOUS: the key of another stand-in, as after a rotation.
+	sgOld := providertest.NewSendGrid(t, "SG.old")
+	oldKey, err := sendgrid.ParsePublicKey(sgOld.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Deps{Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.Logger(t), Metrics: m, Notifications: log,
+		SendGridKey: key, SendGridPreviousKey: oldKey})
 	hc := &http.Client{Timeout: 5 * time.Second}
 	ts, err := twilio.New(twilio.Config{AccountSID: twilioSID, AuthToken: twilioToken, From: "+15005550006", APIURL: tw.URL()}, hc)
 	if err != nil {
@@ -71,7 +88,7 @@ func newReceipts(t *testing.T) *receipts {
 			order.ChannelSMS:   ts,
 			order.ChannelEmail: sendgrid.New(sendgrid.Config{APIKey: "SG.key", From: "shop@example.com", APIURL: sg.URL()}, hc),
 		}}
-	return &receipts{e: e, svc: svc, tw: tw, sg: sg, log: log}
+	return &receipts{e: e, svc: svc, tw: tw, sg: sg, sgOld: sgOld, log: log}
 }
 
 func (r *receipts) send(t *testing.T, ch order.Channel, phone string) activities.Notification {
@@ -180,6 +197,18 @@ func TestSendGridEventWebhook(t *testing.T) {
 	if st := r.status(t, n.OrderID); st != notify.StatusDelivered {
 		t.Errorf("after delivered event: %s", st)
 	}
+	// During a key rotation events signed with the previous key are applied too; a signature
+	// header far longer than any ECDSA signature is refused unread.
+	body = r.sg.Events("bounce", r.sg.Messages()...)
+	if code := post(strings.Repeat("A", 1<<16), fmt.Sprint(time.Now().Unix())); code != http.StatusUnauthorized {
+		t.Errorf("64 KiB signature: %d, want 401", code)
+	}
+	if code := post(r.sgOld.SignEvents(body)); code != http.StatusNoContent {
+		t.Fatalf("events signed with the previous key: %d", code)
+	}
+	if st := r.status(t, n.OrderID); st != notify.StatusUndelivered {
+		t.Errorf("after bounce signed with the previous key: %s", st)
+	}
 }
 
 func TestNotificationLogOfAnOrder(t *testing.T) {
@@ -200,5 +229,134 @@ func TestNotificationLogOfAnOrder(t *testing.T) {
 	r.e.ServeHTTP(rec, req)
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("unknown order: %d", rec.Code)
+	}
+}
+
+// countingReader counts what the handler reads of a request body.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// postTwilio posts body to path with signature sig; size is the Content-Length to declare
+// (-1 for a chunked body). It returns the answer and how many body bytes were read.
+func (r *receipts) postTwilio(path string, body []byte, size int64, sig string) (*httptest.ResponseRecorder, int) {
+	cr := &countingReader{r: bytes.NewReader(body)}
+	req := httptest.NewRequest(http.MethodPost, path, cr)
+	req.ContentLength = size
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", sig)
+	rec := httptest.NewRecorder()
+	r.e.ServeHTTP(rec, req)
+	return rec, cr.n
+}
+
+// TestTwilioWebhookRefusesHostileFormsCheaply reproduces finding 1 of issue 14: a 1 MiB form
+// of 10,000 parameters with a made-up X-Twilio-Signature cost about 5 s of CPU before its
+// 401, because twilio-go's validator builds its signed string quadratically. Now the body is
+// capped at 64 KiB and the form at 100 parameters, both checked before any parsing or MAC,
+// and a genuine callback still works. The assertions are on what was read and answered, not
+// on time; BenchmarkVerifyTwilioHostile in package signature measures the CPU.
+func TestTwilioWebhookRefusesHostileFormsCheaply(t *testing.T) {
+	r := newReceipts(t)
+	hostile := url.Values{}
+	for i := range 10000 {
+		hostile.Set(fmt.Sprintf("P%05d", i), strings.Repeat("x", 100))
+	}
+	body := []byte(hostile.Encode())
+	if len(body) < 1<<20 {
+		t.Fatalf("hostile form is %d bytes, want over 1 MiB", len(body))
+	}
+	// Made up, but of the right shape (base64 of 20 bytes), as an attacker would send.
+	madeUp := base64.StdEncoding.EncodeToString([]byte("not-a-real-signature"))
+	for _, path := range []string{"/webhooks/twilio/inbound", "/webhooks/twilio/status"} {
+		// Declared size over the cap: 413 without reading a byte.
+		rec, read := r.postTwilio(path, body, int64(len(body)), madeUp)
+		if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), `"code":"payload_too_large"`) {
+			t.Errorf("%s, 1 MiB declared: %d %s, want 413 payload_too_large", path, rec.Code, rec.Body)
+		}
+		if read != 0 {
+			t.Errorf("%s, 1 MiB declared: read %d bytes, want none", path, read)
+		}
+		// Chunked, so no size is declared: 413 once reading passes the cap.
+		rec, read = r.postTwilio(path, body, -1, madeUp)
+		if rec.Code != http.StatusRequestEntityTooLarge {
+			t.Errorf("%s, 1 MiB chunked: %d %s, want 413", path, rec.Code, rec.Body)
+		}
+		if read > signature.TwilioMaxBody+1 {
+			t.Errorf("%s, 1 MiB chunked: read %d bytes, cap is %d", path, read, signature.TwilioMaxBody)
+		}
+		// Within the body cap but hundreds of parameters: 400, before parsing.
+		capped := body[:signature.TwilioMaxBody]
+		rec, _ = r.postTwilio(path, capped, int64(len(capped)), madeUp)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "more than 100 parameters") {
+			t.Errorf("%s, 64 KiB of parameters: %d %s, want 400 naming the parameter cap", path, rec.Code, rec.Body)
+		}
+		// No signature at all: 401 before the body is read.
+		rec, read = r.postTwilio(path, body, -1, "")
+		if rec.Code != http.StatusUnauthorized || read != 0 {
+			t.Errorf("%s, unsigned: %d after reading %d bytes, want 401 after none", path, rec.Code, read)
+		}
+	}
+
+	// A genuine small callback, and an inbound STOP, still work.
+	n := r.send(t, order.ChannelSMS, "+37060000004")
+	sid := r.tw.Messages()[0].SID
+	status := url.Values{"MessageSid": {sid}, "MessageStatus": {"delivered"}, "AccountSid": {twilioSID}}
+	if code := r.postForm("/webhooks/twilio/status", status, ""); code != http.StatusNoContent {
+		t.Fatalf("genuine status callback: %d", code)
+	}
+	if st := r.status(t, n.OrderID); st != notify.StatusDelivered {
+		t.Errorf("after delivered: %s", st)
+	}
+	stop := url.Values{"From": {"+37060000004"}, "To": {"+15005550006"}, "Body": {"STOP"}, "MessageSid": {"SM4"}}
+	if code := r.postForm("/webhooks/twilio/inbound", stop, ""); code != http.StatusOK {
+		t.Fatalf("genuine STOP: %d", code)
+	}
+}
+
+// TestTwilioWebhookTokenRotation: while TWILIO_AUTH_TOKEN_PREVIOUS holds the old primary token
+// (Twilio signs with the primary until the secondary is promoted), callbacks signed with the
+// old token and with the new one are both applied; one signed with any other is refused.
+func TestTwilioWebhookTokenRotation(t *testing.T) {
+	r := newReceipts(t)
+	r.send(t, order.ChannelSMS, "+37060000005")
+	r.send(t, order.ChannelSMS, "+37060000006")
+	msgs := r.tw.Messages()
+	const path = "/webhooks/twilio/status"
+	for i, token := range []string{twilioOldToken, twilioToken} {
+		form := url.Values{"MessageSid": {msgs[i].SID}, "MessageStatus": {"delivered"}, "AccountSid": {twilioSID}}
+		if code := r.postForm(path, form, signature.SignTwilio(token, publicURL+path, form)); code != http.StatusNoContent {
+			t.Errorf("signed with token %d of the rotation: %d, want 204", i, code)
+		}
+	}
+	form := url.Values{"MessageSid": {msgs[0].SID}, "MessageStatus": {"failed"}, "AccountSid": {twilioSID}}
+	if code := r.postForm(path, form, signature.SignTwilio("0000000000000000000000000000000f", publicURL+path, form)); code != http.StatusUnauthorized {
+		t.Errorf("signed with a third token: %d, want 401", code)
+	}
+}
+
+// TestTwilioWebhookFields: once verified, the fields shipflow stores are still checked.
+func TestTwilioWebhookFields(t *testing.T) {
+	r := newReceipts(t)
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/webhooks/twilio/status", url.Values{"MessageSid": {"SM\x00"}, "MessageStatus": {"delivered"}}},
+		{"/webhooks/twilio/status", url.Values{"MessageSid": {strings.Repeat("S", 65)}, "MessageStatus": {"delivered"}}},
+		{"/webhooks/twilio/status", url.Values{"MessageSid": {"SM1"}, "MessageStatus": {"failed"}, "ErrorCode": {"30003; drop table"}}},
+		{"/webhooks/twilio/inbound", url.Values{"From": {"+3706\x000000"}, "Body": {"STOP"}}},
+		{"/webhooks/twilio/inbound", url.Values{"From": {strings.Repeat("1", 41)}, "Body": {"STOP"}}},
+	} {
+		if code := r.postForm(tc.path, tc.form, ""); code != http.StatusBadRequest {
+			t.Errorf("%s %v: %d, want 400", tc.path, tc.form, code)
+		}
 	}
 }

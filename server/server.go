@@ -42,6 +42,8 @@ type Deps struct {
 	Notifications *notify.Log
 	// SendGridKey verifies SendGrid's signed event webhook; nil switches it off.
 	SendGridKey *ecdsa.PublicKey
+	// SendGridPreviousKey is SENDGRID_WEBHOOK_PUBLIC_KEY_PREVIOUS, also accepted during a rotation.
+	SendGridPreviousKey *ecdsa.PublicKey
 	// Changes tells live views (SSE, the tracking page) that an order changed.
 	Changes Subscriber
 	// Alerters are the staff chats a voice caller's request for a person goes to.

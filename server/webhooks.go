@@ -19,6 +19,7 @@ import (
 	"github.com/shipflow/shipflow/commerce"
 	"github.com/shipflow/shipflow/commerce/shopify"
 	"github.com/shipflow/shipflow/commerce/woocommerce"
+	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/signature"
@@ -36,22 +37,34 @@ type source struct {
 	parse  func(c echo.Context, eventID string, body []byte) (inbox.Delivery, error)
 }
 
-// sources builds the inbound endpoints from configuration.
+// sources builds the inbound endpoints from configuration. Each accepts its current secret
+// and, during a rotation, the previous one (the *_PREVIOUS settings). Every verify func works
+// on the raw body and the headers only, in time bounded by the body's length: the signature
+// package refuses malformed headers before it computes any MAC.
 func (s *server) sources() (commerceSrc, shopifySrc, wooSrc source, carrierSrcs map[string]source) {
 	cfg := s.Config
 	now := s.now
+	prev := cfg.Previous
+	var (
+		commerceSecrets  = config.Secrets(cfg.CommerceWebhookSecret, prev.Commerce)
+		carrierSecrets   = config.Secrets(cfg.CarrierWebhookSecret, prev.Carrier)
+		shopifySecrets   = config.Secrets(cfg.ShopifyWebhookSecret, prev.Shopify)
+		wooSecrets       = config.Secrets(cfg.WooCommerceWebhookSecret, prev.WooCommerce)
+		aftershipSecrets = config.Secrets(cfg.AfterShipWebhookSecret, prev.AfterShip)
+		easypostSecrets  = config.Secrets(cfg.EasyPostWebhookSecret, prev.EasyPost)
+	)
 	commerceSrc = source{
-		name: inbox.SourceCommerce, setting: "SHIPFLOW_COMMERCE_WEBHOOK_SECRET", on: cfg.CommerceWebhookSecret != "",
+		name: inbox.SourceCommerce, setting: "SHIPFLOW_COMMERCE_WEBHOOK_SECRET", on: len(commerceSecrets) > 0,
 		verify: func(c echo.Context, body []byte) (string, error) {
-			return signature.VerifyStandard([]string{cfg.CommerceWebhookSecret}, c.Request().Header, body, now())
+			return signature.VerifyStandard(commerceSecrets, c.Request().Header, body, now())
 		},
 		parse: func(_ echo.Context, id string, body []byte) (inbox.Delivery, error) { return commerce.Parse(id, body) },
 	}
 	shopifySrc = source{
-		name: inbox.SourceShopify, setting: "SHOPIFY_WEBHOOK_SECRET", on: cfg.ShopifyWebhookSecret != "",
+		name: inbox.SourceShopify, setting: "SHOPIFY_WEBHOOK_SECRET", on: len(shopifySecrets) > 0,
 		verify: func(c echo.Context, body []byte) (string, error) {
 			h := c.Request().Header
-			if err := signature.VerifyHMACBase64(cfg.ShopifyWebhookSecret, h.Get("X-Shopify-Hmac-Sha256"), body); err != nil {
+			if err := signature.VerifyHMACBase64(shopifySecrets, h.Get("X-Shopify-Hmac-Sha256"), body); err != nil {
 				return "", err
 			}
 			// Shopify retries a delivery with the same event id; the webhook id is the older header.
@@ -65,10 +78,10 @@ func (s *server) sources() (commerceSrc, shopifySrc, wooSrc source, carrierSrcs 
 		},
 	}
 	wooSrc = source{
-		name: inbox.SourceWooCommerce, setting: "WOOCOMMERCE_WEBHOOK_SECRET", on: cfg.WooCommerceWebhookSecret != "",
+		name: inbox.SourceWooCommerce, setting: "WOOCOMMERCE_WEBHOOK_SECRET", on: len(wooSecrets) > 0,
 		verify: func(c echo.Context, body []byte) (string, error) {
 			h := c.Request().Header
-			if err := signature.VerifyHMACBase64(cfg.WooCommerceWebhookSecret, h.Get("X-WC-Webhook-Signature"), body); err != nil {
+			if err := signature.VerifyHMACBase64(wooSecrets, h.Get("X-WC-Webhook-Signature"), body); err != nil {
 				return "", err
 			}
 			return h.Get("X-WC-Webhook-Delivery-ID"), nil
@@ -79,25 +92,25 @@ func (s *server) sources() (commerceSrc, shopifySrc, wooSrc source, carrierSrcs 
 	}
 	carrierSrcs = map[string]source{
 		inbox.SourceGeneric: {
-			name: inbox.SourceGeneric, setting: "SHIPFLOW_CARRIER_WEBHOOK_SECRET", on: cfg.CarrierWebhookSecret != "",
+			name: inbox.SourceGeneric, setting: "SHIPFLOW_CARRIER_WEBHOOK_SECRET", on: len(carrierSecrets) > 0,
 			verify: func(c echo.Context, body []byte) (string, error) {
-				return signature.VerifyStandard([]string{cfg.CarrierWebhookSecret}, c.Request().Header, body, now())
+				return signature.VerifyStandard(carrierSecrets, c.Request().Header, body, now())
 			},
 			parse: func(_ echo.Context, _ string, body []byte) (inbox.Delivery, error) { return generic.ParseWebhook(body) },
 		},
 		inbox.SourceAfterShip: {
-			name: inbox.SourceAfterShip, setting: "AFTERSHIP_WEBHOOK_SECRET", on: cfg.AfterShipWebhookSecret != "",
+			name: inbox.SourceAfterShip, setting: "AFTERSHIP_WEBHOOK_SECRET", on: len(aftershipSecrets) > 0,
 			verify: func(c echo.Context, body []byte) (string, error) {
-				return "", signature.VerifyHMACBase64(cfg.AfterShipWebhookSecret, c.Request().Header.Get("aftership-hmac-sha256"), body)
+				return "", signature.VerifyHMACBase64(aftershipSecrets, c.Request().Header.Get("aftership-hmac-sha256"), body)
 			},
 			parse: func(_ echo.Context, _ string, body []byte) (inbox.Delivery, error) {
 				return aftership.ParseWebhook(body)
 			},
 		},
 		inbox.SourceEasyPost: {
-			name: inbox.SourceEasyPost, setting: "EASYPOST_WEBHOOK_SECRET", on: cfg.EasyPostWebhookSecret != "",
+			name: inbox.SourceEasyPost, setting: "EASYPOST_WEBHOOK_SECRET", on: len(easypostSecrets) > 0,
 			verify: func(c echo.Context, body []byte) (string, error) {
-				return "", signature.VerifyEasyPost(cfg.EasyPostWebhookSecret, c.Request().Header.Get("X-Hmac-Signature"), body)
+				return "", signature.VerifyEasyPost(easypostSecrets, c.Request().Header.Get("X-Hmac-Signature"), body)
 			},
 			parse: func(_ echo.Context, _ string, body []byte) (inbox.Delivery, error) {
 				return easypost.ParseWebhook(body)

@@ -2,6 +2,7 @@ package signature
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -25,27 +26,35 @@ const easyPostPrefix = "hmac-sha256-hex="
 // or a ligature would never verify. Upper-case hex is accepted too, since
 // the comparison is over the decoded bytes.
 //
-// An empty header is ErrMissing, an empty secret ErrBadSecret, and anything
-// else that does not verify ErrMismatch.
-func VerifyEasyPost(secret, header string, body []byte) error {
-	if secret == "" {
-		return fmt.Errorf("%w: empty", ErrBadSecret)
+// The request passes when the signature matches under any of secrets: during
+// a rotation, the new secret and the old one. An empty header is ErrMissing;
+// one over 128 bytes or holding a control character is ErrMalformed; no
+// secret or an empty one is ErrBadSecret; anything else that does not verify
+// is ErrMismatch.
+func VerifyEasyPost(secrets []string, header string, body []byte) error {
+	if err := checkSecrets(secrets); err != nil {
+		return err
 	}
 	header = strings.TrimSpace(header)
 	if header == "" {
 		return fmt.Errorf("%w: no X-Hmac-Signature", ErrMissing)
 	}
+	if err := checkHeader("X-Hmac-Signature", header, maxMACHeader); err != nil {
+		return err
+	}
 	if len(header) < len(easyPostPrefix) || !strings.EqualFold(header[:len(easyPostPrefix)], easyPostPrefix) {
 		return fmt.Errorf("%w: X-Hmac-Signature does not start with %q", ErrMismatch, easyPostPrefix)
 	}
 	got, err := hex.DecodeString(header[len(easyPostPrefix):])
-	if err != nil {
-		return fmt.Errorf("%w: X-Hmac-Signature is not hex", ErrMismatch)
+	if err != nil || len(got) != sha256.Size {
+		return fmt.Errorf("%w: X-Hmac-Signature is not the hex of a SHA-256 MAC", ErrMismatch)
 	}
-	if !hmac.Equal(got, easyPostMAC(secret, body)) {
-		return fmt.Errorf("%w: X-Hmac-Signature", ErrMismatch)
+	for _, s := range secrets {
+		if hmac.Equal(got, easyPostMAC(s, body)) {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("%w: X-Hmac-Signature", ErrMismatch)
 }
 
 // SignEasyPost returns the X-Hmac-Signature value EasyPost would send for

@@ -55,10 +55,12 @@ func TestVerifyEasyPost(t *testing.T) {
 		{"short", epSecret, "hmac", epBody, ErrMismatch},
 		{"empty header", epSecret, "", epBody, ErrMissing},
 		{"empty secret", "", "hmac-sha256-hex=" + epHex, epBody, ErrBadSecret},
+		{"over-long header", epSecret, "hmac-sha256-hex=" + strings.Repeat(epHex, 100), epBody, ErrMalformed},
+		{"control character", epSecret, "hmac-sha256-hex=\x00" + epHex, epBody, ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := VerifyEasyPost(tt.secret, tt.header, []byte(tt.body))
+			err := VerifyEasyPost([]string{tt.secret}, tt.header, []byte(tt.body))
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("err = %v, want success", err)
@@ -70,5 +72,24 @@ func TestVerifyEasyPost(t *testing.T) {
 			}
 			assertNoLeak(t, err, epSecret, "se\u0301cret-file", epHex, epRawHex)
 		})
+	}
+}
+
+// TestVerifyEasyPostRotation: during a rotation both the new secret and the
+// old one verify; an empty one among them is a configuration error.
+func TestVerifyEasyPostRotation(t *testing.T) {
+	secrets := []string{"new-secret", epSecret}
+	for _, s := range secrets {
+		if err := VerifyEasyPost(secrets, SignEasyPost(s, []byte(epBody)), []byte(epBody)); err != nil {
+			t.Errorf("signed with %q: %v", s, err)
+		}
+	}
+	if err := VerifyEasyPost(secrets, SignEasyPost("third", []byte(epBody)), []byte(epBody)); !errors.Is(err, ErrMismatch) {
+		t.Errorf("signed with neither: err = %v", err)
+	}
+	for _, bad := range [][]string{nil, {"new-secret", ""}} {
+		if err := VerifyEasyPost(bad, SignEasyPost("new-secret", []byte(epBody)), []byte(epBody)); !errors.Is(err, ErrBadSecret) {
+			t.Errorf("secrets %q: err = %v, want ErrBadSecret", bad, err)
+		}
 	}
 }

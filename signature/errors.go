@@ -34,4 +34,13 @@ var (
 	// we do not have is as good as no match. KeySet implementations return
 	// it so that VerifyShipEngine can tell an unknown key from an outage.
 	ErrUnknownKey = fmt.Errorf("%w: unknown key id", ErrMismatch)
+
+	// ErrMalformed means a signature header, or the signed content itself,
+	// is not of a shape the sender ever produces: over its length cap, with
+	// a control character or invalid UTF-8, or (Twilio) a form with more
+	// parameters than Twilio posts. It is found before any MAC is computed,
+	// which is what keeps a hostile request cheap. It wraps ErrMismatch, so
+	// a caller that does not single it out still answers 401; one that does
+	// may answer 400 and name the problem, which the message does.
+	ErrMalformed = fmt.Errorf("%w: malformed", ErrMismatch)
 )

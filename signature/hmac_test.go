@@ -2,6 +2,7 @@ package signature
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -30,7 +31,7 @@ func TestSignHMACBase64(t *testing.T) {
 
 func TestVerifyHMACBase64(t *testing.T) {
 	for _, v := range hmacVectors {
-		if err := VerifyHMACBase64(v.secret, v.sig, []byte(v.body)); err != nil {
+		if err := VerifyHMACBase64([]string{v.secret}, v.sig, []byte(v.body)); err != nil {
 			t.Errorf("VerifyHMACBase64(%q, %q, %q) = %v", v.secret, v.sig, v.body, err)
 		}
 	}
@@ -51,10 +52,13 @@ func TestVerifyHMACBase64(t *testing.T) {
 		{"empty signature", "hush-hush", "", hmacBody, ErrMissing},
 		{"blank signature", "hush-hush", "   ", hmacBody, ErrMissing},
 		{"empty secret", "", sig, hmacBody, ErrBadSecret},
+		{"over-long signature", "hush-hush", strings.Repeat(sig, 1000), hmacBody, ErrMalformed},
+		{"control character", "hush-hush", sig[:10] + "\x00" + sig[10:], hmacBody, ErrMalformed},
+		{"invalid UTF-8", "hush-hush", "\xff" + sig, hmacBody, ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := VerifyHMACBase64(tt.secret, tt.sig, []byte(tt.body))
+			err := VerifyHMACBase64([]string{tt.secret}, tt.sig, []byte(tt.body))
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("err = %v, want success", err)
@@ -66,5 +70,25 @@ func TestVerifyHMACBase64(t *testing.T) {
 			}
 			assertNoLeak(t, err, "hush-hush", sig, hmacVectors[1].sig)
 		})
+	}
+}
+
+// TestVerifyHMACBase64Rotation: during a rotation (Shopify, WooCommerce,
+// AfterShip) a body signed with the old secret and one signed with the new
+// both verify, and one signed with neither does not.
+func TestVerifyHMACBase64Rotation(t *testing.T) {
+	secrets := []string{"new secret, with a comma", "hush-hush"}
+	for _, s := range secrets {
+		if err := VerifyHMACBase64(secrets, SignHMACBase64(s, []byte(hmacBody)), []byte(hmacBody)); err != nil {
+			t.Errorf("signed with %q: %v", s, err)
+		}
+	}
+	if err := VerifyHMACBase64(secrets, SignHMACBase64("third", []byte(hmacBody)), []byte(hmacBody)); !errors.Is(err, ErrMismatch) {
+		t.Errorf("signed with neither: err = %v", err)
+	}
+	for _, bad := range [][]string{nil, {}, {"hush-hush", ""}} {
+		if err := VerifyHMACBase64(bad, hmacVectors[0].sig, []byte(hmacBody)); !errors.Is(err, ErrBadSecret) {
+			t.Errorf("secrets %q: err = %v, want ErrBadSecret", bad, err)
+		}
 	}
 }

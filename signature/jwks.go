@@ -39,6 +39,10 @@ const (
 
 	// minRSABits refuses keys too weak to trust; ShipEngine's are 2048-bit.
 	minRSABits = 2048
+
+	// maxRSABits refuses keys so large that verifying with them would make
+	// each webhook expensive; no publisher uses more than 4096 bits.
+	maxRSABits = 8192
 )
 
 // JWKS is a KeySet that fetches RSA public keys from a JSON Web Key Set URL,
@@ -231,8 +235,8 @@ func (k jwk) publicKey() (*rsa.PublicKey, error) {
 		return nil, fmt.Errorf("e: %w", err)
 	}
 	mod := new(big.Int).SetBytes(n)
-	if mod.BitLen() < minRSABits {
-		return nil, fmt.Errorf("modulus of %d bits is under %d", mod.BitLen(), minRSABits)
+	if mod.BitLen() < minRSABits || mod.BitLen() > maxRSABits {
+		return nil, fmt.Errorf("modulus of %d bits is not %d to %d", mod.BitLen(), minRSABits, maxRSABits)
 	}
 	// rsa.PublicKey.E is an int; real keys use 65537 anyway.
 	if len(e) > 4 {

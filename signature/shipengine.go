@@ -90,10 +90,13 @@ func (s StaticKeys) Key(_ context.Context, kid string) (*rsa.PublicKey, error) {
 // signed string; the notes at the top of shipengine.go say where the rest
 // comes from.
 //
-// A missing header is ErrMissing; a timestamp that does not parse or is
-// further than Tolerance from now is ErrTimestamp; an unknown key id, a
-// malformed signature or one that does not verify is ErrMismatch. Other
-// errors come from keys and mean it could not be consulted.
+// A missing header is ErrMissing; a timestamp over 64 bytes, that does not
+// parse or is further than Tolerance from now is ErrTimestamp; a key id over
+// 128 bytes or a signature over 1,400, or either holding a control character
+// or invalid UTF-8, is ErrMalformed; an unknown key id, a malformed signature
+// or one that does not verify is ErrMismatch. Other errors come from keys
+// and mean it could not be consulted. Everything about the headers is
+// checked before keys is asked, so a forged request never costs a lookup.
 func VerifyShipEngine(ctx context.Context, keys KeySet, h http.Header, body []byte, now time.Time) error {
 	kid := h.Get(shipEngineKeyID)
 	rawSig := h.Get(shipEngineSignature)
@@ -105,6 +108,15 @@ func VerifyShipEngine(ctx context.Context, keys KeySet, h http.Header, body []by
 		return fmt.Errorf("%w: no %s header", ErrMissing, shipEngineSignature)
 	case rawTS == "":
 		return fmt.Errorf("%w: no %s header", ErrMissing, shipEngineTimestamp)
+	}
+	if err := checkHeader(shipEngineKeyID, kid, maxKeyID); err != nil {
+		return err
+	}
+	if err := checkHeader(shipEngineSignature, strings.TrimSpace(rawSig), maxRSASignature); err != nil {
+		return err
+	}
+	if len(rawTS) > maxTimestamp {
+		return fmt.Errorf("%w: %s is longer than %d bytes", ErrTimestamp, shipEngineTimestamp, maxTimestamp)
 	}
 	ts, err := parseShipEngineTime(rawTS)
 	if err != nil {

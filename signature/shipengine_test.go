@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -181,6 +182,35 @@ func TestVerifyShipEngineKeyOutage(t *testing.T) {
 	for _, e := range []error{ErrMissing, ErrMismatch, ErrTimestamp, ErrBadSecret} {
 		if errors.Is(err, e) {
 			t.Errorf("outage error %v matches %v", err, e)
+		}
+	}
+}
+
+// TestVerifyShipEngineRefusesBeforeLookup: hostile headers are refused on
+// their shape alone, before the key set (a JWKS fetch, possibly) is asked.
+// The key set here fails every lookup, so reaching it would show.
+func TestVerifyShipEngineRefusesBeforeLookup(t *testing.T) {
+	now := time.Date(2026, 5, 7, 10, 30, 0, 0, time.UTC)
+	valid := seSign(t, testKeys()[0], "key-1", now.Format(time.RFC3339), []byte(seBody))
+	with := func(k, v string) http.Header {
+		h := valid.Clone()
+		h.Set(k, v)
+		return h
+	}
+	for name, tt := range map[string]struct {
+		h    http.Header
+		want error
+	}{
+		"key id of 100,000 bytes":  {with("x-shipengine-rsa-sha256-key-id", strings.Repeat("k", 100000)), ErrMalformed},
+		"key id with a NUL":        {with("x-shipengine-rsa-sha256-key-id", "key\x00-1"), ErrMalformed},
+		"key id not UTF-8":         {with("x-shipengine-rsa-sha256-key-id", "key-\xff"), ErrMalformed},
+		"signature of 100,000":     {with("x-shipengine-rsa-sha256-signature", strings.Repeat("A", 100000)), ErrMalformed},
+		"timestamp of 1,000 bytes": {with("x-shipengine-timestamp", strings.Repeat("1", 1000)), ErrTimestamp},
+		"signature not base64":     {with("x-shipengine-rsa-sha256-signature", "!!!"), ErrMismatch},
+	} {
+		err := VerifyShipEngine(context.Background(), failingKeys{}, tt.h, []byte(seBody), now)
+		if !errors.Is(err, tt.want) || errors.Is(err, errOutage) {
+			t.Errorf("%s: err = %v, want %v without a lookup", name, err, tt.want)
 		}
 	}
 }

@@ -69,12 +69,20 @@ func Headers(secrets []string, msgID string, ts time.Time, body []byte) (http.He
 // request body.
 //
 // The request passes when any "v1" signature in webhook-signature matches
-// any of secrets; several secrets let shipflow rotate its own without
-// refusing requests signed with the old one. Signatures of other versions
-// are ignored, so a request carrying only those fails with ErrMismatch.
+// any of secrets; several secrets let a receiver rotate its secret without
+// refusing requests signed with the old one (the sender signs with either),
+// and several signatures let a sender rotate its own. Only the first
+// maxSignatures (8) signatures of the header are looked at. Signatures of
+// other versions are ignored, so a request carrying only those fails with
+// ErrMismatch.
+//
 // A missing webhook-id or webhook-signature is ErrMissing; a webhook-timestamp
 // that is missing, not unix seconds, or further than Tolerance from now is
-// ErrTimestamp; a secret that is not "whsec_" plus base64 is ErrBadSecret.
+// ErrTimestamp; a secret that is not "whsec_" plus base64 is ErrBadSecret. A
+// webhook-id over 256 bytes or a webhook-signature over 1 KiB, or either
+// holding a control character or invalid UTF-8, is ErrMalformed. All of that
+// is settled before any MAC is computed, and the MACs cost one pass over the
+// body per secret, however the headers are built.
 func VerifyStandard(secrets []string, h http.Header, body []byte, now time.Time) (msgID string, err error) {
 	keys, err := decodeSecrets(secrets)
 	if err != nil {
@@ -84,43 +92,67 @@ func VerifyStandard(secrets []string, h http.Header, body []byte, now time.Time)
 	if msgID == "" {
 		return "", fmt.Errorf("%w: no %s header", ErrMissing, headerID)
 	}
+	if err := checkHeader(headerID, msgID, maxMessageID); err != nil {
+		return "", err
+	}
 	rawTS := h.Get(headerTimestamp)
 	if rawTS == "" {
 		return "", fmt.Errorf("%w: no %s header", ErrTimestamp, headerTimestamp)
 	}
 	ts, err := strconv.ParseInt(rawTS, 10, 64)
-	if err != nil {
+	if len(rawTS) > maxTimestamp || err != nil {
 		return "", fmt.Errorf("%w: %s is not unix seconds", ErrTimestamp, headerTimestamp)
 	}
 	if !within(now, time.Unix(ts, 0)) {
 		return "", fmt.Errorf("%w: %s is more than %v from now", ErrTimestamp, headerTimestamp, Tolerance)
 	}
-	header := h.Get(headerSignature)
-	if strings.TrimSpace(header) == "" {
+	header := strings.TrimSpace(h.Get(headerSignature))
+	if header == "" {
 		return "", fmt.Errorf("%w: no %s header", ErrMissing, headerSignature)
 	}
-
-	// Compute each key's MAC once, however many signatures were sent.
-	want := make([][]byte, len(keys))
-	for i, k := range keys {
-		want[i] = standardMAC(k, msgID, ts, body)
+	if err := checkHeader(headerSignature, header, maxSignatureHeader); err != nil {
+		return "", err
 	}
-	for _, field := range strings.Fields(header) {
-		version, sig, ok := strings.Cut(field, ",")
-		if !ok || version != "v1" {
-			continue // a scheme we do not speak, or junk: it proves nothing
-		}
-		got, err := base64.StdEncoding.DecodeString(sig)
-		if err != nil {
-			continue
-		}
-		for _, w := range want {
-			if hmac.Equal(got, w) {
+	sigs := v1Signatures(header)
+	if len(sigs) == 0 {
+		return "", fmt.Errorf("%w: no v1 signature in %s", ErrMismatch, headerSignature)
+	}
+	for _, k := range keys {
+		want := standardMAC(k, msgID, ts, body)
+		for _, got := range sigs {
+			if hmac.Equal(got, want) {
 				return msgID, nil
 			}
 		}
 	}
 	return "", fmt.Errorf("%w: no v1 signature in %s matches", ErrMismatch, headerSignature)
+}
+
+// v1Signatures decodes the "v1,<base64>" entries among the first
+// maxSignatures space-separated entries of a webhook-signature header.
+// Entries of another version, or that do not decode to a SHA-256 MAC, prove
+// nothing and are skipped; they still count towards the cap.
+func v1Signatures(header string) [][]byte {
+	var sigs [][]byte
+	rest := header
+	for seen := 0; rest != "" && seen < maxSignatures; {
+		var field string
+		field, rest, _ = strings.Cut(rest, " ")
+		if field == "" {
+			continue // runs of spaces
+		}
+		seen++
+		version, sig, ok := strings.Cut(field, ",")
+		if !ok || version != "v1" {
+			continue
+		}
+		got, err := base64.StdEncoding.DecodeString(sig)
+		if err != nil || len(got) != sha256.Size {
+			continue
+		}
+		sigs = append(sigs, got)
+	}
+	return sigs
 }
 
 // standardMAC is HMAC-SHA256 of "<id>.<unix ts>.<body>". The timestamp is

@@ -143,6 +143,19 @@ func TestVerifyStandard(t *testing.T) {
 		{"no version", []string{vecSecret}, vecHeader(set("webhook-signature", sigOnly)), vecBody, vecTime, ErrMismatch},
 		{"truncated signature", []string{vecSecret}, vecHeader(set("webhook-signature", vecSig[:len(vecSig)-4])), vecBody, vecTime, ErrMismatch},
 
+		{"runs of spaces", []string{vecSecret}, vecHeader(set("webhook-signature", "v1,AAAA    "+vecSig)), vecBody, vecTime, nil},
+		{"valid signature is the eighth", []string{vecSecret}, vecHeader(set("webhook-signature",
+			strings.Repeat("v1,"+strings.TrimPrefix(otherSig, "v1,")+" ", 7)+vecSig)), vecBody, vecTime, nil},
+		{"valid signature past the eighth", []string{vecSecret}, vecHeader(set("webhook-signature",
+			strings.Repeat("v1,"+strings.TrimPrefix(otherSig, "v1,")+" ", 8)+vecSig)), vecBody, vecTime, ErrMismatch},
+		{"thousands of signatures", []string{vecSecret}, vecHeader(set("webhook-signature", strings.Repeat("v1,AAAA ", 5000)+vecSig)), vecBody, vecTime, ErrMalformed},
+		{"signatures separated by tabs", []string{vecSecret}, vecHeader(set("webhook-signature", "v1,AAAA\t"+vecSig)), vecBody, vecTime, ErrMalformed},
+		{"id with a NUL", []string{vecSecret}, vecHeader(set("webhook-id", "msg\x00")), vecBody, vecTime, ErrMalformed},
+		{"id with a newline", []string{vecSecret}, vecHeader(set("webhook-id", "msg\nX-Injected: 1")), vecBody, vecTime, ErrMalformed},
+		{"id not UTF-8", []string{vecSecret}, vecHeader(set("webhook-id", "msg\xff")), vecBody, vecTime, ErrMalformed},
+		{"id over 256 bytes", []string{vecSecret}, vecHeader(set("webhook-id", strings.Repeat("m", 257))), vecBody, vecTime, ErrMalformed},
+		{"timestamp over 64 bytes", []string{vecSecret}, vecHeader(set("webhook-timestamp", strings.Repeat("0", 100)+strconv.Itoa(vecTS))), vecBody, vecTime, ErrTimestamp},
+
 		{"rotation, old secret listed first", []string{vecSecret, otherSecret}, vecHeader(nil), vecBody, vecTime, nil},
 		{"rotation, old secret listed second", []string{otherSecret, vecSecret}, vecHeader(nil), vecBody, vecTime, nil},
 		{"rotation, sender on new secret", []string{vecSecret, otherSecret}, vecHeader(set("webhook-signature", otherSig)), vecBody, vecTime, nil},
@@ -203,5 +216,9 @@ func TestSentinelsDistinct(t *testing.T) {
 	}
 	if !errors.Is(ErrUnknownKey, ErrMismatch) {
 		t.Error("ErrUnknownKey does not wrap ErrMismatch")
+	}
+	// A caller that does not single out ErrMalformed still answers 401.
+	if !errors.Is(ErrMalformed, ErrMismatch) || errors.Is(ErrMalformed, ErrUnknownKey) {
+		t.Error("ErrMalformed does not wrap ErrMismatch alone")
 	}
 }

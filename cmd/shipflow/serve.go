@@ -56,6 +56,13 @@ func (a *app) startAPI(ctx context.Context) (http.Handler, error) {
 		}
 		d.SendGridKey = key
 	}
+	if k := a.cfg.Previous.SendGridWebhookKey; k != "" {
+		key, err := sendgrid.ParsePublicKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY_PREVIOUS: %w", err)
+		}
+		d.SendGridPreviousKey = key
+	}
 	if u := a.cfg.ShipEngineKeysURL; u != "" {
 		d.ShipEngineKeys = signature.NewJWKS(u, &http.Client{Timeout: 5 * time.Second})
 	}
