@@ -19,6 +19,8 @@ const (
 	codeNotFound         = "not_found"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "payload_too_large"
+	codeRateLimited      = "rate_limited"
+	codeTooManyStreams   = "too_many_streams"
 	codeUnprocessable    = "unprocessable"
 	codeConflict         = "conflict"
 	codeUnavailable      = "unavailable"
@@ -47,8 +49,11 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	var ae *apiError
 	var he *echo.HTTPError
+	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &mbe): // a body without a declared length read past its route's cap
+		ae = bodyTooLarge(mbe.Limit)
 	case errors.As(err, &he):
 		ae = fromHTTPError(he)
 		if he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed {
@@ -87,7 +92,7 @@ func fromHTTPError(he *echo.HTTPError) *apiError {
 	case http.StatusMethodNotAllowed:
 		code = codeMethodNotAllowed
 	case http.StatusRequestEntityTooLarge:
-		code, msg = codeTooLarge, "request body is larger than 1 MiB"
+		code, msg = codeTooLarge, "request body is too large"
 	case http.StatusUnprocessableEntity:
 		code = codeUnprocessable
 	case http.StatusServiceUnavailable:
