@@ -49,11 +49,8 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	var ae *apiError
 	var he *echo.HTTPError
-	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
-	case errors.As(err, &mbe): // a body without a declared length read past its route's cap
-		ae = bodyTooLarge(mbe.Limit)
 	case errors.As(err, &he):
 		ae = fromHTTPError(he)
 		if he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed {

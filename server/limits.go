@@ -2,7 +2,9 @@ package server
 
 import (
 	"container/list"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -62,8 +64,9 @@ func bodyCapFor(method, route string) int64 {
 }
 
 // capBody refuses a request whose declared length is over its route's cap before anything
-// reads it, and stops a body without a declared length (chunked) at the cap: reading past it
-// fails with *http.MaxBytesError, which handleError answers 413.
+// reads it, and stops a body without a declared length (chunked) at the cap. A handler that
+// read past the cap failed because of it, whatever it made of the short read (malformed
+// JSON, say): its error is answered as the 413 it is.
 func capBody() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -74,10 +77,32 @@ func capBody() echo.MiddlewareFunc {
 			}
 			// The net/http writer (not echo's) is the one that learns to close the connection
 			// instead of reading the rest of an oversized body.
-			req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, n)
-			return next(c)
+			body := &cappedBody{ReadCloser: http.MaxBytesReader(c.Response().Writer, req.Body, n)}
+			req.Body = body
+			if err := next(c); err != nil {
+				if body.over {
+					return bodyTooLarge(n)
+				}
+				return err
+			}
+			return nil
 		}
 	}
+}
+
+// cappedBody notes whether a read went past the cap.
+type cappedBody struct {
+	io.ReadCloser
+	over bool
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		b.over = true
+	}
+	return n, err
 }
 
 // bodyTooLarge is the 413 for a route whose cap is n bytes.
