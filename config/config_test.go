@@ -166,3 +166,25 @@ func TestRateLimits(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRateLimit: a rate limit setting either stops the start-up or is one the limiter can use.
+func FuzzRateLimit(f *testing.F) {
+	for _, s := range []string{"off", "20:40", "0.5", "0", "-1", "NaN", "Inf", "1e9", "5:0", "5:x", ":", "1:1:1", "1e-300"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		var r RateLimit
+		if err := rateLimit(&r)(v); err != nil {
+			return
+		}
+		if r.Off() {
+			if r != (RateLimit{}) {
+				t.Fatalf("%q: off with %+v", v, r)
+			}
+			return
+		}
+		if !(r.PerSecond > 0 && r.PerSecond <= maxRate) || r.Burst < 1 || r.Burst > maxRate {
+			t.Fatalf("%q parsed to %+v", v, r)
+		}
+	})
+}

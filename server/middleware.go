@@ -81,7 +81,10 @@ func logPath(p string) string {
 			i++
 		}
 	}
-	return strings.Join(segs, "/") + cut
+	if p = strings.Join(segs, "/"); len(p) > maxLoggedPath { // the redaction may lengthen it
+		p, cut = p[:maxLoggedPath], "..."
+	}
+	return p + cut
 }
 
 // recoverPanics turns a handler panic into a logged 500 in the usual error shape: one bad
