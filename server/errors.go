@@ -54,7 +54,8 @@ func (s *server) handleError(err error, c echo.Context) {
 	case errors.As(err, &he):
 		ae = fromHTTPError(he)
 		if he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed {
-			ae.Message = fmt.Sprintf("no route for %s %s", c.Request().Method, c.Request().URL.Path)
+			// The path as the log writes it: bounded, whatever its length, with no tracking token.
+			ae.Message = fmt.Sprintf("no route for %s %s", c.Request().Method, logPath(c.Request().URL.Path))
 		}
 	default:
 		s.requestLogger(c).Error("request failed", "err", err)
