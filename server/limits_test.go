@@ -486,6 +486,25 @@ func TestBodyCapsPerRoute(t *testing.T) {
 	}
 }
 
+// A made-up method is neither a metric series of its own nor kilobytes on a log line.
+func TestMadeUpMethodsAreNotMetricSeries(t *testing.T) {
+	ls := newLimitServer(t, nil)
+	long := strings.Repeat("M", 10<<10)
+	for _, m := range []string{"BREW", long} {
+		ls.call(t, m, "/healthz", nil, nil)
+	}
+	_, metrics := ls.call(t, http.MethodGet, "/metrics", nil, nil)
+	if strings.Contains(metrics, "BREW") || strings.Contains(metrics, long[:100]) {
+		t.Error("a made-up method became a metric label")
+	}
+	if !strings.Contains(metrics, `method="other"`) {
+		t.Error("made-up methods are not counted as other")
+	}
+	if strings.Contains(ls.log.String(), long[:100]) {
+		t.Error("a 10 KB method reached the log")
+	}
+}
+
 func uniqueOrderID(prefix string) string {
 	return prefix + "-" + time.Now().Format("150405.000000000")
 }

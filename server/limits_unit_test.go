@@ -219,3 +219,11 @@ func FuzzClientKey(f *testing.F) {
 		}
 	})
 }
+
+func TestMethodNameIsBounded(t *testing.T) {
+	for in, want := range map[string]string{"GET": "GET", "PATCH": "PATCH", "get": otherMethod, "BREW": otherMethod, strings.Repeat("X", 60<<10): otherMethod} {
+		if got := methodName(in); got != want {
+			t.Errorf("methodName(%.20q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -87,6 +87,19 @@ func logPath(p string) string {
 	return p + cut
 }
 
+// otherMethod stands for any method no route uses.
+const otherMethod = "other"
+
+// methodName is a request's method as metrics and the log show it: net/http takes any token
+// as a method, of any length, and each new one would be a new metric series for good.
+func methodName(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return otherMethod
+}
+
 // recoverPanics turns a handler panic into a logged 500 in the usual error shape: one bad
 // request must not take the process down.
 func (s *server) recoverPanics() echo.MiddlewareFunc {
@@ -133,8 +146,9 @@ func (s *server) observe() echo.MiddlewareFunc {
 			if route == "" || route == "/*" {
 				route = "unmatched"
 			}
-			duration.WithLabelValues(req.Method, route).Observe(elapsed.Seconds())
-			requests.WithLabelValues(req.Method, route, strconv.Itoa(status)).Inc()
+			method := methodName(req.Method)
+			duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
+			requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 
 			level := slog.LevelInfo
 			switch {
@@ -144,7 +158,7 @@ func (s *server) observe() echo.MiddlewareFunc {
 				level = slog.LevelDebug // probes every few seconds would drown the log
 			}
 			s.requestLogger(c).Log(req.Context(), level, "http request",
-				"method", req.Method, "route", route, "path", logPath(req.URL.Path), "status", status,
+				"method", method, "route", route, "path", logPath(req.URL.Path), "status", status,
 				"duration_ms", float64(elapsed.Microseconds())/1000,
 				"bytes_in", req.ContentLength, "bytes_out", c.Response().Size)
 			return nil
