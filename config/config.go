@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -86,6 +87,9 @@ type Config struct {
 	TemplatesDir string
 	// SendGridWebhookKey verifies SendGrid's signed event webhook (base64 DER public key).
 	SendGridWebhookKey string
+
+	// Limits protect the public routes from one client taking the replica.
+	Limits Limits
 }
 
 // PreviousSecrets are the inbound secrets of a rotation under way: each variable is its
@@ -113,6 +117,29 @@ func Secrets(current, previous string) []string {
 		return []string{current, previous}
 	}
 }
+
+// Limits are what one replica allows each client of the public routes; every replica counts
+// on its own, so a deployment of N replicas behind a balancer admits up to N times as much.
+type Limits struct {
+	Track, Voice, Readyz RateLimit
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client; with none,
+	// the client is the connection's address and the header is ignored, since anyone can
+	// write it.
+	TrustedProxies []netip.Prefix
+	// StreamsPerOrder and Streams cap the live streams (Server-Sent Events) open on one order
+	// and on the whole process, each kind of stream (order API, tracking page) on its own.
+	StreamsPerOrder, Streams int
+}
+
+// RateLimit is a token bucket per client: PerSecond requests on average, in bursts of up to
+// Burst. A zero PerSecond is no limit.
+type RateLimit struct {
+	PerSecond float64
+	Burst     int
+}
+
+// Off reports whether the limit is switched off.
+func (r RateLimit) Off() bool { return r.PerSecond == 0 }
 
 // Temporal says where the engine is and which queue shipflow's workers listen on.
 type Temporal struct {
@@ -230,6 +257,13 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_SIM_STEP", flag: "sim-step", def: "20s", usage: "time one step of the sim carrier's scripted journey takes", parse: duration(&c.SimStep)},
 		{env: "SHIPFLOW_VOICE_SOURCE", flag: "voice-source", def: "readmodel", usage: "where voice lookups read first: readmodel or workflow", parse: oneOf(&c.VoiceSource, "readmodel", "workflow")},
 		{env: "SHIPFLOW_VOICE_DEADLINE", flag: "voice-deadline", def: "800ms", usage: "deadline of a voice tool answer", parse: duration(&c.VoiceDeadline)},
+
+		{env: "SHIPFLOW_RATE_LIMIT_TRACK", flag: "rate-limit-track", def: "20:40", usage: "requests per second:burst per client to the tracking page and its stream, or off", parse: rateLimit(&c.Limits.Track)},
+		{env: "SHIPFLOW_RATE_LIMIT_VOICE", flag: "rate-limit-voice", def: "50:100", usage: "requests per second:burst per client to /voice, or off", parse: rateLimit(&c.Limits.Voice)},
+		{env: "SHIPFLOW_RATE_LIMIT_READYZ", flag: "rate-limit-readyz", def: "10:20", usage: "requests per second:burst per client to /readyz, or off", parse: rateLimit(&c.Limits.Readyz)},
+		{env: "SHIPFLOW_TRUSTED_PROXIES", flag: "trusted-proxies", usage: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client", parse: cidrs(&c.Limits.TrustedProxies)},
+		{env: "SHIPFLOW_STREAMS_PER_ORDER", flag: "streams-per-order", def: "20", usage: "live streams (SSE) open at once on one order, per kind", parse: count(&c.Limits.StreamsPerOrder, maxStreams)},
+		{env: "SHIPFLOW_STREAMS_MAX", flag: "streams-max", def: "1000", usage: "live streams (SSE) open at once in this process, per kind", parse: count(&c.Limits.Streams, maxStreams)},
 	}
 }
 
@@ -462,6 +496,49 @@ func loopback(host string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
+}
+
+// maxRate and maxStreams bound the limit settings: a typo of a few extra zeros should stop the
+// start-up, not switch the limit off in effect.
+const (
+	maxRate    = 1_000_000
+	maxStreams = 1_000_000
+)
+
+// rateLimit parses "RATE:BURST" (requests per second, and the burst a client may spend at
+// once), "RATE" (a burst of RATE, at least 1), or "off".
+func rateLimit(dst *RateLimit) func(string) error {
+	return func(v string) error {
+		if strings.EqualFold(v, "off") {
+			*dst = RateLimit{}
+			return nil
+		}
+		r, b, hasBurst := strings.Cut(v, ":")
+		perSec, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil || !(perSec > 0 && perSec <= maxRate) {
+			return fmt.Errorf("%q is not RATE:BURST (such as 20:40, rate above 0 and at most %d) or off", v, maxRate)
+		}
+		burst := max(1, int(math.Ceil(perSec)))
+		if hasBurst {
+			if burst, err = strconv.Atoi(strings.TrimSpace(b)); err != nil || burst < 1 || burst > maxRate {
+				return fmt.Errorf("%q is not RATE:BURST (such as 20:40, burst a whole number from 1 to %d) or off", v, maxRate)
+			}
+		}
+		*dst = RateLimit{PerSecond: perSec, Burst: burst}
+		return nil
+	}
+}
+
+// count parses a whole number from 1 to most.
+func count(dst *int, most int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > most {
+			return fmt.Errorf("%q is not a whole number from 1 to %d", v, most)
+		}
+		*dst = n
+		return nil
+	}
 }
 
 func databaseURL(dst *string) func(string) error {

@@ -176,6 +176,39 @@ func TestRotationSecrets(t *testing.T) {
 	}
 }
 
+func TestRateLimits(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Limits.Track != (RateLimit{20, 40}) || c.Limits.Voice != (RateLimit{50, 100}) || c.Limits.Readyz != (RateLimit{10, 20}) {
+		t.Errorf("rate limit defaults: %+v", c.Limits)
+	}
+	if c.Limits.StreamsPerOrder != 20 || c.Limits.Streams != 1000 || len(c.Limits.TrustedProxies) != 0 {
+		t.Errorf("stream and proxy defaults: %+v", c.Limits)
+	}
+	for v, want := range map[string]RateLimit{"off": {}, "OFF": {}, "5": {5, 5}, "0.5": {0.5, 1}, "2.5:10": {2.5, 10}, " 3 : 4 ": {3, 4}} {
+		c, err := load(t, map[string]string{"SHIPFLOW_RATE_LIMIT_VOICE": v})
+		if err != nil {
+			t.Errorf("%q: %v", v, err)
+			continue
+		}
+		if c.Limits.Voice != want {
+			t.Errorf("%q = %+v, want %+v", v, c.Limits.Voice, want)
+		}
+	}
+	for _, v := range []string{"0", "-1", "NaN", "Inf", "1e9", "5:0", "5:-2", "5:x", "five", "5:1.5", ":5"} {
+		if _, err := load(t, map[string]string{"SHIPFLOW_RATE_LIMIT_TRACK": v}); err == nil || !strings.Contains(err.Error(), "SHIPFLOW_RATE_LIMIT_TRACK") {
+			t.Errorf("%q: %v, want an error naming the setting", v, err)
+		}
+	}
+	for _, v := range []string{"0", "-1", "x", "2000000"} {
+		if _, err := load(t, map[string]string{"SHIPFLOW_STREAMS_PER_ORDER": v}); err == nil {
+			t.Errorf("streams per order %q accepted", v)
+		}
+	}
+}
+
 func TestShipEngineWebhooksAreOffByDefault(t *testing.T) {
 	for _, v := range []string{"", "off", "OFF"} {
 		c, err := load(t, map[string]string{"SHIPENGINE_WEBHOOK_KEYS_URL": v})
@@ -195,4 +228,26 @@ func TestShipEngineWebhooksAreOffByDefault(t *testing.T) {
 			t.Errorf("%q: err = %v, want a refusal naming the setting", v, err)
 		}
 	}
+}
+
+// FuzzRateLimit: a rate limit setting either stops the start-up or is one the limiter can use.
+func FuzzRateLimit(f *testing.F) {
+	for _, s := range []string{"off", "20:40", "0.5", "0", "-1", "NaN", "Inf", "1e9", "5:0", "5:x", ":", "1:1:1", "1e-300"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		var r RateLimit
+		if err := rateLimit(&r)(v); err != nil {
+			return
+		}
+		if r.Off() {
+			if r != (RateLimit{}) {
+				t.Fatalf("%q: off with %+v", v, r)
+			}
+			return
+		}
+		if !(r.PerSecond > 0 && r.PerSecond <= maxRate) || r.Burst < 1 || r.Burst > maxRate {
+			t.Fatalf("%q parsed to %+v", v, r)
+		}
+	})
 }

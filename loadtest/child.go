@@ -45,6 +45,7 @@ var fixedSettings = map[string]string{
 	"SHIPFLOW_TRACKING_SECRET":       "shipflow-loadtest-tracking-secret",
 	"SHIPENGINE_WEBHOOK_KEYS_URL":    "off",
 	"SHIPFLOW_LOG_LEVEL":             "info",
+	"SHIPFLOW_RATE_LIMIT_VOICE":      "off", // the load generator is one client at any -voice-rate
 	"TWILIO_ACCOUNT_SID":             twilioAccountSID,
 	"TWILIO_AUTH_TOKEN":              twilioAuthToken,
 	"TWILIO_FROM":                    twilioFrom,

@@ -19,6 +19,8 @@ const (
 	codeNotFound         = "not_found"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "payload_too_large"
+	codeRateLimited      = "rate_limited"
+	codeTooManyStreams   = "too_many_streams"
 	codeUnprocessable    = "unprocessable"
 	codeConflict         = "conflict"
 	codeUnavailable      = "unavailable"
@@ -52,7 +54,8 @@ func (s *server) handleError(err error, c echo.Context) {
 	case errors.As(err, &he):
 		ae = fromHTTPError(he)
 		if he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed {
-			ae.Message = fmt.Sprintf("no route for %s %s", c.Request().Method, c.Request().URL.Path)
+			// The path as the log writes it: bounded, whatever its length, with no tracking token.
+			ae.Message = fmt.Sprintf("no route for %s %s", c.Request().Method, logPath(c.Request().URL.Path))
 		}
 	default:
 		s.requestLogger(c).Error("request failed", "err", err)
@@ -87,7 +90,7 @@ func fromHTTPError(he *echo.HTTPError) *apiError {
 	case http.StatusMethodNotAllowed:
 		code = codeMethodNotAllowed
 	case http.StatusRequestEntityTooLarge:
-		code, msg = codeTooLarge, "request body is larger than 1 MiB"
+		code, msg = codeTooLarge, "request body is too large"
 	case http.StatusUnprocessableEntity:
 		code = codeUnprocessable
 	case http.StatusServiceUnavailable:

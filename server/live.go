@@ -14,8 +14,8 @@ import (
 )
 
 // routeCustomerFacing mounts the voice tools (behind the voice tokens) and the tracking page
-// (public: its token is the credential).
-func (s *server) routeCustomerFacing(e *echo.Echo, voiceGroup *echo.Group) {
+// (public: its token is the credential), the page and its stream behind trackLimit.
+func (s *server) routeCustomerFacing(e *echo.Echo, voiceGroup *echo.Group, trackLimit echo.MiddlewareFunc) {
 	deadline := s.Config.VoiceDeadline
 	h := &voice.Handler{
 		Source:   voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: s.Config.VoiceSource == "workflow", deadline: deadline},
@@ -27,10 +27,10 @@ func (s *server) routeCustomerFacing(e *echo.Echo, voiceGroup *echo.Group) {
 	voiceGroup.POST("/vapi", echo.WrapHandler(h.Vapi()))
 	voiceGroup.POST("/retell", echo.WrapHandler(h.Retell()))
 
-	page := &trackpage.Page{Orders: pageLookup{s}, Updates: s.Changes, Logger: s.Logger.With("component", "trackpage")}
+	page := &trackpage.Page{Orders: pageLookup{s}, Updates: s.Changes, Streams: s.trackStreams, Logger: s.Logger.With("component", "trackpage")}
 	ph := echo.WrapHandler(page.Handler())
-	e.GET("/track/:token", ph)
-	e.GET("/track/:token/events", ph)
+	e.GET("/track/:token", ph, trackLimit)
+	e.GET("/track/:token/events", ph, trackLimit)
 }
 
 // pageLookup finds the order a tracking link is for.

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -17,6 +19,85 @@ import (
 // of a request.
 func (s *server) requestLogger(c echo.Context) *slog.Logger {
 	return s.Logger.With("request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+}
+
+// maxRequestIDLen caps a caller's request id: enough for a UUID or a trace id with a prefix.
+const maxRequestIDLen = 64
+
+// requestID tags the request with the caller's X-Request-ID when it is a short, plain token,
+// and with a fresh one otherwise: the id is echoed in the response and written on every log
+// line of the request, so an unchecked one would echo whatever a caller sent (60 KB, or a
+// newline forging a log line) back to them and into the logs.
+func requestID() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			id := c.Request().Header.Get(echo.HeaderXRequestID)
+			if !validRequestID(id) {
+				id = rand.Text()
+			}
+			c.Response().Header().Set(echo.HeaderXRequestID, id)
+			return next(c)
+		}
+	}
+}
+
+// validRequestID reports whether id is 1 to maxRequestIDLen bytes of [A-Za-z0-9._:-].
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// maxLoggedPath caps the path a log line carries: a URL may be kilobytes long.
+const maxLoggedPath = 256
+
+// redactedToken stands in the log for a tracking link's token, the segment after trackSegment.
+const (
+	redactedToken = "[token]"
+	trackSegment  = "track"
+)
+
+// logPath is a request path as the log may show it. A tracking link is a bearer secret, so
+// the segment after any "track" segment is replaced, on every path, routed or not (a typo'd
+// //track/ or /TRACK/ carries a real token too): a log line must not open a customer's order
+// to whoever reads the logs.
+func logPath(p string) string {
+	cut := ""
+	if len(p) > maxLoggedPath { // first, so that a long path costs no more than a short one
+		p, cut = strings.ToValidUTF8(p[:maxLoggedPath], ""), "..."
+	}
+	segs := strings.Split(p, "/")
+	for i := 0; i+1 < len(segs); i++ {
+		if strings.EqualFold(segs[i], trackSegment) {
+			segs[i+1] = redactedToken
+			i++
+		}
+	}
+	if p = strings.Join(segs, "/"); len(p) > maxLoggedPath { // the redaction may lengthen it
+		p, cut = p[:maxLoggedPath], "..."
+	}
+	return p + cut
+}
+
+// otherMethod stands for any method no route uses.
+const otherMethod = "other"
+
+// methodName is a request's method as metrics and the log show it: net/http takes any token
+// as a method, of any length, and each new one would be a new metric series for good.
+func methodName(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return otherMethod
 }
 
 // recoverPanics turns a handler panic into a logged 500 in the usual error shape: one bad
@@ -65,8 +146,9 @@ func (s *server) observe() echo.MiddlewareFunc {
 			if route == "" || route == "/*" {
 				route = "unmatched"
 			}
-			duration.WithLabelValues(req.Method, route).Observe(elapsed.Seconds())
-			requests.WithLabelValues(req.Method, route, strconv.Itoa(status)).Inc()
+			method := methodName(req.Method)
+			duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
+			requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 
 			level := slog.LevelInfo
 			switch {
@@ -76,7 +158,7 @@ func (s *server) observe() echo.MiddlewareFunc {
 				level = slog.LevelDebug // probes every few seconds would drown the log
 			}
 			s.requestLogger(c).Log(req.Context(), level, "http request",
-				"method", req.Method, "route", route, "path", req.URL.Path, "status", status,
+				"method", method, "route", route, "path", logPath(req.URL.Path), "status", status,
 				"duration_ms", float64(elapsed.Microseconds())/1000,
 				"bytes_in", req.ContentLength, "bytes_out", c.Response().Size)
 			return nil

@@ -156,8 +156,13 @@ func (s *server) resolveException(c echo.Context) error {
 	return c.JSON(http.StatusOK, res)
 }
 
+// streamWriteTimeout bounds one write to a stream client that stopped reading, so a dead
+// connection gives its stream slot back instead of holding it for ever.
+const streamWriteTimeout = 10 * time.Second
+
 // streamOrder is GET /v1/orders/{order_id}/stream: Server-Sent Events, the order's view now and
-// after every change, for dashboards that would otherwise poll.
+// after every change, for dashboards that would otherwise poll. At most SHIPFLOW_STREAMS_PER_ORDER
+// streams per order and SHIPFLOW_STREAMS_MAX per process are open at once; more are 429.
 func (s *server) streamOrder(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, err := orderParam(c)
@@ -171,23 +176,32 @@ func (s *server) streamOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	release, err := s.orderStreams.take(id)
+	if err != nil {
+		return streamsFull(c.Response().Header(), err)
+	}
+	defer release() // every return below, including the client going away (ctx ends)
 	changed, stop := s.Changes.Subscribe(ctx, id)
 	defer stop()
 	w := c.Response()
+	rc := http.NewResponseController(w)
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
 	w.Header().Set(echo.HeaderCacheControl, "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // let nginx-style proxies pass events at once
 	w.WriteHeader(http.StatusOK)
+	write := func(format string, args ...any) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)) // not every writer has one
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
 	send := func(v order.View) error {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
-		if _, err := fmt.Fprintf(w, "event: order\ndata: %s\n\n", b); err != nil {
-			return err
-		}
-		w.Flush()
-		return nil
+		return write("event: order\ndata: %s\n\n", b)
 	}
 	if err := send(v); err != nil {
 		return nil
@@ -199,10 +213,9 @@ func (s *server) streamOrder(c echo.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-keepAlive.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			if err := write(": keep-alive\n\n"); err != nil {
 				return nil
 			}
-			w.Flush()
 		case <-changed:
 			v, err := s.orderView(ctx, id)
 			if err != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
@@ -21,10 +20,6 @@ import (
 	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/telemetry"
 )
-
-// maxBody is the cap on any request body (SPEC section 2): nothing legitimate comes near it.
-// "1MiB", not "1M", which echo reads as 1,000,000 bytes.
-const maxBody = "1MiB"
 
 // Deps are what the HTTP handlers need from the process.
 type Deps struct {
@@ -54,6 +49,10 @@ type Deps struct {
 type server struct {
 	Deps
 	inboundAccepted *prometheus.CounterVec
+	// orderStreams and trackStreams cap the live streams of the order API and of the
+	// tracking page, each on its own.
+	orderStreams, trackStreams *streamSlots
+	ready                      readyState
 }
 
 // New builds the echo app with every route and the middleware all of them share.
@@ -63,17 +62,26 @@ func New(d Deps) *echo.Echo {
 		Name: "shipflow_inbound_deliveries_total", Help: "Inbound webhook deliveries stored, by source and result (accepted, duplicate).",
 	}, []string{"source", "result"})
 	d.Metrics.Registry.MustRegister(s.inboundAccepted)
+	lim := d.Config.Limits
+	streams := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "shipflow_live_streams", Help: "Live streams (Server-Sent Events) open, by kind (order_api, tracking_page).",
+	}, []string{"kind"})
+	d.Metrics.Registry.MustRegister(streams)
+	s.orderStreams = newStreamSlots(lim.StreamsPerOrder, lim.Streams, streams.WithLabelValues(streamOrderAPI))
+	s.trackStreams = newStreamSlots(lim.StreamsPerOrder, lim.Streams, streams.WithLabelValues(streamTrackingPage))
+
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = clientIP(lim.TrustedProxies)
 
-	e.Use(middleware.RequestID())
+	e.Use(requestID())
 	e.Use(s.observe())
 	e.Use(s.recoverPanics())
-	e.Use(middleware.BodyLimit(maxBody))
+	e.Use(capBody())
 
 	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
+	e.GET("/readyz", s.readyz, rateLimit(newClientLimiter(lim.Readyz, maxClients)))
 	e.GET("/metrics", echo.WrapHandler(s.metricsHandler()))
 	e.GET("/openapi.yaml", s.openAPIDocument)
 
@@ -102,6 +110,7 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 
-	s.routeCustomerFacing(e, e.Group("/voice", bearer("voice", d.Config.VoiceTokens)))
+	voice := e.Group("/voice", rateLimit(newClientLimiter(lim.Voice, maxClients)), bearer("voice", d.Config.VoiceTokens))
+	s.routeCustomerFacing(e, voice, rateLimit(newClientLimiter(lim.Track, maxClients)))
 	return e
 }

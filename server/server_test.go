@@ -93,7 +93,7 @@ func TestErrorsHaveOneShape(t *testing.T) {
 
 func TestBodyJustUnderTheLimitIsAccepted(t *testing.T) {
 	e := newTestServer(t)
-	e.POST("/test/echo", func(c echo.Context) error {
+	e.POST("/webhooks/test/echo", func(c echo.Context) error { // the inbound webhooks' 1 MiB
 		var v map[string]any
 		if err := json.NewDecoder(c.Request().Body).Decode(&v); err != nil {
 			return err
@@ -101,7 +101,7 @@ func TestBodyJustUnderTheLimitIsAccepted(t *testing.T) {
 		return c.NoContent(http.StatusNoContent)
 	})
 	body := `{"pad":"` + strings.Repeat("x", 1<<20-20) + `"}`
-	rec, _ := do(t, e, httptest.NewRequest(http.MethodPost, "/test/echo", strings.NewReader(body)))
+	rec, _ := do(t, e, httptest.NewRequest(http.MethodPost, "/webhooks/test/echo", strings.NewReader(body)))
 	if rec.Code != http.StatusNoContent {
 		t.Errorf("body of %d bytes: %d, want 204", len(body), rec.Code)
 	}

@@ -17,6 +17,9 @@ const (
 	// retryMillis is the SSE retry: the browser reconnects this long after
 	// the stream drops, which also paces reconnects after a failed lookup.
 	retryMillis = 5000
+	// fullRetryAfter is the Retry-After, in seconds, of a stream refused
+	// because too many are open: they end when their viewers leave.
+	fullRetryAfter = "30"
 	// writeTimeout bounds one write to a client that stopped reading, so
 	// a dead connection does not hold a subscription forever. It also lets
 	// the stream outlive a server-wide WriteTimeout.
@@ -31,8 +34,9 @@ const (
 // afresh.
 //
 // Status codes follow what EventSource does with them: 404 for an unknown
-// token and 204 when live updates are off make it stop for good; a
-// failing store answers an empty 200 stream, so it tries again later.
+// token, 204 when live updates are off and 429 when too many streams are
+// open make it stop for good (the page itself stays complete); a failing
+// store answers an empty 200 stream, so it tries again later.
 func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 	privateHeaders(w.Header())
 	ctx := r.Context()
@@ -51,6 +55,17 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodHead: // headers only; a stream would never end
 		w.Header().Set("Content-Type", "text/event-stream")
 		return
+	}
+	if p.Streams != nil {
+		release, ok := p.Streams.Open(v.OrderID)
+		if !ok {
+			w.Header().Set("Retry-After", fullRetryAfter)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(tooManyStreams))
+			return
+		}
+		defer release() // every return below, the client going away (ctx ends) included
 	}
 	changes, unsubscribe := p.Updates.Subscribe(ctx, v.OrderID)
 	defer unsubscribe()
@@ -82,6 +97,9 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// tooManyStreams is the 429 body, in the server's error shape.
+const tooManyStreams = `{"error":{"code":"too_many_streams","message":"too many live views of this order are open; the page still shows its state when reloaded"}}` + "\n"
 
 // update sends the order's main section unless it is what the client
 // already has (a change the page does not show, such as a staff note). It

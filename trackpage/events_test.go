@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -292,5 +293,61 @@ func TestEventsHead(t *testing.T) {
 	wait(t, done, "the handler to return")
 	if n := len(updates.all()); n != 0 {
 		t.Errorf("HEAD subscribed %d times", n)
+	}
+}
+
+// oneSlot admits one stream at a time and counts releases.
+type oneSlot struct {
+	mu       sync.Mutex
+	open     bool
+	released int
+}
+
+func (s *oneSlot) Open(string) (func(), bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open {
+		return nil, false
+	}
+	s.open = true
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.open = false
+		s.released++
+	}, true
+}
+
+func TestEventsRefusedWhenStreamsAreFullAndSlotGivenBackOnDisconnect(t *testing.T) {
+	slots := &oneSlot{}
+	p := newPage(newOrders(token, inTransit()), newUpdates())
+	p.Streams = slots
+	srv, done := served(t, p)
+	c := connect(t, srv.URL+"/track/"+token+"/events")
+	c.next()
+
+	res, err := http.Get(srv.URL + "/track/" + token + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	<-done
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(string(body), `"code":"too_many_streams"`) {
+		t.Errorf("second stream: %d %q (Retry-After %q), want 429 too_many_streams with Retry-After", res.StatusCode, body, res.Header.Get("Retry-After"))
+	}
+	if res, err := http.Get(srv.URL + "/track/" + token); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("the page itself with the streams full: %v %v, want 200", res, err)
+	} else {
+		res.Body.Close()
+		<-done
+	}
+
+	c.cancel()
+	wait(t, done, "the stream to end after the client left")
+	slots.mu.Lock()
+	defer slots.mu.Unlock()
+	if slots.released != 1 || slots.open {
+		t.Errorf("released %d times, open %v: want the slot given back once", slots.released, slots.open)
 	}
 }

@@ -36,6 +36,16 @@ type Subscriber interface {
 	Subscribe(ctx context.Context, orderID string) (<-chan struct{}, func())
 }
 
+// Streams admits live-update streams, so that a flood of open pages
+// cannot hold every connection of the process. The server implements it
+// with a cap per order and per process.
+type Streams interface {
+	// Open admits one more stream of orderID, or reports false when
+	// there are too many; the returned func gives the slot back and must
+	// be called when the stream ends.
+	Open(orderID string) (release func(), ok bool)
+}
+
 // Page is the customer's tracking page. The zero value is not usable:
 // Orders must be set. Without Updates the page is served but not kept
 // live. A Page is safe for concurrent use.
@@ -45,6 +55,8 @@ type Page struct {
 	// Updates signals order changes to open pages; nil turns live updates
 	// off.
 	Updates Subscriber
+	// Streams caps the open live-update streams; nil admits every one.
+	Streams Streams
 	// Now is the clock that "today" and "tomorrow" are told against;
 	// nil means time.Now. Tests set it.
 	Now func() time.Time

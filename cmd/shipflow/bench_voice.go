@@ -90,6 +90,7 @@ func benchVoice(ctx context.Context, args []string, e env) error {
 		c := *cfg
 		c.VoiceSource = path
 		c.VoiceTokens = []string{"bench"}
+		c.Limits.Voice = config.RateLimit{} // one client asking thousands of times a second: the limit is for the public
 		url, stop, err := serveLocal(&c, a)
 		if err != nil {
 			return err
