@@ -110,3 +110,18 @@ func FuzzClassifyDelay(f *testing.F) {
 		_ = order.CheckDelayText("reason", s)
 	})
 }
+
+// TestReportDelayBoundsTheWords: a report from a path that did not check its words at the door
+// still leaves staff a bounded, single line, and the customer only the code.
+func TestReportDelayBoundsTheWords(t *testing.T) {
+	long := "Customs fee unpaid\n\x00" + strings.Repeat("pay ", 100)
+	o, _ := run(t, with(shipped(), delay(order.Delay{TrackingNumber: "TS1", Reason: long, Location: "Vilnius\r\n", At: at(60)}))...)
+	x := o.Exception
+	if x == nil || x.DelayReason != order.DelayCustoms {
+		t.Fatalf("exception %+v", x)
+	}
+	reason, loc, _ := strings.Cut(x.Message, " (near ")
+	if err := order.CheckDelayText("reason", reason); err != nil || loc != "Vilnius)" {
+		t.Errorf("message %q: %v", x.Message, err)
+	}
+}
