@@ -21,7 +21,7 @@ import (
 const (
 	MaxFailuresPerCall  = 3
 	MaxFailuresPerOrder = 10
-	callFailureWindow   = 24 * time.Hour
+	CallFailureWindow   = 24 * time.Hour // longer than any call: a call's count never runs out
 	OrderFailureWindow  = time.Hour
 )
 
@@ -107,7 +107,7 @@ func e164(p string) string {
 func (h *Handler) verified(ctx context.Context, inv *invocation) (order.View, *Answer) {
 	number := inv.args.orderNumber
 	callKey := "call:" + inv.platform + ":" + inv.callID
-	if h.failures(ctx, inv, callKey, callFailureWindow) >= MaxFailuresPerCall {
+	if h.failures(ctx, inv, callKey, CallFailureWindow) >= MaxFailuresPerCall {
 		return order.View{}, h.unverified(inv, verdictLocked, "call_locked", "")
 	}
 	v, err := h.findOrder(ctx, number)
