@@ -39,6 +39,9 @@ type Notification struct {
 	Customer  order.Customer    `json:"customer"`
 	Shipments []ShipmentSummary `json:"shipments,omitempty"`
 	Reason    string            `json:"reason,omitempty"`
+	// DelayReason is set instead of Reason for a driver's delay: the customer is told its
+	// fixed sentence, never the driver's words.
+	DelayReason order.DelayReason `json:"delay_reason,omitempty"`
 }
 
 // ShipmentSummary is what a message may say about one shipment.

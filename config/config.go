@@ -34,6 +34,15 @@ type Config struct {
 
 	AdminTokens []string
 	VoiceTokens []string
+	// VoiceDriverTokens are /voice bearer tokens that mark the caller as a driver, the only
+	// caller report_delay answers; VoiceDriverPhones are drivers' numbers (E.164), matched
+	// against the caller id the voice platform gives, never a number the caller says.
+	VoiceDriverTokens []string
+	VoiceDriverPhones []string
+	// VapiWebhookSecrets and RetellAPIKeys, when set, are required of every request to
+	// /voice/vapi and /voice/retell (the platform's own signature); several allow a rotation.
+	VapiWebhookSecrets []string
+	RetellAPIKeys      []string
 
 	CommerceWebhookSecret    string
 	CarrierWebhookSecret     string
@@ -257,6 +266,10 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_SIM_STEP", flag: "sim-step", def: "20s", usage: "time one step of the sim carrier's scripted journey takes", parse: duration(&c.SimStep)},
 		{env: "SHIPFLOW_VOICE_SOURCE", flag: "voice-source", def: "readmodel", usage: "where voice lookups read first: readmodel or workflow", parse: oneOf(&c.VoiceSource, "readmodel", "workflow")},
 		{env: "SHIPFLOW_VOICE_DEADLINE", flag: "voice-deadline", def: "800ms", usage: "deadline of a voice tool answer", parse: duration(&c.VoiceDeadline)},
+		{env: "SHIPFLOW_VOICE_DRIVER_TOKENS", secret: true, usage: "comma-separated /voice bearer tokens of drivers (report_delay)", parse: tokens(&c.VoiceDriverTokens)},
+		{env: "SHIPFLOW_VOICE_DRIVER_PHONES", flag: "voice-driver-phones", usage: "comma-separated E.164 numbers of drivers, matched against the voice platform's caller id", parse: phones(&c.VoiceDriverPhones)},
+		{env: "VAPI_WEBHOOK_SECRET", secret: true, usage: "comma-separated secrets Vapi signs /voice/vapi with (X-Vapi-Secret or an HMAC credential)", parse: tokens(&c.VapiWebhookSecrets)},
+		{env: "RETELL_API_KEY", secret: true, usage: "comma-separated Retell API keys (webhook badge) that sign /voice/retell", parse: tokens(&c.RetellAPIKeys)},
 
 		{env: "SHIPFLOW_RATE_LIMIT_TRACK", flag: "rate-limit-track", def: "20:40", usage: "requests per second:burst per client to the tracking page and its stream, or off", parse: rateLimit(&c.Limits.Track)},
 		{env: "SHIPFLOW_RATE_LIMIT_VOICE", flag: "rate-limit-voice", def: "50:100", usage: "requests per second:burst per client to /voice, or off", parse: rateLimit(&c.Limits.Voice)},
@@ -558,6 +571,21 @@ func tokens(dst *[]string) func(string) error {
 			if t = strings.TrimSpace(t); t != "" {
 				*dst = append(*dst, t)
 			}
+		}
+		return nil
+	}
+}
+
+func phones(dst *[]string) func(string) error {
+	return func(v string) error {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if !order.IsE164(p) {
+				return fmt.Errorf("%q is not an E.164 number such as +37060000000", p)
+			}
+			*dst = append(*dst, p)
 		}
 		return nil
 	}

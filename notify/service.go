@@ -144,6 +144,10 @@ func (s *Service) data(n activities.Notification) template.Data {
 		OrderID: n.OrderID, OrderNumber: n.OrderID, FirstName: firstName(n.Customer.Name),
 		Locale: n.Customer.Locale, TimeZone: n.Customer.TimeZone, Now: now, Milestone: n.Milestone,
 		TrackingURL: tracklink.URL(s.PublicURL, s.TrackingSecret, n.OrderID), Reason: n.Reason,
+		DelayReason: n.DelayReason,
+	}
+	if d.DelayReason != "" {
+		d.Reason = "" // a driver's words are for staff; the customer hears the reason's sentence
 	}
 	for _, sh := range n.Shipments {
 		ts := template.Shipment{

@@ -263,7 +263,8 @@ func (e TrackingEvent) Validate() error {
 
 // Delay is a driver's report that a shipment will be late (the voice
 // assistant's report_delay tool). ID, when set, makes a repeated report
-// harmless.
+// harmless. Reason and Location are the driver's own words, for staff and
+// subscribers only; a customer hears ReasonCode's fixed sentence.
 type Delay struct {
 	ID             string     `json:"id,omitempty"`
 	ShipmentID     string     `json:"shipment_id,omitempty"`
@@ -272,9 +273,15 @@ type Delay struct {
 	Reason         string     `json:"reason,omitempty"`
 	RevisedETA     *time.Time `json:"revised_eta,omitempty"`
 	At             time.Time  `json:"at"`
+	// ReasonCode is why, from the fixed set; empty is taken from Reason's
+	// words (ClassifyDelay), as reports recorded before it existed were.
+	ReasonCode DelayReason `json:"reason_code,omitempty"`
 }
 
-// Validate checks that the report says which shipment and when.
+// Validate checks that the report says which shipment and when, and gives
+// a known reason code if any. The free text's bounds (CheckDelayText) are
+// checked where it enters, not here: a report accepted before they existed
+// must replay as it ran.
 func (d Delay) Validate() error {
 	switch {
 	case d.ShipmentID == "" && d.TrackingNumber == "":
@@ -282,7 +289,21 @@ func (d Delay) Validate() error {
 	case d.At.IsZero():
 		return required("at")
 	}
+	if d.ReasonCode != "" {
+		if r, err := ParseDelayReason(string(d.ReasonCode)); err != nil || r != d.ReasonCode {
+			return invalid("reason_code", "must be one of traffic, weather, vehicle, customs, address, other, got %q", d.ReasonCode)
+		}
+	}
 	return nil
+}
+
+// Code is the report's reason code: ReasonCode, or else what Reason's
+// words speak of.
+func (d Delay) Code() DelayReason {
+	if d.ReasonCode != "" {
+		return d.ReasonCode
+	}
+	return ClassifyDelay(d.Reason)
 }
 
 // utc strips the zone and monotonic reading so stored times survive a JSON

@@ -34,6 +34,9 @@ type Exception struct {
 	Message    string          `json:"message,omitempty"`
 	RaisedAt   time.Time       `json:"raised_at"`
 	Source     string          `json:"source,omitempty"`
+	// DelayReason is a driver_delay's reason code: all a customer is told
+	// of it. Message holds the driver's words, for staff and subscribers.
+	DelayReason DelayReason `json:"delay_reason,omitempty"`
 }
 
 // clearedBy reports whether a newer scan in status st at time at on
@@ -200,9 +203,13 @@ func (o *Order) ReportDelay(d Delay) ([]Effect, error) {
 		o.remember(seenDelay + d.ID)
 	}
 	at := utc(d.At)
-	msg := d.Reason
-	if d.Location != "" {
-		msg += " (near " + d.Location + ")"
+	code := d.Code()
+	msg := delayText(d.Reason)
+	if msg == "" {
+		msg = string(code)
+	}
+	if loc := delayText(d.Location); loc != "" {
+		msg += " (near " + loc + ")"
 	}
 	ent := Entry{
 		At: at, Kind: KindDriver, Type: EntryDelayReported, ShipmentID: s.ID,
@@ -215,7 +222,7 @@ func (o *Order) ReportDelay(d Delay) ([]Effect, error) {
 		s.EstimatedDelivery = eta
 		ent.note("estimated delivery now " + eta.Format(time.RFC3339))
 	}
-	raised := o.raise(b, Exception{Reason: ReasonDriverDelay, ShipmentID: s.ID, Message: msg, RaisedAt: at, Source: "driver"}, &ent)
+	raised := o.raise(b, Exception{Reason: ReasonDriverDelay, ShipmentID: s.ID, Message: msg, RaisedAt: at, Source: "driver", DelayReason: code}, &ent)
 	if moved && !raised {
 		b.publish(PublishShipmentUpdated, s.ID)
 	}

@@ -393,7 +393,7 @@ func TestExceptions(t *testing.T) {
 
 func TestExceptionState(t *testing.T) {
 	o, _ := run(t, with(shipped(), delay(order.Delay{TrackingNumber: "TS1", Location: "Kaunas", Reason: "flat tyre", RevisedETA: ptime(at(3000)), At: at(60)}))...)
-	want := order.Exception{Reason: order.ReasonDriverDelay, ShipmentID: "S1", Message: "flat tyre (near Kaunas)", RaisedAt: at(60), Source: "driver"}
+	want := order.Exception{Reason: order.ReasonDriverDelay, ShipmentID: "S1", Message: "flat tyre (near Kaunas)", RaisedAt: at(60), Source: "driver", DelayReason: order.DelayVehicle}
 	if o.Exception == nil || *o.Exception != want {
 		t.Errorf("exception = %+v, want %+v", o.Exception, want)
 	}

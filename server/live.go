@@ -10,22 +10,13 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/trackpage"
-	"github.com/shipflow/shipflow/voice"
 )
 
-// routeCustomerFacing mounts the voice tools (behind the voice tokens) and the tracking page
-// (public: its token is the credential), the page and its stream behind trackLimit.
+// routeCustomerFacing mounts the voice tools (behind the voice tokens or the platforms'
+// signatures, see routeVoice) and the tracking page (public: its token is the credential), the
+// page and its stream behind trackLimit.
 func (s *server) routeCustomerFacing(e *echo.Echo, voiceGroup *echo.Group, trackLimit echo.MiddlewareFunc) {
-	deadline := s.Config.VoiceDeadline
-	h := &voice.Handler{
-		Source:   voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: s.Config.VoiceSource == "workflow", deadline: deadline},
-		Actions:  voiceActions{temporal: s.Temporal, alerters: s.Alerters},
-		Memo:     voiceMemo{db: s.DB},
-		Deadline: deadline, FollowUp: s.Config.EscalationSLA, Logger: s.Logger.With("component", "voice"),
-	}
-	voiceGroup.POST("/tools", echo.WrapHandler(h.POSKAI()))
-	voiceGroup.POST("/vapi", echo.WrapHandler(h.Vapi()))
-	voiceGroup.POST("/retell", echo.WrapHandler(h.Retell()))
+	s.routeVoice(voiceGroup)
 
 	page := &trackpage.Page{Orders: pageLookup{s}, Updates: s.Changes, Streams: s.trackStreams, Logger: s.Logger.With("component", "trackpage")}
 	ph := echo.WrapHandler(page.Handler())

@@ -138,12 +138,14 @@ func startStack(t *testing.T) *stack {
 type notes struct {
 	mu   sync.Mutex
 	sent map[string][]string
+	full []activities.Notification // every request as asked, for tests that render them
 }
 
 func (n *notes) Notify(_ context.Context, x activities.Notification) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.sent[x.OrderID] = append(n.sent[x.OrderID], string(x.Milestone)+"/"+x.ShipmentID+"/"+string(x.Channel))
+	n.full = append(n.full, x)
 	return nil
 }
 

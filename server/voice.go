@@ -2,14 +2,19 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
 
 	"github.com/shipflow/shipflow/db"
@@ -18,6 +23,87 @@ import (
 	"github.com/shipflow/shipflow/voice"
 	"github.com/shipflow/shipflow/workflows"
 )
+
+// routeVoice mounts the voice tools. POST /voice/tools takes a voice or driver bearer token.
+// /voice/vapi and /voice/retell take one too, unless the platform's own signature is
+// configured (VAPI_WEBHOOK_SECRET, RETELL_API_KEY): a Vapi server sends one credential only, so
+// then the signature is what is required, checked by the handler before the body is parsed,
+// and a bearer token, if sent, must still be a valid one (a driver's marks a driver).
+func (s *server) routeVoice(g *echo.Group) {
+	cfg := s.Config
+	deadline := cfg.VoiceDeadline
+	h := &voice.Handler{
+		Source:   voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: cfg.VoiceSource == "workflow", deadline: deadline},
+		Actions:  voiceActions{temporal: s.Temporal, alerters: s.Alerters},
+		Memo:     voiceMemo{db: s.DB},
+		Attempts: voiceAttempts{db: s.DB},
+		Deadline: deadline, FollowUp: cfg.EscalationSLA, Logger: s.Logger.With("component", "voice"),
+		DriverPhones: cfg.VoiceDriverPhones,
+		VapiSecrets:  cfg.VapiWebhookSecrets,
+		RetellKeys:   cfg.RetellAPIKeys,
+	}
+	tokens := voiceTokens(cfg.VoiceTokens, cfg.VoiceDriverTokens)
+	g.POST("/tools", echo.WrapHandler(h.POSKAI()), tokens.auth(false))
+	g.POST("/vapi", echo.WrapHandler(h.Vapi()), tokens.auth(len(cfg.VapiWebhookSecrets) > 0))
+	g.POST("/retell", echo.WrapHandler(h.Retell()), tokens.auth(len(cfg.RetellAPIKeys) > 0))
+}
+
+// voiceTokenSet is the /voice bearer tokens as SHA-256 digests, each a platform's or a
+// driver's. A token in both lists is a driver's.
+type voiceTokenSet struct {
+	digests [][32]byte
+	driver  []bool
+}
+
+func voiceTokens(platform, drivers []string) voiceTokenSet {
+	var ts voiceTokenSet
+	for _, t := range platform {
+		if !slices.Contains(drivers, t) {
+			ts.digests, ts.driver = append(ts.digests, sha256.Sum256([]byte(t))), append(ts.driver, false)
+		}
+	}
+	for _, t := range drivers {
+		ts.digests, ts.driver = append(ts.digests, sha256.Sum256([]byte(t))), append(ts.driver, true)
+	}
+	return ts
+}
+
+// auth admits a request carrying one of the tokens, compared in constant time as bearer does,
+// and marks a driver's token on the request's context (voice.AsDriver). With signed, a request
+// without a token passes on to the handler, which requires the platform's signature instead.
+func (ts voiceTokenSet) auth(signed bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			header := c.Request().Header.Get(echo.HeaderAuthorization)
+			if header == "" && signed {
+				return next(c)
+			}
+			given, ok := strings.CutPrefix(header, "Bearer ")
+			if !ok || given == "" {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="voice"`)
+				return errorf(http.StatusUnauthorized, codeUnauthorized, "missing bearer token")
+			}
+			d := sha256.Sum256([]byte(given))
+			match, driver := 0, 0
+			for i, want := range ts.digests {
+				eq := subtle.ConstantTimeCompare(d[:], want[:])
+				match |= eq
+				if ts.driver[i] {
+					driver |= eq
+				}
+			}
+			if match != 1 {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="voice", error="invalid_token"`)
+				return errorf(http.StatusUnauthorized, codeUnauthorized, "invalid bearer token")
+			}
+			if driver == 1 {
+				r := c.Request()
+				c.SetRequest(r.WithContext(voice.AsDriver(r.Context())))
+			}
+			return next(c)
+		}
+	}
+}
 
 // voiceSource answers voice lookups. The read model answers in about half a millisecond and
 // the workflow query in about ten (README, performance): by default the read model answers and
@@ -145,6 +231,32 @@ func (m voiceMemo) Put(ctx context.Context, key string, answer []byte, ttl time.
 		ON CONFLICT (key) DO NOTHING`, key, answer, ttl.Milliseconds())
 	if err != nil {
 		return fmt.Errorf("voice memo: %w", err)
+	}
+	return nil
+}
+
+// voiceAttempts counts failed caller verifications in Postgres, so every serve replica sees the
+// same count. Writing a failure also deletes the rows every window has forgotten.
+type voiceAttempts struct{ db *pgxpool.Pool }
+
+func (a voiceAttempts) Failures(ctx context.Context, key string, window time.Duration) (int, error) {
+	var n int
+	err := a.db.QueryRow(ctx, `
+		SELECT count(*) FROM voice_attempts WHERE key = $1 AND at > now() - $2 * interval '1 millisecond'`,
+		key, window.Milliseconds()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("voice attempts: %w", err)
+	}
+	return n, nil
+}
+
+func (a voiceAttempts) Fail(ctx context.Context, keys ...string) error {
+	_, err := a.db.Exec(ctx, `
+		WITH forgotten AS (DELETE FROM voice_attempts WHERE at < now() - $2 * interval '1 millisecond')
+		INSERT INTO voice_attempts (key) SELECT unnest($1::text[])`,
+		keys, voice.CallFailureWindow.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("voice attempts: %w", err)
 	}
 	return nil
 }

@@ -340,10 +340,23 @@ func decodeAnswer(t *testing.T, b []byte) answer {
 	return a
 }
 
-// callPOSKAI posts a POSKAI call that must be answered 200.
+// asDriver serves h as to a driver's token (AsDriver), the way the server
+// marks one.
+func asDriver(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(AsDriver(r.Context())))
+	})
+}
+
+// callPOSKAI posts a POSKAI call that must be answered 200; report_delay
+// is posted as a driver's.
 func (f *fixture) callPOSKAI(t *testing.T, callID, tool string, params map[string]any) (answer, []byte) {
 	t.Helper()
-	code, body := post(t, f.h.POSKAI(), poskai(callID, tool, params))
+	h := f.h.POSKAI()
+	if tool == ToolReportDelay {
+		h = asDriver(h)
+	}
+	code, body := post(t, h, poskai(callID, tool, params))
 	if code != http.StatusOK {
 		t.Fatalf("status %d, want 200: %s", code, body)
 	}

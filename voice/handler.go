@@ -70,6 +70,18 @@ type Handler struct {
 	// call-back request, as the instructions promise it; DefaultFollowUp
 	// when zero. It should match the escalation SLA.
 	FollowUp time.Duration
+	// Attempts counts failed verifications, per call and per order. Nil
+	// turns the limits off.
+	Attempts Attempts
+	// DriverPhones are drivers' numbers (E.164): a call whose network
+	// caller id is one of them is a driver's. A request's context marks a
+	// driver too (AsDriver, for a driver token).
+	DriverPhones []string
+	// VapiSecrets, when any is set, are required of every Vapi request
+	// (VerifyVapi); RetellKeys likewise of every Retell request
+	// (VerifyRetell). Several allow a rotation.
+	VapiSecrets []string
+	RetellKeys  []string
 }
 
 // POSKAI answers the SPEC section 3 shape: POST /voice/tools.
@@ -82,6 +94,7 @@ func (h *Handler) POSKAI() http.Handler {
 		if rerr == nil {
 			var inv *invocation
 			if inv, rerr = decodePOSKAI(body); rerr == nil {
+				inv.driver = h.driver(r.Context(), inv)
 				writeJSON(w, http.StatusOK, json.RawMessage(h.invoke(ctx, inv)))
 				return
 			}
@@ -104,6 +117,9 @@ func (h *Handler) Vapi() http.Handler {
 		defer cancel()
 		defer h.recoverRequest(w)
 		body, rerr := readBody(w, r)
+		if rerr == nil && len(h.VapiSecrets) > 0 {
+			rerr = unauthorized(VerifyVapi(h.VapiSecrets, r.Header, body, h.now()))
+		}
 		if rerr == nil {
 			var calls []vapiCall
 			if calls, rerr = decodeVapi(body); rerr == nil {
@@ -114,6 +130,7 @@ func (h *Handler) Vapi() http.Handler {
 				results := make([]result, len(calls))
 				var wg sync.WaitGroup
 				for i, c := range calls {
+					c.inv.driver = h.driver(r.Context(), c.inv)
 					wg.Go(func() {
 						results[i] = result{ToolCallID: c.toolCallID, Result: string(h.invoke(ctx, c.inv))}
 					})
@@ -137,9 +154,13 @@ func (h *Handler) Retell() http.Handler {
 		defer cancel()
 		defer h.recoverRequest(w)
 		body, rerr := readBody(w, r)
+		if rerr == nil && len(h.RetellKeys) > 0 {
+			rerr = unauthorized(VerifyRetell(h.RetellKeys, r.Header.Get(HeaderRetellSignature), body, h.now()))
+		}
 		if rerr == nil {
 			var inv *invocation
 			if inv, rerr = decodeRetell(body); rerr == nil {
+				inv.driver = h.driver(r.Context(), inv)
 				writeJSON(w, http.StatusOK, json.RawMessage(h.invoke(ctx, inv)))
 				return
 			}
@@ -233,6 +254,14 @@ func (h *Handler) compute(ctx context.Context, inv *invocation, key string) (bod
 // apology and an offer of a call back, never silence.
 func (h *Handler) unavailable(locale, code string) *Answer {
 	return &Answer{Status: StatusError, Data: map[string]string{"code": code}, AIInstructions: say(locale).unavailable(h.followUp())}
+}
+
+// unauthorized is a platform signature's refusal as a 401, or nil.
+func unauthorized(err error) *requestError {
+	if err == nil {
+		return nil
+	}
+	return &requestError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: err.Error()}
 }
 
 func (h *Handler) badRequest(w http.ResponseWriter, platform string, e *requestError) {

@@ -229,8 +229,10 @@ func TestVerification(t *testing.T) {
 		{"too short a tail", "123456", "000000", StatusVerificationRequired, "caller_phone_mismatch"},
 		{"not a number", "123456", "call me maybe", StatusVerificationRequired, "caller_phone_mismatch"},
 		{"missing", "123456", "", StatusVerificationRequired, "caller_phone_missing"},
-		{"order without a phone", "7001", "+37060000000", StatusVerificationRequired, "no_phone_on_order"},
+		// Said exactly as a mismatch: the caller does not learn the order has no phone on file.
+		{"order without a phone", "7001", "+37060000000", StatusVerificationRequired, "caller_phone_mismatch"},
 	}
+	instructions := map[string]string{} // by log reason: the same case must sound the same
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -245,14 +247,15 @@ func TestVerification(t *testing.T) {
 			if tt.want != StatusVerificationRequired {
 				return
 			}
-			if a.Data["reason"] != tt.reason {
-				t.Errorf("data.reason = %v, want %s", a.Data["reason"], tt.reason)
-			}
 			for k := range a.Data {
-				if k != "order_number" && k != "reason" {
+				if k != "order_number" {
 					t.Errorf("verification_required discloses data.%s", k)
 				}
 			}
+			if prev, ok := instructions[tt.reason]; ok && prev != a.AIInstructions {
+				t.Errorf("instructions differ within %s:\n%s\n%s", tt.reason, prev, a.AIInstructions)
+			}
+			instructions[tt.reason] = a.AIInstructions
 			for _, leak := range []string{"Kaunas", "DPD", "tomorrow", "05212345678901"} {
 				if strings.Contains(a.AIInstructions, leak) {
 					t.Errorf("instructions disclose %q: %s", leak, a.AIInstructions)
@@ -265,11 +268,20 @@ func TestVerification(t *testing.T) {
 	}
 }
 
-func TestVerificationLithuanian(t *testing.T) {
+// TestVerificationLanguage: an unverified caller hears the platform's language, not the
+// customer's, which would tell them something about the order.
+func TestVerificationLanguage(t *testing.T) {
 	f := newFixture(t)
+	body := `{"event":"tool.invoked","call_id":"c1","tool_name":"lookup_shipment_status",
+		"parameters":{"order_number":"123456"},"metadata":{"locale":"lt-LT"}}`
+	_, b := post(t, f.h.POSKAI(), body)
+	want := "Kol kas neatskleiskite jokios informacijos apie šį užsakymą. Paprašykite kliento pasakyti telefono numerį, kuriuo pateiktas užsakymas, ir bandykite dar kartą."
+	if a := decodeAnswer(t, b); a.Status != StatusVerificationRequired || a.AIInstructions != want {
+		t.Errorf("got %s: %s", a.Status, a.AIInstructions)
+	}
+	// A Lithuanian customer's order, a caller on an English line.
 	a, _ := f.callPOSKAI(t, "call-1", ToolLookupShipmentStatus, map[string]any{"order_number": "223456"})
-	want := "Kol kas neatskleiskite jokios informacijos apie šį užsakymą. Paprašykite kliento patvirtinti telefono numerį, kuriuo pateiktas užsakymas, ir bandykite dar kartą."
-	if a.Status != StatusVerificationRequired || a.AIInstructions != want {
+	if a.Status != StatusVerificationRequired || !strings.HasPrefix(a.AIInstructions, "Don't share any details") {
 		t.Errorf("got %s: %s", a.Status, a.AIInstructions)
 	}
 }

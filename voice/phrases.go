@@ -25,7 +25,7 @@ type phrases interface {
 
 	notFound(number string) string
 	trackingNotFound(trackingNumber string) string
-	verify(reason string) string
+	verify(v verdict) string
 	unavailable(followUp time.Duration) string
 
 	single(p parcel) string
@@ -157,14 +157,18 @@ func (english) trackingNotFound(tn string) string {
 	return fmt.Sprintf("Tell the driver there is no parcel with tracking number %s. Ask them to read the tracking number again, character by character.", tn)
 }
 
-func (english) verify(reason string) string {
-	switch reason {
-	case "caller_phone_mismatch":
-		return "Don't share any details of this order. The phone number doesn't match the one on the order: ask the user to confirm the phone number the order was placed with, then try again."
-	case "no_phone_on_order":
-		return "Don't share any details of this order: it has no phone number to check the caller against. Explain that for their security you can't discuss this order by phone, and suggest they contact the shop by email."
+// verify never says whether the order has a phone number on file: the
+// instructions depend only on what the caller already knows.
+func (english) verify(v verdict) string {
+	switch v {
+	case verdictFailed:
+		return "Don't share any details of this order: the caller could not be confirmed. Ask the user to check the order number and the phone number the order was placed with, then try again. If they can't, suggest they contact the shop by email."
+	case verdictFailedNetwork:
+		return "Don't share any details of this order: the number the user is calling from could not be confirmed for it, and a number they say can't replace it. Suggest they call again from the phone number the order was placed with, or contact the shop by email."
+	case verdictLocked:
+		return "Don't share any details of this order and don't try again on this call: the caller could not be confirmed. For their security, suggest they contact the shop by email or call again later from the phone number the order was placed with."
 	}
-	return "Don't share any details of this order yet. Ask the user to confirm the phone number the order was placed with, then try again."
+	return "Don't share any details of this order yet. Ask the user for the phone number the order was placed with, then try again."
 }
 
 func (english) unavailable(time.Duration) string {
@@ -486,14 +490,16 @@ func (lithuanian) trackingNotFound(tn string) string {
 	return fmt.Sprintf("Pasakykite vairuotojui, kad siuntos su sekimo numeriu %s rasti nepavyko. Paprašykite dar kartą padiktuoti sekimo numerį – po vieną simbolį.", tn)
 }
 
-func (lithuanian) verify(reason string) string {
-	switch reason {
-	case "caller_phone_mismatch":
-		return "Neatskleiskite jokios informacijos apie šį užsakymą. Telefono numeris nesutampa su nurodytu užsakyme: paprašykite kliento patvirtinti telefono numerį, kuriuo pateiktas užsakymas, ir bandykite dar kartą."
-	case "no_phone_on_order":
-		return "Neatskleiskite jokios informacijos apie šį užsakymą: jame nenurodytas telefono numeris, pagal kurį būtų galima patvirtinti skambinančiojo tapatybę. Paaiškinkite, kad saugumo sumetimais apie šį užsakymą telefonu kalbėti negalite, ir pasiūlykite susisiekti su parduotuve el. paštu."
+func (lithuanian) verify(v verdict) string {
+	switch v {
+	case verdictFailed:
+		return "Neatskleiskite jokios informacijos apie šį užsakymą: skambinančiojo tapatybės patvirtinti nepavyko. Paprašykite kliento patikrinti užsakymo numerį ir telefono numerį, kuriuo pateiktas užsakymas, ir bandykite dar kartą. Jei nepavyksta, pasiūlykite susisiekti su parduotuve el. paštu."
+	case verdictFailedNetwork:
+		return "Neatskleiskite jokios informacijos apie šį užsakymą: numerio, iš kurio klientas skambina, šiam užsakymui patvirtinti nepavyko, o padiktuotas numeris jo nepakeičia. Pasiūlykite paskambinti iš telefono numerio, kuriuo pateiktas užsakymas, arba susisiekti su parduotuve el. paštu."
+	case verdictLocked:
+		return "Neatskleiskite jokios informacijos apie šį užsakymą ir šio skambučio metu daugiau nebandykite: skambinančiojo tapatybės patvirtinti nepavyko. Saugumo sumetimais pasiūlykite susisiekti su parduotuve el. paštu arba paskambinti vėliau iš telefono numerio, kuriuo pateiktas užsakymas."
 	}
-	return "Kol kas neatskleiskite jokios informacijos apie šį užsakymą. Paprašykite kliento patvirtinti telefono numerį, kuriuo pateiktas užsakymas, ir bandykite dar kartą."
+	return "Kol kas neatskleiskite jokios informacijos apie šį užsakymą. Paprašykite kliento pasakyti telefono numerį, kuriuo pateiktas užsakymas, ir bandykite dar kartą."
 }
 
 func (lithuanian) unavailable(time.Duration) string {

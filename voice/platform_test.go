@@ -107,7 +107,11 @@ func TestRetell(t *testing.T) {
 	tests := []struct {
 		name, body, want string
 	}{
-		{"args and call", `{"name":"lookup_shipment_status","call":{"call_id":"retell-1","from_number":"+15550001111","direction":"inbound"},
+		{"args and call", `{"name":"lookup_shipment_status","call":{"call_id":"retell-1","direction":"inbound"},
+			"args":{"order_number":"123456","caller_phone":"+37060000000"}}`, StatusSuccess},
+		{"a number said does not override the caller id", `{"name":"lookup_shipment_status","call":{"call_id":"retell-1","from_number":"+15550001111","direction":"inbound"},
+			"args":{"order_number":"123456","caller_phone":"+37060000000"}}`, StatusVerificationRequired},
+		{"an anonymous caller id is none", `{"name":"lookup_shipment_status","call":{"call_id":"retell-1","from_number":"anonymous","direction":"inbound"},
 			"args":{"order_number":"123456","caller_phone":"+37060000000"}}`, StatusSuccess},
 		{"inbound caller id", `{"name":"lookup_shipment_status","call":{"call_id":"retell-1","from_number":"+37060000000","to_number":"+37052000000","direction":"inbound"},
 			"args":{"order_number":"123456"}}`, StatusSuccess},

@@ -11,6 +11,10 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/order"
 )
 
 // Tool names, as the assistant is configured with them. Parameters are
@@ -20,13 +24,17 @@ import (
 //	subscribe_updates       order_number*, caller_phone, channel (sms | whatsapp | email; default sms)
 //	request_human           order_number*, caller_phone, reason
 //	report_delay            tracking_number* or order_number*, location, reason,
+//	                        reason_code (traffic | weather | vehicle | customs | address | other;
+//	                        default: from reason's words),
 //	                        revised_eta (RFC 3339, or a time of day such as "17:30" in the
 //	                        customer's time zone: see etaSpec)
 //
-// The caller-facing tools answer only a verified caller: caller_phone, or
-// else the caller id the platform gives (Vapi's customer number, Retell's
-// from_number), must be the order's phone (see samePhone). report_delay is
-// for drivers and checks no phone. A missing * parameter is a 400.
+// The caller-facing tools answer only a verified caller: the caller id the
+// platform gives (Vapi's customer number, Retell's from_number), or
+// without one caller_phone, must be the order's phone (see verified).
+// report_delay answers only a driver (see Handler.DriverPhones and
+// AsDriver). A missing * parameter is a 400, as is a parameter longer than
+// its cap (paramMax) or holding a control character.
 const (
 	ToolLookupShipmentStatus = "lookup_shipment_status"
 	ToolSubscribeUpdates     = "subscribe_updates"
@@ -41,6 +49,30 @@ const EventToolInvoked = "tool.invoked"
 // handler safe on its own.
 const maxBody = 1 << 20
 
+// MaxVapiToolCalls caps the tool calls of one Vapi message: an assistant
+// asks for one or two at a time, and each may cost a lookup and an update.
+const MaxVapiToolCalls = 8
+
+// maxID caps a call id or tool call id: platforms issue UUIDs and the like.
+const maxID = 128
+
+// paramMax caps each parameter, in characters: order and tracking numbers
+// no shop or carrier issues longer, a phone number as said with spaces,
+// and a sentence of free text (order.DelayTextMax) for a reason or place.
+var paramMax = map[string]int{
+	"order_number":    64,
+	"tracking_number": 64,
+	"caller_phone":    32,
+	"channel":         16,
+	"reason_code":     16,
+	"revised_eta":     64,
+	"reason":          order.DelayTextMax,
+	"location":        order.DelayTextMax,
+}
+
+// defaultParamMax caps a parameter without a cap of its own.
+const defaultParamMax = 256
+
 // Error codes of the 400 answers, in shipflow's error shape.
 const (
 	codeInvalidJSON  = "invalid_json"
@@ -49,6 +81,7 @@ const (
 	codeUnknownTool  = "unknown_tool"
 	codeTooLarge     = "payload_too_large"
 	codeMethod       = "method_not_allowed"
+	codeUnauthorized = "unauthorized"
 )
 
 // requestError is a request the handler cannot act on, answered as
@@ -70,8 +103,22 @@ func invalidField(field, format string, a ...any) *requestError {
 }
 
 func unknownTool(field, name string) *requestError {
+	if len(name) > 64 {
+		name = name[:64] + "..." // the answer names what was sent, not all of it
+	}
 	return &requestError{Status: http.StatusBadRequest, Code: codeUnknownTool,
 		Message: fmt.Sprintf("%s %q is not a known tool; the tools are %s", field, name, strings.Join(toolNames(), ", "))}
+}
+
+// checkID refuses an id longer than maxID or holding a control character.
+func checkID(field, id string) *requestError {
+	switch {
+	case len(id) > maxID:
+		return invalidField(field, "is longer than %d characters", maxID)
+	case strings.IndexFunc(id, unicode.IsControl) >= 0 || !utf8.ValidString(id):
+		return invalidField(field, "must be UTF-8 text without control characters")
+	}
+	return nil
 }
 
 // paramError is a tool parameter that is missing or unusable; the
@@ -176,19 +223,37 @@ func decodeParams(raw json.RawMessage, field string) (params, *requestError) {
 }
 
 // str is parameter name as a trimmed string: numbers are taken as written
-// (an order number may come as 123456), null and "" are absent.
+// (an order number may come as 123456), null and "" are absent. A value
+// longer than the parameter's cap (paramMax) or holding a control
+// character is refused: it is nobody's order number, and free text goes on
+// to staff chats and Postgres, which must not get NULs or forged lines.
 func (p params) str(name string) (string, *paramError) {
+	var s string
 	switch v := p[name].(type) {
 	case nil:
 		return "", nil
 	case string:
-		return strings.TrimSpace(v), nil
+		s = strings.TrimSpace(v)
 	case json.Number:
-		return v.String(), nil
+		s = v.String()
 	case bool:
 		return "", &paramError{Param: name, Problem: "must be a string, got a boolean"}
+	default:
+		return "", &paramError{Param: name, Problem: "must be a string"}
 	}
-	return "", &paramError{Param: name, Problem: "must be a string"}
+	limit, ok := paramMax[name]
+	if !ok {
+		limit = defaultParamMax
+	}
+	switch {
+	case !utf8.ValidString(s):
+		return "", &paramError{Param: name, Problem: "is not valid UTF-8"}
+	case utf8.RuneCountInString(s) > limit:
+		return "", &paramError{Param: name, Problem: fmt.Sprintf("is longer than %d characters", limit)}
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return "", &paramError{Param: name, Problem: "must not contain control characters"}
+	}
+	return s, nil
 }
 
 // required is str for a parameter the tool cannot do without.
@@ -218,18 +283,31 @@ type invocation struct {
 	params   params
 	args     args
 	// locale is the platform's hint of the caller's language, used until
-	// the order (and so the customer's locale) is known.
+	// the caller is verified (and so may hear the customer's language).
 	locale string
-	// callerID is the caller's number as the telephone network gave it,
-	// used when the assistant did not pass caller_phone.
+	// callerID is the caller's number as the telephone network gave it to
+	// the platform, "" when it gave none usable (see networkCaller). It is
+	// preferred to a caller_phone the caller says.
 	callerID string
+	// driver says the caller is a driver (see Handler.driver), the only
+	// caller report_delay answers.
+	driver bool
 }
 
 // key identifies the call for the memo: the same call, tool and
 // parameters are the same request, however often the platform sends it.
 func (inv *invocation) key() string {
 	h := sha256.New()
-	for _, part := range [][]byte{[]byte(inv.callID), []byte(inv.tool.name), inv.params.canonical()} {
+	parts := [][]byte{[]byte(inv.callID), []byte(inv.tool.name), inv.params.canonical()}
+	// Who asks is part of the request: a driver's report and a stranger's
+	// refused one, or answers to two caller ids, are not the same answer.
+	if inv.driver {
+		parts = append(parts, []byte("driver"))
+	}
+	if inv.callerID != "" {
+		parts = append(parts, []byte("caller:"+inv.callerID))
+	}
+	for _, part := range parts {
 		fmt.Fprintf(h, "%d:", len(part))
 		h.Write(part)
 	}
@@ -281,6 +359,9 @@ func decodePOSKAI(body []byte) (*invocation, *requestError) {
 	case strings.TrimSpace(req.ToolName) == "":
 		return nil, missingField("tool_name")
 	}
+	if err := checkID("call_id", req.CallID); err != nil {
+		return nil, err
+	}
 	p, err := decodeParams(req.Parameters, "parameters")
 	if err != nil {
 		return nil, err
@@ -293,8 +374,8 @@ func decodePOSKAI(body []byte) (*invocation, *requestError) {
 	// a shape we do not understand is ignored rather than refused.
 	var md map[string]any
 	if json.Unmarshal(req.Metadata, &md) == nil {
-		inv.locale = firstString(md, "locale", "language")
-		inv.callerID = firstString(md, "caller_phone", "from_number", "from")
+		inv.locale = clip(firstString(md, "locale", "language"), 35)
+		inv.callerID = networkCaller(firstString(md, "caller_phone", "from_number", "from"))
 	}
 	return inv, nil
 }
@@ -369,9 +450,15 @@ func decodeVapi(body []byte) ([]vapiCall, *requestError) {
 	if len(list) == 0 {
 		return nil, missingField("message.toolCallList")
 	}
+	if len(list) > MaxVapiToolCalls {
+		return nil, invalidField(listField, "holds %d tool calls; a message may carry at most %d", len(list), MaxVapiToolCalls)
+	}
 	var callID, callerID string
 	if m.Call != nil {
 		callID = strings.TrimSpace(m.Call.ID)
+		if err := checkID("message.call.id", callID); err != nil {
+			return nil, err
+		}
 		if m.Call.Customer != nil {
 			callerID = m.Call.Customer.Number
 		}
@@ -379,6 +466,7 @@ func decodeVapi(body []byte) ([]vapiCall, *requestError) {
 	if callerID == "" && m.Customer != nil {
 		callerID = m.Customer.Number
 	}
+	callerID = networkCaller(callerID)
 	calls := make([]vapiCall, 0, len(list))
 	for i, tc := range list {
 		at := fmt.Sprintf("%s[%d]", listField, i)
@@ -395,6 +483,9 @@ func decodeVapi(body []byte) ([]vapiCall, *requestError) {
 			return nil, missingField(at + ".id")
 		case strings.TrimSpace(name) == "":
 			return nil, missingField(nameField)
+		}
+		if err := checkID(at+".id", id); err != nil {
+			return nil, err
 		}
 		p, err := decodeParams(rawArgs, argsField)
 		if err != nil {
@@ -437,6 +528,9 @@ func decodeRetell(body []byte) (*invocation, *requestError) {
 	case req.Call == nil || strings.TrimSpace(req.Call.CallID) == "":
 		return nil, missingField("call.call_id")
 	}
+	if err := checkID("call.call_id", strings.TrimSpace(req.Call.CallID)); err != nil {
+		return nil, err
+	}
 	p, err := decodeParams(req.Args, "args")
 	if err != nil {
 		return nil, err
@@ -445,9 +539,9 @@ func decodeRetell(body []byte) (*invocation, *requestError) {
 	if err != nil {
 		return nil, err
 	}
-	inv.callerID = req.Call.FromNumber
+	inv.callerID = networkCaller(req.Call.FromNumber)
 	if req.Call.Direction == "outbound" {
-		inv.callerID = req.Call.ToNumber
+		inv.callerID = networkCaller(req.Call.ToNumber)
 	}
 	return inv, nil
 }

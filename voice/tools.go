@@ -25,6 +25,7 @@ type args struct {
 	channel        order.Channel
 	location       string
 	reason         string
+	reasonCode     order.DelayReason
 	revisedETA     *etaSpec
 }
 
@@ -86,6 +87,7 @@ func parseHuman(p params) (args, *paramError) {
 func parseDelay(p params) (args, *paramError) {
 	var a args
 	var err *paramError
+	var perr error
 	if a.trackingNumber, err = p.str("tracking_number"); err != nil {
 		return a, err
 	}
@@ -100,6 +102,16 @@ func parseDelay(p params) (args, *paramError) {
 	}
 	if a.reason, err = p.str("reason"); err != nil {
 		return a, err
+	}
+	code, err := p.str("reason_code")
+	if err != nil {
+		return a, err
+	}
+	a.reasonCode = order.ClassifyDelay(a.reason)
+	if code != "" {
+		if a.reasonCode, perr = order.ParseDelayReason(code); perr != nil {
+			return a, &paramError{Param: "reason_code", Problem: "must be one of traffic, weather, vehicle, customs, address, other, got \"" + code + "\""}
+		}
 	}
 	eta, err := p.str("revised_eta")
 	if err != nil {
@@ -133,40 +145,6 @@ func (h *Handler) findOrder(ctx context.Context, number string) (order.View, err
 		return v, err
 	}
 	return h.Source.Order(ctx, bare)
-}
-
-// verified finds the caller's order and checks the caller may hear about
-// it. It returns the order, or the answer to give instead: not_found,
-// verification_required, or an error when the Source failed.
-func (h *Handler) verified(ctx context.Context, inv *invocation) (order.View, *Answer) {
-	v, err := h.findOrder(ctx, inv.args.orderNumber)
-	if err != nil {
-		return v, h.lookupFailed(ctx, inv, err, inv.args.orderNumber)
-	}
-	ph := say(v.Customer.Locale)
-	caller := inv.args.callerPhone
-	if caller == "" {
-		caller = inv.callerID
-	}
-	reason := ""
-	switch {
-	case v.Customer.Phone == "":
-		reason = "no_phone_on_order"
-	case caller == "":
-		reason = "caller_phone_missing"
-	case !samePhone(caller, v.Customer.Phone):
-		reason = "caller_phone_mismatch"
-	}
-	if reason != "" {
-		h.logger().Info("voice caller not verified", "call_id", inv.callID, "tool", inv.tool.name,
-			"reason", reason, "caller", maskPhone(caller))
-		return v, &Answer{
-			Status:         StatusVerificationRequired,
-			Data:           map[string]string{"order_number": inv.args.orderNumber, "reason": reason},
-			AIInstructions: ph.verify(reason),
-		}
-	}
-	return v, nil
 }
 
 // lookupFailed answers a Source error: not_found for an unknown order,
@@ -259,11 +237,25 @@ func (h *Handler) requestHuman(ctx context.Context, inv *invocation) *Answer {
 	}
 }
 
-// reportDelay is report_delay, a driver's tool: the voice token
-// authenticates the platform, and a driver is not the customer, so there is
-// no caller check. The delay's ID is the call's, so a repeat is harmless.
+// reportDelay is report_delay, a driver's tool. Anyone but a driver (see
+// Handler.driver) hears what an unknown parcel's driver hears, before
+// anything is looked up: not even whether the number exists is given away,
+// and the try counts against the call. The delay's ID is the call's, so a
+// repeat is harmless. The driver's reason and location go to staff and
+// subscribers; the customer hears the reason code's fixed sentence.
 func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 	a := inv.args
+	if !inv.driver {
+		h.logger().Info("voice report_delay refused: caller is not a driver", "platform", inv.platform,
+			"call_id", inv.callID, "caller", maskPhone(inv.callerID))
+		h.fail(ctx, inv, "call:"+inv.platform+":"+inv.callID)
+		if a.trackingNumber != "" {
+			return &Answer{Status: StatusNotFound, Data: map[string]string{"tracking_number": a.trackingNumber},
+				AIInstructions: say(inv.locale).trackingNotFound(a.trackingNumber)}
+		}
+		return &Answer{Status: StatusNotFound, Data: map[string]string{"order_number": a.orderNumber},
+			AIInstructions: say(inv.locale).notFound(a.orderNumber)}
+	}
 	orderID, number := a.orderNumber, a.orderNumber
 	if a.trackingNumber != "" {
 		id, err := h.Source.OrderForTracking(ctx, a.trackingNumber)
@@ -293,6 +285,7 @@ func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 	ph := say(locale)
 	d := order.Delay{
 		ID: inv.callID, TrackingNumber: a.trackingNumber, Location: a.location, Reason: a.reason, At: h.now().UTC(),
+		ReasonCode: a.reasonCode,
 	}
 	var sv *order.ShipmentView
 	if a.trackingNumber != "" {

@@ -100,33 +100,34 @@ func TestReportDelay(t *testing.T) {
 			params:     map[string]any{"tracking_number": "05212345678901", "location": "Kaunas", "reason": "traffic", "revised_eta": "17:30"},
 			wantStatus: StatusSuccess,
 			want: &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", Location: "Kaunas", Reason: "traffic",
-				RevisedETA: tp("2026-05-07T14:30:00Z"), At: testNow},
+				ReasonCode: order.DelayTraffic, RevisedETA: tp("2026-05-07T14:30:00Z"), At: testNow},
 			instructions: "Confirm to the driver that the delay for parcel 05212345678901 (order 123456) is recorded, with the new arrival time today by 5:30 PM. The customer will be told.",
 		},
 		{
 			name:       "a time of day already passed is tomorrow",
 			params:     map[string]any{"tracking_number": "05212345678901", "revised_eta": "09:00"},
 			wantStatus: StatusSuccess,
-			want:       &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", RevisedETA: tp("2026-05-08T06:00:00Z"), At: testNow},
+			want:       &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", ReasonCode: order.DelayOther, RevisedETA: tp("2026-05-08T06:00:00Z"), At: testNow},
 		},
 		{
 			name:       "RFC 3339",
 			params:     map[string]any{"tracking_number": "05212345678901", "revised_eta": "2026-05-08T18:00:00+03:00", "reason": "van broke down"},
 			wantStatus: StatusSuccess,
-			want:       &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", Reason: "van broke down", RevisedETA: tp("2026-05-08T15:00:00Z"), At: testNow},
+			want: &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", Reason: "van broke down", ReasonCode: order.DelayVehicle,
+				RevisedETA: tp("2026-05-08T15:00:00Z"), At: testNow},
 		},
 		{
 			name:         "order number with one open shipment",
 			params:       map[string]any{"order_number": "2001", "reason": "traffic"},
 			wantStatus:   StatusSuccess,
-			want:         &order.Delay{ID: "call-1", ShipmentID: "shp_1", Reason: "traffic", At: testNow},
+			want:         &order.Delay{ID: "call-1", ShipmentID: "shp_1", Reason: "traffic", ReasonCode: order.DelayTraffic, At: testNow},
 			instructions: "Confirm to the driver that the delay for parcel DPD1 (order 2001) is recorded. The customer will be told.",
 		},
 		{
 			name:       "Lithuanian driver",
 			params:     map[string]any{"tracking_number": "05212345678901", "revised_eta": "5:30 PM"},
 			wantStatus: StatusSuccess,
-			want:       &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", RevisedETA: tp("2026-05-07T14:30:00Z"), At: testNow},
+			want:       &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", ReasonCode: order.DelayOther, RevisedETA: tp("2026-05-07T14:30:00Z"), At: testNow},
 		},
 		{
 			name:         "order number with two open shipments",
@@ -145,6 +146,13 @@ func TestReportDelay(t *testing.T) {
 			params:     map[string]any{"order_number": "4001"},
 			wantStatus: StatusError,
 		},
+		{
+			name:       "a reason code said outright wins over the words",
+			params:     map[string]any{"tracking_number": "05212345678901", "reason": "snow on the road", "reason_code": "Traffic"},
+			wantStatus: StatusSuccess,
+			want: &order.Delay{ID: "call-1", TrackingNumber: "05212345678901", Reason: "snow on the road", ReasonCode: order.DelayTraffic,
+				At: testNow},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,7 +161,7 @@ func TestReportDelay(t *testing.T) {
 			if tt.name == "Lithuanian driver" {
 				body = strings.Replace(body, `"metadata":{`, `"metadata":{"locale":"lt",`, 1)
 			}
-			code, b := post(t, f.h.POSKAI(), body)
+			code, b := post(t, asDriver(f.h.POSKAI()), body)
 			a := decodeAnswer(t, b)
 			if code != http.StatusOK || a.Status != tt.wantStatus {
 				t.Fatalf("%d %q, want %q: %s", code, a.Status, tt.wantStatus, a.AIInstructions)
@@ -175,7 +183,7 @@ func TestReportDelay(t *testing.T) {
 			}
 			got := f.actions.delays[0]
 			if got.ID != tt.want.ID || got.TrackingNumber != tt.want.TrackingNumber || got.ShipmentID != tt.want.ShipmentID ||
-				got.Location != tt.want.Location || got.Reason != tt.want.Reason || !got.At.Equal(tt.want.At) ||
+				got.Location != tt.want.Location || got.Reason != tt.want.Reason || got.ReasonCode != tt.want.ReasonCode || !got.At.Equal(tt.want.At) ||
 				(got.RevisedETA == nil) != (tt.want.RevisedETA == nil) ||
 				(got.RevisedETA != nil && !got.RevisedETA.Equal(*tt.want.RevisedETA)) {
 				t.Errorf("ReportDelay got %+v (eta %v)\nwant %+v (eta %v)", got, got.RevisedETA, *tt.want, tt.want.RevisedETA)

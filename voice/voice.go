@@ -34,6 +34,16 @@ type Actions interface {
 	RequestHuman(ctx context.Context, orderID, callID, reason string) error
 }
 
+// Attempts counts failed caller verifications (see MaxFailuresPerCall). It
+// is shared by every serve replica, so a caller gains nothing by landing on
+// another one.
+type Attempts interface {
+	// Failures counts the failures recorded under key within window.
+	Failures(ctx context.Context, key string, window time.Duration) (int, error)
+	// Fail records one failure under each key.
+	Fail(ctx context.Context, keys ...string) error
+}
+
 // Memo remembers the first answer to a tool call, so a repeated call_id + tool + parameters
 // (voice platforms retry) returns the same answer. It is shared by every serve replica.
 type Memo interface {

@@ -206,7 +206,15 @@ func (w *orderWorkflow) notification(e order.Notify) activities.Notification {
 		n.Shipments = append(n.Shipments, sum)
 	}
 	if x := o.Exception; x != nil && e.Milestone == order.MilestoneDelayed {
-		n.Reason = x.Message
+		if x.Reason == order.ReasonDriverDelay {
+			// The message holds a caller's words: the customer gets the reason's sentence.
+			n.DelayReason = x.DelayReason
+			if n.DelayReason == "" {
+				n.DelayReason = order.DelayOther
+			}
+		} else {
+			n.Reason = x.Message
+		}
 	}
 	return n
 }

@@ -45,6 +45,10 @@ type Data struct {
 	// is late or stuck ("road closures"); empty when there is nothing
 	// worth saying.
 	Reason string
+	// DelayReason is why a driver says the shipment is late, which a
+	// template says with {{delayReason .DelayReason}}: a fixed sentence in
+	// the customer's language, never anyone's own words.
+	DelayReason order.DelayReason
 }
 
 // Shipment is what a message may say about one parcel.
@@ -133,7 +137,7 @@ func samples() []Data {
 		OrderID: "ord_1042", OrderNumber: "#1042", FirstName: "Ona", TimeZone: "Europe/Vilnius",
 		Now: now, Shipment: shoes, Shipments: []Shipment{shoes, jacket},
 		TrackingURL: "https://track.example.com/o/ord_1042", ReviewURL: "https://shop.example.com/review/1042",
-		Reason: "road works",
+		Reason: "road works", DelayReason: order.DelayCustoms,
 	}
 	return []Data{full, {Now: now}}
 }

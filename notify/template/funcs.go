@@ -3,6 +3,8 @@ package template
 import (
 	"fmt"
 	"time"
+
+	"github.com/shipflow/shipflow/order"
 )
 
 // funcs are the functions templates may call, bound to one message's
@@ -11,14 +13,27 @@ import (
 // Time arguments may be a time.Time or a *time.Time; a nil one says nothing.
 func (f formatter) funcs() map[string]any {
 	return map[string]any{
-		"eta":      f.timeFunc(f.eta),
-		"day":      f.timeFunc(f.day),
-		"date":     f.timeFunc(f.date),
-		"time":     f.timeFunc(f.clock),
-		"summary":  f.summary,
-		"join":     f.join,
-		"vocative": f.w.vocative,
+		"eta":         f.timeFunc(f.eta),
+		"day":         f.timeFunc(f.day),
+		"date":        f.timeFunc(f.date),
+		"time":        f.timeFunc(f.clock),
+		"summary":     f.summary,
+		"join":        f.join,
+		"vocative":    f.w.vocative,
+		"delayReason": f.delayReason,
 	}
+}
+
+// delayReason is the fixed sentence of a delay reason; a code the words do
+// not know says what "other" says, and none says nothing.
+func (f formatter) delayReason(r order.DelayReason) string {
+	if r == "" {
+		return ""
+	}
+	if s, ok := f.w.delayReasons[r]; ok {
+		return s
+	}
+	return f.w.delayReasons[order.DelayOther]
 }
 
 func (f formatter) timeFunc(say func(time.Time) string) func(any) (string, error) {

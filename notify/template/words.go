@@ -29,6 +29,10 @@ type words struct {
 	parcel                 string // a parcel with no item names: fmt: carrier
 	summary                func(cs []clause) string
 	vocative               func(name string) string
+	// delayReasons say why a driver is late, one fixed sentence per reason:
+	// neutral facts that ask nothing of the customer, since a stranger on
+	// the voice line must not be able to make a message say "pay".
+	delayReasons map[order.DelayReason]string
 }
 
 // languages are the languages with words of their own. A locale in any
@@ -59,6 +63,14 @@ var english = words{
 	parcel:       "%s parcel",
 	summary:      summaryEnglish,
 	vocative:     func(name string) string { return name },
+	delayReasons: map[order.DelayReason]string{
+		order.DelayTraffic: "The driver is held up in heavy traffic.",
+		order.DelayWeather: "Bad weather is slowing deliveries down.",
+		order.DelayVehicle: "The delivery vehicle has a technical problem.",
+		order.DelayCustoms: "The parcel is being checked by customs.",
+		order.DelayAddress: "The driver had trouble finding the delivery address.",
+		order.DelayOther:   "The driver has reported a delay.",
+	},
 }
 
 var lithuanian = words{
@@ -78,6 +90,14 @@ var lithuanian = words{
 	parcel:       "%s siunta",
 	summary:      summaryLithuanian,
 	vocative:     VocativeLithuanian,
+	delayReasons: map[order.DelayReason]string{
+		order.DelayTraffic: "Kurjeris įstrigo spūstyje.",
+		order.DelayWeather: "Pristatymą lėtina blogos oro sąlygos.",
+		order.DelayVehicle: "Kilo techninė pristatymo automobilio problema.",
+		order.DelayCustoms: "Siuntą tikrina muitinė.",
+		order.DelayAddress: "Kurjeriui nepavyko rasti pristatymo adreso.",
+		order.DelayOther:   "Kurjeris pranešė apie vėlavimą.",
+	},
 }
 
 // formatter says times for one message: in its language, in the
