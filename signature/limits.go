@@ -2,7 +2,8 @@ package signature
 
 import (
 	"fmt"
-	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/order"
 )
 
 // Caps on what a verifier reads from a request before it computes anything.
@@ -44,27 +45,17 @@ const (
 )
 
 // checkHeader refuses the value of header name with ErrMalformed when it is
-// longer than limit bytes, is not valid UTF-8, or holds a control character
-// (C0, DEL or C1; a tab too). Senders never put any of those in the headers
-// this package reads, and a value that goes on to become an event id or a
-// log line must not carry them. Call it on the value after trimming the
-// whitespace the scheme tolerates.
+// longer than limit bytes or breaks order.CheckText's rule for text (invalid
+// UTF-8, control characters, a tab included). Senders never put any of those
+// in the headers this package reads, and a value that goes on to become an
+// event id or a log line must not carry them. Call it on the value after
+// trimming the whitespace the scheme tolerates.
 func checkHeader(name, v string, limit int) error {
 	if len(v) > limit {
 		return fmt.Errorf("%w: %s is longer than %d bytes", ErrMalformed, name, limit)
 	}
-	if !utf8.ValidString(v) {
-		return fmt.Errorf("%w: %s is not valid UTF-8", ErrMalformed, name)
-	}
-	for _, r := range v {
-		if isControl(r) {
-			return fmt.Errorf("%w: %s holds control character %U", ErrMalformed, name, r)
-		}
+	if err := order.CheckText(name, v, limit); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return nil
-}
-
-// isControl reports the control characters checkHeader refuses.
-func isControl(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f)
 }
