@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // DelayReason is why a driver says a shipment is late, from a small fixed
@@ -86,34 +85,11 @@ func ClassifyDelay(words string) DelayReason {
 // in characters: a driver says a sentence, not a letter.
 const DelayTextMax = 200
 
-// CheckDelayText checks a delay report's free text field: at most
-// DelayTextMax characters of valid UTF-8 with no control characters (NUL,
-// line breaks, escapes), which staff chats and Postgres would mangle or
-// refuse.
-func CheckDelayText(field, s string) error {
-	switch {
-	case !utf8.ValidString(s):
-		return invalid(field, "is not valid UTF-8")
-	case utf8.RuneCountInString(s) > DelayTextMax:
-		return invalid(field, "is longer than %d characters", DelayTextMax)
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return invalid(field, "must not contain control characters")
-	}
-	return nil
-}
+// CheckDelayText checks a delay report's free text field: CheckText's rule at
+// DelayTextMax characters.
+func CheckDelayText(field, s string) error { return CheckText(field, s, DelayTextMax) }
 
-// delayText is s made fit for staff: control characters as spaces, cut at
-// DelayTextMax characters. The voice line refuses such text at the door;
-// this keeps a report from any other path within the same bounds.
-func delayText(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return ' '
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) > DelayTextMax {
-		s = string([]rune(s)[:DelayTextMax])
-	}
-	return strings.TrimSpace(s)
-}
+// delayText is s made fit for staff by CleanText. The voice line refuses such
+// text at the door; this keeps a report from any other path within the same
+// bounds.
+func delayText(s string) string { return strings.TrimSpace(CleanText(s, DelayTextMax)) }

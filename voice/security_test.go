@@ -173,13 +173,13 @@ func TestParamLimits(t *testing.T) {
 		params map[string]any
 		want   string
 	}{
-		{"NUL in an order number", ToolLookupShipmentStatus, map[string]any{"order_number": "1234\x0056"}, "parameters.order_number must not contain control characters"},
-		{"a line break in a reason", ToolReportDelay, map[string]any{"tracking_number": "X1", "reason": "late\nCall +37060000000"}, "parameters.reason must not contain control characters"},
-		{"a long reason", ToolReportDelay, map[string]any{"tracking_number": "X1", "reason": strings.Repeat("a", 201)}, "parameters.reason is longer than 200 characters"},
-		{"a long location", ToolReportDelay, map[string]any{"tracking_number": "X1", "location": strings.Repeat("ž", 201)}, "parameters.location is longer than 200 characters"},
-		{"a 5,000 character tracking number", ToolReportDelay, map[string]any{"tracking_number": strings.Repeat("1", 5000)}, "parameters.tracking_number is longer than 64 characters"},
+		{"NUL in an order number", ToolLookupShipmentStatus, map[string]any{"order_number": "1234\x0056"}, "parameters.order_number must not hold control characters"},
+		{"a line break in a reason", ToolReportDelay, map[string]any{"tracking_number": "X1", "reason": "late\nCall +37060000000"}, "parameters.reason must not hold control characters"},
+		{"a long reason", ToolReportDelay, map[string]any{"tracking_number": "X1", "reason": strings.Repeat("a", 201)}, "parameters.reason must be at most 200 characters"},
+		{"a long location", ToolReportDelay, map[string]any{"tracking_number": "X1", "location": strings.Repeat("ž", 201)}, "parameters.location must be at most 200 characters"},
+		{"a 5,000 character tracking number", ToolReportDelay, map[string]any{"tracking_number": strings.Repeat("1", 5000)}, "parameters.tracking_number must be at most 64 characters"},
 		{"an unknown reason code", ToolReportDelay, map[string]any{"tracking_number": "X1", "reason_code": "fee"}, "parameters.reason_code must be one of"},
-		{"a long caller phone", ToolLookupShipmentStatus, map[string]any{"order_number": "1", "caller_phone": strings.Repeat("6", 33)}, "parameters.caller_phone is longer than 32 characters"},
+		{"a long caller phone", ToolLookupShipmentStatus, map[string]any{"order_number": "1", "caller_phone": strings.Repeat("6", 33)}, "parameters.caller_phone must be at most 32 characters"},
 	} {
 		code, body := post(t, asDriver(f.h.POSKAI()), poskai("c1", tt.tool, tt.params))
 		if code != http.StatusBadRequest || !strings.Contains(string(body), tt.want) {
