@@ -201,13 +201,15 @@ func classify(status int) Outcome {
 }
 
 // describe renders a transport error for Result.Err, marking timeouts so a
-// subscriber can tell a slow endpoint from an unreachable one.
+// subscriber can tell a slow endpoint from an unreachable one. It is capped
+// and made safe: net/http quotes a malformed answer in its error, a header
+// line of up to 64 KiB of the receiver's bytes.
 func describe(err error) string {
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return "timeout: " + err.Error()
+		return db.SafeText("timeout: "+err.Error(), db.MaxErrorText)
 	}
-	return err.Error()
+	return db.SafeText(err.Error(), db.MaxErrorText)
 }
 
 // text turns a captured body into storable text: a character split by the
@@ -229,18 +231,17 @@ func text(b []byte) string {
 
 // retryAfter parses a Retry-After value, either delay-seconds or an HTTP
 // date (RFC 9110 section 10.2.3), into a wait from now, the time the answer
-// arrived. Anything unparsable, negative or in the past is 0: no request.
+// arrived. Anything unparsable, signed or in the past is 0: no request.
 func retryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		// Saturate rather than overflow; NextDelay caps it far lower.
-		if secs > math.MaxInt64/int64(time.Second) {
+	if digits(v) {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		// Saturate rather than overflow (a number past int64 does not parse); NextDelay caps
+		// it far lower.
+		if err != nil || secs > math.MaxInt64/int64(time.Second) {
 			return math.MaxInt64
 		}
 		return time.Duration(secs) * time.Second
@@ -251,4 +252,15 @@ func retryAfter(v string, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// digits reports whether s is RFC 9110's delay-seconds: one or more ASCII
+// digits, no sign.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
