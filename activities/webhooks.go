@@ -142,7 +142,7 @@ func (a *Activities) failedPass(ctx context.Context, r DeliveryAttempt, err erro
 		return DeliveryReport{Done: true, Outcome: string(db.DeliveryFailed), GaveUp: err.Error()}, nil
 	}
 	return DeliveryReport{}, temporal.NewApplicationErrorWithOptions(
-		fmt.Sprintf("pass %d at delivery %s failed, next in %s: %v", p.N, r.DeliveryID, p.Wait, err),
+		fmt.Sprintf("pass %d at delivery %s failed, next in %s", p.N, r.DeliveryID, p.Wait),
 		DeliveryDeferred, temporal.ApplicationErrorOptions{NextRetryDelay: p.Wait, Cause: err})
 }
 
