@@ -237,4 +237,3 @@ func TestWorkflowAttemptThatCannotBeRecordedIsNotResent(t *testing.T) {
 		}
 	}
 }
-
