@@ -92,9 +92,10 @@ const (
 )
 
 // SafeText turns text a remote party chose into text Postgres can store and a person can read
-// in the API: every NUL and other control character but tab, newline and carriage return, and
-// every byte that is not UTF-8, becomes U+FFFD (one per run), and the result is cut at a whole
-// character to at most max bytes. Postgres refuses NUL in text and jsonb and invalid UTF-8
+// in the API: every NUL and other control character but tab, newline and carriage return, every
+// character that reorders or hides text (bidirectional overrides), and every byte that is not
+// UTF-8, becomes U+FFFD (one per run), and the result is cut at a whole character to at most
+// max bytes. Postgres refuses NUL in text and jsonb and invalid UTF-8
 // anywhere, and a refused write of an attempt is what once had a receiver sent the same webhook
 // thousands of times; replacing keeps what a person needs (the readable part) where a bytea
 // column would show them base64. Clean text comes back unchanged, so applying it twice is the
@@ -137,10 +138,17 @@ func clean(s string) bool {
 	return utf8.ValidString(s)
 }
 
-// printable is what SafeText keeps: anything but control characters, except the white space
-// that lays out a body.
+// printable is what SafeText keeps: anything but control characters (except the white space
+// that lays out a body) and the characters that reorder or hide text when a person reads it
+// (bidirectional overrides and isolates, line and paragraph separators, a byte order mark).
 func printable(r rune) bool {
-	return r == '\t' || r == '\n' || r == '\r' || !unicode.IsControl(r)
+	switch {
+	case r == '\t', r == '\n', r == '\r':
+		return true
+	case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x2028, r == 0x2029, r == 0xfeff:
+		return false
+	}
+	return true
 }
 
 // Refused reports whether Postgres refused a statement for what it holds (a data exception, a

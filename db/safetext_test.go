@@ -27,6 +27,7 @@ func TestSafeText(t *testing.T) {
 		{"controls", "bell\x07 esc\x1b[31m del\x7f c1\u0085", 100, "bell\uFFFD esc\uFFFD[31m del\uFFFD c1\uFFFD"},
 		{"surrogate half", "x\xed\xa0\x80y", 100, "x\uFFFDy"},
 		{"a literal mark stays", "\uFFFD\x00", 100, "\uFFFD\uFFFD"},
+		{"bidi override", "pay \u202Egnp.exe\u202C now\u2028\uFEFF", 100, "pay \uFFFDgnp.exe\uFFFD now\uFFFD"},
 		{"non-latin", "užsakymas 📦", 100, "užsakymas 📦"},
 		{"cut", strings.Repeat("x", 10), 4, "xxxx"},
 		{"cut at a whole character", "aé", 2, "a"},
@@ -58,23 +59,28 @@ func FuzzSafeText(f *testing.F) {
 			t.Fatalf("SafeText(%q, %d) = %q: not UTF-8", s, max, got)
 		}
 		for _, r := range got {
-			if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
-				t.Fatalf("SafeText(%q, %d) = %q keeps control %U", s, max, got, r)
+			if unsafe(r) {
+				t.Fatalf("SafeText(%q, %d) = %q keeps %U", s, max, got, r)
 			}
 		}
 		if again := db.SafeText(got, max); again != got {
 			t.Fatalf("SafeText not stable: %q then %q", got, again)
 		}
 		if max > 0 && len(s) <= max && got != s {
-			clean := utf8.ValidString(s)
-			for _, r := range s {
-				clean = clean && (!unicode.IsControl(r) || r == '\t' || r == '\n' || r == '\r')
-			}
+			clean := utf8.ValidString(s) && !strings.ContainsFunc(s, unsafe)
 			if clean {
 				t.Fatalf("clean %q changed to %q", s, got)
 			}
 		}
 	})
+}
+
+// unsafe is what SafeText must never keep, written out again from its documentation.
+func unsafe(r rune) bool {
+	if r == '\t' || r == '\n' || r == '\r' {
+		return false
+	}
+	return unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x2028 || r == 0x2029 || r == 0xfeff
 }
 
 // The text that once could not be stored: Postgres takes it once it is safe.

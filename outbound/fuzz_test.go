@@ -4,7 +4,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/db"
 )
 
 // FuzzRetryAfter: whatever a receiver puts in Retry-After, the wait is never negative, and
@@ -39,10 +42,10 @@ func abs(n int) int {
 }
 
 // FuzzText: whatever a body holds, what Result keeps is valid UTF-8, has no NUL, fits MaxBody,
-// and a body whose 4 KiB are clean is kept as it is.
+// is db.SafeText's reading of it, and a clean body of under 4 KiB is kept as it is.
 func FuzzText(f *testing.F) {
 	for _, s := range []string{"", "ok", "{\"ok\":true}\x00", "\xff", strings.Repeat("a", MaxBody-1) + "é",
-		strings.Repeat("\x00", MaxBody), strings.Repeat("€", MaxBody/3+1)} {
+		strings.Repeat("\x00", MaxBody), strings.Repeat("€", MaxBody/3+1), "\u202Eevil"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -51,8 +54,11 @@ func FuzzText(f *testing.F) {
 		if !utf8.ValidString(got) || strings.ContainsRune(got, 0) || len(got) > MaxBody {
 			t.Fatalf("text(%q) = %q", b, got)
 		}
+		if len(b) < MaxBody && got != db.SafeText(string(b), MaxBody) {
+			t.Fatalf("text(%q) = %q, not SafeText's reading", b, got)
+		}
 		if len(b) < MaxBody && utf8.Valid(b) && !strings.ContainsFunc(string(b), func(r rune) bool {
-			return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r >= 0x7f && r <= 0x9f
+			return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029
 		}) && got != string(b) {
 			t.Fatalf("clean body %q kept as %q", b, got)
 		}
