@@ -7,10 +7,13 @@ package outbound_test
 // read the result through the management API.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -18,12 +21,91 @@ import (
 	"go.temporal.io/api/enums/v1"
 
 	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/relay"
+	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/workflows"
 )
 
 // hostileBody is a 200 answer no text column takes as it is: NUL, an escape sequence and
 // bytes that are not UTF-8.
 const hostileBody = "{\"received\":true}\x00\x00\x1b[2J\xff\xfe\xc3(end"
+
+// commerceSecret signs the commerce webhooks the harness's API accepts.
+const commerceSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// The finding as a user met it, every step over HTTP: a subscriber registers an endpoint
+// through the management API of a running server, a platform posts order.created to
+// /webhooks/commerce, the relay starts the order, its event goes out, the endpoint answers 200
+// with NUL in the body, and staff read the delivery through GET /v1/webhook-deliveries/{id}.
+func TestNULInAnswerThroughTheHTTPServer(t *testing.T) {
+	h := newHarness(t, 0)
+	srv := httptest.NewServer(h.api)
+	t.Cleanup(srv.Close)
+	rl := &relay.Relay{Inbox: h.inbox, DB: h.pool, Temporal: h.c, TaskQueue: h.tq, Logger: testenv.Logger(t)}
+	go rl.Run(h.ctx)
+
+	r := newReceiver(t, func(_ int, w http.ResponseWriter) {
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, hostileBody)
+	})
+	send := func(method, path string, hdr http.Header, body []byte, out any) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
+		req.Header = hdr
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if out != nil {
+			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+				t.Fatalf("%s %s: %d: %v", method, path, resp.StatusCode, err)
+			}
+		}
+		return resp.StatusCode
+	}
+	admin := http.Header{"Authorization": {"Bearer admin"}, "Content-Type": {"application/json"}}
+	var ep db.Endpoint
+	if code := send(http.MethodPost, "/v1/webhook-endpoints", admin, []byte(`{"url":"`+r.URL+`","event_types":["order.created"]}`), &ep); code != http.StatusCreated {
+		t.Fatalf("create endpoint: %d", code)
+	}
+	t.Cleanup(func() { _ = db.DeleteEndpoint(context.Background(), h.pool, ep.ID) })
+
+	orderID := fmt.Sprintf("nul-answer-%d", time.Now().UnixNano())
+	body, _ := json.Marshal(map[string]any{"type": "order.created", "timestamp": time.Now().UTC().Format(time.RFC3339), "data": map[string]any{
+		"order_id": orderID,
+		"customer": map[string]any{"name": "Ona", "email": "ona@example.com", "locale": "en", "time_zone": "UTC"},
+		"items":    []map[string]any{{"sku": "SHOE-1", "name": "Shoes", "quantity": 1}},
+	}})
+	hdr, err := signature.Headers([]string{commerceSecret}, orderID+"-created", time.Now(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr.Set("Content-Type", "application/json")
+	if code := send(http.MethodPost, "/webhooks/commerce", hdr, body, nil); code != http.StatusOK {
+		t.Fatalf("POST /webhooks/commerce: %d", code)
+	}
+
+	d := h.waitStatus(h.delivery(ep.ID, orderID, 1).ID, db.DeliveryDelivered, 20*time.Second)
+	time.Sleep(2 * time.Second) // the old loop sent hundreds in this time
+	if n := len(r.of(orderID)); n != 1 {
+		t.Fatalf("the receiver got the webhook %d times, want once", n)
+	}
+	var got struct {
+		Status string `json:"status"`
+		Log    []struct {
+			StatusCode int    `json:"status_code"`
+			Body       string `json:"response_body"`
+		} `json:"attempt_log"`
+	}
+	if code := send(http.MethodGet, "/v1/webhook-deliveries/"+d.ID, admin, nil, &got); code != http.StatusOK {
+		t.Fatalf("GET delivery: %d", code)
+	}
+	if want := "{\"received\":true}\uFFFD[2J\uFFFD(end"; got.Status != "delivered" || len(got.Log) != 1 || got.Log[0].StatusCode != 200 || got.Log[0].Body != want {
+		t.Errorf("delivery through the API: %+v, want delivered with the answer %q", got, want)
+	}
+}
 
 func TestNULInAnswerIsDeliveredOnceAndReadable(t *testing.T) {
 	h := newHarness(t, 0)
