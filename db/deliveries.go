@@ -358,10 +358,11 @@ func FailDelivery(ctx context.Context, pool *pgxpool.Pool, id, reason string) er
 }
 
 // RetryDelivery marks a failed or delivered delivery pending again, for a person's retry that
-// its workflow carries out, and returns it; ErrNotFound if there is no such delivery.
+// its workflow carries out, and returns it; ErrNotFound if there is no such delivery. Its count
+// of failed passes starts again: a person's retry gets every pass a new delivery gets.
 func RetryDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery, error) {
 	d, err := scanDelivery(pool.QueryRow(ctx, `
-		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, updated_at = now()
+		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, failed_passes = 0, updated_at = now()
 		WHERE id = $1 RETURNING `+deliveryColumns, id))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return d, fmt.Errorf("retry webhook delivery %s: %w", id, err)
@@ -373,7 +374,7 @@ func RetryDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery
 // or after since, and returns them, oldest first: what recover re-sends.
 func FailedSince(ctx context.Context, pool *pgxpool.Pool, endpointID string, since time.Time) ([]Delivery, error) {
 	rows, err := pool.Query(ctx, `
-		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, updated_at = now()
+		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, failed_passes = 0, updated_at = now()
 		WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
 		RETURNING `+deliveryColumns, endpointID, since)
 	if err != nil {

@@ -196,4 +196,11 @@ func TestNoteFailedPassBacksOffThenFails(t *testing.T) {
 	if d.Status != db.DeliveryFailed || d.LastError != "not attempted again: record attempt 2: refused" {
 		t.Errorf("after a refusal: %s %q", d.Status, d.LastError)
 	}
+	// A person's retry starts the count again.
+	if _, err := db.RetryDelivery(ctx, pool, id); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := db.NoteFailedPass(ctx, pool, id, "x", false); err != nil || p.N != 1 || p.Failed {
+		t.Errorf("a pass after a person's retry: %+v %v", p, err)
+	}
 }
