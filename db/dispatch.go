@@ -47,8 +47,9 @@ func ClaimDeliveries(ctx context.Context, pool *pgxpool.Pool, n int, lease time.
 	return cs, nil
 }
 
-// ReleaseDelivery gives a leased delivery back for the next pass, as when its endpoint had no
-// free slot.
+// ReleaseDelivery gives a leased delivery back for the next pass, for when nothing was sent
+// (its endpoint had no free slot). A pass that may have sent the request keeps its lease
+// (NoteFailedPass).
 func ReleaseDelivery(ctx context.Context, pool *pgxpool.Pool, id string) error {
 	if _, err := pool.Exec(ctx, `UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("release webhook delivery %s: %w", id, err)

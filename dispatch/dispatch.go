@@ -12,6 +12,12 @@
 //
 // Every worker runs a dispatcher; they share the table through the leases, as the relays share
 // the inbox.
+//
+// A lease is given back early only when nothing was sent (the endpoint had no free slot). A
+// pass that failed otherwise, above all one that sent the request and could not record it,
+// keeps its lease, which the attempt pushes out further each time and after a few passes
+// fails the delivery (activities.AttemptDelivery): released at once, such a delivery was
+// claimed and sent again at once, 6,000 times in 15 seconds to one receiver.
 package dispatch
 
 import (
@@ -75,7 +81,7 @@ const (
 	outcomeDelivered    = "delivered"
 	outcomeFailed       = "failed"        // for good at the first attempt: the endpoint refused it, or is disabled or gone
 	outcomeHandedOff    = "handed_off"    // to its workflow, for a later attempt or a staff alert
-	outcomeNotAttempted = "not_attempted" // no free slot, or Postgres failed; a later pass tries
+	outcomeNotAttempted = "not_attempted" // no free slot, or Temporal did not take the hand-off; a later pass tries
 	// deferred: the pass failed with no attempt on record, perhaps after the request was sent.
 	// The delivery waits out a growing wait before the next pass, and is failed after a few.
 	outcomeDeferred = "deferred"
