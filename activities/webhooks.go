@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/shipflow/shipflow/db"
@@ -80,6 +81,9 @@ type DeliveryReport struct {
 	// to tell (none: the log was told).
 	Notice   *db.EndpointNotice `json:"notice,omitempty"`
 	Channels []string           `json:"channels,omitempty"`
+	// GaveUp says why the delivery was failed without an attempt on record (see
+	// AttemptDelivery), for the log; staff see it as the delivery's last_error.
+	GaveUp string `json:"gave_up,omitempty"`
 }
 
 // EndpointBusy is the type of the error that asks for the attempt again a little later: the
@@ -95,7 +99,60 @@ const EndpointBusy = "EndpointBusy"
 // A retry of this activity after a crash sends again with the same webhook-id and attempt
 // number and overwrites the attempt's record; receivers deduplicate on webhook-id. Dispatchers
 // call it too, outside any workflow, for a delivery's first attempt.
+//
+// A pass that ends without an attempt on record (Postgres failed or refused, before the request
+// or after it) is noted with the delivery: the next pass waits, longer each time, and after
+// db.MaxFailedPasses, or at once when Postgres refused the write for what it holds, the delivery
+// is failed with the reason. The error then asks for that wait (DeliveryDeferred), and the
+// report of a delivery failed so is Done: neither a dispatcher nor a workflow sends the webhook
+// again and again because its attempt could not be written down.
 func (a *Activities) AttemptDelivery(ctx context.Context, r DeliveryAttempt) (DeliveryReport, error) {
+	rep, err := a.attemptDelivery(ctx, r)
+	if err == nil || isApplicationError(err, EndpointBusy, misconfigured) {
+		return rep, err
+	}
+	return a.failedPass(ctx, r, err)
+}
+
+// Types of the errors AttemptDelivery returns besides EndpointBusy.
+const (
+	// DeliveryDeferred: the pass failed and was noted; the error's NextRetryDelay is the wait
+	// before the next, which a dispatcher's lease already holds.
+	DeliveryDeferred = "DeliveryDeferred"
+	// DeliveryNotRecorded: Postgres refused the attempt's record and the failure could not be
+	// noted either; retrying would send the webhook again to no avail.
+	DeliveryNotRecorded = "DeliveryNotRecorded"
+	misconfigured       = "Misconfigured"
+)
+
+// failedPass notes a pass at a delivery that ended in err with no attempt recorded, and says
+// what follows: a wait, or the end of the delivery.
+func (a *Activities) failedPass(ctx context.Context, r DeliveryAttempt, err error) (DeliveryReport, error) {
+	refused := db.Refused(err)
+	p, nerr := db.NoteFailedPass(ctx, a.DB, r.DeliveryID, err.Error(), refused)
+	switch {
+	case errors.Is(nerr, db.ErrNotFound):
+		return DeliveryReport{Done: true, Outcome: "skipped"}, nil // delivered, failed or deleted meanwhile
+	case nerr != nil && refused:
+		return DeliveryReport{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("%v; and noting it failed: %v", err, nerr), DeliveryNotRecorded, err)
+	case nerr != nil:
+		return DeliveryReport{}, err // Postgres is away: a dispatcher's lease runs out, a workflow's retry policy backs off
+	case p.Failed:
+		return DeliveryReport{Done: true, Outcome: string(db.DeliveryFailed), GaveUp: err.Error()}, nil
+	}
+	return DeliveryReport{}, temporal.NewApplicationErrorWithOptions(
+		fmt.Sprintf("pass %d at delivery %s failed, next in %s", p.N, r.DeliveryID, p.Wait),
+		DeliveryDeferred, temporal.ApplicationErrorOptions{NextRetryDelay: p.Wait, Cause: err})
+}
+
+func isApplicationError(err error, types ...string) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && slices.Contains(types, ae.Type())
+}
+
+// attemptDelivery is one pass: the attempt and its record.
+func (a *Activities) attemptDelivery(ctx context.Context, r DeliveryAttempt) (DeliveryReport, error) {
 	o, err := db.LoadOutgoing(ctx, a.DB, r.DeliveryID)
 	if errors.Is(err, db.ErrNotFound) {
 		return DeliveryReport{Done: true, Outcome: "deleted"}, nil // its endpoint was deleted
@@ -111,7 +168,7 @@ func (a *Activities) AttemptDelivery(ctx context.Context, r DeliveryAttempt) (De
 		return DeliveryReport{Done: true, Outcome: "skipped"}, db.FailDelivery(ctx, a.DB, r.DeliveryID, reason)
 	}
 	if a.Webhooks == nil {
-		return DeliveryReport{}, temporal.NewNonRetryableApplicationError("no webhook client configured on this worker", "Misconfigured", nil)
+		return DeliveryReport{}, temporal.NewNonRetryableApplicationError("no webhook client configured on this worker", misconfigured, nil)
 	}
 	release, ok := a.Webhooks.take(ctx, o.Endpoint.ID)
 	if !ok {
@@ -138,7 +195,7 @@ func (a *Activities) AttemptDelivery(ctx context.Context, r DeliveryAttempt) (De
 	case outbound.Failed:
 		rec.Final = true
 	}
-	rep.Notice, err = db.RecordAttempt(ctx, a.DB, rec, outbound.DisableAfter)
+	rep.Notice, err = recordAttempt(ctx, a.DB, rec)
 	if err != nil {
 		return DeliveryReport{}, err
 	}
@@ -151,6 +208,28 @@ func (a *Activities) AttemptDelivery(ctx context.Context, r DeliveryAttempt) (De
 	}
 	return rep, nil
 }
+
+// recordAttempt records an attempt that was made, trying again a moment later when Postgres
+// failed rather than refused: every pass given up here sends the webhook again.
+func recordAttempt(ctx context.Context, pool *pgxpool.Pool, rec db.Attempt) (*db.EndpointNotice, error) {
+	var err error
+	for _, wait := range recordWaits {
+		var n *db.EndpointNotice
+		if n, err = db.RecordAttempt(ctx, pool, rec, outbound.DisableAfter); err == nil || db.Refused(err) {
+			return n, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+	return db.RecordAttempt(ctx, pool, rec, outbound.DisableAfter)
+}
+
+// recordWaits are the pauses before recordAttempt's second and third tries: long enough for a
+// dropped connection to be replaced, short enough to stay well within the pass's lease.
+var recordWaits = []time.Duration{200 * time.Millisecond, time.Second}
 
 // send makes the attempt: the body for this attempt number, signed with every secret the
 // endpoint has at this moment.

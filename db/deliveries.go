@@ -7,9 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -67,13 +71,100 @@ type Attempt struct {
 	At          time.Time `json:"attempted_at"`
 	StatusCode  int       `json:"status_code,omitempty"` // 0: no answer
 	LatencyMS   float64   `json:"latency_ms"`
-	Body        string    `json:"response_body,omitempty"` // the first 4 KiB
+	Body        string    `json:"response_body,omitempty"` // the first 4 KiB, as SafeText
 	Error       string    `json:"error,omitempty"`
 	Outcome     string    `json:"outcome"`
 	DeliveryID  string    `json:"-"`
 	Final       bool      `json:"-"` // the schedule is exhausted: a failure fails the delivery
 	NextAttempt time.Time `json:"-"` // when the next attempt is due, unless delivered or final
 	Gone        bool      `json:"-"` // the receiver answered 410: disable the endpoint
+}
+
+// Caps on the text an attempt keeps of a receiver's answer. The receiver chooses every byte of
+// it, so it is stored only through SafeText.
+const (
+	// MaxResponseBody is how much of an answer's body is kept: enough to show why an endpoint
+	// refused a delivery, small enough to keep with every attempt.
+	MaxResponseBody = 4 << 10
+	// MaxErrorText caps an attempt's error and a delivery's last_error: a transport error can
+	// quote the receiver (a certificate's names, a malformed status line, a Location header).
+	MaxErrorText = 1 << 10
+)
+
+// SafeText turns text a remote party chose into text Postgres can store and a person can read
+// in the API: every NUL and other control character but tab, newline and carriage return, every
+// character that reorders or hides text (bidirectional overrides), and every byte that is not
+// UTF-8, becomes U+FFFD (one per run), and the result is cut at a whole character to at most
+// max bytes. Postgres refuses NUL in text and jsonb and invalid UTF-8
+// anywhere, and a refused write of an attempt is what once had a receiver sent the same webhook
+// thousands of times; replacing keeps what a person needs (the readable part) where a bytea
+// column would show them base64. Clean text comes back unchanged, so applying it twice is the
+// same as once.
+func SafeText(s string, max int) string {
+	if max <= 0 {
+		return ""
+	}
+	if len(s) <= max && clean(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(min(len(s), max))
+	replaced := false // the last thing written is a replacement: a run makes one
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if (r == utf8.RuneError && n == 1) || !printable(r) {
+			if replaced {
+				continue
+			}
+			r, replaced = utf8.RuneError, true
+		} else {
+			replaced = false
+		}
+		if b.Len()+utf8.RuneLen(r) > max {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func clean(s string) bool {
+	for _, r := range s { // invalid UTF-8 reads as RuneError, which then fails the check below
+		if !printable(r) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+// printable is what SafeText keeps: anything but control characters (except the white space
+// that lays out a body) and the characters that reorder or hide text when a person reads it
+// (bidirectional overrides and isolates, line and paragraph separators, a byte order mark).
+func printable(r rune) bool {
+	switch {
+	case r == '\t', r == '\n', r == '\r':
+		return true
+	case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x2028, r == 0x2029, r == 0xfeff:
+		return false
+	}
+	return true
+}
+
+// Refused reports whether Postgres refused a statement for what it holds (a data exception, a
+// violated constraint, an invalid statement): sending the same again would be refused again, so
+// it is not worth a retry. Anything else, a lost connection or a serialization failure, may pass
+// next time.
+func Refused(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || len(pgErr.Code) < 2 {
+		return false
+	}
+	switch pgErr.Code[:2] {
+	case "22", "23", "42", "0A": // data exception, integrity constraint, syntax or access rule, not supported
+		return true
+	}
+	return false
 }
 
 // RecordEvent stores an outbound event the lifecycle published and, in the same transaction,
@@ -171,7 +262,8 @@ type EndpointNotice struct {
 // endpoint when it has lasted disableAfter or the receiver answered 410. The notice is set
 // only when this attempt disabled the endpoint, so staff hear of it once; the delivery then
 // fails, as the endpoint takes no more attempts. Recording the same
-// attempt again (a retried activity) overwrites it.
+// attempt again (a retried activity) overwrites it. The answer's body and the error are stored
+// through SafeText, whatever bytes the receiver sent.
 func RecordAttempt(ctx context.Context, pool *pgxpool.Pool, a Attempt, disableAfter time.Duration) (*EndpointNotice, error) {
 	status, next := DeliveryPending, &a.NextAttempt
 	switch {
@@ -180,6 +272,7 @@ func RecordAttempt(ctx context.Context, pool *pgxpool.Pool, a Attempt, disableAf
 	case a.Final || a.Gone:
 		status, next = DeliveryFailed, nil
 	}
+	a.Body, a.Error = SafeText(a.Body, MaxResponseBody), SafeText(a.Error, MaxErrorText)
 	var notice *EndpointNotice
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
@@ -194,7 +287,7 @@ func RecordAttempt(ctx context.Context, pool *pgxpool.Pool, a Attempt, disableAf
 		var endpointID string
 		err = tx.QueryRow(ctx, `
 			UPDATE webhook_deliveries SET status = $2, attempts = GREATEST(attempts, $3), next_attempt_at = $4,
-				last_error = $5, updated_at = now()
+				last_error = $5, failed_passes = 0, updated_at = now()
 			WHERE id = $1 RETURNING endpoint_id`,
 			a.DeliveryID, status, a.Attempt, next, lastError(a)).Scan(&endpointID)
 		if err != nil {
@@ -257,7 +350,7 @@ func lastError(a Attempt) string {
 func FailDelivery(ctx context.Context, pool *pgxpool.Pool, id, reason string) error {
 	_, err := pool.Exec(ctx, `
 		UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = $2, updated_at = now()
-		WHERE id = $1`, id, reason)
+		WHERE id = $1`, id, SafeText(reason, MaxErrorText))
 	if err != nil {
 		return fmt.Errorf("fail webhook delivery %s: %w", id, err)
 	}
@@ -265,10 +358,11 @@ func FailDelivery(ctx context.Context, pool *pgxpool.Pool, id, reason string) er
 }
 
 // RetryDelivery marks a failed or delivered delivery pending again, for a person's retry that
-// its workflow carries out, and returns it; ErrNotFound if there is no such delivery.
+// its workflow carries out, and returns it; ErrNotFound if there is no such delivery. Its count
+// of failed passes starts again: a person's retry gets every pass a new delivery gets.
 func RetryDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery, error) {
 	d, err := scanDelivery(pool.QueryRow(ctx, `
-		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, updated_at = now()
+		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, failed_passes = 0, updated_at = now()
 		WHERE id = $1 RETURNING `+deliveryColumns, id))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return d, fmt.Errorf("retry webhook delivery %s: %w", id, err)
@@ -280,7 +374,7 @@ func RetryDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery
 // or after since, and returns them, oldest first: what recover re-sends.
 func FailedSince(ctx context.Context, pool *pgxpool.Pool, endpointID string, since time.Time) ([]Delivery, error) {
 	rows, err := pool.Query(ctx, `
-		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, updated_at = now()
+		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, failed_passes = 0, updated_at = now()
 		WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
 		RETURNING `+deliveryColumns, endpointID, since)
 	if err != nil {

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -46,8 +47,9 @@ func ClaimDeliveries(ctx context.Context, pool *pgxpool.Pool, n int, lease time.
 	return cs, nil
 }
 
-// ReleaseDelivery gives a leased delivery back for the next pass, as when its endpoint had no
-// free slot.
+// ReleaseDelivery gives a leased delivery back for the next pass, for when nothing was sent
+// (its endpoint had no free slot). A pass that may have sent the request keeps its lease
+// (NoteFailedPass).
 func ReleaseDelivery(ctx context.Context, pool *pgxpool.Pool, id string) error {
 	if _, err := pool.Exec(ctx, `UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("release webhook delivery %s: %w", id, err)
@@ -61,4 +63,72 @@ func HandOff(ctx context.Context, pool *pgxpool.Pool, id string) error {
 		return fmt.Errorf("hand webhook delivery %s to its workflow: %w", id, err)
 	}
 	return nil
+}
+
+// Failed passes. A pass at a delivery that ends with no attempt on record (Postgres failed or
+// refused, perhaps after the request was sent) must not be followed by another at once: that
+// loop once sent one receiver the same webhook 6,000 times in 15 seconds. Each failed pass
+// waits longer before the next, and the last fails the delivery.
+const (
+	// MaxFailedPasses is how many passes in a row may fail before the delivery is failed:
+	// enough to ride out a database restart, few enough that a receiver hears at most this many
+	// copies of a webhook nobody could record.
+	MaxFailedPasses = 5
+	// failedPassWait is the wait after the first failed pass, doubled after each further one
+	// (1, 2, 4, 8 minutes). It is at least a dispatcher's lease, so a pass cut short never
+	// comes back sooner than one that died.
+	failedPassWait = time.Minute
+)
+
+// FailedPass is what NoteFailedPass decided.
+type FailedPass struct {
+	N      int           // failed passes in a row, this one included
+	Wait   time.Duration // before the next pass; zero when Failed
+	Failed bool          // the delivery is failed, with the reason as its last_error
+}
+
+// NoteFailedPass records that a pass at a pending delivery failed for reason, and holds the
+// delivery back: a dispatcher's lease is pushed out by the wait, which a workflow follows too.
+// With final, or at MaxFailedPasses, the delivery is failed instead, for staff to see with its
+// reason and retry by hand. ErrNotFound: no such pending delivery (delivered, failed or gone
+// meanwhile), so there is nothing to hold back.
+func NoteFailedPass(ctx context.Context, pool *pgxpool.Pool, id, reason string, final bool) (FailedPass, error) {
+	var p FailedPass
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			UPDATE webhook_deliveries SET failed_passes = failed_passes + 1
+			WHERE id = $1 AND status = 'pending' RETURNING failed_passes`, id).Scan(&p.N)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		p.Failed = final || p.N >= MaxFailedPasses
+		if p.Failed {
+			prefix := "not attempted again: "
+			if !final {
+				prefix = fmt.Sprintf("not attempted again after %d failed passes: ", p.N)
+			}
+			reason = prefix + reason
+			_, err = tx.Exec(ctx, `
+				UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_until = NULL,
+					last_error = $2, updated_at = now()
+				WHERE id = $1`, id, SafeText(reason, MaxErrorText))
+			return err
+		}
+		p.Wait = failedPassWait << (p.N - 1)
+		reason = fmt.Sprintf("pass %d of at most %d failed, next in %s: %s", p.N, MaxFailedPasses, p.Wait, reason)
+		_, err = tx.Exec(ctx, `
+			UPDATE webhook_deliveries SET lease_until = now() + $2::interval, last_error = $3, updated_at = now()
+			WHERE id = $1`, id, p.Wait, SafeText(reason, MaxErrorText))
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return p, err
+	}
+	if err != nil {
+		return p, fmt.Errorf("note failed pass at webhook delivery %s: %w", id, err)
+	}
+	return p, nil
 }

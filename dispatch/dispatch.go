@@ -12,6 +12,12 @@
 //
 // Every worker runs a dispatcher; they share the table through the leases, as the relays share
 // the inbox.
+//
+// A lease is given back early only when nothing was sent (the endpoint had no free slot). A
+// pass that failed otherwise, above all one that sent the request and could not record it,
+// keeps its lease, which the attempt pushes out further each time and after a few passes
+// fails the delivery (activities.AttemptDelivery): released at once, such a delivery was
+// claimed and sent again at once, 6,000 times in 15 seconds to one receiver.
 package dispatch
 
 import (
@@ -75,7 +81,10 @@ const (
 	outcomeDelivered    = "delivered"
 	outcomeFailed       = "failed"        // for good at the first attempt: the endpoint refused it, or is disabled or gone
 	outcomeHandedOff    = "handed_off"    // to its workflow, for a later attempt or a staff alert
-	outcomeNotAttempted = "not_attempted" // no free slot, or Postgres failed; a later pass tries
+	outcomeNotAttempted = "not_attempted" // no free slot, or Temporal did not take the hand-off; a later pass tries
+	// deferred: the pass failed with no attempt on record, perhaps after the request was sent.
+	// The delivery waits out a growing wait before the next pass, and is failed after a few.
+	outcomeDeferred = "deferred"
 )
 
 // New returns a dispatcher. busy lists the endpoints that have no free slot for an attempt
@@ -184,15 +193,26 @@ func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) string {
 // do, and none when the delivery goes on to its workflow.
 func (d *Dispatcher) attempt(ctx context.Context, id string) (activities.DeliveryReport, string) {
 	rep, err := d.attempter.AttemptDelivery(ctx, activities.DeliveryAttempt{DeliveryID: id, Attempt: 1, Try: 1})
-	if err != nil {
-		// No attempt was recorded: the endpoint had no free slot, or Postgres failed.
-		if !isBusy(err) {
-			d.log.Warn("webhook delivery not attempted; a later pass will", "delivery", id, "err", err)
-		}
+	switch {
+	case isType(err, activities.EndpointBusy):
+		// Nothing was sent: the next pass may try as soon as a slot is free.
 		if err := db.ReleaseDelivery(ctx, d.db, id); err != nil {
 			d.log.Warn("release webhook delivery", "delivery", id, "err", err)
 		}
 		return rep, outcomeNotAttempted
+	case isType(err, activities.DeliveryDeferred):
+		// The request may have been sent. The delivery stays leased for the wait the attempt
+		// noted: releasing it here is what once sent a receiver one webhook 6,000 times.
+		d.log.Warn("webhook delivery pass failed; the delivery waits before the next", "delivery", id, "err", err)
+		return rep, outcomeDeferred
+	case err != nil:
+		// Postgres failed, and noting so did too (or refused): the lease runs out before the
+		// next pass.
+		d.log.Warn("webhook delivery pass failed; the next waits for the lease to run out", "delivery", id, "err", err)
+		return rep, outcomeDeferred
+	case rep.GaveUp != "":
+		d.log.Error("webhook delivery failed: its attempts cannot be recorded", "delivery", id, "err", rep.GaveUp)
+		return rep, outcomeFailed
 	}
 	switch {
 	case rep.Notice != nil && len(rep.Channels) > 0, !rep.Done:
@@ -210,7 +230,7 @@ func logDisabled(log *slog.Logger, n db.EndpointNotice) {
 	log.Warn("webhook endpoint disabled", "endpoint", n.EndpointID, "url", n.URL, "reason", n.Reason)
 }
 
-func isBusy(err error) bool {
+func isType(err error, typ string) bool {
 	var ae *temporal.ApplicationError
-	return errors.As(err, &ae) && ae.Type() == activities.EndpointBusy
+	return errors.As(err, &ae) && ae.Type() == typ
 }

@@ -26,6 +26,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/signature"
 )
@@ -36,10 +37,16 @@ import (
 // longer; a shorter deadline on either still wins.
 const Timeout = 15 * time.Second
 
-// MaxBody is how much of an answer's body Result keeps: enough to show a
-// subscriber why its endpoint refused a delivery, small enough to store
-// with every attempt whatever a hostile receiver sends.
-const MaxBody = 4 << 10
+// MaxBody is how much of an answer's body Attempt reads and Result keeps:
+// enough to show a subscriber why its endpoint refused a delivery, small
+// enough to store with every attempt whatever a hostile receiver sends. The
+// rest is never read: closing the body unread drops the connection rather
+// than drain megabytes from it.
+const MaxBody = db.MaxResponseBody
+
+// maxLocation caps the redirect target quoted in Result.Err; the receiver
+// picks it, up to the client's 64 KiB of headers.
+const maxLocation = 256
 
 // UserAgent identifies shipflow to receivers, so they can route or filter
 // webhook traffic; the trailing number is the payload contract version.
@@ -103,8 +110,8 @@ type Result struct {
 	// read the captured part of the answer, or to the failure.
 	Latency time.Duration
 	// Body is the first MaxBody bytes of the answer's body, cut back to a
-	// whole UTF-8 character and with invalid UTF-8 replaced by U+FFFD so it
-	// can be stored as text.
+	// whole UTF-8 character and made storable and readable by db.SafeText
+	// (NUL, other control characters and invalid UTF-8 become U+FFFD).
 	Body string
 	// Err says why the attempt did not succeed when the status alone does
 	// not: a network error (prefixed "timeout: " for a timeout), a redirect
@@ -175,7 +182,7 @@ func Attempt(ctx context.Context, c *http.Client, url string, secrets []string, 
 	}
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		r.Err = fmt.Sprintf("redirect to %q not followed: the endpoint URL must answer itself", resp.Header.Get("Location"))
+		r.Err = fmt.Sprintf("redirect to %q not followed: the endpoint URL must answer itself", db.SafeText(resp.Header.Get("Location"), maxLocation))
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
 		r.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), now.Add(r.Latency))
 	}
@@ -194,17 +201,19 @@ func classify(status int) Outcome {
 }
 
 // describe renders a transport error for Result.Err, marking timeouts so a
-// subscriber can tell a slow endpoint from an unreachable one.
+// subscriber can tell a slow endpoint from an unreachable one. It is capped
+// and made safe: net/http quotes a malformed answer in its error, a header
+// line of up to 64 KiB of the receiver's bytes.
 func describe(err error) string {
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return "timeout: " + err.Error()
+		return db.SafeText("timeout: "+err.Error(), db.MaxErrorText)
 	}
-	return err.Error()
+	return db.SafeText(err.Error(), db.MaxErrorText)
 }
 
 // text turns a captured body into storable text: a character split by the
-// MaxBody cut is dropped, and invalid UTF-8 is replaced.
+// MaxBody cut is dropped, and the rest goes through db.SafeText.
 func text(b []byte) string {
 	if len(b) == MaxBody {
 		// Back up over at most one incomplete trailing character.
@@ -217,23 +226,22 @@ func text(b []byte) string {
 			}
 		}
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return db.SafeText(string(b), MaxBody)
 }
 
 // retryAfter parses a Retry-After value, either delay-seconds or an HTTP
 // date (RFC 9110 section 10.2.3), into a wait from now, the time the answer
-// arrived. Anything unparsable, negative or in the past is 0: no request.
+// arrived. Anything unparsable, signed or in the past is 0: no request.
 func retryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		// Saturate rather than overflow; NextDelay caps it far lower.
-		if secs > math.MaxInt64/int64(time.Second) {
+	if digits(v) {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		// Saturate rather than overflow (a number past int64 does not parse); NextDelay caps
+		// it far lower.
+		if err != nil || secs > math.MaxInt64/int64(time.Second) {
 			return math.MaxInt64
 		}
 		return time.Duration(secs) * time.Second
@@ -244,4 +252,15 @@ func retryAfter(v string, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// digits reports whether s is RFC 9110's delay-seconds: one or more ASCII
+// digits, no sign.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
+	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -203,6 +205,12 @@ func TestAttemptRetryAfter(t *testing.T) {
 		{503, now.Add(time.Hour).UTC().Format(http.TimeFormat), time.Hour - time.Second, time.Hour},
 		{429, now.Add(-time.Minute).UTC().Format(http.TimeFormat), 0, 0}, // past
 		{429, "-5", 0, 0},
+		{429, "+5", 0, 0},
+		{429, " 7 ", 7 * time.Second, 7 * time.Second},
+		// Ten years, and past int64 nanoseconds: kept whole or saturated; NextDelay caps them.
+		{503, "315360000", 315360000 * time.Second, 315360000 * time.Second},
+		{503, "99999999999999999999999", math.MaxInt64, math.MaxInt64},
+		{503, "Fri, 31 Dec 9999 23:59:59 GMT", 100 * 365 * 24 * time.Hour, math.MaxInt64},
 		{429, "soon", 0, 0},
 		{429, "", 0, 0},
 		{500, "120", 0, 0}, // only 429 and 503 carry it
@@ -326,6 +334,108 @@ func TestOutcomeString(t *testing.T) {
 	for o, want := range map[Outcome]string{0: "Outcome(0)", Delivered: "delivered", Retry: "retry", Gone: "gone", Failed: "failed"} {
 		if got := o.String(); got != want {
 			t.Errorf("Outcome(%d).String() = %q, want %q", int(o), got, want)
+		}
+	}
+}
+
+// hostile serves one raw HTTP/1.1 answer per connection, exactly as written, so a test can send
+// what net/http's server would clean up.
+func hostile(t *testing.T, answer func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 64<<10)
+				_, _ = c.Read(buf) // the request; its body is small
+				answer(c)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/hook"
+}
+
+// A receiver's answer is stored whatever its bytes: NUL, escape sequences and invalid UTF-8 in
+// the body become U+FFFD, and a 200 stays a delivery.
+func TestAttemptKeepsHostileBodyReadable(t *testing.T) {
+	url := hostile(t, func(c net.Conn) {
+		body := "{\"ok\":true}\x00\x00\x1b[31m\xff\xfe end"
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body)
+	})
+	r := Attempt(context.Background(), client(0), url, []string{vecSecret}, "evt_1", []byte(`{}`), time.Now())
+	if r.Outcome != Delivered || r.Status != 200 || r.Body != "{\"ok\":true}\uFFFD[31m\uFFFD end" {
+		t.Errorf("Attempt = %+v, want delivered with the body made readable", r)
+	}
+}
+
+// A body of a gigabyte is not read past MaxBody: the attempt ends as soon as it has its 4 KiB,
+// and the receiver can write little more than its socket buffers hold.
+func TestAttemptReadsNoMoreThanItKeeps(t *testing.T) {
+	var written atomic.Int64
+	done := make(chan struct{})
+	url := hostile(t, func(c net.Conn) {
+		defer close(done)
+		_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 1073741824\r\n\r\n")
+		chunk := []byte(strings.Repeat("z", 32<<10))
+		for written.Load() < 1<<30 {
+			_ = c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+			n, err := c.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	start := time.Now()
+	r := Attempt(context.Background(), client(0), url, []string{vecSecret}, "evt_1", nil, time.Now())
+	if r.Outcome != Retry || len(r.Body) != MaxBody || time.Since(start) > 2*time.Second {
+		t.Errorf("Attempt = %v with %d bytes after %s", r.Outcome, len(r.Body), time.Since(start))
+	}
+	<-done
+	if n := written.Load(); n > 32<<20 {
+		t.Errorf("the receiver wrote %d MiB before the connection closed", n>>20)
+	}
+}
+
+// A body that trickles ends with the attempt's deadline; the status, in time, decides.
+func TestAttemptSlowBodyEndsAtTheDeadline(t *testing.T) {
+	url := hostile(t, func(c net.Conn) {
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+		for i := 0; i < 100; i++ {
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	r := Attempt(context.Background(), client(300*time.Millisecond), url, []string{vecSecret}, "evt_1", nil, time.Now())
+	if r.Outcome != Delivered || !strings.Contains(r.Err, "reading answer body") || r.Latency > 2*time.Second {
+		t.Errorf("Attempt = %+v, want delivered, a read error, ended near 300ms", r)
+	}
+}
+
+// What the receiver puts in its headers reaches Result.Err capped: a redirect's 60 KB Location,
+// and the malformed header line net/http quotes in its error.
+func TestAttemptErrorsQuotingTheReceiverAreCapped(t *testing.T) {
+	for name, header := range map[string]string{
+		"long location":    "Location: https://evil.example/" + strings.Repeat("a", 60000),
+		"control in value": "Location: https://evil.example/" + strings.Repeat("\x01a", 20000),
+	} {
+		url := hostile(t, func(c net.Conn) {
+			_, _ = io.WriteString(c, "HTTP/1.1 302 Found\r\n"+header+"\r\nContent-Length: 0\r\n\r\n")
+		})
+		r := Attempt(context.Background(), client(0), url, []string{vecSecret}, "evt_1", nil, time.Now())
+		if r.Outcome != Retry || len(r.Err) > 1<<10 || strings.ContainsRune(r.Err, 1) {
+			t.Errorf("%s: Attempt = %v, error of %d bytes %.80q", name, r.Outcome, len(r.Err), r.Err)
 		}
 	}
 }

@@ -39,6 +39,7 @@ import (
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/escalate/escalatetest"
 	"github.com/shipflow/shipflow/escalate/slack"
+	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/server"
@@ -61,6 +62,7 @@ type harness struct {
 	pool  *pgxpool.Pool
 	tq    string
 	api   *echo.Echo
+	inbox *inbox.Inbox // what the API's commerce webhook stores; startRelay hands it on
 	slack *escalatetest.Slack
 	// metrics holds the dispatcher's counters.
 	metrics *prometheus.Registry
@@ -83,7 +85,8 @@ func newHarness(t *testing.T, perEndpoint int) *harness {
 	testenv.StartWorker(t, w)
 
 	cfg, err := config.Load("test", nil, func(k string) string {
-		return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8", "SHIPFLOW_WEBHOOK_ALLOW_HTTP": "true"}[k]
+		return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8", "SHIPFLOW_WEBHOOK_ALLOW_HTTP": "true",
+			"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": commerceSecret}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +96,8 @@ func newHarness(t *testing.T, perEndpoint int) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.api = server.New(server.Deps{Config: cfg, DB: h.pool, Temporal: h.c, Logger: testenv.Logger(t), Metrics: m})
+	h.inbox = inbox.New(h.pool)
+	h.api = server.New(server.Deps{Config: cfg, DB: h.pool, Temporal: h.c, Logger: testenv.Logger(t), Metrics: m, Inbox: h.inbox})
 	return h
 }
 

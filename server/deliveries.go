@@ -30,7 +30,7 @@ func (s *server) listDeliveries(c echo.Context) error {
 	case "", db.DeliveryPending, db.DeliveryDelivered, db.DeliveryFailed:
 		p.Status = st
 	default:
-		return errorf(http.StatusBadRequest, codeInvalidField, "status: %q is not pending, delivered or failed", st)
+		return errorf(http.StatusBadRequest, codeInvalidField, "status: must be pending, delivered or failed")
 	}
 	var err error
 	if p.Limit, err = pageLimit(c); err != nil {
@@ -129,7 +129,7 @@ func (s *server) recoverEndpoint(c echo.Context) error {
 
 func deliveryError(err error, id string) error {
 	if errors.Is(err, db.ErrNotFound) {
-		return errorf(http.StatusNotFound, codeNotFound, "no webhook delivery %q", id)
+		return errorf(http.StatusNotFound, codeNotFound, "no webhook delivery %s", quoteID(id))
 	}
 	return err
 }

@@ -4,8 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,23 +29,107 @@ type endpointRequest struct {
 	Enabled     *bool     `json:"enabled"`
 }
 
+// Limits of what a subscriber may set on an endpoint. A URL is sent to on every delivery and
+// shown in staff alerts, a description is shown to staff: each has a cap and a character set,
+// checked before anything else looks at them.
+const (
+	// maxURLLen is the longest URL browsers and proxies agree to carry.
+	maxURLLen = 2048
+	// maxDescriptionLen is in characters.
+	maxDescriptionLen = 500
+	// maxEventTypes is far more than the dozen types there are; repeats are dropped.
+	maxEventTypes = 50
+	// maxEventTypeLen is the longest a type name may be before it is looked up (and quoted).
+	maxEventTypeLen = 64
+)
+
 // checkEndpoint validates what a subscriber may set: a URL shipflow will agree to call (the
-// dial-time guard still applies when delivering) and known event types.
+// dial-time guard still applies when delivering), a description staff can read, and known
+// event types. Length and character set come first and are 400s naming the field; a URL that
+// is well-formed but not one shipflow may call is a 422.
 func (s *server) checkEndpoint(r endpointRequest) error {
+	if r.URL != nil {
+		if err := checkURLText(*r.URL); err != nil {
+			return err
+		}
+	}
+	if r.Description != nil {
+		if err := checkDescription(*r.Description); err != nil {
+			return err
+		}
+	}
+	if r.EventTypes != nil {
+		types := *r.EventTypes
+		if len(types) > maxEventTypes {
+			return errorf(http.StatusBadRequest, codeInvalidField, "event_types: must list at most %d types, got %d", maxEventTypes, len(types))
+		}
+		for i, t := range types {
+			if len(t) > maxEventTypeLen {
+				return errorf(http.StatusBadRequest, codeInvalidField, "event_types[%d]: unknown event type (%d bytes long)", i, len(t))
+			}
+			if _, err := order.ParsePublishType(t); err != nil {
+				return errorf(http.StatusBadRequest, codeInvalidField, "event_types[%d]: %v", i, err)
+			}
+		}
+	}
 	if r.URL != nil {
 		err := egress.CheckURL(*r.URL, egress.Policy{Allowed: s.Config.WebhookAllowedCIDRs, AllowHTTP: s.Config.WebhookAllowHTTP})
 		if err != nil {
 			return errorf(http.StatusUnprocessableEntity, codeUnprocessable, "url: %v", err)
 		}
 	}
-	if r.EventTypes != nil {
-		for i, t := range *r.EventTypes {
-			if _, err := order.ParsePublishType(t); err != nil {
-				return errorf(http.StatusBadRequest, codeInvalidField, "event_types[%d]: %v", i, err)
-			}
+	return nil
+}
+
+// checkURLText refuses a URL longer than maxURLLen or holding anything but printable ASCII
+// without spaces. A URL with other characters is not one a receiver meant: they are
+// percent-encoded in a path and punycode (xn--) in a host, and a NUL, a line break or a space
+// has no place in one.
+func checkURLText(u string) error {
+	if len(u) > maxURLLen {
+		return errorf(http.StatusBadRequest, codeInvalidField, "url: must be at most %d bytes, got %d", maxURLLen, len(u))
+	}
+	for i := range len(u) {
+		if c := u[i]; c <= ' ' || c > '~' {
+			return errorf(http.StatusBadRequest, codeInvalidField,
+				"url: must be printable ASCII without spaces (percent-encode other characters, write international domain names as xn--), found byte 0x%02X at %d", c, i)
 		}
 	}
 	return nil
+}
+
+// checkDescription refuses a description staff could not read safely: control characters
+// (NUL, line breaks, escapes), characters that reorder or hide text, or more than
+// maxDescriptionLen characters. JSON decoding has already made it valid UTF-8.
+func checkDescription(d string) error {
+	if n := utf8.RuneCountInString(d); n > maxDescriptionLen {
+		return errorf(http.StatusBadRequest, codeInvalidField, "description: must be at most %d characters, got %d", maxDescriptionLen, n)
+	}
+	for i, r := range d {
+		if r == utf8.RuneError || hidden(r) {
+			return errorf(http.StatusBadRequest, codeInvalidField, "description: must not hold control characters (found U+%04X at byte %d)", r, i)
+		}
+	}
+	return nil
+}
+
+// hidden reports a character that has no place in text a person reads: a control character,
+// or one that reorders or hides what follows (bidirectional overrides and isolates, line and
+// paragraph separators, a byte order mark).
+func hidden(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) ||
+		r == 0x2028 || r == 0x2029 || r == 0xfeff
+}
+
+// distinct drops repeated event types, keeping the first of each.
+func distinct(types []string) []string {
+	out := make([]string, 0, len(types))
+	for _, t := range types {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func decodeEndpoint(c echo.Context) (endpointRequest, error) {
@@ -50,6 +138,10 @@ func decodeEndpoint(c echo.Context) (endpointRequest, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
 		return r, adapterError(err)
+	}
+	if r.EventTypes != nil && len(*r.EventTypes) <= maxEventTypes {
+		types := distinct(*r.EventTypes)
+		r.EventTypes = &types
 	}
 	return r, nil
 }
@@ -147,7 +239,19 @@ func (s *server) rotateSecret(c echo.Context) error {
 
 func endpointError(err error, id string) error {
 	if errors.Is(err, db.ErrNotFound) {
-		return errorf(http.StatusNotFound, codeNotFound, "no webhook endpoint %q", id)
+		return errorf(http.StatusNotFound, codeNotFound, "no webhook endpoint %s", quoteID(id))
 	}
 	return err
+}
+
+// quoteID quotes an id from a request path for an error message when it looks like one of
+// ours (ep_..., dlv_...), and says only "with that id" otherwise: the path is the caller's,
+// and a 404 must not echo kilobytes of it.
+func quoteID(id string) string {
+	if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
+		return !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) {
+		return "with that id"
+	}
+	return strconv.Quote(id)
 }

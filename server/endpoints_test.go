@@ -93,3 +93,71 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 		}
 	}
 }
+
+// Every field a subscriber sets has a cap and a character set: NUL, control characters and
+// oversized values are a 400 naming the field, before Postgres (which refuses NUL with an
+// error that was a 500) or the URL policy sees them, and the answer never echoes them whole.
+func TestWebhookEndpointInputLimits(t *testing.T) {
+	e := newTestServer(t)
+	long := "https://erp.example.com/" + strings.Repeat("a", 2048)
+	for _, tt := range []struct {
+		name, body string
+		want       string
+	}{
+		{"nul in url", `{"url":"https://erp.example.com/ho\u0000ok"}`, "url: must be printable ASCII"},
+		{"newline in url", `{"url":"https://erp.example.com/\nX-Injected: 1"}`, "url: must be printable ASCII"},
+		{"space in url", `{"url":"https://erp.example.com/a b"}`, "url: must be printable ASCII"},
+		{"non-ascii url", `{"url":"https://užsakymai.example.com/"}`, "url: must be printable ASCII"},
+		{"long url", `{"url":"` + long + `"}`, "url: must be at most 2048 bytes"},
+		{"nul in description", `{"url":"https://erp.example.com/","description":"ERP\u0000"}`, "description: must not hold control characters"},
+		{"newline in description", `{"url":"https://erp.example.com/","description":"ERP\nprod"}`, "description: must not hold control"},
+		{"bidi override in description", `{"url":"https://erp.example.com/","description":"ERP \u202e dorp"}`, "description: must not hold control"},
+		{"invalid utf-8 in description", "{\"url\":\"https://erp.example.com/\",\"description\":\"ERP \xff\"}", "description:"},
+		{"long description", `{"url":"https://erp.example.com/","description":"` + strings.Repeat("ž", 501) + `"}`, "description: must be at most 500 characters"},
+		{"too many types", `{"url":"https://erp.example.com/","event_types":[` + strings.Repeat(`"order.created",`, 50) + `"order.created"]}`, "event_types: must list at most 50"},
+		{"long type", `{"url":"https://erp.example.com/","event_types":["` + strings.Repeat("x", 5000) + `"]}`, "event_types[0]: unknown event type"},
+		{"nul in type", `{"url":"https://erp.example.com/","event_types":["order.created\u0000"]}`, "event_types[0]: unknown event type"},
+	} {
+		for _, method := range []string{http.MethodPost, http.MethodPatch} {
+			path := "/v1/webhook-endpoints"
+			if method == http.MethodPatch {
+				path += "/ep_doesnotmatter"
+			}
+			code, out := adminJSON(t, e, method, path, tt.body)
+			errObj, _ := out["error"].(map[string]any)
+			msg, _ := errObj["message"].(string)
+			if code != http.StatusBadRequest || errObj["code"] != "invalid_field" || !strings.Contains(msg, tt.want) || len(msg) > 300 {
+				t.Errorf("%s %s: %d %v %.120q, want 400 invalid_field mentioning %q", method, tt.name, code, errObj["code"], msg, tt.want)
+			}
+		}
+	}
+
+	// At the limits, and with repeats, all is well; the repeats are dropped.
+	url := "https://erp.example.com/" + strings.Repeat("a", 2048-len("https://erp.example.com/"))
+	desc := strings.Repeat("ž", 500)
+	body := `{"url":"` + url + `","description":"` + desc + `","event_types":[` + strings.Repeat(`"order.created","order.shipped",`, 24) + `"order.created"]}`
+	code, ep := adminJSON(t, e, http.MethodPost, "/v1/webhook-endpoints", body)
+	if code != http.StatusCreated || ep["url"] != url || ep["description"] != desc || len(ep["event_types"].([]any)) != 2 {
+		t.Fatalf("create at the limits: %d %.200v", code, ep)
+	}
+	id := ep["id"].(string)
+	if code, upd := adminJSON(t, e, http.MethodPatch, "/v1/webhook-endpoints/"+id, `{"description":"ERP, prod (Vilnius) — naujas"}`); code != http.StatusOK || upd["description"] != "ERP, prod (Vilnius) — naujas" {
+		t.Errorf("patch description: %d %v", code, upd)
+	}
+	code, out := adminJSON(t, e, http.MethodGet, "/v1/webhook-endpoints/"+id+"/deliveries?status="+strings.Repeat("z", 5000), "")
+	if msg, _ := out["error"].(map[string]any)["message"].(string); code != http.StatusBadRequest || len(msg) > 100 {
+		t.Errorf("status filter of 5000 bytes: %d %.100q", code, msg)
+	}
+	if code, _ := adminJSON(t, e, http.MethodDelete, "/v1/webhook-endpoints/"+id, ""); code != http.StatusNoContent {
+		t.Errorf("delete: %d", code)
+	}
+
+	// A 404 does not echo a path of kilobytes.
+	for _, path := range []string{"/v1/webhook-endpoints/" + strings.Repeat("x", 5000), "/v1/webhook-deliveries/" + strings.Repeat("y", 5000)} {
+		code, out := adminJSON(t, e, http.MethodGet, path, "")
+		msg, _ := out["error"].(map[string]any)["message"].(string)
+		if code != http.StatusNotFound || len(msg) > 100 {
+			t.Errorf("GET %.40s...: %d, message of %d bytes", path, code, len(msg))
+		}
+	}
+}

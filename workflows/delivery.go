@@ -66,7 +66,9 @@ type delivery struct {
 // workflow task per attempt instead of an activity task and a second workflow task, which
 // doubled the deliveries a 2-core machine makes per second. It is retried only when it could
 // not decide (Postgres down, a worker crash, the endpoint's in-flight cap on this worker),
-// which costs the delivery no attempt.
+// which costs the delivery no attempt. An attempt made but not recorded asks for a growing
+// wait of its own (activities.DeliveryDeferred) and ends the delivery after a few, or at once
+// when Postgres refused the record: it is never retried at this policy's pace for ever.
 var attemptOptions = workflow.LocalActivityOptions{
 	ScheduleToCloseTimeout: forever, // left out, it would be the 45 s below (see localStoreOptions)
 	StartToCloseTimeout:    45 * time.Second,
@@ -96,6 +98,9 @@ func (d *delivery) run(ctx workflow.Context) error {
 		var rep activities.DeliveryReport
 		if err := workflow.ExecuteLocalActivity(actx, a.AttemptDelivery, req).Get(ctx, &rep); err != nil {
 			return err
+		}
+		if rep.GaveUp != "" {
+			workflow.GetLogger(ctx).Error("webhook delivery failed: its attempts cannot be recorded", "delivery", d.in.DeliveryID, "error", rep.GaveUp)
 		}
 		if rep.Notice != nil {
 			d.alert(ctx, *rep.Notice, rep.Channels)

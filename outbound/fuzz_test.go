@@ -1,0 +1,66 @@
+package outbound
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/db"
+)
+
+// FuzzRetryAfter: whatever a receiver puts in Retry-After, the wait is never negative, and
+// NextDelay keeps the next attempt within the schedule's slot.
+func FuzzRetryAfter(f *testing.F) {
+	now := time.Unix(1_700_000_000, 0)
+	for _, s := range []string{"", "0", "7", "-5", "+5", " 120 ", "315360000", "99999999999999999999999", "1e9", "0x10",
+		"Fri, 31 Dec 9999 23:59:59 GMT", "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
+		"Sun Nov  6 08:49:37 1994", "soon", "\x00", "1\x00", strings.Repeat("9", 5000)} {
+		f.Add(s, 1)
+		f.Add(s, 7)
+	}
+	f.Fuzz(func(t *testing.T, v string, attempt int) {
+		d := retryAfter(v, now)
+		if d < 0 {
+			t.Fatalf("retryAfter(%q) = %v", v, d)
+		}
+		attempt = 1 + abs(attempt)%len(schedule)
+		wait, ok := NextDelay(attempt, d, func() float64 { return 0.999 })
+		limit := schedule[min(attempt, len(schedule)-1)]
+		if !ok || wait < schedule[attempt-1] || wait > max(schedule[attempt-1], limit)*12/10 {
+			t.Fatalf("NextDelay(%d, %v) = %v, %v: outside the schedule's slot", attempt, d, wait, ok)
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -(n + 1) // no overflow at MinInt
+	}
+	return n
+}
+
+// FuzzText: whatever a body holds, what Result keeps is valid UTF-8, has no NUL, fits MaxBody,
+// is db.SafeText's reading of it, and a clean body of under 4 KiB is kept as it is.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"", "ok", "{\"ok\":true}\x00", "\xff", strings.Repeat("a", MaxBody-1) + "é",
+		strings.Repeat("\x00", MaxBody), strings.Repeat("€", MaxBody/3+1), "\u202Eevil"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		b = b[:min(len(b), MaxBody)] // what Attempt reads
+		got := text(b)
+		if !utf8.ValidString(got) || strings.ContainsRune(got, 0) || len(got) > MaxBody {
+			t.Fatalf("text(%q) = %q", b, got)
+		}
+		if len(b) < MaxBody && got != db.SafeText(string(b), MaxBody) {
+			t.Fatalf("text(%q) = %q, not SafeText's reading", b, got)
+		}
+		if len(b) < MaxBody && utf8.Valid(b) && !strings.ContainsFunc(string(b), func(r rune) bool {
+			return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029
+		}) && got != string(b) {
+			t.Fatalf("clean body %q kept as %q", b, got)
+		}
+	})
+}
