@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shipflow/shipflow/order"
 )
 
 // DeliveryStatus is where one event's delivery to one endpoint stands.
@@ -138,17 +138,10 @@ func clean(s string) bool {
 	return utf8.ValidString(s)
 }
 
-// printable is what SafeText keeps: anything but control characters (except the white space
-// that lays out a body) and the characters that reorder or hide text when a person reads it
-// (bidirectional overrides and isolates, line and paragraph separators, a byte order mark).
+// printable is what SafeText keeps: what order.UnsafeRune allows, and the white space that
+// lays out a body.
 func printable(r rune) bool {
-	switch {
-	case r == '\t', r == '\n', r == '\r':
-		return true
-	case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x2028, r == 0x2029, r == 0xfeff:
-		return false
-	}
-	return true
+	return r == '\t' || r == '\n' || r == '\r' || !order.UnsafeRune(r)
 }
 
 // Refused reports whether Postgres refused a statement for what it holds (a data exception, a

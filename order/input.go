@@ -46,7 +46,7 @@ func CheckText(field, s string, max int) error {
 		return invalid(field, "must be valid UTF-8")
 	}
 	for i, r := range s {
-		if unsafeRune(r) {
+		if UnsafeRune(r) {
 			return invalid(field, "must not hold control characters (found U+%04X at byte %d)", r, i)
 		}
 	}
@@ -81,14 +81,15 @@ func CheckKey(field, s string, max int) error {
 // describeByte names what sits at s[i] for an error message without echoing control bytes.
 func describeByte(s string, i int) string {
 	r, _ := utf8.DecodeRuneInString(s[i:])
-	if r == utf8.RuneError || unsafeRune(r) {
+	if r == utf8.RuneError || UnsafeRune(r) {
 		return fmt.Sprintf("byte 0x%02X", s[i])
 	}
 	return fmt.Sprintf("%q", r)
 }
 
-// unsafeRune reports characters no inbound text may hold.
-func unsafeRune(r rune) bool {
+// UnsafeRune reports the characters no inbound text may hold and no stored text keeps: control
+// characters and those that reorder or hide text when a person reads it.
+func UnsafeRune(r rune) bool {
 	switch {
 	case unicode.IsControl(r): // C0, DEL and C1, NUL included
 		return true
@@ -109,7 +110,7 @@ func CleanText(s string, max int) string {
 	clean := utf8.ValidString(s)
 	if clean {
 		for _, r := range s {
-			if unsafeRune(r) {
+			if UnsafeRune(r) {
 				clean = false
 				break
 			}
@@ -124,7 +125,7 @@ func CleanText(s string, max int) string {
 		if n == max {
 			break
 		}
-		if unsafeRune(r) {
+		if UnsafeRune(r) {
 			r = ' '
 		}
 		b.WriteRune(r)

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -102,23 +100,10 @@ func checkURLText(u string) error {
 // (NUL, line breaks, escapes), characters that reorder or hide text, or more than
 // maxDescriptionLen characters. JSON decoding has already made it valid UTF-8.
 func checkDescription(d string) error {
-	if n := utf8.RuneCountInString(d); n > maxDescriptionLen {
-		return errorf(http.StatusBadRequest, codeInvalidField, "description: must be at most %d characters, got %d", maxDescriptionLen, n)
-	}
-	for i, r := range d {
-		if r == utf8.RuneError || hidden(r) {
-			return errorf(http.StatusBadRequest, codeInvalidField, "description: must not hold control characters (found U+%04X at byte %d)", r, i)
-		}
+	if err := order.CheckText("description", d, maxDescriptionLen); err != nil {
+		return errorf(http.StatusBadRequest, codeInvalidField, "%v", err)
 	}
 	return nil
-}
-
-// hidden reports a character that has no place in text a person reads: a control character,
-// or one that reorders or hides what follows (bidirectional overrides and isolates, line and
-// paragraph separators, a byte order mark).
-func hidden(r rune) bool {
-	return unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) ||
-		r == 0x2028 || r == 0x2029 || r == 0xfeff
 }
 
 // distinct drops repeated event types, keeping the first of each.
