@@ -232,7 +232,11 @@ func (l *clientLimiter) clients() int {
 
 // rateLimit answers 429 with Retry-After to a client over l's rate, before anything else of
 // the route runs (its token check included, so guessing tokens is paced too).
-func rateLimit(l *clientLimiter) echo.MiddlewareFunc {
+func rateLimit(l *clientLimiter) echo.MiddlewareFunc { return rateLimitWith(l, nil) }
+
+// rateLimitWith is rateLimit with the refusal of a route whose callers are people (a page
+// rather than the JSON error); refuse is given the seconds to wait, and nil means the JSON.
+func rateLimitWith(l *clientLimiter, refuse func(c echo.Context, retryAfter int) error) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		if l == nil {
 			return next
@@ -243,8 +247,16 @@ func rateLimit(l *clientLimiter) echo.MiddlewareFunc {
 				return next(c)
 			}
 			secs := max(1, int(math.Ceil(wait.Seconds())))
-			c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
-			return errorf(http.StatusTooManyRequests, codeRateLimited, "too many requests from this client; retry after %d s", secs)
+			if refuse != nil {
+				return refuse(c, secs)
+			}
+			return tooMany(c, secs)
 		}
 	}
+}
+
+// tooMany is the 429 of the API's error shape, with Retry-After.
+func tooMany(c echo.Context, retryAfter int) error {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	return errorf(http.StatusTooManyRequests, codeRateLimited, "too many requests from this client; retry after %d s", retryAfter)
 }

@@ -320,7 +320,12 @@ func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
 			}
 		}
 		resp, body := ls.call(t, tt.method, tt.path, tt.h, strings.NewReader("{}"))
-		if resp.StatusCode != http.StatusTooManyRequests || errorCode(body) != codeRateLimited {
+		if tt.name == "tracking page" { // people read it: the problem page, not the JSON
+			if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "Too many requests") ||
+				!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+				t.Errorf("%s: %d %s %s, want the 429 page", tt.name, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			}
+		} else if resp.StatusCode != http.StatusTooManyRequests || errorCode(body) != codeRateLimited {
 			t.Errorf("%s: %d %s, want 429 rate_limited", tt.name, resp.StatusCode, body)
 		}
 		if ra := resp.Header.Get("Retry-After"); ra != "1" && ra != "2" {

@@ -12,6 +12,9 @@ import (
 	"github.com/shipflow/shipflow/trackpage"
 )
 
+// trackPageRoute is the tracking page's route template.
+const trackPageRoute = "/track/:token"
+
 // routeCustomerFacing mounts the voice tools (behind the voice tokens or the platforms'
 // signatures, see routeVoice) and the tracking page (public: its token is the credential), the
 // page and its stream behind trackLimit.
@@ -20,8 +23,17 @@ func (s *server) routeCustomerFacing(e *echo.Echo, voiceGroup *echo.Group, track
 
 	page := &trackpage.Page{Orders: pageLookup{s}, Updates: s.Changes, Streams: s.trackStreams, Logger: s.Logger.With("component", "trackpage")}
 	ph := echo.WrapHandler(page.Handler())
-	e.GET("/track/:token", ph, trackLimit)
+	e.GET(trackPageRoute, ph, trackLimit)
 	e.GET("/track/:token/events", ph, trackLimit)
+}
+
+// trackBusy refuses a client over the tracking page's rate: the page with the problem page's
+// 429 (a person is looking), its live stream with the JSON error (EventSource retries it).
+func trackBusy(c echo.Context, retryAfter int) error {
+	if c.Path() == trackPageRoute {
+		return trackpage.Busy(c.Response(), retryAfter)
+	}
+	return tooMany(c, retryAfter)
 }
 
 // pageLookup finds the order a tracking link is for.

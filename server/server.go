@@ -113,6 +113,6 @@ func New(d Deps) *echo.Echo {
 	// The voice routes check their own credentials (tokens, or a platform's signature), after
 	// the rate limit, so guessing a token is slowed too.
 	voice := e.Group("/voice", rateLimit(newClientLimiter(lim.Voice, maxClients)))
-	s.routeCustomerFacing(e, voice, rateLimit(newClientLimiter(lim.Track, maxClients)))
+	s.routeCustomerFacing(e, voice, rateLimitWith(newClientLimiter(lim.Track, maxClients), trackBusy))
 	return e
 }

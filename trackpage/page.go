@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/shipflow/shipflow/order"
@@ -147,6 +148,21 @@ func (p *Page) problem(w http.ResponseWriter, r *http.Request, err error, nonce 
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// Busy answers a browser that is over its rate limit with the 429 page, in the same dress as
+// the other problem pages, rather than the API's JSON: the tracking page is opened by people.
+func Busy(w http.ResponseWriter, retryAfter int) error {
+	nonce := secure(w)
+	body, err := renderProblem(busyPage, nonce)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, err = w.Write(body)
+	return err
 }
 
 func (p *Page) now() time.Time {

@@ -85,6 +85,10 @@ var (
 		Heading: "Tracking is unavailable right now",
 		Text:    []string{"We couldn't load your order just now. Please try again in a few minutes."},
 	}
+	busyPage = problem{
+		Heading: "Too many requests",
+		Text:    []string{"This tracking page was asked for too often from your network just now. Please wait a moment and reload it."},
+	}
 )
 
 func renderProblem(p problem, nonce string) ([]byte, error) {
