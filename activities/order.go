@@ -42,6 +42,9 @@ type Notification struct {
 	// DelayReason is set instead of Reason for a driver's delay: the customer is told its
 	// fixed sentence, never the driver's words.
 	DelayReason order.DelayReason `json:"delay_reason,omitempty"`
+	// Superseded, when set, says why the message is not to be sent after all (it waited out
+	// the customer's quiet hours and the order moved on meanwhile): the Notifier only logs it.
+	Superseded string `json:"superseded,omitempty"`
 }
 
 // ShipmentSummary is what a message may say about one shipment.

@@ -26,6 +26,7 @@ const (
 	StatusSkipped     Status = "skipped"    // the channel is switched off
 	StatusLogged      Status = "logged"     // dev mode's log channel
 	StatusUnknown     Status = "unknown"    // a send may have reached the provider before a crash
+	StatusSuperseded  Status = "superseded" // held for quiet hours, and stale by morning
 )
 
 // done reports whether a message in status s needs nothing more from a sender.

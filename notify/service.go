@@ -52,6 +52,8 @@ func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
 		sender = s.Fallback
 	}
 	switch {
+	case n.Superseded != "":
+		return s.record(ctx, e, StatusSuperseded, n.Superseded)
 	case e.To == "":
 		return s.record(ctx, e, StatusSkipped, fmt.Sprintf("the customer has no %s", contactOf(n.Channel)))
 	case sender == nil:

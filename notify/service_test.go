@@ -269,3 +269,22 @@ func TestWhatsAppUsesTheApprovedTemplateWhenThereIsOne(t *testing.T) {
 		t.Error("the rendered text of a template message is not logged")
 	}
 }
+
+// A message held for quiet hours that the night made stale is logged with why, never sent, and
+// a retry of the activity changes nothing.
+func TestSupersededMessageIsLoggedNotSent(t *testing.T) {
+	p := newProviders(t)
+	n := notification(order.MilestoneConfirmed, order.ChannelSMS)
+	n.Superseded = "the order was cancelled"
+	for range 2 {
+		if err := p.svc.Notify(context.Background(), n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e := p.entry(t, n.OrderID); e.Status != notify.StatusSuperseded || e.Error != "the order was cancelled" {
+		t.Errorf("logged as %+v", e)
+	}
+	if got := len(p.twilio.Messages()); got != 0 {
+		t.Errorf("twilio got %d messages", got)
+	}
+}

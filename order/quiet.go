@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -59,4 +60,51 @@ func (q QuietHours) Wait(now time.Time, tz string) time.Duration {
 		end = end.AddDate(0, 0, 1)
 	}
 	return end.Sub(local)
+}
+
+// milestoneRank orders the milestones of one shipment's journey: a message held for quiet hours is
+// stale once one of a higher rank was asked for after it. Delayed and the review request
+// stand apart (see Superseded).
+var milestoneRank = map[Milestone]int{
+	MilestoneConfirmed:          1,
+	MilestoneShipped:            2,
+	MilestoneOutForDelivery:     3,
+	MilestoneAvailableForPickup: 3,
+	MilestoneAttemptFailed:      3,
+	MilestoneDelivered:          4,
+}
+
+// Superseded says why a message held for the customer's quiet hours has lost its point by the
+// time it may go, or "" when it should still be sent: the order was cancelled or returned; a
+// later milestone of the same shipment (of any shipment, for an order-level message) was
+// asked for meanwhile, so the customer already heard better news, and several held messages
+// collapse into the latest; a delay whose exception has closed. The review request goes
+// unless the order was cancelled or returned.
+func (o *Order) Superseded(n Notify) string {
+	switch {
+	case o.CancelledAt != nil:
+		return "the order was cancelled"
+	case o.ReturnedAt != nil:
+		return "the order was returned"
+	case n.Milestone == MilestoneReviewRequest:
+		return ""
+	case n.Milestone == MilestoneDelayed:
+		if x := o.Exception; x == nil || x.ShipmentID != n.ShipmentID {
+			return "the delay it told of is over"
+		}
+		return ""
+	}
+	own := string(n.Milestone) + "/" + n.ShipmentID
+	after := false
+	for _, key := range o.Notified {
+		if key == own {
+			after = true
+			continue
+		}
+		m, shipment, _ := strings.Cut(key, "/")
+		if after && milestoneRank[Milestone(m)] > milestoneRank[n.Milestone] && (n.ShipmentID == "" || shipment == n.ShipmentID) {
+			return fmt.Sprintf("%s was told after it", m)
+		}
+	}
+	return ""
 }

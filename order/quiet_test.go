@@ -53,3 +53,65 @@ func TestParseQuietHours(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15, finding 1: a message held for the night is dropped when the night made it stale.
+func TestSupersededHeldMessages(t *testing.T) {
+	at := time.Date(2026, 5, 7, 22, 0, 0, 0, time.UTC)
+	now := at
+	next := func() time.Time { now = now.Add(time.Minute); return now }
+	created := order.CommerceEvent{ID: "c0", Type: order.EventCreated, Timestamp: at, OrderID: "o1",
+		Customer: &order.Customer{Name: "Ona", Phone: "+37060000000"}, Notify: []order.Channel{order.ChannelSMS},
+		Items: []order.Item{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1}}}
+	commerce := func(o *order.Order, typ order.EventType, f func(*order.CommerceEvent)) {
+		e := order.CommerceEvent{ID: string(typ) + next().String(), Type: typ, Timestamp: now, OrderID: "o1"}
+		if f != nil {
+			f(&e)
+		}
+		o.ApplyCommerce(e)
+	}
+	scan := func(o *order.Order, tn string, st order.ShipmentStatus) {
+		o.ApplyTracking(order.TrackingEvent{ID: tn + string(st), TrackingNumber: tn, Status: st, OccurredAt: next()})
+	}
+	ship := func(o *order.Order, id, tn, sku string) {
+		commerce(o, order.EventShipped, func(e *order.CommerceEvent) {
+			e.Shipment = &order.ShipmentInfo{ID: id, Carrier: "DPD", TrackingNumber: tn, Items: []string{sku}}
+		})
+	}
+	confirmed := order.Notify{Milestone: order.MilestoneConfirmed}
+	shippedS1 := order.Notify{Milestone: order.MilestoneShipped, ShipmentID: "S1"}
+
+	o, _, err := order.New(created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commerce(&o, order.EventConfirmed, nil)
+	if why := o.Superseded(confirmed); why != "" {
+		t.Errorf("confirmed alone: superseded (%s)", why)
+	}
+	ship(&o, "S1", "TN1", "A")
+	ship(&o, "S2", "TN2", "B")
+	if o.Superseded(confirmed) == "" {
+		t.Error("confirmed after a shipment was told: still sent")
+	}
+	if why := o.Superseded(shippedS1); why != "" {
+		t.Errorf("shipped S1 with S2 shipped too: superseded (%s)", why)
+	}
+	scan(&o, "TN2", order.ShipmentOutForDelivery)
+	if why := o.Superseded(shippedS1); why != "" {
+		t.Errorf("shipped S1 after S2 went out for delivery: superseded (%s), but S1 is another parcel", why)
+	}
+	scan(&o, "TN1", order.ShipmentOutForDelivery)
+	if o.Superseded(shippedS1) == "" {
+		t.Error("shipped S1 after S1 went out for delivery: still sent")
+	}
+
+	c, _, _ := order.New(created)
+	commerce(&c, order.EventConfirmed, nil)
+	commerce(&c, order.EventCancelled, func(e *order.CommerceEvent) { e.Reason = "customer" })
+	if why := c.Superseded(confirmed); why != "the order was cancelled" {
+		t.Errorf("confirmed of a cancelled order: %q", why)
+	}
+	if c.Superseded(order.Notify{Milestone: order.MilestoneReviewRequest}) == "" {
+		t.Error("review request of a cancelled order: still sent")
+	}
+}

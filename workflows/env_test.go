@@ -35,6 +35,8 @@ type channels struct {
 	sends   []activities.Notification
 	changes []activities.ExceptionChange
 	fail    map[order.Channel]bool // channels that refuse, permanently
+	// superseded are the "milestone/shipment" messages logged as stale instead of sent.
+	superseded []string
 }
 
 func (c *channels) Notify(_ context.Context, n activities.Notification) error {
@@ -42,6 +44,10 @@ func (c *channels) Notify(_ context.Context, n activities.Notification) error {
 	defer c.mu.Unlock()
 	if c.fail[n.Channel] {
 		return temporal.NewNonRetryableApplicationError(string(n.Channel)+" refused", "PermanentFailure", nil)
+	}
+	if n.Superseded != "" {
+		c.superseded = append(c.superseded, string(n.Milestone)+"/"+n.ShipmentID)
+		return nil
 	}
 	c.notes = append(c.notes, string(n.Milestone)+"/"+n.ShipmentID)
 	c.sends = append(c.sends, n)

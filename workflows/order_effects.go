@@ -134,14 +134,15 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 	n := w.notification(e)
 	tz := w.state.Customer.TimeZone
 	w.spawn(ctx, func(ctx workflow.Context) {
+		superseded := ""
 		if !e.Milestone.Urgent() {
 			var wait time.Duration
 			_ = workflow.SideEffect(ctx, func(ctx workflow.Context) any {
 				return w.settings.QuietHours.Wait(workflow.Now(ctx), tz)
 			}).Get(&wait)
 			if wait > 0 {
-				t := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{Summary: "quiet hours: " + string(e.Milestone)})
-				if err := t.Get(ctx, nil); err != nil {
+				var ok bool
+				if superseded, ok = w.holdForQuietHours(ctx, e, wait); !ok {
 					return
 				}
 			}
@@ -149,7 +150,7 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 		sends := make([]workflow.Future, len(channels))
 		for i, ch := range channels {
 			one := n
-			one.Channel = ch
+			one.Channel, one.Superseded = ch, superseded
 			actx := withOptions(ctx, notifyOptions, fmt.Sprintf("notify %s via %s", e.Milestone, ch))
 			sends[i] = workflow.ExecuteActivity(actx, a.SendNotification, one)
 		}
@@ -167,6 +168,29 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 			w.changed(ctx, w.state.NotificationFailed(e.Milestone, e.ShipmentID, "", strings.Join(failures, "; "), workflow.Now(ctx)))
 		}
 	})
+}
+
+// quietHoursRecheck marks the change from sending a message held for quiet hours whatever
+// happened meanwhile to asking the lifecycle rules whether it is still worth sending, and to
+// releasing it at once when the order is cancelled.
+const quietHoursRecheck = "quiet-hours-recheck"
+
+// holdForQuietHours waits out the customer's quiet hours for e and says whether the message
+// has lost its point meanwhile (order.Superseded's reason, "" to send it). It returns false
+// when the run ends under it. A cancelled order releases every held message at once, so the
+// workflow completes now rather than in the morning; they are logged as superseded.
+func (w *orderWorkflow) holdForQuietHours(ctx workflow.Context, e order.Notify, wait time.Duration) (string, bool) {
+	summary := workflow.TimerOptions{Summary: "quiet hours: " + string(e.Milestone)}
+	if workflow.GetVersion(ctx, quietHoursRecheck, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return "", workflow.NewTimerWithOptions(ctx, wait, summary).Get(ctx, nil) == nil
+	}
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	t := workflow.NewTimerWithOptions(tctx, wait, summary)
+	if err := workflow.Await(ctx, func() bool { return t.IsReady() || w.closing() }); err != nil {
+		return "", false
+	}
+	return w.state.Superseded(e), true
 }
 
 // notifyAllChannels is the Notify effect as runs recorded before notifyPerChannel carry it out.

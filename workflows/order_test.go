@@ -383,8 +383,40 @@ func TestQuietHoursHoldNonUrgentMessagesOnly(t *testing.T) {
 		r.ch.want(t, "out_for_delivery/S1")
 	})
 	r.at(11*hour, func() { // 08:00 in Vilnius has passed
-		r.ch.wantAnyOrder(t, "out_for_delivery/S1", "confirmed/", "shipped/S1")
+		// Issue 15, finding 1: the night's progress made the held messages stale. The customer
+		// already knows the parcel is out for delivery: no morning burst of confirmed and
+		// shipped after it; the log says why they were not sent.
+		r.ch.want(t, "out_for_delivery/S1")
+		r.ch.mu.Lock()
+		if got := strings.Join(r.ch.superseded, " "); got != "confirmed/ shipped/S1" && got != "shipped/S1 confirmed/" {
+			t.Errorf("superseded %q, want confirmed and shipped/S1", got)
+		}
+		r.ch.mu.Unlock()
 		r.env.CancelWorkflow()
 	})
 	r.env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Created: &created, Settings: r.settings})
+}
+
+// Issue 15, finding 1: an order confirmed and cancelled in the night completes at once; the
+// held "we're getting your order ready" is logged as superseded, never sent in the morning.
+func TestCancelledOrderCompletesAtOnceDespiteHeldMessages(t *testing.T) {
+	r := newRun(t)
+	r.settings.QuietHours = order.QuietHours{Start: 21 * 60, End: 8 * 60}
+	night := time.Date(2026, 5, 7, 19, 0, 0, 0, time.UTC) // 22:00 in Vilnius
+	r.env.SetStartTime(night)
+	created := r.created()
+	created.Timestamp = night
+	r.commerce(1*minute, r.event(order.EventConfirmed, 0))
+	cancelled := r.event(order.EventCancelled, 0)
+	cancelled.Reason = "customer asked"
+	r.commerce(30*minute, cancelled)
+	r.env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Created: &created, Settings: r.settings})
+	r.completed()
+	if took := r.env.Now().Sub(night); took > time.Hour {
+		t.Errorf("the cancelled order completed %s after it started, at the customer's morning", took)
+	}
+	r.ch.want(t)
+	if got := strings.Join(r.ch.superseded, " "); got != "confirmed/" {
+		t.Errorf("superseded %q, want confirmed/", got)
+	}
 }
