@@ -249,6 +249,7 @@ func (in *Inbox) Replay(ctx context.Context, id int64) error {
 type Claimed struct {
 	ID         int64
 	Attempts   int
+	Lease      time.Time // when the claim runs out; it fences the outcome (see Applied)
 	ReceivedAt time.Time
 	Delivery   Delivery
 	// Undecodable says why the stored delivery could not be read back; such a row can never
@@ -280,14 +281,14 @@ func (in *Inbox) Claim(ctx context.Context, n int, lease time.Duration) ([]Claim
 				    OR (c.tracking_keys <> '{}' AND e.tracking_keys && c.tracking_keys)))
 			ORDER BY c.id LIMIT $1
 			FOR UPDATE OF c SKIP LOCKED)
-		RETURNING id, attempts, received_at, delivery`, n, lease.Milliseconds())
+		RETURNING id, attempts, locked_until, received_at, delivery`, n, lease.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	claimed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claimed, error) {
 		var c Claimed
 		var raw []byte
-		if err := r.Scan(&c.ID, &c.Attempts, &c.ReceivedAt, &raw); err != nil {
+		if err := r.Scan(&c.ID, &c.Attempts, &c.Lease, &c.ReceivedAt, &raw); err != nil {
 			return c, err
 		}
 		if err := json.Unmarshal(raw, &c.Delivery); err != nil {
@@ -302,35 +303,47 @@ func (in *Inbox) Claim(ctx context.Context, n int, lease time.Duration) ([]Claim
 	return claimed, nil
 }
 
+// The outcome of a claimed delivery is written only while the claim's lease is the row's: the
+// lease's expiry is its fencing token. A relay that stalled past its lease (a long GC pause, a
+// lost connection) finds another relay holding the row, and its late outcome, which may be
+// older news, is not written over the newer one; it gets ErrLeaseLost.
+
+// ErrLeaseLost: the delivery's lease ran out and another relay claimed it since.
+var ErrLeaseLost = errors.New("lease lost: another relay holds the delivery")
+
 // Applied marks a delivery as delivered to its workflow.
-func (in *Inbox) Applied(ctx context.Context, id int64) error {
-	_, err := in.db.Exec(ctx, `
-		UPDATE inbound_events SET status = 'applied', applied_at = now(), locked_until = NULL, last_error = '', waiting_for = ''
-		WHERE id = $1`, id)
-	return wrap(err, "mark applied", id)
+func (in *Inbox) Applied(ctx context.Context, c Claimed) error {
+	return in.settle(ctx, c, "mark applied", `status = 'applied', applied_at = now(), last_error = '', waiting_for = ''`)
 }
 
 // Waiting parks a delivery until its order ("order") or shipment ("shipment") appears.
-func (in *Inbox) Waiting(ctx context.Context, id int64, what, why string) error {
-	_, err := in.db.Exec(ctx, `
-		UPDATE inbound_events SET status = 'waiting', waiting_for = $2, last_error = $3, locked_until = NULL
-		WHERE id = $1`, id, what, reason(why))
-	return wrap(err, "mark waiting", id)
+func (in *Inbox) Waiting(ctx context.Context, c Claimed, what, why string) error {
+	return in.settle(ctx, c, "mark waiting", `status = 'waiting', waiting_for = $3, last_error = $4`, what, reason(why))
 }
 
 // Rejected marks a delivery that can never apply; it stays visible and replayable.
-func (in *Inbox) Rejected(ctx context.Context, id int64, why string) error {
-	_, err := in.db.Exec(ctx, `
-		UPDATE inbound_events SET status = 'rejected', last_error = $2, locked_until = NULL WHERE id = $1`, id, reason(why))
-	return wrap(err, "mark rejected", id)
+func (in *Inbox) Rejected(ctx context.Context, c Claimed, why string) error {
+	return in.settle(ctx, c, "mark rejected", `status = 'rejected', last_error = $3`, reason(why))
 }
 
 // Retry releases a delivery to be tried again after wait.
-func (in *Inbox) Retry(ctx context.Context, id int64, wait time.Duration, why string) error {
-	_, err := in.db.Exec(ctx, `
-		UPDATE inbound_events SET next_attempt_at = now() + $2 * interval '1 millisecond', last_error = $3, locked_until = NULL
-		WHERE id = $1`, id, wait.Milliseconds(), reason(why))
-	return wrap(err, "schedule retry", id)
+func (in *Inbox) Retry(ctx context.Context, c Claimed, wait time.Duration, why string) error {
+	return in.settle(ctx, c, "schedule retry", `next_attempt_at = now() + $3 * interval '1 millisecond', last_error = $4`,
+		wait.Milliseconds(), reason(why))
+}
+
+// settle writes set (whose parameters start at $3) to the claimed row and releases its lease,
+// if the lease is still c's.
+func (in *Inbox) settle(ctx context.Context, c Claimed, what, set string, args ...any) error {
+	tag, err := in.db.Exec(ctx, `UPDATE inbound_events SET `+set+`, locked_until = NULL WHERE id = $1 AND locked_until = $2`,
+		append([]any{c.ID, c.Lease}, args...)...)
+	if err != nil {
+		return wrap(err, what, c.ID)
+	}
+	if tag.RowsAffected() == 0 {
+		return wrap(ErrLeaseLost, what, c.ID)
+	}
+	return nil
 }
 
 // reason is an error text made fit to store: an error may quote what a remote sent, and a

@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -103,5 +104,49 @@ func TestDeliveryWaitingTooLongIsRejected(t *testing.T) {
 	}
 	if e.Status != inbox.StatusRejected || !strings.Contains(e.LastError, "gave up waiting for its order after 1h0m0s") {
 		t.Errorf("%s: %q", e.Status, e.LastError)
+	}
+}
+
+// Issue 15, finding 8: a relay that stalled past its lease cannot write its stale outcome over
+// the outcome of the relay that claimed the delivery after it.
+func TestStaleRelayCannotOverwriteANewerOutcome(t *testing.T) {
+	r := newRelay(t)
+	in := r.Inbox
+	orderID := fmt.Sprintf("fenced-%d", time.Now().UnixNano())
+	a, err := in.Accept(context.Background(), commerce(orderID, orderID+"-2", order.EventPacked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimOnly := func() inbox.Claimed {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			cs, err := in.Claim(context.Background(), 64, 50*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cs {
+				if c.ID == a.ID {
+					return c
+				}
+			}
+		}
+		t.Fatal("never claimed")
+		return inbox.Claimed{}
+	}
+	stale := claimOnly()
+	time.Sleep(100 * time.Millisecond) // its lease runs out
+	fresh := claimOnly()
+	if err := in.Waiting(context.Background(), fresh, "order", "not yet"); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Retry(context.Background(), stale, time.Minute, "stale news"); !errors.Is(err, inbox.ErrLeaseLost) {
+		t.Fatalf("stale relay's outcome: %v, want ErrLeaseLost", err)
+	}
+	e, err := in.Get(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Status != inbox.StatusWaiting || e.LastError != "not yet" {
+		t.Errorf("%s %q: the stale outcome overwrote the newer one", e.Status, e.LastError)
 	}
 }

@@ -314,26 +314,29 @@ func (r *Relay) settle(ctx context.Context, c inbox.Claimed, o outcome) {
 	var err error
 	switch o.status {
 	case inbox.StatusApplied:
-		err = r.Inbox.Applied(ctx, c.ID)
+		err = r.Inbox.Applied(ctx, c)
 	case inbox.StatusWaiting:
-		err = r.Inbox.Waiting(ctx, c.ID, o.waitingFor, why)
+		err = r.Inbox.Waiting(ctx, c, o.waitingFor, why)
 	case inbox.StatusRejected:
 		r.Logger.Warn("inbound delivery rejected", "id", c.ID, "source", c.Delivery.Source, "event_id", c.Delivery.EventID, "reason", why)
-		err = r.Inbox.Rejected(ctx, c.ID, why)
+		err = r.Inbox.Rejected(ctx, c, why)
 	case inbox.StatusPending:
 		if age := time.Since(c.ReceivedAt); age > giveUpAfter {
 			o.status = inbox.StatusRejected
 			why = fmt.Sprintf("gave up after %d tries over %s: %s", c.Attempts, age.Round(time.Minute), why)
 			r.outcomes().WithLabelValues("gave_up").Inc()
 			r.Logger.Error("inbound delivery rejected", "id", c.ID, "source", c.Delivery.Source, "event_id", c.Delivery.EventID, "reason", why)
-			err = r.Inbox.Rejected(ctx, c.ID, why)
+			err = r.Inbox.Rejected(ctx, c, why)
 			break
 		}
 		wait := backoff(c.Attempts)
 		r.Logger.Warn("inbound delivery not relayed; will retry", "id", c.ID, "attempt", c.Attempts, "retry_in", wait.String(), "err", why)
-		err = r.Inbox.Retry(ctx, c.ID, wait, why)
+		err = r.Inbox.Retry(ctx, c, wait, why)
 	}
-	if err != nil && ctx.Err() == nil {
+	switch {
+	case errors.Is(err, inbox.ErrLeaseLost):
+		r.Logger.Warn("relay outcome not recorded: the lease ran out and another relay has the delivery", "id", c.ID, "outcome", string(o.status))
+	case err != nil && ctx.Err() == nil:
 		r.Logger.Error("record relay outcome", "id", c.ID, "err", err)
 	}
 }
