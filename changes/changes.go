@@ -63,12 +63,25 @@ func (f *Feed) publish(orderID string) {
 	}
 }
 
+// publishAll signals every subscriber, of every order.
+func (f *Feed) publishAll() {
+	f.mu.Lock()
+	orders := make([]string, 0, len(f.subs))
+	for id := range f.subs {
+		orders = append(orders, id)
+	}
+	f.mu.Unlock()
+	for _, id := range orders {
+		f.publish(id)
+	}
+}
+
 // Run listens until ctx ends, reconnecting after a lost connection. While it reconnects, a
-// change may be missed; subscribers re-read the state when they reconnect, so none is lost for
-// long.
+// change may be missed, so once listening again it tells every subscriber to re-read the state:
+// an open stream shows what happened while the feed was deaf.
 func (f *Feed) Run(ctx context.Context) {
-	for ctx.Err() == nil {
-		err := f.listen(ctx)
+	for first := true; ctx.Err() == nil; first = false {
+		err := f.listen(ctx, !first)
 		if ctx.Err() != nil {
 			return
 		}
@@ -80,7 +93,9 @@ func (f *Feed) Run(ctx context.Context) {
 	}
 }
 
-func (f *Feed) listen(ctx context.Context) error {
+// listen holds one LISTEN connection until it fails; after a reconnect it wakes every
+// subscriber once it hears again.
+func (f *Feed) listen(ctx context.Context, reconnected bool) error {
 	conn, err := f.db.Acquire(ctx)
 	if err != nil {
 		return err
@@ -88,6 +103,9 @@ func (f *Feed) listen(ctx context.Context) error {
 	defer conn.Release()
 	if _, err := conn.Exec(ctx, "LISTEN "+db.OrderChanges); err != nil {
 		return err
+	}
+	if reconnected {
+		f.publishAll()
 	}
 	for {
 		n, err := conn.Conn().WaitForNotification(ctx)
