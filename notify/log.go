@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -154,8 +155,34 @@ func (l *Log) ForOrder(ctx context.Context, orderID string) ([]Entry, error) {
 	return entries, nil
 }
 
+// optOutAddress is how an address is kept in opt_outs: an email address in lower case, as
+// mailbox providers and SendGrid's events write it whatever the shop stored.
+func optOutAddress(channel, address string) string {
+	if channel == string(order.ChannelEmail) {
+		return strings.ToLower(address)
+	}
+	return address
+}
+
+// AddressOf is the channel and address of the logged message with key, for an unsubscribe
+// link that carries the key rather than the address.
+func (l *Log) AddressOf(ctx context.Context, key string) (channel, address string, err error) {
+	err = l.db.QueryRow(ctx, `SELECT channel, "to" FROM notifications WHERE idempotency_key = $1`, key).Scan(&channel, &address)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", ErrNotLogged
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("find notification %s: %w", key, err)
+	}
+	return channel, address, nil
+}
+
+// ErrNotLogged: no message with that key is in the log.
+var ErrNotLogged = errors.New("no such message in the notification log")
+
 // OptOut records that address does not want messages on channel any more.
 func (l *Log) OptOut(ctx context.Context, channel, address, source string) error {
+	address = optOutAddress(channel, address)
 	_, err := l.db.Exec(ctx, `
 		INSERT INTO opt_outs (channel, address, source) VALUES ($1, $2, $3)
 		ON CONFLICT (channel, address) DO NOTHING`, channel, address, source)
@@ -167,6 +194,7 @@ func (l *Log) OptOut(ctx context.Context, channel, address, source string) error
 
 // OptIn removes an opt-out (the customer texted START).
 func (l *Log) OptIn(ctx context.Context, channel, address string) error {
+	address = optOutAddress(channel, address)
 	if _, err := l.db.Exec(ctx, `DELETE FROM opt_outs WHERE channel = $1 AND address = $2`, channel, address); err != nil {
 		return fmt.Errorf("opt in %s: %w", Mask(address), err)
 	}
@@ -175,6 +203,7 @@ func (l *Log) OptIn(ctx context.Context, channel, address string) error {
 
 // OptedOut reports whether address opted out of channel.
 func (l *Log) OptedOut(ctx context.Context, channel, address string) (bool, error) {
+	address = optOutAddress(channel, address)
 	var out bool
 	err := l.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM opt_outs WHERE channel = $1 AND address = $2)`, channel, address).Scan(&out)
 	if err != nil {

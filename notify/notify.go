@@ -29,6 +29,8 @@ type Message struct {
 	StatusCallback string
 	// Args travel with the message and come back with delivery events (SendGrid custom_args).
 	Args map[string]string
+	// Headers are extra email headers (List-Unsubscribe); empty for texts.
+	Headers map[string]string
 }
 
 // Sent is what a provider answered when it accepted a message.

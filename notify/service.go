@@ -67,7 +67,11 @@ func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
 		return s.record(ctx, e, StatusSuppressed, "the customer opted out")
 	}
 
-	r, err := s.Templates.Render(n.Channel, n.Milestone, s.data(n))
+	d := s.data(n)
+	if n.Channel == order.ChannelEmail {
+		d.UnsubscribeURL = tracklink.UnsubscribeURL(s.PublicURL, s.TrackingSecret, e.Key)
+	}
+	r, err := s.Templates.Render(n.Channel, n.Milestone, d)
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError("render message: "+err.Error(), "TemplateError", err)
 	}
@@ -97,8 +101,13 @@ func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
 		StatusCallback: s.statusCallback(n.Channel),
 		Args:           map[string]string{"notification_key": stored.Key, "order_id": n.OrderID},
 	}
+	if d.UnsubscribeURL != "" {
+		// RFC 8058 one-click unsubscribe, which large mailbox providers require of senders: the
+		// mail client posts List-Unsubscribe=One-Click to the link.
+		msg.Headers = map[string]string{"List-Unsubscribe": "<" + d.UnsubscribeURL + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+	}
 	if sid := s.WhatsAppTemplates[n.Milestone]; n.Channel == order.ChannelWhatsApp && sid != "" {
-		msg.ContentSID, msg.ContentVariables = sid, contentVariables(s.data(n))
+		msg.ContentSID, msg.ContentVariables = sid, contentVariables(d)
 	}
 	sent, err := sender.Send(ctx, msg)
 	if err != nil {

@@ -59,10 +59,12 @@ func validRequestID(id string) bool {
 // maxLoggedPath caps the path a log line carries: a URL may be kilobytes long.
 const maxLoggedPath = 256
 
-// redactedToken stands in the log for a tracking link's token, the segment after trackSegment.
+// redactedToken stands in the log for a link's token, the segment after trackSegment or
+// unsubscribeSegment: both links are bearer secrets.
 const (
-	redactedToken = "[token]"
-	trackSegment  = "track"
+	redactedToken      = "[token]"
+	trackSegment       = "track"
+	unsubscribeSegment = "unsubscribe"
 )
 
 // logPath is a request path as the log may show it. A tracking link is a bearer secret, so
@@ -76,7 +78,7 @@ func logPath(p string) string {
 	}
 	segs := strings.Split(p, "/")
 	for i := 0; i+1 < len(segs); i++ {
-		if strings.EqualFold(segs[i], trackSegment) {
+		if strings.EqualFold(segs[i], trackSegment) || strings.EqualFold(segs[i], unsubscribeSegment) {
 			segs[i+1] = redactedToken
 			i++
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/sendgrid"
+	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/signature"
 )
 
@@ -229,6 +231,9 @@ func (s *server) sendgridEvents(c echo.Context) error {
 		return adapterError(err)
 	}
 	for _, ev := range events {
+		if err := s.emailConsent(c.Request().Context(), ev); err != nil {
+			return err
+		}
 		st, ok := sendgridStatuses[ev.Event]
 		if !ok || ev.MessageID == "" {
 			continue
@@ -248,6 +253,22 @@ const eventWebhookTolerance = 10 * time.Minute
 // maxEventWebhookSignature bounds the SendGrid signature header: base64 of a 72-byte ASN.1
 // ECDSA P-256 signature is 96 characters.
 const maxEventWebhookSignature = 128
+
+// emailConsent applies SendGrid's consent events: an unsubscribe (from its own link or a
+// suppression group) or a spam report ends email to that address, as STOP ends texts; a
+// group resubscribe undoes it.
+func (s *server) emailConsent(ctx context.Context, ev sendgrid.Event) error {
+	if order.CheckText("email", ev.Email, order.MaxEmailLen) != nil || ev.Email == "" {
+		return nil
+	}
+	switch ev.Event {
+	case "unsubscribe", "group_unsubscribe", "spamreport":
+		return s.Notifications.OptOut(ctx, string(order.ChannelEmail), ev.Email, "sendgrid "+ev.Event)
+	case "group_resubscribe":
+		return s.Notifications.OptIn(ctx, string(order.ChannelEmail), ev.Email)
+	}
+	return nil
+}
 
 // sendgridStatuses maps SendGrid's delivery events onto the log's; engagement events (open,
 // click) say nothing about delivery and are skipped.

@@ -35,6 +35,7 @@ const (
 	// TWILIO_AUTH_TOKEN_PREVIOUS: callbacks Twilio signed with it keep verifying.
 	twilioOldToken = "fedcba9876543210fedcba9876543210"
 	publicURL      = "https://shipflow.example.com"
+	trackingSecret = "tracking-secret"
 )
 
 // receipts is the HTTP app with the notification log, and a notify service sending through
@@ -55,7 +56,7 @@ func newReceipts(t *testing.T) *receipts {
 	sg := providertest.NewSendGrid(t, "SG.key")
 	cfg, err := config.Load("test", nil, func(k string) string {
 		return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "TWILIO_AUTH_TOKEN": twilioToken,
-			"TWILIO_AUTH_TOKEN_PREVIOUS": twilioOldToken, "SHIPFLOW_PUBLIC_URL": publicURL}[k]
+			"TWILIO_AUTH_TOKEN_PREVIOUS": twilioOldToken, "SHIPFLOW_PUBLIC_URL": publicURL, "SHIPFLOW_TRACKING_SECRET": trackingSecret}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +84,7 @@ func newReceipts(t *testing.T) *receipts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &notify.Service{Log: log, Templates: set, Logger: testenv.QuietLogger(), PublicURL: publicURL,
+	svc := &notify.Service{Log: log, Templates: set, Logger: testenv.QuietLogger(), PublicURL: publicURL, TrackingSecret: trackingSecret,
 		Senders: map[order.Channel]notify.Sender{
 			order.ChannelSMS:   ts,
 			order.ChannelEmail: sendgrid.New(sendgrid.Config{APIKey: "SG.key", From: "shop@example.com", APIURL: sg.URL()}, hc),
@@ -357,6 +358,77 @@ func TestTwilioWebhookFields(t *testing.T) {
 	} {
 		if code := r.postForm(tc.path, tc.form, ""); code != http.StatusBadRequest {
 			t.Errorf("%s %v: %d, want 400", tc.path, tc.form, code)
+		}
+	}
+}
+
+// Issue 15, finding 6: every email carries a signed unsubscribe link and the one-click
+// List-Unsubscribe headers; following it (or a mail client's one-click POST) ends email to that
+// address, and SendGrid's unsubscribe and spam report events do the same.
+func TestEmailUnsubscribe(t *testing.T) {
+	r := newReceipts(t)
+	ctx := context.Background()
+	// An address of its own: opt-outs outlive the test, and the package shares one database.
+	addr := fmt.Sprintf("ona.%d@example.com", time.Now().UnixNano())
+	send := func() activities.Notification {
+		n := activities.Notification{
+			OrderID: fmt.Sprintf("unsub-%d", time.Now().UnixNano()), Milestone: order.MilestoneShipped, ShipmentID: "S1",
+			Channel: order.ChannelEmail, Customer: order.Customer{Name: "Ona", Email: addr, Locale: "en"},
+		}
+		if err := r.svc.Notify(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	send()
+	msgs := r.sg.Messages()
+	m := msgs[len(msgs)-1]
+	link := strings.TrimSuffix(strings.TrimPrefix(m.Headers["List-Unsubscribe"], "<"), ">")
+	if !strings.HasPrefix(link, publicURL+"/unsubscribe/") || m.Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
+		t.Fatalf("headers %v: want a one-click List-Unsubscribe to our link", m.Headers)
+	}
+	if !strings.Contains(m.HTML, `href="`+link+`"`) || !strings.Contains(m.Text, "Unsubscribe: "+link) {
+		t.Errorf("the email's bodies do not carry the link %s", link)
+	}
+	path := strings.TrimPrefix(link, publicURL)
+	do := func(method, path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader("List-Unsubscribe=One-Click"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		r.e.ServeHTTP(rec, req)
+		return rec
+	}
+	optedOut := func(addr string) bool {
+		out, err := r.log.OptedOut(ctx, "email", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if rec := do(http.MethodGet, path); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `<form method="post">`) || optedOut(addr) {
+		t.Fatalf("GET, which mail scanners follow, must only ask: %d, opted out %v", rec.Code, optedOut(addr))
+	}
+	if rec := do(http.MethodPost, path[:len(path)-3]+"AAA"); rec.Code != http.StatusNotFound {
+		t.Errorf("a tampered link: %d, want 404", rec.Code)
+	}
+	if rec := do(http.MethodPost, path); rec.Code != http.StatusOK || !optedOut(strings.ToUpper(addr)) {
+		t.Fatalf("one-click POST: %d, opted out %v", rec.Code, optedOut(addr))
+	}
+	n := send()
+	if st := r.status(t, n.OrderID); st != notify.StatusSuppressed {
+		t.Errorf("the next email: %s, want suppressed", st)
+	}
+
+	for _, tc := range []struct{ event, addr string }{{"spamreport", "egle." + addr}, {"group_unsubscribe", "jonas." + addr}} {
+		body := r.sg.Events(tc.event, providertest.SendGridMessage{MessageID: "x", To: tc.addr})
+		sig, ts := r.sg.SignEvents(body)
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/sendgrid/events", strings.NewReader(string(body)))
+		req.Header.Set("X-Twilio-Email-Event-Webhook-Signature", sig)
+		req.Header.Set("X-Twilio-Email-Event-Webhook-Timestamp", ts)
+		rec := httptest.NewRecorder()
+		r.e.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNoContent || !optedOut(tc.addr) {
+			t.Errorf("%s: %d, opted out %v", tc.event, rec.Code, optedOut(tc.addr))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shipflow/shipflow/order"
@@ -161,6 +162,25 @@ func Busy(w http.ResponseWriter, retryAfter int) error {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 	w.WriteHeader(http.StatusTooManyRequests)
+	_, err = w.Write(body)
+	return err
+}
+
+// Notice answers with a short page in the dress of the tracking pages: the customer-facing
+// answer of a link that is not the tracking page (the unsubscribe link). With button set, the
+// page carries a form posting to its own URL, and the policy allows that one form.
+func Notice(w http.ResponseWriter, status int, heading string, text []string, button string) error {
+	nonce := secure(w)
+	if button != "" {
+		csp := w.Header().Get("Content-Security-Policy")
+		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'none'", "form-action 'self'", 1))
+	}
+	body, err := renderProblem(problem{Heading: heading, Text: text, Button: button}, nonce)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
 	_, err = w.Write(body)
 	return err
 }

@@ -47,8 +47,11 @@ type page struct {
 type problem struct {
 	Heading string
 	Text    []string
-	Nonce   string
-	CSS     template.CSS
+	// Button, when set, is a form that posts to the page's own URL (the unsubscribe page's
+	// confirmation), labelled Button.
+	Button string
+	Nonce  string
+	CSS    template.CSS
 }
 
 // renderPage draws the whole page of v for the customer holding token.

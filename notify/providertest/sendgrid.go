@@ -19,6 +19,7 @@ import (
 	"net/mail"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ type SendGridMessage struct {
 	Text       string // the text/plain content
 	HTML       string // the text/html content
 	CustomArgs map[string]string
+	Headers    map[string]string // the request's headers object (List-Unsubscribe, ...)
 }
 
 // SendGrid stands in for the SendGrid v3 Mail Send API and signs Event Webhook payloads the way
@@ -171,7 +173,12 @@ type sendGridMail struct {
 	Content    []sendGridBody   `json:"content"`
 	TemplateID string           `json:"template_id"`
 	CustomArgs map[string]any   `json:"custom_args"`
+	Headers    map[string]any   `json:"headers"`
 }
+
+// sendGridReservedHeaders may not be set through the headers object (SendGrid's v3 docs).
+var sendGridReservedHeaders = []string{"x-sg-id", "x-sg-eid", "received", "dkim-signature", "content-type",
+	"content-transfer-encoding", "to", "from", "subject", "reply-to", "cc", "bcc"}
 
 type sendGridAddress struct {
 	Email string `json:"email"`
@@ -304,6 +311,14 @@ func checkMail(req *sendGridMail) []sendGridFieldError {
 			add("content", "If present, text/plain must be first, followed by text/html, followed by any other content.")
 		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(req.Headers)) {
+		if _, ok := req.Headers[k].(string); !ok {
+			add("headers."+k, fmt.Sprintf("Invalid type. Expected: string, given: %s.", jsonType(req.Headers[k])))
+		}
+		if slices.Contains(sendGridReservedHeaders, strings.ToLower(k)) {
+			add("headers", fmt.Sprintf("The %s header is reserved and cannot be set in headers.", k))
+		}
+	}
 	return errs
 }
 
@@ -335,6 +350,13 @@ func (sg *SendGrid) record(id string, req *sendGridMail) []SendGridMessage {
 			html = c.Value
 		}
 	}
+	var headers map[string]string
+	for k, v := range req.Headers {
+		if headers == nil {
+			headers = map[string]string{}
+		}
+		headers[k], _ = v.(string)
+	}
 	var out []SendGridMessage
 	for _, p := range req.Personalizations {
 		args := map[string]string{}
@@ -351,7 +373,7 @@ func (sg *SendGrid) record(id string, req *sendGridMail) []SendGridMessage {
 		for _, to := range p.To {
 			out = append(out, SendGridMessage{
 				MessageID: id, To: to.Email, From: req.From.Email, FromName: req.From.Name,
-				Subject: subject, Text: text, HTML: html, CustomArgs: maps.Clone(args),
+				Subject: subject, Text: text, HTML: html, CustomArgs: maps.Clone(args), Headers: headers,
 			})
 		}
 	}

@@ -74,6 +74,7 @@ type mailSend struct {
 	From             address           `json:"from"`
 	Subject          string            `json:"subject"`
 	Content          []content         `json:"content"`
+	Headers          map[string]string `json:"headers,omitempty"`
 }
 
 type personalization struct {
@@ -137,6 +138,7 @@ func (s *Sender) body(m notify.Message) ([]byte, error) {
 		Personalizations: []personalization{{To: []address{{Email: m.To}}, CustomArgs: m.Args}},
 		From:             s.from,
 		Subject:          m.Subject,
+		Headers:          m.Headers,
 	}
 	// SendGrid wants text/plain first, then text/html, and no empty content.
 	if m.Text != "" {

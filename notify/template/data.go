@@ -41,6 +41,9 @@ type Data struct {
 	TrackingURL string
 	// ReviewURL is where to leave a review; empty when the shop has none.
 	ReviewURL string
+	// UnsubscribeURL ends email to this address (emails only; empty without a signing
+	// secret). The HTML layout shows it; plain text gets it appended, whatever the template.
+	UnsubscribeURL string
 	// Reason says in a few words, in the customer's language, why a shipment
 	// is late or stuck ("road closures"); empty when there is nothing
 	// worth saying.

@@ -39,6 +39,9 @@ func (c *catalog) render(msg *message, d Data) (Rendered, error) {
 		if r.HTML, err = execHTML(msg, funcs, page{Data: d, Subject: r.Subject}); err != nil {
 			return Rendered{}, err
 		}
+		if d.UnsubscribeURL != "" { // the law and the mailbox providers ask for it in every email
+			r.Text += "\n\n" + c.words.unsubscribe + " " + d.UnsubscribeURL
+		}
 	}
 	return r, nil
 }

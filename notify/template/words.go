@@ -33,6 +33,8 @@ type words struct {
 	// neutral facts that ask nothing of the customer, since a stranger on
 	// the voice line must not be able to make a message say "pay".
 	delayReasons map[order.DelayReason]string
+	// unsubscribe leads the plain-text email's unsubscribe link.
+	unsubscribe string
 }
 
 // languages are the languages with words of their own. A locale in any
@@ -63,6 +65,7 @@ var english = words{
 	parcel:       "%s parcel",
 	summary:      summaryEnglish,
 	vocative:     func(name string) string { return name },
+	unsubscribe:  "No more emails about your orders? Unsubscribe:",
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "The driver is held up in heavy traffic.",
 		order.DelayWeather: "Bad weather is slowing deliveries down.",
@@ -90,6 +93,7 @@ var lithuanian = words{
 	parcel:       "%s siunta",
 	summary:      summaryLithuanian,
 	vocative:     VocativeLithuanian,
+	unsubscribe:  "Nebenorite gauti laiškų apie užsakymus? Atsisakykite:",
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "Kurjeris įstrigo spūstyje.",
 		order.DelayWeather: "Pristatymą lėtina blogos oro sąlygos.",
