@@ -435,3 +435,34 @@ func TestSourcePanicIsAnErrorAnswer(t *testing.T) {
 type panicSource struct{ *fakeSource }
 
 func (panicSource) Order(ctx context.Context, id string) (order.View, error) { panic("boom") }
+
+// FuzzDelayRefusal: whatever a driver says and whichever refusal the order gives, the answer
+// is a 200 with the refusal's own code, and never quotes the workflow's error text.
+func FuzzDelayRefusal(f *testing.F) {
+	f.Add("123456", "NOPE", uint8(0), "shipment shp_1 secret-internal-detail")
+	f.Add("", "05212345678901", uint8(1), "cancelled secret-internal-detail")
+	f.Add("5001", "", uint8(2), "NUL\x00 secret-internal-detail")
+	f.Add("#2001", "DPD1", uint8(1), strings.Repeat("x", 5000))
+	sentinels := []error{order.ErrDelivered, order.ErrClosed, order.ErrUnknownShipment}
+	codes := []string{"already_delivered", "shipment_closed", "unknown_shipment"}
+	f.Fuzz(func(t *testing.T, number, tn string, which uint8, detail string) {
+		fx := newFixture(t)
+		fx.h.Deadline = 5 * time.Second
+		i := int(which) % len(sentinels)
+		fx.actions.err = fmt.Errorf("report_delay on order %s: %w: %s", number, sentinels[i], detail)
+		code, b := post(t, asDriver(fx.h.POSKAI()), poskai("c1", ToolReportDelay, map[string]any{"order_number": number, "tracking_number": tn}))
+		if code != http.StatusOK && code != http.StatusBadRequest {
+			t.Fatalf("status %d: %s", code, b)
+		}
+		if code != http.StatusOK {
+			return
+		}
+		a := decodeAnswer(t, b)
+		if strings.Contains(a.AIInstructions, "secret-internal-detail") {
+			t.Fatalf("the workflow's error reached the driver: %s", a.AIInstructions)
+		}
+		if fx.actions.calls > 0 && a.Status == StatusError && a.Data["code"] != codes[i] && a.Data["code"] != "already_delivered" {
+			t.Fatalf("refused with %v, want %s: %s", a.Data["code"], codes[i], a.AIInstructions)
+		}
+	})
+}
