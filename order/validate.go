@@ -18,7 +18,9 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Field + " " + e.Problem }
 
 // Sentinel errors of the operations, so callers can map them with errors.Is
-// (to a 404 or 409, or a voice answer) without matching on text.
+// (to a 404 or 409, or a voice answer) without matching on text. Refused by an
+// order's workflow, each crosses Temporal as an application error with its own
+// type code, which workflows.UpdateOrder turns back into the sentinel.
 var (
 	ErrNoException     = errors.New("no open exception")
 	ErrUnknownShipment = errors.New("unknown shipment")

@@ -148,7 +148,7 @@ func (s *server) resolveException(c echo.Context) error {
 			return errorf(http.StatusNotFound, codeNotFound, "no order %q", id)
 		}
 		return errorf(http.StatusConflict, codeConflict, "order %q is finished", id)
-	case err != nil && strings.Contains(err.Error(), order.ErrNoException.Error()):
+	case errors.Is(err, order.ErrNoException):
 		return errorf(http.StatusConflict, codeConflict, "order %q has no open exception", id)
 	case err != nil:
 		return err

@@ -176,11 +176,22 @@ type voiceActions struct {
 
 func (v voiceActions) SetChannels(ctx context.Context, id string, chs []order.Channel) error {
 	_, err := workflows.UpdateOrder(ctx, v.temporal, id, workflows.SetChannelsUpdate, workflows.ChannelsRequest{Channels: chs})
-	return err
+	return actionError(err)
 }
 
 func (v voiceActions) ReportDelay(ctx context.Context, id string, d order.Delay) error {
 	_, err := workflows.UpdateOrder(ctx, v.temporal, id, workflows.ReportDelayUpdate, d)
+	return actionError(err)
+}
+
+// actionError puts an update's error in the order's terms for the voice tools, which know
+// the order sentinels (UpdateOrder maps the workflow's own refusals to them) but not
+// Temporal: an order the voice line found whose workflow is no longer running is finished,
+// and takes no more changes, as a closed order would.
+func actionError(err error) error {
+	if errors.Is(err, workflows.ErrOrderNotRunning) {
+		return fmt.Errorf("%w: %w", order.ErrClosed, err)
+	}
 	return err
 }
 

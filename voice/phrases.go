@@ -42,6 +42,8 @@ type phrases interface {
 
 	subscribed(number string, ch order.Channel) string
 	subscribeAlready(ch order.Channel) string
+	// subscribeClosed: st is the closed order's status, or "" when it is only known to be
+	// finished.
 	subscribeClosed(number string, st order.Status) string
 	subscribeUnreachable(ch, alt order.Channel) string
 	humanRequested(followUp time.Duration) string
@@ -50,6 +52,10 @@ type phrases interface {
 	delayNoShipment(number string, st order.Status) string
 	delayAmbiguous(number string, n int) string
 	delayDelivered(trackingNumber, number string) string
+	// delayClosed: the order is cancelled or returned (st), or with st "" only the parcel
+	// trackingNumber was cancelled.
+	delayClosed(trackingNumber, number string, st order.Status) string
+	delayUnknownShipment(trackingNumber, number string) string
 }
 
 // say is the phrases for a locale tag ("lt", "lt-LT", "lt_LT.UTF-8");
@@ -357,6 +363,9 @@ func (english) subscribeAlready(ch order.Channel) string {
 }
 
 func (english) subscribeClosed(number string, st order.Status) string {
+	if st == "" {
+		return fmt.Sprintf("Tell the user order %s is already finished, so there will be no more updates to send.", number)
+	}
 	return fmt.Sprintf("Tell the user order %s is already %s, so there will be no more updates to send.", number, strings.ToLower(enOrderStatus[st]))
 }
 
@@ -402,6 +411,30 @@ func (english) delayDelivered(tn, number string) string {
 		what = "parcel " + tn
 	}
 	return fmt.Sprintf("Tell the driver %s is already recorded as delivered, so no delay was recorded.", what)
+}
+
+func (english) delayClosed(tn, number string, st order.Status) string {
+	if st == "" {
+		return fmt.Sprintf("Tell the driver parcel %s was cancelled, so it is not to be delivered and no delay was recorded.", tn)
+	}
+	state := "is finished"
+	switch st {
+	case order.StatusCancelled:
+		state = "was cancelled"
+	case order.StatusReturned:
+		state = "was returned"
+	}
+	if tn != "" {
+		return fmt.Sprintf("Tell the driver parcel %s belongs to order %s, which %s, so no delay was recorded.", tn, number, state)
+	}
+	return fmt.Sprintf("Tell the driver order %s %s, so no delay was recorded.", number, state)
+}
+
+func (english) delayUnknownShipment(tn, number string) string {
+	if tn == "" {
+		return fmt.Sprintf("Tell the driver that parcel is not on order %s, so no delay was recorded. Ask them for the tracking number on the parcel.", number)
+	}
+	return fmt.Sprintf("Tell the driver order %s has no parcel with tracking number %s, so no delay was recorded. Ask them to read the tracking number again, character by character.", number, tn)
 }
 
 // enWithin says a follow-up time: "within 24 hours", "within 3 days".
@@ -697,6 +730,9 @@ func (lithuanian) subscribeAlready(ch order.Channel) string {
 }
 
 func (lithuanian) subscribeClosed(number string, st order.Status) string {
+	if st == "" {
+		return fmt.Sprintf("Pasakykite klientui, kad užsakymas %s jau užbaigtas, todėl daugiau pranešimų nebus.", number)
+	}
 	return fmt.Sprintf("Pasakykite klientui, kad užsakymas %s jau %s, todėl daugiau pranešimų nebus.", number, ltClosedStatus[st])
 }
 
@@ -742,6 +778,30 @@ func (lithuanian) delayDelivered(tn, number string) string {
 		return fmt.Sprintf("Pasakykite vairuotojui, kad siunta %s jau pažymėta kaip pristatyta, todėl vėlavimas neužregistruotas.", tn)
 	}
 	return fmt.Sprintf("Pasakykite vairuotojui, kad užsakymas %s jau pažymėtas kaip pristatytas, todėl vėlavimas neužregistruotas.", number)
+}
+
+func (lithuanian) delayClosed(tn, number string, st order.Status) string {
+	if st == "" {
+		return fmt.Sprintf("Pasakykite vairuotojui, kad siunta %s atšaukta ir nebus pristatoma, todėl vėlavimas neužregistruotas.", tn)
+	}
+	state := "jau užbaigtas"
+	switch st {
+	case order.StatusCancelled:
+		state = "atšauktas"
+	case order.StatusReturned:
+		state = "grąžintas"
+	}
+	if tn != "" {
+		return fmt.Sprintf("Pasakykite vairuotojui, kad siuntos %s užsakymas %s %s, todėl vėlavimas neužregistruotas.", tn, number, state)
+	}
+	return fmt.Sprintf("Pasakykite vairuotojui, kad užsakymas %s %s, todėl vėlavimas neužregistruotas.", number, state)
+}
+
+func (lithuanian) delayUnknownShipment(tn, number string) string {
+	if tn == "" {
+		return fmt.Sprintf("Pasakykite vairuotojui, kad užsakyme %s tokios siuntos nėra, todėl vėlavimas neužregistruotas. Paprašykite pasakyti siuntos sekimo numerį.", number)
+	}
+	return fmt.Sprintf("Pasakykite vairuotojui, kad užsakyme %s siuntos su sekimo numeriu %s nėra, todėl vėlavimas neužregistruotas. Paprašykite dar kartą padiktuoti sekimo numerį – po vieną simbolį.", number, tn)
 }
 
 // ltWithin says a follow-up time in the accusative after "per": "per 24

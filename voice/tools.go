@@ -194,6 +194,10 @@ func (h *Handler) subscribe(ctx context.Context, inv *invocation) *Answer {
 	}
 	channels := append(slices.Clone(current), ch)
 	if err := h.Actions.SetChannels(ctx, v.OrderID, channels); err != nil {
+		if errors.Is(err, order.ErrClosed) { // finished since the view was read
+			data["subscribed"] = false
+			return &Answer{Status: StatusSuccess, Data: data, AIInstructions: ph.subscribeClosed(inv.args.orderNumber, "")}
+		}
 		return h.actionFailed(ctx, inv, v.Customer.Locale, err)
 	}
 	data["subscribed"], data["channels"] = true, channels
@@ -256,8 +260,10 @@ func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 		return &Answer{Status: StatusNotFound, Data: map[string]string{"order_number": a.orderNumber},
 			AIInstructions: say(inv.locale).notFound(a.orderNumber)}
 	}
+	// With both numbers the order number says which order, and the order's workflow says
+	// whether the tracking number is one of its parcels: the driver hears which one is wrong.
 	orderID, number := a.orderNumber, a.orderNumber
-	if a.trackingNumber != "" {
+	if a.trackingNumber != "" && a.orderNumber == "" {
 		id, err := h.Source.OrderForTracking(ctx, a.trackingNumber)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
@@ -294,6 +300,12 @@ func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 		open := openShipments(v)
 		switch len(open) {
 		case 0:
+			switch v.Status {
+			case order.StatusDelivered:
+				return delayRefused(ph, v, nil, a.trackingNumber, number, order.ErrDelivered)
+			case order.StatusCancelled, order.StatusReturned:
+				return delayRefused(ph, v, nil, a.trackingNumber, number, order.ErrClosed)
+			}
 			return &Answer{Status: StatusError, Data: map[string]any{"order_number": number, "code": "no_open_shipment"},
 				AIInstructions: ph.delayNoShipment(number, v.Status)}
 		case 1:
@@ -314,13 +326,8 @@ func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 		d.RevisedETA = &t
 	}
 	if err := h.Actions.ReportDelay(ctx, v.OrderID, d); err != nil {
-		switch {
-		case errors.Is(err, order.ErrDelivered):
-			return &Answer{Status: StatusError, Data: map[string]any{"order_number": number, "code": "already_delivered"},
-				AIInstructions: ph.delayDelivered(a.trackingNumber, number)}
-		case errors.Is(err, order.ErrClosed), errors.Is(err, order.ErrUnknownShipment):
-			return &Answer{Status: StatusError, Data: map[string]any{"order_number": number, "code": "shipment_closed"},
-				AIInstructions: ph.delayNoShipment(number, v.Status)}
+		if ans := delayRefused(ph, v, sv, a.trackingNumber, number, err); ans != nil {
+			return ans
 		}
 		return h.actionFailed(ctx, inv, locale, err)
 	}
@@ -339,6 +346,49 @@ func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 		eta = etaRelative(*d.RevisedETA, h.now(), tz, locale)
 	}
 	return &Answer{Status: StatusSuccess, Data: data, AIInstructions: ph.delayRecorded(tracking, number, eta)}
+}
+
+// Codes of a refused delay report, in the answer's data.
+const (
+	codeAlreadyDelivered = "already_delivered"
+	codeShipmentClosed   = "shipment_closed"
+	codeUnknownShipment  = "unknown_shipment"
+)
+
+// delayRefused answers a delay report the order refused (err is one of the order sentinels,
+// matched with errors.Is), or returns nil for any other error. v and sv are what the caller
+// looked up, perhaps a moment old: the order's own refusal decides what is said, the view
+// only how (a finished order that was delivered is told as delivered).
+func delayRefused(ph phrases, v order.View, sv *order.ShipmentView, tn, number string, err error) *Answer {
+	if tn == "" && sv != nil {
+		tn = sv.TrackingNumber
+	}
+	data := map[string]any{"order_number": number}
+	if tn != "" {
+		data["tracking_number"] = tn
+	}
+	delivered := func() *Answer {
+		data["code"] = codeAlreadyDelivered
+		return &Answer{Status: StatusError, Data: data, AIInstructions: ph.delayDelivered(tn, number)}
+	}
+	switch {
+	case errors.Is(err, order.ErrDelivered):
+		return delivered()
+	case errors.Is(err, order.ErrClosed):
+		st := v.Status
+		switch {
+		case st == order.StatusDelivered:
+			return delivered()
+		case st != order.StatusCancelled && st != order.StatusReturned && sv != nil && sv.Status == order.ShipmentCancelled:
+			st = "" // only the parcel was cancelled
+		}
+		data["code"] = codeShipmentClosed
+		return &Answer{Status: StatusError, Data: data, AIInstructions: ph.delayClosed(tn, number, st)}
+	case errors.Is(err, order.ErrUnknownShipment):
+		data["code"] = codeUnknownShipment
+		return &Answer{Status: StatusError, Data: data, AIInstructions: ph.delayUnknownShipment(tn, number)}
+	}
+	return nil
 }
 
 // actionFailed answers an Action that failed or ran out of time.

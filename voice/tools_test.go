@@ -142,9 +142,28 @@ func TestReportDelay(t *testing.T) {
 			instructions: "Tell the driver there is no parcel with tracking number NOPE. Ask them to read the tracking number again, character by character.",
 		},
 		{
-			name:       "delivered order",
-			params:     map[string]any{"order_number": "4001"},
-			wantStatus: StatusError,
+			name:         "delivered order",
+			params:       map[string]any{"order_number": "4001"},
+			wantStatus:   StatusError,
+			instructions: "Tell the driver order 4001 is already recorded as delivered, so no delay was recorded.",
+		},
+		{
+			name:         "cancelled order",
+			params:       map[string]any{"order_number": "5001"},
+			wantStatus:   StatusError,
+			instructions: "Tell the driver order 5001 was cancelled, so no delay was recorded.",
+		},
+		{
+			name:         "returned order",
+			params:       map[string]any{"order_number": "5002"},
+			wantStatus:   StatusError,
+			instructions: "Tell the driver order 5002 was returned, so no delay was recorded.",
+		},
+		{
+			name:       "both numbers: the order number says which order",
+			params:     map[string]any{"order_number": "2001", "tracking_number": "DPD1"},
+			wantStatus: StatusSuccess,
+			want:       &order.Delay{ID: "call-1", TrackingNumber: "DPD1", ReasonCode: order.DelayOther, At: testNow},
 		},
 		{
 			name:       "a reason code said outright wins over the words",
@@ -199,6 +218,62 @@ func TestReportDelayRefusedByOrder(t *testing.T) {
 	want := "Tell the driver parcel 05212345678901 is already recorded as delivered, so no delay was recorded."
 	if a.Status != StatusError || a.AIInstructions != want {
 		t.Errorf("%s: %s", a.Status, a.AIInstructions)
+	}
+}
+
+// TestReportDelayRefusals: each refusal of the order (an order sentinel behind errors.Is, as
+// workflows.UpdateOrder returns them) has its own answer, in the driver's language.
+func TestReportDelayRefusals(t *testing.T) {
+	tests := []struct {
+		name   string
+		params map[string]any
+		lt     bool
+		err    error
+		code   string
+		want   string
+	}{
+		{"delivered parcel", map[string]any{"tracking_number": "05212345678901"}, false,
+			fmt.Errorf("report_delay on order 123456: shipment shp_1 %w", order.ErrDelivered), "already_delivered",
+			"Tell the driver parcel 05212345678901 is already recorded as delivered, so no delay was recorded."},
+		{"cancelled order, view not yet", map[string]any{"tracking_number": "05212345678901"}, false,
+			fmt.Errorf("report_delay on order 123456: %w: cancelled", order.ErrClosed), "shipment_closed",
+			"Tell the driver parcel 05212345678901 belongs to order 123456, which is finished, so no delay was recorded."},
+		{"unknown parcel of an order", map[string]any{"order_number": "123456", "tracking_number": "NOPE"}, false,
+			fmt.Errorf("report_delay on order 123456: %w NOPE", order.ErrUnknownShipment), "unknown_shipment",
+			"Tell the driver order 123456 has no parcel with tracking number NOPE, so no delay was recorded. Ask them to read the tracking number again, character by character."},
+		{"unknown parcel, Lithuanian", map[string]any{"order_number": "123456", "tracking_number": "NOPE"}, true,
+			fmt.Errorf("report_delay on order 123456: %w NOPE", order.ErrUnknownShipment), "unknown_shipment",
+			"Pasakykite vairuotojui, kad užsakyme 123456 siuntos su sekimo numeriu NOPE nėra, todėl vėlavimas neužregistruotas. Paprašykite dar kartą padiktuoti sekimo numerį – po vieną simbolį."},
+		{"cancelled order, Lithuanian", map[string]any{"order_number": "5001"}, true, nil, "shipment_closed",
+			"Pasakykite vairuotojui, kad užsakymas 5001 atšauktas, todėl vėlavimas neužregistruotas."},
+		{"finished since it was read", map[string]any{"order_number": "123456"}, false,
+			fmt.Errorf("%w: order is not running", order.ErrClosed), "shipment_closed",
+			"Tell the driver parcel 05212345678901 belongs to order 123456, which is finished, so no delay was recorded."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.actions.err = tt.err
+			body := poskai("call-1", ToolReportDelay, tt.params)
+			if tt.lt {
+				body = strings.Replace(body, `"metadata":{`, `"metadata":{"locale":"lt",`, 1)
+			}
+			_, b := post(t, asDriver(f.h.POSKAI()), body)
+			a := decodeAnswer(t, b)
+			if a.Status != StatusError || a.Data["code"] != tt.code || a.AIInstructions != tt.want {
+				t.Errorf("%s %v:\n got %s\nwant %s", a.Status, a.Data, a.AIInstructions, tt.want)
+			}
+		})
+	}
+}
+
+func TestSubscribeToOrderFinishedSinceItWasRead(t *testing.T) {
+	f := newFixture(t)
+	f.actions.err = fmt.Errorf("%w: order is not running", order.ErrClosed)
+	a, _ := f.callPOSKAI(t, "call-1", ToolSubscribeUpdates, map[string]any{"order_number": "123456", "caller_phone": phone, "channel": "whatsapp"})
+	if a.Status != StatusSuccess || a.Data["subscribed"] != false ||
+		a.AIInstructions != "Tell the user order 123456 is already finished, so there will be no more updates to send." {
+		t.Errorf("%s %v: %s", a.Status, a.Data, a.AIInstructions)
 	}
 }
 
@@ -360,3 +435,34 @@ func TestSourcePanicIsAnErrorAnswer(t *testing.T) {
 type panicSource struct{ *fakeSource }
 
 func (panicSource) Order(ctx context.Context, id string) (order.View, error) { panic("boom") }
+
+// FuzzDelayRefusal: whatever a driver says and whichever refusal the order gives, the answer
+// is a 200 with the refusal's own code, and never quotes the workflow's error text.
+func FuzzDelayRefusal(f *testing.F) {
+	f.Add("123456", "NOPE", uint8(0), "shipment shp_1 secret-internal-detail")
+	f.Add("", "05212345678901", uint8(1), "cancelled secret-internal-detail")
+	f.Add("5001", "", uint8(2), "NUL\x00 secret-internal-detail")
+	f.Add("#2001", "DPD1", uint8(1), strings.Repeat("x", 5000))
+	sentinels := []error{order.ErrDelivered, order.ErrClosed, order.ErrUnknownShipment}
+	codes := []string{"already_delivered", "shipment_closed", "unknown_shipment"}
+	f.Fuzz(func(t *testing.T, number, tn string, which uint8, detail string) {
+		fx := newFixture(t)
+		fx.h.Deadline = 5 * time.Second
+		i := int(which) % len(sentinels)
+		fx.actions.err = fmt.Errorf("report_delay on order %s: %w: %s", number, sentinels[i], detail)
+		code, b := post(t, asDriver(fx.h.POSKAI()), poskai("c1", ToolReportDelay, map[string]any{"order_number": number, "tracking_number": tn}))
+		if code != http.StatusOK && code != http.StatusBadRequest {
+			t.Fatalf("status %d: %s", code, b)
+		}
+		if code != http.StatusOK {
+			return
+		}
+		a := decodeAnswer(t, b)
+		if strings.Contains(a.AIInstructions, "secret-internal-detail") {
+			t.Fatalf("the workflow's error reached the driver: %s", a.AIInstructions)
+		}
+		if fx.actions.calls > 0 && a.Status == StatusError && a.Data["code"] != codes[i] && a.Data["code"] != "already_delivered" {
+			t.Fatalf("refused with %v, want %s: %s", a.Data["code"], codes[i], a.AIInstructions)
+		}
+	})
+}

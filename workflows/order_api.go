@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/shipflow/shipflow/order"
 )
@@ -103,6 +104,67 @@ var (
 	ErrOrderNotRunning = errors.New("order is not running")
 )
 
+// Type codes of the order errors an update answers with. An error crosses Temporal as an
+// application error carrying its message and this code only, so the code is what lets the
+// caller's errors.Is find the order sentinel again. They are part of running histories (a
+// handler's error is kept in the update's outcome): never rename one.
+const (
+	ErrTypeNoException     = "NoException"
+	ErrTypeUnknownShipment = "UnknownShipment"
+	ErrTypeClosed          = "OrderClosed"
+	ErrTypeDelivered       = "AlreadyDelivered"
+)
+
+// orderErrors pairs each type code with its sentinel: typed reads it one way in the
+// workflow, UpdateOrder the other way on the caller's side.
+var orderErrors = []struct {
+	code     string
+	sentinel error
+}{
+	{ErrTypeNoException, order.ErrNoException},
+	{ErrTypeUnknownShipment, order.ErrUnknownShipment},
+	{ErrTypeClosed, order.ErrClosed},
+	{ErrTypeDelivered, order.ErrDelivered},
+}
+
+// typed turns an order error into the non-retryable application error with its sentinel's
+// type code, for an update handler or validator to return. The answer is the order's state,
+// which a retry would not change. Any other error passes unchanged.
+func typed(err error) error {
+	for _, e := range orderErrors {
+		if errors.Is(err, e.sentinel) {
+			return temporal.NewNonRetryableApplicationError(err.Error(), e.code, nil)
+		}
+	}
+	return err
+}
+
+// remoteError is an order error that came back from the workflow: its message is the
+// workflow's, and it is both the order sentinel its type code names and the application
+// error itself.
+type remoteError struct {
+	sentinel error
+	app      *temporal.ApplicationError
+}
+
+func (e *remoteError) Error() string   { return e.app.Message() }
+func (e *remoteError) Unwrap() []error { return []error{e.sentinel, e.app} }
+
+// untyped finds the order sentinel of an update's error by its type code, so callers map
+// order errors with errors.Is, never by their text.
+func untyped(err error) error {
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) {
+		return err
+	}
+	for _, e := range orderErrors {
+		if app.Type() == e.code {
+			return &remoteError{sentinel: e.sentinel, app: app}
+		}
+	}
+	return err
+}
+
 // StartOrder starts an order's workflow from its order.created event. The id reuse policy
 // rejects a duplicate even after the first run finished, so a late or replayed order.created
 // can never resurrect a finished order.
@@ -195,7 +257,9 @@ func QueryOrder(ctx context.Context, c client.Client, orderID string) (order.Vie
 }
 
 // UpdateOrder runs one of the order's updates and waits for its answer. A request the
-// validator rejects returns its error and leaves no trace in the history.
+// validator rejects returns its error and leaves no trace in the history. An order error,
+// from the validator or the handler, matches its sentinel with errors.Is (order.ErrDelivered
+// and the others of order/validate.go).
 func UpdateOrder(ctx context.Context, c client.Client, orderID, update string, arg any) (UpdateResult, error) {
 	var r UpdateResult
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
@@ -212,7 +276,7 @@ func UpdateOrder(ctx context.Context, c client.Client, orderID, update string, a
 		return r, fmt.Errorf("%s on order %s: %w", update, orderID, ErrOrderNotRunning)
 	}
 	if err != nil {
-		return r, fmt.Errorf("%s on order %s: %w", update, orderID, err)
+		return r, fmt.Errorf("%s on order %s: %w", update, orderID, untyped(err))
 	}
 	return r, nil
 }

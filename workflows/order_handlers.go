@@ -19,7 +19,7 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 		func(ctx workflow.Context, r ResolveRequest) (UpdateResult, error) {
 			fx, err := w.state.ResolveException(r.Note, r.By, workflow.Now(ctx))
 			if err != nil {
-				return UpdateResult{}, err
+				return UpdateResult{}, typed(err)
 			}
 			w.changed(ctx, fx)
 			return w.result(), nil
@@ -27,7 +27,7 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{
 			Validator: func(ctx workflow.Context, r ResolveRequest) error {
 				if w.state.Exception == nil {
-					return order.ErrNoException
+					return typed(order.ErrNoException)
 				}
 				return nil
 			},
@@ -40,14 +40,14 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 		func(ctx workflow.Context, r ChannelsRequest) (UpdateResult, error) {
 			fx, err := w.state.SetChannels(r.Channels, workflow.Now(ctx))
 			if err != nil {
-				return UpdateResult{}, err
+				return UpdateResult{}, typed(err)
 			}
 			w.changed(ctx, fx)
 			return w.result(), nil
 		},
 		workflow.UpdateHandlerOptions{
 			Validator: func(ctx workflow.Context, r ChannelsRequest) error {
-				return w.state.CheckChannels(r.Channels)
+				return typed(w.state.CheckChannels(r.Channels))
 			},
 			Description: "Replace the channels the customer is notified on.",
 		})
@@ -58,14 +58,14 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 		func(ctx workflow.Context, d order.Delay) (UpdateResult, error) {
 			fx, err := w.state.ReportDelay(delayAt(ctx, d))
 			if err != nil {
-				return UpdateResult{}, err
+				return UpdateResult{}, typed(err)
 			}
 			w.changed(ctx, fx)
 			return w.result(), nil
 		},
 		workflow.UpdateHandlerOptions{
 			Validator: func(ctx workflow.Context, d order.Delay) error {
-				return w.state.CheckDelay(delayAt(ctx, d))
+				return typed(w.state.CheckDelay(delayAt(ctx, d)))
 			},
 			Description: "A driver reports a shipment will be late.",
 		})

@@ -175,6 +175,13 @@ func TestOrderFromCreatedToCompletionOnTemporalAndPostgres(t *testing.T) {
 		t.Fatalf("resolve: %+v, %v", res, err)
 	}
 	l.agree(order.StatusInTransit, false)
+	// The workflow's refusals come back as the order sentinels, carried by their type code.
+	if _, err := workflows.UpdateOrder(ctx, l.c, l.orderID, workflows.ResolveExceptionUpdate, workflows.ResolveRequest{Note: "again"}); !errors.Is(err, order.ErrNoException) {
+		t.Errorf("resolve with none open: %v, want ErrNoException", err)
+	}
+	if _, err := workflows.UpdateOrder(ctx, l.c, l.orderID, workflows.ReportDelayUpdate, order.Delay{TrackingNumber: "NOPE"}); !errors.Is(err, order.ErrUnknownShipment) {
+		t.Errorf("delay for an unknown parcel: %v, want ErrUnknownShipment", err)
+	}
 	l.scan(scan("c3", order.ShipmentOutForDelivery, 30*time.Minute))
 	l.agree(order.StatusOutForDelivery, false)
 	l.scan(scan("c4", order.ShipmentDelivered, 20*time.Minute))
@@ -191,6 +198,9 @@ func TestOrderFromCreatedToCompletionOnTemporalAndPostgres(t *testing.T) {
 	}
 	if err := workflows.SignalCommerce(ctx, l.c, ev(order.EventRefundProcessed)); !errors.Is(err, workflows.ErrOrderNotRunning) {
 		t.Errorf("signal to a finished order: %v, want ErrOrderNotRunning", err)
+	}
+	if _, err := workflows.UpdateOrder(ctx, l.c, l.orderID, workflows.ReportDelayUpdate, order.Delay{TrackingNumber: "TN-LIVE"}); !errors.Is(err, workflows.ErrOrderNotRunning) {
+		t.Errorf("update of a finished order: %v, want ErrOrderNotRunning", err)
 	}
 	if v, err := workflows.QueryOrder(ctx, l.c, l.orderID); err != nil || v.Status != order.StatusDelivered {
 		t.Errorf("query of a finished order: %s, %v", v.Status, err)

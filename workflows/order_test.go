@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -283,11 +284,12 @@ func TestInvalidUpdatesAreRejectedByTheirValidators(t *testing.T) {
 		name, update string
 		arg          any
 		want         string
+		typ          string // the application error's type code, for an order sentinel
 	}{
-		{"resolve with none open", workflows.ResolveExceptionUpdate, workflows.ResolveRequest{Note: "x"}, order.ErrNoException.Error()},
-		{"unknown channel", workflows.SetChannelsUpdate, workflows.ChannelsRequest{Channels: []order.Channel{"pigeon"}}, "channels[0]"},
-		{"delay for unknown shipment", workflows.ReportDelayUpdate, order.Delay{TrackingNumber: "NOPE"}, "NOPE"},
-		{"delay without shipment", workflows.ReportDelayUpdate, order.Delay{Reason: "traffic"}, "tracking_number or shipment_id"},
+		{"resolve with none open", workflows.ResolveExceptionUpdate, workflows.ResolveRequest{Note: "x"}, order.ErrNoException.Error(), workflows.ErrTypeNoException},
+		{"unknown channel", workflows.SetChannelsUpdate, workflows.ChannelsRequest{Channels: []order.Channel{"pigeon"}}, "channels[0]", ""},
+		{"delay for unknown shipment", workflows.ReportDelayUpdate, order.Delay{TrackingNumber: "NOPE"}, "NOPE", workflows.ErrTypeUnknownShipment},
+		{"delay without shipment", workflows.ReportDelayUpdate, order.Delay{Reason: "traffic"}, "tracking_number or shipment_id", ""},
 	}
 	var before int
 	r.at(1*hour, func() {
@@ -298,6 +300,10 @@ func TestInvalidUpdatesAreRejectedByTheirValidators(t *testing.T) {
 				OnReject: func(err error) {
 					if !strings.Contains(err.Error(), tt.want) {
 						t.Errorf("%s: rejected with %q, want it to mention %q", tt.name, err, tt.want)
+					}
+					var app *temporal.ApplicationError
+					if tt.typ != "" && (!errors.As(err, &app) || app.Type() != tt.typ || !app.NonRetryable()) {
+						t.Errorf("%s: rejected with %#v, want a non-retryable application error of type %s", tt.name, err, tt.typ)
 					}
 				},
 				OnComplete: func(any, error) {},
