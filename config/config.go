@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -94,6 +95,9 @@ type Config struct {
 	TrackingSecret string
 	// TemplatesDir holds operator overrides of the customer message templates.
 	TemplatesDir string
+	// ReviewURL is the review request's link, "{order_id}" replaced by the order id; empty
+	// (the default) sends review requests without a link.
+	ReviewURL string
 	// SendGridWebhookKey verifies SendGrid's signed event webhook (base64 DER public key).
 	SendGridWebhookKey string
 
@@ -260,6 +264,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_REVIEW_REQUEST_DELAY", flag: "review-request-delay", def: "72h", usage: "wait after delivery before asking for a review", parse: duration(&c.ReviewRequestDelay)},
 		{env: "SHIPFLOW_QUIET_HOURS", flag: "quiet-hours", def: "21:00-08:00", usage: "customer-local hours when non-urgent messages wait, or off", parse: quietHours(&c.QuietHours)},
 		{env: "SHIPFLOW_TRACKING_SECRET", secret: true, usage: "key of the per-order tracking link tokens", parse: str(&c.TrackingSecret)},
+		{env: "SHIPFLOW_REVIEW_URL", flag: "review-url", usage: "link of the review request, {order_id} replaced by the order id (escaped), e.g. https://shop.example.com/review?order={order_id}; empty sends no link", parse: reviewURL(&c.ReviewURL)},
 		{env: "SHIPFLOW_TEMPLATES_DIR", flag: "templates-dir", usage: "directory of message template overrides", parse: str(&c.TemplatesDir)},
 		{env: "SENDGRID_WEBHOOK_PUBLIC_KEY", secret: true, usage: "public key of SendGrid's signed event webhook", parse: str(&c.SendGridWebhookKey)},
 		{env: "SENDGRID_WEBHOOK_PUBLIC_KEY" + previousSuffix, secret: true, usage: "SendGrid's previous event webhook key, accepted during a rotation", parse: str(&c.Previous.SendGridWebhookKey)},
@@ -441,6 +446,16 @@ func optionalURL(dst *string) func(string) error {
 			return nil
 		}
 		return httpURL(dst)(v)
+	}
+}
+
+func reviewURL(dst *string) func(string) error {
+	return func(v string) error {
+		if err := template.CheckReviewURL(v); err != nil {
+			return err
+		}
+		*dst = v
+		return nil
 	}
 }
 

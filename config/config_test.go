@@ -251,3 +251,23 @@ func FuzzRateLimit(f *testing.F) {
 		}
 	})
 }
+
+func TestReviewURL(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil || c.ReviewURL != "" {
+		t.Fatalf("default review URL %q, %v: want none", c.ReviewURL, err)
+	}
+	const p = "https://shop.example.com/review?order={order_id}"
+	if c, err := load(t, map[string]string{"SHIPFLOW_REVIEW_URL": p}); err != nil || c.ReviewURL != p {
+		t.Errorf("review URL %q, %v: want %s", c.ReviewURL, err, p)
+	}
+	if c, err := load(t, nil, "-review-url", p); err != nil || c.ReviewURL != p {
+		t.Errorf("-review-url: %q, %v", c.ReviewURL, err)
+	}
+	for _, bad := range []string{"shop.example.com/review", "javascript:alert(1)", "https://{order_id}.example.com/", "https://shop.example.com/{order}"} {
+		_, err := load(t, map[string]string{"SHIPFLOW_REVIEW_URL": bad})
+		if err == nil || !strings.HasPrefix(err.Error(), "config: SHIPFLOW_REVIEW_URL (-review-url): ") {
+			t.Errorf("SHIPFLOW_REVIEW_URL=%q: error %v, want one naming the setting", bad, err)
+		}
+	}
+}

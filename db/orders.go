@@ -53,7 +53,7 @@ func SaveOrder(ctx context.Context, pool *pgxpool.Pool, s Snapshot) (bool, error
 				revision = excluded.revision, updated_at = excluded.updated_at,
 				tracking_token = COALESCE(excluded.tracking_token, orders.tracking_token)
 			WHERE orders.revision < excluded.revision`,
-			v.OrderID, v.Status, customer, view, v.Exception != nil, EstimatedDelivery(v), s.Revision, v.CreatedAt, v.UpdatedAt, s.TrackingToken)
+			v.OrderID, v.Status, customer, view, v.Exception != nil, v.ETA(), s.Revision, v.CreatedAt, v.UpdatedAt, s.TrackingToken)
 		if err != nil {
 			return fmt.Errorf("upsert order: %w", err)
 		}
@@ -103,21 +103,6 @@ func OrderByToken(ctx context.Context, pool *pgxpool.Pool, token string) (order.
 	}
 	v, _, err := GetOrder(ctx, pool, id)
 	return v, err
-}
-
-// EstimatedDelivery is when the whole order is expected: the latest estimate among shipments
-// still on their way, or nil when none has one.
-func EstimatedDelivery(v order.View) *time.Time {
-	var eta *time.Time
-	for _, s := range v.Shipments {
-		if s.Status == order.ShipmentDelivered || s.Status == order.ShipmentCancelled || s.EstimatedDelivery == nil {
-			continue
-		}
-		if eta == nil || s.EstimatedDelivery.After(*eta) {
-			eta = s.EstimatedDelivery
-		}
-	}
-	return eta
 }
 
 // maxTimeline bounds the entries a read returns, matching what the workflow keeps.

@@ -152,6 +152,13 @@ func TestSaveOrderSummaryColumns(t *testing.T) {
 				withETA(shipment("s2", "UPS", "A2", order.ShipmentCancelled), at(48*time.Hour)),
 			},
 		},
+		{
+			name: "delivered and returned to sender",
+			shipments: []order.ShipmentView{
+				withETA(shipment("s1", "UPS", "A1", order.ShipmentDelivered), at(24*time.Hour)),
+				withETA(shipment("s2", "UPS", "A2", order.ShipmentReturnedToSender), at(48*time.Hour)),
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,8 +177,8 @@ func TestSaveOrderSummaryColumns(t *testing.T) {
 			if (eta == nil) != (tt.wantETA == nil) || eta != nil && !eta.Equal(*tt.wantETA) {
 				t.Errorf("estimated_delivery = %v, want %v", eta, tt.wantETA)
 			}
-			if got := db.EstimatedDelivery(v); (got == nil) != (tt.wantETA == nil) || got != nil && !got.Equal(*tt.wantETA) {
-				t.Errorf("EstimatedDelivery = %v, want %v", got, tt.wantETA)
+			if got := v.ETA(); (got == nil) != (tt.wantETA == nil) || got != nil && !got.Equal(*tt.wantETA) {
+				t.Errorf("View.ETA = %v, want %v", got, tt.wantETA)
 			}
 		})
 	}

@@ -32,8 +32,12 @@ type Service struct {
 	// PublicURL is where providers reach shipflow (status callbacks) and customers open links.
 	PublicURL      string
 	TrackingSecret string
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// ReviewURL is SHIPFLOW_REVIEW_URL, the pattern of the review request's link (see
+	// template.ReviewLink); empty sends review requests without one. It is here, not in the
+	// workflow's notification, so changing it changes no workflow history.
+	ReviewURL string
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Key identifies one message across every attempt to send it.
@@ -155,7 +159,7 @@ func (s *Service) data(n activities.Notification) template.Data {
 		OrderID: n.OrderID, OrderNumber: n.OrderID, FirstName: firstName(n.Customer.Name),
 		Locale: n.Customer.Locale, TimeZone: n.Customer.TimeZone, Now: now, Milestone: n.Milestone,
 		TrackingURL: tracklink.URL(s.PublicURL, s.TrackingSecret, n.OrderID), Reason: n.Reason,
-		DelayReason: n.DelayReason,
+		ReviewURL: template.ReviewLink(s.ReviewURL, n.OrderID), DelayReason: n.DelayReason,
 	}
 	if d.DelayReason != "" {
 		d.Reason = "" // a driver's words are for staff; the customer hears the reason's sentence

@@ -288,3 +288,44 @@ func TestSupersededMessageIsLoggedNotSent(t *testing.T) {
 		t.Errorf("twilio got %d messages", got)
 	}
 }
+
+// TestReviewRequestCarriesTheReviewLink sends the review request on every channel through the
+// provider stand-ins: what the customer receives links to SHIPFLOW_REVIEW_URL with the order
+// id escaped, and without the setting it carries no link at all.
+func TestReviewRequestCarriesTheReviewLink(t *testing.T) {
+	p := newProviders(t)
+	p.svc.ReviewURL = "https://shop.example.com/review?order={order_id}&src=shipflow"
+	channels := []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail}
+	for _, ch := range channels {
+		n := notification(order.MilestoneReviewRequest, ch)
+		n.OrderID += "#a&b" // an id the shop chose: it must stay one query value
+		if err := p.svc.Notify(context.Background(), n); err != nil {
+			t.Fatalf("%s: %v", ch, err)
+		}
+	}
+	escaped := func(m string) bool {
+		return strings.Contains(m, "?order=n-") && strings.Contains(m, "%23a%26b&src=shipflow")
+	}
+	tw := p.twilio.Messages()
+	if len(tw) != 2 {
+		t.Fatalf("twilio got %d messages, want 2", len(tw))
+	}
+	for _, m := range tw {
+		if !escaped(m.Body) {
+			t.Errorf("%s: no escaped review link in %q", m.To, m.Body)
+		}
+	}
+	sg := p.sendgrid.Messages()
+	if len(sg) != 1 || !escaped(sg[0].Text) || !strings.Contains(sg[0].HTML, "%23a%26b&amp;src=shipflow") {
+		t.Fatalf("email: want the escaped review link in text and HTML, got %+v", sg)
+	}
+
+	p.svc.ReviewURL = ""
+	n := notification(order.MilestoneReviewRequest, order.ChannelSMS)
+	if err := p.svc.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	if m := p.twilio.Messages(); len(m) != 3 || strings.Contains(m[2].Body, "http") {
+		t.Errorf("without SHIPFLOW_REVIEW_URL: %+v, want a message without a link", m)
+	}
+}

@@ -479,12 +479,13 @@ func (o *Order) ReviewRequest() []Effect {
 
 // NotificationFailed records that a customer message could not be sent and
 // returns the notification.failed event for subscribers. It lives here
-// because the event takes the order's next sequence number.
+// because the event takes the order's next sequence number. An empty ch
+// says the message failed on every channel, reason naming each.
 func (o *Order) NotificationFailed(m Milestone, shipmentID string, ch Channel, reason string, at time.Time) []Effect {
 	at = utc(at)
 	o.record(Entry{
 		At: at, Kind: KindSystem, Type: EntryNotificationFailed, ShipmentID: shipmentID,
-		Description: fmt.Sprintf("%s via %s: %s", m, ch, reason),
+		Description: notificationFailedText(m, ch, reason),
 	})
 	b := &batch{o: o}
 	b.publish(PublishNotificationFailed, shipmentID)

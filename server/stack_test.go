@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/shipflow/shipflow/activities"
@@ -146,8 +147,14 @@ func (n *notes) Notify(_ context.Context, x activities.Notification) error {
 	defer n.mu.Unlock()
 	n.sent[x.OrderID] = append(n.sent[x.OrderID], string(x.Milestone)+"/"+x.ShipmentID+"/"+string(x.Channel))
 	n.full = append(n.full, x)
+	if strings.HasPrefix(x.OrderID, refusedPrefix) {
+		return temporal.NewNonRetryableApplicationError("the provider refused the number", "PermanentFailure", nil)
+	}
 	return nil
 }
+
+// refusedPrefix marks orders whose every customer message the providers refuse.
+const refusedPrefix = "refused-"
 
 // want waits until the order's notifications are exactly want, in any order: each is sent
 // by its own activity, which may finish after the status changed and before or after another.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/order"
-	"github.com/shipflow/shipflow/trackpage"
 	"github.com/shipflow/shipflow/tracklink"
+	"github.com/shipflow/shipflow/trackpage"
 )
 
 // unsubscribeRoute is the link every email carries (and names in List-Unsubscribe). GET asks

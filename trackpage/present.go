@@ -104,8 +104,10 @@ func present(v order.View, now time.Time) summary {
 			k.When = c.delivery(*sh.DeliveredAt)
 		case sh.Status == order.ShipmentDelivered:
 			// delivered, but no time is known: the status says it all
-		case arriving(sh.Status) && sh.EstimatedDelivery != nil:
-			k.When = c.arrival(*sh.EstimatedDelivery)
+		case sh.Status == order.ShipmentAvailableForPickup:
+			// waiting at the pickup point: the status says where, an arrival time would mislead
+		case sh.ETA() != nil:
+			k.When = c.arrival(*sh.ETA())
 		}
 		if l := sh.LastLocation; l != nil {
 			k.LastPlace = place(l)
@@ -177,18 +179,6 @@ func shipmentStatus(w *words, st order.ShipmentStatus) string {
 		return s
 	}
 	return w.shipmentStatus[order.ShipmentUnknown]
-}
-
-// arriving reports whether a shipment in status st is still coming, so
-// that an ETA means something: not for a parcel at a pickup point, going
-// back, or cancelled.
-func arriving(st order.ShipmentStatus) bool {
-	switch st {
-	case order.ShipmentInfoReceived, order.ShipmentInTransit, order.ShipmentOutForDelivery,
-		order.ShipmentAttemptFailed, order.ShipmentException, order.ShipmentUnknown:
-		return true
-	}
-	return false
 }
 
 // open reports whether an order is still on its way to the customer.

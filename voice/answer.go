@@ -155,7 +155,7 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 			CurrentLocation: p.City, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Items: items,
 			Delivered: p.Delivered,
 		}
-		if e := s.EstimatedDelivery; e != nil && open(s.Status) {
+		if e := s.ETA(); e != nil {
 			sd.ETA = sp.full(*e)
 			if sp.passed(*e) {
 				p.Overdue = sp.rel(*e)
@@ -179,7 +179,7 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 	d.Carrier = ph.join(carriers)
 	switch {
 	case last != nil:
-		if e := last.EstimatedDelivery; e != nil {
+		if e := v.ETA(); e != nil { // the order's ETA, as the read model and the tracking page tell it
 			d.ETA, d.ETAAt = sp.full(*e), utcp(*e)
 			if !sp.passed(*e) {
 				d.ETARelative = sp.rel(*e)
@@ -257,13 +257,7 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 
 // open reports whether a parcel in status s may still arrive, so that its
 // estimate means something.
-func open(s order.ShipmentStatus) bool {
-	switch s {
-	case order.ShipmentDelivered, order.ShipmentCancelled, order.ShipmentReturnedToSender:
-		return false
-	}
-	return true
-}
+func open(s order.ShipmentStatus) bool { return !s.Final() }
 
 // unshipped names the order's items that no shipment carries, when the
 // shipments say what they carry at all.

@@ -59,7 +59,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, error) {
 	}
 	svc := &notify.Service{
 		Log: notify.NewLog(a.db), Templates: set, Senders: senders, WhatsAppTemplates: wa,
-		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
+		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, ReviewURL: a.cfg.ReviewURL,
 		Logger: a.log.With("component", "notify"),
 	}
 	for _, ch := range []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail} {
