@@ -130,7 +130,7 @@ func parseDelay(p params) (args, *paramError) {
 // findOrder looks an order up by the number the caller gave. Callers say
 // "#1042" or "1042", and speech-to-text may leave spaces between digits,
 // so when the number as given is unknown its bare form is tried.
-func (h *Handler) findOrder(ctx context.Context, number string) (order.View, error) {
+func (h *Handler) findOrder(ctx context.Context, number string) (Found, error) {
 	v, err := h.Source.Order(ctx, number)
 	if !errors.Is(err, ErrNotFound) {
 		return v, err
@@ -163,11 +163,15 @@ func (h *Handler) lookupFailed(ctx context.Context, inv *invocation, err error, 
 
 // lookup is lookup_shipment_status.
 func (h *Handler) lookup(ctx context.Context, inv *invocation) *Answer {
-	v, ans := h.verified(ctx, inv)
+	f, ans := h.verified(ctx, inv)
 	if ans != nil {
 		return ans
 	}
-	d, instructions := describe(v, inv.args.orderNumber, h.now(), h.followUp())
+	if f.Received {
+		d, instructions := describeReceived(f.View, inv.args.orderNumber, h.now())
+		return &Answer{Status: StatusSuccess, Data: d, AIInstructions: instructions}
+	}
+	d, instructions := describe(f.View, inv.args.orderNumber, h.now(), h.followUp())
 	return &Answer{Status: StatusSuccess, Data: d, AIInstructions: instructions}
 }
 
@@ -289,9 +293,9 @@ func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 	}
 	var sv *order.ShipmentView
 	if a.trackingNumber != "" {
-		sv = shipmentByTracking(v, a.trackingNumber)
+		sv = shipmentByTracking(v.View, a.trackingNumber)
 	} else {
-		open := openShipments(v)
+		open := openShipments(v.View)
 		switch len(open) {
 		case 0:
 			return &Answer{Status: StatusError, Data: map[string]any{"order_number": number, "code": "no_open_shipment"},

@@ -359,4 +359,4 @@ func TestSourcePanicIsAnErrorAnswer(t *testing.T) {
 
 type panicSource struct{ *fakeSource }
 
-func (panicSource) Order(ctx context.Context, id string) (order.View, error) { panic("boom") }
+func (panicSource) Order(ctx context.Context, id string) (Found, error) { panic("boom") }
