@@ -129,6 +129,39 @@ func WakeFor(ctx context.Context, pool *pgxpool.Pool, orderID string, trackingNu
 	return tag.RowsAffected(), nil
 }
 
+// ErrNoAcceptedOrder: no accepted, not rejected order.created delivery names the order.
+var ErrNoAcceptedOrder = errors.New("no accepted order.created for the order")
+
+// AcceptedOrder returns the order.created event of the first accepted, not rejected delivery
+// that creates orderID, or ErrNoAcceptedOrder. Such a delivery was stored before the sender
+// heard 2xx, so shipflow has acknowledged the order even while the relay has not brought it to
+// its workflow yet: the voice line answers from it rather than say "not found". The query is
+// one probe of inbound_events_created_order_idx (migration 00011), whose predicate it repeats
+// word for word so that the planner can use the partial index.
+func AcceptedOrder(ctx context.Context, pool *pgxpool.Pool, orderID string) (order.CommerceEvent, error) {
+	var raw []byte
+	err := pool.QueryRow(ctx, `
+		SELECT delivery FROM inbound_events
+		WHERE order_id = $1 AND delivery -> 'commerce' @> '[{"type": "order.created"}]' AND status <> 'rejected'
+		ORDER BY id LIMIT 1`, orderID).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return order.CommerceEvent{}, ErrNoAcceptedOrder
+	}
+	if err != nil {
+		return order.CommerceEvent{}, fmt.Errorf("accepted order.created of %s: %w", orderID, err)
+	}
+	var d Delivery
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return order.CommerceEvent{}, fmt.Errorf("accepted order.created of %s does not decode: %w", orderID, err)
+	}
+	for _, e := range d.Commerce {
+		if e.Type == order.EventCreated && e.OrderID == orderID && e.Customer != nil {
+			return e, nil
+		}
+	}
+	return order.CommerceEvent{}, ErrNoAcceptedOrder
+}
+
 // notifyChannel is the Postgres channel relays LISTEN on, so a wake from a worker's projection
 // reaches the relays in the serve replicas at once.
 const notifyChannel = "shipflow_inbox"

@@ -153,7 +153,7 @@ func warnings(r *Report) []string {
 		w = append(w, fmt.Sprintf("%d of %d voice lookups answered \"error\" (the deadline passed before an answer)", n, j.Voice.N))
 	}
 	if n := j.VoiceAnswers["not_found"]; n > 0 {
-		w = append(w, fmt.Sprintf("%d voice lookups answered not_found for orders already acknowledged (accepted is not yet applied)", n))
+		w = append(w, fmt.Sprintf("%d voice lookups answered not_found for orders already acknowledged (the inbox should have answered received)", n))
 	}
 	return w
 }

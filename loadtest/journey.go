@@ -14,6 +14,7 @@ import (
 
 	"github.com/shipflow/shipflow/carriers/sim"
 	"github.com/shipflow/shipflow/signature"
+	"github.com/shipflow/shipflow/voice"
 )
 
 // step is one event of an order's journey, in the order a merchant and a carrier send them.
@@ -228,6 +229,10 @@ func (j *journey) send(ctx context.Context, i int, s step) error {
 // noAnswer counts voice lookups that got no HTTP answer at all.
 const noAnswer = "no answer"
 
+// answeredReceived counts voice lookups answered success from the inbox: the order was
+// acknowledged and not applied yet (voice.StatusCodeReceived).
+const answeredReceived = "success (received)"
+
 // voiceLoad asks the voice tool about random orders already created, at a steady rate, for as
 // long as the journey runs: a voice assistant answering calls while the parcels move.
 type voiceLoad struct {
@@ -239,7 +244,10 @@ type voiceLoad struct {
 	mu    sync.Mutex
 	times []time.Duration
 	// statuses count answers by the tool's "status" (success, not_found, error when it missed
-	// its deadline, ...), or the HTTP status of a refusal, or noAnswer.
+	// its deadline, ...), or the HTTP status of a refusal, or noAnswer. A success about an
+	// order known only from its accepted order.created (the relay behind) counts as
+	// answeredReceived: a success all the same, counted apart to show how often it happens.
+	// Every order asked about was acknowledged, so not_found is a wrong answer.
 	statuses map[string]int
 	elapsed  time.Duration
 }
@@ -287,12 +295,19 @@ func (v *voiceLoad) lookup(ctx context.Context) {
 	resp, err := v.j.client.Do(req)
 	status := noAnswer
 	if err == nil {
-		var out struct{ Status string }
+		var out struct {
+			Status string
+			Data   struct {
+				StatusCode string `json:"status_code"`
+			}
+		}
 		switch {
 		case resp.StatusCode != http.StatusOK:
 			status = fmt.Sprintf("http %d", resp.StatusCode)
 		case json.NewDecoder(resp.Body).Decode(&out) != nil:
 			status = "unreadable"
+		case out.Status == voice.StatusSuccess && out.Data.StatusCode == string(voice.StatusCodeReceived):
+			status = answeredReceived
 		default:
 			status = out.Status
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/voice"
 	"github.com/shipflow/shipflow/workflows"
@@ -111,6 +112,11 @@ func (ts voiceTokenSet) auth(signed bool) echo.MiddlewareFunc {
 // if it can within a quarter of the deadline (its measured p99 is under 50 ms), and otherwise
 // the read model, read at the same time so that falling back costs nothing (a worker
 // restarting, Temporal unreachable).
+//
+// An order neither knows may still be one shipflow acknowledged: its order.created is in the
+// inbox, stored before the 2xx, and the relay has not brought it to its workflow yet (a burst
+// of orders, Temporal away). Then the inbox answers, with what that event says, so a caller
+// asking right after ordering hears it was received rather than "not found" (issue 15).
 type voiceSource struct {
 	db            *pgxpool.Pool
 	temporal      client.Client
@@ -123,24 +129,18 @@ type readModelAnswer struct {
 	err  error
 }
 
-func (v voiceSource) Order(ctx context.Context, id string) (order.View, error) {
+type acceptedAnswer struct {
+	found voice.Found
+	err   error
+}
+
+func (v voiceSource) Order(ctx context.Context, id string) (voice.Found, error) {
 	if !v.workflowFirst {
 		view, _, err := db.GetOrder(ctx, v.db, id)
 		if errors.Is(err, db.ErrNotFound) {
-			// An order created a moment ago is in its workflow before the read model. Under
-			// load that workflow may have a backlog its query waits behind, so the query gets
-			// half the deadline: a caller hears "not found yet" rather than nothing.
-			qctx, cancel := ctx, context.CancelFunc(func() {})
-			if v.deadline > 0 {
-				qctx, cancel = context.WithTimeout(ctx, v.deadline/2)
-			}
-			defer cancel()
-			if view, qerr := workflows.QueryOrder(qctx, v.temporal, id); qerr == nil {
-				return view, nil
-			}
-			return view, voice.ErrNotFound
+			return v.notStored(ctx, id)
 		}
-		return view, err
+		return voice.Found{View: view}, err
 	}
 	stored := make(chan readModelAnswer, 1)
 	go func() {
@@ -151,13 +151,56 @@ func (v voiceSource) Order(ctx context.Context, id string) (order.View, error) {
 	view, err := workflows.QueryOrder(qctx, v.temporal, id)
 	cancel()
 	if err == nil {
-		return view, nil
+		return voice.Found{View: view}, nil
 	}
 	r := <-stored
 	if errors.Is(r.err, db.ErrNotFound) {
-		return r.view, voice.ErrNotFound
+		// The workflow has had its quarter of the deadline already: one index probe is left.
+		return v.accepted(ctx, id)
 	}
-	return r.view, r.err
+	return voice.Found{View: r.view}, r.err
+}
+
+// notStored answers for an order the read model does not have. An order created a moment ago
+// is in its workflow before the read model. Under load that workflow may have a backlog its
+// query waits behind, so the query gets half the deadline; the inbox is read at the same time,
+// so that an order the workflow cannot tell of in time is answered from its accepted
+// order.created at no extra wait.
+func (v voiceSource) notStored(ctx context.Context, id string) (voice.Found, error) {
+	acc := make(chan acceptedAnswer, 1)
+	go func() {
+		f, err := v.accepted(ctx, id)
+		acc <- acceptedAnswer{f, err}
+	}()
+	qctx, cancel := ctx, context.CancelFunc(func() {})
+	if v.deadline > 0 {
+		qctx, cancel = context.WithTimeout(ctx, v.deadline/2)
+	}
+	view, err := workflows.QueryOrder(qctx, v.temporal, id)
+	cancel()
+	if err == nil {
+		return voice.Found{View: view}, nil
+	}
+	a := <-acc
+	return a.found, a.err
+}
+
+// accepted is the order as its accepted order.created delivery describes it, built by the
+// order's own rules (order.New: channels the customer cannot be reached on are dropped), or
+// voice.ErrNotFound when shipflow never acknowledged the order.
+func (v voiceSource) accepted(ctx context.Context, id string) (voice.Found, error) {
+	e, err := inbox.AcceptedOrder(ctx, v.db, id)
+	if errors.Is(err, inbox.ErrNoAcceptedOrder) {
+		return voice.Found{}, voice.ErrNotFound
+	}
+	if err != nil {
+		return voice.Found{}, err
+	}
+	o, _, err := order.New(e)
+	if err != nil {
+		return voice.Found{}, fmt.Errorf("accepted order.created of %s: %w", id, err)
+	}
+	return voice.Found{View: o.View(), Received: true}, nil
 }
 
 func (v voiceSource) OrderForTracking(ctx context.Context, tn string) (string, error) {

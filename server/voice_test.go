@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -82,4 +83,99 @@ func TestVoiceAnswersFromTheReadModelWhenTheWorkflowCannot(t *testing.T) {
 	}
 	// The deadline itself is enforced, and tested, in package voice.
 	t.Logf("answered from the read model in %s with the workflow unreachable", took)
+}
+
+// voiceCallFrom is a lookup whose platform gives the network caller id in its metadata.
+func (s *stack) voiceCallFrom(t *testing.T, callID, callerID string, params map[string]any) map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"event": "tool.invoked", "call_id": callID, "tool_name": "lookup_shipment_status",
+		"parameters": params, "metadata": map[string]any{"timestamp": time.Now().UTC().Format(time.RFC3339), "caller_phone": callerID}})
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/voice/tools", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer voice")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return out
+}
+
+// TestVoiceKnowsAnOrderAcceptedButNotYetApplied is issue 15's caller who asks right after
+// ordering: the order.created was acknowledged (it is in the inbox), but the relay is held
+// back, so neither the read model nor the workflow knows the order. The caller hears it was
+// received, with its items and promised date, not "not found"; a wrong caller is still asked
+// to verify; and once the relay catches up the order's own state answers.
+func TestVoiceKnowsAnOrderAcceptedButNotYetApplied(t *testing.T) {
+	s := newStack(t)
+	id := uniqueID("received")
+	promised := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
+	data := created(id)
+	data["items"] = []map[string]any{{"sku": "SHOE-1", "name": "Shoes", "quantity": 1}, {"sku": "SOCK-2", "quantity": 2}}
+	data["promised_delivery"] = promised.Format(time.RFC3339)
+
+	s.temporal.Cut()
+	restored := false
+	defer func() {
+		if !restored {
+			s.temporal.Restore()
+		}
+	}()
+	s.sendCommerce(t, id+"-c", "order.created", data)
+	if _, _, err := db.GetOrder(context.Background(), testenv.DB(t), id); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("the read model knows the order with the relay held back (err %v): the test proves nothing", err)
+	}
+	if n := countInbox(t, id, "applied"); n != 0 {
+		t.Fatalf("%d deliveries applied with Temporal cut", n)
+	}
+
+	code, out, took := s.voiceCall(t, "call-rx-1-"+id, map[string]any{"order_number": id, "caller_phone": "+370 600 00000"})
+	if code != http.StatusOK || out["status"] != "success" {
+		t.Fatalf("an acknowledged order, relay held back: %d %v", code, out)
+	}
+	d := out["data"].(map[string]any)
+	if d["status_code"] != "received" || d["status"] != "Gautas, ruošiamas" || d["order_number"] != id {
+		t.Errorf("status: %v", d)
+	}
+	if items, _ := d["items"].([]any); len(items) != 2 || items[0] != "Shoes" || items[1] != "SOCK-2" {
+		t.Errorf("items: %v", d["items"])
+	}
+	if at, _ := d["eta_at"].(string); at != promised.Format(time.RFC3339) || d["eta"] == "" || d["eta_relative"] == "" {
+		t.Errorf("promised date: eta %v, eta_relative %v, eta_at %v", d["eta"], d["eta_relative"], d["eta_at"])
+	}
+	if ins, _ := out["ai_instructions"].(string); !strings.Contains(ins, "gautas ir šiuo metu ruošiamas") || !strings.Contains(ins, "Shoes") {
+		t.Errorf("instructions: %q", ins)
+	}
+	if took > 800*time.Millisecond {
+		t.Errorf("answered in %s, past the 800 ms deadline", took)
+	}
+	t.Logf("answered from the inbox in %s with the workflow unreachable", took)
+
+	if _, out, _ := s.voiceCall(t, "call-rx-2-"+id, map[string]any{"order_number": id, "caller_phone": "+37069999999"}); out["status"] != "verification_required" || len(out["data"].(map[string]any)) > 1 {
+		t.Errorf("wrong caller: %v", out)
+	}
+	// The network's caller id wins over the number the caller says.
+	if out := s.voiceCallFrom(t, "call-rx-3-"+id, "+37069999999", map[string]any{"order_number": id, "caller_phone": "+37060000000"}); out["status"] != "verification_required" {
+		t.Errorf("wrong caller id, right spoken number: %v", out)
+	}
+	if out := s.voiceCallFrom(t, "call-rx-4-"+id, "+37060000000", map[string]any{"order_number": id}); out["status"] != "success" {
+		t.Errorf("right caller id: %v", out)
+	}
+	if _, out, _ := s.voiceCall(t, "call-rx-5-"+id, map[string]any{"order_number": "nope-" + id, "caller_phone": "+37060000000"}); out["status"] != "not_found" {
+		t.Errorf("an order never acknowledged: %v", out)
+	}
+
+	s.temporal.Restore()
+	restored = true
+	eventually(t, id, "created", statusIs(order.StatusCreated))
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, _, err := db.GetOrder(context.Background(), testenv.DB(t), id); err == nil {
+			break
+		}
+	}
+	if _, out, _ := s.voiceCall(t, "call-rx-6-"+id, map[string]any{"order_number": id, "caller_phone": "+37060000000"}); out["status"] != "success" || out["data"].(map[string]any)["status_code"] != string(order.StatusCreated) {
+		t.Errorf("once applied, the order's own state answers: %v", out)
+	}
 }

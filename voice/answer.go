@@ -33,7 +33,15 @@ type statusData struct {
 	// Exception is the open problem, if any, and what happens next.
 	Exception *exceptionData  `json:"exception,omitempty"`
 	Channels  []order.Channel `json:"notify_channels"`
+	// Items names what was ordered, for an order known only as received (StatusCodeReceived),
+	// which has no shipments to list them yet.
+	Items []string `json:"items,omitempty"`
 }
+
+// StatusCodeReceived is the status_code of an order known only from its accepted
+// order.created delivery (Found.Received): shipflow acknowledged it, its workflow has not
+// started yet. It is none of the order's own statuses, which begin with created.
+const StatusCodeReceived order.Status = "received"
 
 type shipmentData struct {
 	ShipmentID      string               `json:"shipment_id"`
@@ -253,6 +261,40 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 		lines = append(lines, ph.offerSMS())
 	}
 	return d, strings.Join(lines, " ")
+}
+
+// describeReceived is a verified caller's answer about an order known only from its accepted
+// order.created (Found.Received): received and being prepared, with what the event says, the
+// items and the promised date. It offers no SMS updates: subscribing needs the order's
+// workflow, which has not started yet.
+func describeReceived(v order.View, number string, now time.Time) (statusData, string) {
+	sp := speaking{now: now, tz: v.Customer.TimeZone, locale: v.Customer.Locale, loc: zone(v.Customer.TimeZone)}
+	ph := say(v.Customer.Locale)
+	items := make([]string, 0, len(v.Items))
+	for _, it := range v.Items {
+		if it.Name != "" {
+			items = append(items, it.Name)
+		} else {
+			items = append(items, it.SKU)
+		}
+	}
+	d := statusData{
+		OrderNumber: number,
+		Status:      ph.receivedStatus(),
+		StatusCode:  StatusCodeReceived,
+		Channels:    slices.Clone(v.Notify.Channels),
+		Items:       items,
+	}
+	if d.Channels == nil {
+		d.Channels = []order.Channel{}
+	}
+	if p := v.PromisedDelivery; p != nil {
+		d.ETA, d.ETAAt = sp.full(*p), utcp(*p)
+		if !sp.passed(*p) {
+			d.ETARelative = sp.rel(*p)
+		}
+	}
+	return d, ph.received(number, ph.join(items), d.ETARelative)
 }
 
 // open reports whether a parcel in status s may still arrive, so that its

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/shipflow/shipflow/order"
 )
 
 // Limits on failed caller verifications. A failure is an order number that
@@ -104,11 +102,11 @@ func e164(p string) string {
 // instead (not_found, verification_required, or an error when the Source
 // failed). An unverified caller's answer is in the platform's language,
 // not the customer's, and says nothing of the order.
-func (h *Handler) verified(ctx context.Context, inv *invocation) (order.View, *Answer) {
+func (h *Handler) verified(ctx context.Context, inv *invocation) (Found, *Answer) {
 	number := inv.args.orderNumber
 	callKey := "call:" + inv.platform + ":" + inv.callID
 	if h.failures(ctx, inv, callKey, CallFailureWindow) >= MaxFailuresPerCall {
-		return order.View{}, h.unverified(inv, verdictLocked, "call_locked", "")
+		return Found{}, h.unverified(inv, verdictLocked, "call_locked", "")
 	}
 	v, err := h.findOrder(ctx, number)
 	if err != nil {

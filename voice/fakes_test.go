@@ -20,28 +20,33 @@ import (
 // and shared memo, which have tests of their own.
 
 type fakeSource struct {
-	mu       sync.Mutex
-	orders   map[string]order.View
+	mu     sync.Mutex
+	orders map[string]order.View
+	// received are orders known only from their accepted order.created (Found.Received).
+	received map[string]order.View
 	tracking map[string]string
 	sleep    time.Duration // answers this late, ignoring the context, as a stuck backend would
 	err      error
 	lookups  int
 }
 
-func (s *fakeSource) Order(ctx context.Context, id string) (order.View, error) {
+func (s *fakeSource) Order(ctx context.Context, id string) (Found, error) {
 	s.mu.Lock()
 	s.lookups++
 	sleep, err := s.sleep, s.err
 	v, ok := s.orders[id]
+	r, received := s.received[id]
 	s.mu.Unlock()
 	time.Sleep(sleep)
-	if err != nil {
-		return order.View{}, err
+	switch {
+	case err != nil:
+		return Found{}, err
+	case ok:
+		return Found{View: v}, nil
+	case received:
+		return Found{View: r, Received: true}, nil
 	}
-	if !ok {
-		return order.View{}, ErrNotFound
-	}
-	return v, nil
+	return Found{}, ErrNotFound
 }
 
 func (s *fakeSource) OrderForTracking(ctx context.Context, tn string) (string, error) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/shipflow/shipflow/order"
 )
 
 func TestLookupShipmentStatus(t *testing.T) {
@@ -324,3 +326,65 @@ func TestSourceFailure(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestLookupOfAnOrderOnlyReceived is a caller asking about an order shipflow acknowledged but
+// has not applied yet (Found.Received): received and being prepared, with the items and the
+// promised date, in the customer's language; no SMS offer, since subscribing needs the
+// order's workflow; and the caller verified as for any order.
+func TestLookupOfAnOrderOnlyReceived(t *testing.T) {
+	f := newFixture(t)
+	rx := func(id, locale string) order.View {
+		return order.View{
+			OrderID: id, Status: order.StatusCreated, Customer: customer(locale),
+			Notify:           order.NotifyView{Channels: []order.Channel{order.ChannelEmail}},
+			Items:            []order.Item{{SKU: "SHOE-1", Name: "Shoes", Quantity: 1}, {SKU: "SOCK-2", Quantity: 2}},
+			PromisedDelivery: tp("2026-05-09T00:00:00Z"),
+		}
+	}
+	f.source.received = map[string]order.View{"9001": rx("9001", "en"), "9002": rx("9002", "lt")}
+	f.source.received["9003"] = order.View{OrderID: "9003", Status: order.StatusCreated, Customer: customer("en")}
+
+	tests := []struct {
+		order, instructions string
+		data                map[string]string
+	}{
+		{"9001", "Tell the user their order 9001 (Shoes and SOCK-2) has been received and is being prepared. " +
+			"It should arrive on Saturday, May 9. Tracking details will follow once it ships.",
+			map[string]string{"status": "Received, Being Prepared", "status_code": "received", "eta": "May 9th, 2026", "eta_relative": "on Saturday, May 9"}},
+		{"9002", "Pasakykite klientui, kad užsakymas 9002 (Shoes ir SOCK-2) gautas ir šiuo metu ruošiamas. " +
+			"Numatomas pristatymas – gegužės 9 d., šeštadienį. Siuntos sekimo informacija bus pateikta, kai užsakymas bus išsiųstas.",
+			map[string]string{"status": "Gautas, ruošiamas", "status_code": "received"}},
+		{"9003", "Tell the user their order 9003 has been received and is being prepared. Tracking details will follow once it ships.",
+			map[string]string{"status_code": "received", "eta": ""}},
+	}
+	for _, tt := range tests {
+		a, body := f.callPOSKAI(t, "call-rx-"+tt.order, ToolLookupShipmentStatus, map[string]any{"order_number": tt.order, "caller_phone": phone})
+		if a.Status != StatusSuccess {
+			t.Fatalf("%s: %s", tt.order, body)
+		}
+		if a.AIInstructions != tt.instructions {
+			t.Errorf("%s instructions:\n got %q\nwant %q", tt.order, a.AIInstructions, tt.instructions)
+		}
+		for k, want := range tt.data {
+			if got, _ := a.Data[k].(string); got != want {
+				t.Errorf("%s data[%s] = %q, want %q", tt.order, k, got, want)
+			}
+		}
+	}
+	a, _ := f.callPOSKAI(t, "call-rx-items", ToolLookupShipmentStatus, map[string]any{"order_number": "9001", "caller_phone": phone})
+	if items, _ := a.Data["items"].([]any); len(items) != 2 || items[0] != "Shoes" || items[1] != "SOCK-2" {
+		t.Errorf("items: %v", a.Data["items"])
+	}
+	if _, ok := a.Data["notify_channels"].([]any); !ok {
+		t.Errorf("notify_channels missing: %v", a.Data)
+	}
+
+	a, body := f.callPOSKAI(t, "call-rx-wrong", ToolLookupShipmentStatus, map[string]any{"order_number": "9001", "caller_phone": "+37069999999"})
+	if a.Status != StatusVerificationRequired || len(a.Data) != 1 || strings.Contains(string(body), "Shoes") {
+		t.Errorf("wrong caller: %s", body)
+	}
+	a, body = f.callPOSKAI(t, "call-rx-none", ToolLookupShipmentStatus, map[string]any{"order_number": "9001"})
+	if a.Status != StatusVerificationRequired || strings.Contains(string(body), "Shoes") {
+		t.Errorf("no caller phone: %s", body)
+	}
+}

@@ -28,6 +28,8 @@ type phrases interface {
 	verify(v verdict) string
 	unavailable(followUp time.Duration) string
 
+	receivedStatus() string
+	received(number, items, eta string) string
 	single(p parcel) string
 	split(number string, ps []parcel) string
 	notShipped(number string, st order.Status, eta string) string
@@ -289,6 +291,22 @@ func (english) notShipped(number string, st order.Status, eta string) string {
 		out += " It should arrive " + eta + "."
 	}
 	return out
+}
+
+func (english) receivedStatus() string { return "Received, Being Prepared" }
+
+// received is an order known only from its accepted order.created: the workflow that will
+// track it has not started, so there is nothing to say of shipping yet but the promise.
+func (english) received(number, items, eta string) string {
+	s := fmt.Sprintf("Tell the user their order %s", number)
+	if items != "" {
+		s += " (" + items + ")"
+	}
+	s += " has been received and is being prepared."
+	if eta != "" {
+		s += " It should arrive " + eta + "."
+	}
+	return s + " Tracking details will follow once it ships."
 }
 
 const enCallBack = "offer to have a member of our team call them back"
@@ -653,6 +671,20 @@ func (lithuanian) notShipped(number string, st order.Status, eta string) string 
 		out += " " + sentence("Numatomas pristatymas – "+eta)
 	}
 	return out
+}
+
+func (lithuanian) receivedStatus() string { return "Gautas, ruošiamas" }
+
+func (lithuanian) received(number, items, eta string) string {
+	s := fmt.Sprintf("Pasakykite klientui, kad užsakymas %s", number)
+	if items != "" {
+		s += " (" + items + ")"
+	}
+	s += " gautas ir šiuo metu ruošiamas."
+	if eta != "" {
+		s += " " + sentence("Numatomas pristatymas – "+eta)
+	}
+	return s + " Siuntos sekimo informacija bus pateikta, kai užsakymas bus išsiųstas."
 }
 
 const ltCallBack = "pasiūlykite, kad mūsų komandos narys perskambintų"

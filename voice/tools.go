@@ -130,7 +130,7 @@ func parseDelay(p params) (args, *paramError) {
 // findOrder looks an order up by the number the caller gave. Callers say
 // "#1042" or "1042", and speech-to-text may leave spaces between digits,
 // so when the number as given is unknown its bare form is tried.
-func (h *Handler) findOrder(ctx context.Context, number string) (order.View, error) {
+func (h *Handler) findOrder(ctx context.Context, number string) (Found, error) {
 	v, err := h.Source.Order(ctx, number)
 	if !errors.Is(err, ErrNotFound) {
 		return v, err
@@ -163,11 +163,15 @@ func (h *Handler) lookupFailed(ctx context.Context, inv *invocation, err error, 
 
 // lookup is lookup_shipment_status.
 func (h *Handler) lookup(ctx context.Context, inv *invocation) *Answer {
-	v, ans := h.verified(ctx, inv)
+	f, ans := h.verified(ctx, inv)
 	if ans != nil {
 		return ans
 	}
-	d, instructions := describe(v, inv.args.orderNumber, h.now(), h.followUp())
+	if f.Received {
+		d, instructions := describeReceived(f.View, inv.args.orderNumber, h.now())
+		return &Answer{Status: StatusSuccess, Data: d, AIInstructions: instructions}
+	}
+	d, instructions := describe(f.View, inv.args.orderNumber, h.now(), h.followUp())
 	return &Answer{Status: StatusSuccess, Data: d, AIInstructions: instructions}
 }
 
@@ -295,16 +299,16 @@ func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 	}
 	var sv *order.ShipmentView
 	if a.trackingNumber != "" {
-		sv = shipmentByTracking(v, a.trackingNumber)
+		sv = shipmentByTracking(v.View, a.trackingNumber)
 	} else {
-		open := openShipments(v)
+		open := openShipments(v.View)
 		switch len(open) {
 		case 0:
 			switch v.Status {
 			case order.StatusDelivered:
-				return delayRefused(ph, v, nil, a.trackingNumber, number, order.ErrDelivered)
+				return delayRefused(ph, v.View, nil, a.trackingNumber, number, order.ErrDelivered)
 			case order.StatusCancelled, order.StatusReturned:
-				return delayRefused(ph, v, nil, a.trackingNumber, number, order.ErrClosed)
+				return delayRefused(ph, v.View, nil, a.trackingNumber, number, order.ErrClosed)
 			}
 			return &Answer{Status: StatusError, Data: map[string]any{"order_number": number, "code": "no_open_shipment"},
 				AIInstructions: ph.delayNoShipment(number, v.Status)}
@@ -326,7 +330,7 @@ func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 		d.RevisedETA = &t
 	}
 	if err := h.Actions.ReportDelay(ctx, v.OrderID, d); err != nil {
-		if ans := delayRefused(ph, v, sv, a.trackingNumber, number, err); ans != nil {
+		if ans := delayRefused(ph, v.View, sv, a.trackingNumber, number, err); ans != nil {
 			return ans
 		}
 		return h.actionFailed(ctx, inv, locale, err)

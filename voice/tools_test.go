@@ -434,7 +434,7 @@ func TestSourcePanicIsAnErrorAnswer(t *testing.T) {
 
 type panicSource struct{ *fakeSource }
 
-func (panicSource) Order(ctx context.Context, id string) (order.View, error) { panic("boom") }
+func (panicSource) Order(ctx context.Context, id string) (Found, error) { panic("boom") }
 
 // FuzzDelayRefusal: whatever a driver says and whichever refusal the order gives, the answer
 // is a 200 with the refusal's own code, and never quotes the workflow's error text.

@@ -16,10 +16,22 @@ import (
 // ErrNotFound is what a Source says about an order it does not know.
 var ErrNotFound = errors.New("order not found")
 
+// Found is an order as a Source found it.
+type Found struct {
+	order.View
+	// Received says the order is known only from its accepted order.created delivery: shipflow
+	// acknowledged the order (the webhook was answered 2xx), but the relay has not brought it
+	// to its workflow yet, so View holds what that event says (customer, items, promised date)
+	// and nothing that may have happened since. The caller hears that the order was received
+	// and is being prepared, never "not found".
+	Received bool
+}
+
 // Source looks orders up. It must answer fast and never wait on a carrier.
 type Source interface {
-	// Order returns the order's current view, or ErrNotFound.
-	Order(ctx context.Context, orderID string) (order.View, error)
+	// Order returns the order's current view, or ErrNotFound for an order shipflow has not
+	// acknowledged at all.
+	Order(ctx context.Context, orderID string) (Found, error)
 	// OrderForTracking finds the order of a tracking number, or ErrNotFound.
 	OrderForTracking(ctx context.Context, trackingNumber string) (string, error)
 }
