@@ -41,7 +41,7 @@ func (d *Dispatcher) checkLoop(ctx context.Context) {
 	tick := time.NewTicker(checkEvery)
 	defer tick.Stop()
 	for {
-		d.Check(ctx)
+		d.check(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -50,13 +50,14 @@ func (d *Dispatcher) checkLoop(ctx context.Context) {
 	}
 }
 
-// Check looks once for stranded deliveries and sets them going again: a delivery whose
+// check looks once for stranded deliveries and sets them going again: a delivery whose
 // workflow does not exist or has closed goes back to the dispatchers, whose next pass makes its
 // first attempt or starts its workflow again for the rest of its schedule. It returns how many
 // it returned to the dispatchers.
-func (d *Dispatcher) Check(ctx context.Context) int {
+func (d *Dispatcher) check(ctx context.Context) int {
 	cutoff := time.Now().Add(-strandedAfter)
-	returned := d.checkOwned(ctx, cutoff)
+	// Unclaimed first: a delivery this check returns to the dispatchers is theirs from now on,
+	// not one they left.
 	n, err := db.Unclaimed(ctx, d.db, cutoff, d.busy(), checkPage)
 	switch {
 	case err != nil:
@@ -68,6 +69,7 @@ func (d *Dispatcher) Check(ctx context.Context) int {
 		d.log.Warn("webhook deliveries waiting for a dispatcher longer than they should", "count", n, "after", strandedAfter)
 		d.Wake()
 	}
+	returned := d.checkOwned(ctx, cutoff)
 	if returned > 0 {
 		d.Wake()
 	}
