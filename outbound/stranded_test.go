@@ -297,3 +297,36 @@ func TestStrandedDeliveryWithClosedWorkflowIsSent(t *testing.T) {
 		t.Errorf("shipflow_webhook_stranded_total{outcome=workflow_closed} = %v, want 1", n)
 	}
 }
+
+// A person's retry that Temporal refuses leaves the delivery as it was (failed, for the same
+// request again), never pending for a run that does not exist; asked again, it is sent once.
+// (The retry never marked before starting; this keeps it so now that it marks after.)
+func TestRetryCutLeavesTheDeliveryFailed(t *testing.T) {
+	h := newHarness(t, 0)
+	r := newReceiver(t, nil)
+	_, orders, ids := failedDeliveries(h, r, 1)
+	proxy := testenv.NewProxy(t, testenv.TemporalAddress(t))
+	c, err := client.DialContext(h.ctx, client.Options{HostPort: proxy.Addr(), Namespace: "default", Logger: testenv.SDKLogger(),
+		Interceptors: []interceptor.ClientInterceptor{newCutter(proxy, 0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	api := h.newAPI(c)
+
+	if code := h.callOn(api, http.MethodPost, "/v1/webhook-deliveries/"+ids[0]+"/retry", "", nil); code != http.StatusServiceUnavailable {
+		t.Fatalf("retry with Temporal cut: %d, want 503", code)
+	}
+	if d := h.waitStatus(ids[0], db.DeliveryFailed, time.Second); d.Attempts != 1 {
+		t.Fatalf("after the cut retry: %d attempts", d.Attempts)
+	}
+	proxy.Restore()
+	if code := h.callOn(api, http.MethodPost, "/v1/webhook-deliveries/"+ids[0]+"/retry", "", nil); code != http.StatusAccepted {
+		t.Fatalf("retry again: %d", code)
+	}
+	h.waitStatus(ids[0], db.DeliveryDelivered, 10*time.Second)
+	time.Sleep(time.Second)
+	if hits := r.of(orders[0]); len(hits) != 1 || hits[0].meta.Metadata.Attempt != 2 {
+		t.Errorf("%d requests, want one: attempt 2", len(hits))
+	}
+}
