@@ -160,6 +160,14 @@ func (a *Activities) attemptDelivery(ctx context.Context, r DeliveryAttempt) (De
 	if err != nil {
 		return DeliveryReport{}, err
 	}
+	// Starting a delivery's run is safe to repeat (a recover asked again after a cut, a
+	// stranded delivery handed on again), because a run whose work is done sends nothing.
+	switch {
+	case r.Manual && o.Delivery.Attempts >= r.Attempt:
+		return DeliveryReport{Done: true, Outcome: "skipped"}, nil // this retry's attempt is on record
+	case !r.Manual && o.Delivery.Status != db.DeliveryPending:
+		return DeliveryReport{Done: true, Outcome: "skipped"}, nil // delivered or failed meanwhile
+	}
 	if !o.Endpoint.Enabled {
 		reason := "endpoint disabled"
 		if o.Endpoint.Disabled != "" {

@@ -350,32 +350,39 @@ func FailDelivery(ctx context.Context, pool *pgxpool.Pool, id, reason string) er
 	return nil
 }
 
-// RetryDelivery marks a failed or delivered delivery pending again, for a person's retry that
-// its workflow carries out, and returns it; ErrNotFound if there is no such delivery. Its count
-// of failed passes starts again: a person's retry gets every pass a new delivery gets.
-func RetryDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery, error) {
-	d, err := scanDelivery(pool.QueryRow(ctx, `
-		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, failed_passes = 0, updated_at = now()
-		WHERE id = $1 RETURNING `+deliveryColumns, id))
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return d, fmt.Errorf("retry webhook delivery %s: %w", id, err)
+// MarkRetried records that a person's retry of d (as read before its run was started) is
+// under way in its workflow: pending, owned by the workflow, with a new count of failed passes
+// (a person's retry gets every pass a new delivery gets). It is called only once the run has
+// started, so a row is never marked for a run that does not exist; and it changes the row only
+// if nothing has since (status, attempts and updated_at as read), so a run that has already
+// recorded its attempt, or failed the delivery, is not overwritten by a pending nobody will
+// finish. It reports whether it marked the row.
+func MarkRetried(ctx context.Context, pool *pgxpool.Pool, d Delivery) (bool, error) {
+	tag, err := pool.Exec(ctx, `
+		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, lease_until = NULL,
+			failed_passes = 0, updated_at = now()
+		WHERE id = $1 AND status = $2 AND attempts = $3 AND updated_at = $4`, d.ID, d.Status, d.Attempts, d.UpdatedAt)
+	if err != nil {
+		return false, fmt.Errorf("mark webhook delivery %s retried: %w", d.ID, err)
 	}
-	return d, err
+	return tag.RowsAffected() == 1, nil
 }
 
-// FailedSince marks pending again every delivery to an endpoint that failed and was created at
-// or after since, and returns them, oldest first: what recover re-sends.
+// FailedSince returns every delivery to an endpoint that failed and was created at or after
+// since, oldest first: what recover re-sends. It changes nothing: each is marked (MarkRetried)
+// only once its retry has started, so a recovery cut short leaves the rest failed, for the
+// next request to find.
 func FailedSince(ctx context.Context, pool *pgxpool.Pool, endpointID string, since time.Time) ([]Delivery, error) {
 	rows, err := pool.Query(ctx, `
-		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, failed_passes = 0, updated_at = now()
+		SELECT `+deliveryColumns+` FROM webhook_deliveries
 		WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
-		RETURNING `+deliveryColumns, endpointID, since)
+		ORDER BY created_at, id`, endpointID, since)
 	if err != nil {
-		return nil, fmt.Errorf("recover deliveries of endpoint %s: %w", endpointID, err)
+		return nil, fmt.Errorf("failed deliveries of endpoint %s: %w", endpointID, err)
 	}
 	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Delivery, error) { return scanDelivery(r) })
 	if err != nil {
-		return nil, fmt.Errorf("recover deliveries of endpoint %s: %w", endpointID, err)
+		return nil, fmt.Errorf("failed deliveries of endpoint %s: %w", endpointID, err)
 	}
 	return ds, nil
 }

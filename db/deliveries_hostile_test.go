@@ -197,8 +197,8 @@ func TestNoteFailedPassBacksOffThenFails(t *testing.T) {
 		t.Errorf("after a refusal: %s %q", d.Status, d.LastError)
 	}
 	// A person's retry starts the count again.
-	if _, err := db.RetryDelivery(ctx, pool, id); err != nil {
-		t.Fatal(err)
+	if ok, err := db.MarkRetried(ctx, pool, d); err != nil || !ok {
+		t.Fatalf("mark retried: %v %v", ok, err)
 	}
 	if p, err := db.NoteFailedPass(ctx, pool, id, "x", false); err != nil || p.N != 1 || p.Failed {
 		t.Errorf("a pass after a person's retry: %+v %v", p, err)

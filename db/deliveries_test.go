@@ -258,7 +258,11 @@ func TestClaimDeliveries(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1`, dbID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.RetryDelivery(ctx, pool, dbID); err != nil {
+	d, err := db.GetDelivery(ctx, pool, dbID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MarkRetried(ctx, pool, d); err != nil {
 		t.Fatal(err)
 	}
 	if got := claim(); len(got) != 0 {

@@ -132,3 +132,86 @@ func NoteFailedPass(ctx context.Context, pool *pgxpool.Pool, id, reason string, 
 	}
 	return p, nil
 }
+
+// Owned is a pending delivery a workflow is supposed to own, as the stranded-delivery check
+// reads it. Due is when its next attempt was due (its last change when it has no due time):
+// a delivery whose workflow is alive is attempted then, so one long overdue is worth asking
+// Temporal about.
+type Owned struct {
+	ID        string
+	Due       time.Time
+	UpdatedAt time.Time
+}
+
+// OverdueOwned returns up to n pending deliveries owned by a workflow whose next attempt was due
+// before cutoff, in order of (Due, ID) after the key after (the zero Owned for the start). The
+// partial index of migration 00011 holds only such rows, so the query costs nothing when all is
+// well, whatever the size of the table.
+func OverdueOwned(ctx context.Context, pool *pgxpool.Pool, cutoff time.Time, after Owned, n int) ([]Owned, error) {
+	from := after.Due
+	if from.IsZero() {
+		from = time.Unix(0, 0)
+	}
+	rows, err := pool.Query(ctx, `
+		SELECT id, COALESCE(next_attempt_at, updated_at), updated_at FROM webhook_deliveries
+		WHERE status = 'pending' AND workflow AND COALESCE(next_attempt_at, updated_at) < $1
+			AND (COALESCE(next_attempt_at, updated_at), id) > ($2, $3)
+		ORDER BY COALESCE(next_attempt_at, updated_at), id
+		LIMIT $4`, cutoff, from, after.ID, n)
+	if err != nil {
+		return nil, fmt.Errorf("overdue webhook deliveries: %w", err)
+	}
+	owned, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Owned])
+	if err != nil {
+		return nil, fmt.Errorf("overdue webhook deliveries: %w", err)
+	}
+	return owned, nil
+}
+
+// ReturnToDispatchers gives a pending delivery whose workflow is gone (never started, or closed
+// with the delivery unfinished) back to the dispatchers, whose next pass makes its first attempt
+// or starts its workflow again for the rest of the schedule. It changes the row only if it is as
+// the check read it (o.UpdatedAt), so a retry or attempt since wins. Each return counts as a
+// failed pass: a delivery whose workflows keep ending without recording an attempt is failed,
+// with reason, at MaxFailedPasses rather than sent again for ever. It reports whether the row
+// was returned, and whether it was failed instead.
+func ReturnToDispatchers(ctx context.Context, pool *pgxpool.Pool, o Owned, reason string) (returned, failed bool, err error) {
+	var status DeliveryStatus
+	err = pool.QueryRow(ctx, `
+		UPDATE webhook_deliveries SET workflow = false, lease_until = NULL, failed_passes = failed_passes + 1,
+			status = CASE WHEN failed_passes + 1 >= $3 THEN 'failed' ELSE status END,
+			next_attempt_at = CASE WHEN failed_passes + 1 >= $3 THEN NULL ELSE next_attempt_at END,
+			last_error = CASE WHEN failed_passes + 1 >= $3 THEN $4 ELSE last_error END,
+			updated_at = now()
+		WHERE id = $1 AND status = 'pending' AND workflow AND updated_at = $2
+		RETURNING status`, o.ID, o.UpdatedAt, MaxFailedPasses,
+		SafeText(fmt.Sprintf("not attempted again after %d failed passes: %s", MaxFailedPasses, reason), MaxErrorText)).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("return webhook delivery %s to the dispatchers: %w", o.ID, err)
+	}
+	return true, status == DeliveryFailed, nil
+}
+
+// Unclaimed counts, up to n, the pending deliveries no workflow owns that no dispatcher has
+// held since before cutoff and that were created before it, leaving out the endpoints in busy
+// (at their cap of attempts in flight, so waiting by design): deliveries the dispatchers should
+// have taken and did not.
+func Unclaimed(ctx context.Context, pool *pgxpool.Pool, cutoff time.Time, busy []string, n int) (int, error) {
+	if busy == nil {
+		busy = []string{}
+	}
+	var count int
+	err := pool.QueryRow(ctx, `
+		SELECT count(*) FROM (
+			SELECT 1 FROM webhook_deliveries
+			WHERE status = 'pending' AND NOT workflow AND created_at < $1 AND (lease_until IS NULL OR lease_until < $1)
+				AND endpoint_id <> ALL ($2::text[])
+			LIMIT $3) AS u`, cutoff, busy, n).Scan(&count)
+	if err != nil {
+		return 0, fmt.Errorf("count unclaimed webhook deliveries: %w", err)
+	}
+	return count, nil
+}

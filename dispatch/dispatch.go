@@ -42,9 +42,11 @@ type Attempter interface {
 	AttemptDelivery(ctx context.Context, r activities.DeliveryAttempt) (activities.DeliveryReport, error)
 }
 
-// Workflows hands a delivery to its workflow (workflows.Deliveries).
+// Workflows hands a delivery to its workflow, and says whether that workflow still runs
+// (workflows.Deliveries).
 type Workflows interface {
 	StartDelivery(ctx context.Context, in workflows.DeliveryInput) error
+	DeliveryRun(ctx context.Context, deliveryID string) (workflows.RunState, error)
 }
 
 const (
@@ -74,6 +76,11 @@ type Dispatcher struct {
 	// passes counts claimed deliveries by what became of them. Deliveries made here never
 	// show in the Temporal UI, so this and the deliveries API are how operators see them.
 	passes *prometheus.CounterVec
+	// stranded counts what the stranded-delivery check found (stranded.go).
+	stranded *prometheus.CounterVec
+
+	checkMu   sync.Mutex
+	checkFrom db.Owned // where the next check goes on
 }
 
 // Outcomes of a claimed delivery, the values of the passes counter's label.
@@ -95,12 +102,19 @@ func New(pool *pgxpool.Pool, a Attempter, w Workflows, busy func() []string, log
 			Name: "shipflow_webhook_dispatched_total",
 			Help: "Outbound webhook deliveries a dispatcher claimed, by what became of them.",
 		}, []string{"outcome"}),
+		stranded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipflow_webhook_stranded_total",
+			Help: "Pending outbound webhook deliveries found with no one to finish them, by what the check found and did.",
+		}, []string{"outcome"}),
 	}
 }
 
 // Register adds the dispatcher's metrics to reg.
 func (d *Dispatcher) Register(reg prometheus.Registerer) error {
-	return reg.Register(d.passes)
+	if err := reg.Register(d.passes); err != nil {
+		return err
+	}
+	return reg.Register(d.stranded)
 }
 
 // Wake tells the dispatcher there may be work, without blocking.
@@ -111,10 +125,12 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run dispatches until ctx ends, then waits for the attempts under way, which are not cut
-// short: an attempt abandoned midway would only be made again when its lease runs out.
+// Run dispatches, and checks for stranded deliveries every minute, until ctx ends, then waits
+// for the attempts under way, which are not cut short: an attempt abandoned midway would only
+// be made again when its lease runs out.
 func (d *Dispatcher) Run(ctx context.Context) {
 	defer d.wg.Wait()
+	d.wg.Go(func() { d.checkLoop(ctx) })
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {

@@ -72,6 +72,35 @@ func newHarness(t *testing.T, perEndpoint int) *harness {
 	t.Helper()
 	h := &harness{t: t, ctx: t.Context(), c: testenv.Temporal(t), pool: testenv.DB(t), tq: testenv.TaskQueue(t), slack: escalatetest.NewSlack(t),
 		metrics: prometheus.NewRegistry()}
+	h.startWorker(perEndpoint, h.metrics)
+
+	h.inbox = inbox.New(h.pool)
+	h.api = h.newAPI(h.c)
+	return h
+}
+
+// newAPI is the management API (server.New) with c as its Temporal client.
+func (h *harness) newAPI(c client.Client) *echo.Echo {
+	h.t.Helper()
+	cfg, err := config.Load("test", nil, func(k string) string {
+		return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8", "SHIPFLOW_WEBHOOK_ALLOW_HTTP": "true",
+			"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": commerceSecret}[k]
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cfg.Temporal.TaskQueue = h.tq
+	m, err := telemetry.NewMetrics()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return server.New(server.Deps{Config: cfg, DB: h.pool, Temporal: c, Logger: testenv.Logger(h.t), Metrics: m, Inbox: h.inbox})
+}
+
+// startWorker starts a worker with outbound deliveries on, and its dispatcher, on the harness's
+// task queue, with its metrics in reg; newHarness starts the first.
+func (h *harness) startWorker(perEndpoint int, reg *prometheus.Registry) {
+	h.t.Helper()
 	wh := &activities.Webhooks{
 		Policy:      egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true},
 		Timeout:     attemptTimeout,
@@ -80,25 +109,9 @@ func newHarness(t *testing.T, perEndpoint int) *harness {
 	w := worker.New(h.c, h.tq, worker.Deps{
 		DB: h.pool, Notifier: silent{}, Escalator: silent{}, Webhooks: wh,
 		Alerters: map[string]escalate.Alerter{"slack": slack.New(h.slack.WebhookURL(), nil)},
-		Metrics:  h.metrics,
+		Metrics:  reg,
 	}, nil)
-	testenv.StartWorker(t, w)
-
-	cfg, err := config.Load("test", nil, func(k string) string {
-		return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8", "SHIPFLOW_WEBHOOK_ALLOW_HTTP": "true",
-			"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": commerceSecret}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Temporal.TaskQueue = h.tq
-	m, err := telemetry.NewMetrics()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.inbox = inbox.New(h.pool)
-	h.api = server.New(server.Deps{Config: cfg, DB: h.pool, Temporal: h.c, Logger: testenv.Logger(t), Metrics: m, Inbox: h.inbox})
-	return h
+	testenv.StartWorker(h.t, w)
 }
 
 // silent stands in for customer messages and the legacy escalation path, which these tests
@@ -111,11 +124,17 @@ func (silent) ExceptionChanged(context.Context, activities.ExceptionChange) erro
 // call makes an admin API request and decodes the JSON answer into out (if not nil).
 func (h *harness) call(method, path, body string, out any) int {
 	h.t.Helper()
+	return h.callOn(h.api, method, path, body, out)
+}
+
+// callOn is call on another instance of the API.
+func (h *harness) callOn(api *echo.Echo, method, path, body string, out any) int {
+	h.t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer admin")
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
-	h.api.ServeHTTP(rec, req)
+	api.ServeHTTP(rec, req)
 	if out != nil {
 		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
 			h.t.Fatalf("%s %s: %d %s: %v", method, path, rec.Code, rec.Body, err)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -64,11 +65,34 @@ func (s *server) retryDelivery(c echo.Context) error {
 	if err != nil {
 		return deliveryError(err, id)
 	}
-	if err := s.deliveries().RetryDelivery(ctx, d); err != nil {
-		return errorf(http.StatusServiceUnavailable, codeUnavailable, "cannot start the retry now: %v", err)
+	if err := s.retry(ctx, d); err != nil {
+		return errorf(http.StatusServiceUnavailable, codeUnavailable, "cannot start the retry now, ask again: %v", err)
 	}
 	return c.JSON(http.StatusAccepted, d)
 }
+
+// retry starts a person's retry of d (as read) and then marks it pending for its workflow, in
+// that order: a row is never marked for a run that was not started, where no dispatcher and
+// no workflow would ever send it. A retry cut between the two leaves the row as it was, for
+// the same request again to finish; starting it twice sends nothing twice
+// (workflows.Deliveries.RetryDelivery). A pending delivery is left as it is: its dispatcher or
+// workflow still owns it, and the signal only wakes a workflow's wait.
+func (s *server) retry(ctx context.Context, d db.Delivery) error {
+	if err := s.deliveries().RetryDelivery(ctx, d); err != nil {
+		return err
+	}
+	if d.Status == db.DeliveryPending {
+		return nil
+	}
+	// The run is started: the mark is made even if the caller has gone.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	_, err := db.MarkRetried(ctx, s.DB, d)
+	return err
+}
+
+// markTimeout bounds the mark after a retry has started, which outlives the request.
+const markTimeout = 10 * time.Second
 
 // recoverRequest is the body of POST /v1/webhook-endpoints/{id}/recover.
 type recoverRequest struct {
@@ -81,7 +105,9 @@ const recoverParallel = 8
 
 // recoverEndpoint is POST /v1/webhook-endpoints/{id}/recover {since}: every failed delivery
 // of the endpoint created since then is retried, once each. Nothing is marked before its
-// retry has started, so asking again after an error is safe and finishes the job.
+// retry has started (see retry), so a recovery cut short by Temporal or by the caller leaves
+// the rest failed, and asking again finds them and finishes the job; what the first request
+// started is pending by then, or done, and is not sent again.
 func (s *server) recoverEndpoint(c echo.Context) error {
 	ctx, id := c.Request().Context(), c.Param("id")
 	var r recoverRequest
@@ -101,30 +127,38 @@ func (s *server) recoverEndpoint(c echo.Context) error {
 		return err
 	}
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		sem   = make(chan struct{}, recoverParallel)
-		dl    = s.deliveries()
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		first   error
+		started int
+		sem     = make(chan struct{}, recoverParallel)
 	)
 	for _, d := range failed {
 		sem <- struct{}{}
+		if ctx.Err() != nil { // the caller has gone: start no more, and let the next request finish
+			<-sem
+			break
+		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := dl.RetryDelivery(ctx, d); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
+			err := s.retry(ctx, d)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				started++
+			} else if first == nil {
+				first = err
 			}
 		})
 	}
 	wg.Wait()
-	if first != nil {
-		return errorf(http.StatusServiceUnavailable, codeUnavailable, "recovery incomplete, ask again: %v", first)
+	if first == nil {
+		first = ctx.Err()
 	}
-	return c.JSON(http.StatusAccepted, map[string]any{"endpoint_id": id, "since": r.Since.UTC(), "recovered": len(failed)})
+	if first != nil {
+		return errorf(http.StatusServiceUnavailable, codeUnavailable, "recovery incomplete (%d of %d started), ask again: %v", started, len(failed), first)
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"endpoint_id": id, "since": r.Since.UTC(), "recovered": started})
 }
 
 func deliveryError(err error, id string) error {

@@ -147,19 +147,21 @@ type Deliveries struct {
 }
 
 // StartDelivery hands a delivery to its workflow for the rest of its schedule. A run that is
-// going, or has been, makes it a no-op: the id reuse policy refuses a second start, so a
-// dispatcher that hands a delivery on twice (it died before recording the first) starts one
-// run. Eager start lets the dispatcher's own worker take the run's first task without a round
-// of polling.
+// going makes it a no-op (the conflict policy finds it), so a dispatcher that hands a delivery
+// on twice (it died before recording the first) starts one run. A run that has closed does not:
+// a delivery handed on again while still pending was left unfinished by that run (it failed, or
+// was terminated), and the stranded-delivery check hands it back to the dispatchers for a new
+// one. A run that closed having finished the delivery makes the new run's attempt a no-op
+// (activities.AttemptDelivery skips a delivery no longer pending). Eager start lets the
+// dispatcher's own worker take the run's first task without a round of polling.
 func (d Deliveries) StartDelivery(ctx context.Context, in DeliveryInput) error {
 	_, err := d.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       DeliveryWorkflowID(in.DeliveryID),
-		TaskQueue:                                d.TaskQueue,
-		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		EnableEagerStart:                         true,
-		StaticSummary:                            "webhook delivery " + in.DeliveryID,
+		ID:                       DeliveryWorkflowID(in.DeliveryID),
+		TaskQueue:                d.TaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		EnableEagerStart:         true,
+		StaticSummary:            "webhook delivery " + in.DeliveryID,
 	}, DeliveryName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
@@ -170,7 +172,10 @@ func (d Deliveries) StartDelivery(ctx context.Context, in DeliveryInput) error {
 
 // RetryDelivery is a person's retry: the next attempt now. A delivery still in its schedule
 // is woken from its wait; a finished one gets a run of one attempt, numbered after the
-// attempts it has had.
+// attempts it has had. Asking again for the same delivery as read (a repeated recover) is
+// safe: a run still going is only signalled, and a run that has closed since made that
+// attempt, so a new run's attempt finds it recorded and sends nothing
+// (activities.AttemptDelivery).
 func (d Deliveries) RetryDelivery(ctx context.Context, dl db.Delivery) error {
 	_, err := d.Client.SignalWithStartWorkflow(ctx, DeliveryWorkflowID(dl.ID), RetryNowSignal, nil,
 		client.StartWorkflowOptions{
@@ -182,4 +187,29 @@ func (d Deliveries) RetryDelivery(ctx context.Context, dl db.Delivery) error {
 		return fmt.Errorf("retry delivery %s: %w", dl.ID, err)
 	}
 	return nil
+}
+
+// RunState is what became of a delivery's workflow, as the stranded-delivery check asks.
+type RunState string
+
+// Run states. Missing: never started, or closed so long ago that Temporal no longer keeps it.
+const (
+	RunRunning RunState = "running"
+	RunClosed  RunState = "closed"
+	RunMissing RunState = "missing"
+)
+
+// DeliveryRun says whether a delivery's workflow (its latest run) is running.
+func (d Deliveries) DeliveryRun(ctx context.Context, deliveryID string) (RunState, error) {
+	desc, err := d.Client.DescribeWorkflowExecution(ctx, DeliveryWorkflowID(deliveryID), "")
+	var missing *serviceerror.NotFound
+	switch {
+	case errors.As(err, &missing):
+		return RunMissing, nil
+	case err != nil:
+		return "", fmt.Errorf("describe the workflow of delivery %s: %w", deliveryID, err)
+	case desc.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		return RunRunning, nil
+	}
+	return RunClosed, nil
 }
