@@ -145,7 +145,7 @@ type Owned struct {
 
 // OverdueOwned returns up to n pending deliveries owned by a workflow whose next attempt was due
 // before cutoff, in order of (Due, ID) after the key after (the zero Owned for the start). The
-// partial index of migration 00011 holds only such rows, so the query costs nothing when all is
+// partial index of migration 00012 holds only such rows, so the query costs nothing when all is
 // well, whatever the size of the table.
 func OverdueOwned(ctx context.Context, pool *pgxpool.Pool, cutoff time.Time, after Owned, n int) ([]Owned, error) {
 	from := after.Due
