@@ -80,6 +80,27 @@ type Publish struct {
 	Type       PublishType
 	Seq        int64
 	ShipmentID string
+	// Detail is what this event says beyond the order's view, for subscribers that act on
+	// the event itself; nil when the view says it all.
+	Detail *EventDetail
+}
+
+// EventDetail is the event-specific part of an outbound event's data (docs/receiving-webhooks.md
+// lists which event carries which).
+type EventDetail struct {
+	// Exception is the problem a shipment.exception raised.
+	Exception *Exception `json:"exception,omitempty"`
+	// Notification says which message failed on every channel, for notification.failed.
+	Notification *FailedNotification `json:"notification,omitempty"`
+	// Delay is the driver's report behind a shipment.exception or shipment.updated.
+	Delay *Delay `json:"delay,omitempty"`
+}
+
+// FailedNotification is a customer message that failed on every channel.
+type FailedNotification struct {
+	Milestone Milestone `json:"milestone"`
+	Channels  []Channel `json:"channels,omitempty"`
+	Error     string    `json:"error"`
 }
 
 // RaiseException tells staff (ops alert, ticket) that the order has a
@@ -118,6 +139,17 @@ type batch struct {
 func (b *batch) publish(t PublishType, shipmentID string) {
 	b.o.Seq++
 	b.fx = append(b.fx, Publish{Type: t, Seq: b.o.Seq, ShipmentID: shipmentID})
+}
+
+// detail adds d to the event this batch published last.
+func (b *batch) detail(d EventDetail) {
+	for i := len(b.fx) - 1; i >= 0; i-- {
+		if p, ok := b.fx[i].(Publish); ok {
+			p.Detail = &d
+			b.fx[i] = p
+			return
+		}
+	}
 }
 
 // notify asks for a customer message unless this milestone was already

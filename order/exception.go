@@ -68,6 +68,7 @@ func (o *Order) raise(b *batch, x Exception, ent *Entry) bool {
 	b.fx = append(b.fx, RaiseException{Exception: x})
 	b.notify(MilestoneDelayed, x.ShipmentID)
 	b.publish(PublishShipmentException, x.ShipmentID)
+	b.detail(EventDetail{Exception: &x})
 	return true
 }
 
@@ -225,6 +226,15 @@ func (o *Order) ReportDelay(d Delay) ([]Effect, error) {
 	raised := o.raise(b, Exception{Reason: ReasonDriverDelay, ShipmentID: s.ID, Message: msg, RaisedAt: at, Source: "driver", DelayReason: code}, &ent)
 	if moved && !raised {
 		b.publish(PublishShipmentUpdated, s.ID)
+	}
+	if raised || moved { // the event published above is the driver's report: say so
+		report := Delay{ID: d.ID, ShipmentID: s.ID, TrackingNumber: s.TrackingNumber, Location: delayText(d.Location),
+			Reason: delayText(d.Reason), ReasonCode: code, RevisedETA: eta, At: at}
+		if raised {
+			b.detail(EventDetail{Exception: o.Exception, Delay: &report})
+		} else {
+			b.detail(EventDetail{Delay: &report})
+		}
 	}
 	o.record(ent)
 	o.settle(b, at)

@@ -489,6 +489,13 @@ func (o *Order) NotificationFailed(m Milestone, shipmentID string, ch Channel, r
 	})
 	b := &batch{o: o}
 	b.publish(PublishNotificationFailed, shipmentID)
+	f := FailedNotification{Milestone: m, Error: CleanText(reason, MaxTextLen)}
+	if ch != "" {
+		f.Channels = []Channel{ch}
+	} else {
+		f.Channels = slices.Clone(o.Notify) // every channel failed, each named in reason
+	}
+	b.detail(EventDetail{Notification: &f})
 	o.settle(b, at)
 	return b.fx
 }

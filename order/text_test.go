@@ -48,3 +48,22 @@ func TestNotificationFailedText(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15, finding 5: notification.failed says which message failed, on which channels and why.
+func TestNotificationFailedEventSaysWhichMessage(t *testing.T) {
+	o := newOrder(t)
+	fx := o.NotificationFailed(order.MilestoneShipped, "S1", "", "sms: invalid number; email: bounced", at(30))
+	var p *order.Publish
+	for _, e := range fx {
+		if pe, ok := e.(order.Publish); ok {
+			p = &pe
+		}
+	}
+	if p == nil || p.Type != order.PublishNotificationFailed || p.ShipmentID != "S1" || p.Detail == nil || p.Detail.Notification == nil {
+		t.Fatalf("effects %+v: want notification.failed with its detail", fx)
+	}
+	n := p.Detail.Notification
+	if n.Milestone != order.MilestoneShipped || n.Error != "sms: invalid number; email: bounced" || len(n.Channels) != len(o.Notify) {
+		t.Errorf("detail %+v (customer channels %v)", n, o.Notify)
+	}
+}

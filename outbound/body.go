@@ -18,10 +18,13 @@ type Body struct {
 
 // Metadata says which event a body carries and which attempt at delivering it this is.
 type Metadata struct {
-	EventID  string `json:"event_id"`
-	OrderID  string `json:"order_id"`
-	Sequence int64  `json:"sequence"`
-	Attempt  int    `json:"attempt"`
+	EventID string `json:"event_id"`
+	OrderID string `json:"order_id"`
+	// ShipmentID names the parcel a shipment.* event (and a parcel's order.shipped,
+	// notification.failed) is about, so a subscriber of a split order can act on it.
+	ShipmentID string `json:"shipment_id,omitempty"`
+	Sequence   int64  `json:"sequence"`
+	Attempt    int    `json:"attempt"`
 }
 
 // NewBody is the body of attempt number attempt (1 for the first) at delivering e.
@@ -29,7 +32,7 @@ func NewBody(e db.Event, attempt int) Body {
 	return Body{
 		Type:      e.Type,
 		Timestamp: e.CreatedAt.UTC(),
-		Metadata:  Metadata{EventID: e.ID, OrderID: e.OrderID, Sequence: e.Seq, Attempt: attempt},
+		Metadata:  Metadata{EventID: e.ID, OrderID: e.OrderID, ShipmentID: e.ShipmentID, Sequence: e.Seq, Attempt: attempt},
 		Data:      e.Data,
 	}
 }

@@ -90,7 +90,7 @@ func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 	case order.Publish:
 		ev := db.Event{
 			OrderID: w.state.ID, Seq: e.Seq, Type: string(e.Type), ShipmentID: e.ShipmentID,
-			Data: w.eventData(), CreatedAt: workflow.Now(ctx),
+			Data: w.eventData(e.Detail), CreatedAt: workflow.Now(ctx),
 		}
 		w.spawn(ctx, func(ctx workflow.Context) {
 			w.wait(ctx, w.store(ctx, fmt.Sprintf("publish %s #%d", e.Type, e.Seq), a.RecordEvent, ev), "record event")
@@ -301,10 +301,14 @@ func (w *orderWorkflow) wait(ctx workflow.Context, f workflow.Future, what strin
 }
 
 // eventData is the order as subscribers see it in an event: the view without its timeline,
-// which would make every event as large as the order's whole history.
-func (w *orderWorkflow) eventData() json.RawMessage {
-	v := w.state.Summary()
-	b, err := json.Marshal(v)
+// which would make every event as large as the order's whole history, and under "event" what
+// this event says beyond the view (the exception it raised, the message that failed, the
+// driver's report).
+func (w *orderWorkflow) eventData(detail *order.EventDetail) json.RawMessage {
+	b, err := json.Marshal(struct {
+		order.View
+		Event *order.EventDetail `json:"event,omitempty"`
+	}{w.state.Summary(), detail})
 	if err != nil { // a View always encodes; this would be a programming error
 		panic(fmt.Sprintf("encode order view: %v", err))
 	}
