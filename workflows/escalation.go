@@ -49,11 +49,16 @@ var escalationOptions = workflow.ActivityOptions{
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
 }
 
+// maxAlertRetry bounds how long one alert or ticket call is retried: the escalation waits for
+// its alerts before it watches the SLA and the close signal again, so a chat that is down must
+// not hold it. Never more than half the SLA, so no level is skipped for it.
+const maxAlertRetry = time.Hour
+
 func (e *escalation) run(ctx workflow.Context) error {
-	ctx = workflow.WithActivityOptions(ctx, escalationOptions)
+	ctx = workflow.WithActivityOptions(ctx, e.options())
 	e.alert(ctx, "")
 	if e.in.Tickets {
-		tctx := withOptions(ctx, escalationOptions, "open ticket")
+		tctx := withOptions(ctx, e.options(), "open ticket")
 		if err := workflow.ExecuteActivity(tctx, a.OpenTicket, e.ticketOf()).Get(ctx, &e.ticket); err != nil {
 			workflow.GetLogger(ctx).Error("open ticket", "error", err)
 		}
@@ -91,7 +96,7 @@ func (e *escalation) alert(ctx workflow.Context, resolution string) {
 	}
 	var fs []workflow.Future
 	for _, ch := range e.in.Channels {
-		actx := withOptions(ctx, escalationOptions, fmt.Sprintf("alert %s level %d", ch, e.level))
+		actx := withOptions(ctx, e.options(), fmt.Sprintf("alert %s level %d", ch, e.level))
 		fs = append(fs, workflow.ExecuteActivity(actx, a.AlertStaff, ch, al))
 	}
 	for i, f := range fs {
@@ -105,10 +110,20 @@ func (e *escalation) update(ctx workflow.Context, u escalate.Update) {
 	if e.ticket == "" {
 		return
 	}
-	uctx := withOptions(ctx, escalationOptions, "update ticket")
+	uctx := withOptions(ctx, e.options(), "update ticket")
 	if err := workflow.ExecuteActivity(uctx, a.UpdateTicket, e.ticket, u).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("update ticket", "error", err)
 	}
+}
+
+// options are escalationOptions with the overall deadline of this escalation's calls.
+func (e *escalation) options() workflow.ActivityOptions {
+	o := escalationOptions
+	o.ScheduleToCloseTimeout = maxAlertRetry
+	if half := e.in.SLA / 2; half > 0 && half < maxAlertRetry {
+		o.ScheduleToCloseTimeout = half
+	}
+	return o
 }
 
 func (e *escalation) ticketOf() escalate.Ticket {
