@@ -25,7 +25,11 @@ const HumanReasonMax = DelayTextMax
 // Validate checks a request as it reaches the order: the voice line refuses bad text at the
 // door, and this keeps any other path within the same bounds.
 func (r HumanRequest) Validate() error {
-	if err := CheckKey("id", r.ID, MaxIDLen); err != nil {
+	if r.ID == "" {
+		return required("id")
+	}
+	// Platforms' call ids are text, not keys: the rule is the voice line's own.
+	if err := CheckText("id", r.ID, MaxIDLen); err != nil {
 		return err
 	}
 	if err := CheckText("reason", r.Reason, HumanReasonMax); err != nil {

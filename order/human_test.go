@@ -54,6 +54,7 @@ func TestHumanRequestRefused(t *testing.T) {
 		"nul reason":   {ID: "c", Reason: "a\x00b", At: at(1)},
 		"long reason":  {ID: "c", Reason: strings.Repeat("x", order.HumanReasonMax+1), At: at(1)},
 		"control id":   {ID: "c\n1", At: at(1)},
+		"long id":      {ID: strings.Repeat("c", order.MaxIDLen+1), At: at(1)},
 		"no time":      {ID: "c"},
 		"bidi in text": {ID: "c", Reason: "\u202e", At: at(1)},
 	} {
