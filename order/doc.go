@@ -43,6 +43,7 @@
 //	ReviewRequest              order delivered                      marked sent                          Notify review_request
 //	NotificationFailed         always                               timeline entry                       Publish notification.failed
 //	SetChannels                channels changed                     channels replaced                    none
+//	HumanRequested             a request id not seen before         timeline entry (kind customer)       AskStaff, Publish order.human_requested
 //
 // Recorded and ignored, never an error: a duplicate event id (not even
 // recorded), a scan older than the shipment's newest, anything but

@@ -52,6 +52,8 @@ const (
 	PublishOrderReturnInitiated   PublishType = "order.return.initiated"
 	PublishOrderRefundProcessed   PublishType = "order.refund.processed"
 	PublishNotificationFailed     PublishType = "notification.failed"
+	// PublishOrderHumanRequested: the customer asked for a person to call them back.
+	PublishOrderHumanRequested PublishType = "order.human_requested"
 )
 
 // PublishTypes lists every outbound event type, for subscribers choosing
@@ -62,6 +64,7 @@ func PublishTypes() []PublishType {
 		PublishOrderShipped, PublishShipmentUpdated, PublishShipmentOutForDelivery,
 		PublishShipmentException, PublishOrderDelivered, PublishOrderCancelled,
 		PublishOrderReturnInitiated, PublishOrderRefundProcessed, PublishNotificationFailed,
+		PublishOrderHumanRequested,
 	}
 }
 

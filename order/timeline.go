@@ -27,6 +27,8 @@ const (
 	KindDriver   EntryKind = "driver"
 	KindStaff    EntryKind = "staff"
 	KindSystem   EntryKind = "system"
+	// KindCustomer: the customer themselves, on the voice line.
+	KindCustomer EntryKind = "customer"
 )
 
 // Entry types of entries that are neither a commerce event type nor a
@@ -37,6 +39,7 @@ const (
 	EntryDelayReported      = "delay.reported"
 	EntryChannelsUpdated    = "notify.channels_updated"
 	EntryNotificationFailed = "notification.failed"
+	EntryHumanRequested     = "human.requested"
 )
 
 // Entry is one line of the order's history. Events that changed nothing are
@@ -111,4 +114,5 @@ const (
 	seenCommerce = "c/"
 	seenTracking = "t/"
 	seenDelay    = "d/"
+	seenHuman    = "h/"
 )

@@ -121,8 +121,9 @@ func TestParse(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if len(order.PublishTypes()) != 12 {
-		t.Errorf("%d publish types, SPEC section 4 has 12", len(order.PublishTypes()))
+	// SPEC section 4's twelve and order.human_requested (issue 15).
+	if len(order.PublishTypes()) != 13 {
+		t.Errorf("%d publish types, want SPEC section 4's 12 and order.human_requested", len(order.PublishTypes()))
 	}
 	for _, bad := range []string{"", "Delivered", "lost"} {
 		if _, err := order.ParseShipmentStatus(bad); err == nil {

@@ -18,7 +18,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/shipflow/shipflow/db"
-	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/voice"
@@ -35,7 +34,7 @@ func (s *server) routeVoice(g *echo.Group) {
 	deadline := cfg.VoiceDeadline
 	h := &voice.Handler{
 		Source:   voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: cfg.VoiceSource == "workflow", deadline: deadline},
-		Actions:  voiceActions{temporal: s.Temporal, alerters: s.Alerters},
+		Actions:  voiceActions{temporal: s.Temporal},
 		Memo:     voiceMemo{db: s.DB},
 		Attempts: voiceAttempts{db: s.DB},
 		Deadline: deadline, FollowUp: cfg.EscalationSLA, Logger: s.Logger.With("component", "voice"),
@@ -214,7 +213,6 @@ func (v voiceSource) OrderForTracking(ctx context.Context, tn string) (string, e
 // voiceActions carries out what a call asks for, through the order's workflow updates.
 type voiceActions struct {
 	temporal client.Client
-	alerters map[string]escalate.Alerter
 }
 
 func (v voiceActions) SetChannels(ctx context.Context, id string, chs []order.Channel) error {
@@ -238,26 +236,15 @@ func actionError(err error) error {
 	return err
 }
 
-// RequestHuman asks staff, in every configured chat, to call the customer back. With no chat
-// configured the request is only logged by the caller, and the answer says staff were told.
-func (v voiceActions) RequestHuman(ctx context.Context, id, callID, reason string) error {
-	al := escalate.Alert{OrderID: id, Reason: "callback_requested", Level: 1,
-		Message: fmt.Sprintf("A customer asked for a person during voice call %s: %s", callID, reason)}
-	names := make([]string, 0, len(v.alerters))
-	for name := range v.alerters {
-		names = append(names, name)
+// RequestHuman records the request with the order's workflow, which alerts staff and notes the
+// ticket with retries of its own, and says who it reaches. A workflow that no longer runs takes
+// nothing: the caller is told the request could not be passed on.
+func (v voiceActions) RequestHuman(ctx context.Context, id string, r order.HumanRequest) (voice.Staffed, error) {
+	res, err := workflows.RequestHuman(ctx, v.temporal, id, r)
+	if err != nil {
+		return voice.Staffed{}, actionError(err)
 	}
-	slices.Sort(names)
-	var errs []error
-	for _, name := range names {
-		if err := v.alerters[name].Alert(ctx, al); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-		}
-	}
-	if len(errs) == len(names) && len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	return nil
+	return voice.Staffed{Chats: len(res.Chats), Ticket: res.Ticket}, nil
 }
 
 // voiceMemo keeps first answers in Postgres, so every serve replica returns the same answer to

@@ -65,6 +65,7 @@ type fakeActions struct {
 	channels map[string][]order.Channel
 	delays   []order.Delay
 	humans   []humanRequest
+	staffed  *Staffed // who RequestHuman says it reached; nil is one chat
 	calls    int
 	sleep    time.Duration
 	err      error
@@ -102,14 +103,17 @@ func (a *fakeActions) ReportDelay(ctx context.Context, orderID string, d order.D
 	return nil
 }
 
-func (a *fakeActions) RequestHuman(ctx context.Context, orderID, callID, reason string) error {
+func (a *fakeActions) RequestHuman(ctx context.Context, orderID string, r order.HumanRequest) (Staffed, error) {
 	if err := a.begin(); err != nil {
-		return err
+		return Staffed{}, err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.humans = append(a.humans, humanRequest{orderID, callID, reason})
-	return nil
+	a.humans = append(a.humans, humanRequest{orderID, r.ID, r.Reason})
+	if a.staffed != nil {
+		return *a.staffed, nil
+	}
+	return Staffed{Chats: 1}, nil
 }
 
 func (a *fakeActions) count() int {

@@ -48,7 +48,12 @@ type phrases interface {
 	// finished.
 	subscribeClosed(number string, st order.Status) string
 	subscribeUnreachable(ch, alt order.Channel) string
-	humanRequested(followUp time.Duration) string
+	// humanRequested: staff were told, in a chat or a support ticket (ticket) or both.
+	humanRequested(followUp time.Duration, ticket bool) string
+	// humanRecorded: the request is on the order only; nobody was told.
+	humanRecorded() string
+	// humanFailed: the request could not be recorded.
+	humanFailed() string
 
 	delayRecorded(trackingNumber, number, eta string) string
 	delayNoShipment(number string, st order.Status) string
@@ -399,8 +404,22 @@ func (english) subscribeUnreachable(ch, alt order.Channel) string {
 	return s + " Instead, " + enCallBack + "."
 }
 
-func (english) humanRequested(followUp time.Duration) string {
-	return fmt.Sprintf("Tell the user a member of our team will call them back on the phone number on the order %s. Ask if there is anything else you can help with.", enWithin(followUp))
+func (english) humanRequested(followUp time.Duration, ticket bool) string {
+	s := fmt.Sprintf("Tell the user a member of our team will call them back on the phone number on the order %s.", enWithin(followUp))
+	if ticket {
+		s = fmt.Sprintf("Tell the user their request is open as a support ticket, and a member of our team will call them back on the phone number on the order %s.", enWithin(followUp))
+	}
+	return s + " Ask if there is anything else you can help with."
+}
+
+func (english) humanRecorded() string {
+	return "Tell the user their request for a call back is recorded on their order, but nobody is alerted straight away, so do not promise a call or a time. " +
+		"If it is urgent, suggest they contact the shop by the email or phone number in their order confirmation. Ask if there is anything else you can help with."
+}
+
+func (english) humanFailed() string {
+	return "Apologise: you could not pass their request on just now. Suggest they try again in a few minutes, " +
+		"or contact the shop by the email or phone number in their order confirmation. Do not promise a call back."
 }
 
 func (english) delayRecorded(tn, number, eta string) string {
@@ -780,8 +799,22 @@ func (lithuanian) subscribeUnreachable(ch, alt order.Channel) string {
 	return s + " Vietoj to " + ltCallBack + "."
 }
 
-func (lithuanian) humanRequested(followUp time.Duration) string {
-	return fmt.Sprintf("Pasakykite klientui, kad mūsų komandos narys perskambins užsakyme nurodytu telefono numeriu %s. Paklauskite, ar galite dar kuo nors padėti.", ltWithin(followUp))
+func (lithuanian) humanRequested(followUp time.Duration, ticket bool) string {
+	s := fmt.Sprintf("Pasakykite klientui, kad mūsų komandos narys perskambins užsakyme nurodytu telefono numeriu %s.", ltWithin(followUp))
+	if ticket {
+		s = fmt.Sprintf("Pasakykite klientui, kad jo prašymas užregistruotas kaip pagalbos užklausa ir mūsų komandos narys perskambins užsakyme nurodytu telefono numeriu %s.", ltWithin(followUp))
+	}
+	return s + " Paklauskite, ar galite dar kuo nors padėti."
+}
+
+func (lithuanian) humanRecorded() string {
+	return "Pasakykite klientui, kad jo prašymas perskambinti užregistruotas užsakyme, tačiau darbuotojai apie jį iš karto nepranešami, todėl nežadėkite nei skambučio, nei laiko. " +
+		"Jei reikalas skubus, pasiūlykite susisiekti su parduotuve el. paštu arba telefonu, nurodytais užsakymo patvirtinime. Paklauskite, ar galite dar kuo nors padėti."
+}
+
+func (lithuanian) humanFailed() string {
+	return "Atsiprašykite – šiuo metu prašymo perduoti nepavyko. Pasiūlykite pabandyti po kelių minučių " +
+		"arba susisiekti su parduotuve el. paštu arba telefonu, nurodytais užsakymo patvirtinime. Nežadėkite perskambinti."
 }
 
 func (lithuanian) delayRecorded(tn, number, eta string) string {

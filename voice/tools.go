@@ -225,23 +225,34 @@ func alternative(ch order.Channel, c order.Customer, current []order.Channel) or
 	return ""
 }
 
-// requestHuman is request_human.
+// requestHuman is request_human. The request is recorded with the order (its timeline, an
+// event for subscribers, and the staff chats and ticket the order's workflow reaches, retried
+// there), so the answer depends only on the workflow taking it, never on a chat answering within
+// the call. The caller hears what happens next: a call back when someone was told, otherwise
+// that it is recorded and how else to reach the shop. The call id makes a repeat harmless. The
+// reason goes to staff only.
 func (h *Handler) requestHuman(ctx context.Context, inv *invocation) *Answer {
 	v, ans := h.verified(ctx, inv)
 	if ans != nil {
 		return ans
 	}
-	reason := inv.args.reason
-	if reason == "" {
-		reason = "caller asked for a person"
+	locale := v.Customer.Locale
+	r := order.HumanRequest{ID: inv.callID, Reason: inv.args.reason, At: h.now().UTC(), Source: "voice:" + inv.platform}
+	staffed, err := h.Actions.RequestHuman(ctx, v.OrderID, r)
+	if err != nil {
+		h.logger().Error("voice request_human failed", "call_id", inv.callID, "err", err)
+		return &Answer{Status: StatusError, Data: map[string]string{"code": "action_failed"}, AIInstructions: say(locale).humanFailed()}
 	}
-	if err := h.Actions.RequestHuman(ctx, v.OrderID, inv.callID, reason); err != nil {
-		return h.actionFailed(ctx, inv, v.Customer.Locale, err)
+	ph := say(locale)
+	instructions := ph.humanRecorded()
+	if staffed.Told() {
+		instructions = ph.humanRequested(h.followUp(), staffed.Ticket)
 	}
 	return &Answer{
-		Status:         StatusSuccess,
-		Data:           map[string]any{"order_number": inv.args.orderNumber, "callback_requested": true},
-		AIInstructions: say(v.Customer.Locale).humanRequested(h.followUp()),
+		Status: StatusSuccess,
+		Data: map[string]any{"order_number": inv.args.orderNumber, "recorded": true,
+			"callback_requested": staffed.Told(), "ticket": staffed.Ticket},
+		AIInstructions: instructions,
 	}
 }
 

@@ -295,14 +295,52 @@ func TestRequestHuman(t *testing.T) {
 	if a.AIInstructions != want {
 		t.Errorf("got %s", a.AIInstructions)
 	}
-	if len(f.actions.humans) != 1 || f.actions.humans[0].reason == "" {
-		t.Errorf("RequestHuman got %+v, want a default reason", f.actions.humans)
+	if len(f.actions.humans) != 1 || f.actions.humans[0] != (humanRequest{"223456", "call-8", ""}) {
+		t.Errorf("RequestHuman got %+v, want no reason", f.actions.humans)
 	}
 
 	f = newFixture(t)
 	a, _ = f.callPOSKAI(t, "call-9", ToolRequestHuman, map[string]any{"order_number": "123456", "caller_phone": "+37069999999"})
 	if a.Status != StatusVerificationRequired || len(f.actions.humans) != 0 {
 		t.Errorf("unverified caller escalated: %s, %+v", a.Status, f.actions.humans)
+	}
+}
+
+// TestRequestHumanSaysWhatHappensNext is finding 7 of issue 15: the caller was told staff were
+// told even when no chat was configured. The answer now follows who the order reached.
+func TestRequestHumanSaysWhatHappensNext(t *testing.T) {
+	cases := []struct {
+		name    string
+		staffed Staffed
+		err     error
+		number  string
+		status  string
+		want    string
+	}{
+		{"ticket", Staffed{Ticket: true}, nil, "123456", StatusSuccess,
+			"Tell the user their request is open as a support ticket, and a member of our team will call them back on the phone number on the order within 24 hours. Ask if there is anything else you can help with."},
+		{"nobody", Staffed{}, nil, "123456", StatusSuccess,
+			"Tell the user their request for a call back is recorded on their order, but nobody is alerted straight away, so do not promise a call or a time. If it is urgent, suggest they contact the shop by the email or phone number in their order confirmation. Ask if there is anything else you can help with."},
+		{"nobody lt", Staffed{}, nil, "223456", StatusSuccess,
+			"Pasakykite klientui, kad jo prašymas perskambinti užregistruotas užsakyme, tačiau darbuotojai apie jį iš karto nepranešami, todėl nežadėkite nei skambučio, nei laiko. Jei reikalas skubus, pasiūlykite susisiekti su parduotuve el. paštu arba telefonu, nurodytais užsakymo patvirtinime. Paklauskite, ar galite dar kuo nors padėti."},
+		{"ticket lt", Staffed{Chats: 2, Ticket: true}, nil, "223456", StatusSuccess,
+			"Pasakykite klientui, kad jo prašymas užregistruotas kaip pagalbos užklausa ir mūsų komandos narys perskambins užsakyme nurodytu telefono numeriu per 24 valandas. Paklauskite, ar galite dar kuo nors padėti."},
+		{"failed", Staffed{}, errors.New("temporal down"), "123456", StatusError,
+			"Apologise: you could not pass their request on just now. Suggest they try again in a few minutes, or contact the shop by the email or phone number in their order confirmation. Do not promise a call back."},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.actions.staffed, f.actions.err = &c.staffed, c.err
+			a, _ := f.callPOSKAI(t, "call-"+c.name, ToolRequestHuman, map[string]any{"order_number": c.number, "caller_phone": phone})
+			if a.Status != c.status || a.AIInstructions != c.want {
+				t.Errorf("%s: %s", a.Status, a.AIInstructions)
+			}
+			promised := c.err == nil && c.staffed.Told()
+			if en := c.number == "123456"; en && strings.Contains(a.AIInstructions, "will call them back") != promised {
+				t.Errorf("promises a call back: %v, want %v", !promised, promised)
+			}
+		})
 	}
 }
 

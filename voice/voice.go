@@ -42,9 +42,21 @@ type Actions interface {
 	SetChannels(ctx context.Context, orderID string, channels []order.Channel) error
 	// ReportDelay records a driver's delay report.
 	ReportDelay(ctx context.Context, orderID string, d order.Delay) error
-	// RequestHuman asks staff to call the customer back about the order.
-	RequestHuman(ctx context.Context, orderID, callID, reason string) error
+	// RequestHuman records the customer's request for a call back with the order, which asks
+	// staff for it, and says who was asked. A repeat of the same request ID is recorded once.
+	RequestHuman(ctx context.Context, orderID string, r order.HumanRequest) (Staffed, error)
 }
+
+// Staffed is who acts on a call-back request: Chats staff chats alerted, and a support ticket
+// when Ticket. With neither the request is only on the order's timeline, and the caller must
+// not be told that anyone was told.
+type Staffed struct {
+	Chats  int
+	Ticket bool
+}
+
+// Told reports whether anyone will hear of the request without opening the order.
+func (s Staffed) Told() bool { return s.Chats > 0 || s.Ticket }
 
 // Attempts counts failed caller verifications (see MaxFailuresPerCall). It
 // is shared by every serve replica, so a caller gains nothing by landing on

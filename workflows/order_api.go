@@ -36,6 +36,9 @@ const (
 	SetChannelsUpdate = "set_notification_channels"
 	// ReportDelayUpdate records a driver's delay report (order.Delay).
 	ReportDelayUpdate = "report_delay"
+	// RequestHumanUpdate records a customer's request for a call back (order.HumanRequest) and
+	// answers HumanResult.
+	RequestHumanUpdate = "request_human"
 )
 
 // WorkflowID is the id of an order's workflow: one order, one workflow, for its whole life.
@@ -94,6 +97,16 @@ type UpdateResult struct {
 	Status    order.Status     `json:"status"`
 	Exception *order.Exception `json:"exception"`
 	Channels  []order.Channel  `json:"channels"`
+}
+
+// HumanResult is what request_human answers: what the order does about the request, so the
+// caller is told the truth. Chats are the staff chats alerted, Ticket whether a ticket is
+// opened or noted; with neither, the request is only on the order's timeline.
+type HumanResult struct {
+	Recorded bool     `json:"recorded"`
+	Repeat   bool     `json:"repeat,omitempty"`
+	Chats    []string `json:"chats,omitempty"`
+	Ticket   bool     `json:"ticket,omitempty"`
 }
 
 // Errors of the client helpers below.
@@ -261,7 +274,16 @@ func QueryOrder(ctx context.Context, c client.Client, orderID string) (order.Vie
 // from the validator or the handler, matches its sentinel with errors.Is (order.ErrDelivered
 // and the others of order/validate.go).
 func UpdateOrder(ctx context.Context, c client.Client, orderID, update string, arg any) (UpdateResult, error) {
-	var r UpdateResult
+	return updateOrder[UpdateResult](ctx, c, orderID, update, arg)
+}
+
+// RequestHuman records a customer's request for a call back with the order's workflow.
+func RequestHuman(ctx context.Context, c client.Client, orderID string, r order.HumanRequest) (HumanResult, error) {
+	return updateOrder[HumanResult](ctx, c, orderID, RequestHumanUpdate, r)
+}
+
+func updateOrder[T any](ctx context.Context, c client.Client, orderID, update string, arg any) (T, error) {
+	var r T
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   WorkflowID(orderID),
 		UpdateName:   update,

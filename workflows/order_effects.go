@@ -115,6 +115,8 @@ func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 			ctx = withOptions(ctx, escalateOptions, "exception cleared: "+e.Resolution)
 			w.wait(ctx, workflow.ExecuteActivity(ctx, a.ExceptionChanged, c), "close escalation")
 		})
+	case order.AskStaff:
+		w.askStaff(ctx, e)
 	default:
 		w.logger.Error("unknown effect", "effect", fmt.Sprintf("%T", e))
 	}

@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"slices"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/shipflow/shipflow/order"
@@ -54,6 +56,26 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, RequestHumanUpdate,
+		func(ctx workflow.Context, r order.HumanRequest) (HumanResult, error) {
+			fx, repeat, err := w.state.HumanRequested(humanAt(ctx, r))
+			if err != nil {
+				return HumanResult{}, typed(err)
+			}
+			if len(fx) > 0 {
+				w.changed(ctx, fx)
+			}
+			return HumanResult{Recorded: true, Repeat: repeat, Chats: slices.Clone(w.settings.AlertChannels), Ticket: w.settings.Tickets}, nil
+		},
+		workflow.UpdateHandlerOptions{
+			Validator: func(ctx workflow.Context, r order.HumanRequest) error {
+				return typed(w.state.CheckHumanRequest(humanAt(ctx, r)))
+			},
+			Description: "A customer asks for a person to call them back.",
+		})
+	if err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, ReportDelayUpdate,
 		func(ctx workflow.Context, d order.Delay) (UpdateResult, error) {
 			fx, err := w.state.ReportDelay(delayAt(ctx, d))
@@ -77,6 +99,14 @@ func delayAt(ctx workflow.Context, d order.Delay) order.Delay {
 		d.At = workflow.Now(ctx)
 	}
 	return d
+}
+
+// humanAt dates a request that came without a time to the moment it reached the workflow.
+func humanAt(ctx workflow.Context, r order.HumanRequest) order.HumanRequest {
+	if r.At.IsZero() {
+		r.At = workflow.Now(ctx)
+	}
+	return r
 }
 
 func (w *orderWorkflow) result() UpdateResult {
