@@ -14,7 +14,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/shipflow/shipflow/config"
-	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/signature"
@@ -41,8 +40,6 @@ type Deps struct {
 	SendGridPreviousKey *ecdsa.PublicKey
 	// Changes tells live views (SSE, the tracking page) that an order changed.
 	Changes Subscriber
-	// Alerters are the staff chats a voice caller's request for a person goes to.
-	Alerters map[string]escalate.Alerter
 }
 
 // server carries Deps to the handlers.

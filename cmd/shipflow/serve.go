@@ -45,9 +45,8 @@ func (a *app) startAPI(ctx context.Context) (http.Handler, error) {
 	go r.Run(ctx)
 	feed := changes.New(a.db, a.log.With("component", "changes"))
 	go feed.Run(ctx)
-	alerters, _ := a.staff()
 	d := server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in,
-		Notifications: notify.NewLog(a.db), Changes: feed, Alerters: alerters}
+		Notifications: notify.NewLog(a.db), Changes: feed}
 	go server.SweepVoiceAnswers(ctx, &d)
 	if k := a.cfg.SendGridWebhookKey; k != "" {
 		key, err := sendgrid.ParsePublicKey(k)
