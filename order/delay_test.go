@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,36 @@ func TestReportDelayBoundsTheWords(t *testing.T) {
 	reason, loc, _ := strings.Cut(x.Message, " (near ")
 	if err := order.CheckDelayText("reason", reason); err != nil || loc != "Vilnius)" {
 		t.Errorf("message %q: %v", x.Message, err)
+	}
+}
+
+// Issue 15, finding 5: a second driver report during an open exception publishes too, with the
+// report in its detail; runs recorded before replay the old rule, which published nothing.
+func TestEveryDelayReportPublishes(t *testing.T) {
+	o, _ := run(t, with(shipped(), delay(order.Delay{ID: "call-1", TrackingNumber: "TS1", Reason: "traffic", At: at(60)}))...)
+	second := order.Delay{ID: "call-2", TrackingNumber: "TS1", Reason: "still stuck in traffic", Location: "Kaunas", At: at(70)}
+	old := o
+	old.Notified, old.Timeline = slices.Clone(o.Notified), slices.Clone(o.Timeline)
+	fx, err := o.ReportDelay(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p *order.Publish
+	for _, e := range fx {
+		if pe, ok := e.(order.Publish); ok {
+			p = &pe
+		}
+	}
+	if p == nil || p.Type != order.PublishShipmentUpdated || p.Detail == nil || p.Detail.Delay == nil || p.Detail.Delay.Reason != "still stuck in traffic" {
+		t.Fatalf("effects %+v: want shipment.updated with the report", fx)
+	}
+	fx, err = old.ReportDelayV0(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range fx {
+		if _, ok := e.(order.Publish); ok {
+			t.Errorf("the old rule published %+v", e)
+		}
 	}
 }

@@ -38,7 +38,7 @@
 //	raise                      an exception already open            noted on the timeline entry          none
 //	any operation              order first becomes delivered        DeliveredAt set                      Publish order.delivered
 //	ResolveException           exception open                       exception closed                     ClearException resolved_by_staff
-//	ReportDelay                shipment not delivered               ETA revised                          raise driver_delay (Publish shipment.updated instead if one is open and the ETA moved)
+//	ReportDelay                shipment not delivered               ETA revised                          raise driver_delay (Publish shipment.updated instead if one is open), the report in the event's detail
 //	Raise (stale, late)        not the exception already open       as raise                             as raise
 //	ReviewRequest              order delivered                      marked sent                          Notify review_request
 //	NotificationFailed         always                               timeline entry                       Publish notification.failed

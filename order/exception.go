@@ -186,9 +186,17 @@ func (o *Order) delayed(d Delay) (int, error) {
 
 // ReportDelay is a driver saying a shipment will be late. It updates the
 // shipment's ETA and raises a driver_delay exception (or notes the delay,
-// when a problem is already open). A report repeated with the same ID does
-// nothing.
-func (o *Order) ReportDelay(d Delay) ([]Effect, error) {
+// when a problem is already open). Every report publishes an event with the
+// report in its detail, so subscribers hear of a second one too. A report
+// repeated with the same ID does nothing.
+func (o *Order) ReportDelay(d Delay) ([]Effect, error) { return o.reportDelay(d, true) }
+
+// ReportDelayV0 is ReportDelay as order runs recorded before every report
+// published replay it: a report that neither raised an exception nor moved
+// the ETA published nothing.
+func (o *Order) ReportDelayV0(d Delay) ([]Effect, error) { return o.reportDelay(d, false) }
+
+func (o *Order) reportDelay(d Delay, publishEvery bool) ([]Effect, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
@@ -224,10 +232,10 @@ func (o *Order) ReportDelay(d Delay) ([]Effect, error) {
 		ent.note("estimated delivery now " + eta.Format(time.RFC3339))
 	}
 	raised := o.raise(b, Exception{Reason: ReasonDriverDelay, ShipmentID: s.ID, Message: msg, RaisedAt: at, Source: "driver", DelayReason: code}, &ent)
-	if moved && !raised {
+	if !raised && (moved || publishEvery) {
 		b.publish(PublishShipmentUpdated, s.ID)
 	}
-	if raised || moved { // the event published above is the driver's report: say so
+	if raised || moved || publishEvery { // the event published above is the driver's report: say so
 		report := Delay{ID: d.ID, ShipmentID: s.ID, TrackingNumber: s.TrackingNumber, Location: delayText(d.Location),
 			Reason: delayText(d.Reason), ReasonCode: code, RevisedETA: eta, At: at}
 		if raised {

@@ -78,7 +78,11 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, ReportDelayUpdate,
 		func(ctx workflow.Context, d order.Delay) (UpdateResult, error) {
-			fx, err := w.state.ReportDelay(delayAt(ctx, d))
+			report := w.state.ReportDelay
+			if workflow.GetVersion(ctx, everyDelayPublishes, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				report = w.state.ReportDelayV0
+			}
+			fx, err := report(delayAt(ctx, d))
 			if err != nil {
 				return UpdateResult{}, typed(err)
 			}
@@ -92,6 +96,10 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 			Description: "A driver reports a shipment will be late.",
 		})
 }
+
+// everyDelayPublishes marks the change from publishing only the driver reports that raised an
+// exception or moved the ETA to publishing every one (order.ReportDelay).
+const everyDelayPublishes = "every-delay-publishes"
 
 // delayAt dates a report that came without a time to the moment it reached the workflow.
 func delayAt(ctx workflow.Context, d order.Delay) order.Delay {
