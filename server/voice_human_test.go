@@ -155,7 +155,6 @@ func TestVoiceRequestHumanIsDurable(t *testing.T) {
 func TestVoiceRequestHumanWithNobodyToTell(t *testing.T) {
 	id, _ := shippedOrder(t, "nobody")
 	s := newStack(t)
-	before := len(s.notes.of(id))
 	a := poskaiCall(t, voiceToken, "+37060000000", "call-n1-"+id, "request_human", map[string]any{"order_number": id, "reason": evilReason})
 	want := "Pasakykite klientui, kad jo prašymas perskambinti užregistruotas užsakyme, tačiau darbuotojai apie jį iš karto nepranešami, todėl nežadėkite nei skambučio, nei laiko. " +
 		"Jei reikalas skubus, pasiūlykite susisiekti su parduotuve el. paštu arba telefonu, nurodytais užsakymo patvirtinime. Paklauskite, ar galite dar kuo nors padėti."
@@ -169,7 +168,10 @@ func TestVoiceRequestHumanWithNobodyToTell(t *testing.T) {
 	if n, m := len(humanEntries(t, id)), humanEvents(t, id); n != 1 || m != 1 {
 		t.Errorf("a retry recorded again: %d entries, %d events", n, m)
 	}
-	if after := s.notes.of(id); len(after) != before {
-		t.Errorf("the customer was messaged about their own request: %v", after[before:])
+	// The order's own shipped messages may still be arriving; anything else is about the request.
+	for _, n := range s.notes.of(id) {
+		if !strings.HasPrefix(n, "shipped/") {
+			t.Errorf("the customer was messaged about their own request: %v", n)
+		}
 	}
 }
