@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -227,5 +228,34 @@ func TestTwoChecksAtOnceResolveEachMessageOnce(t *testing.T) {
 		if e := p.entry(t, id); e.Status != notify.StatusDelivered {
 			t.Errorf("order %s: %s, want delivered", id, e.Status)
 		}
+	}
+}
+
+func TestUnknownMessageStaysUnknownWhileTwilioCannotBeAsked(t *testing.T) {
+	p := newProviders(t)
+	u, reg := p.unresolved(t)
+	n := notification(order.MilestoneAttemptFailed, order.ChannelSMS)
+	if err := p.svc.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	unknownSince(t, n.OrderID, notify.ReceiptWait+time.Minute)
+	p.twilio.FailNext(1, http.StatusServiceUnavailable, 0)
+
+	if _, err := u.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e := p.entry(t, n.OrderID); e.Status != notify.StatusUnknown {
+		t.Errorf("status %s, want unknown: Twilio's record may still say", e.Status)
+	}
+	if got := counted(t, reg, "sms", "lookup_failed"); got != 1 {
+		t.Errorf("counter sms/lookup_failed = %v, want 1", got)
+	}
+	// The next check leaves it for another ReceiptWait rather than asking a failing Twilio
+	// every minute.
+	if _, err := u.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := counted(t, reg, "sms", "lookup_failed"); got != 1 {
+		t.Errorf("counter sms/lookup_failed = %v after a second check, want 1", got)
 	}
 }
