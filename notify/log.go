@@ -211,3 +211,38 @@ func (l *Log) OptedOut(ctx context.Context, channel, address string) (bool, erro
 	}
 	return out, nil
 }
+
+// claimUnknown takes up to limit messages that have been unknown since before cutoff, oldest
+// first, and stamps them now: another check, in this worker or another, leaves a taken
+// message alone until it is as old as cutoff again, so each is looked at once, and one whose
+// check died half-way is looked at again later.
+func (l *Log) claimUnknown(ctx context.Context, cutoff time.Time, limit int) ([]Entry, error) {
+	rows, err := l.db.Query(ctx, `
+		UPDATE notifications SET updated_at = now()
+		WHERE id IN (
+			SELECT id FROM notifications WHERE status = 'unknown' AND updated_at < $1
+			ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+		  AND status = 'unknown' AND updated_at < $1
+		RETURNING `+entryColumns, cutoff, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim unknown notifications: %w", err)
+	}
+	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) { return scanEntry(r) })
+	if err != nil {
+		return nil, fmt.Errorf("claim unknown notifications: %w", err)
+	}
+	return entries, nil
+}
+
+// resolve gives an unknown message its status. It reports false when the message is no longer
+// unknown: a receipt came meanwhile, and says more than the check can.
+func (l *Log) resolve(ctx context.Context, id int64, st Status, errText string) (bool, error) {
+	errText = order.CleanText(errText, order.MaxTextLen) // may carry a provider's words
+	tag, err := l.db.Exec(ctx, `
+		UPDATE notifications SET status = $2, error = $3, updated_at = now()
+		WHERE id = $1 AND status = 'unknown'`, id, st, errText)
+	if err != nil {
+		return false, fmt.Errorf("resolve notification %d: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

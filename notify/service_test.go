@@ -37,6 +37,7 @@ type providers struct {
 	twilio   *providertest.Twilio
 	sendgrid *providertest.SendGrid
 	log      *notify.Log
+	sender   *twilio.Sender // the Twilio sender, also the unresolved check's looker
 }
 
 func newProviders(t testing.TB) *providers {
@@ -62,7 +63,7 @@ func newProviders(t testing.TB) *providers {
 			},
 			PublicURL: "https://shipflow.example.com", TrackingSecret: "secret",
 		},
-		twilio: tw, sendgrid: sg, log: log,
+		twilio: tw, sendgrid: sg, log: log, sender: ts,
 	}
 }
 

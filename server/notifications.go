@@ -19,6 +19,7 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/sendgrid"
+	"github.com/shipflow/shipflow/notify/twilio"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/signature"
 )
@@ -131,7 +132,7 @@ func (s *server) twilioStatus(c echo.Context) error {
 	if sid == "" || status == "" {
 		return errorf(http.StatusBadRequest, codeMissingField, "MessageSid and MessageStatus are required")
 	}
-	st, ok := twilioStatuses[status]
+	st, ok := twilio.LogStatus(status)
 	if !ok {
 		return c.NoContent(http.StatusNoContent) // an intermediate status we do not track
 	}
@@ -143,14 +144,6 @@ func (s *server) twilioStatus(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-// twilioStatuses maps Twilio's message statuses onto the log's.
-var twilioStatuses = map[string]notify.Status{
-	"accepted": notify.StatusSent, "scheduled": notify.StatusSent, "queued": notify.StatusSent,
-	"sending": notify.StatusSent, "sent": notify.StatusSent,
-	"delivered": notify.StatusDelivered, "read": notify.StatusDelivered,
-	"undelivered": notify.StatusUndelivered, "failed": notify.StatusFailed,
 }
 
 // Keywords of inbound messages that change consent (the carriers' standard set).

@@ -38,10 +38,14 @@ type Deps struct {
 	// Metrics its counters are not exported.
 	Logger  *slog.Logger
 	Metrics prometheus.Registerer
+	// Loops are periodic checks every worker runs while it runs, such as the unresolved
+	// notification check (notify.Unresolved.Run); each returns when its context ends.
+	Loops []func(ctx context.Context)
 }
 
 // New returns a worker with every workflow and activity registered, not yet started, and with
-// d.Webhooks set, the dispatcher of outbound deliveries, which starts and stops with it.
+// d.Webhooks set, the dispatcher of outbound deliveries, which starts and stops with it, as
+// d.Loops do.
 // onFatal is called if the worker stops on its own (the namespace was deleted, say), so the
 // process can exit instead of running on without polling.
 func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkworker.Worker {
@@ -56,7 +60,10 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 	})
 	Register(w, d)
 	if d.Webhooks == nil {
-		return w
+		if len(d.Loops) == 0 {
+			return w
+		}
+		return &dispatching{Worker: w, loops: d.Loops}
 	}
 	log := d.Logger
 	if log == nil {
@@ -69,13 +76,13 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 		}
 	}
 	d.Webhooks.Wake = disp.Wake
-	return &dispatching{Worker: w, dispatcher: disp}
+	return &dispatching{Worker: w, loops: append([]func(context.Context){disp.Run}, d.Loops...)}
 }
 
-// dispatching is a Temporal worker that runs a dispatcher while it runs.
+// dispatching is a Temporal worker that runs a dispatcher and its other loops while it runs.
 type dispatching struct {
 	sdkworker.Worker
-	dispatcher *dispatch.Dispatcher
+	loops []func(ctx context.Context) // the dispatcher's Run first, when there is one
 
 	mu   sync.Mutex
 	stop context.CancelFunc
@@ -86,24 +93,24 @@ func (w *dispatching) Start() error {
 	if err := w.Worker.Start(); err != nil {
 		return err
 	}
-	w.startDispatcher()
+	w.startLoops()
 	return nil
 }
 
 func (w *dispatching) Run(interruptCh <-chan any) error {
-	w.startDispatcher()
-	defer w.stopDispatcher()
+	w.startLoops()
+	defer w.stopLoops()
 	return w.Worker.Run(interruptCh)
 }
 
-// Stop stops the dispatcher first: the attempts it has under way may still hand deliveries to
+// Stop stops the loops first: the dispatcher's attempts under way may still hand deliveries to
 // their workflows.
 func (w *dispatching) Stop() {
-	w.stopDispatcher()
+	w.stopLoops()
 	w.Worker.Stop()
 }
 
-func (w *dispatching) startDispatcher() {
+func (w *dispatching) startLoops() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stop != nil {
@@ -113,11 +120,15 @@ func (w *dispatching) startDispatcher() {
 	w.stop, w.done = cancel, make(chan struct{})
 	go func() {
 		defer close(w.done)
-		w.dispatcher.Run(ctx)
+		var wg sync.WaitGroup
+		for _, loop := range w.loops {
+			wg.Go(func() { loop(ctx) })
+		}
+		wg.Wait()
 	}()
 }
 
-func (w *dispatching) stopDispatcher() {
+func (w *dispatching) stopLoops() {
 	w.mu.Lock()
 	stop, done := w.stop, w.done
 	w.mu.Unlock()

@@ -20,16 +20,18 @@ const (
 	sendgridDefaultURL = "https://api.sendgrid.com"
 )
 
-// notifier builds the customer channels from configuration. A channel without credentials is
-// off (start-up already said so); in dev mode it goes to the log channel instead, and a stand-in
-// URL switches it on without credentials.
-func (a *app) notifier(dev bool) (activities.Notifier, error) {
+// notifier builds the customer channels from configuration, and the check that resolves
+// messages a dying attempt left unknown, asking the providers that can say. A channel without
+// credentials is off (start-up already said so); in dev mode it goes to the log channel
+// instead, and a stand-in URL switches it on without credentials.
+func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error) {
 	set, err := template.Load(a.cfg.TemplatesDir)
 	if err != nil {
-		return nil, fmt.Errorf("message templates: %w", err)
+		return nil, nil, fmt.Errorf("message templates: %w", err)
 	}
 	hc := &http.Client{Timeout: 15 * time.Second}
 	senders := map[order.Channel]notify.Sender{}
+	lookers := map[string]notify.Looker{}
 	tw := a.cfg.Twilio
 	twilioStandIn := dev && tw.APIURL != twilioDefaultURL
 	if (tw.AccountSID != "" && tw.AuthToken != "") || twilioStandIn {
@@ -40,7 +42,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, error) {
 		}
 		s, err := twilio.New(cfg, hc)
 		if err != nil {
-			return nil, fmt.Errorf("twilio: %w", err)
+			return nil, nil, fmt.Errorf("twilio: %w", err)
 		}
 		if tw.From != "" || tw.MessagingServiceSID != "" {
 			senders[order.ChannelSMS] = s
@@ -48,6 +50,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, error) {
 		if tw.WhatsAppFrom != "" {
 			senders[order.ChannelWhatsApp] = s
 		}
+		lookers["twilio"] = s
 	}
 	sg := a.cfg.SendGrid
 	if sg.From != "" && (sg.APIKey != "" || (dev && sg.APIURL != sendgridDefaultURL)) {
@@ -75,5 +78,5 @@ func (a *app) notifier(dev bool) (activities.Notifier, error) {
 	if dev {
 		svc.Fallback = notify.LogSender{Logger: a.log.With("channel", "log")}
 	}
-	return svc, nil
+	return svc, notify.NewUnresolved(svc.Log, lookers, svc.Logger), nil
 }

@@ -52,9 +52,12 @@ func fatalCause(ctx context.Context) error {
 
 // startWorker starts polling; a fatal worker error cancels ctx with that error as its cause.
 func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.Worker, error) {
-	n, err := a.notifier(dev)
+	n, unresolved, err := a.notifier(dev)
 	if err != nil {
 		return nil, err
+	}
+	if err := unresolved.Register(a.metrics.Registry); err != nil {
+		return nil, fmt.Errorf("register the unresolved notification counter: %w", err)
 	}
 	alerters, tickets := a.staff()
 	deps := worker.Deps{
@@ -65,6 +68,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		Webhooks:  &activities.Webhooks{Policy: a.webhookPolicy()},
 		Logger:    a.log.With("component", "dispatch"),
 		Metrics:   a.metrics.Registry,
+		Loops:     []func(context.Context){unresolved.Run},
 	}
 	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, deps, func(err error) {
 		cancel(fmt.Errorf("worker stopped: %w", err))

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -33,7 +34,8 @@ type TwilioMessage struct {
 	ContentSid          string
 	ContentVariables    map[string]string // decoded from the ContentVariables JSON
 	StatusCallback      string
-	Status              string // the status answered: queued, or accepted with a Messaging Service
+	Status              string // the status answered: queued, or accepted with a Messaging Service; SetStatus changes it
+	ErrorCode           int    // Twilio's error code of a failed or undelivered message, 0 for none
 	DateCreated         time.Time
 }
 
@@ -46,6 +48,8 @@ type Twilio struct {
 	// it is recorded and before the answer is written: a test can kill a worker there to leave
 	// a message sent at the provider but not yet marked sent in shipflow's log.
 	OnAccept func(TwilioMessage)
+	// Fetches counts the messages fetched (GET of one Message).
+	Fetches atomic.Int64
 
 	accountSID string
 	authToken  string
@@ -133,6 +137,7 @@ var (
 	serviceSIDRE  = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
 	contentSIDRE  = regexp.MustCompile(`^HX[0-9a-fA-F]{32}$`)
 	messagesPath  = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages\.json$`)
+	messagePath   = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json$`)
 )
 
 const maxFormSize = 1 << 20 // far above any valid Messages request
@@ -182,6 +187,10 @@ func (tw *Twilio) serve(w http.ResponseWriter, r *http.Request) {
 		twilioError(w, fail.status, code, "")
 		return
 	}
+	if one := messagePath.FindStringSubmatch(r.URL.Path); one != nil {
+		tw.serveFetch(w, r, one[1], one[2])
+		return
+	}
 	m := messagesPath.FindStringSubmatch(r.URL.Path)
 	if m == nil {
 		twilioError(w, http.StatusNotFound, 20404, "")
@@ -191,9 +200,7 @@ func (tw *Twilio) serve(w http.ResponseWriter, r *http.Request) {
 		twilioError(w, http.StatusMethodNotAllowed, 20004, "")
 		return
 	}
-	user, pass, ok := r.BasicAuth()
-	if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(tw.accountSID)) != 1 ||
-		subtle.ConstantTimeCompare([]byte(pass), []byte(tw.authToken)) != 1 {
+	if !tw.authorized(r) {
 		twilioError(w, http.StatusUnauthorized, 20003, "")
 		return
 	}
@@ -224,6 +231,55 @@ func (tw *Twilio) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	_ = json.NewEncoder(w).Encode(tw.resource(msg))
+}
+
+// authorized reports whether r carries the account's credentials as Basic auth.
+func (tw *Twilio) authorized(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	return ok && subtle.ConstantTimeCompare([]byte(user), []byte(tw.accountSID)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(pass), []byte(tw.authToken)) == 1
+}
+
+// serveFetch answers GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json, Fetch a
+// Message, with the message's resource as it stands now (SetStatus), or Twilio's 404 (20404)
+// for a message of another account or none at all.
+func (tw *Twilio) serveFetch(w http.ResponseWriter, r *http.Request, account, sid string) {
+	if r.Method != http.MethodGet {
+		twilioError(w, http.StatusMethodNotAllowed, 20004, "")
+		return
+	}
+	if !tw.authorized(r) {
+		twilioError(w, http.StatusUnauthorized, 20003, "")
+		return
+	}
+	tw.mu.Lock()
+	i := slices.IndexFunc(tw.messages, func(m TwilioMessage) bool { return m.SID == sid })
+	var msg TwilioMessage
+	if i >= 0 {
+		msg = tw.messages[i]
+	}
+	tw.mu.Unlock()
+	if account != tw.accountSID || i < 0 {
+		twilioError(w, http.StatusNotFound, 20404, "")
+		return
+	}
+	tw.Fetches.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(tw.resource(msg))
+}
+
+// SetStatus moves the accepted message sid to status (sent, delivered, undelivered, failed,
+// read) with Twilio's errorCode (0 for none), as the carrier's reports do; a later Fetch
+// answers it. It reports false when the stand-in has no such message.
+func (tw *Twilio) SetStatus(sid, status string, errorCode int) bool {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	i := slices.IndexFunc(tw.messages, func(m TwilioMessage) bool { return m.SID == sid })
+	if i < 0 {
+		return false
+	}
+	tw.messages[i].Status, tw.messages[i].ErrorCode = status, errorCode
+	return true
 }
 
 // check validates a Messages create request as Twilio does and builds the accepted message;
@@ -319,6 +375,10 @@ func (tw *Twilio) resource(m TwilioMessage) map[string]any {
 	}
 	if m.From == "" {
 		res["num_segments"] = "0" // the Messaging Service has not picked a sender yet
+	}
+	if m.ErrorCode != 0 {
+		res["error_code"] = m.ErrorCode // a number in the resource, a string in a status callback
+		res["error_message"] = nilIfEmpty(twilioErrors[m.ErrorCode])
 	}
 	return res
 }

@@ -105,14 +105,32 @@ func (s *Sender) Send(ctx context.Context, m notify.Message) (notify.Sent, error
 	if err := ctx.Err(); err != nil {
 		return notify.Sent{}, fmt.Errorf("twilio: %s message %s: %w", m.Channel, m.Key, err)
 	}
+	rest, rt, cancel := s.client(ctx)
+	defer cancel()
+	res, err := rest.Api.CreateMessage(params)
+	if err != nil {
+		return notify.Sent{}, classify(fmt.Sprintf("twilio: %s message %s", m.Channel, m.Key), err, rt.status, rt.errBody)
+	}
+	if res.Sid == nil || *res.Sid == "" {
+		return notify.Sent{}, fmt.Errorf("twilio: %s message %s: Twilio answered HTTP %d without a message SID", m.Channel, m.Key, rt.status)
+	}
+	sent := notify.Sent{Provider: "twilio", MessageID: *res.Sid}
+	if res.Status != nil {
+		sent.Status = *res.Status
+	}
+	return sent, nil
+}
+
+// client returns a twilio-go client for one request made under ctx, the transport that sees its
+// answer, and the cancel of the request's timeout.
+func (s *Sender) client(ctx context.Context) (*twiliogo.RestClient, *transport, context.CancelFunc) {
+	cancel := context.CancelFunc(func() {})
 	if s.timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
-		defer cancel()
 	}
 	// twilio-go takes no context and builds every request with context.Background(), so each
-	// send gets a client of its own whose transport puts ctx on the request: cancelling ctx
-	// or reaching its deadline aborts the request wherever it is, as with any http.Client.
+	// request gets a client of its own whose transport puts ctx on it: cancelling ctx or
+	// reaching its deadline aborts the request wherever it is, as with any http.Client.
 	rt := &transport{ctx: ctx, base: s.base, target: s.target}
 	c := &twclient.Client{
 		Credentials: twclient.NewCredentials(s.cfg.AccountSID, s.cfg.AuthToken),
@@ -127,18 +145,7 @@ func (s *Sender) Send(ctx context.Context, m notify.Message) (notify.Sent, error
 	rest := twiliogo.NewRestClientWithParams(twiliogo.ClientParams{
 		Username: s.cfg.AccountSID, Password: s.cfg.AuthToken, AccountSid: s.cfg.AccountSID, Client: c,
 	})
-	res, err := rest.Api.CreateMessage(params)
-	if err != nil {
-		return notify.Sent{}, classify(fmt.Sprintf("twilio: %s message %s", m.Channel, m.Key), err, rt.status, rt.errBody)
-	}
-	if res.Sid == nil || *res.Sid == "" {
-		return notify.Sent{}, fmt.Errorf("twilio: %s message %s: Twilio answered HTTP %d without a message SID", m.Channel, m.Key, rt.status)
-	}
-	sent := notify.Sent{Provider: "twilio", MessageID: *res.Sid}
-	if res.Status != nil {
-		sent.Status = *res.Status
-	}
-	return sent, nil
+	return rest, rt, cancel
 }
 
 // params translates m into twilio-go's request, or says why Twilio could never accept it.
