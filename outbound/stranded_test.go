@@ -246,7 +246,9 @@ func TestStrandedDeliveryWithNoWorkflowIsSent(t *testing.T) {
 	if len(d.Log) != 2 || d.Log[1].Outcome != "delivered" {
 		t.Errorf("attempt log %+v", d.Log)
 	}
-	if n := strandedCount(t, reg, "workflow_missing"); n != 1 {
+	// Whichever worker's check got there first counted it: the harness's own runs its check
+	// too, and may be the one that found the row.
+	if n := strandedCount(t, reg, "workflow_missing") + strandedCount(t, h.metrics, "workflow_missing"); n != 1 {
 		t.Errorf("shipflow_webhook_stranded_total{outcome=workflow_missing} = %v, want 1", n)
 	}
 }
@@ -293,7 +295,7 @@ func TestStrandedDeliveryWithClosedWorkflowIsSent(t *testing.T) {
 	if len(hits) != 2 || hits[1].meta.Metadata.Attempt != 2 {
 		t.Fatalf("%d requests, want two: attempts 1 and 2", len(hits))
 	}
-	if n := strandedCount(t, reg, "workflow_closed"); n != 1 {
+	if n := strandedCount(t, reg, "workflow_closed") + strandedCount(t, h.metrics, "workflow_closed"); n != 1 {
 		t.Errorf("shipflow_webhook_stranded_total{outcome=workflow_closed} = %v, want 1", n)
 	}
 }
