@@ -45,7 +45,14 @@ type searchValues struct {
 	set       bool // upserted at least once in this run
 }
 
-func searchValuesOf(o *order.Order) searchValues {
+// oneETARule marks the change from this file's own copy of "is the shipment still coming" to
+// order's (ShipmentStatus.Final), under which a parcel returned to its sender has no ETA in
+// the Temporal UI either, as in the read model and on the voice line.
+const oneETARule = "one-eta-rule"
+
+// searchValuesOf is what the order's search attributes say; oneRule takes order's rule for
+// which shipments are still coming, as runs recorded after oneETARule do.
+func searchValuesOf(o *order.Order, oneRule bool) searchValues {
 	v := searchValues{status: string(o.Status), exception: o.Exception != nil, set: true}
 	var eta *time.Time
 	for _, s := range o.Shipments {
@@ -55,8 +62,11 @@ func searchValuesOf(o *order.Order) searchValues {
 		if s.TrackingNumber != "" && !slices.Contains(v.tracking, s.TrackingNumber) {
 			v.tracking = append(v.tracking, s.TrackingNumber)
 		}
-		if s.Status != order.ShipmentDelivered && s.Status != order.ShipmentCancelled && s.EstimatedDelivery != nil &&
-			(eta == nil || s.EstimatedDelivery.After(*eta)) {
+		coming := s.Status != order.ShipmentDelivered && s.Status != order.ShipmentCancelled
+		if oneRule {
+			coming = !s.Status.Final()
+		}
+		if coming && s.EstimatedDelivery != nil && (eta == nil || s.EstimatedDelivery.After(*eta)) {
 			eta = s.EstimatedDelivery
 		}
 	}
@@ -65,7 +75,8 @@ func searchValuesOf(o *order.Order) searchValues {
 }
 
 func (w *orderWorkflow) upsertSearch(ctx workflow.Context) {
-	now, was := searchValuesOf(&w.state), w.search
+	oneRule := workflow.GetVersion(ctx, oneETARule, workflow.DefaultVersion, 1) == 1
+	now, was := searchValuesOf(&w.state, oneRule), w.search
 	var up []temporal.SearchAttributeUpdate
 	if !was.set || now.status != was.status {
 		up = append(up, OrderStatusKey.ValueSet(now.status))
