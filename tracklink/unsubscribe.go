@@ -37,7 +37,7 @@ func UnsubscribeKey(secret, token string) (string, bool) {
 	if secret == "" || !ok || len(token) > 1024 {
 		return "", false
 	}
-	key, err := base64.RawURLEncoding.DecodeString(enc)
+	key, err := base64.RawURLEncoding.Strict().DecodeString(enc) // one token per key: no spare bits
 	if err != nil || !hmac.Equal([]byte(mac), []byte(unsubscribeMAC(secret, string(key)))) {
 		return "", false
 	}
