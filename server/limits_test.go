@@ -332,6 +332,14 @@ func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
 			t.Errorf("%s: Retry-After %q, want the seconds until the next request is allowed", tt.name, ra)
 		}
 	}
+	// The unsubscribe link is a page people open too: its own budget, the same 429 page.
+	for range 2 {
+		ls.call(t, http.MethodGet, "/unsubscribe/x.y", nil, nil)
+	}
+	if resp, body := ls.call(t, http.MethodGet, "/unsubscribe/x.y", nil, nil); resp.StatusCode != http.StatusTooManyRequests ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "Too many requests") {
+		t.Errorf("unsubscribe over its rate: %d %s %s, want the 429 page", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
 	// The track stream shares the page's budget; the voice tools with a token share the
 	// voice group's.
 	if resp, _ := ls.call(t, http.MethodGet, "/track/AAAAAAAAAAAAAAAAAAAAAA/events", nil, nil); resp.StatusCode != http.StatusTooManyRequests {

@@ -31,10 +31,14 @@ func (s *server) routeCustomerFacing(e *echo.Echo, voiceGroup *echo.Group, track
 // 429 (a person is looking), its live stream with the JSON error (EventSource retries it).
 func trackBusy(c echo.Context, retryAfter int) error {
 	if c.Path() == trackPageRoute {
-		return trackpage.Busy(c.Response(), retryAfter)
+		return pageBusy(c, retryAfter)
 	}
 	return tooMany(c, retryAfter)
 }
+
+// pageBusy refuses a client over the rate of a page people open (the tracking page, the
+// unsubscribe link) with the problem page's 429 rather than the API's JSON.
+func pageBusy(c echo.Context, retryAfter int) error { return trackpage.Busy(c.Response(), retryAfter) }
 
 // pageLookup finds the order a tracking link is for.
 type pageLookup struct{ s *server }

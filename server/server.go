@@ -111,6 +111,6 @@ func New(d Deps) *echo.Echo {
 	// the rate limit, so guessing a token is slowed too.
 	voice := e.Group("/voice", rateLimit(newClientLimiter(lim.Voice, maxClients)))
 	s.routeCustomerFacing(e, voice, rateLimitWith(newClientLimiter(lim.Track, maxClients), trackBusy))
-	s.routeUnsubscribe(e, rateLimit(newClientLimiter(lim.Track, maxClients)))
+	s.routeUnsubscribe(e, rateLimitWith(newClientLimiter(lim.Track, maxClients), pageBusy))
 	return e
 }

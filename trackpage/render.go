@@ -90,7 +90,7 @@ var (
 	}
 	busyPage = problem{
 		Heading: "Too many requests",
-		Text:    []string{"This tracking page was asked for too often from your network just now. Please wait a moment and reload it."},
+		Text:    []string{"This page was asked for too often from your network just now. Please wait a moment and reload it."},
 	}
 )
 
