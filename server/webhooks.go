@@ -169,9 +169,9 @@ func (s *server) accept(c echo.Context, src source) error {
 		sum := sha256.Sum256(body)
 		d.EventID = "sha256:" + hex.EncodeToString(sum[:16])
 	}
-	// The adapters check their own output; this is the door every source shares, and it also
-	// covers the ids that came from headers.
-	if err := d.Check(); err != nil {
+	// Every parser returns a delivery that passed inbox's Check; what this function added to
+	// it, the id from the headers, is checked here.
+	if err := order.CheckText("event id", d.EventID, order.MaxIDLen); err != nil {
 		return adapterError(err)
 	}
 	a, err := s.Inbox.Accept(c.Request().Context(), d)
