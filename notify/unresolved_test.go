@@ -44,25 +44,7 @@ func unknownSince(t *testing.T, orderID string, age time.Duration) {
 // counted is the unresolved counter's value for channel and outcome.
 func counted(t *testing.T, reg *prometheus.Registry, channel, outcome string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "shipflow_notifications_unresolved_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["channel"] == channel && labels["outcome"] == outcome {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
+	return testenv.Counter(t, reg, "shipflow_notifications_unresolved_total", "channel", channel, "outcome", outcome)
 }
 
 // crashAfterAccept sends n's message through an attempt that dies once Twilio accepted it, and

@@ -179,23 +179,7 @@ func failAttempts(h *harness, marker string) {
 // dispatched is the dispatcher's counter for one outcome.
 func (h *harness) dispatched(outcome string) float64 {
 	h.t.Helper()
-	mfs, err := h.metrics.Gather()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "shipflow_webhook_dispatched_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "outcome" && l.GetValue() == outcome {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return testenv.Counter(h.t, h.metrics, "shipflow_webhook_dispatched_total", "outcome", outcome)
 }
 
 // An attempt Postgres refuses to record is not made again: the delivery is failed at once with

@@ -208,23 +208,7 @@ func stranded(h *harness, ep db.Endpoint) (string, string) {
 // strandedCount is a worker's stranded-delivery counter for one outcome.
 func strandedCount(t *testing.T, reg *prometheus.Registry, outcome string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "shipflow_webhook_stranded_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "outcome" && l.GetValue() == outcome {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return testenv.Counter(t, reg, "shipflow_webhook_stranded_total", "outcome", outcome)
 }
 
 // A delivery left pending for a workflow that was never started (what the old recover left)
