@@ -13,6 +13,7 @@ import (
 
 	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/order"
 )
 
 // eventTrackingUpdate is the only AfterShip Tracking event that reports a
@@ -45,7 +46,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	case w.Event == "":
 		return inbox.Delivery{}, normalize.Required("event")
 	case w.Event != eventTrackingUpdate:
-		return inbox.Delivery{}, fmt.Errorf("aftership event %s: %w", normalize.Quote(w.Event), inbox.ErrUnsupported)
+		return inbox.Delivery{}, fmt.Errorf("aftership event %s: %w", order.Quote(w.Event), inbox.ErrUnsupported)
 	case len(w.Msg) == 0 || string(w.Msg) == "null":
 		return inbox.Delivery{}, normalize.Required("msg")
 	}

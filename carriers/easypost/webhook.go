@@ -13,6 +13,7 @@ import (
 
 	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/order"
 )
 
 // Event descriptions that carry a Tracker. Every other EasyPost event
@@ -49,7 +50,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	case "":
 		return inbox.Delivery{}, normalize.Required("description")
 	default:
-		return inbox.Delivery{}, fmt.Errorf("easypost event %s: %w", normalize.Quote(ev.Description), inbox.ErrUnsupported)
+		return inbox.Delivery{}, fmt.Errorf("easypost event %s: %w", order.Quote(ev.Description), inbox.ErrUnsupported)
 	}
 	if len(ev.Result) == 0 || string(ev.Result) == "null" {
 		return inbox.Delivery{}, normalize.Required("result")

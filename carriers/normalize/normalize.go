@@ -49,7 +49,7 @@ func ParseTime(field, s string) (time.Time, error) {
 		}
 		return t, nil
 	}
-	return time.Time{}, &order.FieldError{Field: field, Problem: "is not a valid time: " + Quote(s)}
+	return time.Time{}, &order.FieldError{Field: field, Problem: "is not a valid time: " + order.Quote(s)}
 }
 
 // EventID is a scan's stable id from its provider (source), tracking number, time, raw status
@@ -75,9 +75,6 @@ func Within(prefix string, err error) error {
 	}
 	return err
 }
-
-// Quote quotes s for an error message, cut short (order.Quote).
-func Quote(s string) string { return order.Quote(s) }
 
 // Finish is every normaliser's last step over its events, oldest first: each gets its stable
 // id (EventID under source), a scan a provider lists twice is kept once, and the provider's

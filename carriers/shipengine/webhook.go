@@ -16,6 +16,7 @@ import (
 
 	"github.com/shipflow/shipflow/carriers/normalize"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/order"
 )
 
 // resourceTrack is the webhook resource type of a tracking update; batch,
@@ -49,7 +50,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	case w.ResourceType == "":
 		return inbox.Delivery{}, normalize.Required("resource_type")
 	case !strings.EqualFold(w.ResourceType, resourceTrack):
-		return inbox.Delivery{}, fmt.Errorf("shipengine resource type %s: %w", normalize.Quote(w.ResourceType), inbox.ErrUnsupported)
+		return inbox.Delivery{}, fmt.Errorf("shipengine resource type %s: %w", order.Quote(w.ResourceType), inbox.ErrUnsupported)
 	case len(w.Data) == 0 || string(w.Data) == "null":
 		return inbox.Delivery{}, normalize.Required("data")
 	}
