@@ -37,8 +37,11 @@ func UnsubscribeKey(secret, token string) (string, bool) {
 	if secret == "" || !ok || len(token) > 1024 {
 		return "", false
 	}
-	key, err := base64.RawURLEncoding.Strict().DecodeString(enc) // one token per key: no spare bits
-	if err != nil || !hmac.Equal([]byte(mac), []byte(unsubscribeMAC(secret, string(key)))) {
+	// One token per key: the decoder skips CR and LF and ignores spare bits, so only the
+	// canonical encoding of what it decoded is taken.
+	key, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil || base64.RawURLEncoding.EncodeToString(key) != enc ||
+		!hmac.Equal([]byte(mac), []byte(unsubscribeMAC(secret, string(key)))) {
 		return "", false
 	}
 	return string(key), true
