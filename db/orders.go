@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shipflow/shipflow/order"
 )
@@ -31,7 +30,7 @@ type Snapshot struct {
 // SaveOrder writes a snapshot. A snapshot older than the stored one (a retried activity whose
 // first attempt did commit, after a newer one) changes nothing and returns false; timeline
 // entries are kept either way, as they never change once written.
-func SaveOrder(ctx context.Context, pool *pgxpool.Pool, s Snapshot) (bool, error) {
+func SaveOrder(ctx context.Context, ex Executor, s Snapshot) (bool, error) {
 	v := s.View
 	v.Timeline = nil
 	view, err := json.Marshal(v)
@@ -43,7 +42,7 @@ func SaveOrder(ctx context.Context, pool *pgxpool.Pool, s Snapshot) (bool, error
 		return false, fmt.Errorf("encode customer of order %s: %w", v.OrderID, err)
 	}
 	var fresh bool
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO orders (order_id, status, customer, view, has_open_exception, estimated_delivery, revision, created_at, updated_at, tracking_token)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''))
@@ -92,16 +91,16 @@ func SaveOrder(ctx context.Context, pool *pgxpool.Pool, s Snapshot) (bool, error
 const OrderChanges = "shipflow_order_changes"
 
 // OrderByToken returns the order whose tracking-page token is token.
-func OrderByToken(ctx context.Context, pool *pgxpool.Pool, token string) (order.View, error) {
+func OrderByToken(ctx context.Context, ex Executor, token string) (order.View, error) {
 	var id string
-	err := pool.QueryRow(ctx, `SELECT order_id FROM orders WHERE tracking_token = $1`, token).Scan(&id)
+	err := ex.QueryRow(ctx, `SELECT order_id FROM orders WHERE tracking_token = $1`, token).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return order.View{}, ErrNotFound
 	}
 	if err != nil {
 		return order.View{}, fmt.Errorf("find order by tracking token: %w", err)
 	}
-	v, _, err := GetOrder(ctx, pool, id)
+	v, _, err := GetOrder(ctx, ex, id)
 	return v, err
 }
 
@@ -110,17 +109,17 @@ const maxTimeline = 500
 
 // GetOrder returns an order's view as last projected, with its timeline newest first, and the
 // revision it is at.
-func GetOrder(ctx context.Context, pool *pgxpool.Pool, orderID string) (order.View, int64, error) {
+func GetOrder(ctx context.Context, ex Executor, orderID string) (order.View, int64, error) {
 	var v order.View
 	var rev int64
-	err := pool.QueryRow(ctx, `SELECT view, revision FROM orders WHERE order_id = $1`, orderID).Scan(&v, &rev)
+	err := ex.QueryRow(ctx, `SELECT view, revision FROM orders WHERE order_id = $1`, orderID).Scan(&v, &rev)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, 0, ErrNotFound
 	}
 	if err != nil {
 		return v, 0, fmt.Errorf("load order %s: %w", orderID, err)
 	}
-	rows, err := pool.Query(ctx, `
+	rows, err := ex.Query(ctx, `
 		SELECT seq, occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor
 		FROM tracking_events WHERE order_id = $1 ORDER BY occurred_at DESC, seq DESC LIMIT $2`, orderID, maxTimeline)
 	if err != nil {
@@ -141,9 +140,9 @@ func GetOrder(ctx context.Context, pool *pgxpool.Pool, orderID string) (order.Vi
 
 // OrderForTracking returns the order a tracking number belongs to. Carriers recycle numbers, so
 // when several orders have it the newest wins; carrier, when given, narrows the match.
-func OrderForTracking(ctx context.Context, pool *pgxpool.Pool, trackingNumber, carrier string) (string, error) {
+func OrderForTracking(ctx context.Context, ex Executor, trackingNumber, carrier string) (string, error) {
 	var id string
-	err := pool.QueryRow(ctx, `
+	err := ex.QueryRow(ctx, `
 		SELECT s.order_id FROM shipments s JOIN orders o USING (order_id)
 		WHERE s.tracking_key = $1 AND ($2 = '' OR lower(s.carrier) = lower($2))
 		ORDER BY o.created_at DESC, o.order_id DESC LIMIT 1`, order.TrackingKey(trackingNumber), carrier).Scan(&id)
@@ -173,7 +172,7 @@ type OrderPage struct {
 
 // ListOrders returns orders newest first. Pages are keyed on (created_at, order_id), so orders
 // created while a client pages never shift what it sees. Views come without timelines.
-func ListOrders(ctx context.Context, pool *pgxpool.Pool, p ListParams) (OrderPage, error) {
+func ListOrders(ctx context.Context, ex Executor, p ListParams) (OrderPage, error) {
 	if p.Limit <= 0 || p.Limit > 200 {
 		p.Limit = 50
 	}
@@ -181,7 +180,7 @@ func ListOrders(ctx context.Context, pool *pgxpool.Pool, p ListParams) (OrderPag
 	if err != nil {
 		return OrderPage{}, err
 	}
-	rows, err := pool.Query(ctx, `
+	rows, err := ex.Query(ctx, `
 		SELECT o.view, o.created_at FROM orders o
 		WHERE ($1 = '' OR o.status = $1)
 		  AND ($2 = '' OR EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.order_id AND lower(s.carrier) = lower($2)))
@@ -238,8 +237,8 @@ type Event struct {
 
 // ShipmentTracking returns the tracking number and carrier of one shipment, for events that
 // name the shipment instead (Shopify's fulfillment events).
-func ShipmentTracking(ctx context.Context, pool *pgxpool.Pool, orderID, shipmentID string) (trackingNumber, carrier string, err error) {
-	err = pool.QueryRow(ctx, `SELECT tracking_number, carrier FROM shipments WHERE order_id = $1 AND shipment_id = $2`,
+func ShipmentTracking(ctx context.Context, ex Executor, orderID, shipmentID string) (trackingNumber, carrier string, err error) {
+	err = ex.QueryRow(ctx, `SELECT tracking_number, carrier FROM shipments WHERE order_id = $1 AND shipment_id = $2`,
 		orderID, shipmentID).Scan(&trackingNumber, &carrier)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", ErrNotFound

@@ -34,6 +34,7 @@ import (
 
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/loop"
 	"github.com/shipflow/shipflow/workflows"
 )
 
@@ -130,24 +131,14 @@ func (d *Dispatcher) Wake() {
 // be made again when its lease runs out.
 func (d *Dispatcher) Run(ctx context.Context) {
 	defer d.wg.Wait()
-	d.wg.Go(func() { d.checkLoop(ctx) })
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
-	for {
+	d.wg.Go(func() { loop.Every(ctx, checkEvery, func(ctx context.Context) { d.check(ctx) }) })
+	loop.Drain(ctx, pollEvery, d.wake, func(ctx context.Context) bool {
 		n, err := d.Once(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("claim webhook deliveries", "err", err)
 		}
-		if n == batch {
-			continue // more may be due right now
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.wake:
-		case <-tick.C:
-		}
-	}
+		return n == batch
+	})
 }
 
 // Once claims what it has room for and starts each claimed delivery's attempt. It returns how

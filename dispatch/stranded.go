@@ -35,21 +35,6 @@ const (
 	strandedUnclaimed = "unclaimed"        // no dispatcher took it for strandedAfter: the dispatcher is woken
 )
 
-// checkLoop runs the check at once (a restart is when a crash's strays are likeliest) and
-// every checkEvery until ctx ends.
-func (d *Dispatcher) checkLoop(ctx context.Context) {
-	tick := time.NewTicker(checkEvery)
-	defer tick.Stop()
-	for {
-		d.check(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
 // check looks once for stranded deliveries and sets them going again: a delivery whose
 // workflow does not exist or has closed goes back to the dispatchers, whose next pass makes its
 // first attempt or starts its workflow again for the rest of its schedule. It returns how many

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shipflow/shipflow/loop"
 )
 
 // The unresolved-notification check. A sending attempt that died after calling its provider
@@ -77,18 +78,11 @@ func (u *Unresolved) Register(reg prometheus.Registerer) error { return reg.Regi
 // Run checks at once (a restart follows the crashes that leave messages unknown) and every
 // minute until ctx ends.
 func (u *Unresolved) Run(ctx context.Context) {
-	tick := time.NewTicker(unresolvedEvery)
-	defer tick.Stop()
-	for {
+	loop.Every(ctx, unresolvedEvery, func(ctx context.Context) {
 		if _, err := u.Check(ctx); err != nil && ctx.Err() == nil {
 			u.logger.Error("look for unresolved notifications", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	})
 }
 
 // Check takes a page of messages unknown for longer than ReceiptWait and resolves each. It

@@ -21,6 +21,7 @@ import (
 
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/loop"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -79,36 +80,32 @@ func (r *Relay) outcomes() *prometheus.CounterVec {
 
 // Run relays until ctx ends.
 func (r *Relay) Run(ctx context.Context) {
-	go r.listen(ctx)
-	poll, sweep := time.NewTicker(pollEvery), time.NewTicker(sweepEvery)
-	defer poll.Stop()
-	defer sweep.Stop()
-	for {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { r.listen(ctx) })
+	wg.Go(func() { loop.Every(ctx, sweepEvery, r.sweep) })
+	loop.Drain(ctx, pollEvery, r.Inbox.Woken(), func(ctx context.Context) bool {
 		n, err := r.Once(ctx)
 		if err != nil && ctx.Err() == nil {
 			r.Logger.Error("relay inbox", "err", err)
 		}
-		if n == batchSize && err == nil {
-			continue // more may be due right now
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.Inbox.Woken():
-		case <-poll.C:
-		case <-sweep.C:
-			if n, err := r.Inbox.Sweep(ctx); err != nil {
-				r.Logger.Error("sweep waiting deliveries", "err", err)
-			} else if n > 0 {
-				r.Logger.Info("woke waiting deliveries", "count", n)
-			}
-			if n, err := r.Inbox.ExpireWaiting(ctx, waitLimit); err != nil {
-				r.Logger.Error("expire waiting deliveries", "err", err)
-			} else if n > 0 {
-				r.outcomes().WithLabelValues("expired").Add(float64(n))
-				r.Logger.Warn("rejected deliveries that waited too long", "count", n, "limit", waitLimit.String())
-			}
-		}
+		return n == batchSize && err == nil
+	})
+}
+
+// sweep wakes waiting deliveries whose order has since appeared, and rejects those that
+// waited past waitLimit.
+func (r *Relay) sweep(ctx context.Context) {
+	if n, err := r.Inbox.Sweep(ctx); err != nil && ctx.Err() == nil {
+		r.Logger.Error("sweep waiting deliveries", "err", err)
+	} else if n > 0 {
+		r.Logger.Info("woke waiting deliveries", "count", n)
+	}
+	if n, err := r.Inbox.ExpireWaiting(ctx, waitLimit); err != nil && ctx.Err() == nil {
+		r.Logger.Error("expire waiting deliveries", "err", err)
+	} else if n > 0 {
+		r.outcomes().WithLabelValues("expired").Add(float64(n))
+		r.Logger.Warn("rejected deliveries that waited too long", "count", n, "limit", waitLimit.String())
 	}
 }
 
