@@ -24,7 +24,7 @@ func TestUnsubscribeToken(t *testing.T) {
 		"empty":             "",
 		"huge":              strings.Repeat("A", 5000) + ".x",
 		"not base64 at all": "!!!." + strings.SplitN(tok, ".", 2)[1],
-		"line break inside":  tok[:5] + "\r" + tok[5:],
+		"line break inside": tok[:5] + "\r" + tok[5:],
 	} {
 		if _, ok := tracklink.UnsubscribeKey("secret", bad); ok {
 			t.Errorf("%s: accepted", name)
