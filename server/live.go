@@ -10,6 +10,7 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/trackpage"
+	"github.com/shipflow/shipflow/voice"
 )
 
 // trackPageRoute is the tracking page's route template.
@@ -60,7 +61,7 @@ func SweepVoiceAnswers(ctx context.Context, d *Deps) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := d.DB.Exec(ctx, `DELETE FROM voice_answers WHERE expires_at < now()`); err != nil && ctx.Err() == nil {
+			if _, err := voice.NewStore(d.DB).ForgetExpired(ctx); err != nil && ctx.Err() == nil {
 				d.Logger.Warn("sweep voice answers", "err", err)
 			}
 		}
