@@ -485,3 +485,15 @@ func (d Delivery) RouteKey() string {
 	}
 	return ""
 }
+
+// CountApplied counts the stored deliveries whose event id starts with prefix, applied and
+// not: the webhook benchmark polls it until every delivery it sent is applied.
+func CountApplied(ctx context.Context, ex db.Executor, prefix string) (applied, notApplied int, err error) {
+	err = ex.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE status = 'applied'), count(*) FILTER (WHERE status <> 'applied')
+		FROM inbound_events WHERE event_id LIKE $1 || '%'`, prefix).Scan(&applied, &notApplied)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count deliveries %s*: %w", prefix, err)
+	}
+	return applied, notApplied, nil
+}

@@ -107,8 +107,7 @@ func (b *statusBench) populate(ctx context.Context) error {
 		return err
 	}
 	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		var n int
-		err := b.db.QueryRow(ctx, `SELECT count(*) FROM orders WHERE order_id LIKE $1 || '%' AND status = 'in_transit'`, b.prefix).Scan(&n)
+		n, err := db.CountOrders(ctx, b.db, b.prefix, order.StatusInTransit)
 		if err != nil {
 			return err
 		}
@@ -148,8 +147,7 @@ func (b *statusBench) cleanup(e env) {
 	_ = forEach(b.n, 16, func(i int) error {
 		return b.temporal.TerminateWorkflow(ctx, workflows.WorkflowID(b.orderID(i)), "", "bench over")
 	})
-	_, _ = b.db.Exec(ctx, `DELETE FROM orders WHERE order_id LIKE $1 || '%'`, b.prefix)
-	_, _ = b.db.Exec(ctx, `DELETE FROM order_events WHERE order_id LIKE $1 || '%'`, b.prefix)
+	_ = db.DeleteOrders(ctx, b.db, b.prefix)
 }
 
 // forEach calls f for 0..n-1 with at most parallel calls at once and returns one of the

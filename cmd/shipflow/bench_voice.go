@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/server"
 	"github.com/shipflow/shipflow/telemetry"
@@ -57,8 +58,8 @@ func benchVoice(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	for deadline := time.Now().Add(30 * time.Minute); ; time.Sleep(time.Second) {
-		var n int
-		if err := a.db.QueryRow(ctx, `SELECT count(*) FROM orders WHERE order_id LIKE $1 || '%'`, prefix).Scan(&n); err != nil {
+		n, err := db.CountOrders(ctx, a.db, prefix, "")
+		if err != nil {
 			return err
 		}
 		if n == *orders {

@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -83,14 +86,11 @@ func benchWebhooks(ctx context.Context, args []string, e env) error {
 	fmt.Fprintf(e.stdout, "acknowledged in %s; waiting for every event to be applied...\n", elapsed.Round(time.Millisecond))
 	applyStart := time.Now()
 	for deadline := time.Now().Add(10 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
-		err := a.db.QueryRow(ctx, `
-			SELECT count(*) FILTER (WHERE status = 'applied'), count(*) FILTER (WHERE status <> 'applied')
-			FROM inbound_events WHERE event_id LIKE $1 || '%'`, prefix).Scan(&res.Applied, &res.NotApplied)
-		if err != nil {
+		var err error
+		if res.Applied, res.NotApplied, err = inbox.CountApplied(ctx, a.db, prefix); err != nil {
 			return err
 		}
-		err = a.db.QueryRow(ctx, `SELECT count(*) FROM orders WHERE order_id LIKE $1 || '%' AND status = 'delivered'`, prefix).Scan(&res.Delivered)
-		if err != nil {
+		if res.Delivered, err = db.CountOrders(ctx, a.db, prefix, order.StatusDelivered); err != nil {
 			return err
 		}
 		if (res.Applied == len(reqs) && res.Delivered == *orders) || time.Now().After(deadline) {
