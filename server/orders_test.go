@@ -21,7 +21,7 @@ func TestOrderAPI(t *testing.T) {
 		ids = append(ids, id)
 		s.sendCommerce(t, id+"-c", "order.created", created(id))
 		s.sendCommerce(t, id+"-s", "order.shipped", shipped(id, "S1", carrier, "API"+id))
-		eventually(t, id, "shipped", statusIs(order.StatusShipped))
+		awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 	}
 	waitProjected := func(id string, st order.Status) map[string]any {
 		t.Helper()
@@ -85,7 +85,7 @@ func TestOrderAPI(t *testing.T) {
 	body, _ := json.Marshal(map[string]any{"type": "tracking.updated", "timestamp": time.Now().UTC().Format(time.RFC3339), "data": map[string]any{
 		"carrier": carrier, "tracking_number": "API" + ids[0], "status": "exception", "description": "damaged", "occurred_at": time.Now().UTC().Format(time.RFC3339)}})
 	s.mustAccept(t, "/webhooks/carriers/generic", signedCarrier(t, ids[0]+"-x", body), body)
-	eventually(t, ids[0], "exception", statusIs(order.StatusException))
+	awaitOrder(t, ids[0], "exception", statusIs(order.StatusException))
 	if code, out := s.adminBody(t, http.MethodPost, path, `{"note":"parcel re-sent","by":"ops@shop"}`); code != http.StatusOK || out["exception"] != nil {
 		t.Errorf("resolve: %d %v", code, out)
 	}

@@ -39,7 +39,7 @@ func TestVoiceLookupOverHTTP(t *testing.T) {
 	s.sendCommerce(t, id+"-c", "order.created", created(id))
 	s.sendCommerce(t, id+"-s1", "order.shipped", shipped(id, "S1", "DPD", "V1"+id))
 	s.sendCommerce(t, id+"-s2", "order.shipped", shipped(id, "S2", "Omniva", "V2"+id))
-	eventually(t, id, "shipped", statusIs(order.StatusShipped))
+	awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 
 	code, out, _ := s.voiceCall(t, "call-1-"+id, map[string]any{"order_number": id, "caller_phone": "+370 600 00000"})
 	if code != http.StatusOK || out["status"] != "success" || out["ai_instructions"] == "" {
@@ -68,7 +68,7 @@ func TestVoiceAnswersFromTheReadModelWhenTheWorkflowCannot(t *testing.T) {
 	id := uniqueID("fallback")
 	s.sendCommerce(t, id+"-c", "order.created", created(id))
 	s.sendCommerce(t, id+"-s", "order.shipped", shipped(id, "S1", "DPD", "FB"+id))
-	eventually(t, id, "shipped", statusIs(order.StatusShipped))
+	awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 	// Wait for the read model itself: the order API would answer from the workflow meanwhile.
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if v, _, err := db.GetOrder(context.Background(), testenv.DB(t), id); err == nil && v.Status == order.StatusShipped {
@@ -169,7 +169,7 @@ func TestVoiceKnowsAnOrderAcceptedButNotYetApplied(t *testing.T) {
 
 	s.temporal.Restore()
 	restored = true
-	eventually(t, id, "created", statusIs(order.StatusCreated))
+	awaitOrder(t, id, "created", statusIs(order.StatusCreated))
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if _, _, err := db.GetOrder(context.Background(), testenv.DB(t), id); err == nil {
 			break
