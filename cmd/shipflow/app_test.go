@@ -83,7 +83,9 @@ func TestServeHTTPStopsItsLoopsWhenItCannotListen(t *testing.T) {
 		ended.Store(true)
 	}
 	done := make(chan error, 1)
-	go func() { done <- serveHTTP(context.Background(), newHTTPServer(ln.Addr().String(), http.NotFoundHandler()), loop) }()
+	go func() {
+		done <- serveHTTP(context.Background(), newHTTPServer(ln.Addr().String(), http.NotFoundHandler()), loop)
+	}()
 	select {
 	case err := <-done:
 		var op *net.OpError
