@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -35,6 +36,15 @@ type app struct {
 
 func openApp(ctx context.Context, name string, args []string, e env) (*app, error) {
 	cfg, err := config.Load(name, args, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return connect(ctx, cfg, e)
+}
+
+// openAppFlags is openApp for a command with flags of its own in fs.
+func openAppFlags(ctx context.Context, fs *flag.FlagSet, args []string, e env) (*app, error) {
+	cfg, err := config.LoadFlags(fs, args, e.getenv)
 	if err != nil {
 		return nil, err
 	}

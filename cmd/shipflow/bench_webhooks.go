@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -19,7 +18,6 @@ import (
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/signature"
-	"github.com/shipflow/shipflow/workflows"
 )
 
 // benchWebhooks drives signed commerce and carrier webhooks over HTTP at a running shipflow,
@@ -113,17 +111,11 @@ func benchWebhooks(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "%-34s %10s\n", row[0], row[1])
 	}
 	fmt.Fprintf(e.stdout, "\n%s\n", res.Machine)
-	if *jsonOut != "" {
-		out, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(*jsonOut, out, 0o644); err != nil {
-			return err
-		}
+	if err := writeResults(*jsonOut, res); err != nil {
+		return err
 	}
 	if !*keep {
-		fmt.Fprintf(e.stdout, "terminating the %d bench orders (-keep leaves them)...\n", *orders)
-		_ = forEach(*orders, 16, func(i int) error {
-			return a.temporal.TerminateWorkflow(ctx, workflows.WorkflowID(fmt.Sprintf("%s%05d", prefix, i)), "", "bench over")
-		})
+		a.terminate(ctx, e, *orders, func(i int) string { return fmt.Sprintf("%s%05d", prefix, i) })
 	}
 	if res.Failed > 0 || res.Applied != len(reqs) || res.Delivered != *orders {
 		return fmt.Errorf("events lost or refused: %d failed, %d of %d applied, %d of %d orders delivered",
