@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -26,14 +27,12 @@ func TestOrderAPI(t *testing.T) {
 	waitProjected := func(id string, st order.Status) map[string]any {
 		t.Helper()
 		var out map[string]any
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		testenv.Eventually(t, 10*time.Second, func() bool {
 			var code int
-			if code, out = s.admin(t, http.MethodGet, "/v1/orders/"+id); code == http.StatusOK && out["status"] == string(st) {
-				return out
-			}
-		}
-		t.Fatalf("GET order %s: %v", id, out)
-		return nil
+			code, out = s.admin(t, http.MethodGet, "/v1/orders/"+id)
+			return code == http.StatusOK && out["status"] == string(st)
+		}, "GET order %s: %v", id, testenv.Last(&out))
+		return out
 	}
 	got := waitProjected(ids[0], order.StatusShipped)
 	for _, field := range []string{"order_id", "status", "customer", "shipments", "exception", "timeline"} {

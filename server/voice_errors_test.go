@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -17,13 +18,11 @@ import (
 func projected(t *testing.T, s *stack, id string, st order.Status) {
 	t.Helper()
 	var out map[string]any
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	testenv.Eventually(t, 10*time.Second, func() bool {
 		var code int
-		if code, out = s.admin(t, http.MethodGet, "/v1/orders/"+id); code == http.StatusOK && out["status"] == string(st) {
-			return
-		}
-	}
-	t.Fatalf("order %s never projected as %s: %v", id, st, out)
+		code, out = s.admin(t, http.MethodGet, "/v1/orders/"+id)
+		return code == http.StatusOK && out["status"] == string(st)
+	}, "order %s never projected as %s: %v", id, st, testenv.Last(&out))
 }
 
 func wantRefusal(t *testing.T, a voiceAnswer, code, instructions string) {

@@ -70,11 +70,10 @@ func TestVoiceAnswersFromTheReadModelWhenTheWorkflowCannot(t *testing.T) {
 	s.sendCommerce(t, id+"-s", "order.shipped", shipped(id, "S1", "DPD", "FB"+id))
 	awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 	// Wait for the read model itself: the order API would answer from the workflow meanwhile.
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if v, _, err := db.GetOrder(context.Background(), testenv.DB(t), id); err == nil && v.Status == order.StatusShipped {
-			break
-		}
-	}
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		v, _, err := db.GetOrder(context.Background(), testenv.DB(t), id)
+		return err == nil && v.Status == order.StatusShipped
+	}, "order %s projected as shipped", id)
 	s.temporal.Cut()
 	defer s.temporal.Restore()
 	code, out, took := s.voiceCall(t, "call-fb-"+id, map[string]any{"order_number": id, "caller_phone": "+37060000000"})
@@ -170,11 +169,10 @@ func TestVoiceKnowsAnOrderAcceptedButNotYetApplied(t *testing.T) {
 	s.temporal.Restore()
 	restored = true
 	awaitOrder(t, id, "created", statusIs(order.StatusCreated))
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if _, _, err := db.GetOrder(context.Background(), testenv.DB(t), id); err == nil {
-			break
-		}
-	}
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		_, _, err := db.GetOrder(context.Background(), testenv.DB(t), id)
+		return err == nil
+	}, "order %s projected", id)
 	if _, out, _ := s.voiceCall(t, "call-rx-6-"+id, map[string]any{"order_number": id, "caller_phone": "+37060000000"}); out["status"] != "success" || out["data"].(map[string]any)["status_code"] != string(order.StatusCreated) {
 		t.Errorf("once applied, the order's own state answers: %v", out)
 	}

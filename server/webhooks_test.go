@@ -279,12 +279,8 @@ func countInboxTracking(t *testing.T, tn, status string) int {
 
 func waitInbox(t *testing.T, orderID, status string, want int) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if countInbox(t, orderID, status) >= want {
-			return
-		}
-	}
-	t.Fatalf("order %s: fewer than %d deliveries %s", orderID, want, status)
+	testenv.Eventually(t, 30*time.Second, func() bool { return countInbox(t, orderID, status) >= want },
+		"order %s: fewer than %d deliveries %s", orderID, want, status)
 }
 
 func TestStaffSeeAndReplayTheInbox(t *testing.T) {
