@@ -18,6 +18,11 @@ import (
 // the inbox, it is a struct over a db.Executor: NewStore over a transaction writes in it.
 type Store struct{ db db.Executor }
 
+var (
+	_ Memo     = Store{}
+	_ Attempts = Store{}
+)
+
 // NewStore returns the store over ex.
 func NewStore(ex db.Executor) Store { return Store{db: ex} }
 
