@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/track"
 )
@@ -41,9 +42,8 @@ type DatabaseCheck struct {
 // to prove a worker can reach the database, not only Temporal.
 func (a *Activities) CheckDatabase(ctx context.Context) (DatabaseCheck, error) {
 	var r DatabaseCheck
-	err := a.DB.QueryRow(ctx, `SELECT now(), COALESCE((SELECT max(version_id) FROM goose_db_version WHERE is_applied), 0)`).
-		Scan(&r.ServerTime, &r.SchemaVersion)
-	if err != nil {
+	var err error
+	if r.SchemaVersion, r.ServerTime, err = db.Applied(ctx, a.DB); err != nil {
 		return r, fmt.Errorf("check database: %w", err)
 	}
 	return r, nil

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -42,6 +43,18 @@ func Version(ctx context.Context, pool *pgxpool.Pool) (current, latest int64, er
 	}
 	defer closeDB()
 	return p.GetVersions(ctx)
+}
+
+// Applied reads the schema version the database is at and the server's clock in one query on
+// ex. Unlike Version it needs no migration lock or pool of its own, so the self-test can run
+// it from a worker to prove the worker reaches Postgres.
+func Applied(ctx context.Context, ex Executor) (version int64, now time.Time, err error) {
+	err = ex.QueryRow(ctx, `SELECT COALESCE((SELECT max(version_id) FROM goose_db_version WHERE is_applied), 0), now()`).
+		Scan(&version, &now)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("read schema version: %w", err)
+	}
+	return version, now, nil
 }
 
 func provider(pool *pgxpool.Pool) (*goose.Provider, func(), error) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -87,6 +88,9 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 	if current != latest || latest < 1 {
 		t.Errorf("Version = %d, latest %d; want latest, at least 1", current, latest)
+	}
+	if applied, now, err := db.Applied(t.Context(), pool); err != nil || applied != current || time.Since(now).Abs() > time.Minute {
+		t.Errorf("Applied = %d at %s, %v; want %d now", applied, now, err, current)
 	}
 	again, err := db.Migrate(t.Context(), pool)
 	if err != nil || len(again) != 0 {

@@ -248,3 +248,27 @@ func ShipmentTracking(ctx context.Context, ex Executor, orderID, shipmentID stri
 	}
 	return trackingNumber, carrier, nil
 }
+
+// CountOrders counts the read model's orders whose id starts with prefix, of status st unless
+// st is empty. The benchmarks poll it until every order they started is projected.
+func CountOrders(ctx context.Context, ex Executor, prefix string, st order.Status) (int, error) {
+	var n int
+	err := ex.QueryRow(ctx, `SELECT count(*) FROM orders WHERE order_id LIKE $1 || '%' AND ($2 = '' OR status = $2)`,
+		prefix, string(st)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count orders %s*: %w", prefix, err)
+	}
+	return n, nil
+}
+
+// DeleteOrders deletes the read model's orders whose id starts with prefix, with their
+// shipments, timeline and published events: a benchmark's clean-up after its orders.
+func DeleteOrders(ctx context.Context, ex Executor, prefix string) error {
+	var errs []error
+	for _, table := range []string{"orders", "order_events"} {
+		if _, err := ex.Exec(ctx, `DELETE FROM `+table+` WHERE order_id LIKE $1 || '%'`, prefix); err != nil {
+			errs = append(errs, fmt.Errorf("delete %s of orders %s*: %w", table, prefix, err))
+		}
+	}
+	return errors.Join(errs...)
+}

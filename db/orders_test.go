@@ -246,3 +246,31 @@ func TestRecordEventIdempotent(t *testing.T) {
 		t.Errorf("rows = %d, want 1", n)
 	}
 }
+
+func TestCountAndDeleteOrdersByPrefix(t *testing.T) {
+	t.Parallel()
+	ctx, pool := t.Context(), testenv.DB(t)
+	prefix := uniq(t, "bench") + "-"
+	for i, st := range []order.Status{order.StatusInTransit, order.StatusInTransit, order.StatusDelivered} {
+		v := newView(fmt.Sprint(prefix, i), t0)
+		v.Status = st
+		save(t, pool, db.Snapshot{Revision: 1, View: v})
+	}
+	count := func(st order.Status) int {
+		t.Helper()
+		n, err := db.CountOrders(ctx, pool, prefix, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if all, moving, done := count(""), count(order.StatusInTransit), count(order.StatusDelivered); all != 3 || moving != 2 || done != 1 {
+		t.Errorf("counted %d, %d in transit, %d delivered; want 3, 2, 1", all, moving, done)
+	}
+	if err := db.DeleteOrders(ctx, pool, prefix); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(""); n != 0 {
+		t.Errorf("%d orders left after DeleteOrders", n)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -38,14 +39,29 @@ func ParseStatus(s string) (Status, error) {
 
 // Inbox stores accepted deliveries and wakes the relay. Several serve replicas share one inbox
 // table; each wakes its own relay, and the others find the work by polling.
+//
+// Its queries run on a db.Executor, so that a caller can put them in a transaction of its own
+// (On). It stays a struct rather than functions taking the executor, as db's are, because it
+// carries the process's wake, which every copy over a transaction must share; and the relay
+// and the API, which call it throughout, need not thread an executor through each call for the
+// few callers that want a transaction.
 type Inbox struct {
-	db   *pgxpool.Pool
+	db   db.Executor
+	pool *pgxpool.Pool // Listen holds a connection of its own
 	wake chan struct{}
 }
 
 // New returns the inbox over pool.
 func New(pool *pgxpool.Pool) *Inbox {
-	return &Inbox{db: pool, wake: make(chan struct{}, 1)}
+	return &Inbox{db: pool, pool: pool, wake: make(chan struct{}, 1)}
+}
+
+// On returns the inbox with its queries on ex, typically a caller's transaction, waking the
+// same relay as in. What Accept and Replay write through a transaction is committed with it,
+// not when they return, and the relay they wake finds it only at its next poll: a caller that
+// wants it relayed at once calls Wake after committing.
+func (in *Inbox) On(ex db.Executor) *Inbox {
+	return &Inbox{db: ex, pool: in.pool, wake: in.wake}
 }
 
 // Accepted is what Accept did with a delivery.
@@ -55,7 +71,8 @@ type Accepted struct {
 }
 
 // Accept stores d unless its source already delivered its event id. It returns once the row is
-// committed, so the caller may answer 2xx: from then on the delivery cannot be lost.
+// committed (unless the inbox is On a transaction), so the caller may answer 2xx: from then on
+// the delivery cannot be lost.
 func (in *Inbox) Accept(ctx context.Context, d Delivery) (Accepted, error) {
 	body, err := json.Marshal(d)
 	if err != nil {
@@ -110,19 +127,19 @@ func (d Delivery) trackingKeys() []string {
 // WakeFor moves deliveries waiting for this order or these tracking numbers back to pending.
 // The projection calls it when an order or shipment becomes known; a periodic sweep catches
 // any it raced with.
-func WakeFor(ctx context.Context, pool *pgxpool.Pool, orderID string, trackingNumbers []string) (int64, error) {
+func WakeFor(ctx context.Context, ex db.Executor, orderID string, trackingNumbers []string) (int64, error) {
 	keys := make([]string, 0, len(trackingNumbers))
 	for _, tn := range trackingNumbers {
 		keys = append(keys, order.TrackingKey(tn))
 	}
-	tag, err := pool.Exec(ctx, `
+	tag, err := ex.Exec(ctx, `
 		UPDATE inbound_events SET status = 'pending', waiting_for = '', next_attempt_at = now()
 		WHERE status = 'waiting' AND (order_id = $1 OR tracking_keys && $2::text[])`, orderID, keys)
 	if err != nil {
 		return 0, fmt.Errorf("wake deliveries for order %s: %w", orderID, err)
 	}
 	if tag.RowsAffected() > 0 {
-		if _, err := pool.Exec(ctx, `SELECT pg_notify($1, '')`, notifyChannel); err != nil {
+		if _, err := ex.Exec(ctx, `SELECT pg_notify($1, '')`, notifyChannel); err != nil {
 			return tag.RowsAffected(), fmt.Errorf("notify relays: %w", err)
 		}
 	}
@@ -138,9 +155,9 @@ var ErrNoAcceptedOrder = errors.New("no accepted order.created for the order")
 // its workflow yet: the voice line answers from it rather than say "not found". The query is
 // one probe of inbound_events_created_order_idx (migration 00011), whose predicate it repeats
 // word for word so that the planner can use the partial index.
-func AcceptedOrder(ctx context.Context, pool *pgxpool.Pool, orderID string) (order.CommerceEvent, error) {
+func AcceptedOrder(ctx context.Context, ex db.Executor, orderID string) (order.CommerceEvent, error) {
 	var raw []byte
-	err := pool.QueryRow(ctx, `
+	err := ex.QueryRow(ctx, `
 		SELECT delivery FROM inbound_events
 		WHERE order_id = $1 AND delivery -> 'commerce' @> '[{"type": "order.created"}]' AND status <> 'rejected'
 		ORDER BY id LIMIT 1`, orderID).Scan(&raw)
@@ -441,7 +458,7 @@ func (in *Inbox) Woken() <-chan struct{} { return in.wake }
 // Listen forwards wakes published by other processes (a worker's projection waking deliveries)
 // to Woken, until ctx ends. Its connection is held for as long as it runs.
 func (in *Inbox) Listen(ctx context.Context) error {
-	conn, err := in.db.Acquire(ctx)
+	conn, err := in.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("inbox listener: %w", err)
 	}
@@ -467,4 +484,16 @@ func (d Delivery) RouteKey() string {
 		return "t/" + keys[0]
 	}
 	return ""
+}
+
+// CountApplied counts the stored deliveries whose event id starts with prefix, applied and
+// not: the webhook benchmark polls it until every delivery it sent is applied.
+func CountApplied(ctx context.Context, ex db.Executor, prefix string) (applied, notApplied int, err error) {
+	err = ex.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE status = 'applied'), count(*) FILTER (WHERE status <> 'applied')
+		FROM inbound_events WHERE event_id LIKE $1 || '%'`, prefix).Scan(&applied, &notApplied)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count deliveries %s*: %w", prefix, err)
+	}
+	return applied, notApplied, nil
 }

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -60,11 +61,13 @@ type Entry struct {
 	UpdatedAt         time.Time `json:"updated_at"`
 }
 
-// Log is the notification log in Postgres.
-type Log struct{ db *pgxpool.Pool }
+// Log is the notification log in Postgres. It is a struct over a db.Executor, as the inbox is,
+// rather than functions taking one: the Service and the API hold one log and call it
+// throughout, and NewLog over a caller's transaction puts its writes in that transaction.
+type Log struct{ db db.Executor }
 
-// NewLog returns the log over pool.
-func NewLog(pool *pgxpool.Pool) *Log { return &Log{db: pool} }
+// NewLog returns the log over ex: the pool, or a transaction to write in.
+func NewLog(ex db.Executor) *Log { return &Log{db: ex} }
 
 const entryColumns = `id, idempotency_key, order_id, milestone, shipment_id, channel, "to", template, locale, body,
 	provider, provider_message_id, status, error, attempts, created_at, updated_at`

@@ -189,11 +189,11 @@ func (h *harness) order(then ...order.EventType) string {
 func (h *harness) delivery(endpointID, orderID string, seq int64) db.Delivery {
 	h.t.Helper()
 	var d db.Delivery
-	eventually(h.t, 10*time.Second, func() bool {
+	testenv.Eventually(h.t, 10*time.Second, func() bool {
 		err := h.pool.QueryRow(h.ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND order_id = $2 AND seq = $3`,
 			endpointID, orderID, seq).Scan(&d.ID)
 		return err == nil
-	})
+	}, "the delivery of %s seq %d to %s", orderID, seq, endpointID)
 	d, err := db.GetDelivery(h.ctx, h.pool, d.ID)
 	if err != nil {
 		h.t.Fatal(err)
@@ -205,22 +205,12 @@ func (h *harness) delivery(endpointID, orderID string, seq int64) db.Delivery {
 func (h *harness) waitStatus(id string, want db.DeliveryStatus, within time.Duration) db.Delivery {
 	h.t.Helper()
 	var d db.Delivery
-	eventually(h.t, within, func() bool {
+	testenv.Eventually(h.t, within, func() bool {
 		var err error
 		d, err = db.GetDelivery(h.ctx, h.pool, id)
 		return err == nil && d.Status == want
-	})
+	}, "delivery %s %s (last %s)", id, want, testenv.Last(&d.Status))
 	return d
-}
-
-func eventually(t *testing.T, within time.Duration, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if ok() {
-			return
-		}
-	}
-	t.Fatalf("not within %s", within)
 }
 
 // hit is one request a receiver got.
@@ -323,7 +313,7 @@ func TestEventsReachSubscribedEndpointsSigned(t *testing.T) {
 	shippedEP := h.endpoint(shipped.URL+"/hooks", "order.shipped")
 
 	id := h.order(order.EventConfirmed, order.EventShipped)
-	eventually(t, 15*time.Second, func() bool { return len(all.of(id)) == 3 && len(shipped.of(id)) == 1 })
+	testenv.Eventually(t, 15*time.Second, func() bool { return len(all.of(id)) == 3 && len(shipped.of(id)) == 1 }, "three webhooks, one of them to the shipped endpoint")
 
 	for _, hi := range all.of(id) {
 		m := hi.meta.Metadata
@@ -430,7 +420,7 @@ func TestGoneDisablesTheEndpointAndTellsStaff(t *testing.T) {
 	if e.Enabled || !strings.Contains(e.Disabled, "410") {
 		t.Errorf("endpoint enabled %v, reason %q", e.Enabled, e.Disabled)
 	}
-	eventually(t, 10*time.Second, func() bool { return len(h.slack.Messages()) == 1 })
+	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.slack.Messages()) == 1 }, "the staff alert")
 	if m := h.slack.Messages()[0]; !strings.Contains(m.Header, "Webhook endpoint "+ep.ID) || !strings.Contains(m.Text, "410 Gone") {
 		t.Errorf("staff alert %q / %q", m.Header, m.Text)
 	}
@@ -457,7 +447,7 @@ func TestEndpointFailingForFiveDaysIsDisabled(t *testing.T) {
 	if e.Enabled || !strings.Contains(e.Disabled, "every delivery failed since") {
 		t.Errorf("endpoint enabled %v, reason %q", e.Enabled, e.Disabled)
 	}
-	eventually(t, 10*time.Second, func() bool { return len(h.slack.Messages()) == 1 })
+	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.slack.Messages()) == 1 }, "the staff alert")
 }
 
 func TestHangingReceiverTimesOut(t *testing.T) {
@@ -540,7 +530,7 @@ func TestRotationSignsWithBothSecrets(t *testing.T) {
 		t.Fatalf("rotate: %d", code)
 	}
 	id := h.order()
-	eventually(t, 10*time.Second, func() bool { return len(r.of(id)) == 1 })
+	testenv.Eventually(t, 10*time.Second, func() bool { return len(r.of(id)) == 1 }, "the webhook")
 	hi := r.of(id)[0]
 	if n := len(strings.Fields(hi.header.Get("webhook-signature"))); n != 2 {
 		t.Errorf("%d signatures, want 2", n)
@@ -565,14 +555,14 @@ func TestDeadEndpointDoesNotSlowOthers(t *testing.T) {
 	for i := range ids {
 		ids[i] = h.order()
 	}
-	eventually(t, 15*time.Second, func() bool {
+	testenv.Eventually(t, 15*time.Second, func() bool {
 		for _, id := range ids {
 			if len(healthy.of(id)) == 0 {
 				return false
 			}
 		}
 		return true
-	})
+	}, "every healthy delivery")
 	// Every healthy delivery arrived while the dead endpoint held its attempts for the full
 	// timeout: its cap of two in flight left every other slot free.
 	var slowest time.Duration

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -17,14 +18,14 @@ func TestEventBodiesSayWhichParcelAndWhatHappened(t *testing.T) {
 	rcv := newReceiver(t, nil)
 	h.endpoint(rcv.URL + "/hooks")
 	id := h.order(order.EventShipped)
-	eventually(t, 15*time.Second, func() bool { return len(rcv.of(id)) == 2 }) // created, shipped
+	testenv.Eventually(t, 15*time.Second, func() bool { return len(rcv.of(id)) == 2 }, "the created and shipped webhooks")
 	eta := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Second)
 	if _, err := workflows.UpdateOrder(h.ctx, h.c, id, workflows.ReportDelayUpdate, order.Delay{
 		ID: "call-1", TrackingNumber: "TN-" + id, Reason: "stuck at customs", Location: "Vilnius", RevisedETA: &eta, At: time.Now().UTC(),
 	}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 15*time.Second, func() bool { return len(rcv.of(id)) == 3 })
+	testenv.Eventually(t, 15*time.Second, func() bool { return len(rcv.of(id)) == 3 }, "the delay webhook")
 
 	bodies := map[string]map[string]any{}
 	for _, hi := range rcv.of(id) {

@@ -220,7 +220,7 @@ func TestUnrecordedAttemptWaitsOutItsLeaseThenFails(t *testing.T) {
 	id := h.order()
 	dlv := h.delivery(ep.ID, id, 1).ID
 	for pass := 1; pass <= db.MaxFailedPasses; pass++ {
-		eventually(t, 10*time.Second, func() bool { return h.dispatched("deferred")+h.dispatched("failed") == float64(pass) })
+		testenv.Eventually(t, 10*time.Second, func() bool { return h.dispatched("deferred")+h.dispatched("failed") == float64(pass) }, "pass %d dispatched", pass)
 		time.Sleep(time.Second) // nothing more may come while the lease holds
 		if n := len(r.of(id)); n != pass {
 			t.Fatalf("pass %d: the receiver got the webhook %d times, want %d", pass, n, pass)
@@ -275,7 +275,7 @@ func TestWorkflowAttemptThatCannotBeRecordedIsNotResent(t *testing.T) {
 		ep := h.endpoint(r.URL)
 		id := h.order()
 		dlv := h.delivery(ep.ID, id, 1).ID
-		eventually(t, 15*time.Second, func() bool { return len(r.of(id)) == 2 })
+		testenv.Eventually(t, 15*time.Second, func() bool { return len(r.of(id)) == 2 }, "two webhooks")
 		time.Sleep(3 * time.Second) // the retry policy alone would have sent it twice more by now
 		if n := len(r.of(id)); n != 2 {
 			t.Fatalf("%s: the receiver got the webhook %d times, want 2", marker, n)

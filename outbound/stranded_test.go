@@ -131,7 +131,7 @@ func TestRecoverCutHalfWayLosesNothing(t *testing.T) {
 		t.Fatalf("recover with Temporal cut half-way: %d %+v, want 503 asking to ask again", code, failed.Error)
 	}
 	// The two started are delivered; the other two must still be failed, for the next ask.
-	eventually(t, 10*time.Second, func() bool { return len(r.got()) == 2 })
+	testenv.Eventually(t, 10*time.Second, func() bool { return len(r.got()) == 2 }, "the two stranded webhooks")
 	var still int
 	for _, id := range ids {
 		d, err := db.GetDelivery(h.ctx, h.pool, id)
@@ -254,11 +254,11 @@ func TestStrandedDeliveryWithClosedWorkflowIsSent(t *testing.T) {
 	dlv := h.delivery(ep.ID, orderID, 1).ID
 	// The first attempt fails and the delivery goes to its workflow, to wait 5 s for the next:
 	// it is terminated before then.
-	eventually(t, 10*time.Second, func() bool {
+	testenv.Eventually(t, 10*time.Second, func() bool {
 		var owned bool
 		err := h.pool.QueryRow(h.ctx, `SELECT workflow FROM webhook_deliveries WHERE id = $1`, dlv).Scan(&owned)
 		return err == nil && owned
-	})
+	}, "the workflow to own delivery %s", dlv)
 	if err := h.c.TerminateWorkflow(h.ctx, workflows.DeliveryWorkflowID(dlv), "", "operator"); err != nil {
 		t.Fatal(err)
 	}

@@ -60,21 +60,20 @@ func settled(t *testing.T, r interface {
 }, id int64) inbox.Event {
 	t.Helper()
 	in := inbox.New(testenv.DB(t))
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	var e inbox.Event
+	var last string
+	testenv.Eventually(t, 15*time.Second, func() bool {
 		if _, err := r.Once(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		e, err := in.Get(context.Background(), id)
-		if err != nil {
+		var err error
+		if e, err = in.Get(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
-		if e.Status != inbox.StatusPending {
-			return e
-		}
-	}
-	e, _ := in.Get(context.Background(), id)
-	t.Fatalf("delivery %d still pending after %d attempts: %s", id, e.Attempts, e.LastError)
-	return inbox.Event{}
+		last = fmt.Sprintf("%d attempts: %s", e.Attempts, e.LastError)
+		return e.Status != inbox.StatusPending
+	}, "delivery %d still pending after %s", id, testenv.Last(&last))
+	return e
 }
 
 // A delivery that waited beyond the limit for an order that never came is rejected, visibly,

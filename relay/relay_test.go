@@ -51,16 +51,14 @@ func commerce(orderID, id string, typ order.EventType) inbox.Delivery {
 func relayUntil(t *testing.T, r *relay.Relay, orderID string, ok func(order.View) bool) order.View {
 	t.Helper()
 	var v order.View
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	testenv.Eventually(t, 20*time.Second, func() bool {
 		if _, err := r.Once(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		var err error
-		if v, err = workflows.QueryOrder(context.Background(), testenv.Temporal(t), orderID); err == nil && ok(v) {
-			return v
-		}
-	}
-	t.Fatalf("order %s: last view %s", orderID, v.Status)
+		v, err = workflows.QueryOrder(context.Background(), testenv.Temporal(t), orderID)
+		return err == nil && ok(v)
+	}, "order %s: last view %s", orderID, testenv.Last(&v.Status))
 	return v
 }
 

@@ -94,7 +94,7 @@ func TestEveryOrderIDTheDoorTakesStartsItsOrder(t *testing.T) {
 	s := newStack(t)
 	orderID := uniqueID("ORD 1001/#A+b~") // unique suffix after the punctuation
 	s.sendCommerce(t, orderID+"-1", "order.created", created(orderID))
-	eventually(t, orderID, "created", statusIs(order.StatusCreated))
+	awaitOrder(t, orderID, "created", statusIs(order.StatusCreated))
 	status, out := s.admin(t, http.MethodGet, "/v1/orders/"+strings.NewReplacer(" ", "%20", "/", "%2F", "#", "%23", "+", "%2B").Replace(orderID))
 	if status != http.StatusOK || out["order_id"] != orderID {
 		t.Errorf("order API: %d %v", status, out)

@@ -8,8 +8,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/loop"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/trackpage"
+	"github.com/shipflow/shipflow/voice"
 )
 
 // trackPageRoute is the tracking page's route template.
@@ -51,18 +53,13 @@ func (p pageLookup) OrderByToken(ctx context.Context, token string) (order.View,
 	return v, err
 }
 
-// SweepVoiceAnswers deletes remembered voice answers past their time, hourly, until ctx ends.
+// SweepVoiceAnswers deletes remembered voice answers past their time, at start and hourly,
+// until ctx ends.
 func SweepVoiceAnswers(ctx context.Context, d *Deps) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := d.DB.Exec(ctx, `DELETE FROM voice_answers WHERE expires_at < now()`); err != nil && ctx.Err() == nil {
-				d.Logger.Warn("sweep voice answers", "err", err)
-			}
+	store := voice.NewStore(d.DB)
+	loop.Every(ctx, time.Hour, func(ctx context.Context) {
+		if _, err := store.ForgetExpired(ctx); err != nil && ctx.Err() == nil {
+			d.Logger.Warn("sweep voice answers", "err", err)
 		}
-	}
+	})
 }

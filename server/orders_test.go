@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -21,19 +22,17 @@ func TestOrderAPI(t *testing.T) {
 		ids = append(ids, id)
 		s.sendCommerce(t, id+"-c", "order.created", created(id))
 		s.sendCommerce(t, id+"-s", "order.shipped", shipped(id, "S1", carrier, "API"+id))
-		eventually(t, id, "shipped", statusIs(order.StatusShipped))
+		awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 	}
 	waitProjected := func(id string, st order.Status) map[string]any {
 		t.Helper()
 		var out map[string]any
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		testenv.Eventually(t, 10*time.Second, func() bool {
 			var code int
-			if code, out = s.admin(t, http.MethodGet, "/v1/orders/"+id); code == http.StatusOK && out["status"] == string(st) {
-				return out
-			}
-		}
-		t.Fatalf("GET order %s: %v", id, out)
-		return nil
+			code, out = s.admin(t, http.MethodGet, "/v1/orders/"+id)
+			return code == http.StatusOK && out["status"] == string(st)
+		}, "GET order %s: %v", id, testenv.Last(&out))
+		return out
 	}
 	got := waitProjected(ids[0], order.StatusShipped)
 	for _, field := range []string{"order_id", "status", "customer", "shipments", "exception", "timeline"} {
@@ -85,7 +84,7 @@ func TestOrderAPI(t *testing.T) {
 	body, _ := json.Marshal(map[string]any{"type": "tracking.updated", "timestamp": time.Now().UTC().Format(time.RFC3339), "data": map[string]any{
 		"carrier": carrier, "tracking_number": "API" + ids[0], "status": "exception", "description": "damaged", "occurred_at": time.Now().UTC().Format(time.RFC3339)}})
 	s.mustAccept(t, "/webhooks/carriers/generic", signedCarrier(t, ids[0]+"-x", body), body)
-	eventually(t, ids[0], "exception", statusIs(order.StatusException))
+	awaitOrder(t, ids[0], "exception", statusIs(order.StatusException))
 	if code, out := s.adminBody(t, http.MethodPost, path, `{"note":"parcel re-sent","by":"ops@shop"}`); code != http.StatusOK || out["exception"] != nil {
 		t.Errorf("resolve: %d %v", code, out)
 	}

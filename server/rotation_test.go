@@ -92,7 +92,7 @@ func TestInboundSecretRotation(t *testing.T) {
 	if status, out := post(t, "/webhooks/commerce", h, body); status != http.StatusUnauthorized {
 		t.Errorf("commerce, neither secret: %d %v, want 401", status, out)
 	}
-	eventually(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
+	awaitOrder(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
 
 	// Generic carrier (Standard Webhooks).
 	for i, secret := range []string{carrierSecret, newCarrierSecret, strangerSecret} {

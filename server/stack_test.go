@@ -290,18 +290,17 @@ func (s *stack) shipEngine(t *testing.T, body []byte) http.Header {
 	return h
 }
 
-// eventually polls until the order's workflow view satisfies ok.
-func eventually(t *testing.T, orderID string, what string, ok func(order.View) bool) order.View {
+// awaitOrder waits until the order's workflow view satisfies ok, and returns that view.
+func awaitOrder(t *testing.T, orderID string, what string, ok func(order.View) bool) order.View {
 	t.Helper()
 	var v order.View
-	var err error
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	var last string
+	testenv.Eventually(t, 30*time.Second, func() bool {
+		var err error
 		v, err = workflows.QueryOrder(context.Background(), testenv.Temporal(t), orderID)
-		if err == nil && ok(v) {
-			return v
-		}
-	}
-	t.Fatalf("order %s never reached %s: last %s with %d shipments (err %v)", orderID, what, v.Status, len(v.Shipments), err)
+		last = fmt.Sprintf("%s with %d shipments (err %v)", v.Status, len(v.Shipments), err)
+		return err == nil && ok(v)
+	}, "order %s never reached %s: last %s", orderID, what, testenv.Last(&last))
 	return v
 }
 

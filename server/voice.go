@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
@@ -32,11 +30,12 @@ import (
 func (s *server) routeVoice(g *echo.Group) {
 	cfg := s.Config
 	deadline := cfg.VoiceDeadline
+	store := voice.NewStore(s.DB)
 	h := &voice.Handler{
 		Source:   voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: cfg.VoiceSource == "workflow", deadline: deadline},
 		Actions:  voiceActions{temporal: s.Temporal},
-		Memo:     voiceMemo{db: s.DB},
-		Attempts: voiceAttempts{db: s.DB},
+		Memo:     store,
+		Attempts: store,
 		Deadline: deadline, FollowUp: cfg.EscalationSLA, Logger: s.Logger.With("component", "voice"),
 		DriverPhones: cfg.VoiceDriverPhones,
 		VapiSecrets:  cfg.VapiWebhookSecrets,
@@ -245,59 +244,4 @@ func (v voiceActions) RequestHuman(ctx context.Context, id string, r order.Human
 		return voice.Staffed{}, actionError(err)
 	}
 	return voice.Staffed{Chats: len(res.Chats), Ticket: res.Ticket}, nil
-}
-
-// voiceMemo keeps first answers in Postgres, so every serve replica returns the same answer to
-// a platform's retry.
-type voiceMemo struct{ db *pgxpool.Pool }
-
-func (m voiceMemo) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	var b []byte
-	err := m.db.QueryRow(ctx, `SELECT answer FROM voice_answers WHERE key = $1 AND expires_at > now()`, key).Scan(&b)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("voice memo: %w", err)
-	}
-	return b, true, nil
-}
-
-func (m voiceMemo) Put(ctx context.Context, key string, answer []byte, ttl time.Duration) error {
-	if !json.Valid(answer) {
-		return errors.New("voice memo: answer is not JSON")
-	}
-	_, err := m.db.Exec(ctx, `
-		INSERT INTO voice_answers (key, answer, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
-		ON CONFLICT (key) DO NOTHING`, key, answer, ttl.Milliseconds())
-	if err != nil {
-		return fmt.Errorf("voice memo: %w", err)
-	}
-	return nil
-}
-
-// voiceAttempts counts failed caller verifications in Postgres, so every serve replica sees the
-// same count. Writing a failure also deletes the rows every window has forgotten.
-type voiceAttempts struct{ db *pgxpool.Pool }
-
-func (a voiceAttempts) Failures(ctx context.Context, key string, window time.Duration) (int, error) {
-	var n int
-	err := a.db.QueryRow(ctx, `
-		SELECT count(*) FROM voice_attempts WHERE key = $1 AND at > now() - $2 * interval '1 millisecond'`,
-		key, window.Milliseconds()).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("voice attempts: %w", err)
-	}
-	return n, nil
-}
-
-func (a voiceAttempts) Fail(ctx context.Context, keys ...string) error {
-	_, err := a.db.Exec(ctx, `
-		WITH forgotten AS (DELETE FROM voice_attempts WHERE at < now() - $2 * interval '1 millisecond')
-		INSERT INTO voice_attempts (key) SELECT unnest($1::text[])`,
-		keys, voice.CallFailureWindow.Milliseconds())
-	if err != nil {
-		return fmt.Errorf("voice attempts: %w", err)
-	}
-	return nil
 }

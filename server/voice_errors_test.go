@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -17,13 +18,11 @@ import (
 func projected(t *testing.T, s *stack, id string, st order.Status) {
 	t.Helper()
 	var out map[string]any
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	testenv.Eventually(t, 10*time.Second, func() bool {
 		var code int
-		if code, out = s.admin(t, http.MethodGet, "/v1/orders/"+id); code == http.StatusOK && out["status"] == string(st) {
-			return
-		}
-	}
-	t.Fatalf("order %s never projected as %s: %v", id, st, out)
+		code, out = s.admin(t, http.MethodGet, "/v1/orders/"+id)
+		return code == http.StatusOK && out["status"] == string(st)
+	}, "order %s never projected as %s: %v", id, st, testenv.Last(&out))
 }
 
 func wantRefusal(t *testing.T, a voiceAnswer, code, instructions string) {
@@ -43,13 +42,13 @@ func TestVoiceDelayForDeliveredParcel(t *testing.T) {
 		"carrier": "DPD", "tracking_number": tracking, "status": "delivered", "description": "left at the door",
 		"occurred_at": time.Now().UTC().Format(time.RFC3339)}})
 	s.mustAccept(t, "/webhooks/carriers/generic", signedCarrier(t, id+"-d", body), body)
-	eventually(t, id, "delivered", statusIs(order.StatusDelivered))
+	awaitOrder(t, id, "delivered", statusIs(order.StatusDelivered))
 	projected(t, s, id, order.StatusDelivered)
 
 	a := poskaiCall(t, driverToken, "", "call-dlv-"+id, "report_delay", map[string]any{"tracking_number": tracking, "reason": "traffic"})
 	wantRefusal(t, a, "already_delivered",
 		"Pasakykite vairuotojui, kad siunta "+tracking+" jau pažymėta kaip pristatyta, todėl vėlavimas neužregistruotas.")
-	if v := eventually(t, id, "delivered", statusIs(order.StatusDelivered)); v.Exception != nil {
+	if v := awaitOrder(t, id, "delivered", statusIs(order.StatusDelivered)); v.Exception != nil {
 		t.Errorf("a refused report opened an exception: %+v", v.Exception)
 	}
 }
@@ -58,7 +57,7 @@ func TestVoiceDelayForCancelledOrder(t *testing.T) {
 	id, tracking := shippedOrder(t, "cnl")
 	s := newStack(t)
 	s.sendCommerce(t, id+"-x", "order.cancelled", map[string]any{"order_id": id, "reason": "customer changed their mind"})
-	eventually(t, id, "cancelled", statusIs(order.StatusCancelled))
+	awaitOrder(t, id, "cancelled", statusIs(order.StatusCancelled))
 	projected(t, s, id, order.StatusCancelled)
 
 	a := poskaiCall(t, driverToken, "", "call-cnl-"+id, "report_delay", map[string]any{"tracking_number": tracking, "reason": "traffic"})
@@ -74,7 +73,7 @@ func TestVoiceDelayForUnknownParcelOfAnOrder(t *testing.T) {
 	wantRefusal(t, a, "unknown_shipment",
 		"Pasakykite vairuotojui, kad užsakyme "+id+" siuntos su sekimo numeriu NOPE123 nėra, todėl vėlavimas neužregistruotas. "+
 			"Paprašykite dar kartą padiktuoti sekimo numerį – po vieną simbolį.")
-	if v := eventually(t, id, "shipped", statusIs(order.StatusShipped)); v.Exception != nil {
+	if v := awaitOrder(t, id, "shipped", statusIs(order.StatusShipped)); v.Exception != nil {
 		t.Errorf("a refused report opened an exception: %+v", v.Exception)
 	}
 }

@@ -51,7 +51,7 @@ func staffedOrder(t *testing.T, prefix string) (id string, sl *escalatetest.Slac
 	if _, err := workflows.StartOrder(context.Background(), testenv.Temporal(t), tq, e, s); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, id, "created", statusIs(order.StatusCreated))
+	awaitOrder(t, id, "created", statusIs(order.StatusCreated))
 	return id, sl, zd
 }
 
@@ -83,17 +83,6 @@ func humanEvents(t *testing.T, id string) int {
 	return n
 }
 
-// waitFor polls ok for up to 30 seconds.
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if ok() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 // TestVoiceRequestHumanIsDurable is finding 7 of issue 15: request_human was a chat post made
 // inside the voice deadline, with no trace on the order, no retry and no ticket. Now a verified
 // caller's request is on the order's timeline, published as order.human_requested, alerted in
@@ -106,13 +95,13 @@ func TestVoiceRequestHumanIsDurable(t *testing.T) {
 	if a.Status != "success" || !strings.Contains(a.AIInstructions, "support ticket") || !strings.Contains(a.AIInstructions, "will call them back") {
 		t.Fatalf("answer: %+v", a)
 	}
-	waitFor(t, "the timeline entry", func() bool { return len(humanEntries(t, id)) == 1 })
+	testenv.Eventually(t, 30*time.Second, func() bool { return len(humanEntries(t, id)) == 1 }, "the timeline entry")
 	e := humanEntries(t, id)[0]
 	if e.Kind != order.KindCustomer || e.EventID != "call-h1-"+id || !strings.Contains(e.Description, "parcel arrived damaged") {
 		t.Errorf("entry %+v", e)
 	}
-	waitFor(t, "the order.human_requested event", func() bool { return humanEvents(t, id) == 1 })
-	waitFor(t, "the Slack alert", func() bool { return len(sl.Messages()) == 1 })
+	testenv.Eventually(t, 30*time.Second, func() bool { return humanEvents(t, id) == 1 }, "the order.human_requested event")
+	testenv.Eventually(t, 30*time.Second, func() bool { return len(sl.Messages()) == 1 }, "the Slack alert")
 	if m := sl.Messages()[0]; !strings.Contains(strings.Join(append(m.Texts, m.Text), " "), id) ||
 		!strings.Contains(strings.Join(m.Texts, " "), "parcel arrived damaged") {
 		t.Errorf("slack message %+v", m)
@@ -121,7 +110,7 @@ func TestVoiceRequestHumanIsDurable(t *testing.T) {
 		ts := zd.Tickets()
 		return len(ts) == 1 && len(ts[0].Comments) == 2
 	}
-	waitFor(t, "the ticket and its note", ticketed)
+	testenv.Eventually(t, 30*time.Second, ticketed, "the ticket and its note")
 	tk := zd.Tickets()[0]
 	if tk.ExternalID != id || !strings.Contains(tk.Comments[1].Body, "parcel arrived damaged") || tk.Comments[1].Public {
 		t.Errorf("ticket %+v", tk)
@@ -161,8 +150,8 @@ func TestVoiceRequestHumanWithNobodyToTell(t *testing.T) {
 	if a.Status != "success" || a.AIInstructions != want || a.Data["callback_requested"] != false {
 		t.Fatalf("answer: %+v", a)
 	}
-	waitFor(t, "the timeline entry", func() bool { return len(humanEntries(t, id)) == 1 })
-	waitFor(t, "the order.human_requested event", func() bool { return humanEvents(t, id) == 1 })
+	testenv.Eventually(t, 30*time.Second, func() bool { return len(humanEntries(t, id)) == 1 }, "the timeline entry")
+	testenv.Eventually(t, 30*time.Second, func() bool { return humanEvents(t, id) == 1 }, "the order.human_requested event")
 	poskaiCall(t, voiceToken, "+37060000000", "call-n1-"+id, "request_human", map[string]any{"order_number": id})
 	time.Sleep(time.Second)
 	if n, m := len(humanEntries(t, id)), humanEvents(t, id); n != 1 || m != 1 {

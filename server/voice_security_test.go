@@ -131,7 +131,7 @@ func shippedOrder(t *testing.T, prefix string) (id, tracking string) {
 	}
 	s.sendCommerce(t, id+"-c", "order.created", created(id))
 	s.sendCommerce(t, id+"-s", "order.shipped", shipped(id, "S1", "DPD", tracking))
-	eventually(t, id, "shipped", statusIs(order.StatusShipped))
+	awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 	return id, tracking
 }
 
@@ -161,7 +161,7 @@ func TestVoiceStrangerCannotReportDelay(t *testing.T) {
 		t.Errorf("a spoken driver phone: %+v", a)
 	}
 	time.Sleep(time.Second) // time for an update, had one been sent, to apply and notify
-	v := eventually(t, id, "shipped", statusIs(order.StatusShipped))
+	v := awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 	if v.Exception != nil {
 		t.Errorf("a stranger's report raised %+v", v.Exception)
 	}
@@ -197,7 +197,7 @@ func TestVoiceDriverDelayTellsCustomerTheFixedSentence(t *testing.T) {
 	if a.Status != "success" || a.Data["recorded"] != true {
 		t.Fatalf("a driver's report: %+v", a)
 	}
-	v := eventually(t, id, "a driver delay", func(v order.View) bool { return v.Exception != nil })
+	v := awaitOrder(t, id, "a driver delay", func(v order.View) bool { return v.Exception != nil })
 	x := v.Exception
 	if x.Reason != order.ReasonDriverDelay || x.DelayReason != order.DelayCustoms || x.Message != evilReason+" (near Vilnius)" {
 		t.Errorf("staff see %+v, want the driver's words and the customs code", x)
@@ -257,7 +257,7 @@ func TestVoiceDriverDelayTellsCustomerTheFixedSentence(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(string(b), `\"status\":\"success\"`) {
 		t.Fatalf("a driver's caller id on Vapi: %d %s", code, b)
 	}
-	if v := eventually(t, id2, "a driver delay", func(v order.View) bool { return v.Exception != nil }); v.Exception.DelayReason != order.DelayWeather {
+	if v := awaitOrder(t, id2, "a driver delay", func(v order.View) bool { return v.Exception != nil }); v.Exception.DelayReason != order.DelayWeather {
 		t.Errorf("delay reason %q, want weather", v.Exception.DelayReason)
 	}
 

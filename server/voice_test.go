@@ -39,7 +39,7 @@ func TestVoiceLookupOverHTTP(t *testing.T) {
 	s.sendCommerce(t, id+"-c", "order.created", created(id))
 	s.sendCommerce(t, id+"-s1", "order.shipped", shipped(id, "S1", "DPD", "V1"+id))
 	s.sendCommerce(t, id+"-s2", "order.shipped", shipped(id, "S2", "Omniva", "V2"+id))
-	eventually(t, id, "shipped", statusIs(order.StatusShipped))
+	awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 
 	code, out, _ := s.voiceCall(t, "call-1-"+id, map[string]any{"order_number": id, "caller_phone": "+370 600 00000"})
 	if code != http.StatusOK || out["status"] != "success" || out["ai_instructions"] == "" {
@@ -68,13 +68,12 @@ func TestVoiceAnswersFromTheReadModelWhenTheWorkflowCannot(t *testing.T) {
 	id := uniqueID("fallback")
 	s.sendCommerce(t, id+"-c", "order.created", created(id))
 	s.sendCommerce(t, id+"-s", "order.shipped", shipped(id, "S1", "DPD", "FB"+id))
-	eventually(t, id, "shipped", statusIs(order.StatusShipped))
+	awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 	// Wait for the read model itself: the order API would answer from the workflow meanwhile.
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if v, _, err := db.GetOrder(context.Background(), testenv.DB(t), id); err == nil && v.Status == order.StatusShipped {
-			break
-		}
-	}
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		v, _, err := db.GetOrder(context.Background(), testenv.DB(t), id)
+		return err == nil && v.Status == order.StatusShipped
+	}, "order %s projected as shipped", id)
 	s.temporal.Cut()
 	defer s.temporal.Restore()
 	code, out, took := s.voiceCall(t, "call-fb-"+id, map[string]any{"order_number": id, "caller_phone": "+37060000000"})
@@ -169,12 +168,11 @@ func TestVoiceKnowsAnOrderAcceptedButNotYetApplied(t *testing.T) {
 
 	s.temporal.Restore()
 	restored = true
-	eventually(t, id, "created", statusIs(order.StatusCreated))
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if _, _, err := db.GetOrder(context.Background(), testenv.DB(t), id); err == nil {
-			break
-		}
-	}
+	awaitOrder(t, id, "created", statusIs(order.StatusCreated))
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		_, _, err := db.GetOrder(context.Background(), testenv.DB(t), id)
+		return err == nil
+	}, "order %s projected", id)
 	if _, out, _ := s.voiceCall(t, "call-rx-6-"+id, map[string]any{"order_number": id, "caller_phone": "+37060000000"}); out["status"] != "success" || out["data"].(map[string]any)["status_code"] != string(order.StatusCreated) {
 		t.Errorf("once applied, the order's own state answers: %v", out)
 	}

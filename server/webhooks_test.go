@@ -36,7 +36,7 @@ func TestShopifyOrderThroughFulfillmentAndDelivery(t *testing.T) {
 		"customer":   map[string]any{"first_name": "Ona", "last_name": "Petraitė", "email": "ona@example.com", "phone": "+37060000000"},
 		"line_items": []map[string]any{{"sku": "SHOE-1", "title": "Shoes", "name": "Shoes", "quantity": 1}},
 	})
-	eventually(t, orderID, "created", statusIs(order.StatusCreated))
+	awaitOrder(t, orderID, "created", statusIs(order.StatusCreated))
 	fulfillmentID := id + 1
 	send("fulfillments/create", orderID+"-2", map[string]any{
 		"id": fulfillmentID, "order_id": id, "status": "success", "tracking_company": "DPD",
@@ -44,7 +44,7 @@ func TestShopifyOrderThroughFulfillmentAndDelivery(t *testing.T) {
 		"line_items": []map[string]any{{"sku": "SHOE-1", "quantity": 1}},
 		"created_at": now.Format(time.RFC3339), "updated_at": now.Format(time.RFC3339),
 	})
-	eventually(t, orderID, "shipped", statusIs(order.StatusShipped))
+	awaitOrder(t, orderID, "shipped", statusIs(order.StatusShipped))
 	for i, st := range []string{"in_transit", "out_for_delivery", "delivered"} {
 		send("fulfillment_events/create", fmt.Sprintf("%s-%d", orderID, 3+i), map[string]any{
 			"id": id + 10 + int64(i), "fulfillment_id": fulfillmentID, "order_id": id, "status": st,
@@ -52,7 +52,7 @@ func TestShopifyOrderThroughFulfillmentAndDelivery(t *testing.T) {
 			"city": "Kaunas", "country": "Lithuania",
 		})
 	}
-	v := eventually(t, orderID, "delivered", statusIs(order.StatusDelivered))
+	v := awaitOrder(t, orderID, "delivered", statusIs(order.StatusDelivered))
 	if loc := v.Shipments[0].LastLocation; loc == nil || loc.City != "Kaunas" {
 		t.Errorf("last location %+v", loc)
 	}
@@ -71,7 +71,7 @@ func TestCarrierUpdatesReachTheRightOrder(t *testing.T) {
 		orders[provider] = orderID
 		s.sendCommerce(t, orderID+"-c", "order.created", created(orderID))
 		s.sendCommerce(t, orderID+"-s", "order.shipped", shipped(orderID, "S1", "DPD", tn))
-		eventually(t, orderID, "shipped", statusIs(order.StatusShipped))
+		awaitOrder(t, orderID, "shipped", statusIs(order.StatusShipped))
 	}
 	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
 
@@ -91,9 +91,9 @@ func TestCarrierUpdatesReachTheRightOrder(t *testing.T) {
 		"events": []map[string]any{{"occurred_at": at, "description": "Address problem", "city_locality": "Klaipėda", "country_code": "LT", "status_code": "EX"}}}})
 	s.mustAccept(t, "/webhooks/carriers/shipengine", s.shipEngine(t, body), body)
 
-	eventually(t, orders["aftership"], "out for delivery", statusIs(order.StatusOutForDelivery))
-	eventually(t, orders["easypost"], "delivered", statusIs(order.StatusDelivered))
-	v := eventually(t, orders["shipengine"], "exception", statusIs(order.StatusException))
+	awaitOrder(t, orders["aftership"], "out for delivery", statusIs(order.StatusOutForDelivery))
+	awaitOrder(t, orders["easypost"], "delivered", statusIs(order.StatusDelivered))
+	v := awaitOrder(t, orders["shipengine"], "exception", statusIs(order.StatusException))
 	if v.Exception == nil || v.Exception.Reason != order.ReasonCarrierException {
 		t.Errorf("exception %+v", v.Exception)
 	}
@@ -103,7 +103,7 @@ func TestTemporalDownWhileEventsArriveAppliesEachOnce(t *testing.T) {
 	s := newStack(t)
 	orderID := uniqueID("outage")
 	s.sendCommerce(t, orderID+"-c", "order.created", created(orderID))
-	eventually(t, orderID, "created", statusIs(order.StatusCreated))
+	awaitOrder(t, orderID, "created", statusIs(order.StatusCreated))
 
 	s.temporal.Cut()
 	events := []struct{ id, typ string }{{"-conf", "order.confirmed"}, {"-pack", "order.packed"}}
@@ -117,7 +117,7 @@ func TestTemporalDownWhileEventsArriveAppliesEachOnce(t *testing.T) {
 	}
 	s.temporal.Restore()
 
-	v := eventually(t, orderID, "shipped", statusIs(order.StatusShipped))
+	v := awaitOrder(t, orderID, "shipped", statusIs(order.StatusShipped))
 	for _, typ := range []string{"order.confirmed", "order.packed", "order.shipped"} {
 		if n := timelineCount(v, typ); n != 1 {
 			t.Errorf("%s applied %d times, want once", typ, n)
@@ -149,7 +149,7 @@ func TestSameEventTenTimesConcurrentlyAppliesOnce(t *testing.T) {
 	if count["accepted"] != 1 || count["duplicate"] != 9 {
 		t.Errorf("answers %v, want 1 accepted and 9 duplicate", count)
 	}
-	v := eventually(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
+	v := awaitOrder(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
 	if n := timelineCount(v, "order.confirmed"); n != 1 {
 		t.Errorf("order.confirmed applied %d times", n)
 	}
@@ -171,7 +171,7 @@ func TestEventsOutOfOrderWaitForTheirOrderAndShipment(t *testing.T) {
 		t.Errorf("scan before its shipment: %d waiting, want 1", n)
 	}
 	s.sendCommerce(t, orderID+"-c", "order.created", created(orderID))
-	v := eventually(t, orderID, "in transit", statusIs(order.StatusInTransit))
+	v := awaitOrder(t, orderID, "in transit", statusIs(order.StatusInTransit))
 	if loc := v.Shipments[0].LastLocation; loc == nil || loc.City != "Riga" {
 		t.Errorf("the early scan was not applied: %+v", v.Shipments[0])
 	}
@@ -279,12 +279,8 @@ func countInboxTracking(t *testing.T, tn, status string) int {
 
 func waitInbox(t *testing.T, orderID, status string, want int) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if countInbox(t, orderID, status) >= want {
-			return
-		}
-	}
-	t.Fatalf("order %s: fewer than %d deliveries %s", orderID, want, status)
+	testenv.Eventually(t, 30*time.Second, func() bool { return countInbox(t, orderID, status) >= want },
+		"order %s: fewer than %d deliveries %s", orderID, want, status)
 }
 
 func TestStaffSeeAndReplayTheInbox(t *testing.T) {
@@ -313,7 +309,7 @@ func TestStaffSeeAndReplayTheInbox(t *testing.T) {
 	id := int64(stuck["id"].(float64))
 
 	s.sendCommerce(t, orderID+"-c", "order.created", created(orderID))
-	eventually(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
+	awaitOrder(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
 	waitInbox(t, orderID, "applied", 2)
 
 	// Replaying an applied delivery goes through the relay again and changes nothing.
@@ -321,7 +317,7 @@ func TestStaffSeeAndReplayTheInbox(t *testing.T) {
 		t.Fatalf("replay: %d %v", status, out)
 	}
 	waitInbox(t, orderID, "applied", 2)
-	v := eventually(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
+	v := awaitOrder(t, orderID, "confirmed", statusIs(order.StatusConfirmed))
 	if n := timelineCount(v, "order.confirmed"); n != 1 {
 		t.Errorf("replayed delivery applied %d times", n)
 	}

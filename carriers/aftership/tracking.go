@@ -66,14 +66,6 @@ type DateEstimate struct {
 	EstimatedDeliveryDateMax string `json:"estimated_delivery_date_max"`
 }
 
-// scan is a checkpoint (or the tracking's own status) on its way to an event.
-type scan struct {
-	at          time.Time
-	tag, subtag string
-	desc, slug  string
-	loc         order.Location
-}
-
 // Events returns one canonical tracking event per checkpoint, oldest first,
 // each with the status of its own tag. The tracking's delivery estimate goes
 // on the newest. With no checkpoints yet, the tracking's status makes one
@@ -88,54 +80,40 @@ func (t *Tracking) Events() ([]order.TrackingEvent, error) {
 	if err != nil {
 		return nil, err
 	}
-	var scans []scan
+	var scans []normalize.Scan
 	if len(t.Checkpoints) == 0 {
 		at, err := normalize.ParseTime("updated_at", t.UpdatedAt)
 		if err != nil {
 			return nil, err
 		}
-		scans = append(scans, scan{at: at, tag: t.Tag, subtag: t.Subtag, desc: t.SubtagMessage})
+		scans = append(scans, normalize.Scan{At: at, Status: t.Tag, Detail: t.Subtag, Desc: t.SubtagMessage, Carrier: t.Slug})
 	}
 	for i, c := range t.Checkpoints {
 		at, err := normalize.ParseTime(fmt.Sprintf("checkpoints[%d].checkpoint_time", i), c.CheckpointTime)
 		if err != nil {
 			return nil, err
 		}
-		scans = append(scans, scan{
-			at:     at,
-			tag:    c.Tag,
-			subtag: c.Subtag,
-			desc:   c.Message,
-			slug:   c.Slug,
-			loc: order.Location{
+		scans = append(scans, normalize.Scan{
+			At:     at,
+			Status: c.Tag,
+			Detail: c.Subtag,
+			Desc:   c.Message,
+			Loc: order.Location{
 				City:       strings.TrimSpace(c.City),
 				Region:     strings.TrimSpace(c.State),
 				PostalCode: strings.TrimSpace(cmp.Or(c.PostalCode, c.Zip)),
 				Country:    country(cmp.Or(c.CountryRegion, c.CountryISO3)),
 			},
+			Carrier: cmp.Or(t.Slug, c.Slug),
 		})
 	}
-	slices.SortStableFunc(scans, func(a, b scan) int { return a.at.Compare(b.at) })
+	slices.SortStableFunc(scans, func(a, b normalize.Scan) int { return a.At.Compare(b.At) })
 	// The tracking's tag describes the newest checkpoint; it stands in for
 	// a newest checkpoint AfterShip has not tagged.
-	if n := &scans[len(scans)-1]; strings.TrimSpace(n.tag) == "" && strings.TrimSpace(n.subtag) == "" {
-		n.tag, n.subtag = t.Tag, t.Subtag
+	if n := &scans[len(scans)-1]; strings.TrimSpace(n.Status) == "" && strings.TrimSpace(n.Detail) == "" {
+		n.Status, n.Detail = t.Tag, t.Subtag
 	}
-
-	events := make([]order.TrackingEvent, len(scans))
-	for i, s := range scans {
-		events[i] = order.TrackingEvent{
-			Carrier:        strings.TrimSpace(cmp.Or(t.Slug, s.slug)),
-			TrackingNumber: tn,
-			Status:         MapStatus(s.tag, s.subtag),
-			Substatus:      strings.TrimSpace(s.subtag),
-			RawStatus:      strings.TrimSpace(s.tag),
-			Description:    strings.TrimSpace(s.desc),
-			Location:       s.loc,
-			OccurredAt:     s.at,
-		}
-	}
-	return normalize.Finish(inbox.SourceAfterShip, events, eta), nil
+	return normalize.Events(inbox.SourceAfterShip, tn, scans, MapStatus, eta), nil
 }
 
 // estimate is the tracking's delivery estimate, nil when it gives none.

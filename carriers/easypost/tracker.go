@@ -46,15 +46,6 @@ type TrackingLocation struct {
 	Zip     string `json:"zip"`
 }
 
-// scan is a tracking detail (or the tracker's own status) on its way to an
-// event.
-type scan struct {
-	at             time.Time
-	status, detail string
-	desc           string
-	loc            order.Location
-}
-
 // Events returns one canonical tracking event per tracking detail, oldest
 // first, each with the status of its own detail. The tracker's delivery
 // estimate goes on the newest. With no tracking details yet, the tracker's
@@ -73,13 +64,13 @@ func (t *Tracker) Events() ([]order.TrackingEvent, error) {
 		}
 		eta = &at
 	}
-	var scans []scan
+	var scans []normalize.Scan
 	if len(t.TrackingDetails) == 0 {
 		at, err := normalize.ParseTime("updated_at", t.UpdatedAt)
 		if err != nil {
 			return nil, err
 		}
-		scans = append(scans, scan{at: at, status: t.Status, detail: t.StatusDetail})
+		scans = append(scans, normalize.Scan{At: at, Status: t.Status, Detail: t.StatusDetail, Carrier: t.Carrier})
 	}
 	for i, td := range t.TrackingDetails {
 		at, err := normalize.ParseTime(fmt.Sprintf("tracking_details[%d].datetime", i), td.Datetime)
@@ -87,38 +78,25 @@ func (t *Tracker) Events() ([]order.TrackingEvent, error) {
 			return nil, err
 		}
 		l := td.TrackingLocation
-		scans = append(scans, scan{
-			at:     at,
-			status: td.Status,
-			detail: td.StatusDetail,
-			desc:   cmp.Or(strings.TrimSpace(td.Message), td.Description),
-			loc: order.Location{
+		scans = append(scans, normalize.Scan{
+			At:     at,
+			Status: td.Status,
+			Detail: td.StatusDetail,
+			Desc:   cmp.Or(strings.TrimSpace(td.Message), td.Description),
+			Loc: order.Location{
 				City:       strings.TrimSpace(l.City),
 				Region:     strings.TrimSpace(l.State),
 				PostalCode: strings.TrimSpace(l.Zip),
 				Country:    strings.TrimSpace(l.Country),
 			},
+			Carrier: t.Carrier,
 		})
 	}
-	slices.SortStableFunc(scans, func(a, b scan) int { return a.at.Compare(b.at) })
+	slices.SortStableFunc(scans, func(a, b normalize.Scan) int { return a.At.Compare(b.At) })
 	// The tracker's status describes the newest detail; it stands in for a
 	// newest detail EasyPost sent without one.
-	if n := &scans[len(scans)-1]; strings.TrimSpace(n.status) == "" {
-		n.status, n.detail = t.Status, t.StatusDetail
+	if n := &scans[len(scans)-1]; strings.TrimSpace(n.Status) == "" {
+		n.Status, n.Detail = t.Status, t.StatusDetail
 	}
-
-	events := make([]order.TrackingEvent, len(scans))
-	for i, s := range scans {
-		events[i] = order.TrackingEvent{
-			Carrier:        strings.TrimSpace(t.Carrier),
-			TrackingNumber: tn,
-			Status:         MapStatus(s.status, s.detail),
-			Substatus:      strings.TrimSpace(s.detail),
-			RawStatus:      strings.TrimSpace(s.status),
-			Description:    strings.TrimSpace(s.desc),
-			Location:       s.loc,
-			OccurredAt:     s.at,
-		}
-	}
-	return normalize.Finish(inbox.SourceEasyPost, events, eta), nil
+	return normalize.Events(inbox.SourceEasyPost, tn, scans, MapStatus, eta), nil
 }

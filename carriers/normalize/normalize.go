@@ -96,3 +96,33 @@ func Finish(source string, events []order.TrackingEvent, eta *time.Time) []order
 	}
 	return out
 }
+
+// Scan is a provider's report of a parcel's status on its way to a canonical event: one
+// checkpoint, tracking detail or track event, or the parcel's own status when it lists none.
+type Scan struct {
+	At             time.Time
+	Status, Detail string // the provider's status and its finer one (tag and subtag, code and detail code)
+	Desc           string
+	Loc            order.Location
+	Carrier        string // as the provider names it
+}
+
+// Events makes one canonical event of each scan, in the order given (oldest first), with the
+// status mapStatus gives its codes, and finishes them under source with the delivery estimate
+// eta (see Finish).
+func Events(source, trackingNumber string, scans []Scan, mapStatus func(status, detail string) order.ShipmentStatus, eta *time.Time) []order.TrackingEvent {
+	events := make([]order.TrackingEvent, len(scans))
+	for i, s := range scans {
+		events[i] = order.TrackingEvent{
+			Carrier:        strings.TrimSpace(s.Carrier),
+			TrackingNumber: trackingNumber,
+			Status:         mapStatus(s.Status, s.Detail),
+			Substatus:      strings.TrimSpace(s.Detail),
+			RawStatus:      strings.TrimSpace(s.Status),
+			Description:    strings.TrimSpace(s.Desc),
+			Location:       s.Loc,
+			OccurredAt:     s.At,
+		}
+	}
+	return Finish(source, events, eta)
+}

@@ -46,15 +46,6 @@ type TrackEvent struct {
 	StatusDetailCode string `json:"status_detail_code"`
 }
 
-// scan is a track event (or the tracking's own status) on its way to an
-// event.
-type scan struct {
-	at           time.Time
-	code, detail string
-	desc         string
-	loc          order.Location
-}
-
 // Events returns one canonical tracking event per track event, oldest
 // first, each with the status of its own codes. ShipEngine lists events
 // newest first; they are put in time order, and the delivery estimate goes
@@ -74,7 +65,7 @@ func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 		}
 		eta = &at
 	}
-	var scans []scan
+	var scans []normalize.Scan
 	if len(t.TrackEvents) == 0 {
 		field, value := "ship_date", t.ShipDate
 		if strings.TrimSpace(t.ActualDeliveryDate) != "" {
@@ -84,11 +75,12 @@ func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 		if err != nil {
 			return nil, err
 		}
-		scans = append(scans, scan{
-			at:     at,
-			code:   t.StatusCode,
-			detail: t.StatusDetailCode,
-			desc:   cmp.Or(strings.TrimSpace(t.ExceptionDescription), strings.TrimSpace(t.CarrierStatusDescription), t.StatusDescription),
+		scans = append(scans, normalize.Scan{
+			At:      at,
+			Status:  t.StatusCode,
+			Detail:  t.StatusDetailCode,
+			Desc:    cmp.Or(strings.TrimSpace(t.ExceptionDescription), strings.TrimSpace(t.CarrierStatusDescription), t.StatusDescription),
+			Carrier: t.CarrierCode,
 		})
 	}
 	// Walk newest first as listed, so that scans ShipEngine dates the same
@@ -98,41 +90,28 @@ func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 		if err != nil {
 			return nil, err
 		}
-		scans = append(scans, scan{
-			at:     at,
-			code:   ev.StatusCode,
-			detail: ev.StatusDetailCode,
-			desc:   ev.Description,
-			loc: order.Location{
+		scans = append(scans, normalize.Scan{
+			At:     at,
+			Status: ev.StatusCode,
+			Detail: ev.StatusDetailCode,
+			Desc:   ev.Description,
+			Loc: order.Location{
 				City:       strings.TrimSpace(ev.CityLocality),
 				Region:     strings.TrimSpace(ev.StateProvince),
 				PostalCode: strings.TrimSpace(ev.PostalCode),
 				Country:    strings.TrimSpace(ev.CountryCode),
 			},
+			Carrier: t.CarrierCode,
 		})
 	}
-	slices.SortStableFunc(scans, func(a, b scan) int { return a.at.Compare(b.at) })
+	slices.SortStableFunc(scans, func(a, b normalize.Scan) int { return a.At.Compare(b.At) })
 	// The tracking's status describes the newest event; it stands in for a
 	// newest event without codes of its own.
-	if n := &scans[len(scans)-1]; strings.TrimSpace(n.code) == "" {
-		n.code = t.StatusCode
-		if strings.TrimSpace(n.detail) == "" {
-			n.detail = t.StatusDetailCode
+	if n := &scans[len(scans)-1]; strings.TrimSpace(n.Status) == "" {
+		n.Status = t.StatusCode
+		if strings.TrimSpace(n.Detail) == "" {
+			n.Detail = t.StatusDetailCode
 		}
 	}
-
-	events := make([]order.TrackingEvent, len(scans))
-	for i, s := range scans {
-		events[i] = order.TrackingEvent{
-			Carrier:        strings.TrimSpace(t.CarrierCode),
-			TrackingNumber: tn,
-			Status:         MapStatus(s.code, s.detail),
-			Substatus:      strings.TrimSpace(s.detail),
-			RawStatus:      strings.TrimSpace(s.code),
-			Description:    strings.TrimSpace(s.desc),
-			Location:       s.loc,
-			OccurredAt:     s.at,
-		}
-	}
-	return normalize.Finish(inbox.SourceShipEngine, events, eta), nil
+	return normalize.Events(inbox.SourceShipEngine, tn, scans, MapStatus, eta), nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/db"
@@ -34,6 +36,15 @@ type app struct {
 
 func openApp(ctx context.Context, name string, args []string, e env) (*app, error) {
 	cfg, err := config.Load(name, args, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return connect(ctx, cfg, e)
+}
+
+// openAppFlags is openApp for a command with flags of its own in fs.
+func openAppFlags(ctx context.Context, fs *flag.FlagSet, args []string, e env) (*app, error) {
+	cfg, err := config.LoadFlags(fs, args, e.getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -72,27 +83,43 @@ func (a *app) close() {
 	a.db.Close()
 }
 
-// serveHTTP runs srv until ctx ends, then drains in-flight requests for up to ten seconds.
-// Long-lived streams (SSE) see their request context end at once, so they do not hold the
-// drain up.
-func serveHTTP(ctx context.Context, srv *http.Server) error {
+// serveHTTP runs srv, and the loops the handlers rely on (the inbox relay, the change feed),
+// until ctx ends or one of them fails, and returns only once every goroutine it started has
+// ended: a loop left running would outlive the pool the caller closes next. Shutdown goes in
+// order: srv stops accepting and drains in-flight requests for up to ten seconds, and only
+// then are the loops stopped, so that a request draining still has them. Long-lived streams
+// (SSE) see their request context end at once, so they do not hold the drain up.
+func serveHTTP(ctx context.Context, srv *http.Server, loops ...func(context.Context)) error {
 	base, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
 	srv.BaseContext = func(net.Listener) context.Context { return base }
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
-	case <-ctx.Done():
+	loopCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLoops()
+	g, gctx := errgroup.WithContext(ctx)
+	for _, run := range loops {
+		g.Go(func() error {
+			run(loopCtx)
+			return nil
+		})
 	}
-	endStreams()
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shut down %s: %w", srv.Addr, err)
-	}
-	return nil
+	g.Go(func() error {
+		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("listen on %s: %w", srv.Addr, err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		defer stopLoops()
+		<-gctx.Done()
+		endStreams()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("shut down %s: %w", srv.Addr, err)
+		}
+		return nil
+	})
+	return g.Wait()
 }
 
 func newHTTPServer(addr string, h http.Handler) *http.Server {

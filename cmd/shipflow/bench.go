@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/workflows"
@@ -46,11 +45,7 @@ func benchStatusQuery(ctx context.Context, args []string, e env) error {
 	concurrency := fs.Int("concurrency", 8, "queries in flight at once")
 	keep := fs.Bool("keep", false, "leave the orders running afterwards")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
-	cfg, err := config.LoadFlags(fs, args, e.getenv)
-	if err != nil {
-		return err
-	}
-	a, err := connect(ctx, cfg, e)
+	a, err := openAppFlags(ctx, fs, args, e)
 	if err != nil {
 		return err
 	}
@@ -83,13 +78,7 @@ func benchStatusQuery(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "%-28s %8.2f %8.2f %8.2f %10.0f %6d\n", r.name, r.l.P50, r.l.P99, r.l.Max, r.l.PerSecond, r.l.Errors)
 	}
 	fmt.Fprintf(e.stdout, "\n%d live orders, concurrency %d, %d queries per path; %s\n", b.n, *concurrency, *queries, res.Machine)
-	if *jsonOut != "" {
-		out, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(*jsonOut, out, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeResults(*jsonOut, res)
 }
 
 type statusBench struct {
@@ -107,8 +96,7 @@ func (b *statusBench) populate(ctx context.Context) error {
 		return err
 	}
 	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		var n int
-		err := b.db.QueryRow(ctx, `SELECT count(*) FROM orders WHERE order_id LIKE $1 || '%' AND status = 'in_transit'`, b.prefix).Scan(&n)
+		n, err := db.CountOrders(ctx, b.db, b.prefix, order.StatusInTransit)
 		if err != nil {
 			return err
 		}
@@ -144,12 +132,28 @@ func (b *statusBench) one(ctx context.Context, id string) error {
 func (b *statusBench) cleanup(e env) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	fmt.Fprintf(e.stdout, "terminating the %d bench orders (-keep leaves them)...\n", b.n)
-	_ = forEach(b.n, 16, func(i int) error {
-		return b.temporal.TerminateWorkflow(ctx, workflows.WorkflowID(b.orderID(i)), "", "bench over")
+	b.terminate(ctx, e, b.n, b.orderID)
+	_ = db.DeleteOrders(ctx, b.db, b.prefix)
+}
+
+// terminate ends the workflows of a benchmark's n orders, the i-th of which is id(i).
+func (a *app) terminate(ctx context.Context, e env, n int, id func(int) string) {
+	fmt.Fprintf(e.stdout, "terminating the %d bench orders (-keep leaves them)...\n", n)
+	_ = forEach(n, 16, func(i int) error {
+		return a.temporal.TerminateWorkflow(ctx, workflows.WorkflowID(id(i)), "", "bench over")
 	})
-	_, _ = b.db.Exec(ctx, `DELETE FROM orders WHERE order_id LIKE $1 || '%'`, b.prefix)
-	_, _ = b.db.Exec(ctx, `DELETE FROM order_events WHERE order_id LIKE $1 || '%'`, b.prefix)
+}
+
+// writeResults writes a benchmark's results as JSON to path, unless path is empty (no -json).
+func writeResults(path string, results any) error {
+	if path == "" {
+		return nil
+	}
+	out, err := json.MarshalIndent(results, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o644)
 }
 
 // forEach calls f for 0..n-1 with at most parallel calls at once and returns one of the

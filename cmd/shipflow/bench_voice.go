@@ -10,11 +10,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"sync/atomic"
 	"time"
 
 	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/server"
 	"github.com/shipflow/shipflow/telemetry"
@@ -31,15 +31,12 @@ func benchVoice(ctx context.Context, args []string, e env) error {
 	lookups := fs.Int("lookups", 5000, "lookups per path and concurrency")
 	keep := fs.Bool("keep", false, "leave the orders running afterwards")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
-	cfg, err := config.LoadFlags(fs, args, e.getenv)
-	if err != nil {
-		return err
-	}
-	a, err := connect(ctx, cfg, e)
+	a, err := openAppFlags(ctx, fs, args, e)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	cfg := a.cfg
 
 	prefix := fmt.Sprintf("voice-%d-", time.Now().Unix())
 	id := func(i int) string { return fmt.Sprintf("%s%05d", prefix, i) }
@@ -57,8 +54,8 @@ func benchVoice(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	for deadline := time.Now().Add(30 * time.Minute); ; time.Sleep(time.Second) {
-		var n int
-		if err := a.db.QueryRow(ctx, `SELECT count(*) FROM orders WHERE order_id LIKE $1 || '%'`, prefix).Scan(&n); err != nil {
+		n, err := db.CountOrders(ctx, a.db, prefix, "")
+		if err != nil {
 			return err
 		}
 		if n == *orders {
@@ -70,12 +67,7 @@ func benchVoice(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(e.stdout, "%d orders live and projected in %s\n", *orders, time.Since(start).Round(time.Second))
 	if !*keep {
-		defer func() {
-			fmt.Fprintf(e.stdout, "terminating the %d bench orders...\n", *orders)
-			_ = forEach(*orders, 32, func(i int) error {
-				return a.temporal.TerminateWorkflow(context.Background(), workflows.WorkflowID(id(i)), "", "bench over")
-			})
-		}()
+		defer a.terminate(context.Background(), e, *orders, id)
 	}
 
 	type row struct {
@@ -121,11 +113,7 @@ func benchVoice(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "%-12s %5d %8.2f %8.2f %8.2f %10.0f %6d\n", r.Path, r.Concurrency, r.Latency.P50, r.Latency.P99, r.Latency.Max, r.Latency.PerSecond, r.Latency.Errors)
 	}
 	fmt.Fprintf(e.stdout, "\n%d live orders, %d lookups per row over HTTP; %s\n", *orders, *lookups, machine())
-	if *jsonOut != "" {
-		out, _ := json.MarshalIndent(map[string]any{"orders": *orders, "machine": machine(), "rows": rows}, "", "  ")
-		return os.WriteFile(*jsonOut, out, 0o644)
-	}
-	return nil
+	return writeResults(*jsonOut, map[string]any{"orders": *orders, "machine": machine(), "rows": rows})
 }
 
 // serveLocal serves shipflow's HTTP app for cfg on a free loopback port.

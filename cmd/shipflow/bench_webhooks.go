@@ -8,15 +8,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/signature"
-	"github.com/shipflow/shipflow/workflows"
 )
 
 // benchWebhooks drives signed commerce and carrier webhooks over HTTP at a running shipflow,
@@ -83,14 +84,11 @@ func benchWebhooks(ctx context.Context, args []string, e env) error {
 	fmt.Fprintf(e.stdout, "acknowledged in %s; waiting for every event to be applied...\n", elapsed.Round(time.Millisecond))
 	applyStart := time.Now()
 	for deadline := time.Now().Add(10 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
-		err := a.db.QueryRow(ctx, `
-			SELECT count(*) FILTER (WHERE status = 'applied'), count(*) FILTER (WHERE status <> 'applied')
-			FROM inbound_events WHERE event_id LIKE $1 || '%'`, prefix).Scan(&res.Applied, &res.NotApplied)
-		if err != nil {
+		var err error
+		if res.Applied, res.NotApplied, err = inbox.CountApplied(ctx, a.db, prefix); err != nil {
 			return err
 		}
-		err = a.db.QueryRow(ctx, `SELECT count(*) FROM orders WHERE order_id LIKE $1 || '%' AND status = 'delivered'`, prefix).Scan(&res.Delivered)
-		if err != nil {
+		if res.Delivered, err = db.CountOrders(ctx, a.db, prefix, order.StatusDelivered); err != nil {
 			return err
 		}
 		if (res.Applied == len(reqs) && res.Delivered == *orders) || time.Now().After(deadline) {
@@ -113,17 +111,11 @@ func benchWebhooks(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "%-34s %10s\n", row[0], row[1])
 	}
 	fmt.Fprintf(e.stdout, "\n%s\n", res.Machine)
-	if *jsonOut != "" {
-		out, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(*jsonOut, out, 0o644); err != nil {
-			return err
-		}
+	if err := writeResults(*jsonOut, res); err != nil {
+		return err
 	}
 	if !*keep {
-		fmt.Fprintf(e.stdout, "terminating the %d bench orders (-keep leaves them)...\n", *orders)
-		_ = forEach(*orders, 16, func(i int) error {
-			return a.temporal.TerminateWorkflow(ctx, workflows.WorkflowID(fmt.Sprintf("%s%05d", prefix, i)), "", "bench over")
-		})
+		a.terminate(ctx, e, *orders, func(i int) string { return fmt.Sprintf("%s%05d", prefix, i) })
 	}
 	if res.Failed > 0 || res.Applied != len(reqs) || res.Delivered != *orders {
 		return fmt.Errorf("events lost or refused: %d failed, %d of %d applied, %d of %d orders delivered",

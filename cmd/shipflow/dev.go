@@ -11,6 +11,7 @@ import (
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/engine"
+	"golang.org/x/sync/errgroup"
 )
 
 // Dev-mode credentials, printed in the banner. They exist so a newcomer can call the API at
@@ -105,26 +106,29 @@ func runDev(ctx context.Context, args []string, e env) error {
 	}
 
 	ctx, cancel := context.WithCancelCause(ctx)
+	var watch errgroup.Group
+	defer watch.Wait() // after cancel, which ends the watch
 	defer cancel(nil)
-	go func() {
+	watch.Go(func() error {
 		select {
 		case <-ts.Exited():
 			cancel(fmt.Errorf("temporal dev server exited; see %s", ts.Log))
 		case <-ctx.Done():
 		}
-	}()
+		return nil
+	})
 	w, err := a.startWorker(cancel, true)
 	if err != nil {
 		return err
 	}
 	defer w.Stop()
 
-	api, err := a.startAPI(ctx)
+	api, loops, err := a.api()
 	if err != nil {
 		return err
 	}
 	printBanner(e, cfg, ts.Log)
-	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTPAddr, api)); err != nil {
+	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTPAddr, api), loops...); err != nil {
 		return err
 	}
 	if err := fatalCause(ctx); err != nil {

@@ -72,23 +72,18 @@ func freeAddr(t *testing.T) string {
 // waitFor polls url until it answers want or the timeout passes.
 func waitFor(t *testing.T, url string, want int, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
 	last := "no answer"
-	for time.Now().Before(deadline) {
+	testenv.Eventually(t, timeout, func() bool {
 		resp, err := http.Get(url)
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == want {
-				return
-			}
-			last = fmt.Sprintf("%d %s", resp.StatusCode, body)
-		} else {
+		if err != nil {
 			last = err.Error()
+			return false
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s did not answer %d within %s; last: %s", url, want, timeout, last)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		last = fmt.Sprintf("%d %s", resp.StatusCode, body)
+		return resp.StatusCode == want
+	}, "%s did not answer %d; last: %s", url, want, testenv.Last(&last))
 }
 
 func call(t *testing.T, method, url, token string) (int, map[string]any) {

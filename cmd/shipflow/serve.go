@@ -23,49 +23,48 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.close()
-	api, err := a.startAPI(ctx)
+	api, loops, err := a.api()
 	if err != nil {
 		return err
 	}
 	a.log.Info("serving HTTP API", "addr", a.cfg.HTTPAddr, "version", version)
-	return serveHTTP(ctx, newHTTPServer(a.cfg.HTTPAddr, api))
+	return serveHTTP(ctx, newHTTPServer(a.cfg.HTTPAddr, api), loops...)
 }
 
-// startAPI builds the HTTP app and starts the inbox relay that forwards what it accepts; the
-// relay stops with ctx.
-func (a *app) startAPI(ctx context.Context) (http.Handler, error) {
+// api builds the HTTP app and the loops it needs running beside it: the inbox relay that
+// forwards what it accepts, the change feed of its live pages, the sweep of remembered voice
+// answers. serveHTTP runs them, so that they stop after the API and before the pool closes.
+func (a *app) api() (http.Handler, []func(context.Context), error) {
 	in := inbox.New(a.db)
 	r := &relay.Relay{
 		Inbox: in, DB: a.db, Temporal: a.temporal, TaskQueue: a.cfg.Temporal.TaskQueue,
 		Settings: a.orderSettings(), Logger: a.log.With("component", "relay"),
 	}
 	if err := r.Register(a.metrics.Registry); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	go r.Run(ctx)
 	feed := changes.New(a.db, a.log.With("component", "changes"))
-	go feed.Run(ctx)
 	d := server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in,
 		Notifications: notify.NewLog(a.db), Changes: feed}
-	go server.SweepVoiceAnswers(ctx, &d)
+	loops := []func(context.Context){r.Run, feed.Run, func(ctx context.Context) { server.SweepVoiceAnswers(ctx, &d) }}
 	if k := a.cfg.SendGridWebhookKey; k != "" {
 		key, err := sendgrid.ParsePublicKey(k)
 		if err != nil {
-			return nil, fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY: %w", err)
+			return nil, nil, fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY: %w", err)
 		}
 		d.SendGridKey = key
 	}
 	if k := a.cfg.Previous.SendGridWebhookKey; k != "" {
 		key, err := sendgrid.ParsePublicKey(k)
 		if err != nil {
-			return nil, fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY_PREVIOUS: %w", err)
+			return nil, nil, fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY_PREVIOUS: %w", err)
 		}
 		d.SendGridPreviousKey = key
 	}
 	if u := a.cfg.ShipEngineKeysURL; u != "" {
 		d.ShipEngineKeys = signature.NewJWKS(u, &http.Client{Timeout: 5 * time.Second})
 	}
-	return server.New(d), nil
+	return server.New(d), loops, nil
 }
 
 // orderSettings are the timings every new order workflow starts with.

@@ -1,11 +1,12 @@
 package testenv
 
 import (
-	sdklog "go.temporal.io/sdk/log"
 	"io"
 	"log/slog"
 	"os"
 	"testing"
+
+	sdklog "go.temporal.io/sdk/log"
 )
 
 // QuietLogger keeps component chatter out of test output unless SHIPFLOW_TEST_LOG is set.

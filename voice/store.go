@@ -1,0 +1,89 @@
+package voice
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shipflow/shipflow/db"
+)
+
+// Store is Memo and Attempts in Postgres (voice_answers, voice_attempts), so that every serve
+// replica returns the same answer to a platform's retry and sees the same failure counts. The
+// voice line is the only reader and writer of both tables, so their queries live here. Like
+// the inbox, it is a struct over a db.Executor: NewStore over a transaction writes in it.
+type Store struct{ db db.Executor }
+
+var (
+	_ Memo     = Store{}
+	_ Attempts = Store{}
+)
+
+// NewStore returns the store over ex.
+func NewStore(ex db.Executor) Store { return Store{db: ex} }
+
+// Get returns the first answer remembered under key, unless it has expired.
+func (s Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	var b []byte
+	err := s.db.QueryRow(ctx, `SELECT answer FROM voice_answers WHERE key = $1 AND expires_at > now()`, key).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("voice memo: %w", err)
+	}
+	return b, true, nil
+}
+
+// Put remembers answer under key for ttl, unless an answer is remembered already: the first
+// one stands.
+func (s Store) Put(ctx context.Context, key string, answer []byte, ttl time.Duration) error {
+	if !json.Valid(answer) {
+		return errors.New("voice memo: answer is not JSON")
+	}
+	_, err := s.db.Exec(ctx, `
+		INSERT INTO voice_answers (key, answer, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+		ON CONFLICT (key) DO NOTHING`, key, answer, ttl.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("voice memo: %w", err)
+	}
+	return nil
+}
+
+// ForgetExpired deletes the answers past their time, which Get no longer returns.
+func (s Store) ForgetExpired(ctx context.Context) (int64, error) {
+	tag, err := s.db.Exec(ctx, `DELETE FROM voice_answers WHERE expires_at < now()`)
+	if err != nil {
+		return 0, fmt.Errorf("forget expired voice answers: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Failures counts the failures recorded under key within window.
+func (s Store) Failures(ctx context.Context, key string, window time.Duration) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `
+		SELECT count(*) FROM voice_attempts WHERE key = $1 AND at > now() - $2 * interval '1 millisecond'`,
+		key, window.Milliseconds()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("voice attempts: %w", err)
+	}
+	return n, nil
+}
+
+// Fail records one failure under each key. It also deletes the rows every window has
+// forgotten (CallFailureWindow is the longest), so the table needs no sweep of its own.
+func (s Store) Fail(ctx context.Context, keys ...string) error {
+	_, err := s.db.Exec(ctx, `
+		WITH forgotten AS (DELETE FROM voice_attempts WHERE at < now() - $2 * interval '1 millisecond')
+		INSERT INTO voice_attempts (key) SELECT unnest($1::text[])`,
+		keys, CallFailureWindow.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("voice attempts: %w", err)
+	}
+	return nil
+}
