@@ -47,7 +47,7 @@ var ErrTemplate = errors.New("render message")
 func (s *Service) Notify(ctx context.Context, n Request) error {
 	e := Entry{
 		Key: Key(n), OrderID: n.OrderID, Milestone: string(n.Milestone), ShipmentID: n.ShipmentID,
-		Channel: string(n.Channel), To: address(n.Customer, n.Channel), Template: string(n.Milestone),
+		Channel: string(n.Channel), To: n.Customer.Address(n.Channel), Template: string(n.Milestone),
 	}
 	sender := s.Senders[n.Channel]
 	if sender == nil {
@@ -57,7 +57,7 @@ func (s *Service) Notify(ctx context.Context, n Request) error {
 	case n.Superseded != "":
 		return s.record(ctx, e, StatusSuperseded, n.Superseded)
 	case e.To == "":
-		return s.record(ctx, e, StatusSkipped, fmt.Sprintf("the customer has no %s", contactOf(n.Channel)))
+		return s.record(ctx, e, StatusSkipped, fmt.Sprintf("the customer has no %s", n.Channel.Contact()))
 	case sender == nil:
 		return s.record(ctx, e, StatusSkipped, fmt.Sprintf("the %s channel is switched off", n.Channel))
 	}
@@ -165,7 +165,7 @@ func (s *Service) data(n Request) template.Data {
 	for _, sh := range n.Shipments {
 		ts := template.Shipment{
 			ID: sh.ID, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, Items: sh.Items,
-			ETA: sh.ETA, Status: sh.Status, City: sh.City,
+			ETA: sh.Status.Expected(sh.ETA), Status: sh.Status, City: sh.City,
 		}
 		d.Shipments = append(d.Shipments, ts)
 		if sh.ID == n.ShipmentID {
@@ -187,21 +187,6 @@ func firstName(name string) string {
 		return f[0]
 	}
 	return ""
-}
-
-// address is where a channel reaches the customer.
-func address(c order.Customer, ch order.Channel) string {
-	if ch == order.ChannelEmail {
-		return c.Email
-	}
-	return c.Phone
-}
-
-func contactOf(ch order.Channel) string {
-	if ch == order.ChannelEmail {
-		return "email address"
-	}
-	return "phone number"
 }
 
 // optOutChannel is the consent a channel falls under: STOP by SMS ends SMS, STOP on WhatsApp

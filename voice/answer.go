@@ -173,7 +173,7 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 			if last == nil || last.EstimatedDelivery == nil || e.After(*last.EstimatedDelivery) {
 				last = s
 			}
-		} else if last == nil && open(s.Status) {
+		} else if last == nil && !s.Status.Final() {
 			last = s
 		}
 		if s.Carrier != "" && !slices.Contains(carriers, s.Carrier) {
@@ -201,7 +201,7 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 		if l := s.LastLocation; l != nil {
 			d.CurrentLocation = cityName(l.City)
 		}
-	case v.PromisedDelivery != nil && !closed(v.Status):
+	case v.PromisedDelivery != nil && !v.Status.Final():
 		d.ETA, d.ETAAt = sp.full(*v.PromisedDelivery), utcp(*v.PromisedDelivery)
 		if !sp.passed(*v.PromisedDelivery) {
 			d.ETARelative = sp.rel(*v.PromisedDelivery)
@@ -238,7 +238,7 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 	default:
 		lines = append(lines, ph.single(parcels[0]))
 	}
-	if rest := unshipped(v, names); len(rest) > 0 && len(v.Shipments) > 0 && !closed(v.Status) {
+	if rest := unshipped(v, names); len(rest) > 0 && len(v.Shipments) > 0 && !v.Status.Final() {
 		lines = append(lines, ph.unshipped(ph.join(rest)))
 	}
 	if x := v.Exception; x != nil {
@@ -257,7 +257,7 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 		}
 		lines = append(lines, ph.explain(index, reason, next))
 	}
-	if !closed(v.Status) && v.Customer.Phone != "" && !slices.Contains(v.Notify.Channels, order.ChannelSMS) {
+	if !v.Status.Final() && v.Customer.Reaches(order.ChannelSMS) && !slices.Contains(v.Notify.Channels, order.ChannelSMS) {
 		lines = append(lines, ph.offerSMS())
 	}
 	return d, strings.Join(lines, " ")
@@ -296,10 +296,6 @@ func describeReceived(v order.View, number string, now time.Time) (statusData, s
 	}
 	return d, ph.received(number, ph.join(items), d.ETARelative)
 }
-
-// open reports whether a parcel in status s may still arrive, so that its
-// estimate means something.
-func open(s order.ShipmentStatus) bool { return !s.Final() }
 
 // unshipped names the order's items that no shipment carries, when the
 // shipments say what they carry at all.

@@ -248,7 +248,7 @@ func enParcel(subj string, p parcel) string {
 
 func (english) single(p parcel) string {
 	s := "Tell the user " + enParcel("their package", p) + "."
-	if p.ETA == "" && p.Overdue == "" && open(p.Status) && p.Status != order.ShipmentAvailableForPickup {
+	if p.ETA == "" && p.Overdue == "" && !p.Status.Final() && p.Status != order.ShipmentAvailableForPickup {
 		s += " The carrier hasn't given a delivery estimate yet."
 	}
 	return s
@@ -637,7 +637,7 @@ func ltParcel(subj string, p parcel) string {
 
 func (lithuanian) single(p parcel) string {
 	s := sentence("Pasakykite klientui, kad " + ltParcel("siunta", p))
-	if p.ETA == "" && p.Overdue == "" && open(p.Status) && p.Status != order.ShipmentAvailableForPickup {
+	if p.ETA == "" && p.Overdue == "" && !p.Status.Final() && p.Status != order.ShipmentAvailableForPickup {
 		s += " Vežėjas dar nenurodė numatomo pristatymo laiko."
 	}
 	return s
