@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -65,12 +66,10 @@ type phrases interface {
 	delayUnknownShipment(trackingNumber, number string) string
 }
 
-// say is the phrases for a locale tag ("lt", "lt-LT", "lt_LT.UTF-8");
-// English for any language without its own.
+// say is the phrases for a locale tag ("lt", "lt-LT", "lt_LT.UTF-8") in the language
+// template.LanguageOf picks for it, as the customer's messages are.
 func say(locale string) phrases {
-	lang, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(locale)), "-")
-	lang, _, _ = strings.Cut(lang, "_")
-	if lang == "lt" {
+	if template.LanguageOf(locale) == template.Lithuanian {
 		return lithuanian{}
 	}
 	return english{}
