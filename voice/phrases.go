@@ -63,6 +63,8 @@ type phrases interface {
 	// trackingNumber was cancelled.
 	delayClosed(trackingNumber, number string, st order.Status) string
 	delayUnknownShipment(trackingNumber, number string) string
+	// delayReturning: the parcel trackingNumber is going back to its sender (order.ShipmentStatus.Final).
+	delayReturning(trackingNumber string) string
 }
 
 // say is the phrases for a locale tag ("lt", "lt-LT", "lt_LT.UTF-8") in the language

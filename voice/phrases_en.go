@@ -350,6 +350,10 @@ func (english) delayClosed(tn, number string, st order.Status) string {
 	return fmt.Sprintf("Tell the driver order %s %s, so no delay was recorded.", number, state)
 }
 
+func (english) delayReturning(tn string) string {
+	return fmt.Sprintf("Tell the driver parcel %s is going back to the sender, so it is not to be delivered and no delay was recorded.", tn)
+}
+
 func (english) delayUnknownShipment(tn, number string) string {
 	if tn == "" {
 		return fmt.Sprintf("Tell the driver that parcel is not on order %s, so no delay was recorded. Ask them for the tracking number on the parcel.", number)

@@ -375,6 +375,10 @@ func (lithuanian) delayClosed(tn, number string, st order.Status) string {
 	return fmt.Sprintf("Pasakykite vairuotojui, kad užsakymas %s %s, todėl vėlavimas neužregistruotas.", number, state)
 }
 
+func (lithuanian) delayReturning(tn string) string {
+	return fmt.Sprintf("Pasakykite vairuotojui, kad siunta %s grąžinama siuntėjui ir nebus pristatoma, todėl vėlavimas neužregistruotas.", tn)
+}
+
 func (lithuanian) delayUnknownShipment(tn, number string) string {
 	if tn == "" {
 		return fmt.Sprintf("Pasakykite vairuotojui, kad užsakyme %s tokios siuntos nėra, todėl vėlavimas neužregistruotas. Paprašykite pasakyti siuntos sekimo numerį.", number)
