@@ -387,10 +387,10 @@ func delayRefused(ph phrases, v order.View, sv *order.ShipmentView, tn, number s
 		switch {
 		case st == order.StatusDelivered:
 			return delivered()
-		case st != order.StatusCancelled && st != order.StatusReturned && sv != nil && sv.Status == order.ShipmentReturnedToSender:
+		case !st.Final() && sv != nil && sv.Status == order.ShipmentReturnedToSender:
 			data["code"] = codeShipmentClosed // only the parcel is finished: it is going back
 			return &Answer{Status: StatusError, Data: data, AIInstructions: ph.delayReturning(tn)}
-		case st != order.StatusCancelled && st != order.StatusReturned && sv != nil && sv.Status == order.ShipmentCancelled:
+		case !st.Final() && sv != nil && sv.Status == order.ShipmentCancelled:
 			st = "" // only the parcel was cancelled
 		}
 		data["code"] = codeShipmentClosed
