@@ -2,11 +2,14 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"log/slog"
-	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/tracklink"
 )
@@ -27,47 +30,21 @@ func (a *Activities) Project(ctx context.Context, s db.Snapshot) error {
 	return err
 }
 
-// Notification asks for one customer message about a milestone on one channel, with what
-// the message may say, taken from the order when the milestone happened.
-type Notification struct {
-	OrderID    string          `json:"order_id"`
-	Milestone  order.Milestone `json:"milestone"`
-	ShipmentID string          `json:"shipment_id,omitempty"`
-	Channel    order.Channel   `json:"channel,omitempty"`
-	// Channels is set instead of Channel by runs recorded before sends were per channel.
-	Channels  []order.Channel   `json:"channels,omitempty"`
-	Customer  order.Customer    `json:"customer"`
-	Shipments []ShipmentSummary `json:"shipments,omitempty"`
-	Reason    string            `json:"reason,omitempty"`
-	// DelayReason is set instead of Reason for a driver's delay: the customer is told its
-	// fixed sentence, never the driver's words.
-	DelayReason order.DelayReason `json:"delay_reason,omitempty"`
-	// Superseded, when set, says why the message is not to be sent after all (it waited out
-	// the customer's quiet hours and the order moved on meanwhile): the Notifier only logs it.
-	Superseded string `json:"superseded,omitempty"`
-}
-
-// ShipmentSummary is what a message may say about one shipment.
-type ShipmentSummary struct {
-	ID             string               `json:"id"`
-	Carrier        string               `json:"carrier"`
-	TrackingNumber string               `json:"tracking_number"`
-	Items          []string             `json:"items,omitempty"` // item names
-	ETA            *time.Time           `json:"eta,omitempty"`
-	Status         order.ShipmentStatus `json:"status"`
-	City           string               `json:"city,omitempty"`
-}
+// Notification is the notification activities' input: notify owns it, because the message
+// service defines what a message may say. The alias keeps the activity's signature and its
+// JSON in stored histories as they were.
+type Notification = notify.Request
 
 // Notifier tells a customer about a milestone on n.Channel. It must send at most once per
 // (order, milestone, shipment, channel), because the activity calling it is retried, and
-// must fail with a non-retryable error when retrying cannot help.
+// must return a *notify.PermanentError when retrying cannot help.
 type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
 
 // SendNotification carries out a Notify effect on one channel.
 func (a *Activities) SendNotification(ctx context.Context, n Notification) error {
-	return a.Notifier.Notify(ctx, n)
+	return notifyFailure(a.Notifier.Notify(ctx, n))
 }
 
 // Notify is the activity runs recorded before per-channel sends still schedule on replay: it
@@ -77,10 +54,24 @@ func (a *Activities) Notify(ctx context.Context, n Notification) error {
 		one := n
 		one.Channel, one.Channels = ch, nil
 		if err := a.Notifier.Notify(ctx, one); err != nil {
-			return err
+			return notifyFailure(err)
 		}
 	}
 	return nil
+}
+
+// notifyFailure makes notify's refusals non-retryable for Temporal, so a message the provider
+// refused or the template cannot render fails at once instead of retrying for hours. The
+// types are what workflows and the Temporal UI have always shown for them.
+func notifyFailure(err error) error {
+	switch {
+	case err == nil || !notify.IsPermanent(err):
+		return err
+	case errors.Is(err, notify.ErrTemplate):
+		return temporal.NewNonRetryableApplicationError(err.Error(), "TemplateError", err)
+	default:
+		return temporal.NewNonRetryableApplicationError(err.Error(), "PermanentFailure", err)
+	}
 }
 
 // ExceptionChange says an order's exception opened or closed.

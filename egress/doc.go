@@ -39,4 +39,10 @@
 //
 // Errors name the refused address but never the URL's user information, so
 // they can be logged and stored with a delivery attempt as they are.
+//
+// # When to call again
+//
+// Every call leaving shipflow (webhooks, carriers, staff chats, Zendesk) may be
+// answered 429 or 503 with a Retry-After. RetryAfter is the one reading of
+// that header, so they all wait the same, capped, amount for the same answer.
 package egress

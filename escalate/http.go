@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/egress"
 )
 
 // MaxAnswer bounds how much of an answer is read: acknowledgements and refusals are a few
@@ -33,7 +35,7 @@ func Classify(what string, resp *http.Response, describe func(body []byte) (code
 	err := fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, detail)
 	switch s := resp.StatusCode; {
 	case s == http.StatusTooManyRequests || s == http.StatusRequestTimeout || s >= 500:
-		if d, ok := retryAfterSeconds(resp.Header); ok {
+		if d, ok := egress.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			return &RetryAfterError{Wait: d, Err: err}
 		}
 		return err
@@ -44,15 +46,6 @@ func Classify(what string, resp *http.Response, describe func(body []byte) (code
 		return &PermanentError{Code: code, Err: err}
 	}
 	return err // a 1xx or 3xx net/http did not handle: nothing says the message was posted
-}
-
-// retryAfterSeconds reads a Retry-After header given in seconds, the form the chats use.
-func retryAfterSeconds(h http.Header) (time.Duration, bool) {
-	n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return time.Duration(n) * time.Second, true
 }
 
 // Shorten keeps an error line readable: some services answer with paragraphs or HTML pages.

@@ -8,9 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
-
-	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/tracklink"
@@ -40,16 +37,17 @@ type Service struct {
 	Now       func() time.Time
 }
 
-// Key identifies one message across every attempt to send it.
-func Key(n activities.Notification) string {
-	return strings.Join([]string{n.OrderID, string(n.Milestone), n.ShipmentID, string(n.Channel)}, "/")
-}
+// ErrTemplate marks a message its template cannot render: a bug in the template set, which no
+// retry fixes. It comes wrapped in a *PermanentError.
+var ErrTemplate = errors.New("render message")
 
-// Notify sends n on its channel at most once.
-func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
+// Notify sends n on its channel at most once. An error that retrying cannot fix (the provider
+// refused the message, an earlier attempt was refused, the template is broken) is a
+// *PermanentError; the caller decides what that means for its retries.
+func (s *Service) Notify(ctx context.Context, n Request) error {
 	e := Entry{
 		Key: Key(n), OrderID: n.OrderID, Milestone: string(n.Milestone), ShipmentID: n.ShipmentID,
-		Channel: string(n.Channel), To: address(n.Customer, n.Channel), Template: string(n.Milestone),
+		Channel: string(n.Channel), To: n.Customer.Address(n.Channel), Template: string(n.Milestone),
 	}
 	sender := s.Senders[n.Channel]
 	if sender == nil {
@@ -59,7 +57,7 @@ func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
 	case n.Superseded != "":
 		return s.record(ctx, e, StatusSuperseded, n.Superseded)
 	case e.To == "":
-		return s.record(ctx, e, StatusSkipped, fmt.Sprintf("the customer has no %s", contactOf(n.Channel)))
+		return s.record(ctx, e, StatusSkipped, fmt.Sprintf("the customer has no %s", n.Channel.Contact()))
 	case sender == nil:
 		return s.record(ctx, e, StatusSkipped, fmt.Sprintf("the %s channel is switched off", n.Channel))
 	}
@@ -77,7 +75,7 @@ func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
 	}
 	r, err := s.Templates.Render(n.Channel, n.Milestone, d)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError("render message: "+err.Error(), "TemplateError", err)
+		return &PermanentError{Err: fmt.Errorf("%w: %w", ErrTemplate, err)}
 	}
 	e.Body, e.Locale, e.Status = r.Text, r.Locale, StatusQueued
 	stored, err := s.Log.begin(ctx, e)
@@ -86,7 +84,7 @@ func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
 	}
 	switch {
 	case stored.Status == StatusFailed:
-		return temporal.NewNonRetryableApplicationError(stored.Error, "PermanentFailure", nil)
+		return &PermanentError{Err: fmt.Errorf("an earlier attempt was refused: %s", stored.Error)}
 	case stored.Status == StatusSending:
 		// An earlier attempt called the provider and died before it could record the answer.
 		// Sending again could text the customer twice; the provider's receipt will tell.
@@ -120,7 +118,7 @@ func (s *Service) Notify(ctx context.Context, n activities.Notification) error {
 			if lerr := s.Log.set(ctx, stored.ID, StatusFailed, Sent{}, err.Error()); lerr != nil {
 				return lerr
 			}
-			return temporal.NewNonRetryableApplicationError(err.Error(), "PermanentFailure", err)
+			return err
 		}
 		// Not sent: let the next attempt claim it again.
 		if lerr := s.Log.set(ctx, stored.ID, StatusQueued, Sent{}, err.Error()); lerr != nil {
@@ -150,7 +148,7 @@ func (s *Service) statusCallback(ch order.Channel) string {
 }
 
 // data is what the templates may say, from the notification.
-func (s *Service) data(n activities.Notification) template.Data {
+func (s *Service) data(n Request) template.Data {
 	now := time.Now()
 	if s.Now != nil {
 		now = s.Now()
@@ -167,7 +165,7 @@ func (s *Service) data(n activities.Notification) template.Data {
 	for _, sh := range n.Shipments {
 		ts := template.Shipment{
 			ID: sh.ID, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, Items: sh.Items,
-			ETA: sh.ETA, Status: sh.Status, City: sh.City,
+			ETA: sh.Status.Expected(sh.ETA), Status: sh.Status, City: sh.City,
 		}
 		d.Shipments = append(d.Shipments, ts)
 		if sh.ID == n.ShipmentID {
@@ -189,21 +187,6 @@ func firstName(name string) string {
 		return f[0]
 	}
 	return ""
-}
-
-// address is where a channel reaches the customer.
-func address(c order.Customer, ch order.Channel) string {
-	if ch == order.ChannelEmail {
-		return c.Email
-	}
-	return c.Phone
-}
-
-func contactOf(ch order.Channel) string {
-	if ch == order.ChannelEmail {
-		return "email address"
-	}
-	return "phone number"
 }
 
 // optOutChannel is the consent a channel falls under: STOP by SMS ends SMS, STOP on WhatsApp

@@ -2,7 +2,6 @@ package notify_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
-
-	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/providertest"
@@ -69,12 +65,12 @@ func newProviders(t testing.TB) *providers {
 
 var seq atomic.Int64
 
-func notification(m order.Milestone, ch order.Channel) activities.Notification {
+func notification(m order.Milestone, ch order.Channel) notify.Request {
 	eta := time.Now().Add(26 * time.Hour)
-	return activities.Notification{
+	return notify.Request{
 		OrderID: fmt.Sprintf("n-%d-%d", time.Now().UnixNano(), seq.Add(1)), Milestone: m, ShipmentID: "S1", Channel: ch,
 		Customer:  order.Customer{Name: "Ona Petraitė", Email: "ona@example.com", Phone: "+37060000000", Locale: "en", TimeZone: "Europe/Vilnius"},
-		Shipments: []activities.ShipmentSummary{{ID: "S1", Carrier: "DPD", TrackingNumber: "TN1", Items: []string{"Shoes"}, ETA: &eta, Status: order.ShipmentInTransit}},
+		Shipments: []notify.Shipment{{ID: "S1", Carrier: "DPD", TrackingNumber: "TN1", Items: []string{"Shoes"}, ETA: &eta, Status: order.ShipmentInTransit}},
 	}
 }
 
@@ -156,12 +152,11 @@ func TestPermanentFailureIsNotRetried(t *testing.T) {
 	p.twilio.FailNext(1, http.StatusBadRequest, 21211)
 	n := notification(order.MilestoneShipped, order.ChannelSMS)
 	err := p.svc.Notify(context.Background(), n)
-	var app *temporal.ApplicationError
-	if !errors.As(err, &app) || !app.NonRetryable() {
-		t.Fatalf("error %v: want a non-retryable application error", err)
+	if !notify.IsPermanent(err) {
+		t.Fatalf("error %v: want a permanent error", err)
 	}
-	if err := p.svc.Notify(context.Background(), n); err == nil {
-		t.Error("a retry after a permanent failure succeeded")
+	if err := p.svc.Notify(context.Background(), n); !notify.IsPermanent(err) {
+		t.Errorf("a retry after a permanent failure: %v, want a permanent error", err)
 	}
 	if got := len(p.twilio.Messages()); got != 0 {
 		t.Errorf("twilio accepted %d messages", got)
@@ -176,8 +171,7 @@ func TestTransientFailureIsRetriedAndSentOnce(t *testing.T) {
 	p.sendgrid.FailNext(1, http.StatusServiceUnavailable, 0)
 	n := notification(order.MilestoneDelivered, order.ChannelEmail)
 	err := p.svc.Notify(context.Background(), n)
-	var app *temporal.ApplicationError
-	if err == nil || (errors.As(err, &app) && app.NonRetryable()) {
+	if err == nil || notify.IsPermanent(err) {
 		t.Fatalf("first attempt: %v, want a retryable error", err)
 	}
 	if e := p.entry(t, n.OrderID); e.Status != notify.StatusQueued {

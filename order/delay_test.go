@@ -147,7 +147,7 @@ func TestEveryDelayReportPublishes(t *testing.T) {
 	if p == nil || p.Type != order.PublishShipmentUpdated || p.Detail == nil || p.Detail.Delay == nil || p.Detail.Delay.Reason != "still stuck in traffic" {
 		t.Fatalf("effects %+v: want shipment.updated with the report", fx)
 	}
-	fx, err = old.ReportDelayV0(second)
+	fx, err = old.ReportDelayAs(second, order.DelayRules{QuietRepeats: true, ReturnedOpen: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,24 +6,21 @@ import "time"
 // all tell it, and told it differently: the read model gave a parcel on its way back to the
 // shop an estimate that voice did not.
 
-// Final reports whether a shipment in status s has finished its journey to the customer:
-// delivered, cancelled, or returned to the sender. A carrier's estimate for it is stale.
-func (s ShipmentStatus) Final() bool {
-	switch s {
-	case ShipmentDelivered, ShipmentCancelled, ShipmentReturnedToSender:
-		return true
-	}
-	return false
-}
-
-// ETA is when the shipment is expected: its latest estimate, or nil when there is none or
-// the shipment is no longer coming (Final).
-func (s ShipmentView) ETA() *time.Time {
-	if s.Status.Final() {
+// Expected is the ETA of a shipment in status s whose latest estimate is est: est, or nil
+// when the shipment is no longer coming (Final). Callers holding a status and an estimate
+// outside the order's types (a message's shipment summary) ask it directly.
+func (s ShipmentStatus) Expected(est *time.Time) *time.Time {
+	if s.Final() {
 		return nil
 	}
-	return s.EstimatedDelivery
+	return est
 }
+
+// ETA is when the shipment is expected (ShipmentStatus.Expected).
+func (s ShipmentView) ETA() *time.Time { return s.Status.Expected(s.EstimatedDelivery) }
+
+// ETA is when the shipment is expected (ShipmentStatus.Expected).
+func (s Shipment) ETA() *time.Time { return s.Status.Expected(s.EstimatedDelivery) }
 
 // ETA is when the whole order is expected: the latest ETA among its shipments, or nil when
 // no shipment still coming has one. The shop's promised date is not an estimate and is not
@@ -31,10 +28,25 @@ func (s ShipmentView) ETA() *time.Time {
 func (v View) ETA() *time.Time {
 	var eta *time.Time
 	for _, s := range v.Shipments {
-		if e := s.ETA(); e != nil && (eta == nil || e.After(*eta)) {
-			t := *e
-			eta = &t
-		}
+		eta = later(eta, s.ETA())
 	}
 	return eta
+}
+
+// ETA is the order's ETA as View.ETA tells it, without making a view.
+func (o *Order) ETA() *time.Time {
+	var eta *time.Time
+	for _, s := range o.Shipments {
+		eta = later(eta, s.ETA())
+	}
+	return eta
+}
+
+// later is the later of a and b as a copy, nil when both are.
+func later(a, b *time.Time) *time.Time {
+	if b == nil || (a != nil && !b.After(*a)) {
+		return a
+	}
+	t := *b
+	return &t
 }

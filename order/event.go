@@ -51,14 +51,27 @@ func ParseChannel(s string) (Channel, error) {
 	return "", fmt.Errorf("unknown channel %s", Quote(s))
 }
 
-// reachable reports whether c can reach the customer: a text channel needs
-// a phone number, email an address.
-func (c Channel) reachable(cu Customer) bool {
+// Contact names what channel c needs from the customer: a text channel (SMS, WhatsApp) a
+// phone, email an email address. Timeline notes and refusals say it.
+func (c Channel) Contact() string {
 	if c == ChannelEmail {
-		return cu.Email != ""
+		return "email"
 	}
-	return cu.Phone != ""
+	return "phone"
 }
+
+// Address is where channel ch reaches the customer: the phone number for a text channel,
+// the email address for email; "" when the customer gave none. The order, the message
+// service and the voice assistant all decide by it whether a channel can be used.
+func (c Customer) Address(ch Channel) string {
+	if ch == ChannelEmail {
+		return c.Email
+	}
+	return c.Phone
+}
+
+// Reaches reports whether channel ch can reach the customer (Address is not empty).
+func (c Customer) Reaches(ch Channel) bool { return c.Address(ch) != "" }
 
 // Customer is the person the order is for, as the merchant gave them. The
 // locale and time zone let messages be worded and timed for them.

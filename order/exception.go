@@ -113,7 +113,7 @@ func (o *Order) Raise(x Exception) ([]Effect, error) {
 	if x.RaisedAt.IsZero() {
 		return nil, required("raised_at")
 	}
-	if err := o.open(x.ShipmentID); err != nil {
+	if err := o.open(x.ShipmentID, false); err != nil {
 		return nil, err
 	}
 	if y := o.Exception; y != nil && y.Reason == x.Reason && y.ShipmentID == x.ShipmentID {
@@ -131,9 +131,11 @@ func (o *Order) Raise(x Exception) ([]Effect, error) {
 	return b.fx, nil
 }
 
-// open checks that shipment id (or the whole order, for "") can still have
-// a problem.
-func (o *Order) open(id string) error {
+// open checks that shipment id (or the whole order, for "") can still have a problem: the
+// order is not closed and the shipment has not finished its journey (ShipmentStatus.Final).
+// returnedOpen is the rule of runs recorded before a parcel returning to its sender counted
+// as finished (DelayRules.ReturnedOpen).
+func (o *Order) open(id string, returnedOpen bool) error {
 	if o.closed() {
 		return fmt.Errorf("%w: %s", ErrClosed, o.Status)
 	}
@@ -147,11 +149,12 @@ func (o *Order) open(id string) error {
 	if i < 0 {
 		return fmt.Errorf("%w %s", ErrUnknownShipment, id)
 	}
-	switch o.Shipments[i].Status {
-	case ShipmentDelivered:
+	switch st := o.Shipments[i].Status; {
+	case st == ShipmentDelivered:
 		return fmt.Errorf("shipment %s %w", id, ErrDelivered)
-	case ShipmentCancelled:
-		return fmt.Errorf("%w: shipment %s is cancelled", ErrClosed, id)
+	case st == ShipmentReturnedToSender && returnedOpen:
+	case st.Final():
+		return fmt.Errorf("%w: shipment %s is %s", ErrClosed, id, st)
 	}
 	return nil
 }
@@ -165,12 +168,12 @@ func (o *Order) CheckDelay(d Delay) error {
 	if d.ID != "" && o.seen(seenDelay+d.ID) {
 		return nil
 	}
-	_, err := o.delayed(d)
+	_, err := o.delayed(d, DelayRules{})
 	return err
 }
 
 // delayed finds the shipment a delay report is about and checks it can still be late.
-func (o *Order) delayed(d Delay) (int, error) {
+func (o *Order) delayed(d Delay, r DelayRules) (int, error) {
 	i := o.shipmentByID(d.ShipmentID)
 	if d.ShipmentID == "" {
 		i = o.shipmentByTracking(d.TrackingNumber, "")
@@ -178,7 +181,7 @@ func (o *Order) delayed(d Delay) (int, error) {
 	if i < 0 {
 		return -1, fmt.Errorf("%w %s%s", ErrUnknownShipment, d.ShipmentID, d.TrackingNumber)
 	}
-	if err := o.open(o.Shipments[i].ID); err != nil {
+	if err := o.open(o.Shipments[i].ID, r.ReturnedOpen); err != nil {
 		return -1, err
 	}
 	return i, nil
@@ -189,21 +192,30 @@ func (o *Order) delayed(d Delay) (int, error) {
 // when a problem is already open). Every report publishes an event with the
 // report in its detail, so subscribers hear of a second one too. A report
 // repeated with the same ID does nothing.
-func (o *Order) ReportDelay(d Delay) ([]Effect, error) { return o.reportDelay(d, true) }
+func (o *Order) ReportDelay(d Delay) ([]Effect, error) { return o.ReportDelayAs(d, DelayRules{}) }
 
-// ReportDelayV0 is ReportDelay as order runs recorded before every report
-// published replay it: a report that neither raised an exception nor moved
-// the ETA published nothing.
-func (o *Order) ReportDelayV0(d Delay) ([]Effect, error) { return o.reportDelay(d, false) }
+// DelayRules are the rules of order runs recorded before a delay rule changed, which a
+// workflow replaying such a run must report delays under (ReportDelayAs). The zero value is
+// today's rules.
+type DelayRules struct {
+	// QuietRepeats: a report that neither raised an exception nor moved the ETA published
+	// nothing (before every report published).
+	QuietRepeats bool
+	// ReturnedOpen: a parcel returning to its sender could still be reported late (before it
+	// counted as finished, ShipmentStatus.Final).
+	ReturnedOpen bool
+}
 
-func (o *Order) reportDelay(d Delay, publishEvery bool) ([]Effect, error) {
+// ReportDelayAs is ReportDelay under the rules r.
+func (o *Order) ReportDelayAs(d Delay, r DelayRules) ([]Effect, error) {
+	publishEvery := !r.QuietRepeats
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
 	if d.ID != "" && o.seen(seenDelay+d.ID) {
 		return nil, nil
 	}
-	i, err := o.delayed(d)
+	i, err := o.delayed(d, r)
 	if err != nil {
 		return nil, err
 	}

@@ -114,8 +114,8 @@ func New(e CommerceEvent) (Order, []Effect, error) {
 	ent := Entry{At: at, Kind: KindCommerce, Type: string(e.Type), EventID: e.ID}
 	o.Notify = []Channel{}
 	for _, c := range channels(e.Notify) {
-		if !c.reachable(o.Customer) {
-			ent.note(fmt.Sprintf("channel %s dropped: no customer %s", c, contact(c)))
+		if !o.Customer.Reaches(c) {
+			ent.note(fmt.Sprintf("channel %s dropped: no customer %s", c, c.Contact()))
 			continue
 		}
 		o.Notify = append(o.Notify, c)
@@ -126,14 +126,6 @@ func New(e CommerceEvent) (Order, []Effect, error) {
 	b.publish(PublishOrderCreated, "")
 	o.settle(b, at)
 	return o, b.fx, nil
-}
-
-// contact names what channel c needs from the customer.
-func contact(c Channel) string {
-	if c == ChannelEmail {
-		return "email"
-	}
-	return "phone"
 }
 
 // ApplyCommerce applies any commerce event but order.created. An event that
@@ -362,13 +354,7 @@ func (o *Order) settle(b *batch, at time.Time) {
 // Final reports whether the order's journey is over: delivered (with no
 // open problem), cancelled or returned. The workflow then waits for the
 // review request delay or completes.
-func (o *Order) Final() bool {
-	switch o.Status {
-	case StatusDelivered, StatusCancelled, StatusReturned:
-		return true
-	}
-	return false
-}
+func (o *Order) Final() bool { return o.Status.Final() }
 
 // HasShipment reports whether a carrier update for trackingNumber belongs to
 // this order. Callers hold updates for unknown tracking numbers until the
@@ -458,8 +444,8 @@ func (o *Order) CheckChannels(chs []Channel) error {
 		if _, err := ParseChannel(string(c)); err != nil {
 			return invalid(fmt.Sprintf("channels[%d]", i), "is not a known channel (sms, whatsapp, email): %s", Quote(string(c)))
 		}
-		if !c.reachable(o.Customer) {
-			return invalid(fmt.Sprintf("channels[%d]", i), "%s needs a customer %s, and the order has none", c, contact(c))
+		if !o.Customer.Reaches(c) {
+			return invalid(fmt.Sprintf("channels[%d]", i), "%s needs a customer %s, and the order has none", c, c.Contact())
 		}
 	}
 	return nil

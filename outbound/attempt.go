@@ -184,7 +184,7 @@ func Attempt(ctx context.Context, c *http.Client, url string, secrets []string, 
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		r.Err = fmt.Sprintf("redirect to %q not followed: the endpoint URL must answer itself", db.SafeText(resp.Header.Get("Location"), maxLocation))
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
-		r.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), now.Add(r.Latency))
+		r.RetryAfter, _ = egress.RetryAfter(resp.Header.Get("Retry-After"), now.Add(r.Latency))
 	}
 	return r
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -207,10 +206,10 @@ func TestAttemptRetryAfter(t *testing.T) {
 		{429, "-5", 0, 0},
 		{429, "+5", 0, 0},
 		{429, " 7 ", 7 * time.Second, 7 * time.Second},
-		// Ten years, and past int64 nanoseconds: kept whole or saturated; NextDelay caps them.
-		{503, "315360000", 315360000 * time.Second, 315360000 * time.Second},
-		{503, "99999999999999999999999", math.MaxInt64, math.MaxInt64},
-		{503, "Fri, 31 Dec 9999 23:59:59 GMT", 100 * 365 * 24 * time.Hour, math.MaxInt64},
+		// Ten years, past int64 nanoseconds, the year 9999: capped (egress.RetryAfter).
+		{503, "315360000", egress.MaxRetryAfter, egress.MaxRetryAfter},
+		{503, "99999999999999999999999", egress.MaxRetryAfter, egress.MaxRetryAfter},
+		{503, "Fri, 31 Dec 9999 23:59:59 GMT", egress.MaxRetryAfter, egress.MaxRetryAfter},
 		{429, "soon", 0, 0},
 		{429, "", 0, 0},
 		{500, "120", 0, 0}, // only 429 and 503 carry it

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/egress"
 )
 
 // DefaultTimeout bounds one call to a tracking API when the caller gives no
@@ -88,13 +90,8 @@ func Classify(err error, status int, h http.Header, now time.Time) error {
 // time (AfterShip's only hint). Zero when neither says, or the time has
 // passed.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return seconds(s)
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return positive(t.Sub(now))
-		}
+	if d, ok := egress.RetryAfter(h.Get("Retry-After"), now); ok {
+		return d
 	}
 	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
 		if s, err := strconv.ParseInt(v, 10, 64); err == nil {
@@ -105,18 +102,8 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 }
 
 // maxWait caps a provider's hint, so that a bogus one cannot park a poller
-// for years.
-const maxWait = 24 * time.Hour
-
-func seconds(s int64) time.Duration {
-	if s <= 0 {
-		return 0
-	}
-	if s > int64(maxWait/time.Second) {
-		return maxWait
-	}
-	return time.Duration(s) * time.Second
-}
+// for years: the cap egress puts on Retry-After.
+const maxWait = egress.MaxRetryAfter
 
 func positive(d time.Duration) time.Duration {
 	return min(max(d, 0), maxWait)

@@ -127,7 +127,7 @@ func present(v order.View, now time.Time) summary {
 			State:   s.State,
 			Journey: orderJourney(c, v.Timeline),
 		}
-		if v.PromisedDelivery != nil && open(v.Status) {
+		if v.PromisedDelivery != nil && !v.Status.Final() {
 			k.When = c.arrival(*v.PromisedDelivery)
 		}
 		for _, it := range v.Items {
@@ -179,15 +179,6 @@ func shipmentStatus(w *words, st order.ShipmentStatus) string {
 		return s
 	}
 	return w.shipmentStatus[order.ShipmentUnknown]
-}
-
-// open reports whether an order is still on its way to the customer.
-func open(st order.Status) bool {
-	switch st {
-	case order.StatusDelivered, order.StatusCancelled, order.StatusReturned:
-		return false
-	}
-	return true
 }
 
 // cssClass makes a status a class name; statuses are snake_case words

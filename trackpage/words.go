@@ -1,8 +1,6 @@
 package trackpage
 
 import (
-	"strings"
-
 	notifytmpl "github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 )
@@ -249,13 +247,10 @@ var lithuanian = words{
 	vocative:     notifytmpl.VocativeLithuanian, // greet as the customer's messages do
 }
 
-// wordsFor picks the language of a customer's locale ("lt", "lt-LT",
-// "lt_LT.UTF-8"); anything else is English, the language every customer
-// is assumed to read when theirs is not supported.
+// wordsFor is the page's words in the language notifytmpl.LanguageOf picks for a
+// customer's locale, the one their messages are written in.
 func wordsFor(locale string) *words {
-	lang, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(locale)), "-")
-	lang, _, _ = strings.Cut(lang, "_")
-	if lang == "lt" {
+	if notifytmpl.LanguageOf(locale) == notifytmpl.Lithuanian {
 		return &lithuanian
 	}
 	return &english

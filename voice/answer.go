@@ -119,18 +119,27 @@ func isMidnight(t time.Time) bool {
 	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 }
 
+// speakingTo says times for customer c at now.
+func speakingTo(c order.Customer, now time.Time) speaking {
+	return speaking{now: now, tz: c.TimeZone, locale: c.Locale, loc: zone(c.TimeZone)}
+}
+
+// eta tells t as d's ETA: the full date, the instant, and the relative words while t has not
+// passed (a passed estimate is not said as if it were still to come).
+func (s speaking) eta(d *statusData, t time.Time) {
+	d.ETA, d.ETAAt = s.full(t), utcp(t)
+	if !s.passed(t) {
+		d.ETARelative = s.rel(t)
+	}
+}
+
 // describe is a verified caller's answer to "where is my order?": the data
 // and the assistant's instructions, both from the order's real state in the
 // customer's language and time zone.
 func describe(v order.View, number string, now time.Time, followUp time.Duration) (statusData, string) {
-	sp := speaking{now: now, tz: v.Customer.TimeZone, locale: v.Customer.Locale, loc: zone(v.Customer.TimeZone)}
+	sp := speakingTo(v.Customer, now)
 	ph := say(v.Customer.Locale)
-	names := map[string]string{}
-	for _, it := range v.Items {
-		if it.Name != "" {
-			names[it.SKU] = it.Name
-		}
-	}
+	names := itemNames(v.Items)
 	d := statusData{
 		OrderNumber: number,
 		Status:      ph.orderStatus(v.Status),
@@ -141,57 +150,111 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 	if d.Channels == nil {
 		d.Channels = []order.Channel{}
 	}
-	split := len(v.Shipments) > 1
 	parcels := make([]parcel, len(v.Shipments))
-	var carriers []string
-	var last *order.ShipmentView // the open parcel that arrives last, which the order's ETA is
+	var last *order.ShipmentView // the parcel the order waits for (waitsLonger)
 	for i := range v.Shipments {
 		s := &v.Shipments[i]
-		items := make([]string, len(s.Items))
-		for j, sku := range s.Items {
-			items[j] = sku
-			if n, ok := names[sku]; ok {
-				items[j] = n
-			}
-		}
-		p := parcel{Index: i + 1, Items: ph.join(items), Carrier: s.Carrier, Status: s.Status, Delivered: sp.past(s.DeliveredAt)}
-		if l := s.LastLocation; l != nil {
-			p.City, p.Country = cityName(l.City), l.Country
-		}
-		sd := shipmentData{
-			ShipmentID: s.ShipmentID, Status: ph.shipmentStatus(s.Status), StatusCode: s.Status,
-			CurrentLocation: p.City, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Items: items,
-			Delivered: p.Delivered,
-		}
-		if e := s.ETA(); e != nil {
-			sd.ETA = sp.full(*e)
-			if sp.passed(*e) {
-				p.Overdue = sp.rel(*e)
-			} else {
-				p.ETA, sd.ETARelative = sp.rel(*e), sp.rel(*e)
-			}
-			if last == nil || last.EstimatedDelivery == nil || e.After(*last.EstimatedDelivery) {
-				last = s
-			}
-		} else if last == nil && open(s.Status) {
-			last = s
-		}
-		if s.Carrier != "" && !slices.Contains(carriers, s.Carrier) {
-			carriers = append(carriers, s.Carrier)
-		}
+		p, sd := describeParcel(i, s, names, sp, ph)
 		parcels[i] = p
-		if split {
+		if len(v.Shipments) > 1 {
 			d.Shipments = append(d.Shipments, sd)
 		}
+		if waitsLonger(s, last) {
+			last = s
+		}
 	}
-	d.Carrier = ph.join(carriers)
+	d.Carrier = ph.join(carriers(v.Shipments))
+	whenAndWhere(&d, v, last, sp)
+	if len(v.Shipments) == 1 {
+		d.TrackingNumber = v.Shipments[0].TrackingNumber
+	}
+
+	lines := []string{headline(ph, sp, v, d, parcels, number)}
+	if rest := unshipped(v, names); len(rest) > 0 && len(v.Shipments) > 0 && !v.Status.Final() {
+		lines = append(lines, ph.unshipped(ph.join(rest)))
+	}
+	if x := v.Exception; x != nil {
+		var line string
+		d.Exception, line = explainException(ph, v, *x, followUp)
+		lines = append(lines, line)
+	}
+	if offersSMS(v) {
+		lines = append(lines, ph.offerSMS())
+	}
+	return d, strings.Join(lines, " ")
+}
+
+// itemNames are the names of the order's items by SKU, for those that have one.
+func itemNames(items []order.Item) map[string]string {
+	names := map[string]string{}
+	for _, it := range items {
+		if it.Name != "" {
+			names[it.SKU] = it.Name
+		}
+	}
+	return names
+}
+
+// describeParcel is shipment s, the i-th, as the instructions speak of it and as the data
+// shows it: its items by name, where it was last seen, and its ETA, said as overdue once it
+// has passed.
+func describeParcel(i int, s *order.ShipmentView, names map[string]string, sp speaking, ph phrases) (parcel, shipmentData) {
+	items := make([]string, len(s.Items))
+	for j, sku := range s.Items {
+		items[j] = sku
+		if n, ok := names[sku]; ok {
+			items[j] = n
+		}
+	}
+	p := parcel{Index: i + 1, Items: ph.join(items), Carrier: s.Carrier, Status: s.Status, Delivered: sp.past(s.DeliveredAt)}
+	if l := s.LastLocation; l != nil {
+		p.City, p.Country = cityName(l.City), l.Country
+	}
+	sd := shipmentData{
+		ShipmentID: s.ShipmentID, Status: ph.shipmentStatus(s.Status), StatusCode: s.Status,
+		CurrentLocation: p.City, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Items: items,
+		Delivered: p.Delivered,
+	}
+	if e := s.ETA(); e != nil {
+		sd.ETA = sp.full(*e)
+		if sp.passed(*e) {
+			p.Overdue = sp.rel(*e)
+		} else {
+			p.ETA, sd.ETARelative = sp.rel(*e), sp.rel(*e)
+		}
+	}
+	return p, sd
+}
+
+// waitsLonger reports whether the order waits for parcel s rather than last: s arrives
+// later than last by its ETA, or s is the first parcel still coming, ETA or not. The order's
+// current location is told from that parcel.
+func waitsLonger(s, last *order.ShipmentView) bool {
+	if e := s.ETA(); e != nil {
+		return last == nil || last.EstimatedDelivery == nil || e.After(*last.EstimatedDelivery)
+	}
+	return last == nil && !s.Status.Final()
+}
+
+// carriers are the shipments' carriers, each once, in order.
+func carriers(ss []order.ShipmentView) []string {
+	var cs []string
+	for _, s := range ss {
+		if s.Carrier != "" && !slices.Contains(cs, s.Carrier) {
+			cs = append(cs, s.Carrier)
+		}
+	}
+	return cs
+}
+
+// whenAndWhere tells the order's ETA and current location. While a parcel is still coming
+// (last), that is the order's ETA and where that parcel is; once none is, where the last
+// parcel was; before anything shipped, the shop's promised date.
+func whenAndWhere(d *statusData, v order.View, last *order.ShipmentView, sp speaking) {
 	switch {
 	case last != nil:
 		if e := v.ETA(); e != nil { // the order's ETA, as the read model and the tracking page tell it
-			d.ETA, d.ETAAt = sp.full(*e), utcp(*e)
-			if !sp.passed(*e) {
-				d.ETARelative = sp.rel(*e)
-			}
+			sp.eta(d, *e)
 		}
 		if l := last.LastLocation; l != nil {
 			d.CurrentLocation = cityName(l.City)
@@ -201,66 +264,70 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 		if l := s.LastLocation; l != nil {
 			d.CurrentLocation = cityName(l.City)
 		}
-	case v.PromisedDelivery != nil && !closed(v.Status):
-		d.ETA, d.ETAAt = sp.full(*v.PromisedDelivery), utcp(*v.PromisedDelivery)
-		if !sp.passed(*v.PromisedDelivery) {
-			d.ETARelative = sp.rel(*v.PromisedDelivery)
-		}
+	case v.PromisedDelivery != nil && !v.Status.Final():
+		sp.eta(d, *v.PromisedDelivery)
 	}
-	if len(v.Shipments) == 1 {
-		d.TrackingNumber = v.Shipments[0].TrackingNumber
-	}
+}
 
-	var lines []string
+// headline is the answer's first sentence: how a finished order ended, or else where its
+// parcels are (or that nothing has shipped yet).
+func headline(ph phrases, sp speaking, v order.View, d statusData, parcels []parcel, number string) string {
 	switch {
 	case v.Status == order.StatusCancelled:
-		lines = append(lines, ph.cancelled(number, sp.past(v.CancelledAt)))
+		return ph.cancelled(number, sp.past(v.CancelledAt))
 	case v.Status == order.StatusReturned:
-		var amount, refunded string
-		if n := len(v.Refunds); n > 0 {
-			r := v.Refunds[n-1]
-			amount = strings.TrimSpace(r.Amount + " " + r.Currency)
-			if !r.At.IsZero() {
-				refunded = sp.past(&r.At)
-			}
-		}
-		lines = append(lines, ph.returned(number, sp.past(v.ReturnedAt), amount, refunded))
+		amount, refunded := lastRefund(v.Refunds, sp)
+		return ph.returned(number, sp.past(v.ReturnedAt), amount, refunded)
 	case v.Status == order.StatusDelivered:
 		when := d.Delivered
 		if when == "" && len(parcels) > 0 {
 			when = parcels[len(parcels)-1].Delivered
 		}
-		lines = append(lines, ph.delivered(number, when))
+		return ph.delivered(number, when)
 	case len(v.Shipments) == 0:
-		lines = append(lines, ph.notShipped(number, v.Status, d.ETARelative))
-	case split:
-		lines = append(lines, ph.split(number, parcels))
-	default:
-		lines = append(lines, ph.single(parcels[0]))
+		return ph.notShipped(number, v.Status, d.ETARelative)
+	case len(v.Shipments) > 1:
+		return ph.split(number, parcels)
 	}
-	if rest := unshipped(v, names); len(rest) > 0 && len(v.Shipments) > 0 && !closed(v.Status) {
-		lines = append(lines, ph.unshipped(ph.join(rest)))
+	return ph.single(parcels[0])
+}
+
+// lastRefund is the latest refund as said: its amount with currency, and when it was made.
+func lastRefund(rs []order.Refund, sp speaking) (amount, refunded string) {
+	if len(rs) == 0 {
+		return "", ""
 	}
-	if x := v.Exception; x != nil {
-		index := 0
-		if split {
-			for i, s := range v.Shipments {
-				if s.ShipmentID == x.ShipmentID {
-					index = i + 1
-				}
+	r := rs[len(rs)-1]
+	amount = strings.TrimSpace(r.Amount + " " + r.Currency)
+	if !r.At.IsZero() {
+		refunded = sp.past(&r.At)
+	}
+	return amount, refunded
+}
+
+// explainException is the open exception x as data and as the sentence explaining it: what
+// went wrong and what happens next, naming the parcel (by its index) in a split order.
+func explainException(ph phrases, v order.View, x order.Exception, followUp time.Duration) (*exceptionData, string) {
+	index := 0
+	if len(v.Shipments) > 1 {
+		for i, s := range v.Shipments {
+			if s.ShipmentID == x.ShipmentID {
+				index = i + 1
 			}
 		}
-		reason, next := ph.exceptionReason(*x), ph.exceptionNext(*x, followUp)
-		d.Exception = &exceptionData{
-			Reason: x.Reason, ShipmentID: x.ShipmentID,
-			Explanation: sentence(capitalize(reason)), NextSteps: sentence(capitalize(next)),
-		}
-		lines = append(lines, ph.explain(index, reason, next))
 	}
-	if !closed(v.Status) && v.Customer.Phone != "" && !slices.Contains(v.Notify.Channels, order.ChannelSMS) {
-		lines = append(lines, ph.offerSMS())
+	reason, next := ph.exceptionReason(x), ph.exceptionNext(x, followUp)
+	data := &exceptionData{
+		Reason: x.Reason, ShipmentID: x.ShipmentID,
+		Explanation: sentence(capitalize(reason)), NextSteps: sentence(capitalize(next)),
 	}
-	return d, strings.Join(lines, " ")
+	return data, ph.explain(index, reason, next)
+}
+
+// offersSMS reports whether the caller is offered SMS updates: the order is still going, the
+// customer has a phone, and SMS is not among the order's channels yet.
+func offersSMS(v order.View) bool {
+	return !v.Status.Final() && v.Customer.Reaches(order.ChannelSMS) && !slices.Contains(v.Notify.Channels, order.ChannelSMS)
 }
 
 // describeReceived is a verified caller's answer about an order known only from its accepted
@@ -268,7 +335,7 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 // items and the promised date. It offers no SMS updates: subscribing needs the order's
 // workflow, which has not started yet.
 func describeReceived(v order.View, number string, now time.Time) (statusData, string) {
-	sp := speaking{now: now, tz: v.Customer.TimeZone, locale: v.Customer.Locale, loc: zone(v.Customer.TimeZone)}
+	sp := speakingTo(v.Customer, now)
 	ph := say(v.Customer.Locale)
 	items := make([]string, 0, len(v.Items))
 	for _, it := range v.Items {
@@ -289,17 +356,10 @@ func describeReceived(v order.View, number string, now time.Time) (statusData, s
 		d.Channels = []order.Channel{}
 	}
 	if p := v.PromisedDelivery; p != nil {
-		d.ETA, d.ETAAt = sp.full(*p), utcp(*p)
-		if !sp.passed(*p) {
-			d.ETARelative = sp.rel(*p)
-		}
+		sp.eta(&d, *p)
 	}
 	return d, ph.received(number, ph.join(items), d.ETARelative)
 }
-
-// open reports whether a parcel in status s may still arrive, so that its
-// estimate means something.
-func open(s order.ShipmentStatus) bool { return !s.Final() }
 
 // unshipped names the order's items that no shipment carries, when the
 // shipments say what they carry at all.

@@ -186,13 +186,13 @@ func (h *Handler) subscribe(ctx context.Context, inv *invocation) *Answer {
 	data := map[string]any{"order_number": inv.args.orderNumber, "channel": ch}
 	current := v.Notify.Channels
 	switch {
-	case closed(v.Status):
+	case v.Status.Final():
 		data["subscribed"] = false
 		return &Answer{Status: StatusSuccess, Data: data, AIInstructions: ph.subscribeClosed(inv.args.orderNumber, v.Status)}
 	case slices.Contains(current, ch):
 		data["subscribed"], data["channels"] = true, current
 		return &Answer{Status: StatusSuccess, Data: data, AIInstructions: ph.subscribeAlready(ch)}
-	case !reachable(ch, v.Customer):
+	case !v.Customer.Reaches(ch):
 		data["code"] = "channel_unavailable"
 		return &Answer{Status: StatusError, Data: data, AIInstructions: ph.subscribeUnreachable(ch, alternative(ch, v.Customer, current))}
 	}
@@ -208,17 +208,10 @@ func (h *Handler) subscribe(ctx context.Context, inv *invocation) *Answer {
 	return &Answer{Status: StatusSuccess, Data: data, AIInstructions: ph.subscribed(inv.args.orderNumber, ch)}
 }
 
-func reachable(ch order.Channel, c order.Customer) bool {
-	if ch == order.ChannelEmail {
-		return c.Email != ""
-	}
-	return c.Phone != ""
-}
-
 // alternative is a channel to offer instead of ch, or "".
 func alternative(ch order.Channel, c order.Customer, current []order.Channel) order.Channel {
 	for _, alt := range []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail} {
-		if alt != ch && reachable(alt, c) && !slices.Contains(current, alt) {
+		if alt != ch && c.Reaches(alt) && !slices.Contains(current, alt) {
 			return alt
 		}
 	}
@@ -394,7 +387,10 @@ func delayRefused(ph phrases, v order.View, sv *order.ShipmentView, tn, number s
 		switch {
 		case st == order.StatusDelivered:
 			return delivered()
-		case st != order.StatusCancelled && st != order.StatusReturned && sv != nil && sv.Status == order.ShipmentCancelled:
+		case !st.Final() && sv != nil && sv.Status == order.ShipmentReturnedToSender:
+			data["code"] = codeShipmentClosed // only the parcel is finished: it is going back
+			return &Answer{Status: StatusError, Data: data, AIInstructions: ph.delayReturning(tn)}
+		case !st.Final() && sv != nil && sv.Status == order.ShipmentCancelled:
 			st = "" // only the parcel was cancelled
 		}
 		data["code"] = codeShipmentClosed
@@ -428,17 +424,9 @@ func shipmentByTracking(v order.View, tn string) *order.ShipmentView {
 func openShipments(v order.View) []order.ShipmentView {
 	var open []order.ShipmentView
 	for _, s := range v.Shipments {
-		switch s.Status {
-		case order.ShipmentDelivered, order.ShipmentCancelled, order.ShipmentReturnedToSender:
-			continue
+		if !s.Status.Final() {
+			open = append(open, s)
 		}
-		open = append(open, s)
 	}
 	return open
-}
-
-// closed reports whether the order will not be delivered any more or
-// already was: nothing is left to tell the customer about.
-func closed(s order.Status) bool {
-	return s == order.StatusDelivered || s == order.StatusCancelled || s == order.StatusReturned
 }

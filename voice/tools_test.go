@@ -504,3 +504,20 @@ func FuzzDelayRefusal(f *testing.F) {
 		}
 	})
 }
+
+// TestReportDelayOnReturningParcel: the order refuses a delay for a parcel going back to its
+// sender (order.ShipmentStatus.Final); the driver hears that, not that the order is finished.
+func TestReportDelayOnReturningParcel(t *testing.T) {
+	v := order.View{OrderID: "123456", Status: order.StatusException,
+		Shipments: []order.ShipmentView{{ShipmentID: "shp_1", TrackingNumber: "05212345678901", Status: order.ShipmentReturnedToSender}}}
+	err := fmt.Errorf("report_delay on order 123456: %w: shipment shp_1 is returned_to_sender", order.ErrClosed)
+	for locale, want := range map[string]string{
+		"en": "Tell the driver parcel 05212345678901 is going back to the sender, so it is not to be delivered and no delay was recorded.",
+		"lt": "Pasakykite vairuotojui, kad siunta 05212345678901 grąžinama siuntėjui ir nebus pristatoma, todėl vėlavimas neužregistruotas.",
+	} {
+		a := delayRefused(say(locale), v, &v.Shipments[0], "", "123456", err)
+		if a == nil || a.Status != StatusError || a.AIInstructions != want {
+			t.Errorf("%s: %+v", locale, a)
+		}
+	}
+}

@@ -57,7 +57,7 @@ type deadline struct {
 
 // deadlines are when shipment s becomes stale or late, if it can.
 func (w *orderWorkflow) deadlines(s order.Shipment) []deadline {
-	if final(s.Status) || w.state.CancelledAt != nil {
+	if s.Status.Final() || w.state.CancelledAt != nil {
 		return nil
 	}
 	var ds []deadline

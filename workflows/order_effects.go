@@ -14,6 +14,7 @@ import (
 
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -210,15 +211,15 @@ func (w *orderWorkflow) notifyAllChannels(ctx workflow.Context, e order.Notify) 
 }
 
 // notification is what a message about e may say, taken from the order now.
-func (w *orderWorkflow) notification(e order.Notify) activities.Notification {
+func (w *orderWorkflow) notification(e order.Notify) notify.Request {
 	o := &w.state
 	names := map[string]string{}
 	for _, it := range o.Items {
 		names[it.SKU] = it.Name
 	}
-	n := activities.Notification{OrderID: o.ID, Milestone: e.Milestone, ShipmentID: e.ShipmentID, Customer: o.Customer}
+	n := notify.Request{OrderID: o.ID, Milestone: e.Milestone, ShipmentID: e.ShipmentID, Customer: o.Customer}
 	for _, s := range o.Shipments {
-		sum := activities.ShipmentSummary{ID: s.ID, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Status: s.Status, ETA: s.EstimatedDelivery}
+		sum := notify.Shipment{ID: s.ID, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Status: s.Status, ETA: s.EstimatedDelivery}
 		for _, sku := range s.Items {
 			if name := names[sku]; name != "" {
 				sum.Items = append(sum.Items, name)

@@ -78,11 +78,14 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, ReportDelayUpdate,
 		func(ctx workflow.Context, d order.Delay) (UpdateResult, error) {
-			report := w.state.ReportDelay
+			var rules order.DelayRules
 			if workflow.GetVersion(ctx, everyDelayPublishes, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-				report = w.state.ReportDelayV0
+				rules.QuietRepeats = true
 			}
-			fx, err := report(delayAt(ctx, d))
+			if workflow.GetVersion(ctx, returnedParcelFinal, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				rules.ReturnedOpen = true
+			}
+			fx, err := w.state.ReportDelayAs(delayAt(ctx, d), rules)
 			if err != nil {
 				return UpdateResult{}, typed(err)
 			}
@@ -100,6 +103,11 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 // everyDelayPublishes marks the change from publishing only the driver reports that raised an
 // exception or moved the ETA to publishing every one (order.ReportDelay).
 const everyDelayPublishes = "every-delay-publishes"
+
+// returnedParcelFinal marks the change from accepting a driver's delay for a parcel returning
+// to its sender to refusing it, as finished (order.ShipmentStatus.Final): the customer was
+// told "delayed" about a parcel that was not coming.
+const returnedParcelFinal = "returned-parcel-final"
 
 // delayAt dates a report that came without a time to the moment it reached the workflow.
 func delayAt(ctx workflow.Context, d order.Delay) order.Delay {

@@ -63,7 +63,7 @@ func (w *orderWorkflow) pollCarriers(ctx workflow.Context) {
 // reconcilePoll starts, restarts or stops the poll of shipment s.
 func (w *orderWorkflow) reconcilePoll(ctx workflow.Context, s order.Shipment) {
 	p := w.pollers[s.ID]
-	want := !final(s.Status) && w.state.CancelledAt == nil
+	want := !s.Status.Final() && w.state.CancelledAt == nil
 	interval := w.settings.PollInterval
 	if s.Status == order.ShipmentOutForDelivery {
 		interval = max(interval/6, min(interval, time.Minute)) // every 5 minutes at the default 30
@@ -155,15 +155,6 @@ func (w *orderWorkflow) recentScans(shipmentID string) []string {
 		}
 	}
 	return ids
-}
-
-// final statuses end a shipment's journey: nothing more to poll or detect.
-func final(s order.ShipmentStatus) bool {
-	switch s {
-	case order.ShipmentDelivered, order.ShipmentCancelled, order.ShipmentReturnedToSender:
-		return true
-	}
-	return false
 }
 
 func sameTime(a, b *time.Time) bool {

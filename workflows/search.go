@@ -54,7 +54,6 @@ const oneETARule = "one-eta-rule"
 // which shipments are still coming, as runs recorded after oneETARule do.
 func searchValuesOf(o *order.Order, oneRule bool) searchValues {
 	v := searchValues{status: string(o.Status), exception: o.Exception != nil, set: true}
-	var eta *time.Time
 	for _, s := range o.Shipments {
 		if s.Carrier != "" && !slices.Contains(v.carriers, s.Carrier) {
 			v.carriers = append(v.carriers, s.Carrier)
@@ -62,16 +61,25 @@ func searchValuesOf(o *order.Order, oneRule bool) searchValues {
 		if s.TrackingNumber != "" && !slices.Contains(v.tracking, s.TrackingNumber) {
 			v.tracking = append(v.tracking, s.TrackingNumber)
 		}
+	}
+	v.eta = o.ETA()
+	if !oneRule {
+		v.eta = etaBeforeOneRule(o)
+	}
+	return v
+}
+
+// etaBeforeOneRule is the order's ETA as runs recorded before oneETARule upserted it: a
+// returning parcel's estimate still counted. Replaying them must upsert what they did.
+func etaBeforeOneRule(o *order.Order) *time.Time {
+	var eta *time.Time
+	for _, s := range o.Shipments {
 		coming := s.Status != order.ShipmentDelivered && s.Status != order.ShipmentCancelled
-		if oneRule {
-			coming = !s.Status.Final()
-		}
 		if coming && s.EstimatedDelivery != nil && (eta == nil || s.EstimatedDelivery.After(*eta)) {
 			eta = s.EstimatedDelivery
 		}
 	}
-	v.eta = eta
-	return v
+	return eta
 }
 
 func (w *orderWorkflow) upsertSearch(ctx workflow.Context) {

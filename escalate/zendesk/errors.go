@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shipflow/shipflow/egress"
+
 	"github.com/shipflow/shipflow/escalate"
 )
 
@@ -42,7 +44,7 @@ func classify(what string, resp *http.Response) error {
 	err := fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, detail)
 	switch s := resp.StatusCode; {
 	case s == http.StatusTooManyRequests || s == http.StatusConflict || s == http.StatusRequestTimeout || s >= 500:
-		if d, ok := retryAfter(resp.Header); ok {
+		if d, ok := egress.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			return &escalate.RetryAfterError{Wait: d, Err: err}
 		}
 		return err
@@ -102,15 +104,6 @@ func shorten(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s + "..."
-}
-
-// retryAfter reads a Retry-After header, which Zendesk gives in seconds.
-func retryAfter(h http.Header) (time.Duration, bool) {
-	n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return time.Duration(n) * time.Second, true
 }
 
 // redact shortens the URL net/http puts in its errors to the method and path, which say

@@ -1,9 +1,62 @@
 package template
 
-import "strings"
+import (
+	"strings"
+
+	"golang.org/x/text/language"
+)
 
 // fallbackLocale is the last locale tried, the one every message exists in.
-const fallbackLocale = "en"
+const fallbackLocale = string(English)
+
+// Language is a language shipflow has words of its own for: the built-in messages' dates
+// and grammar, the tracking page and the voice assistant's instructions all speak it.
+type Language string
+
+// Our languages.
+const (
+	English    Language = "en"
+	Lithuanian Language = "lt"
+)
+
+// LanguageOf is the language of ours that a customer's locale, a voice platform's hint or an
+// Accept-Language value picks. A tag picks its language, in any spelling a shop platform or a
+// system uses ("lt", "LT", "lt-LT", "lt_LT.UTF-8", "lt@euro"); a list ("de, lt;q=0.8") picks
+// the most preferred entry we speak. Anything else is English, the language every customer
+// is assumed to read when theirs is not supported. The messages, the tracking page and the
+// voice line all ask this, so a customer hears and reads one language everywhere.
+func LanguageOf(locale string) Language {
+	if strings.ContainsAny(locale, ",;") {
+		tags, _, err := language.ParseAcceptLanguage(locale)
+		if err != nil {
+			return English
+		}
+		for _, t := range tags { // most preferred first
+			base, _ := t.Base()
+			if l, ok := ours(base.String()); ok {
+				return l
+			}
+		}
+		return English
+	}
+	lang := strings.ToLower(strings.TrimSpace(locale))
+	if i := strings.IndexAny(lang, "-_.@"); i >= 0 {
+		lang = lang[:i]
+	}
+	if l, ok := ours(lang); ok {
+		return l
+	}
+	return English
+}
+
+// ours reports whether lang, a lower-case language subtag, is one of our languages.
+func ours(lang string) (Language, bool) {
+	switch l := Language(lang); l {
+	case English, Lithuanian:
+		return l, true
+	}
+	return "", false
+}
 
 // canonicalLocale spells a locale tag the one way the Set keys it by, so
 // that "lt_LT", "lt-lt" and "lt-LT.UTF-8" from a shop platform or a
@@ -56,12 +109,6 @@ func localeChain(tag string) []string {
 		chain = append(chain, fallbackLocale)
 	}
 	return chain
-}
-
-// language is the first subtag of a canonical locale: "lt" for "lt-LT".
-func language(locale string) string {
-	lang, _, _ := strings.Cut(locale, "-")
-	return lang
 }
 
 func isAlpha(s string) bool {

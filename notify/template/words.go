@@ -40,14 +40,9 @@ type words struct {
 // languages are the languages with words of their own. A locale in any
 // other language is written with English words, so an operator can add
 // templates for a new locale before anyone teaches the package its grammar.
-var languages = map[string]*words{"en": &english, "lt": &lithuanian}
+var languages = map[Language]*words{English: &english, Lithuanian: &lithuanian}
 
-func wordsFor(locale string) *words {
-	if w, ok := languages[language(locale)]; ok {
-		return w
-	}
-	return &english
-}
+func wordsFor(locale string) *words { return languages[LanguageOf(locale)] }
 
 var english = words{
 	clock: "3:04 PM",

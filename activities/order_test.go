@@ -1,0 +1,54 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/order"
+)
+
+type failing struct{ err error }
+
+func (f failing) Notify(context.Context, Notification) error { return f.err }
+
+// TestNotifyFailuresAtTheEdge checks that notify's refusals become non-retryable Temporal
+// failures of the types workflows have always seen, and anything else stays retryable.
+func TestNotifyFailuresAtTheEdge(t *testing.T) {
+	transient := errors.New("503 from the provider")
+	tests := []struct {
+		name string
+		err  error
+		typ  string // "" for an error Temporal retries
+	}{
+		{"sent", nil, ""},
+		{"transient", transient, ""},
+		{"refused", &notify.PermanentError{Code: "21211", Err: errors.New("invalid number")}, "PermanentFailure"},
+		{"template", &notify.PermanentError{Err: errors.Join(notify.ErrTemplate, errors.New("no such field"))}, "TemplateError"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := &Activities{Notifier: failing{tt.err}}
+			n := Notification{OrderID: "o1", Milestone: order.MilestoneShipped, Channels: []order.Channel{order.ChannelSMS}}
+			for name, err := range map[string]error{
+				"SendNotification": a.SendNotification(context.Background(), n),
+				"Notify":           a.Notify(context.Background(), n),
+			} {
+				var app *temporal.ApplicationError
+				switch {
+				case tt.err == nil && err != nil:
+					t.Errorf("%s: %v, want nil", name, err)
+				case tt.typ == "" && errors.As(err, &app):
+					t.Errorf("%s: %v became an application error", name, err)
+				case tt.typ == "" && !errors.Is(err, tt.err):
+					t.Errorf("%s: %v, want %v unchanged", name, err, tt.err)
+				case tt.typ != "" && (!errors.As(err, &app) || !app.NonRetryable() || app.Type() != tt.typ):
+					t.Errorf("%s: %v, want a non-retryable %s", name, err, tt.typ)
+				}
+			}
+		})
+	}
+}
