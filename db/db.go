@@ -1,6 +1,8 @@
 // Package db owns shipflow's Postgres side: the connection pool, the schema as versioned SQL
-// migrations embedded in the binary, and the queries of the read model, the inbox, the
-// notification log and the outbound webhook tables. The Temporal workflows are the source of
+// migrations embedded in the binary (the outbound webhook tables' among them), the queries of
+// the read model, the inbox and the notification log, the Executor every store takes, and the
+// text and error rules of what Postgres stores (SafeText, Refused). The outbound tables'
+// queries are package outbound's. The Temporal workflows are the source of
 // truth for an order's state; what lives here is what must be answered or kept without them.
 package db
 

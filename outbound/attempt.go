@@ -1,15 +1,3 @@
-// Package outbound owns the act of delivering one event to one subscriber
-// endpoint, and the decision of when to try again (SPEC section 4).
-//
-// Attempt makes a single signed POST and classifies the answer into an
-// Outcome; NextDelay turns the number of attempts made so far into the wait
-// before the next one. Neither keeps state or sleeps: storing attempts,
-// disabling endpoints and waiting belong to the caller (a Temporal workflow),
-// which is what lets the caller replay them deterministically.
-//
-// Attempt must be given a client from egress.NewClient: that client refuses
-// non-global addresses at dial time and never follows redirects, and this
-// package relies on both rather than checking again.
 package outbound
 
 import (

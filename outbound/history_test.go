@@ -15,10 +15,9 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/worker"
-	"github.com/shipflow/shipflow/workflows"
 )
 
 var updateHistories = flag.Bool("update-histories", false, "rewrite testdata/histories from this package's runs")
@@ -43,14 +42,14 @@ func TestDeliveryRunRetriesAndAlerts(t *testing.T) {
 	id := h.order()
 	dl := h.delivery(ep.ID, id, 1)
 	eventually(t, 20*time.Second, func() bool {
-		d, err := db.GetDelivery(h.ctx, h.pool, dl.ID)
+		d, err := outbound.GetDelivery(h.ctx, h.pool, dl.ID)
 		return err == nil && d.Attempts == 2
 	})
-	wid := workflows.DeliveryWorkflowID(dl.ID)
-	if err := h.c.SignalWorkflow(h.ctx, wid, "", workflows.RetryNowSignal, nil); err != nil {
+	wid := outbound.DeliveryWorkflowID(dl.ID)
+	if err := h.c.SignalWorkflow(h.ctx, wid, "", outbound.RetryNowSignal, nil); err != nil {
 		t.Fatal(err)
 	}
-	d := h.waitStatus(dl.ID, db.DeliveryFailed, 10*time.Second)
+	d := h.waitStatus(dl.ID, outbound.DeliveryFailed, 10*time.Second)
 	if len(d.Log) != 3 || d.Log[2].StatusCode != http.StatusGone {
 		t.Fatalf("attempt log %+v", d.Log)
 	}
