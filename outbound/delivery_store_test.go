@@ -186,12 +186,15 @@ func endpointWithDelivery(t *testing.T, pool *pgxpool.Pool) (endpointID, deliver
 	return e.ID, deliveryID
 }
 
+// mustEndpoint makes an endpoint and deletes it when the test ends: the package's integration
+// tests share the database, and every enabled endpoint receives their events.
 func mustEndpoint(t *testing.T, pool *pgxpool.Pool, types []string) outbound.Endpoint {
 	t.Helper()
 	e, err := outbound.CreateEndpoint(t.Context(), pool, "https://example.com/hook", t.Name(), types)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, e.ID) })
 	return e
 }
 
