@@ -311,3 +311,22 @@ func count(t *testing.T, pool *pgxpool.Pool, query string, args ...any) int {
 	}
 	return n
 }
+
+// A destination's kind is stored with it: every endpoint the API makes is a webhook, and
+// Postgres refuses a kind no transport sends.
+func TestEndpointKind(t *testing.T) {
+	t.Parallel()
+	ctx, pool := t.Context(), testenv.DB(t)
+	e := mustEndpoint(t, pool, []string{"order.refund.processed"})
+	got, err := outbound.GetEndpoint(ctx, pool, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Kind != outbound.KindWebhook || got.Kind != outbound.KindWebhook {
+		t.Errorf("kind %q, stored %q, want %q", e.Kind, got.Kind, outbound.KindWebhook)
+	}
+	_, err = pool.Exec(ctx, `UPDATE webhook_endpoints SET kind = 'carrier-pigeon' WHERE id = $1`, e.ID)
+	if !db.Refused(err) {
+		t.Errorf("unknown kind stored: %v", err)
+	}
+}
