@@ -89,17 +89,5 @@ func saveHistory(t *testing.T, h *harness, workflowID, name string) {
 // TestReplayStoredHistories replays histories of real delivery runs against today's workflow
 // code: a change that would break deliveries already running fails here.
 func TestReplayStoredHistories(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no stored histories in testdata/histories (%v)", err)
-	}
-	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
-			r := sdkworker.NewWorkflowReplayer()
-			worker.RegisterWorkflows(r)
-			if err := r.ReplayWorkflowHistoryFromJSONFile(testenv.SDKLogger(), f); err != nil {
-				t.Fatalf("replay %s: %v", f, err)
-			}
-		})
-	}
+	testenv.ReplayHistories(t, filepath.Join("testdata", "histories"), func(r sdkworker.WorkflowReplayer) { worker.RegisterWorkflows(r) })
 }
