@@ -7,8 +7,21 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
 	"github.com/shipflow/shipflow/db"
 )
+
+// Outbox is the outbound side of a worker: its store and its sender. A pass at a delivery
+// (Pass) is a plain method here, made by a dispatcher straight from Postgres for a first
+// attempt and by the AttemptDelivery activity for the ones after.
+type Outbox struct {
+	DB db.Executor
+	// Sender makes the attempts; nil on workers that do not deliver.
+	Sender *Sender
+	// Channels are the staff chats told when an attempt disables an endpoint, sorted; none
+	// leaves it to the log.
+	Channels []string
+}
 
 // Claimed is a delivery a dispatcher leased: no workflow owns it yet. Attempts is zero when its
 // first attempt is still to be made; otherwise an earlier lease made it and could not hand the

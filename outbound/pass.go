@@ -10,18 +10,6 @@ import (
 	"github.com/shipflow/shipflow/db"
 )
 
-// Outbox is the outbound side of a worker: its store and its sender. A pass at a delivery
-// (Pass) is a plain method here, made by a dispatcher straight from Postgres for a first
-// attempt and by the AttemptDelivery activity for the ones after.
-type Outbox struct {
-	DB db.Executor
-	// Sender makes the attempts; nil on workers that do not deliver.
-	Sender *Sender
-	// Channels are the staff chats told when an attempt disables an endpoint, sorted; none
-	// leaves it to the log.
-	Channels []string
-}
-
 // DeliveryAttempt asks for one attempt at a delivery.
 type DeliveryAttempt struct {
 	DeliveryID string `json:"delivery_id"`
