@@ -1,7 +1,8 @@
-// Package activities is the only place where shipflow's workflows touch the outside world:
-// Postgres, carriers, messaging providers, staff tools and subscribers. Every activity is
-// idempotent, because Temporal retries it after a timeout or a worker crash and a retry must
-// never write a second row, send a second message or open a second ticket.
+// Package activities is where shipflow's workflows touch the outside world: Postgres, carriers,
+// messaging providers and staff tools. (Events for subscribers are package outbound's, which
+// keeps its own activities next to its delivery workflow.) Every activity is idempotent,
+// because Temporal retries it after a timeout or a worker crash and a retry must never write a
+// second row, send a second message or open a second ticket.
 package activities
 
 import (
@@ -28,8 +29,6 @@ type Activities struct {
 	// PublicURL and TrackingSecret make the links staff alerts carry.
 	PublicURL      string
 	TrackingSecret string
-	// Webhooks delivers events to subscribers; nil on workers that do not.
-	Webhooks *Webhooks
 }
 
 // DatabaseCheck is what CheckDatabase saw.

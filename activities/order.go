@@ -30,26 +30,21 @@ func (a *Activities) Project(ctx context.Context, s db.Snapshot) error {
 	return err
 }
 
-// Notification is the notification activities' input: notify owns it, because the message
-// service defines what a message may say. The alias keeps the activity's signature and its
-// JSON in stored histories as they were.
-type Notification = notify.Request
-
 // Notifier tells a customer about a milestone on n.Channel. It must send at most once per
 // (order, milestone, shipment, channel), because the activity calling it is retried, and
 // must return a *notify.PermanentError when retrying cannot help.
 type Notifier interface {
-	Notify(ctx context.Context, n Notification) error
+	Notify(ctx context.Context, n notify.Request) error
 }
 
 // SendNotification carries out a Notify effect on one channel.
-func (a *Activities) SendNotification(ctx context.Context, n Notification) error {
+func (a *Activities) SendNotification(ctx context.Context, n notify.Request) error {
 	return notifyFailure(a.Notifier.Notify(ctx, n))
 }
 
 // Notify is the activity runs recorded before per-channel sends still schedule on replay: it
 // sends on each of n.Channels in turn.
-func (a *Activities) Notify(ctx context.Context, n Notification) error {
+func (a *Activities) Notify(ctx context.Context, n notify.Request) error {
 	for _, ch := range n.Channels {
 		one := n
 		one.Channel, one.Channels = ch, nil

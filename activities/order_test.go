@@ -13,7 +13,7 @@ import (
 
 type failing struct{ err error }
 
-func (f failing) Notify(context.Context, Notification) error { return f.err }
+func (f failing) Notify(context.Context, notify.Request) error { return f.err }
 
 // TestNotifyFailuresAtTheEdge checks that notify's refusals become non-retryable Temporal
 // failures of the types workflows have always seen, and anything else stays retryable.
@@ -32,7 +32,7 @@ func TestNotifyFailuresAtTheEdge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := &Activities{Notifier: failing{tt.err}}
-			n := Notification{OrderID: "o1", Milestone: order.MilestoneShipped, Channels: []order.Channel{order.ChannelSMS}}
+			n := notify.Request{OrderID: "o1", Milestone: order.MilestoneShipped, Channels: []order.Channel{order.ChannelSMS}}
 			for name, err := range map[string]error{
 				"SendNotification": a.SendNotification(context.Background(), n),
 				"Notify":           a.Notify(context.Background(), n),

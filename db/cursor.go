@@ -13,13 +13,14 @@ var ErrBadCursor = errors.New("invalid cursor")
 // Lists page newest first on (created_at, id), so rows added while a client pages never shift
 // what it sees. A cursor is the last row's key, opaque to clients.
 
-func encodeCursor(at time.Time, id string) string {
+// EncodeCursor is the cursor of the page after the row with key (at, id).
+func EncodeCursor(at time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
 }
 
-// decodeCursor returns the key after which the next page starts; an empty cursor is the first
+// DecodeCursor returns the key after which the next page starts; an empty cursor is the first
 // page, a nil time.
-func decodeCursor(s string) (*time.Time, string, error) {
+func DecodeCursor(s string) (*time.Time, string, error) {
 	if s == "" {
 		return nil, "", nil
 	}

@@ -1,10 +1,11 @@
 // Package db owns shipflow's Postgres side: the connection pool, the schema as versioned SQL
-// migrations embedded in the binary, the Executor every store runs its queries on, and the
-// queries of the read model and the outbound webhook tables. A table one package alone reads
-// and writes has its queries in that package instead: inbound_events in inbox, the
-// notification log and opt-outs in notify, the voice line's memo and attempts in voice. The
-// Temporal workflows are the source of truth for an order's state; what lives here is what
-// must be answered or kept without them.
+// migrations embedded in the binary, the Executor every store runs its queries on, the queries
+// of the read model, and the text and error rules of what Postgres stores (SafeText, Refused).
+// A table one package alone reads and writes has its queries in that package instead: the
+// outbound webhook tables in outbound, inbound_events in inbox, the notification log and
+// opt-outs in notify, the voice line's memo and attempts in voice. The Temporal workflows are
+// the source of truth for an order's state; what lives here is what must be answered or kept
+// without them.
 package db
 
 import (

@@ -176,7 +176,7 @@ func ListOrders(ctx context.Context, ex Executor, p ListParams) (OrderPage, erro
 	if p.Limit <= 0 || p.Limit > 200 {
 		p.Limit = 50
 	}
-	afterAt, afterID, err := decodeCursor(p.Cursor)
+	afterAt, afterID, err := DecodeCursor(p.Cursor)
 	if err != nil {
 		return OrderPage{}, err
 	}
@@ -208,7 +208,7 @@ func ListOrders(ctx context.Context, ex Executor, p ListParams) (OrderPage, erro
 	for i, x := range list {
 		if i == p.Limit {
 			last := list[i-1]
-			page.Next = encodeCursor(last.at, last.view.OrderID)
+			page.Next = EncodeCursor(last.at, last.view.OrderID)
 			break
 		}
 		x.view.Timeline = []order.Entry{}
@@ -222,17 +222,6 @@ func trackingKeyOrEmpty(s string) string {
 		return ""
 	}
 	return order.TrackingKey(s)
-}
-
-// Event is one outbound event the lifecycle published.
-type Event struct {
-	ID         string          `json:"id,omitempty"` // set when stored: EventID
-	OrderID    string          `json:"order_id"`
-	Seq        int64           `json:"seq"`
-	Type       string          `json:"type"`
-	ShipmentID string          `json:"shipment_id,omitempty"`
-	Data       json.RawMessage `json:"data"`
-	CreatedAt  time.Time       `json:"created_at"`
 }
 
 // ShipmentTracking returns the tracking number and carrier of one shipment, for events that

@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -231,20 +230,6 @@ func spaced(s string) string {
 		b = append(b, r)
 	}
 	return string(b)
-}
-
-func TestRecordEventIdempotent(t *testing.T) {
-	t.Parallel()
-	pool := testenv.DB(t)
-	e := db.Event{OrderID: uniq(t, "order"), Seq: 1, Type: "order.shipped", ShipmentID: "s1", Data: json.RawMessage(`{"n":1}`), CreatedAt: t0}
-	for i := range 2 {
-		if _, err := db.RecordEvent(t.Context(), pool, e); err != nil {
-			t.Fatalf("RecordEvent attempt %d: %v", i+1, err)
-		}
-	}
-	if n := count(t, pool, `SELECT count(*) FROM order_events WHERE order_id = $1 AND seq = 1`, e.OrderID); n != 1 {
-		t.Errorf("rows = %d, want 1", n)
-	}
 }
 
 func TestCountAndDeleteOrdersByPrefix(t *testing.T) {

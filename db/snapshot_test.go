@@ -84,15 +84,6 @@ func sameJSON(t *testing.T, what string, got, want any) {
 	}
 }
 
-func count(t *testing.T, pool *pgxpool.Pool, query string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := pool.QueryRow(t.Context(), query, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
-}
-
 // shipmentRows lists an order's rows in shipments as "id/status", comma separated.
 func shipmentRows(t *testing.T, pool *pgxpool.Pool, orderID string) string {
 	t.Helper()

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/workflows"
 )
 
@@ -162,7 +163,7 @@ func warnings(r *Report) []string {
 // escalations). Types the server cannot count are left out.
 func workflowCounts(ctx context.Context, tc client.Client, namespace, queue string) map[string]int64 {
 	out := map[string]int64{}
-	for _, typ := range []string{workflows.OrderName, workflows.DeliveryName, workflows.EscalationName} {
+	for _, typ := range []string{workflows.OrderName, outbound.DeliveryName, workflows.EscalationName} {
 		resp, err := tc.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
 			Namespace: namespace, Query: fmt.Sprintf("TaskQueue = %q AND WorkflowType = %q", queue, typ),
 		})
@@ -183,7 +184,7 @@ func historyLengths(ctx context.Context, tc client.Client, pool *pgxpool.Pool, j
 	if rows, err := pool.Query(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY id LIMIT 20`, endpointID); err == nil {
 		deliveries, _ := pgx.CollectRows(rows, pgx.RowTo[string])
 		for _, id := range deliveries {
-			ids[workflows.DeliveryName] = append(ids[workflows.DeliveryName], workflows.DeliveryWorkflowID(id))
+			ids[outbound.DeliveryName] = append(ids[outbound.DeliveryName], outbound.DeliveryWorkflowID(id))
 		}
 	}
 	out := map[string]float64{}

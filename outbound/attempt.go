@@ -1,15 +1,3 @@
-// Package outbound owns the act of delivering one event to one subscriber
-// endpoint, and the decision of when to try again (SPEC section 4).
-//
-// Attempt makes a single signed POST and classifies the answer into an
-// Outcome; NextDelay turns the number of attempts made so far into the wait
-// before the next one. Neither keeps state or sleeps: storing attempts,
-// disabling endpoints and waiting belong to the caller (a Temporal workflow),
-// which is what lets the caller replay them deterministically.
-//
-// Attempt must be given a client from egress.NewClient: that client refuses
-// non-global addresses at dial time and never follows redirects, and this
-// package relies on both rather than checking again.
 package outbound
 
 import (
@@ -18,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -227,40 +213,4 @@ func text(b []byte) string {
 		}
 	}
 	return db.SafeText(string(b), MaxBody)
-}
-
-// retryAfter parses a Retry-After value, either delay-seconds or an HTTP
-// date (RFC 9110 section 10.2.3), into a wait from now, the time the answer
-// arrived. Anything unparsable, signed or in the past is 0: no request.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if digits(v) {
-		secs, err := strconv.ParseInt(v, 10, 64)
-		// Saturate rather than overflow (a number past int64 does not parse); NextDelay caps
-		// it far lower.
-		if err != nil || secs > math.MaxInt64/int64(time.Second) {
-			return math.MaxInt64
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
-// digits reports whether s is RFC 9110's delay-seconds: one or more ASCII
-// digits, no sign.
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -3,8 +3,6 @@ package outbound
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/shipflow/shipflow/db"
 )
 
 // Body is what a subscriber receives: SPEC section 4's shape, with the order's view as of the
@@ -28,7 +26,7 @@ type Metadata struct {
 }
 
 // NewBody is the body of attempt number attempt (1 for the first) at delivering e.
-func NewBody(e db.Event, attempt int) Body {
+func NewBody(e Event, attempt int) Body {
 	return Body{
 		Type:      e.Type,
 		Timestamp: e.CreatedAt.UTC(),

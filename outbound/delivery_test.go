@@ -34,14 +34,15 @@ import (
 
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/config"
-	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/escalate/escalatetest"
 	"github.com/shipflow/shipflow/escalate/slack"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/server"
 	"github.com/shipflow/shipflow/telemetry"
 	"github.com/shipflow/shipflow/worker"
@@ -101,7 +102,7 @@ func (h *harness) newAPI(c client.Client) *echo.Echo {
 // task queue, with its metrics in reg; newHarness starts the first.
 func (h *harness) startWorker(perEndpoint int, reg *prometheus.Registry) {
 	h.t.Helper()
-	wh := &activities.Webhooks{
+	wh := &outbound.Sender{
 		Policy:      egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true},
 		Timeout:     attemptTimeout,
 		PerEndpoint: perEndpoint,
@@ -118,7 +119,7 @@ func (h *harness) startWorker(perEndpoint int, reg *prometheus.Registry) {
 // do not exercise (orders here have no notification channels).
 type silent struct{}
 
-func (silent) Notify(context.Context, activities.Notification) error              { return nil }
+func (silent) Notify(context.Context, notify.Request) error                       { return nil }
 func (silent) ExceptionChanged(context.Context, activities.ExceptionChange) error { return nil }
 
 // call makes an admin API request and decodes the JSON answer into out (if not nil).
@@ -145,17 +146,17 @@ func (h *harness) callOn(api *echo.Echo, method, path, body string, out any) int
 
 // endpoint registers url through the API, subscribed to types (none: all), and deletes it
 // when the test ends.
-func (h *harness) endpoint(url string, types ...string) db.Endpoint {
+func (h *harness) endpoint(url string, types ...string) outbound.Endpoint {
 	h.t.Helper()
 	if types == nil {
 		types = []string{}
 	}
 	body, _ := json.Marshal(map[string]any{"url": url, "event_types": types, "description": h.t.Name()})
-	var e db.Endpoint
+	var e outbound.Endpoint
 	if code := h.call(http.MethodPost, "/v1/webhook-endpoints", string(body), &e); code != http.StatusCreated {
 		h.t.Fatalf("create endpoint: %d", code)
 	}
-	h.t.Cleanup(func() { _ = db.DeleteEndpoint(context.Background(), h.pool, e.ID) })
+	h.t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), h.pool, e.ID) })
 	return e
 }
 
@@ -186,15 +187,15 @@ func (h *harness) order(then ...order.EventType) string {
 }
 
 // delivery returns the endpoint's one delivery of the order's event seq, waiting for it.
-func (h *harness) delivery(endpointID, orderID string, seq int64) db.Delivery {
+func (h *harness) delivery(endpointID, orderID string, seq int64) outbound.Delivery {
 	h.t.Helper()
-	var d db.Delivery
+	var d outbound.Delivery
 	testenv.Eventually(h.t, 10*time.Second, func() bool {
 		err := h.pool.QueryRow(h.ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND order_id = $2 AND seq = $3`,
 			endpointID, orderID, seq).Scan(&d.ID)
 		return err == nil
 	}, "the delivery of %s seq %d to %s", orderID, seq, endpointID)
-	d, err := db.GetDelivery(h.ctx, h.pool, d.ID)
+	d, err := outbound.GetDelivery(h.ctx, h.pool, d.ID)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -202,12 +203,12 @@ func (h *harness) delivery(endpointID, orderID string, seq int64) db.Delivery {
 }
 
 // waitStatus waits until a delivery reaches status and returns it with its attempt log.
-func (h *harness) waitStatus(id string, want db.DeliveryStatus, within time.Duration) db.Delivery {
+func (h *harness) waitStatus(id string, want outbound.DeliveryStatus, within time.Duration) outbound.Delivery {
 	h.t.Helper()
-	var d db.Delivery
+	var d outbound.Delivery
 	testenv.Eventually(h.t, within, func() bool {
 		var err error
-		d, err = db.GetDelivery(h.ctx, h.pool, id)
+		d, err = outbound.GetDelivery(h.ctx, h.pool, id)
 		return err == nil && d.Status == want
 	}, "delivery %s %s (last %s)", id, want, testenv.Last(&d.Status))
 	return d
@@ -320,7 +321,7 @@ func TestEventsReachSubscribedEndpointsSigned(t *testing.T) {
 		if !verifies(allEP.Secret, hi) {
 			t.Errorf("seq %d: signature does not verify", m.Sequence)
 		}
-		if hi.header.Get("webhook-id") != m.EventID || m.EventID != db.EventID(id, m.Sequence) || m.Attempt != 1 || hi.meta.Data.OrderID != id {
+		if hi.header.Get("webhook-id") != m.EventID || m.EventID != outbound.EventID(id, m.Sequence) || m.Attempt != 1 || hi.meta.Data.OrderID != id {
 			t.Errorf("seq %d: header id %s, metadata %+v, data order %s", m.Sequence, hi.header.Get("webhook-id"), m, hi.meta.Data.OrderID)
 		}
 		if ct := hi.header.Get("Content-Type"); ct != "application/json" {
@@ -338,11 +339,11 @@ func TestEventsReachSubscribedEndpointsSigned(t *testing.T) {
 		t.Errorf("order.shipped endpoint got %s #%d (verified %v)", hi.meta.Type, hi.meta.Metadata.Sequence, verifies(shippedEP.Secret, hi))
 	}
 	// The API shows the delivery and its attempt.
-	d := h.waitStatus(h.delivery(shippedEP.ID, id, 3).ID, db.DeliveryDelivered, 5*time.Second)
+	d := h.waitStatus(h.delivery(shippedEP.ID, id, 3).ID, outbound.DeliveryDelivered, 5*time.Second)
 	if len(d.Log) != 1 || d.Log[0].StatusCode != http.StatusNoContent || d.Log[0].Outcome != "delivered" {
 		t.Errorf("attempt log %+v", d.Log)
 	}
-	var page db.DeliveryPage
+	var page outbound.DeliveryPage
 	if code := h.call(http.MethodGet, "/v1/webhook-endpoints/"+shippedEP.ID+"/deliveries?status=delivered", "", &page); code != http.StatusOK || len(page.Deliveries) != 1 {
 		t.Errorf("list deliveries: %d, %d deliveries", code, len(page.Deliveries))
 	}
@@ -360,7 +361,7 @@ func TestFailedAttemptIsRetriedWithTheSameWebhookID(t *testing.T) {
 	})
 	ep := h.endpoint(r.URL)
 	id := h.order()
-	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, db.DeliveryDelivered, 15*time.Second)
+	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, outbound.DeliveryDelivered, 15*time.Second)
 
 	hits := r.of(id)
 	if len(hits) != 2 {
@@ -396,7 +397,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	})
 	ep := h.endpoint(r.URL)
 	id := h.order()
-	h.waitStatus(h.delivery(ep.ID, id, 1).ID, db.DeliveryDelivered, 20*time.Second)
+	h.waitStatus(h.delivery(ep.ID, id, 1).ID, outbound.DeliveryDelivered, 20*time.Second)
 	hits := r.of(id)
 	if len(hits) != 2 {
 		t.Fatalf("%d requests, want 2", len(hits))
@@ -411,9 +412,9 @@ func TestGoneDisablesTheEndpointAndTellsStaff(t *testing.T) {
 	r := newReceiver(t, func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusGone) })
 	ep := h.endpoint(r.URL)
 	id := h.order(order.EventConfirmed)
-	h.waitStatus(h.delivery(ep.ID, id, 1).ID, db.DeliveryFailed, 10*time.Second)
+	h.waitStatus(h.delivery(ep.ID, id, 1).ID, outbound.DeliveryFailed, 10*time.Second)
 
-	e, err := db.GetEndpoint(h.ctx, h.pool, ep.ID)
+	e, err := outbound.GetEndpoint(h.ctx, h.pool, ep.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,11 +440,11 @@ func TestEndpointFailingForFiveDaysIsDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := h.order()
-	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, db.DeliveryFailed, 10*time.Second)
+	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, outbound.DeliveryFailed, 10*time.Second)
 	if len(d.Log) != 1 || d.Log[0].StatusCode != http.StatusBadGateway {
 		t.Errorf("attempt log %+v", d.Log)
 	}
-	e, _ := db.GetEndpoint(h.ctx, h.pool, ep.ID)
+	e, _ := outbound.GetEndpoint(h.ctx, h.pool, ep.ID)
 	if e.Enabled || !strings.Contains(e.Disabled, "every delivery failed since") {
 		t.Errorf("endpoint enabled %v, reason %q", e.Enabled, e.Disabled)
 	}
@@ -462,7 +463,7 @@ func TestHangingReceiverTimesOut(t *testing.T) {
 	t.Cleanup(func() { close(release) }) // before the receiver's Close, which waits for handlers
 	ep := h.endpoint(r.URL)
 	id := h.order()
-	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, db.DeliveryDelivered, 20*time.Second)
+	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, outbound.DeliveryDelivered, 20*time.Second)
 	if len(d.Log) != 2 || d.Log[0].StatusCode != 0 || !strings.HasPrefix(d.Log[0].Error, "timeout") || d.Log[0].Outcome != "retry" {
 		t.Fatalf("attempt log %+v", d.Log)
 	}
@@ -482,8 +483,8 @@ func TestManualRetryAndRecover(t *testing.T) {
 	}
 	since := time.Now().Add(-time.Minute)
 	first, second := h.order(), h.order()
-	d1 := h.waitStatus(h.delivery(ep.ID, first, 1).ID, db.DeliveryFailed, 10*time.Second)
-	d2 := h.waitStatus(h.delivery(ep.ID, second, 1).ID, db.DeliveryFailed, 10*time.Second)
+	d1 := h.waitStatus(h.delivery(ep.ID, first, 1).ID, outbound.DeliveryFailed, 10*time.Second)
+	d2 := h.waitStatus(h.delivery(ep.ID, second, 1).ID, outbound.DeliveryFailed, 10*time.Second)
 	if len(d1.Log) != 1 || !strings.Contains(d1.Log[0].Error, "forbidden") {
 		t.Errorf("attempt log %+v", d1.Log)
 	}
@@ -495,7 +496,7 @@ func TestManualRetryAndRecover(t *testing.T) {
 	if code := h.call(http.MethodPost, "/v1/webhook-deliveries/"+d1.ID+"/retry", "", nil); code != http.StatusAccepted {
 		t.Fatalf("retry: %d", code)
 	}
-	d1 = h.waitStatus(d1.ID, db.DeliveryDelivered, 10*time.Second)
+	d1 = h.waitStatus(d1.ID, outbound.DeliveryDelivered, 10*time.Second)
 	if len(d1.Log) != 2 || d1.Log[1].Attempt != 2 {
 		t.Errorf("after retry: %+v", d1.Log)
 	}
@@ -507,7 +508,7 @@ func TestManualRetryAndRecover(t *testing.T) {
 	if code := h.call(http.MethodPost, "/v1/webhook-endpoints/"+ep.ID+"/recover", string(body), &res); code != http.StatusAccepted || res.Recovered != 1 {
 		t.Fatalf("recover: %d, %d recovered (want only the one still failed)", code, res.Recovered)
 	}
-	h.waitStatus(d2.ID, db.DeliveryDelivered, 10*time.Second)
+	h.waitStatus(d2.ID, outbound.DeliveryDelivered, 10*time.Second)
 	for _, id := range []string{first, second} {
 		if hits := r.of(id); len(hits) != 1 || hits[0].meta.Metadata.Attempt != 2 || !verifies(ep.Secret, hits[0]) {
 			t.Errorf("order %s: %d requests", id, len(hits))
@@ -525,7 +526,7 @@ func TestRotationSignsWithBothSecrets(t *testing.T) {
 	h := newHarness(t, 0)
 	r := newReceiver(t, nil)
 	ep := h.endpoint(r.URL)
-	var rotated db.Endpoint
+	var rotated outbound.Endpoint
 	if code := h.call(http.MethodPost, "/v1/webhook-endpoints/"+ep.ID+"/rotate-secret", "", &rotated); code != http.StatusOK || rotated.Secret == ep.Secret {
 		t.Fatalf("rotate: %d", code)
 	}
@@ -584,12 +585,12 @@ func TestFirstAttemptIsMadeWithoutAWorkflow(t *testing.T) {
 	r := newReceiver(t, nil)
 	ep := h.endpoint(r.URL)
 	id := h.order()
-	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, db.DeliveryDelivered, 10*time.Second)
+	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, outbound.DeliveryDelivered, 10*time.Second)
 	if len(d.Log) != 1 {
 		t.Fatalf("attempt log %+v", d.Log)
 	}
 	// The dispatcher made it straight from Postgres: the engine did no work for it.
-	_, err := h.c.DescribeWorkflowExecution(h.ctx, workflows.DeliveryWorkflowID(d.ID), "")
+	_, err := h.c.DescribeWorkflowExecution(h.ctx, outbound.DeliveryWorkflowID(d.ID), "")
 	var missing *serviceerror.NotFound
 	if !errors.As(err, &missing) {
 		t.Errorf("describe the delivery's workflow: %v; want none to exist", err)
@@ -612,7 +613,7 @@ func TestAttemptedDeliveryIsHandedOnNotRepeated(t *testing.T) {
 	r := newReceiver(t, nil)
 	ep := h.endpoint(r.URL)
 	orderID := fmt.Sprintf("handoff-%d", time.Now().UnixNano())
-	eventID, deliveryID := db.EventID(orderID, 1), "dlv_handoff_"+orderID
+	eventID, deliveryID := outbound.EventID(orderID, 1), "dlv_handoff_"+orderID
 	tx, err := h.pool.Begin(h.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -638,7 +639,7 @@ func TestAttemptedDeliveryIsHandedOnNotRepeated(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	d := h.waitStatus(deliveryID, db.DeliveryDelivered, 10*time.Second)
+	d := h.waitStatus(deliveryID, outbound.DeliveryDelivered, 10*time.Second)
 	hits := r.of(orderID)
 	if len(hits) != 1 || hits[0].meta.Metadata.Attempt != 2 {
 		var attempts []int
@@ -650,7 +651,7 @@ func TestAttemptedDeliveryIsHandedOnNotRepeated(t *testing.T) {
 	if len(d.Log) != 2 || d.Log[1].Outcome != "delivered" {
 		t.Errorf("attempt log %+v", d.Log)
 	}
-	if _, err := h.c.DescribeWorkflowExecution(h.ctx, workflows.DeliveryWorkflowID(deliveryID), ""); err != nil {
+	if _, err := h.c.DescribeWorkflowExecution(h.ctx, outbound.DeliveryWorkflowID(deliveryID), ""); err != nil {
 		t.Errorf("the delivery's workflow: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/egress"
 )
 
 // FuzzRetryAfter: whatever a receiver puts in Retry-After, the wait is never negative, and
@@ -21,9 +22,9 @@ func FuzzRetryAfter(f *testing.F) {
 		f.Add(s, 7)
 	}
 	f.Fuzz(func(t *testing.T, v string, attempt int) {
-		d := retryAfter(v, now)
+		d, _ := egress.RetryAfter(v, now)
 		if d < 0 {
-			t.Fatalf("retryAfter(%q) = %v", v, d)
+			t.Fatalf("egress.RetryAfter(%q) = %v", v, d)
 		}
 		attempt = 1 + abs(attempt)%len(schedule)
 		wait, ok := NextDelay(attempt, d, func() float64 { return 0.999 })

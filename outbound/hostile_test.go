@@ -20,11 +20,10 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 
-	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/relay"
 	"github.com/shipflow/shipflow/signature"
-	"github.com/shipflow/shipflow/workflows"
 )
 
 // hostileBody is a 200 answer no text column takes as it is: NUL, an escape sequence and
@@ -66,11 +65,11 @@ func TestNULInAnswerThroughTheHTTPServer(t *testing.T) {
 		return resp.StatusCode
 	}
 	admin := http.Header{"Authorization": {"Bearer admin"}, "Content-Type": {"application/json"}}
-	var ep db.Endpoint
+	var ep outbound.Endpoint
 	if code := send(http.MethodPost, "/v1/webhook-endpoints", admin, []byte(`{"url":"`+r.URL+`","event_types":["order.created"]}`), &ep); code != http.StatusCreated {
 		t.Fatalf("create endpoint: %d", code)
 	}
-	t.Cleanup(func() { _ = db.DeleteEndpoint(context.Background(), h.pool, ep.ID) })
+	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), h.pool, ep.ID) })
 
 	orderID := fmt.Sprintf("nul-answer-%d", time.Now().UnixNano())
 	body, _ := json.Marshal(map[string]any{"type": "order.created", "timestamp": time.Now().UTC().Format(time.RFC3339), "data": map[string]any{
@@ -87,7 +86,7 @@ func TestNULInAnswerThroughTheHTTPServer(t *testing.T) {
 		t.Fatalf("POST /webhooks/commerce: %d", code)
 	}
 
-	d := h.waitStatus(h.delivery(ep.ID, orderID, 1).ID, db.DeliveryDelivered, 20*time.Second)
+	d := h.waitStatus(h.delivery(ep.ID, orderID, 1).ID, outbound.DeliveryDelivered, 20*time.Second)
 	time.Sleep(2 * time.Second) // the old loop sent hundreds in this time
 	if n := len(r.of(orderID)); n != 1 {
 		t.Fatalf("the receiver got the webhook %d times, want once", n)
@@ -115,7 +114,7 @@ func TestNULInAnswerIsDeliveredOnceAndReadable(t *testing.T) {
 	})
 	ep := h.endpoint(r.URL)
 	id := h.order()
-	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, db.DeliveryDelivered, 10*time.Second)
+	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, outbound.DeliveryDelivered, 10*time.Second)
 	time.Sleep(2 * time.Second) // the old loop sent hundreds in this time
 	if n := len(r.of(id)); n != 1 {
 		t.Fatalf("the receiver got the webhook %d times, want once", n)
@@ -193,7 +192,7 @@ func TestRefusedRecordFailsTheDeliveryWithoutResending(t *testing.T) {
 	})
 	ep := h.endpoint(r.URL)
 	id := h.order()
-	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, db.DeliveryFailed, 10*time.Second)
+	d := h.waitStatus(h.delivery(ep.ID, id, 1).ID, outbound.DeliveryFailed, 10*time.Second)
 	time.Sleep(2 * time.Second)
 	if n := len(r.of(id)); n != 1 {
 		t.Fatalf("the receiver got the webhook %d times, want once", n)
@@ -219,23 +218,23 @@ func TestUnrecordedAttemptWaitsOutItsLeaseThenFails(t *testing.T) {
 	ep := h.endpoint(r.URL)
 	id := h.order()
 	dlv := h.delivery(ep.ID, id, 1).ID
-	for pass := 1; pass <= db.MaxFailedPasses; pass++ {
+	for pass := 1; pass <= outbound.MaxFailedPasses; pass++ {
 		testenv.Eventually(t, 10*time.Second, func() bool { return h.dispatched("deferred")+h.dispatched("failed") == float64(pass) }, "pass %d dispatched", pass)
 		time.Sleep(time.Second) // nothing more may come while the lease holds
 		if n := len(r.of(id)); n != pass {
 			t.Fatalf("pass %d: the receiver got the webhook %d times, want %d", pass, n, pass)
 		}
-		d, err := db.GetDelivery(h.ctx, h.pool, dlv)
+		d, err := outbound.GetDelivery(h.ctx, h.pool, dlv)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pass < db.MaxFailedPasses {
+		if pass < outbound.MaxFailedPasses {
 			var wait time.Duration
 			if err := h.pool.QueryRow(h.ctx, `SELECT extract(epoch FROM lease_until - now()) * interval '1 second' FROM webhook_deliveries WHERE id = $1`, dlv).Scan(&wait); err != nil {
 				t.Fatal(err)
 			}
 			want := time.Minute << (pass - 1)
-			if d.Status != db.DeliveryPending || wait < want-10*time.Second || wait > want || !strings.Contains(d.LastError, fmt.Sprintf("pass %d of at most", pass)) {
+			if d.Status != outbound.DeliveryPending || wait < want-10*time.Second || wait > want || !strings.Contains(d.LastError, fmt.Sprintf("pass %d of at most", pass)) {
 				t.Fatalf("pass %d: %s, lease for %s more (want %s), last error %q", pass, d.Status, wait, want, d.LastError)
 			}
 			if _, err := h.pool.Exec(h.ctx, `UPDATE webhook_deliveries SET lease_until = now() WHERE id = $1`, dlv); err != nil {
@@ -243,15 +242,15 @@ func TestUnrecordedAttemptWaitsOutItsLeaseThenFails(t *testing.T) {
 			}
 			continue
 		}
-		if d.Status != db.DeliveryFailed || !strings.Contains(d.LastError, "after 5 failed passes") || !strings.Contains(d.LastError, "could not serialize") {
+		if d.Status != outbound.DeliveryFailed || !strings.Contains(d.LastError, "after 5 failed passes") || !strings.Contains(d.LastError, "could not serialize") {
 			t.Errorf("after the last pass: %s, %q", d.Status, d.LastError)
 		}
 	}
-	var page db.DeliveryPage
+	var page outbound.DeliveryPage
 	if code := h.call(http.MethodGet, "/v1/webhook-endpoints/"+ep.ID+"/deliveries?status=failed", "", &page); code != http.StatusOK || len(page.Deliveries) != 1 {
 		t.Errorf("failed deliveries through the API: %d, %d", code, len(page.Deliveries))
 	}
-	if got := h.dispatched("deferred"); got != db.MaxFailedPasses-1 {
+	if got := h.dispatched("deferred"); got != outbound.MaxFailedPasses-1 {
 		t.Errorf("dispatched deferred = %v", got)
 	}
 }
@@ -280,25 +279,25 @@ func TestWorkflowAttemptThatCannotBeRecordedIsNotResent(t *testing.T) {
 		if n := len(r.of(id)); n != 2 {
 			t.Fatalf("%s: the receiver got the webhook %d times, want 2", marker, n)
 		}
-		d, _ := db.GetDelivery(h.ctx, h.pool, dlv)
-		desc, err := h.c.DescribeWorkflowExecution(h.ctx, workflows.DeliveryWorkflowID(dlv), "")
+		d, _ := outbound.GetDelivery(h.ctx, h.pool, dlv)
+		desc, err := h.c.DescribeWorkflowExecution(h.ctx, outbound.DeliveryWorkflowID(dlv), "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		st := desc.GetWorkflowExecutionInfo().GetStatus()
 		switch marker {
 		case "wf-refused":
-			if d.Status != db.DeliveryFailed || !strings.Contains(d.LastError, "not attempted again") || st != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+			if d.Status != outbound.DeliveryFailed || !strings.Contains(d.LastError, "not attempted again") || st != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 				t.Errorf("%s: delivery %s %q, workflow %s", marker, d.Status, d.LastError, st)
 			}
 		case "wf-flaky":
-			if d.Status != db.DeliveryPending || !strings.Contains(d.LastError, "pass 1 of at most") || st != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			if d.Status != outbound.DeliveryPending || !strings.Contains(d.LastError, "pass 1 of at most") || st != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
 				t.Errorf("%s: delivery %s %q, workflow %s", marker, d.Status, d.LastError, st)
 			}
-			_ = h.c.TerminateWorkflow(context.Background(), workflows.DeliveryWorkflowID(dlv), "", "test over")
+			_ = h.c.TerminateWorkflow(context.Background(), outbound.DeliveryWorkflowID(dlv), "", "test over")
 		}
 		// The next order's event would reach this endpoint too.
-		if err := db.DeleteEndpoint(h.ctx, h.pool, ep.ID); err != nil {
+		if err := outbound.DeleteEndpoint(h.ctx, h.pool, ep.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

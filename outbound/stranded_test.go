@@ -21,9 +21,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 
-	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/internal/testenv"
-	"github.com/shipflow/shipflow/workflows"
+	"github.com/shipflow/shipflow/outbound"
 )
 
 // cutter lets the first allow workflow starts of a client through, then cuts the client's
@@ -83,7 +82,7 @@ func (c *cutter) gate() func() {
 // failedDeliveries makes n orders whose deliveries to a new endpoint fail at once (its URL
 // points at a private address the policy refuses, with nothing sent), then points the endpoint
 // at r. It returns the endpoint, the orders and their deliveries' ids.
-func failedDeliveries(h *harness, r *receiver, n int) (db.Endpoint, []string, []string) {
+func failedDeliveries(h *harness, r *receiver, n int) (outbound.Endpoint, []string, []string) {
 	h.t.Helper()
 	ep := h.endpoint(r.URL)
 	if _, err := h.pool.Exec(h.ctx, `UPDATE webhook_endpoints SET url = 'http://10.255.255.1/hooks' WHERE id = $1`, ep.ID); err != nil {
@@ -94,7 +93,7 @@ func failedDeliveries(h *harness, r *receiver, n int) (db.Endpoint, []string, []
 		orders[i] = h.order()
 	}
 	for i, o := range orders {
-		ids[i] = h.waitStatus(h.delivery(ep.ID, o, 1).ID, db.DeliveryFailed, 10*time.Second).ID
+		ids[i] = h.waitStatus(h.delivery(ep.ID, o, 1).ID, outbound.DeliveryFailed, 10*time.Second).ID
 	}
 	body, _ := json.Marshal(map[string]string{"url": r.URL})
 	if code := h.call(http.MethodPatch, "/v1/webhook-endpoints/"+ep.ID, string(body), nil); code != http.StatusOK {
@@ -134,11 +133,11 @@ func TestRecoverCutHalfWayLosesNothing(t *testing.T) {
 	testenv.Eventually(t, 10*time.Second, func() bool { return len(r.got()) == 2 }, "the two stranded webhooks")
 	var still int
 	for _, id := range ids {
-		d, err := db.GetDelivery(h.ctx, h.pool, id)
+		d, err := outbound.GetDelivery(h.ctx, h.pool, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Status == db.DeliveryFailed {
+		if d.Status == outbound.DeliveryFailed {
 			still++
 		}
 	}
@@ -154,7 +153,7 @@ func TestRecoverCutHalfWayLosesNothing(t *testing.T) {
 		t.Fatalf("recover again: %d, %d recovered, want 202 and the 2 left", code, res.Recovered)
 	}
 	for _, id := range ids {
-		h.waitStatus(id, db.DeliveryDelivered, 15*time.Second)
+		h.waitStatus(id, outbound.DeliveryDelivered, 15*time.Second)
 	}
 	if code := h.callOn(api, http.MethodPost, "/v1/webhook-endpoints/"+ep.ID+"/recover", string(body), &res); code != http.StatusAccepted || res.Recovered != 0 {
 		t.Errorf("recover a third time: %d, %d recovered, want none", code, res.Recovered)
@@ -170,10 +169,10 @@ func TestRecoverCutHalfWayLosesNothing(t *testing.T) {
 // stranded writes a pending delivery of a new event to ep owned by a workflow that was never
 // started, with a failed attempt 1 on record: the row the old recover left when Temporal
 // refused the start, as it stands ten minutes later. It returns the order and the delivery.
-func stranded(h *harness, ep db.Endpoint) (string, string) {
+func stranded(h *harness, ep outbound.Endpoint) (string, string) {
 	h.t.Helper()
 	orderID := fmt.Sprintf("stranded-%d", time.Now().UnixNano())
-	eventID := db.EventID(orderID, 1)
+	eventID := outbound.EventID(orderID, 1)
 	deliveryID := "dlv_stranded_" + orderID
 	tx, err := h.pool.Begin(h.ctx)
 	if err != nil {
@@ -222,7 +221,7 @@ func TestStrandedDeliveryWithNoWorkflowIsSent(t *testing.T) {
 
 	reg := prometheus.NewRegistry()
 	h.startWorker(0, reg) // a worker (re)starting
-	d := h.waitStatus(deliveryID, db.DeliveryDelivered, 15*time.Second)
+	d := h.waitStatus(deliveryID, outbound.DeliveryDelivered, 15*time.Second)
 	time.Sleep(time.Second)
 	if hits := r.of(orderID); len(hits) != 1 || hits[0].meta.Metadata.Attempt != 2 {
 		t.Fatalf("%d requests, want one: attempt 2", len(hits))
@@ -259,7 +258,7 @@ func TestStrandedDeliveryWithClosedWorkflowIsSent(t *testing.T) {
 		err := h.pool.QueryRow(h.ctx, `SELECT workflow FROM webhook_deliveries WHERE id = $1`, dlv).Scan(&owned)
 		return err == nil && owned
 	}, "the workflow to own delivery %s", dlv)
-	if err := h.c.TerminateWorkflow(h.ctx, workflows.DeliveryWorkflowID(dlv), "", "operator"); err != nil {
+	if err := h.c.TerminateWorkflow(h.ctx, outbound.DeliveryWorkflowID(dlv), "", "operator"); err != nil {
 		t.Fatal(err)
 	}
 	// Ten minutes go by.
@@ -273,7 +272,7 @@ func TestStrandedDeliveryWithClosedWorkflowIsSent(t *testing.T) {
 
 	reg := prometheus.NewRegistry()
 	h.startWorker(0, reg)
-	h.waitStatus(dlv, db.DeliveryDelivered, 15*time.Second)
+	h.waitStatus(dlv, outbound.DeliveryDelivered, 15*time.Second)
 	time.Sleep(time.Second)
 	hits := r.of(orderID)
 	if len(hits) != 2 || hits[1].meta.Metadata.Attempt != 2 {
@@ -303,14 +302,14 @@ func TestRetryCutLeavesTheDeliveryFailed(t *testing.T) {
 	if code := h.callOn(api, http.MethodPost, "/v1/webhook-deliveries/"+ids[0]+"/retry", "", nil); code != http.StatusServiceUnavailable {
 		t.Fatalf("retry with Temporal cut: %d, want 503", code)
 	}
-	if d := h.waitStatus(ids[0], db.DeliveryFailed, time.Second); d.Attempts != 1 {
+	if d := h.waitStatus(ids[0], outbound.DeliveryFailed, time.Second); d.Attempts != 1 {
 		t.Fatalf("after the cut retry: %d attempts", d.Attempts)
 	}
 	proxy.Restore()
 	if code := h.callOn(api, http.MethodPost, "/v1/webhook-deliveries/"+ids[0]+"/retry", "", nil); code != http.StatusAccepted {
 		t.Fatalf("retry again: %d", code)
 	}
-	h.waitStatus(ids[0], db.DeliveryDelivered, 10*time.Second)
+	h.waitStatus(ids[0], outbound.DeliveryDelivered, 10*time.Second)
 	time.Sleep(time.Second)
 	if hits := r.of(orders[0]); len(hits) != 1 || hits[0].meta.Metadata.Attempt != 2 {
 		t.Errorf("%d requests, want one: attempt 2", len(hits))

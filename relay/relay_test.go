@@ -11,6 +11,7 @@ import (
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/relay"
 	"github.com/shipflow/shipflow/worker"
@@ -36,7 +37,7 @@ func newRelay(t *testing.T) *relay.Relay {
 // silent stands in for the customer channels, which are not what these tests are about.
 type silent struct{}
 
-func (silent) Notify(context.Context, activities.Notification) error { return nil }
+func (silent) Notify(context.Context, notify.Request) error { return nil }
 
 func commerce(orderID, id string, typ order.EventType) inbox.Delivery {
 	e := order.CommerceEvent{ID: id, Type: typ, Timestamp: time.Now().UTC(), OrderID: orderID}

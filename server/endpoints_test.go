@@ -10,8 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/outbound"
 )
 
 func adminJSON(t *testing.T, e *echo.Echo, method, path, body string) (int, map[string]any) {
@@ -53,7 +53,7 @@ func TestWebhookEndpointManagement(t *testing.T) {
 	if code != http.StatusOK || rot["secret"] == secret {
 		t.Fatalf("rotate: %d %v", code, rot)
 	}
-	stored, err := db.GetEndpoint(t.Context(), testenv.DB(t), id)
+	stored, err := outbound.GetEndpoint(t.Context(), testenv.DB(t), id)
 	if err != nil {
 		t.Fatal(err)
 	}

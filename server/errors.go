@@ -6,40 +6,33 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/shipflow/shipflow/internal/apierr"
 )
 
-// Error codes of the JSON error shape (SPEC section 2). Clients branch on the code; the
-// message is for people.
+// Error codes of the JSON error shape (SPEC section 2), as package apierr names them.
 const (
-	codeBadRequest       = "bad_request"
-	codeInvalidJSON      = "invalid_json"
-	codeMissingField     = "missing_field"
-	codeInvalidField     = "invalid_field"
-	codeUnauthorized     = "unauthorized"
-	codeNotFound         = "not_found"
-	codeMethodNotAllowed = "method_not_allowed"
-	codeTooLarge         = "payload_too_large"
-	codeRateLimited      = "rate_limited"
-	codeTooManyStreams   = "too_many_streams"
-	codeUnprocessable    = "unprocessable"
-	codeConflict         = "conflict"
-	codeUnavailable      = "unavailable"
-	codeTimeout          = "timeout"
-	codeInternal         = "internal"
+	codeBadRequest       = apierr.BadRequest
+	codeInvalidJSON      = apierr.InvalidJSON
+	codeMissingField     = apierr.MissingField
+	codeInvalidField     = apierr.InvalidField
+	codeUnauthorized     = apierr.Unauthorized
+	codeNotFound         = apierr.NotFound
+	codeMethodNotAllowed = apierr.MethodNotAllowed
+	codeTooLarge         = apierr.TooLarge
+	codeRateLimited      = apierr.RateLimited
+	codeTooManyStreams   = apierr.TooManyStreams
+	codeUnprocessable    = apierr.Unprocessable
+	codeConflict         = apierr.Conflict
+	codeUnavailable      = apierr.Unavailable
+	codeTimeout          = apierr.Timeout
+	codeInternal         = apierr.Internal
 )
 
 // apiError is an error the client is meant to see, as {"error":{"code","message"}}.
-type apiError struct {
-	Status  int    `json:"-"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+type apiError = apierr.Error
 
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
-
-func errorf(status int, code, format string, args ...any) error {
-	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
-}
+var errorf = apierr.Errorf
 
 // handleError answers every error in the one JSON shape. Errors that are not an apiError are
 // our fault: they are logged with the request id and the client gets no internals.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/notify"
@@ -92,9 +91,9 @@ func newReceipts(t *testing.T) *receipts {
 	return &receipts{e: e, svc: svc, tw: tw, sg: sg, sgOld: sgOld, log: log}
 }
 
-func (r *receipts) send(t *testing.T, ch order.Channel, phone string) activities.Notification {
+func (r *receipts) send(t *testing.T, ch order.Channel, phone string) notify.Request {
 	t.Helper()
-	n := activities.Notification{
+	n := notify.Request{
 		OrderID: fmt.Sprintf("rc-%d", time.Now().UnixNano()), Milestone: order.MilestoneShipped, ShipmentID: "S1", Channel: ch,
 		Customer: order.Customer{Name: "Ona", Email: "ona@example.com", Phone: phone, Locale: "en"},
 	}
@@ -370,8 +369,8 @@ func TestEmailUnsubscribe(t *testing.T) {
 	ctx := context.Background()
 	// An address of its own: opt-outs outlive the test, and the package shares one database.
 	addr := fmt.Sprintf("ona.%d@example.com", time.Now().UnixNano())
-	send := func() activities.Notification {
-		n := activities.Notification{
+	send := func() notify.Request {
+		n := notify.Request{
 			OrderID: fmt.Sprintf("unsub-%d", time.Now().UnixNano()), Milestone: order.MilestoneShipped, ShipmentID: "S1",
 			Channel: order.ChannelEmail, Customer: order.Customer{Name: "Ona", Email: addr, Locale: "en"},
 		}

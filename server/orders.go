@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/internal/apierr"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -87,7 +87,7 @@ func (s *server) listOrders(c echo.Context) error {
 		p.Status = st
 	}
 	var err error
-	if p.Limit, err = pageLimit(c); err != nil {
+	if p.Limit, err = apierr.PageLimit(c); err != nil {
 		return err
 	}
 	page, err := db.ListOrders(c.Request().Context(), s.DB, p)
@@ -98,19 +98,6 @@ func (s *server) listOrders(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, page)
-}
-
-// pageLimit reads a list's limit parameter; 0 when absent, which lists take as their default.
-func pageLimit(c echo.Context) (int, error) {
-	v := c.QueryParam("limit")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 200 {
-		return 0, errorf(http.StatusBadRequest, codeInvalidField, "limit: %q is not a number from 1 to 200", v)
-	}
-	return n, nil
 }
 
 // resolveRequest is the body of POST /v1/orders/{order_id}/exception/resolve.

@@ -1,6 +1,7 @@
 // Package server is shipflow's HTTP surface: inbound webhooks, the voice assistant tools, the
-// order and webhook-endpoint APIs, the tracking page, and the health and metrics endpoints. It
-// accepts and validates; the durable work happens in Temporal workflows and their activities.
+// order API and, mounted from package outbound, the webhook-endpoint API, the tracking page,
+// and the health and metrics endpoints. It accepts and validates; the durable work happens in
+// Temporal workflows and their activities.
 package server
 
 import (
@@ -14,8 +15,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/telemetry"
 )
@@ -94,16 +97,11 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/orders/:order_id/stream", s.streamOrder)
 	v1.POST("/orders/:order_id/exception/resolve", s.resolveException)
 	v1.GET("/orders/:order_id/notifications", s.orderNotifications)
-	v1.POST("/webhook-endpoints", s.createEndpoint)
-	v1.GET("/webhook-endpoints", s.listEndpoints)
-	v1.GET("/webhook-endpoints/:id", s.getEndpoint)
-	v1.PATCH("/webhook-endpoints/:id", s.updateEndpoint)
-	v1.DELETE("/webhook-endpoints/:id", s.deleteEndpoint)
-	v1.POST("/webhook-endpoints/:id/rotate-secret", s.rotateSecret)
-	v1.GET("/webhook-endpoints/:id/deliveries", s.listDeliveries)
-	v1.POST("/webhook-endpoints/:id/recover", s.recoverEndpoint)
-	v1.GET("/webhook-deliveries/:id", s.getDelivery)
-	v1.POST("/webhook-deliveries/:id/retry", s.retryDelivery)
+	(&outbound.API{
+		DB:         d.DB,
+		Deliveries: outbound.Deliveries{Client: d.Temporal, TaskQueue: d.Config.Temporal.TaskQueue},
+		Policy:     egress.Policy{Allowed: d.Config.WebhookAllowedCIDRs, AllowHTTP: d.Config.WebhookAllowHTTP},
+	}).Register(v1)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 

@@ -28,6 +28,7 @@ import (
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/relay"
 	"github.com/shipflow/shipflow/server"
@@ -139,10 +140,10 @@ func startStack(t *testing.T) *stack {
 type notes struct {
 	mu   sync.Mutex
 	sent map[string][]string
-	full []activities.Notification // every request as asked, for tests that render them
+	full []notify.Request // every request as asked, for tests that render them
 }
 
-func (n *notes) Notify(_ context.Context, x activities.Notification) error {
+func (n *notes) Notify(_ context.Context, x notify.Request) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.sent[x.OrderID] = append(n.sent[x.OrderID], string(x.Milestone)+"/"+x.ShipmentID+"/"+string(x.Channel))

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/notify"
@@ -205,7 +204,7 @@ func TestVoiceDriverDelayTellsCustomerTheFixedSentence(t *testing.T) {
 
 	// The customer's messages, rendered by the real notification service from what the
 	// workflow asked for.
-	var asked []activities.Notification
+	var asked []notify.Request
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && len(asked) < 2; time.Sleep(50 * time.Millisecond) {
 		asked = asked[:0]
 		s.notes.mu.Lock()

@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/shipflow/shipflow/commerce/woocommerce"
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/apierr"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/signature"
 )
@@ -208,8 +208,6 @@ func signatureError(err error) error {
 // adapterError maps what a parser says about a body onto SPEC section 2's answers.
 func adapterError(err error) error {
 	var fe *order.FieldError
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, inbox.ErrUnsupported):
 		return errorf(http.StatusUnprocessableEntity, codeUnprocessable, "%v", err)
@@ -217,12 +215,8 @@ func adapterError(err error) error {
 		return errorf(http.StatusBadRequest, codeMissingField, "%s is required", fe.Field)
 	case errors.As(err, &fe):
 		return errorf(http.StatusBadRequest, codeInvalidField, "%s", fe.Error())
-	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
-		return errorf(http.StatusBadRequest, codeInvalidJSON, "malformed JSON: %v", err)
-	case errors.As(err, &te):
-		return errorf(http.StatusBadRequest, codeInvalidJSON, "malformed JSON: %s should be %s, not %s", te.Field, te.Type, te.Value)
 	default:
-		return errorf(http.StatusBadRequest, codeBadRequest, "%v", err)
+		return apierr.Decode(err)
 	}
 }
 

@@ -5,6 +5,8 @@ package worker
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,8 +17,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/shipflow/shipflow/activities"
-	"github.com/shipflow/shipflow/dispatch"
 	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -32,8 +34,8 @@ type Deps struct {
 	// PublicURL and TrackingSecret make the links in staff alerts.
 	PublicURL, TrackingSecret string
 	// Webhooks delivers events to subscribers. With it set, the worker also runs a dispatcher
-	// that makes every delivery's first attempt (package dispatch).
-	Webhooks *activities.Webhooks
+	// that makes every delivery's first attempt (outbound.Dispatcher).
+	Webhooks *outbound.Sender
 	// Logger and Metrics are the dispatcher's; a nil Logger is slog's default, and with no
 	// Metrics its counters are not exported.
 	Logger  *slog.Logger
@@ -69,7 +71,7 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 	if log == nil {
 		log = slog.Default()
 	}
-	disp := dispatch.New(d.DB, activitiesOf(d), workflows.Deliveries{Client: c, TaskQueue: taskQueue}, d.Webhooks.Busy, log)
+	disp := outbound.NewDispatcher(outboxOf(d), outbound.Deliveries{Client: c, TaskQueue: taskQueue}, log)
 	if d.Metrics != nil {
 		if err := disp.Register(d.Metrics); err != nil {
 			log.Error("register the dispatcher's metrics", "err", err)
@@ -153,18 +155,21 @@ type WorkflowRegistry interface {
 // through here, so both see exactly the same names.
 func Register(r Registry, d Deps) {
 	RegisterWorkflows(r)
-	r.RegisterActivity(activitiesOf(d))
+	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator,
+		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret})
+	r.RegisterActivity(&outbound.Activities{Outbox: outboxOf(d)})
 }
 
-func activitiesOf(d Deps) *activities.Activities {
-	return &activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator,
-		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret, Webhooks: d.Webhooks}
+// outboxOf is the outbound side of d; the staff chats it tells of a disabled endpoint are the
+// configured alerters, in a stable order.
+func outboxOf(d Deps) *outbound.Outbox {
+	return &outbound.Outbox{DB: d.DB, Sender: d.Webhooks, Channels: slices.Sorted(maps.Keys(d.Alerters))}
 }
 
 // RegisterWorkflows adds the workflows only: the replayer runs histories without activities.
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Order, workflow.RegisterOptions{Name: workflows.OrderName})
 	r.RegisterWorkflowWithOptions(workflows.Escalation, workflow.RegisterOptions{Name: workflows.EscalationName})
-	r.RegisterWorkflowWithOptions(workflows.Delivery, workflow.RegisterOptions{Name: workflows.DeliveryName})
+	r.RegisterWorkflowWithOptions(outbound.DeliveryWorkflow, workflow.RegisterOptions{Name: outbound.DeliveryName})
 	r.RegisterWorkflowWithOptions(workflows.SelfTest, workflow.RegisterOptions{Name: workflows.SelfTestName})
 }

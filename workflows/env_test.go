@@ -14,6 +14,7 @@ import (
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/worker"
@@ -32,14 +33,14 @@ const reviewDelay = 72 * time.Hour
 type channels struct {
 	mu      sync.Mutex
 	notes   []string // "milestone/shipment", one per channel sent on
-	sends   []activities.Notification
+	sends   []notify.Request
 	changes []activities.ExceptionChange
 	fail    map[order.Channel]bool // channels that refuse, permanently
 	// superseded are the "milestone/shipment" messages logged as stale instead of sent.
 	superseded []string
 }
 
-func (c *channels) Notify(_ context.Context, n activities.Notification) error {
+func (c *channels) Notify(_ context.Context, n notify.Request) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.fail[n.Channel] {

@@ -16,6 +16,7 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/outbound"
 )
 
 // Activity options by kind of effect. Writes to our own Postgres retry forever with a capped
@@ -69,8 +70,11 @@ func (w *orderWorkflow) store(ctx workflow.Context, summary string, activity, ar
 	return workflow.ExecuteActivity(withOptions(ctx, storeOptions, summary), activity, arg)
 }
 
-// a is only used to name activity methods; the worker holds the real one.
-var a *activities.Activities
+// a and outboundActs are only used to name activity methods; the worker holds the real ones.
+var (
+	a            *activities.Activities
+	outboundActs *outbound.Activities
+)
 
 func withOptions(ctx workflow.Context, o workflow.ActivityOptions, summary string) workflow.Context {
 	o.Summary = summary
@@ -89,12 +93,12 @@ func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 		}
 		w.notify(ctx, e)
 	case order.Publish:
-		ev := db.Event{
+		ev := outbound.Event{
 			OrderID: w.state.ID, Seq: e.Seq, Type: string(e.Type), ShipmentID: e.ShipmentID,
 			Data: w.eventData(e.Detail), CreatedAt: workflow.Now(ctx),
 		}
 		w.spawn(ctx, func(ctx workflow.Context) {
-			w.wait(ctx, w.store(ctx, fmt.Sprintf("publish %s #%d", e.Type, e.Seq), a.RecordEvent, ev), "record event")
+			w.wait(ctx, w.store(ctx, fmt.Sprintf("publish %s #%d", e.Type, e.Seq), outboundActs.RecordEvent, ev), "record event")
 		})
 	case order.RaiseException:
 		if workflow.GetVersion(ctx, escalationWorkflow, workflow.DefaultVersion, 1) == 1 {

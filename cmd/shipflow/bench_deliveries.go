@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/shipflow/shipflow/config"
-	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/workflows"
@@ -116,14 +115,14 @@ func runDeliveries(ctx context.Context, a *app, rc *benchReceiver, base string, 
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		for _, id := range eps {
-			_ = db.DeleteEndpoint(cctx, a.db, id)
+			_ = outbound.DeleteEndpoint(cctx, a.db, id)
 		}
 		_ = forEach(n, 16, func(i int) error {
 			return a.temporal.TerminateWorkflow(cctx, workflows.WorkflowID(fmt.Sprintf("%s%05d", prefix, i)), "", "bench over")
 		})
 	}()
 	for i := range k {
-		ep, err := db.CreateEndpoint(ctx, a.db, fmt.Sprintf("%s/%s/%d", base, prefix, i), "bench deliveries", nil)
+		ep, err := outbound.CreateEndpoint(ctx, a.db, fmt.Sprintf("%s/%s/%d", base, prefix, i), "bench deliveries", nil)
 		if err != nil {
 			return run, err
 		}

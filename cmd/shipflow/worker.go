@@ -11,6 +11,7 @@ import (
 
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/egress"
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/worker"
 )
 
@@ -65,7 +66,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
-		Webhooks:  &activities.Webhooks{Policy: a.webhookPolicy()},
+		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy()},
 		Logger:    a.log.With("component", "dispatch"),
 		Metrics:   a.metrics.Registry,
 		Loops:     []func(context.Context){unresolved.Run},

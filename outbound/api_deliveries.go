@@ -1,4 +1,4 @@
-package server
+package outbound
 
 import (
 	"context"
@@ -11,35 +11,30 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/db"
-	"github.com/shipflow/shipflow/workflows"
+	"github.com/shipflow/shipflow/internal/apierr"
 )
-
-// deliveries starts delivery workflows on the worker's task queue.
-func (s *server) deliveries() workflows.Deliveries {
-	return workflows.Deliveries{Client: s.Temporal, TaskQueue: s.Config.Temporal.TaskQueue}
-}
 
 // listDeliveries is GET /v1/webhook-endpoints/{id}/deliveries: newest first, filtered by
 // status, paged by cursor.
-func (s *server) listDeliveries(c echo.Context) error {
+func (a *API) listDeliveries(c echo.Context) error {
 	ctx, id := c.Request().Context(), c.Param("id")
-	if _, err := db.GetEndpoint(ctx, s.DB, id); err != nil {
+	if _, err := GetEndpoint(ctx, a.DB, id); err != nil {
 		return endpointError(err, id)
 	}
-	p := db.DeliveryParams{Cursor: c.QueryParam("cursor")}
-	switch st := db.DeliveryStatus(c.QueryParam("status")); st {
-	case "", db.DeliveryPending, db.DeliveryDelivered, db.DeliveryFailed:
+	p := DeliveryParams{Cursor: c.QueryParam("cursor")}
+	switch st := DeliveryStatus(c.QueryParam("status")); st {
+	case "", DeliveryPending, DeliveryDelivered, DeliveryFailed:
 		p.Status = st
 	default:
-		return errorf(http.StatusBadRequest, codeInvalidField, "status: must be pending, delivered or failed")
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "status: must be pending, delivered or failed")
 	}
 	var err error
-	if p.Limit, err = pageLimit(c); err != nil {
+	if p.Limit, err = apierr.PageLimit(c); err != nil {
 		return err
 	}
-	page, err := db.ListDeliveries(ctx, s.DB, id, p)
+	page, err := ListDeliveries(ctx, a.DB, id, p)
 	if errors.Is(err, db.ErrBadCursor) {
-		return errorf(http.StatusBadRequest, codeInvalidField, "cursor: not a cursor from a previous page")
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "cursor: not a cursor from a previous page")
 	}
 	if err != nil {
 		return err
@@ -48,8 +43,8 @@ func (s *server) listDeliveries(c echo.Context) error {
 }
 
 // getDelivery is GET /v1/webhook-deliveries/{id}: the delivery with every attempt.
-func (s *server) getDelivery(c echo.Context) error {
-	d, err := db.GetDelivery(c.Request().Context(), s.DB, c.Param("id"))
+func (a *API) getDelivery(c echo.Context) error {
+	d, err := GetDelivery(c.Request().Context(), a.DB, c.Param("id"))
 	if err != nil {
 		return deliveryError(err, c.Param("id"))
 	}
@@ -59,14 +54,14 @@ func (s *server) getDelivery(c echo.Context) error {
 // retryDelivery is POST /v1/webhook-deliveries/{id}/retry: one attempt now, whatever the
 // delivery's state. The answer is 202: the attempt runs in the delivery's workflow, and its
 // result shows in the delivery's attempt log.
-func (s *server) retryDelivery(c echo.Context) error {
+func (a *API) retryDelivery(c echo.Context) error {
 	ctx, id := c.Request().Context(), c.Param("id")
-	d, err := db.GetDelivery(ctx, s.DB, id)
+	d, err := GetDelivery(ctx, a.DB, id)
 	if err != nil {
 		return deliveryError(err, id)
 	}
-	if err := s.retry(ctx, d); err != nil {
-		return errorf(http.StatusServiceUnavailable, codeUnavailable, "cannot start the retry now, ask again: %v", err)
+	if err := a.retry(ctx, d); err != nil {
+		return apierr.Errorf(http.StatusServiceUnavailable, apierr.Unavailable, "cannot start the retry now, ask again: %v", err)
 	}
 	return c.JSON(http.StatusAccepted, d)
 }
@@ -75,19 +70,19 @@ func (s *server) retryDelivery(c echo.Context) error {
 // that order: a row is never marked for a run that was not started, where no dispatcher and
 // no workflow would ever send it. A retry cut between the two leaves the row as it was, for
 // the same request again to finish; starting it twice sends nothing twice
-// (workflows.Deliveries.RetryDelivery). A pending delivery is left as it is: its dispatcher or
+// (Deliveries.RetryDelivery). A pending delivery is left as it is: its dispatcher or
 // workflow still owns it, and the signal only wakes a workflow's wait.
-func (s *server) retry(ctx context.Context, d db.Delivery) error {
-	if err := s.deliveries().RetryDelivery(ctx, d); err != nil {
+func (a *API) retry(ctx context.Context, d Delivery) error {
+	if err := a.Deliveries.RetryDelivery(ctx, d); err != nil {
 		return err
 	}
-	if d.Status == db.DeliveryPending {
+	if d.Status == DeliveryPending {
 		return nil
 	}
 	// The run is started: the mark is made even if the caller has gone.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
-	_, err := db.MarkRetried(ctx, s.DB, d)
+	_, err := MarkRetried(ctx, a.DB, d)
 	return err
 }
 
@@ -108,21 +103,21 @@ const recoverParallel = 8
 // retry has started (see retry), so a recovery cut short by Temporal or by the caller leaves
 // the rest failed, and asking again finds them and finishes the job; what the first request
 // started is pending by then, or done, and is not sent again.
-func (s *server) recoverEndpoint(c echo.Context) error {
+func (a *API) recoverEndpoint(c echo.Context) error {
 	ctx, id := c.Request().Context(), c.Param("id")
 	var r recoverRequest
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
-		return adapterError(err)
+		return apierr.Decode(err)
 	}
 	if r.Since == nil {
-		return errorf(http.StatusBadRequest, codeMissingField, "since is required (an RFC 3339 time)")
+		return apierr.Errorf(http.StatusBadRequest, apierr.MissingField, "since is required (an RFC 3339 time)")
 	}
-	if _, err := db.GetEndpoint(ctx, s.DB, id); err != nil {
+	if _, err := GetEndpoint(ctx, a.DB, id); err != nil {
 		return endpointError(err, id)
 	}
-	failed, err := db.FailedSince(ctx, s.DB, id, *r.Since)
+	failed, err := FailedSince(ctx, a.DB, id, *r.Since)
 	if err != nil {
 		return err
 	}
@@ -141,7 +136,7 @@ func (s *server) recoverEndpoint(c echo.Context) error {
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			err := s.retry(ctx, d)
+			err := a.retry(ctx, d)
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {
@@ -156,14 +151,14 @@ func (s *server) recoverEndpoint(c echo.Context) error {
 		first = ctx.Err()
 	}
 	if first != nil {
-		return errorf(http.StatusServiceUnavailable, codeUnavailable, "recovery incomplete (%d of %d started), ask again: %v", started, len(failed), first)
+		return apierr.Errorf(http.StatusServiceUnavailable, apierr.Unavailable, "recovery incomplete (%d of %d started), ask again: %v", started, len(failed), first)
 	}
 	return c.JSON(http.StatusAccepted, map[string]any{"endpoint_id": id, "since": r.Since.UTC(), "recovered": started})
 }
 
 func deliveryError(err error, id string) error {
 	if errors.Is(err, db.ErrNotFound) {
-		return errorf(http.StatusNotFound, codeNotFound, "no webhook delivery %s", quoteID(id))
+		return apierr.Errorf(http.StatusNotFound, apierr.NotFound, "no webhook delivery %s", quoteID(id))
 	}
 	return err
 }

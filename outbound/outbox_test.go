@@ -1,4 +1,4 @@
-package db_test
+package outbound_test
 
 import (
 	"slices"
@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/outbound"
 )
 
 // A retry's mark comes after its run has started, so the run may have finished first: the mark
@@ -15,34 +15,34 @@ import (
 func TestMarkRetriedOnlyWhatItRead(t *testing.T) {
 	ctx, pool := t.Context(), testenv.DB(t)
 	_, id := endpointWithDelivery(t, pool)
-	if err := db.FailDelivery(ctx, pool, id, "endpoint disabled"); err != nil {
+	if err := outbound.FailDelivery(ctx, pool, id, "endpoint disabled"); err != nil {
 		t.Fatal(err)
 	}
-	read, err := db.GetDelivery(ctx, pool, id)
+	read, err := outbound.GetDelivery(ctx, pool, id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The run's attempt is recorded before the mark.
-	if _, err := db.RecordAttempt(ctx, pool, db.Attempt{DeliveryID: id, Attempt: 1, At: time.Now(), StatusCode: 204, Outcome: "delivered"}, time.Hour); err != nil {
+	if _, err := outbound.RecordAttempt(ctx, pool, outbound.AttemptRecord{DeliveryID: id, Attempt: 1, At: time.Now(), StatusCode: 204, Outcome: "delivered"}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := db.MarkRetried(ctx, pool, read); err != nil || ok {
+	if ok, err := outbound.MarkRetried(ctx, pool, read); err != nil || ok {
 		t.Fatalf("mark after the run recorded its attempt: %v %v, want no change", ok, err)
 	}
-	if d, _ := db.GetDelivery(ctx, pool, id); d.Status != db.DeliveryDelivered {
+	if d, _ := outbound.GetDelivery(ctx, pool, id); d.Status != outbound.DeliveryDelivered {
 		t.Fatalf("status %s, want delivered", d.Status)
 	}
-	if ok, err := db.MarkRetried(ctx, pool, mustGet(t, id)); err != nil || !ok {
+	if ok, err := outbound.MarkRetried(ctx, pool, mustGet(t, id)); err != nil || !ok {
 		t.Fatalf("mark of the row as read: %v %v", ok, err)
 	}
-	if d := mustGet(t, id); d.Status != db.DeliveryPending {
+	if d := mustGet(t, id); d.Status != outbound.DeliveryPending {
 		t.Errorf("status %s, want pending", d.Status)
 	}
 }
 
-func mustGet(t *testing.T, id string) db.Delivery {
+func mustGet(t *testing.T, id string) outbound.Delivery {
 	t.Helper()
-	d, err := db.GetDelivery(t.Context(), testenv.DB(t), id)
+	d, err := outbound.GetDelivery(t.Context(), testenv.DB(t), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,15 +62,15 @@ func TestReturnToDispatchers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	find := func() db.Owned {
+	find := func() outbound.Owned {
 		t.Helper()
-		var from db.Owned
+		var from outbound.Owned
 		for {
-			page, err := db.OverdueOwned(ctx, pool, time.Now().Add(-5*time.Minute), from, 2)
+			page, err := outbound.OverdueOwned(ctx, pool, time.Now().Add(-5*time.Minute), from, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if i := slices.IndexFunc(page, func(o db.Owned) bool { return o.ID == id }); i >= 0 {
+			if i := slices.IndexFunc(page, func(o outbound.Owned) bool { return o.ID == id }); i >= 0 {
 				return page[i]
 			}
 			if len(page) < 2 {
@@ -83,24 +83,24 @@ func TestReturnToDispatchers(t *testing.T) {
 	o := find()
 	stale := o
 	stale.UpdatedAt = stale.UpdatedAt.Add(-time.Second)
-	if ok, _, err := db.ReturnToDispatchers(ctx, pool, stale, "gone"); err != nil || ok {
+	if ok, _, err := outbound.ReturnToDispatchers(ctx, pool, stale, "gone"); err != nil || ok {
 		t.Fatalf("return of a row changed since: %v %v", ok, err)
 	}
-	for pass := 1; pass <= db.MaxFailedPasses; pass++ {
-		ok, failed, err := db.ReturnToDispatchers(ctx, pool, o, "its workflow closed with the delivery pending")
-		if err != nil || !ok || failed != (pass == db.MaxFailedPasses) {
+	for pass := 1; pass <= outbound.MaxFailedPasses; pass++ {
+		ok, failed, err := outbound.ReturnToDispatchers(ctx, pool, o, "its workflow closed with the delivery pending")
+		if err != nil || !ok || failed != (pass == outbound.MaxFailedPasses) {
 			t.Fatalf("return %d: returned %v, failed %v, %v", pass, ok, failed, err)
 		}
 		d := mustGet(t, id)
-		if pass < db.MaxFailedPasses {
-			if d.Status != db.DeliveryPending {
+		if pass < outbound.MaxFailedPasses {
+			if d.Status != outbound.DeliveryPending {
 				t.Fatalf("return %d: %s", pass, d.Status)
 			}
 			own() // handed on again, and its workflow gone again
 			o = find()
 			continue
 		}
-		if d.Status != db.DeliveryFailed || !strings.Contains(d.LastError, "its workflow closed") {
+		if d.Status != outbound.DeliveryFailed || !strings.Contains(d.LastError, "its workflow closed") {
 			t.Errorf("after %d returns: %s %q", pass, d.Status, d.LastError)
 		}
 	}

@@ -1,11 +1,8 @@
-package dispatch
+package outbound
 
 import (
 	"context"
 	"time"
-
-	"github.com/shipflow/shipflow/db"
-	"github.com/shipflow/shipflow/workflows"
 )
 
 // The stranded-delivery check. A pending delivery is someone's to finish: a dispatcher's (no
@@ -43,7 +40,7 @@ func (d *Dispatcher) check(ctx context.Context) int {
 	cutoff := time.Now().Add(-strandedAfter)
 	// Unclaimed first: a delivery this check returns to the dispatchers is theirs from now on,
 	// not one they left.
-	n, err := db.Unclaimed(ctx, d.db, cutoff, d.busy(), checkPage)
+	n, err := Unclaimed(ctx, d.db, cutoff, d.busy(), checkPage)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
@@ -66,14 +63,14 @@ func (d *Dispatcher) check(ctx context.Context) int {
 func (d *Dispatcher) checkOwned(ctx context.Context, cutoff time.Time) int {
 	d.checkMu.Lock()
 	defer d.checkMu.Unlock()
-	owned, err := db.OverdueOwned(ctx, d.db, cutoff, d.checkFrom, checkPage)
+	owned, err := OverdueOwned(ctx, d.db, cutoff, d.checkFrom, checkPage)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("look for stranded webhook deliveries", "err", err)
 		}
 		return 0
 	}
-	d.checkFrom = db.Owned{} // the end of the rows: start again next time
+	d.checkFrom = Owned{} // the end of the rows: start again next time
 	if len(owned) == checkPage {
 		d.checkFrom = owned[len(owned)-1]
 	}
@@ -86,12 +83,12 @@ func (d *Dispatcher) checkOwned(ctx context.Context, cutoff time.Time) int {
 		}
 		outcome := strandedMissing
 		switch state {
-		case workflows.RunRunning:
+		case RunRunning:
 			continue // late, not lost: its workflow is on it
-		case workflows.RunClosed:
+		case RunClosed:
 			outcome = strandedClosed
 		}
-		ok, failed, err := db.ReturnToDispatchers(ctx, d.db, o, "its workflow "+string(state)+" with the delivery pending")
+		ok, failed, err := ReturnToDispatchers(ctx, d.db, o, "its workflow "+string(state)+" with the delivery pending")
 		switch {
 		case err != nil:
 			d.log.Warn("return a stranded webhook delivery to the dispatchers; the next check will", "delivery", o.ID, "err", err)

@@ -1,4 +1,4 @@
-package db
+package outbound
 
 import (
 	"context"
@@ -7,8 +7,21 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shipflow/shipflow/db"
 )
+
+// Outbox is the outbound side of a worker: its store and its sender. A pass at a delivery
+// (Pass) is a plain method here, made by a dispatcher straight from Postgres for a first
+// attempt and by the AttemptDelivery activity for the ones after.
+type Outbox struct {
+	DB db.Executor
+	// Sender makes the attempts; nil on workers that do not deliver.
+	Sender *Sender
+	// Channels are the staff chats told when an attempt disables an endpoint, sorted; none
+	// leaves it to the log.
+	Channels []string
+}
 
 // Claimed is a delivery a dispatcher leased: no workflow owns it yet. Attempts is zero when its
 // first attempt is still to be made; otherwise an earlier lease made it and could not hand the
@@ -23,11 +36,11 @@ type Claimed struct {
 // Rows another dispatcher holds are skipped, not waited for, and so are the endpoints in busy,
 // whose in-flight attempts are at their cap: a dead endpoint's backlog never crowds out the
 // others' deliveries.
-func ClaimDeliveries(ctx context.Context, pool *pgxpool.Pool, n int, lease time.Duration, busy []string) ([]Claimed, error) {
+func ClaimDeliveries(ctx context.Context, ex db.Executor, n int, lease time.Duration, busy []string) ([]Claimed, error) {
 	if busy == nil {
 		busy = []string{}
 	}
-	rows, err := pool.Query(ctx, `
+	rows, err := ex.Query(ctx, `
 		UPDATE webhook_deliveries SET lease_until = now() + $2::interval
 		WHERE id IN (
 			SELECT id FROM webhook_deliveries
@@ -50,16 +63,16 @@ func ClaimDeliveries(ctx context.Context, pool *pgxpool.Pool, n int, lease time.
 // ReleaseDelivery gives a leased delivery back for the next pass, for when nothing was sent
 // (its endpoint had no free slot). A pass that may have sent the request keeps its lease
 // (NoteFailedPass).
-func ReleaseDelivery(ctx context.Context, pool *pgxpool.Pool, id string) error {
-	if _, err := pool.Exec(ctx, `UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1`, id); err != nil {
+func ReleaseDelivery(ctx context.Context, ex db.Executor, id string) error {
+	if _, err := ex.Exec(ctx, `UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("release webhook delivery %s: %w", id, err)
 	}
 	return nil
 }
 
 // HandOff records that a workflow owns the delivery from now on: no dispatcher claims it again.
-func HandOff(ctx context.Context, pool *pgxpool.Pool, id string) error {
-	if _, err := pool.Exec(ctx, `UPDATE webhook_deliveries SET workflow = true, lease_until = NULL WHERE id = $1`, id); err != nil {
+func HandOff(ctx context.Context, ex db.Executor, id string) error {
+	if _, err := ex.Exec(ctx, `UPDATE webhook_deliveries SET workflow = true, lease_until = NULL WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("hand webhook delivery %s to its workflow: %w", id, err)
 	}
 	return nil
@@ -90,16 +103,16 @@ type FailedPass struct {
 // NoteFailedPass records that a pass at a pending delivery failed for reason, and holds the
 // delivery back: a dispatcher's lease is pushed out by the wait, which a workflow follows too.
 // With final, or at MaxFailedPasses, the delivery is failed instead, for staff to see with its
-// reason and retry by hand. ErrNotFound: no such pending delivery (delivered, failed or gone
+// reason and retry by hand. db.ErrNotFound: no such pending delivery (delivered, failed or gone
 // meanwhile), so there is nothing to hold back.
-func NoteFailedPass(ctx context.Context, pool *pgxpool.Pool, id, reason string, final bool) (FailedPass, error) {
+func NoteFailedPass(ctx context.Context, ex db.Executor, id, reason string, final bool) (FailedPass, error) {
 	var p FailedPass
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			UPDATE webhook_deliveries SET failed_passes = failed_passes + 1
 			WHERE id = $1 AND status = 'pending' RETURNING failed_passes`, id).Scan(&p.N)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
+			return db.ErrNotFound
 		}
 		if err != nil {
 			return err
@@ -114,17 +127,17 @@ func NoteFailedPass(ctx context.Context, pool *pgxpool.Pool, id, reason string, 
 			_, err = tx.Exec(ctx, `
 				UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_until = NULL,
 					last_error = $2, updated_at = now()
-				WHERE id = $1`, id, SafeText(reason, MaxErrorText))
+				WHERE id = $1`, id, db.SafeText(reason, db.MaxErrorText))
 			return err
 		}
 		p.Wait = failedPassWait << (p.N - 1)
 		reason = fmt.Sprintf("pass %d of at most %d failed, next in %s: %s", p.N, MaxFailedPasses, p.Wait, reason)
 		_, err = tx.Exec(ctx, `
 			UPDATE webhook_deliveries SET lease_until = now() + $2::interval, last_error = $3, updated_at = now()
-			WHERE id = $1`, id, p.Wait, SafeText(reason, MaxErrorText))
+			WHERE id = $1`, id, p.Wait, db.SafeText(reason, db.MaxErrorText))
 		return err
 	})
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, db.ErrNotFound) {
 		return p, err
 	}
 	if err != nil {
@@ -147,12 +160,12 @@ type Owned struct {
 // before cutoff, in order of (Due, ID) after the key after (the zero Owned for the start). The
 // partial index of migration 00012 holds only such rows, so the query costs nothing when all is
 // well, whatever the size of the table.
-func OverdueOwned(ctx context.Context, pool *pgxpool.Pool, cutoff time.Time, after Owned, n int) ([]Owned, error) {
+func OverdueOwned(ctx context.Context, ex db.Executor, cutoff time.Time, after Owned, n int) ([]Owned, error) {
 	from := after.Due
 	if from.IsZero() {
 		from = time.Unix(0, 0)
 	}
-	rows, err := pool.Query(ctx, `
+	rows, err := ex.Query(ctx, `
 		SELECT id, COALESCE(next_attempt_at, updated_at), updated_at FROM webhook_deliveries
 		WHERE status = 'pending' AND workflow AND COALESCE(next_attempt_at, updated_at) < $1
 			AND (COALESCE(next_attempt_at, updated_at), id) > ($2, $3)
@@ -175,9 +188,9 @@ func OverdueOwned(ctx context.Context, pool *pgxpool.Pool, cutoff time.Time, aft
 // failed pass: a delivery whose workflows keep ending without recording an attempt is failed,
 // with reason, at MaxFailedPasses rather than sent again for ever. It reports whether the row
 // was returned, and whether it was failed instead.
-func ReturnToDispatchers(ctx context.Context, pool *pgxpool.Pool, o Owned, reason string) (returned, failed bool, err error) {
+func ReturnToDispatchers(ctx context.Context, ex db.Executor, o Owned, reason string) (returned, failed bool, err error) {
 	var status DeliveryStatus
-	err = pool.QueryRow(ctx, `
+	err = ex.QueryRow(ctx, `
 		UPDATE webhook_deliveries SET workflow = false, lease_until = NULL, failed_passes = failed_passes + 1,
 			status = CASE WHEN failed_passes + 1 >= $3 THEN 'failed' ELSE status END,
 			next_attempt_at = CASE WHEN failed_passes + 1 >= $3 THEN NULL ELSE next_attempt_at END,
@@ -185,7 +198,7 @@ func ReturnToDispatchers(ctx context.Context, pool *pgxpool.Pool, o Owned, reaso
 			updated_at = now()
 		WHERE id = $1 AND status = 'pending' AND workflow AND updated_at = $2
 		RETURNING status`, o.ID, o.UpdatedAt, MaxFailedPasses,
-		SafeText(fmt.Sprintf("not attempted again after %d failed passes: %s", MaxFailedPasses, reason), MaxErrorText)).Scan(&status)
+		db.SafeText(fmt.Sprintf("not attempted again after %d failed passes: %s", MaxFailedPasses, reason), db.MaxErrorText)).Scan(&status)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, false, nil
 	}
@@ -199,12 +212,12 @@ func ReturnToDispatchers(ctx context.Context, pool *pgxpool.Pool, o Owned, reaso
 // held since before cutoff and that were created before it, leaving out the endpoints in busy
 // (at their cap of attempts in flight, so waiting by design): deliveries the dispatchers should
 // have taken and did not.
-func Unclaimed(ctx context.Context, pool *pgxpool.Pool, cutoff time.Time, busy []string, n int) (int, error) {
+func Unclaimed(ctx context.Context, ex db.Executor, cutoff time.Time, busy []string, n int) (int, error) {
 	if busy == nil {
 		busy = []string{}
 	}
 	var count int
-	err := pool.QueryRow(ctx, `
+	err := ex.QueryRow(ctx, `
 		SELECT count(*) FROM (
 			SELECT 1 FROM webhook_deliveries
 			WHERE status = 'pending' AND NOT workflow AND created_at < $1 AND (lease_until IS NULL OR lease_until < $1)

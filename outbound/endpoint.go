@@ -1,4 +1,4 @@
-package db
+package outbound
 
 import (
 	"context"
@@ -9,12 +9,24 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shipflow/shipflow/db"
 )
 
-// Endpoint is a subscriber's webhook endpoint.
+// Kind is how an attempt reaches a destination: each kind has its Transport. The API shows no
+// kind: every endpoint it manages is a webhook, and later kinds reuse everything else here.
+type Kind string
+
+// Kinds of destination; migration 00014's CHECK lists the same.
+const (
+	// KindWebhook is a signed Standard Webhooks POST to a subscriber's URL (SPEC section 4).
+	KindWebhook Kind = "webhook"
+)
+
+// Endpoint is a subscriber's destination: a webhook endpoint, for now the only kind.
 type Endpoint struct {
 	ID          string    `json:"id"`
+	Kind        Kind      `json:"-"`
 	URL         string    `json:"url"`
 	Description string    `json:"description"`
 	EventTypes  []string  `json:"event_types"`
@@ -53,23 +65,23 @@ func newEndpointID() string {
 	return "ep_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
-const endpointColumns = `id, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until, failing_since`
+const endpointColumns = `id, kind, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until, failing_since`
 
 func scanEndpoint(r pgx.Row) (Endpoint, error) {
 	var e Endpoint
-	err := r.Scan(&e.ID, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil, &e.FailingSince)
+	err := r.Scan(&e.ID, &e.Kind, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil, &e.FailingSince)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return e, ErrNotFound
+		return e, db.ErrNotFound
 	}
 	return e, err
 }
 
 // CreateEndpoint stores a new endpoint with a fresh secret.
-func CreateEndpoint(ctx context.Context, pool *pgxpool.Pool, url, description string, eventTypes []string) (Endpoint, error) {
+func CreateEndpoint(ctx context.Context, ex db.Executor, url, description string, eventTypes []string) (Endpoint, error) {
 	if eventTypes == nil {
 		eventTypes = []string{}
 	}
-	e, err := scanEndpoint(pool.QueryRow(ctx, `
+	e, err := scanEndpoint(ex.QueryRow(ctx, `
 		INSERT INTO webhook_endpoints (id, url, description, event_types, secret) VALUES ($1, $2, $3, $4, $5)
 		RETURNING `+endpointColumns, newEndpointID(), url, description, eventTypes, NewSecret()))
 	if err != nil {
@@ -78,18 +90,18 @@ func CreateEndpoint(ctx context.Context, pool *pgxpool.Pool, url, description st
 	return e, nil
 }
 
-// GetEndpoint returns one endpoint, or ErrNotFound.
-func GetEndpoint(ctx context.Context, pool *pgxpool.Pool, id string) (Endpoint, error) {
-	e, err := scanEndpoint(pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = $1`, id))
-	if err != nil && !errors.Is(err, ErrNotFound) {
+// GetEndpoint returns one endpoint, or db.ErrNotFound.
+func GetEndpoint(ctx context.Context, ex db.Executor, id string) (Endpoint, error) {
+	e, err := scanEndpoint(ex.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = $1`, id))
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return e, fmt.Errorf("load webhook endpoint %s: %w", id, err)
 	}
 	return e, err
 }
 
 // ListEndpoints returns every endpoint, oldest first.
-func ListEndpoints(ctx context.Context, pool *pgxpool.Pool) ([]Endpoint, error) {
-	rows, err := pool.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints ORDER BY created_at, id`)
+func ListEndpoints(ctx context.Context, ex db.Executor) ([]Endpoint, error) {
+	rows, err := ex.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list webhook endpoints: %w", err)
 	}
@@ -110,8 +122,8 @@ type EndpointChange struct {
 
 // UpdateEndpoint applies c. Re-enabling an endpoint clears why it was disabled and its run of
 // failures, so it gets five fresh days.
-func UpdateEndpoint(ctx context.Context, pool *pgxpool.Pool, id string, c EndpointChange) (Endpoint, error) {
-	e, err := scanEndpoint(pool.QueryRow(ctx, `
+func UpdateEndpoint(ctx context.Context, ex db.Executor, id string, c EndpointChange) (Endpoint, error) {
+	e, err := scanEndpoint(ex.QueryRow(ctx, `
 		UPDATE webhook_endpoints SET
 			url = COALESCE($2, url), description = COALESCE($3, description),
 			event_types = COALESCE($4, event_types), enabled = COALESCE($5, enabled),
@@ -119,32 +131,32 @@ func UpdateEndpoint(ctx context.Context, pool *pgxpool.Pool, id string, c Endpoi
 			failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
 			updated_at = now()
 		WHERE id = $1 RETURNING `+endpointColumns, id, c.URL, c.Description, c.EventTypes, c.Enabled))
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return e, fmt.Errorf("update webhook endpoint %s: %w", id, err)
 	}
 	return e, err
 }
 
 // DeleteEndpoint removes an endpoint.
-func DeleteEndpoint(ctx context.Context, pool *pgxpool.Pool, id string) error {
-	tag, err := pool.Exec(ctx, `DELETE FROM webhook_endpoints WHERE id = $1`, id)
+func DeleteEndpoint(ctx context.Context, ex db.Executor, id string) error {
+	tag, err := ex.Exec(ctx, `DELETE FROM webhook_endpoints WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete webhook endpoint %s: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return ErrNotFound
+		return db.ErrNotFound
 	}
 	return nil
 }
 
 // RotateSecret gives an endpoint a new secret; the old one keeps signing for overlap, so a
 // receiver verifying with either key accepts every delivery while it switches.
-func RotateSecret(ctx context.Context, pool *pgxpool.Pool, id string, overlap time.Duration) (Endpoint, error) {
-	e, err := scanEndpoint(pool.QueryRow(ctx, `
+func RotateSecret(ctx context.Context, ex db.Executor, id string, overlap time.Duration) (Endpoint, error) {
+	e, err := scanEndpoint(ex.QueryRow(ctx, `
 		UPDATE webhook_endpoints SET previous_secret = secret, secret = $2,
 			previous_secret_until = now() + $3 * interval '1 second', updated_at = now()
 		WHERE id = $1 RETURNING `+endpointColumns, id, NewSecret(), overlap.Seconds()))
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return e, fmt.Errorf("rotate secret of webhook endpoint %s: %w", id, err)
 	}
 	return e, err

@@ -1,4 +1,4 @@
-package server
+package outbound
 
 import (
 	"encoding/json"
@@ -13,8 +13,34 @@ import (
 
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/egress"
+	"github.com/shipflow/shipflow/internal/apierr"
 	"github.com/shipflow/shipflow/order"
 )
+
+// API is the management API of endpoints and their deliveries (SPEC section 4). The server
+// mounts it under its admin authentication, limits and error handler; handlers answer in
+// apierr's shape.
+type API struct {
+	DB db.Executor
+	// Deliveries starts the workflows of a person's retries, on the workers' task queue.
+	Deliveries Deliveries
+	// Policy is what an endpoint's URL must satisfy to be saved; attempts check it again.
+	Policy egress.Policy
+}
+
+// Register adds the API's routes to g, the server's /v1 group.
+func (a *API) Register(g *echo.Group) {
+	g.POST("/webhook-endpoints", a.createEndpoint)
+	g.GET("/webhook-endpoints", a.listEndpoints)
+	g.GET("/webhook-endpoints/:id", a.getEndpoint)
+	g.PATCH("/webhook-endpoints/:id", a.updateEndpoint)
+	g.DELETE("/webhook-endpoints/:id", a.deleteEndpoint)
+	g.POST("/webhook-endpoints/:id/rotate-secret", a.rotateSecret)
+	g.GET("/webhook-endpoints/:id/deliveries", a.listDeliveries)
+	g.POST("/webhook-endpoints/:id/recover", a.recoverEndpoint)
+	g.GET("/webhook-deliveries/:id", a.getDelivery)
+	g.POST("/webhook-deliveries/:id/retry", a.retryDelivery)
+}
 
 // rotationOverlap is how long a rotated-out secret keeps signing (SPEC section 4).
 const rotationOverlap = 24 * time.Hour
@@ -45,7 +71,7 @@ const (
 // dial-time guard still applies when delivering), a description staff can read, and known
 // event types. Length and character set come first and are 400s naming the field; a URL that
 // is well-formed but not one shipflow may call is a 422.
-func (s *server) checkEndpoint(r endpointRequest) error {
+func (a *API) checkEndpoint(r endpointRequest) error {
 	if r.URL != nil {
 		if err := checkURLText(*r.URL); err != nil {
 			return err
@@ -59,21 +85,21 @@ func (s *server) checkEndpoint(r endpointRequest) error {
 	if r.EventTypes != nil {
 		types := *r.EventTypes
 		if len(types) > maxEventTypes {
-			return errorf(http.StatusBadRequest, codeInvalidField, "event_types: must list at most %d types, got %d", maxEventTypes, len(types))
+			return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "event_types: must list at most %d types, got %d", maxEventTypes, len(types))
 		}
 		for i, t := range types {
 			if len(t) > maxEventTypeLen {
-				return errorf(http.StatusBadRequest, codeInvalidField, "event_types[%d]: unknown event type (%d bytes long)", i, len(t))
+				return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "event_types[%d]: unknown event type (%d bytes long)", i, len(t))
 			}
 			if _, err := order.ParsePublishType(t); err != nil {
-				return errorf(http.StatusBadRequest, codeInvalidField, "event_types[%d]: %v", i, err)
+				return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "event_types[%d]: %v", i, err)
 			}
 		}
 	}
 	if r.URL != nil {
-		err := egress.CheckURL(*r.URL, egress.Policy{Allowed: s.Config.WebhookAllowedCIDRs, AllowHTTP: s.Config.WebhookAllowHTTP})
+		err := egress.CheckURL(*r.URL, a.Policy)
 		if err != nil {
-			return errorf(http.StatusUnprocessableEntity, codeUnprocessable, "url: %v", err)
+			return apierr.Errorf(http.StatusUnprocessableEntity, apierr.Unprocessable, "url: %v", err)
 		}
 	}
 	return nil
@@ -85,11 +111,11 @@ func (s *server) checkEndpoint(r endpointRequest) error {
 // has no place in one.
 func checkURLText(u string) error {
 	if len(u) > maxURLLen {
-		return errorf(http.StatusBadRequest, codeInvalidField, "url: must be at most %d bytes, got %d", maxURLLen, len(u))
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "url: must be at most %d bytes, got %d", maxURLLen, len(u))
 	}
 	for i := range len(u) {
 		if c := u[i]; c <= ' ' || c > '~' {
-			return errorf(http.StatusBadRequest, codeInvalidField,
+			return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField,
 				"url: must be printable ASCII without spaces (percent-encode other characters, write international domain names as xn--), found byte 0x%02X at %d", c, i)
 		}
 	}
@@ -101,7 +127,7 @@ func checkURLText(u string) error {
 // maxDescriptionLen characters. JSON decoding has already made it valid UTF-8.
 func checkDescription(d string) error {
 	if err := order.CheckText("description", d, maxDescriptionLen); err != nil {
-		return errorf(http.StatusBadRequest, codeInvalidField, "%v", err)
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "%v", err)
 	}
 	return nil
 }
@@ -122,7 +148,7 @@ func decodeEndpoint(c echo.Context) (endpointRequest, error) {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
-		return r, adapterError(err)
+		return r, apierr.Decode(err)
 	}
 	if r.EventTypes != nil && len(*r.EventTypes) <= maxEventTypes {
 		types := distinct(*r.EventTypes)
@@ -132,7 +158,7 @@ func decodeEndpoint(c echo.Context) (endpointRequest, error) {
 }
 
 // masked hides an endpoint's secret: it is shown in full once, when created or rotated.
-func masked(e db.Endpoint) db.Endpoint {
+func masked(e Endpoint) Endpoint {
 	if len(e.Secret) > 10 {
 		e.Secret = e.Secret[:10] + strings.Repeat("*", 8)
 	}
@@ -140,15 +166,15 @@ func masked(e db.Endpoint) db.Endpoint {
 }
 
 // createEndpoint is POST /v1/webhook-endpoints.
-func (s *server) createEndpoint(c echo.Context) error {
+func (a *API) createEndpoint(c echo.Context) error {
 	r, err := decodeEndpoint(c)
 	if err != nil {
 		return err
 	}
 	if r.URL == nil || *r.URL == "" {
-		return errorf(http.StatusBadRequest, codeMissingField, "url is required")
+		return apierr.Errorf(http.StatusBadRequest, apierr.MissingField, "url is required")
 	}
-	if err := s.checkEndpoint(r); err != nil {
+	if err := a.checkEndpoint(r); err != nil {
 		return err
 	}
 	var types []string
@@ -159,7 +185,7 @@ func (s *server) createEndpoint(c echo.Context) error {
 	if r.Description != nil {
 		desc = *r.Description
 	}
-	e, err := db.CreateEndpoint(c.Request().Context(), s.DB, *r.URL, desc, types)
+	e, err := CreateEndpoint(c.Request().Context(), a.DB, *r.URL, desc, types)
 	if err != nil {
 		return err
 	}
@@ -167,8 +193,8 @@ func (s *server) createEndpoint(c echo.Context) error {
 }
 
 // listEndpoints is GET /v1/webhook-endpoints.
-func (s *server) listEndpoints(c echo.Context) error {
-	es, err := db.ListEndpoints(c.Request().Context(), s.DB)
+func (a *API) listEndpoints(c echo.Context) error {
+	es, err := ListEndpoints(c.Request().Context(), a.DB)
 	if err != nil {
 		return err
 	}
@@ -179,8 +205,8 @@ func (s *server) listEndpoints(c echo.Context) error {
 }
 
 // getEndpoint is GET /v1/webhook-endpoints/{id}.
-func (s *server) getEndpoint(c echo.Context) error {
-	e, err := db.GetEndpoint(c.Request().Context(), s.DB, c.Param("id"))
+func (a *API) getEndpoint(c echo.Context) error {
+	e, err := GetEndpoint(c.Request().Context(), a.DB, c.Param("id"))
 	if err != nil {
 		return endpointError(err, c.Param("id"))
 	}
@@ -188,16 +214,16 @@ func (s *server) getEndpoint(c echo.Context) error {
 }
 
 // updateEndpoint is PATCH /v1/webhook-endpoints/{id}.
-func (s *server) updateEndpoint(c echo.Context) error {
+func (a *API) updateEndpoint(c echo.Context) error {
 	r, err := decodeEndpoint(c)
 	if err != nil {
 		return err
 	}
-	if err := s.checkEndpoint(r); err != nil {
+	if err := a.checkEndpoint(r); err != nil {
 		return err
 	}
-	e, err := db.UpdateEndpoint(c.Request().Context(), s.DB, c.Param("id"),
-		db.EndpointChange{URL: r.URL, Description: r.Description, EventTypes: r.EventTypes, Enabled: r.Enabled})
+	e, err := UpdateEndpoint(c.Request().Context(), a.DB, c.Param("id"),
+		EndpointChange{URL: r.URL, Description: r.Description, EventTypes: r.EventTypes, Enabled: r.Enabled})
 	if err != nil {
 		return endpointError(err, c.Param("id"))
 	}
@@ -205,8 +231,8 @@ func (s *server) updateEndpoint(c echo.Context) error {
 }
 
 // deleteEndpoint is DELETE /v1/webhook-endpoints/{id}.
-func (s *server) deleteEndpoint(c echo.Context) error {
-	if err := db.DeleteEndpoint(c.Request().Context(), s.DB, c.Param("id")); err != nil {
+func (a *API) deleteEndpoint(c echo.Context) error {
+	if err := DeleteEndpoint(c.Request().Context(), a.DB, c.Param("id")); err != nil {
 		return endpointError(err, c.Param("id"))
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -214,8 +240,8 @@ func (s *server) deleteEndpoint(c echo.Context) error {
 
 // rotateSecret is POST /v1/webhook-endpoints/{id}/rotate-secret: the new secret is shown once,
 // and the old one keeps signing for a day.
-func (s *server) rotateSecret(c echo.Context) error {
-	e, err := db.RotateSecret(c.Request().Context(), s.DB, c.Param("id"), rotationOverlap)
+func (a *API) rotateSecret(c echo.Context) error {
+	e, err := RotateSecret(c.Request().Context(), a.DB, c.Param("id"), rotationOverlap)
 	if err != nil {
 		return endpointError(err, c.Param("id"))
 	}
@@ -224,7 +250,7 @@ func (s *server) rotateSecret(c echo.Context) error {
 
 func endpointError(err error, id string) error {
 	if errors.Is(err, db.ErrNotFound) {
-		return errorf(http.StatusNotFound, codeNotFound, "no webhook endpoint %s", quoteID(id))
+		return apierr.Errorf(http.StatusNotFound, apierr.NotFound, "no webhook endpoint %s", quoteID(id))
 	}
 	return err
 }

@@ -1,9 +1,12 @@
-package db_test
+package outbound_test
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/outbound"
 )
 
 func TestEventIDMatchesTheMigrationsBackfill(t *testing.T) {
@@ -22,8 +26,8 @@ func TestEventIDMatchesTheMigrationsBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := db.EventID("ord-ü-1", 42); got != want {
-		t.Errorf("SQL backfill gives %s, db.EventID %s", got, want)
+	if want := outbound.EventID("ord-ü-1", 42); got != want {
+		t.Errorf("SQL backfill gives %s, outbound.EventID %s", got, want)
 	}
 }
 
@@ -35,21 +39,21 @@ func TestRecordEventFansOutToSubscribedEndpoints(t *testing.T) {
 	created := mustEndpoint(t, pool, []string{"order.created"})
 	off := mustEndpoint(t, pool, nil)
 	disabled := false
-	if _, err := db.UpdateEndpoint(ctx, pool, off.ID, db.EndpointChange{Enabled: &disabled}); err != nil {
+	if _, err := outbound.UpdateEndpoint(ctx, pool, off.ID, outbound.EndpointChange{Enabled: &disabled}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { // t.Context() is done by the time cleanups run
-		for _, e := range []db.Endpoint{all, shipped, created, off} {
-			_ = db.DeleteEndpoint(context.Background(), pool, e.ID)
+		for _, e := range []outbound.Endpoint{all, shipped, created, off} {
+			_ = outbound.DeleteEndpoint(context.Background(), pool, e.ID)
 		}
 	})
 
-	e := db.Event{OrderID: uniq(t, "order"), Seq: 3, Type: "order.shipped", Data: json.RawMessage(`{}`), CreatedAt: t0}
-	first, err := db.RecordEvent(ctx, pool, e)
+	e := outbound.Event{OrderID: uniq(t, "order"), Seq: 3, Type: "order.shipped", Data: json.RawMessage(`{}`), CreatedAt: t0}
+	first, err := outbound.RecordEvent(ctx, pool, e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := db.RecordEvent(ctx, pool, e)
+	again, err := outbound.RecordEvent(ctx, pool, e)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,12 +62,12 @@ func TestRecordEventFansOutToSubscribedEndpoints(t *testing.T) {
 	}
 	var endpoints []string
 	for _, id := range first {
-		o, err := db.LoadOutgoing(ctx, pool, id)
+		o, err := outbound.LoadOutgoing(ctx, pool, id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		endpoints = append(endpoints, o.Endpoint.ID)
-		if o.Event.ID != db.EventID(e.OrderID, e.Seq) || o.Delivery.Status != db.DeliveryPending {
+		if o.Event.ID != outbound.EventID(e.OrderID, e.Seq) || o.Delivery.Status != outbound.DeliveryPending {
 			t.Errorf("delivery %s: event %s status %s", id, o.Event.ID, o.Delivery.Status)
 		}
 	}
@@ -75,11 +79,11 @@ func TestRecordEventFansOutToSubscribedEndpoints(t *testing.T) {
 	}
 
 	// Once tried, a delivery is the workflow's: a retried RecordEvent does not hand it out again.
-	rec := db.Attempt{DeliveryID: first[0], Attempt: 1, At: t0, StatusCode: 200, Outcome: "delivered"}
-	if _, err := db.RecordAttempt(ctx, pool, rec, time.Hour); err != nil {
+	rec := outbound.AttemptRecord{DeliveryID: first[0], Attempt: 1, At: t0, StatusCode: 200, Outcome: "delivered"}
+	if _, err := outbound.RecordAttempt(ctx, pool, rec, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if left, err := db.RecordEvent(ctx, pool, e); err != nil || !slices.Equal(left, first[1:]) {
+	if left, err := outbound.RecordEvent(ctx, pool, e); err != nil || !slices.Equal(left, first[1:]) {
 		t.Errorf("after one attempt: %v, %v; want %v", left, err, first[1:])
 	}
 }
@@ -89,23 +93,23 @@ func TestAttemptsDisableAnEndpointOnce(t *testing.T) {
 	ctx, pool := t.Context(), testenv.DB(t)
 	for _, tc := range []struct {
 		name  string
-		fail  db.Attempt // the second failure, a day after the first
+		fail  outbound.AttemptRecord // the second failure, a day after the first
 		after time.Duration
 		want  string // the notice's reason, "" for none
 	}{
-		{"410 disables at once", db.Attempt{StatusCode: 410, Outcome: "gone", Gone: true}, 5 * 24 * time.Hour, "the endpoint answered 410 Gone at 2025-03-15T09:00:00Z"},
-		{"failing for the whole window disables", db.Attempt{StatusCode: 500, Outcome: "retry"}, 24 * time.Hour, "every delivery failed since 2025-03-14T09:00:00Z"},
-		{"failing for less than the window does not", db.Attempt{StatusCode: 500, Outcome: "retry"}, 48 * time.Hour, ""},
+		{"410 disables at once", outbound.AttemptRecord{StatusCode: 410, Outcome: "gone", Gone: true}, 5 * 24 * time.Hour, "the endpoint answered 410 Gone at 2025-03-15T09:00:00Z"},
+		{"failing for the whole window disables", outbound.AttemptRecord{StatusCode: 500, Outcome: "retry"}, 24 * time.Hour, "every delivery failed since 2025-03-14T09:00:00Z"},
+		{"failing for less than the window does not", outbound.AttemptRecord{StatusCode: 500, Outcome: "retry"}, 48 * time.Hour, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ep, id := endpointWithDelivery(t, pool)
-			first := db.Attempt{DeliveryID: id, Attempt: 1, At: t0, StatusCode: 503, Outcome: "retry", NextAttempt: t0.Add(time.Hour)}
-			if n, err := db.RecordAttempt(ctx, pool, first, tc.after); err != nil || n != nil {
+			first := outbound.AttemptRecord{DeliveryID: id, Attempt: 1, At: t0, StatusCode: 503, Outcome: "retry", NextAttempt: t0.Add(time.Hour)}
+			if n, err := outbound.RecordAttempt(ctx, pool, first, tc.after); err != nil || n != nil {
 				t.Fatalf("first failure: notice %v, %v", n, err)
 			}
 			second := tc.fail
 			second.DeliveryID, second.Attempt, second.At = id, 2, t0.Add(24*time.Hour)
-			n, err := db.RecordAttempt(ctx, pool, second, tc.after)
+			n, err := outbound.RecordAttempt(ctx, pool, second, tc.after)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,17 +122,17 @@ func TestAttemptsDisableAnEndpointOnce(t *testing.T) {
 			}
 			// The same attempt recorded again (a retried activity) neither notifies twice nor
 			// adds a row.
-			if n, err := db.RecordAttempt(ctx, pool, second, tc.after); err != nil || n != nil {
+			if n, err := outbound.RecordAttempt(ctx, pool, second, tc.after); err != nil || n != nil {
 				t.Errorf("recorded again: notice %v, %v", n, err)
 			}
-			d, err := db.GetDelivery(ctx, pool, id)
+			d, err := outbound.GetDelivery(ctx, pool, id)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(d.Log) != 2 || d.Attempts != 2 {
 				t.Errorf("log %d attempts, counter %d; want 2 and 2", len(d.Log), d.Attempts)
 			}
-			e, _ := db.GetEndpoint(ctx, pool, ep)
+			e, _ := outbound.GetEndpoint(ctx, pool, ep)
 			if e.Enabled != (tc.want == "") || e.Disabled != tc.want {
 				t.Errorf("endpoint enabled %v reason %q", e.Enabled, e.Disabled)
 			}
@@ -147,9 +151,9 @@ func TestListDeliveriesPages(t *testing.T) {
 		}
 	}
 	var seen []int64
-	p := db.DeliveryParams{Limit: 2}
+	p := outbound.DeliveryParams{Limit: 2}
 	for range 10 {
-		page, err := db.ListDeliveries(ctx, pool, ep, p)
+		page, err := outbound.ListDeliveries(ctx, pool, ep, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +167,7 @@ func TestListDeliveriesPages(t *testing.T) {
 	if want := []int64{5, 4, 3, 2, 1}; !slices.Equal(seen, want) {
 		t.Errorf("pages gave %v, want %v", seen, want)
 	}
-	if _, err := db.ListDeliveries(ctx, pool, ep, db.DeliveryParams{Cursor: "nope"}); err != db.ErrBadCursor {
+	if _, err := outbound.ListDeliveries(ctx, pool, ep, outbound.DeliveryParams{Cursor: "nope"}); err != db.ErrBadCursor {
 		t.Errorf("bad cursor: %v", err)
 	}
 }
@@ -182,12 +186,15 @@ func endpointWithDelivery(t *testing.T, pool *pgxpool.Pool) (endpointID, deliver
 	return e.ID, deliveryID
 }
 
-func mustEndpoint(t *testing.T, pool *pgxpool.Pool, types []string) db.Endpoint {
+// mustEndpoint makes an endpoint and deletes it when the test ends: the package's integration
+// tests share the database, and every enabled endpoint receives their events.
+func mustEndpoint(t *testing.T, pool *pgxpool.Pool, types []string) outbound.Endpoint {
 	t.Helper()
-	e, err := db.CreateEndpoint(t.Context(), pool, "https://example.com/hook", t.Name(), types)
+	e, err := outbound.CreateEndpoint(t.Context(), pool, "https://example.com/hook", t.Name(), types)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, e.ID) })
 	return e
 }
 
@@ -196,17 +203,17 @@ func TestClaimDeliveries(t *testing.T) {
 	ctx, pool := t.Context(), testenv.DB(t)
 	a, b := mustEndpoint(t, pool, nil), mustEndpoint(t, pool, nil)
 	t.Cleanup(func() {
-		_ = db.DeleteEndpoint(context.Background(), pool, a.ID)
-		_ = db.DeleteEndpoint(context.Background(), pool, b.ID)
+		_ = outbound.DeleteEndpoint(context.Background(), pool, a.ID)
+		_ = outbound.DeleteEndpoint(context.Background(), pool, b.ID)
 	})
-	e := db.Event{OrderID: uniq(t, "order"), Seq: 1, Type: "order.created", Data: json.RawMessage(`{}`), CreatedAt: t0}
-	ids, err := db.RecordEvent(ctx, pool, e)
+	e := outbound.Event{OrderID: uniq(t, "order"), Seq: 1, Type: "order.created", Data: json.RawMessage(`{}`), CreatedAt: t0}
+	ids, err := outbound.RecordEvent(ctx, pool, e)
 	if err != nil || len(ids) != 2 {
 		t.Fatalf("record event: %v, %v", ids, err)
 	}
 	byEndpoint := map[string]string{}
 	for _, id := range ids {
-		o, err := db.LoadOutgoing(ctx, pool, id)
+		o, err := outbound.LoadOutgoing(ctx, pool, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +222,7 @@ func TestClaimDeliveries(t *testing.T) {
 	// claim returns which of this test's deliveries a pass claims.
 	claim := func(busy ...string) []string {
 		t.Helper()
-		cs, err := db.ClaimDeliveries(ctx, pool, 1000, time.Minute, busy)
+		cs, err := outbound.ClaimDeliveries(ctx, pool, 1000, time.Minute, busy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,13 +242,13 @@ func TestClaimDeliveries(t *testing.T) {
 	if got := claim(b.ID); len(got) != 0 {
 		t.Fatalf("a leased delivery was claimed again: %v", got)
 	}
-	if err := db.ReleaseDelivery(ctx, pool, da); err != nil {
+	if err := outbound.ReleaseDelivery(ctx, pool, da); err != nil {
 		t.Fatal(err)
 	}
 	if got := claim(b.ID); !slices.Equal(got, []string{da}) {
 		t.Fatalf("after release: %v", got)
 	}
-	if err := db.HandOff(ctx, pool, da); err != nil {
+	if err := outbound.HandOff(ctx, pool, da); err != nil {
 		t.Fatal(err)
 	}
 	if got := claim(); !slices.Equal(got, []string{dbID}) {
@@ -258,14 +265,68 @@ func TestClaimDeliveries(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1`, dbID); err != nil {
 		t.Fatal(err)
 	}
-	d, err := db.GetDelivery(ctx, pool, dbID)
+	d, err := outbound.GetDelivery(ctx, pool, dbID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.MarkRetried(ctx, pool, d); err != nil {
+	if _, err := outbound.MarkRetried(ctx, pool, d); err != nil {
 		t.Fatal(err)
 	}
 	if got := claim(); len(got) != 0 {
 		t.Fatalf("a delivery retried by hand was claimed: %v", got)
+	}
+}
+
+func TestRecordEventIdempotent(t *testing.T) {
+	t.Parallel()
+	pool := testenv.DB(t)
+	e := outbound.Event{OrderID: uniq(t, "order"), Seq: 1, Type: "order.shipped", ShipmentID: "s1", Data: json.RawMessage(`{"n":1}`), CreatedAt: t0}
+	for i := range 2 {
+		if _, err := outbound.RecordEvent(t.Context(), pool, e); err != nil {
+			t.Fatalf("RecordEvent attempt %d: %v", i+1, err)
+		}
+	}
+	if n := count(t, pool, `SELECT count(*) FROM order_events WHERE order_id = $1 AND seq = 1`, e.OrderID); n != 1 {
+		t.Errorf("rows = %d, want 1", n)
+	}
+}
+
+// t0 is the store tests' fixed time.
+var t0 = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+
+var serial atomic.Int64
+
+// uniq names something (an order id, a delivery id) no other test, nor another run of this
+// one, uses.
+func uniq(t *testing.T, what string) string {
+	name := strings.NewReplacer("/", "-", " ", "_").Replace(t.Name())
+	return fmt.Sprintf("%s-%s-%d", name, what, serial.Add(1))
+}
+
+func count(t *testing.T, pool *pgxpool.Pool, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(t.Context(), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// A destination's kind is stored with it: every endpoint the API makes is a webhook, and
+// Postgres refuses a kind no transport sends.
+func TestEndpointKind(t *testing.T) {
+	t.Parallel()
+	ctx, pool := t.Context(), testenv.DB(t)
+	e := mustEndpoint(t, pool, []string{"order.refund.processed"})
+	got, err := outbound.GetEndpoint(ctx, pool, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Kind != outbound.KindWebhook || got.Kind != outbound.KindWebhook {
+		t.Errorf("kind %q, stored %q, want %q", e.Kind, got.Kind, outbound.KindWebhook)
+	}
+	_, err = pool.Exec(ctx, `UPDATE webhook_endpoints SET kind = 'carrier-pigeon' WHERE id = $1`, e.ID)
+	if !db.Refused(err) {
+		t.Errorf("unknown kind stored: %v", err)
 	}
 }

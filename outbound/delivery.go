@@ -1,20 +1,15 @@
-package db
+package outbound
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/shipflow/shipflow/order"
+
+	"github.com/shipflow/shipflow/db"
 )
 
 // DeliveryStatus is where one event's delivery to one endpoint stands.
@@ -28,24 +23,6 @@ const (
 	DeliveryDelivered DeliveryStatus = "delivered"
 	DeliveryFailed    DeliveryStatus = "failed"
 )
-
-// EventID is the id subscribers know an event by (webhook-id): stable, so every attempt and
-// every endpoint carries the same one, and opaque, so it reveals nothing an order id does not.
-// Migration 00006 computes the same for events stored before it.
-func EventID(orderID string, seq int64) string {
-	return "evt_" + hash(orderID+"/"+strconv.FormatInt(seq, 10))
-}
-
-// deliveryID is derived, not random, so that writing an event's deliveries again (a retried
-// activity) finds the same rows.
-func deliveryID(endpointID, eventID string) string {
-	return "dlv_" + hash(endpointID+"/"+eventID)
-}
-
-func hash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:12])
-}
 
 // Delivery is one event on its way to one endpoint.
 type Delivery struct {
@@ -62,150 +39,22 @@ type Delivery struct {
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
 	// Log is every attempt, oldest first; only a single delivery's read fills it.
-	Log []Attempt `json:"attempt_log,omitempty"`
+	Log []AttemptRecord `json:"attempt_log,omitempty"`
 }
 
-// Attempt is one try at a delivery, as the receiver answered it.
-type Attempt struct {
+// AttemptRecord is one try at a delivery, as the receiver answered it: the attempt log's row.
+type AttemptRecord struct {
 	Attempt     int       `json:"attempt"`
 	At          time.Time `json:"attempted_at"`
 	StatusCode  int       `json:"status_code,omitempty"` // 0: no answer
 	LatencyMS   float64   `json:"latency_ms"`
-	Body        string    `json:"response_body,omitempty"` // the first 4 KiB, as SafeText
+	Body        string    `json:"response_body,omitempty"` // the first 4 KiB, as db.SafeText
 	Error       string    `json:"error,omitempty"`
 	Outcome     string    `json:"outcome"`
 	DeliveryID  string    `json:"-"`
 	Final       bool      `json:"-"` // the schedule is exhausted: a failure fails the delivery
 	NextAttempt time.Time `json:"-"` // when the next attempt is due, unless delivered or final
 	Gone        bool      `json:"-"` // the receiver answered 410: disable the endpoint
-}
-
-// Caps on the text an attempt keeps of a receiver's answer. The receiver chooses every byte of
-// it, so it is stored only through SafeText.
-const (
-	// MaxResponseBody is how much of an answer's body is kept: enough to show why an endpoint
-	// refused a delivery, small enough to keep with every attempt.
-	MaxResponseBody = 4 << 10
-	// MaxErrorText caps an attempt's error and a delivery's last_error: a transport error can
-	// quote the receiver (a certificate's names, a malformed status line, a Location header).
-	MaxErrorText = 1 << 10
-)
-
-// SafeText turns text a remote party chose into text Postgres can store and a person can read
-// in the API: every NUL and other control character but tab, newline and carriage return, every
-// character that reorders or hides text (bidirectional overrides), and every byte that is not
-// UTF-8, becomes U+FFFD (one per run), and the result is cut at a whole character to at most
-// max bytes. Postgres refuses NUL in text and jsonb and invalid UTF-8
-// anywhere, and a refused write of an attempt is what once had a receiver sent the same webhook
-// thousands of times; replacing keeps what a person needs (the readable part) where a bytea
-// column would show them base64. Clean text comes back unchanged, so applying it twice is the
-// same as once.
-func SafeText(s string, max int) string {
-	if max <= 0 {
-		return ""
-	}
-	if len(s) <= max && clean(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(min(len(s), max))
-	replaced := false // the last thing written is a replacement: a run makes one
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		i += n
-		if (r == utf8.RuneError && n == 1) || !printable(r) {
-			if replaced {
-				continue
-			}
-			r, replaced = utf8.RuneError, true
-		} else {
-			replaced = false
-		}
-		if b.Len()+utf8.RuneLen(r) > max {
-			break
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func clean(s string) bool {
-	for _, r := range s { // invalid UTF-8 reads as RuneError, which then fails the check below
-		if !printable(r) {
-			return false
-		}
-	}
-	return utf8.ValidString(s)
-}
-
-// printable is what SafeText keeps: what order.UnsafeRune allows, and the white space that
-// lays out a body.
-func printable(r rune) bool {
-	return r == '\t' || r == '\n' || r == '\r' || !order.UnsafeRune(r)
-}
-
-// Refused reports whether Postgres refused a statement for what it holds (a data exception, a
-// violated constraint, an invalid statement): sending the same again would be refused again, so
-// it is not worth a retry. Anything else, a lost connection or a serialization failure, may pass
-// next time.
-func Refused(err error) bool {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || len(pgErr.Code) < 2 {
-		return false
-	}
-	switch pgErr.Code[:2] {
-	case "22", "23", "42", "0A": // data exception, integrity constraint, syntax or access rule, not supported
-		return true
-	}
-	return false
-}
-
-// RecordEvent stores an outbound event the lifecycle published and, in the same transaction,
-// one delivery for every enabled endpoint subscribed to its type, so an event is never stored
-// without its deliveries. (order, seq) is unique: a retried activity finds its event and
-// deliveries already there. It returns the deliveries not tried yet, for a dispatcher to try.
-func RecordEvent(ctx context.Context, pool *pgxpool.Pool, e Event) ([]string, error) {
-	e.ID = EventID(e.OrderID, e.Seq)
-	var ids []string
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `
-			INSERT INTO order_events (id, order_id, seq, type, shipment_id, data, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, seq) DO NOTHING`,
-			e.ID, e.OrderID, e.Seq, e.Type, e.ShipmentID, e.Data, e.CreatedAt)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `
-			SELECT id FROM webhook_endpoints
-			WHERE enabled AND (event_types = '{}' OR $1 = ANY (event_types))`, e.Type)
-		if err != nil {
-			return err
-		}
-		endpoints, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return err
-		}
-		for _, ep := range endpoints {
-			_, err := tx.Exec(ctx, `
-				INSERT INTO webhook_deliveries (id, endpoint_id, event_id, order_id, seq, type)
-				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-				deliveryID(ep, e.ID), ep, e.ID, e.OrderID, e.Seq, e.Type)
-			if err != nil {
-				return err
-			}
-		}
-		rows, err = tx.Query(ctx, `
-			SELECT id FROM webhook_deliveries WHERE event_id = $1 AND status = 'pending' AND attempts = 0 ORDER BY id`, e.ID)
-		if err != nil {
-			return err
-		}
-		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record event %d of order %s: %w", e.Seq, e.OrderID, err)
-	}
-	return ids, nil
 }
 
 // Outgoing is everything one attempt needs: the delivery, its endpoint and its event.
@@ -215,26 +64,26 @@ type Outgoing struct {
 	Event    Event
 }
 
-// LoadOutgoing reads a delivery with its endpoint and event, or ErrNotFound when the delivery
+// LoadOutgoing reads a delivery with its endpoint and event, or db.ErrNotFound when the delivery
 // is gone (its endpoint was deleted).
-func LoadOutgoing(ctx context.Context, pool *pgxpool.Pool, id string) (Outgoing, error) {
+func LoadOutgoing(ctx context.Context, ex db.Executor, id string) (Outgoing, error) {
 	var o Outgoing
-	row := pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id)
+	row := ex.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id)
 	d, err := scanDelivery(row)
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, db.ErrNotFound) {
 			return o, err
 		}
 		return o, fmt.Errorf("load webhook delivery %s: %w", id, err)
 	}
 	o.Delivery = d
-	if o.Endpoint, err = GetEndpoint(ctx, pool, d.EndpointID); err != nil {
+	if o.Endpoint, err = GetEndpoint(ctx, ex, d.EndpointID); err != nil {
 		return o, err
 	}
-	err = pool.QueryRow(ctx, `SELECT id, order_id, seq, type, shipment_id, data, created_at FROM order_events WHERE id = $1`, d.EventID).
+	err = ex.QueryRow(ctx, `SELECT id, order_id, seq, type, shipment_id, data, created_at FROM order_events WHERE id = $1`, d.EventID).
 		Scan(&o.Event.ID, &o.Event.OrderID, &o.Event.Seq, &o.Event.Type, &o.Event.ShipmentID, &o.Event.Data, &o.Event.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return o, ErrNotFound
+		return o, db.ErrNotFound
 	}
 	if err != nil {
 		return o, fmt.Errorf("load event %s of delivery %s: %w", d.EventID, id, err)
@@ -256,8 +105,8 @@ type EndpointNotice struct {
 // only when this attempt disabled the endpoint, so staff hear of it once; the delivery then
 // fails, as the endpoint takes no more attempts. Recording the same
 // attempt again (a retried activity) overwrites it. The answer's body and the error are stored
-// through SafeText, whatever bytes the receiver sent.
-func RecordAttempt(ctx context.Context, pool *pgxpool.Pool, a Attempt, disableAfter time.Duration) (*EndpointNotice, error) {
+// through db.SafeText, whatever bytes the receiver sent.
+func RecordAttempt(ctx context.Context, ex db.Executor, a AttemptRecord, disableAfter time.Duration) (*EndpointNotice, error) {
 	status, next := DeliveryPending, &a.NextAttempt
 	switch {
 	case a.Outcome == "delivered":
@@ -265,9 +114,9 @@ func RecordAttempt(ctx context.Context, pool *pgxpool.Pool, a Attempt, disableAf
 	case a.Final || a.Gone:
 		status, next = DeliveryFailed, nil
 	}
-	a.Body, a.Error = SafeText(a.Body, MaxResponseBody), SafeText(a.Error, MaxErrorText)
+	a.Body, a.Error = db.SafeText(a.Body, db.MaxResponseBody), db.SafeText(a.Error, db.MaxErrorText)
 	var notice *EndpointNotice
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms, response_body, error, outcome)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -326,7 +175,7 @@ func RecordAttempt(ctx context.Context, pool *pgxpool.Pool, a Attempt, disableAf
 	return notice, nil
 }
 
-func lastError(a Attempt) string {
+func lastError(a AttemptRecord) string {
 	switch {
 	case a.Outcome == "delivered":
 		return ""
@@ -340,10 +189,10 @@ func lastError(a Attempt) string {
 
 // FailDelivery ends a delivery without an attempt, saying why: its endpoint was disabled
 // before its turn came. Recover sends it once the endpoint is back.
-func FailDelivery(ctx context.Context, pool *pgxpool.Pool, id, reason string) error {
-	_, err := pool.Exec(ctx, `
+func FailDelivery(ctx context.Context, ex db.Executor, id, reason string) error {
+	_, err := ex.Exec(ctx, `
 		UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = $2, updated_at = now()
-		WHERE id = $1`, id, SafeText(reason, MaxErrorText))
+		WHERE id = $1`, id, db.SafeText(reason, db.MaxErrorText))
 	if err != nil {
 		return fmt.Errorf("fail webhook delivery %s: %w", id, err)
 	}
@@ -357,8 +206,8 @@ func FailDelivery(ctx context.Context, pool *pgxpool.Pool, id, reason string) er
 // if nothing has since (status, attempts and updated_at as read), so a run that has already
 // recorded its attempt, or failed the delivery, is not overwritten by a pending nobody will
 // finish. It reports whether it marked the row.
-func MarkRetried(ctx context.Context, pool *pgxpool.Pool, d Delivery) (bool, error) {
-	tag, err := pool.Exec(ctx, `
+func MarkRetried(ctx context.Context, ex db.Executor, d Delivery) (bool, error) {
+	tag, err := ex.Exec(ctx, `
 		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, lease_until = NULL,
 			failed_passes = 0, updated_at = now()
 		WHERE id = $1 AND status = $2 AND attempts = $3 AND updated_at = $4`, d.ID, d.Status, d.Attempts, d.UpdatedAt)
@@ -372,8 +221,8 @@ func MarkRetried(ctx context.Context, pool *pgxpool.Pool, d Delivery) (bool, err
 // since, oldest first: what recover re-sends. It changes nothing: each is marked (MarkRetried)
 // only once its retry has started, so a recovery cut short leaves the rest failed, for the
 // next request to find.
-func FailedSince(ctx context.Context, pool *pgxpool.Pool, endpointID string, since time.Time) ([]Delivery, error) {
-	rows, err := pool.Query(ctx, `
+func FailedSince(ctx context.Context, ex db.Executor, endpointID string, since time.Time) ([]Delivery, error) {
+	rows, err := ex.Query(ctx, `
 		SELECT `+deliveryColumns+` FROM webhook_deliveries
 		WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
 		ORDER BY created_at, id`, endpointID, since)
@@ -394,28 +243,28 @@ func scanDelivery(r pgx.Row) (Delivery, error) {
 	err := r.Scan(&d.ID, &d.EndpointID, &d.EventID, &d.OrderID, &d.Seq, &d.Type, &d.Status, &d.Attempts,
 		&d.NextAttemptAt, &d.LastError, &d.CreatedAt, &d.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return d, ErrNotFound
+		return d, db.ErrNotFound
 	}
 	return d, err
 }
 
-// GetDelivery returns one delivery with its attempt log, or ErrNotFound.
-func GetDelivery(ctx context.Context, pool *pgxpool.Pool, id string) (Delivery, error) {
-	d, err := scanDelivery(pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
+// GetDelivery returns one delivery with its attempt log, or db.ErrNotFound.
+func GetDelivery(ctx context.Context, ex db.Executor, id string) (Delivery, error) {
+	d, err := scanDelivery(ex.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, db.ErrNotFound) {
 			return d, err
 		}
 		return d, fmt.Errorf("load webhook delivery %s: %w", id, err)
 	}
-	rows, err := pool.Query(ctx, `
+	rows, err := ex.Query(ctx, `
 		SELECT attempt, attempted_at, status_code, latency_ms, response_body, error, outcome
 		FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt`, id)
 	if err != nil {
 		return d, fmt.Errorf("load attempts of webhook delivery %s: %w", id, err)
 	}
-	d.Log, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Attempt, error) {
-		var a Attempt
+	d.Log, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (AttemptRecord, error) {
+		var a AttemptRecord
 		err := r.Scan(&a.Attempt, &a.At, &a.StatusCode, &a.LatencyMS, &a.Body, &a.Error, &a.Outcome)
 		return a, err
 	})
@@ -439,15 +288,15 @@ type DeliveryPage struct {
 }
 
 // ListDeliveries returns an endpoint's deliveries newest first, without attempt logs.
-func ListDeliveries(ctx context.Context, pool *pgxpool.Pool, endpointID string, p DeliveryParams) (DeliveryPage, error) {
+func ListDeliveries(ctx context.Context, ex db.Executor, endpointID string, p DeliveryParams) (DeliveryPage, error) {
 	if p.Limit <= 0 || p.Limit > 200 {
 		p.Limit = 50
 	}
-	afterAt, afterID, err := decodeCursor(p.Cursor)
+	afterAt, afterID, err := db.DecodeCursor(p.Cursor)
 	if err != nil {
 		return DeliveryPage{}, err
 	}
-	rows, err := pool.Query(ctx, `
+	rows, err := ex.Query(ctx, `
 		SELECT `+deliveryColumns+` FROM webhook_deliveries
 		WHERE endpoint_id = $1 AND ($2 = '' OR status = $2)
 		  AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
@@ -463,7 +312,7 @@ func ListDeliveries(ctx context.Context, pool *pgxpool.Pool, endpointID string, 
 	page := DeliveryPage{Deliveries: ds}
 	if len(ds) > p.Limit {
 		last := ds[p.Limit-1]
-		page.Deliveries, page.Next = ds[:p.Limit], encodeCursor(last.CreatedAt, last.ID)
+		page.Deliveries, page.Next = ds[:p.Limit], db.EncodeCursor(last.CreatedAt, last.ID)
 	}
 	return page, nil
 }

@@ -1,24 +1,4 @@
-// Package dispatch makes the first attempt at every outbound webhook delivery straight from
-// Postgres, and hands a delivery that needs more to its Temporal workflow.
-//
-// Most deliveries are answered 2xx at their first attempt. Made in a workflow each, they cost
-// the engine a start and its workflow tasks: more than half of its work per order event on a
-// 2-core machine (docs/BENCHMARKS.md). Made from the table they cost it nothing, and lose no
-// durability: the delivery row is written in the same transaction as its event, a dispatcher
-// works on it under a lease, and one that dies mid-attempt leaves it to the next pass, which
-// attempts again with the same webhook-id (receivers deduplicate on it). A delivery whose first
-// attempt asks for a later one, or disabled its endpoint, becomes a workflow
-// (workflows.Delivery), which follows SPEC section 4's schedule on durable timers.
-//
-// Every worker runs a dispatcher; they share the table through the leases, as the relays share
-// the inbox.
-//
-// A lease is given back early only when nothing was sent (the endpoint had no free slot). A
-// pass that failed otherwise, above all one that sent the request and could not record it,
-// keeps its lease, which the attempt pushes out further each time and after a few passes
-// fails the delivery (activities.AttemptDelivery): released at once, such a delivery was
-// claimed and sent again at once, 6,000 times in 15 seconds to one receiver.
-package dispatch
+package outbound
 
 import (
 	"context"
@@ -28,32 +8,44 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-	"go.temporal.io/sdk/temporal"
 
-	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/loop"
-	"github.com/shipflow/shipflow/workflows"
 )
 
-// Attempter makes one attempt at a delivery and records it (activities.Activities).
-type Attempter interface {
-	AttemptDelivery(ctx context.Context, r activities.DeliveryAttempt) (activities.DeliveryReport, error)
-}
+// The dispatcher makes the first attempt at every outbound webhook delivery straight from
+// Postgres, and hands a delivery that needs more to its Temporal workflow.
+//
+// Most deliveries are answered 2xx at their first attempt. Made in a workflow each, they cost
+// the engine a start and its workflow tasks: more than half of its work per order event on a
+// 2-core machine (docs/BENCHMARKS.md). Made from the table they cost it nothing, and lose no
+// durability: the delivery row is written in the same transaction as its event, a dispatcher
+// works on it under a lease, and one that dies mid-attempt leaves it to the next pass, which
+// attempts again with the same webhook-id (receivers deduplicate on it). A delivery whose first
+// attempt asks for a later one, or disabled its endpoint, becomes a workflow
+// (DeliveryWorkflow), which follows SPEC section 4's schedule on durable timers.
+//
+// Every worker runs a dispatcher; they share the table through the leases, as the relays share
+// the inbox.
+//
+// A lease is given back early only when nothing was sent (the endpoint had no free slot). A
+// pass that failed otherwise, above all one that sent the request and could not record it,
+// keeps its lease, which the attempt pushes out further each time and after a few passes
+// fails the delivery (Outbox.Pass): released at once, such a delivery was
+// claimed and sent again at once, 6,000 times in 15 seconds to one receiver.
 
 // Workflows hands a delivery to its workflow, and says whether that workflow still runs
-// (workflows.Deliveries).
+// (Deliveries).
 type Workflows interface {
-	StartDelivery(ctx context.Context, in workflows.DeliveryInput) error
-	DeliveryRun(ctx context.Context, deliveryID string) (workflows.RunState, error)
+	StartDelivery(ctx context.Context, in DeliveryInput) error
+	DeliveryRun(ctx context.Context, deliveryID string) (RunState, error)
 }
 
 const (
 	batch = 64
 	// maxInFlight bounds the attempts one dispatcher makes at once. Each endpoint's share is
-	// capped lower (activities.Webhooks.PerEndpoint), so a hanging endpoint holds only its own.
+	// capped lower (Sender.PerEndpoint), so a hanging endpoint holds only its own.
 	maxInFlight = 256
 	// lease outlasts an attempt (15 s at most) and its writes, so no other dispatcher takes a
 	// delivery while its attempt may still be under way.
@@ -65,8 +57,8 @@ const (
 
 // Dispatcher claims deliveries no workflow owns yet and makes their first attempts.
 type Dispatcher struct {
-	db        *pgxpool.Pool
-	attempter Attempter
+	db        db.Executor
+	outbox    *Outbox
 	workflows Workflows
 	busy      func() []string // endpoints at their cap of attempts in flight
 	log       *slog.Logger
@@ -81,7 +73,7 @@ type Dispatcher struct {
 	stranded *prometheus.CounterVec
 
 	checkMu   sync.Mutex
-	checkFrom db.Owned // where the next check goes on
+	checkFrom Owned // where the next check goes on
 }
 
 // Outcomes of a claimed delivery, the values of the passes counter's label.
@@ -95,10 +87,10 @@ const (
 	outcomeDeferred = "deferred"
 )
 
-// New returns a dispatcher. busy lists the endpoints that have no free slot for an attempt
-// (activities.Webhooks.Busy); their deliveries are left for a later pass.
-func New(pool *pgxpool.Pool, a Attempter, w Workflows, busy func() []string, log *slog.Logger) *Dispatcher {
-	return &Dispatcher{db: pool, attempter: a, workflows: w, busy: busy, log: log, wake: make(chan struct{}, 1),
+// NewDispatcher returns a dispatcher that makes first attempts with o, whose Sender must be
+// set: endpoints with no free slot for an attempt (Sender.Busy) are left for a later pass.
+func NewDispatcher(o *Outbox, w Workflows, log *slog.Logger) *Dispatcher {
+	return &Dispatcher{db: o.DB, outbox: o, workflows: w, busy: o.Sender.Busy, log: log, wake: make(chan struct{}, 1),
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shipflow_webhook_dispatched_total",
 			Help: "Outbound webhook deliveries a dispatcher claimed, by what became of them.",
@@ -148,7 +140,7 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 	if room <= 0 {
 		return 0, nil // a finishing attempt wakes the loop
 	}
-	claimed, err := db.ClaimDeliveries(ctx, d.db, min(batch, room), lease, d.busy())
+	claimed, err := ClaimDeliveries(ctx, d.db, min(batch, room), lease, d.busy())
 	if err != nil {
 		return 0, err
 	}
@@ -167,8 +159,8 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 
 // dispatch makes a claimed delivery's first attempt, unless an earlier lease made it, and
 // hands the delivery to its workflow when it needs more. It returns the outcome.
-func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) string {
-	in := workflows.DeliveryInput{DeliveryID: c.ID, FirstAttempt: c.Attempts + 1}
+func (d *Dispatcher) dispatch(ctx context.Context, c Claimed) string {
+	in := DeliveryInput{DeliveryID: c.ID, FirstAttempt: c.Attempts + 1}
 	if c.Attempts == 0 {
 		rep, outcome := d.attempt(ctx, c.ID)
 		if outcome != "" {
@@ -190,7 +182,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) string {
 		}
 		return outcomeNotAttempted
 	}
-	if err := db.HandOff(ctx, d.db, c.ID); err != nil {
+	if err := HandOff(ctx, d.db, c.ID); err != nil {
 		d.log.Warn("record webhook delivery handed on; a later pass will", "delivery", c.ID, "err", err)
 	}
 	return outcomeHandedOff
@@ -198,16 +190,17 @@ func (d *Dispatcher) dispatch(ctx context.Context, c db.Claimed) string {
 
 // attempt makes a delivery's first attempt. It returns an outcome when that is all there is to
 // do, and none when the delivery goes on to its workflow.
-func (d *Dispatcher) attempt(ctx context.Context, id string) (activities.DeliveryReport, string) {
-	rep, err := d.attempter.AttemptDelivery(ctx, activities.DeliveryAttempt{DeliveryID: id, Attempt: 1, Try: 1})
+func (d *Dispatcher) attempt(ctx context.Context, id string) (DeliveryReport, string) {
+	rep, err := d.outbox.Pass(ctx, DeliveryAttempt{DeliveryID: id, Attempt: 1, Try: 1})
+	var deferred *DeferredError
 	switch {
-	case isType(err, activities.EndpointBusy):
+	case errors.Is(err, ErrEndpointBusy):
 		// Nothing was sent: the next pass may try as soon as a slot is free.
-		if err := db.ReleaseDelivery(ctx, d.db, id); err != nil {
+		if err := ReleaseDelivery(ctx, d.db, id); err != nil {
 			d.log.Warn("release webhook delivery", "delivery", id, "err", err)
 		}
 		return rep, outcomeNotAttempted
-	case isType(err, activities.DeliveryDeferred):
+	case errors.As(err, &deferred):
 		// The request may have been sent. The delivery stays leased for the wait the attempt
 		// noted: releasing it here is what once sent a receiver one webhook 6,000 times.
 		d.log.Warn("webhook delivery pass failed; the delivery waits before the next", "delivery", id, "err", err)
@@ -233,11 +226,6 @@ func (d *Dispatcher) attempt(ctx context.Context, id string) (activities.Deliver
 	return rep, outcomeFailed
 }
 
-func logDisabled(log *slog.Logger, n db.EndpointNotice) {
+func logDisabled(log *slog.Logger, n EndpointNotice) {
 	log.Warn("webhook endpoint disabled", "endpoint", n.EndpointID, "url", n.URL, "reason", n.Reason)
-}
-
-func isType(err error, typ string) bool {
-	var ae *temporal.ApplicationError
-	return errors.As(err, &ae) && ae.Type() == typ
 }

@@ -1,4 +1,4 @@
-package workflows
+package outbound
 
 import (
 	"context"
@@ -8,19 +8,22 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
+	sdkclient "go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/shipflow/shipflow/activities"
-	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/escalate"
 )
 
-// Names the delivery workflow answers to; part of running histories, never rename one.
+// Names the delivery workflow answers to and calls; part of running histories, never rename
+// one.
 const (
 	DeliveryName = "WebhookDelivery"
 	// RetryNowSignal cuts a delivery's wait short: a person asked for the next attempt now.
 	RetryNowSignal = "retry_now"
+	// AlertStaffActivity is the staff-chat alert registered by package activities, called by
+	// name so that this package stays below it.
+	AlertStaffActivity = "AlertStaff"
 )
 
 // DeliveryWorkflowID is the id of a delivery's workflow: at most one runs per delivery.
@@ -40,18 +43,18 @@ type DeliveryInput struct {
 	Wait time.Duration `json:"wait,omitempty"`
 	// Notice is set when the dispatcher's attempt disabled the endpoint: the run tells staff in
 	// Channels and ends, since the endpoint takes no more attempts.
-	Notice   *db.EndpointNotice `json:"notice,omitempty"`
-	Channels []string           `json:"channels,omitempty"`
+	Notice   *EndpointNotice `json:"notice,omitempty"`
+	Channels []string        `json:"channels,omitempty"`
 }
 
-// Delivery carries one event to one subscriber endpoint after its first attempt, which a
-// dispatcher makes straight from Postgres (package dispatch): the waits of SPEC section 4's
+// DeliveryWorkflow carries one event to one subscriber endpoint after its first attempt, which a
+// dispatcher makes straight from Postgres (Dispatcher): the waits of SPEC section 4's
 // schedule between attempts until one succeeds, the endpoint is gone, or the schedule ends.
 // Each such delivery is a workflow of its own, so a dead or slow endpoint only ever delays its
 // own deliveries, and a wait of ten hours costs a timer, not a worker. (One activity with a
 // retry policy cannot follow a schedule of uneven steps or honour Retry-After, nor record
 // every attempt.) A person's retry is a run of one attempt.
-func Delivery(ctx workflow.Context, in DeliveryInput) error {
+func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) error {
 	d := &delivery{in: in, retryNow: workflow.GetSignalChannel(ctx, RetryNowSignal)}
 	return d.run(ctx)
 }
@@ -67,13 +70,26 @@ type delivery struct {
 // doubled the deliveries a 2-core machine makes per second. It is retried only when it could
 // not decide (Postgres down, a worker crash, the endpoint's in-flight cap on this worker),
 // which costs the delivery no attempt. An attempt made but not recorded asks for a growing
-// wait of its own (activities.DeliveryDeferred) and ends the delivery after a few, or at once
+// wait of its own (DeliveryDeferred) and ends the delivery after a few, or at once
 // when Postgres refused the record: it is never retried at this policy's pace for ever.
 var attemptOptions = workflow.LocalActivityOptions{
-	ScheduleToCloseTimeout: forever, // left out, it would be the 45 s below (see localStoreOptions)
+	ScheduleToCloseTimeout: forever, // left out, it would be the 45 s below
 	StartToCloseTimeout:    45 * time.Second,
 	RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 }
+
+// alertOptions are those of a staff alert, as the order workflow's: a chat that is down is
+// tried again for as long as it takes.
+var alertOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
+}
+
+// forever bounds the retries of an attempt that could not decide: they must not give up.
+const forever = 10 * 365 * 24 * time.Hour
+
+// acts is only used to name activity methods; the worker holds the real one.
+var acts *Activities
 
 func (d *delivery) run(ctx workflow.Context) error {
 	if n := d.in.Notice; n != nil {
@@ -91,12 +107,12 @@ func (d *delivery) run(ctx workflow.Context) error {
 		if d.in.Manual {
 			try = i
 		}
-		req := activities.DeliveryAttempt{DeliveryID: d.in.DeliveryID, Attempt: first + i - 1, Try: try, Manual: d.in.Manual}
+		req := DeliveryAttempt{DeliveryID: d.in.DeliveryID, Attempt: first + i - 1, Try: try, Manual: d.in.Manual}
 		o := attemptOptions
 		o.Summary = fmt.Sprintf("attempt %d", req.Attempt)
 		actx := workflow.WithLocalActivityOptions(ctx, o)
-		var rep activities.DeliveryReport
-		if err := workflow.ExecuteLocalActivity(actx, a.AttemptDelivery, req).Get(ctx, &rep); err != nil {
+		var rep DeliveryReport
+		if err := workflow.ExecuteLocalActivity(actx, acts.AttemptDelivery, req).Get(ctx, &rep); err != nil {
 			return err
 		}
 		if rep.GaveUp != "" {
@@ -124,13 +140,15 @@ func (d *delivery) wait(ctx workflow.Context, dur time.Duration) {
 
 // alert tells staff an endpoint was disabled: in the log, which is all a deployment without
 // chats gets, and in every chat.
-func (d *delivery) alert(ctx workflow.Context, n db.EndpointNotice, channels []string) {
+func (d *delivery) alert(ctx workflow.Context, n EndpointNotice, channels []string) {
 	workflow.GetLogger(ctx).Warn("webhook endpoint disabled", "endpoint", n.EndpointID, "url", n.URL, "reason", n.Reason)
-	al := activities.EndpointAlert(n)
+	al := EndpointAlert(n)
 	var fs []workflow.Future
 	for _, ch := range channels {
-		actx := withOptions(ctx, escalateOptions, "endpoint disabled: "+ch)
-		fs = append(fs, workflow.ExecuteActivity(actx, a.AlertStaff, ch, al))
+		o := alertOptions
+		o.Summary = "endpoint disabled: " + ch
+		actx := workflow.WithActivityOptions(ctx, o)
+		fs = append(fs, workflow.ExecuteActivity(actx, AlertStaffActivity, ch, al))
 	}
 	for _, f := range fs {
 		if err := f.Get(ctx, nil); err != nil {
@@ -139,10 +157,19 @@ func (d *delivery) alert(ctx workflow.Context, n db.EndpointNotice, channels []s
 	}
 }
 
+// EndpointAlert is the staff alert for an endpoint an attempt disabled.
+func EndpointAlert(n EndpointNotice) escalate.Alert {
+	return escalate.Alert{
+		About:   "Webhook endpoint " + n.EndpointID,
+		Reason:  "webhook_endpoint_disabled",
+		Message: fmt.Sprintf("Deliveries to %s stopped: %s. Fix the receiver, re-enable the endpoint and recover its failed deliveries.", n.URL, n.Reason),
+	}
+}
+
 // Deliveries starts delivery workflows on a task queue; it is what the dispatchers and the API
 // use.
 type Deliveries struct {
-	Client    client.Client
+	Client    sdkclient.Client
 	TaskQueue string
 }
 
@@ -152,10 +179,10 @@ type Deliveries struct {
 // a delivery handed on again while still pending was left unfinished by that run (it failed, or
 // was terminated), and the stranded-delivery check hands it back to the dispatchers for a new
 // one. A run that closed having finished the delivery makes the new run's attempt a no-op
-// (activities.AttemptDelivery skips a delivery no longer pending). Eager start lets the
+// (Outbox.Pass skips a delivery no longer pending). Eager start lets the
 // dispatcher's own worker take the run's first task without a round of polling.
 func (d Deliveries) StartDelivery(ctx context.Context, in DeliveryInput) error {
-	_, err := d.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	_, err := d.Client.ExecuteWorkflow(ctx, sdkclient.StartWorkflowOptions{
 		ID:                       DeliveryWorkflowID(in.DeliveryID),
 		TaskQueue:                d.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
@@ -175,10 +202,10 @@ func (d Deliveries) StartDelivery(ctx context.Context, in DeliveryInput) error {
 // attempts it has had. Asking again for the same delivery as read (a repeated recover) is
 // safe: a run still going is only signalled, and a run that has closed since made that
 // attempt, so a new run's attempt finds it recorded and sends nothing
-// (activities.AttemptDelivery).
-func (d Deliveries) RetryDelivery(ctx context.Context, dl db.Delivery) error {
+// (Outbox.Pass).
+func (d Deliveries) RetryDelivery(ctx context.Context, dl Delivery) error {
 	_, err := d.Client.SignalWithStartWorkflow(ctx, DeliveryWorkflowID(dl.ID), RetryNowSignal, nil,
-		client.StartWorkflowOptions{
+		sdkclient.StartWorkflowOptions{
 			TaskQueue:             d.TaskQueue,
 			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 			StaticSummary:         "webhook delivery " + dl.ID + " (manual retry)",
