@@ -1,6 +1,6 @@
 // Package commerce turns commerce-platform webhooks into inbox deliveries.
 //
-// It owns shipflow's own signed commerce events (SPEC section 2.1, POST
+// It owns shipflow's own signed commerce events (docs/reference/inbound.md, POST
 // /webhooks/commerce): Parse reads one body into an order.CommerceEvent.
 // Its subpackages shopify and woocommerce adapt those platforms' webhooks
 // to the same events, and this package holds the small parsing rules they

@@ -9,7 +9,7 @@ import (
 	"github.com/shipflow/shipflow/order"
 )
 
-// body is a commerce event as POSTed to /webhooks/commerce (SPEC 2.1).
+// body is a commerce event as POSTed to /webhooks/commerce (docs/reference/inbound.md).
 type body struct {
 	Type      string `json:"type"`
 	Timestamp string `json:"timestamp"`
@@ -45,7 +45,7 @@ type shipment struct {
 	EstimatedDelivery string   `json:"estimated_delivery"`
 }
 
-// Parse reads one shipflow commerce event (SPEC 2.1). eventID is the
+// Parse reads one shipflow commerce event (docs/reference/inbound.md). eventID is the
 // webhook-id header, the only thing that tells a retry from a new event, so
 // it becomes the event's ID. The result is a delivery of source "commerce"
 // holding that one event.

@@ -14,7 +14,7 @@ var zoneless = []string{
 	"2006-01-02 15:04:05.999999999",
 }
 
-// ParseTime reads a required RFC 3339 time (SPEC 2.1, Shopify) as UTC, so
+// ParseTime reads a required RFC 3339 time (shipflow's commerce events, docs/reference/inbound.md, and Shopify) as UTC, so
 // stored times compare and serialise alike whatever offset the sender used.
 func ParseTime(field, s string) (time.Time, error) {
 	s = strings.TrimSpace(s)

@@ -1,4 +1,4 @@
-// Package config reads shipflow's settings (SPEC section 6) from flags and environment variables
+// Package config reads shipflow's settings (docs/reference/configuration.md) from flags and environment variables
 // and validates all of them once, at start-up, so that a bad value stops the process with one
 // line naming the setting instead of failing later in the middle of a request.
 package config

@@ -12,7 +12,7 @@ import (
 )
 
 // DefaultTimeout bounds a whole request (connect, TLS, headers and body)
-// when Policy.Timeout is not set. It is SPEC section 4's 15 s: a subscriber
+// when Policy.Timeout is not set. It is the documented 15 s (docs/reference/outbound-webhooks.md): a subscriber
 // that has not answered by then has failed this attempt anyway.
 const DefaultTimeout = 15 * time.Second
 
@@ -86,7 +86,7 @@ func NewClient(p Policy) *http.Client {
 		Transport: transport,
 		Timeout:   timeout,
 		// Following a redirect would let the receiver pick a new
-		// destination; SPEC section 4 says redirects are not followed.
+		// destination; docs/reference/outbound-webhooks.md says redirects are not followed.
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},

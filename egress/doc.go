@@ -1,6 +1,6 @@
 // Package egress owns one decision: may shipflow open a connection to this
 // address on behalf of a URL that somebody else chose? Outbound webhooks
-// (SPEC section 4) go to subscriber URLs that anyone with an admin token can
+// (docs/reference/outbound-webhooks.md) go to subscriber URLs that anyone with an admin token can
 // set, so without this package such a URL could make shipflow reach its own
 // loopback services, the private network it runs in, or the cloud metadata
 // endpoint at 169.254.169.254, and report back what it saw (server-side
@@ -25,7 +25,7 @@
 //     dialer's hook sees each one it tries.
 //   - Redirects and proxies. Both make some other host or component pick
 //     the destination. The client therefore follows no redirect (a 3xx
-//     comes back to the caller, as SPEC section 4 requires) and uses no
+//     comes back to the caller, as docs/reference/outbound-webhooks.md requires) and uses no
 //     proxy (a proxy would dial the real destination on our behalf, out of
 //     the guard's sight).
 //

@@ -36,7 +36,7 @@ type Delivery struct {
 	ShipmentID string `json:"shipment_id,omitempty"`
 }
 
-// Adapter errors the HTTP layer maps to answers (SPEC section 2). A *order.FieldError is a
+// Adapter errors the HTTP layer maps to answers (docs/reference/inbound.md). A *order.FieldError is a
 // missing or invalid field (400); a *json.SyntaxError or *json.UnmarshalTypeError is malformed
 // JSON (400).
 var (

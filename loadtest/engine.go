@@ -17,14 +17,14 @@ import (
 // The bare engine's ceilings, measured on the same Temporal server and Postgres shipflow uses
 // in the run: what an empty workflow gets out of the engine is the most shipflow could get, so
 // shipflow's own figures are read as a share of these rather than as absolute numbers that
-// change with the machine (SPEC section 8 lists what a 2-core machine gave).
+// change with the machine (docs/BENCHMARKS.md lists what a 2-core machine gave).
 
 const (
 	emptyWorkflowName = "loadtest-empty"
 	emptySignalName   = "s"
 	engineConcurrency = 32
 	// freshApplyP99 is the apply latency under which an offered signal rate counts as sustained
-	// with the status fresh, as in SPEC section 8.
+	// with the status fresh, as in docs/BENCHMARKS.md.
 	freshApplyP99 = 100 * time.Millisecond
 )
 

@@ -220,9 +220,9 @@ func (r *Report) WriteTable(w io.Writer) {
 		[3]string{"load generator CPU", fmt.Sprintf("%.1f s", p.LoadGeneratorCPUSeconds), "this process, on the same cores"},
 		[3]string{"Temporal workflows run", fmt.Sprint(total(j.Workflows)), counts64(j.Workflows) + "; mean history events " + means(j.HistoryLength)},
 		[3]string{"", "", ""},
-		[3]string{"bare engine: starts/s", fmt.Sprintf("%.0f", e.StartsPerSecond), "empty workflow, 32 at once (SPEC 8: 71-78 on a dev server)"},
-		[3]string{"bare engine: signals accepted/s", fmt.Sprintf("%.0f", e.SignalsPerSecond), fmt.Sprintf("32 at once (SPEC 8: 201-216); applied %.0f/s", e.SignalsAppliedPerSecond)},
-		[3]string{"bare engine: sustained signals/s", fmt.Sprintf("%.0f", e.SustainedSignalRate), "highest rate applied with p99 <= 100 ms (SPEC 8: ~50) " + steps(e.Steps)},
+		[3]string{"bare engine: starts/s", fmt.Sprintf("%.0f", e.StartsPerSecond), "empty workflow, 32 at once (docs/BENCHMARKS.md: 71-78 on a dev server)"},
+		[3]string{"bare engine: signals accepted/s", fmt.Sprintf("%.0f", e.SignalsPerSecond), fmt.Sprintf("32 at once (docs/BENCHMARKS.md: 201-216); applied %.0f/s", e.SignalsAppliedPerSecond)},
+		[3]string{"bare engine: sustained signals/s", fmt.Sprintf("%.0f", e.SustainedSignalRate), "highest rate applied with p99 <= 100 ms (docs/BENCHMARKS.md: ~50) " + steps(e.Steps)},
 		[3]string{"bare PG point read p50 / p99", lat(e.PGRead), fmt.Sprintf("%.0f/s at concurrency 8", e.PGReadsPerSecond)},
 	)
 	for _, row := range rows {

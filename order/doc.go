@@ -6,7 +6,7 @@
 // The package is plain deterministic Go with no I/O, clock or randomness,
 // because a Temporal workflow replays it: the same state and events always
 // give the same result. Events arrive duplicated and out of order; the
-// rules absorb that (SPEC section 1) and never fail on an event that does
+// rules absorb that (docs/reference/statuses.md) and never fail on an event that does
 // not fit: it is recorded in the timeline, marked ignored with the reason.
 //
 // # Transitions and effects

@@ -35,10 +35,10 @@ type Notify struct {
 	ShipmentID string
 }
 
-// PublishType is the type of an outbound webhook event (SPEC section 4).
+// PublishType is the type of an outbound webhook event (docs/reference/outbound-webhooks.md).
 type PublishType string
 
-// Outbound event types of SPEC section 4.
+// Outbound event types (docs/reference/outbound-webhooks.md).
 const (
 	PublishOrderCreated           PublishType = "order.created"
 	PublishOrderConfirmed         PublishType = "order.confirmed"

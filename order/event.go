@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// EventType is the type of a commerce-platform event (SPEC section 2.1).
+// EventType is the type of a commerce-platform event (docs/reference/inbound.md).
 type EventType string
 
-// Commerce event types of SPEC section 2.1.
+// Commerce event types (docs/reference/inbound.md).
 const (
 	EventCreated         EventType = "order.created"
 	EventConfirmed       EventType = "order.confirmed"
@@ -123,7 +123,7 @@ type ShipmentInfo struct {
 	EstimatedDelivery *time.Time `json:"estimated_delivery,omitempty"`
 }
 
-// CommerceEvent is one commerce-platform event (SPEC section 2.1) after
+// CommerceEvent is one commerce-platform event (docs/reference/inbound.md) after
 // parsing. ID is the webhook-id, the only thing that tells a retry from a
 // new event. The fields below OrderID are filled according to Type.
 type CommerceEvent struct {
@@ -154,7 +154,7 @@ type CommerceEvent struct {
 }
 
 // Validate checks the fields the event's type requires. The error is a
-// *FieldError naming the field by its path in the SPEC 2.1 body, so the
+// *FieldError naming the field by its path in the commerce event body (docs/reference/inbound.md), so the
 // webhook can answer 400 with it.
 func (e CommerceEvent) Validate() error {
 	if e.ID == "" {
@@ -236,7 +236,7 @@ func (e CommerceEvent) validateCreated() error {
 	return nil
 }
 
-// TrackingEvent is one carrier scan normalised to SPEC section 1, whatever
+// TrackingEvent is one carrier scan normalised to the shipment statuses (docs/reference/statuses.md), whatever
 // provider it came from. ID is the provider's event id or a stable hash the
 // normaliser computes, so that the same scan seen twice (webhook and poll,
 // or a retry) is applied once. Source names where it came from ("generic",

@@ -321,7 +321,7 @@ func (o *Order) progress() Status {
 	return stages[least]
 }
 
-// derive computes the order status of SPEC section 1.
+// derive computes the order status (docs/reference/statuses.md).
 func (o *Order) derive() Status {
 	switch {
 	case o.CancelledAt != nil:

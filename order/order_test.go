@@ -166,7 +166,7 @@ func TestCommerce(t *testing.T) {
 	})
 }
 
-// TestShipmentStatuses walks every SPEC section 1 shipment status on a
+// TestShipmentStatuses walks every shipment status (docs/reference/statuses.md) on a
 // single-shipment order that was confirmed and packed.
 func TestShipmentStatuses(t *testing.T) {
 	checkRules(t, []rule{

@@ -168,7 +168,7 @@ func TestView(t *testing.T) {
 		t.Error("view aliases the order")
 	}
 
-	// SPEC section 5 field names, exception null when none.
+	// Field names of docs/reference/api.md, exception null when none.
 	b, err := json.Marshal(o.View())
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,7 @@ import "fmt"
 
 // Status is where an order stands as a whole. It is what a customer, a
 // support agent or a subscriber asks about, so it is derived from the
-// shipments rather than reported by any one system (SPEC section 1).
+// shipments rather than reported by any one system (docs/reference/statuses.md).
 type Status string
 
 // Order statuses. The first seven are stages of the order's journey and are
@@ -68,11 +68,11 @@ func ParseStatus(s string) (Status, error) {
 	return "", fmt.Errorf("unknown order status %s", Quote(s))
 }
 
-// ShipmentStatus is the canonical status of one shipment (SPEC section 1),
+// ShipmentStatus is the canonical status of one shipment (docs/reference/statuses.md),
 // the common language every carrier and aggregator is normalised to.
 type ShipmentStatus string
 
-// Shipment statuses of SPEC section 1.
+// Shipment statuses (docs/reference/statuses.md).
 const (
 	ShipmentInfoReceived       ShipmentStatus = "info_received"
 	ShipmentInTransit          ShipmentStatus = "in_transit"

@@ -71,7 +71,7 @@ type scan struct {
 	eta            *time.Time
 }
 
-// track applies sc to shipment i under the ordering rule of SPEC section 1:
+// track applies sc to shipment i under the ordering rule (docs/reference/statuses.md):
 // the newest report by time wins (a report as new as the last one wins too,
 // being the later arrival), and after delivered only returned_to_sender or
 // exception may follow. Once the order is returned the shipment is still

@@ -121,9 +121,9 @@ func TestParse(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// SPEC section 4's twelve and order.human_requested (issue 15).
+	// The thirteen types of docs/reference/outbound-webhooks.md: the original twelve and order.human_requested (issue 15).
 	if len(order.PublishTypes()) != 13 {
-		t.Errorf("%d publish types, want SPEC section 4's 12 and order.human_requested", len(order.PublishTypes()))
+		t.Errorf("%d publish types, want the 13 of docs/reference/outbound-webhooks.md", len(order.PublishTypes()))
 	}
 	for _, bad := range []string{"", "Delivered", "lost"} {
 		if _, err := order.ParseShipmentStatus(bad); err == nil {

@@ -6,7 +6,7 @@ import (
 )
 
 // View is the order as the API, the voice assistant and webhook
-// subscribers see it (SPEC section 5). It holds copies, so it can be handed
+// subscribers see it (docs/reference/api.md). It holds copies, so it can be handed
 // out while the workflow goes on changing the order.
 type View struct {
 	OrderID          string         `json:"order_id"`

@@ -17,7 +17,7 @@ import (
 	"github.com/shipflow/shipflow/order"
 )
 
-// API is the management API of endpoints and their deliveries (SPEC section 4). The server
+// API is the management API of endpoints and their deliveries (docs/reference/outbound-webhooks.md). The server
 // mounts it under its admin authentication, limits and error handler; handlers answer in
 // apierr's shape.
 type API struct {
@@ -42,7 +42,7 @@ func (a *API) Register(g *echo.Group) {
 	g.POST("/webhook-deliveries/:id/retry", a.retryDelivery)
 }
 
-// rotationOverlap is how long a rotated-out secret keeps signing (SPEC section 4).
+// rotationOverlap is how long a rotated-out secret keeps signing (docs/reference/outbound-webhooks.md).
 const rotationOverlap = 24 * time.Hour
 
 // endpointRequest is the body of endpoint creation and updates.

@@ -18,7 +18,7 @@ import (
 )
 
 // Timeout bounds one attempt, from sending the request to reading the
-// captured part of the answer. SPEC section 4 counts only a 2xx "within
+// captured part of the answer. docs/reference/outbound-webhooks.md counts only a 2xx "within
 // 15 s" as success, so Attempt enforces it even if the client and ctx allow
 // longer; a shorter deadline on either still wins.
 const Timeout = 15 * time.Second
@@ -44,20 +44,20 @@ const UserAgent = "shipflow-webhooks/1"
 type Outcome int
 
 const (
-	// Delivered: the endpoint answered 2xx in time, the only success SPEC
-	// section 4 knows. Stop.
+	// Delivered: the endpoint answered 2xx in time, the only success
+	// there is (docs/reference/outbound-webhooks.md). Stop.
 	Delivered Outcome = iota + 1
 
 	// Retry: the attempt failed in a way a later attempt may not. Wait
 	// NextDelay and try again, and mark the delivery failed when the
 	// schedule is exhausted. This covers network errors, timeouts, every
-	// 3xx (redirects are not followed), 5xx, and every 4xx but 410: SPEC
-	// section 4 applies its schedule to all non-2xx answers, and a 400 or
+	// 3xx (redirects are not followed), 5xx, and every 4xx but 410: the documented
+	// schedule (docs/reference/outbound-webhooks.md) applies to all non-2xx answers, and a 400 or
 	// 401 is often a receiver deploy or a secret rotation that is fixed
 	// within the schedule's day and a half.
 	Retry
 
-	// Gone: the endpoint answered 410. SPEC section 4 says to disable the
+	// Gone: the endpoint answered 410. docs/reference/outbound-webhooks.md says to disable the
 	// endpoint; do not retry.
 	Gone
 
@@ -66,7 +66,7 @@ const (
 	// secret that does not decode, a malformed URL, a nil client, or an
 	// address the egress policy forbids (egress.ErrForbiddenAddress, which
 	// that package documents as not worth retrying). Mark the delivery
-	// failed at once, without disabling the endpoint; SPEC section 4 lets
+	// failed at once, without disabling the endpoint; docs/reference/outbound-webhooks.md lets
 	// an operator retry it by hand once the configuration is fixed.
 	Failed
 )
@@ -118,7 +118,7 @@ type Result struct {
 // classifies the answer. msgID is the webhook-id: the event id, the same on
 // every attempt, so the receiver can deduplicate retries. now is the time of
 // this attempt and becomes webhook-timestamp; it is a parameter so the
-// caller decides which clock counts and tests can use the SPEC vector.
+// caller decides which clock counts and tests can use the documented test vector (docs/reference/outbound-webhooks.md).
 //
 // c must come from egress.NewClient (see the package documentation); a nil
 // client is Failed rather than a fallback to http.DefaultClient, which would
@@ -175,7 +175,7 @@ func Attempt(ctx context.Context, c *http.Client, url string, secrets []string, 
 	return r
 }
 
-// classify maps an answer's status to an Outcome, per SPEC section 4.
+// classify maps an answer's status to an Outcome, per docs/reference/outbound-webhooks.md.
 func classify(status int) Outcome {
 	switch {
 	case status >= 200 && status < 300:

@@ -20,7 +20,7 @@ import (
 	"github.com/shipflow/shipflow/egress"
 )
 
-// The Standard Webhooks test vector from SPEC section 4.
+// The Standard Webhooks test vector from docs/reference/outbound-webhooks.md.
 const (
 	vecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	vecID     = "msg_p5jXN8AQM9LWM0D4loKWxJek"

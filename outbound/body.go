@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Body is what a subscriber receives: SPEC section 4's shape, with the order's view as of the
+// Body is what a subscriber receives: the shape of docs/reference/outbound-webhooks.md, with the order's view as of the
 // event as data. docs/receiving-webhooks.md documents it for receivers; change both together.
 type Body struct {
 	Type      string          `json:"type"`

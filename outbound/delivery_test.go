@@ -51,7 +51,7 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// attemptTimeout stands in for SPEC's 15 s, so the hanging receiver's test is short.
+// attemptTimeout stands in for the documented 15 s (docs/reference/outbound-webhooks.md), so the hanging receiver's test is short.
 const attemptTimeout = 2 * time.Second
 
 // harness is a worker with outbound deliveries on, the management API, and a Slack stand-in
@@ -373,7 +373,7 @@ func TestFailedAttemptIsRetriedWithTheSameWebhookID(t *testing.T) {
 	if a, b := hits[0].meta.Metadata.Attempt, hits[1].meta.Metadata.Attempt; a != 1 || b != 2 {
 		t.Errorf("attempts %d then %d", a, b)
 	}
-	// SPEC: the first retry 5 s after, with up to 20% jitter.
+	// docs/reference/outbound-webhooks.md: the first retry 5 s after, with up to 20% jitter.
 	if gap := hits[1].at.Sub(hits[0].at); gap < 5*time.Second || gap > 7*time.Second {
 		t.Errorf("retried after %s, want 5-6 s", gap)
 	}

@@ -24,7 +24,7 @@ import (
 // works on it under a lease, and one that dies mid-attempt leaves it to the next pass, which
 // attempts again with the same webhook-id (receivers deduplicate on it). A delivery whose first
 // attempt asks for a later one, or disabled its endpoint, becomes a workflow
-// (DeliveryWorkflow), which follows SPEC section 4's schedule on durable timers.
+// (DeliveryWorkflow), which follows the documented retry schedule (docs/reference/outbound-webhooks.md) on durable timers.
 //
 // Every worker runs a dispatcher; they share the table through the leases, as the relays share
 // the inbox.

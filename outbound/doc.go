@@ -1,4 +1,4 @@
-// Package outbound owns delivering the lifecycle's events to subscribers (SPEC section 4),
+// Package outbound owns delivering the lifecycle's events to subscribers (docs/reference/outbound-webhooks.md),
 // from the outbox to the last retry: the destinations (endpoint.go) and their kinds, each sent
 // by its Transport (transport.go); the published Event and its deliveries, stored in the same
 // transaction (event.go, delivery.go, outbox.go); the signed attempt (attempt.go, body.go) and

@@ -19,7 +19,7 @@ type Kind string
 
 // Kinds of destination; migration 00014's CHECK lists the same.
 const (
-	// KindWebhook is a signed Standard Webhooks POST to a subscriber's URL (SPEC section 4).
+	// KindWebhook is a signed Standard Webhooks POST to a subscriber's URL (docs/reference/outbound-webhooks.md).
 	KindWebhook Kind = "webhook"
 )
 

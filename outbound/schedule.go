@@ -2,7 +2,7 @@ package outbound
 
 import "time"
 
-// schedule is SPEC section 4's wait before each retry: schedule[i] is the
+// schedule is the documented wait before each retry (docs/reference/outbound-webhooks.md): schedule[i] is the
 // wait after attempt i+1 failed. It spreads eight attempts over about a day
 // and a half, long enough to ride out a receiver's outage or bad deploy.
 var schedule = [...]time.Duration{
@@ -19,7 +19,7 @@ var schedule = [...]time.Duration{
 // marked failed: the first, plus one per scheduled retry.
 const MaxAttempts = len(schedule) + 1
 
-// maxJitter is SPEC section 4's "up to 20% jitter".
+// maxJitter is the documented "up to 20% jitter" (docs/reference/outbound-webhooks.md).
 const maxJitter = 0.2
 
 // NextDelay returns how long to wait before the next attempt of a delivery
@@ -69,7 +69,7 @@ func NextDelay(attempt int, retryAfter time.Duration, jitter func() float64) (ti
 	return base + time.Duration(float64(base)*maxJitter*j), true
 }
 
-// DisableAfter is how long an endpoint may fail every attempt before it is disabled (SPEC
-// section 4): past the schedule's day and a half, so one outage of a receiver does not cost
+// DisableAfter is how long an endpoint may fail every attempt before it is disabled
+// (docs/reference/outbound-webhooks.md): past the schedule's day and a half, so one outage of a receiver does not cost
 // its subscription, short enough that a receiver nobody runs any more stops costing attempts.
 const DisableAfter = 5 * 24 * time.Hour

@@ -53,7 +53,7 @@ func TestNextDelay(t *testing.T) {
 	}
 }
 
-// TestNextDelayJitterBounds checks SPEC section 4's "up to 20% jitter" over
+// TestNextDelayJitterBounds checks the documented "up to 20% jitter" (docs/reference/outbound-webhooks.md) over
 // the whole schedule: never earlier than scheduled, never 20% or more later.
 func TestNextDelayJitterBounds(t *testing.T) {
 	want := []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}

@@ -17,7 +17,7 @@ type Sender struct {
 	// http in dev). It is checked again at every attempt, not only when a URL is saved, and
 	// the client enforces it while dialling.
 	Policy egress.Policy
-	// Timeout bounds one attempt; zero is SPEC section 4's 15 s, which is also the most.
+	// Timeout bounds one attempt; zero is the documented 15 s (docs/reference/outbound-webhooks.md), which is also the most.
 	Timeout time.Duration
 	// PerEndpoint caps the attempts one worker makes to one endpoint at a time; zero is 32.
 	// A hanging endpoint then holds at most that many attempts (and, for a second each, the
@@ -35,7 +35,7 @@ type Sender struct {
 	slots map[string]chan struct{} // per endpoint; a token in the channel is an attempt in flight
 }
 
-// timeout is the bound of one attempt: Timeout, within SPEC section 4's 15 s.
+// timeout is the bound of one attempt: Timeout, within the documented 15 s (docs/reference/outbound-webhooks.md).
 func (s *Sender) timeout() time.Duration {
 	if s.Timeout <= 0 || s.Timeout > Timeout {
 		return Timeout

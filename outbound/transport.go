@@ -26,7 +26,7 @@ func (s *Sender) transport(k Kind) Transport {
 	return nil
 }
 
-// webhook is KindWebhook's transport: SPEC section 4's signed Standard Webhooks POST.
+// webhook is KindWebhook's transport: docs/reference/outbound-webhooks.md's signed Standard Webhooks POST.
 type webhook struct{ s *Sender }
 
 // Send posts the body for this attempt number, signed with every secret the endpoint has at

@@ -48,8 +48,8 @@ type DeliveryInput struct {
 }
 
 // DeliveryWorkflow carries one event to one subscriber endpoint after its first attempt, which a
-// dispatcher makes straight from Postgres (Dispatcher): the waits of SPEC section 4's
-// schedule between attempts until one succeeds, the endpoint is gone, or the schedule ends.
+// dispatcher makes straight from Postgres (Dispatcher): the waits of the documented retry
+// schedule (docs/reference/outbound-webhooks.md) between attempts until one succeeds, the endpoint is gone, or the schedule ends.
 // Each such delivery is a workflow of its own, so a dead or slow endpoint only ever delays its
 // own deliveries, and a wait of ten hours costs a timer, not a worker. (One activity with a
 // retry policy cannot follow a schedule of uneven steps or honour Retry-After, nor record

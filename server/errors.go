@@ -10,7 +10,7 @@ import (
 	"github.com/shipflow/shipflow/internal/apierr"
 )
 
-// Error codes of the JSON error shape (SPEC section 2), as package apierr names them.
+// Error codes of the JSON error shape (docs/reference/api.md), as package apierr names them.
 const (
 	codeBadRequest       = apierr.BadRequest
 	codeInvalidJSON      = apierr.InvalidJSON

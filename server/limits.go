@@ -30,7 +30,7 @@ const (
 	voiceBodyCap = 64 << 10
 	// adminBodyCap: the admin API's bodies are an endpoint or a note.
 	adminBodyCap = 256 << 10
-	// webhookBodyCap is SPEC section 2's 1 MiB for inbound webhooks; a route may hold its
+	// webhookBodyCap is the documented 1 MiB cap for inbound webhooks (docs/reference/inbound.md); a route may hold its
 	// own smaller cap inside.
 	webhookBodyCap = 1 << 20
 )

@@ -52,7 +52,7 @@ func orderParam(c echo.Context) (string, error) {
 	return id, nil
 }
 
-// getOrder is GET /v1/orders/{order_id}: the order's current view (SPEC section 5).
+// getOrder is GET /v1/orders/{order_id}: the order's current view (docs/reference/api.md).
 func (s *server) getOrder(c echo.Context) error {
 	id, err := orderParam(c)
 	if err != nil {

@@ -99,7 +99,7 @@ type voiceAnswer struct {
 	AIInstructions string         `json:"ai_instructions"`
 }
 
-// poskaiCall makes one SPEC section 3 tool call with the given token and network caller id
+// poskaiCall makes one tool call (docs/reference/voice.md) with the given token and network caller id
 // ("" for none) and returns the answer, which must be a 200.
 func poskaiCall(t *testing.T, token, callerID, callID, tool string, params map[string]any) voiceAnswer {
 	t.Helper()

@@ -205,7 +205,7 @@ func signatureError(err error) error {
 	}
 }
 
-// adapterError maps what a parser says about a body onto SPEC section 2's answers.
+// adapterError maps what a parser says about a body onto the answers docs/reference/inbound.md documents.
 func adapterError(err error) error {
 	var fe *order.FieldError
 	switch {

@@ -26,7 +26,7 @@ import (
 //     says to check that the timestamp is within 5 minutes of our clock in
 //     either direction (webhooks may arrive "from the future" through clock
 //     skew) and to verify over the raw, unparsed body. (It suggests 404 for
-//     missing headers and 400 for a stale timestamp; shipflow's SPEC says
+//     missing headers and 400 for a stale timestamp; shipflow's contract (docs/reference/inbound.md) says
 //     401 for both, which this package leaves to the HTTP layer.)
 //   - The rest of that guide (the signed string and the key source) was not
 //     in the copy we could read. Several unrelated open-source webhook

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// The Standard Webhooks test vector, from SPEC section 4 (and the spec's own
+// The Standard Webhooks test vector, from docs/reference/outbound-webhooks.md (and the spec's own
 // reference libraries).
 const (
 	vecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

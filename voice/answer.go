@@ -11,7 +11,7 @@ import (
 )
 
 // statusData is the data of a lookup_shipment_status answer. The first
-// five fields are SPEC section 3's; times are said in the customer's
+// five fields are the documented ones (docs/reference/voice.md); times are said in the customer's
 // language and zone, with the instant beside them for a machine.
 type statusData struct {
 	OrderNumber string       `json:"order_number"`

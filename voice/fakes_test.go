@@ -319,7 +319,7 @@ func post(t *testing.T, h http.Handler, body string) (int, []byte) {
 	return rec.Code, rec.Body.Bytes()
 }
 
-// poskai is a SPEC section 3 request body.
+// poskai is a request body (docs/reference/voice.md).
 func poskai(callID, tool string, params map[string]any) string {
 	b, err := json.Marshal(map[string]any{
 		"event": "tool.invoked", "call_id": callID, "tool_name": tool, "parameters": params,

@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultDeadline is the answer deadline when Handler.Deadline is not set
-// (SPEC SHIPFLOW_VOICE_DEADLINE).
+// (SHIPFLOW_VOICE_DEADLINE, docs/reference/configuration.md).
 const DefaultDeadline = 800 * time.Millisecond
 
 // DefaultFollowUp is how soon staff get back to a customer when
@@ -26,7 +26,7 @@ const memoTTL = 24 * time.Hour
 // memoPutTimeout bounds storing an answer that was already given.
 const memoPutTimeout = 2 * time.Second
 
-// Answer statuses (SPEC section 3).
+// Answer statuses (docs/reference/voice.md).
 const (
 	StatusSuccess              = "success"
 	StatusNotFound             = "not_found"
@@ -84,7 +84,7 @@ type Handler struct {
 	RetellKeys  []string
 }
 
-// POSKAI answers the SPEC section 3 shape: POST /voice/tools.
+// POSKAI answers the shape of docs/reference/voice.md: POST /voice/tools.
 func (h *Handler) POSKAI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := h.deadline(r.Context())

@@ -40,7 +40,7 @@ const (
 	ToolRequestHuman         = "request_human"
 )
 
-// EventToolInvoked is the only event of the POSKAI shape (SPEC section 3).
+// EventToolInvoked is the only event of the POSKAI shape (docs/reference/voice.md).
 const EventToolInvoked = "tool.invoked"
 
 // maxBody caps a request body. The server caps it too; this keeps the
@@ -329,7 +329,7 @@ func toolNames() []string {
 	return names
 }
 
-// decodePOSKAI reads the SPEC section 3 request.
+// decodePOSKAI reads the request (docs/reference/voice.md).
 func decodePOSKAI(body []byte) (*invocation, *requestError) {
 	var req struct {
 		Event      *string         `json:"event"`
@@ -419,7 +419,7 @@ type vapiCall struct {
 
 // decodeVapi reads a Vapi "tool-calls" server message. The call_id of the
 // invocations is the Vapi call's id (message.call.id), so a repeated tool
-// call within a call is recognised as SPEC section 3 describes; a request
+// call within a call is recognised as docs/reference/voice.md describes; a request
 // without one falls back to each tool call's own id.
 func decodeVapi(body []byte) ([]vapiCall, *requestError) {
 	var req vapiRequest

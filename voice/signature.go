@@ -32,7 +32,7 @@ const (
 )
 
 // signatureTolerance is how far a signed timestamp may be from now, as
-// Retell's SDK allows (and Standard Webhooks, SPEC section 4).
+// Retell's SDK allows (and Standard Webhooks, docs/reference/outbound-webhooks.md).
 const signatureTolerance = 5 * time.Minute
 
 // maxSignatureHeader bounds a signature header: a longer one is refused

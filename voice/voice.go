@@ -1,5 +1,5 @@
 // Package voice answers a voice assistant mid-call: "where is my order?" and the few things a
-// caller or a driver may ask for. It speaks the POSKAI tool-call shape (SPEC section 3) and
+// caller or a driver may ask for. It speaks the POSKAI tool-call shape (docs/reference/voice.md) and
 // adapts Vapi's and Retell's, verifies the caller by phone before disclosing anything, answers
 // within a deadline from the last known state, and writes the assistant's instructions from the
 // order's real state in the caller's language and time zone.

@@ -1,5 +1,5 @@
 // Package worker runs shipflow's workflows and activities on the task queue, with poller
-// settings measured to keep workflow queries fast (SPEC section 8).
+// settings measured to keep workflow queries fast (docs/BENCHMARKS.md).
 package worker
 
 import (
@@ -54,7 +54,7 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
 		OnFatalError: onFatal,
 		// The SDK default of 2 workflow-task pollers left status queries at a p99 of 200-560 ms
-		// on a 2-core machine; 16 brought it near 60 ms (SPEC section 8).
+		// on a 2-core machine; 16 brought it near 60 ms (docs/BENCHMARKS.md).
 		MaxConcurrentWorkflowTaskPollers: 16,
 		MaxConcurrentActivityTaskPollers: 8,
 		// Finish in-flight activities on shutdown instead of abandoning them to a timeout.

@@ -13,7 +13,7 @@ import (
 func (w *orderWorkflow) handle(ctx workflow.Context) error {
 	err := workflow.SetQueryHandlerWithOptions(ctx, StatusQuery, func() (order.View, error) {
 		return w.state.View(), nil
-	}, workflow.QueryHandlerOptions{Description: "The order's current view (SPEC section 5)."})
+	}, workflow.QueryHandlerOptions{Description: "The order's current view (docs/reference/api.md)."})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // MapStatus maps an AfterShip tag and subtag to the canonical shipment
-// status of SPEC section 1. It is exported so that the AfterShip poller
+// status (docs/reference/statuses.md). It is exported so that the AfterShip poller
 // classifies scans exactly as the webhook does. A tag AfterShip adds later
 // maps to unknown rather than failing: the event is still recorded, with
 // the tag kept as its raw status.

@@ -1,4 +1,4 @@
-// Package aftership turns AfterShip Tracking webhooks (SPEC section 2.2) into
+// Package aftership turns AfterShip Tracking webhooks (docs/reference/inbound.md) into
 // canonical tracking events. It owns what shipflow knows about AfterShip: the
 // shape of its tracking object, the mapping of its tags and subtags to
 // shipment statuses, and how a checkpoint gets an id that stays the same

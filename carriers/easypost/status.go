@@ -7,7 +7,7 @@ import (
 )
 
 // MapStatus maps an EasyPost status and status_detail to the canonical
-// shipment status of SPEC section 1. It is exported so that the EasyPost
+// shipment status (docs/reference/statuses.md). It is exported so that the EasyPost
 // poller classifies scans exactly as the webhook does. A status EasyPost
 // adds later maps to unknown rather than failing: the event is still
 // recorded, with the status kept as its raw status.
@@ -35,7 +35,7 @@ func MapStatus(status, statusDetail string) order.ShipmentStatus {
 	case "cancelled", "canceled":
 		return order.ShipmentCancelled
 	case "unknown":
-		// SPEC section 1 lists EasyPost's unknown under both info_received
+		// EasyPost's unknown could be read as both info_received
 		// and unknown. EasyPost defines it as "the carrier has no available
 		// tracking information", which is the unknown row's meaning ("carrier
 		// has nothing usable"); a label that exists but is not scanned yet is

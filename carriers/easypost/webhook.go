@@ -1,4 +1,4 @@
-// Package easypost turns EasyPost tracker webhooks (SPEC section 2.2) into
+// Package easypost turns EasyPost tracker webhooks (docs/reference/inbound.md) into
 // canonical tracking events. It owns what shipflow knows about EasyPost: the
 // shape of its Tracker object, the mapping of its statuses and status
 // details to shipment statuses, and how a tracking detail gets an id that

@@ -1,5 +1,5 @@
-// Package generic reads shipflow's own carrier tracking webhook (SPEC
-// section 2.2, provider "generic"): the format a carrier or an integration
+// Package generic reads shipflow's own carrier tracking webhook
+// (docs/reference/inbound.md, provider "generic"): the format a carrier or an integration
 // without an adapter of its own posts, already in shipflow's status
 // vocabulary. It owns that format's parsing and checks, and the id that
 // lets the same scan posted twice count once. The Standard Webhooks
@@ -19,7 +19,7 @@ import (
 // typeTrackingUpdated is the only event type of the generic carrier webhook.
 const typeTrackingUpdated = "tracking.updated"
 
-// webhook is the body of SPEC section 2.2's generic row. Its data is
+// webhook is the generic carrier webhook's body (docs/reference/inbound.md). Its data is
 // decoded once the type says it is a tracking update.
 type webhook struct {
 	Type      string          `json:"type"`
@@ -47,7 +47,7 @@ type update struct {
 // Times are RFC 3339. An event without occurred_at is dated by the body's
 // timestamp, the moment the sender reported it. Malformed JSON returns the
 // *json.SyntaxError or *json.UnmarshalTypeError (wrapped), a missing or
-// invalid field (a status outside SPEC section 1 included) an
+// invalid field (a status outside the vocabulary of docs/reference/statuses.md included) an
 // *order.FieldError naming its path, and a type other than
 // tracking.updated inbox.ErrUnsupported.
 func ParseWebhook(body []byte) (inbox.Delivery, error) {

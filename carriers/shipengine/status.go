@@ -7,7 +7,7 @@ import (
 )
 
 // MapStatus maps a ShipEngine status_code and status_detail_code to the
-// canonical shipment status of SPEC section 1. It is exported so that the
+// canonical shipment status (docs/reference/statuses.md). It is exported so that the
 // ShipEngine poller classifies scans exactly as the webhook does. A code
 // ShipEngine adds later maps to unknown rather than failing: the event is
 // still recorded, with the code kept as its raw status.
@@ -35,7 +35,7 @@ func MapStatus(statusCode, statusDetailCode string) order.ShipmentStatus {
 		}
 		return order.ShipmentException
 	case "UN":
-		// SPEC section 1 lists UN under both info_received and unknown.
+		// UN could be read as both info_received and unknown.
 		// ShipEngine's UN is "Unknown": the carrier has told it nothing
 		// usable, which is the unknown row's meaning; a label not scanned
 		// yet is NY. Calling it info_received would also report progress
@@ -50,7 +50,7 @@ func MapStatus(statusCode, statusDetailCode string) order.ShipmentStatus {
 // consequence: RETURN_TO_SENDER, NOT_DELIVERED ("delivery attempts failed,
 // your parcel is being returned") and NOT_COLLECTED_FROM_PICKUP_POINT.
 // Refused, damaged, moved or prohibited parcels may be sent back too, but
-// SPEC section 1 counts those problems as exceptions, for staff to act on.
+// docs/reference/statuses.md counts those problems as exceptions, for staff to act on.
 func returning(detail string) bool {
 	switch detail {
 	case "NOT_DELIVERED", "NOT_COLLECTED_FROM_PICKUP_POINT":

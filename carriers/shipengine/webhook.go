@@ -1,4 +1,4 @@
-// Package shipengine turns ShipEngine tracking webhooks (SPEC section 2.2)
+// Package shipengine turns ShipEngine tracking webhooks (docs/reference/inbound.md)
 // into canonical tracking events. It owns what shipflow knows about
 // ShipEngine: the shape of its tracking information, the mapping of its
 // status and status detail codes to shipment statuses, and how an event

@@ -127,7 +127,7 @@ func (l *webhookListener) reject(w http.ResponseWriter, r *http.Request, status 
 	http.Error(w, reason, status)
 }
 
-// webhookEnvelope is the part of an event body the listener summarises (SPEC section 4).
+// webhookEnvelope is the part of an event body the listener summarises (docs/reference/outbound-webhooks.md).
 type webhookEnvelope struct {
 	Type     string `json:"type"`
 	Metadata struct {

@@ -141,7 +141,7 @@ func TestWebhooksListenNeedsSecret(t *testing.T) {
 }
 
 // docVectorTest checks the doc's verifyWebhook against the Standard Webhooks test vector from
-// SPEC section 4, and that it refuses a changed body and a stale timestamp.
+// docs/reference/outbound-webhooks.md, and that it refuses a changed body and a stale timestamp.
 const docVectorTest = `package main
 
 import (
@@ -169,7 +169,7 @@ func TestVector(t *testing.T) {
 `
 
 // TestWebhooksDocExampleCompiles builds the receiver in docs/receiving-webhooks.md as its own
-// module and runs its verifyWebhook against the SPEC test vector, so the example subscribers
+// module and runs its verifyWebhook against the Standard Webhooks test vector of docs/reference/outbound-webhooks.md, so the example subscribers
 // copy can neither stop compiling nor drift from what shipflow signs.
 func TestWebhooksDocExampleCompiles(t *testing.T) {
 	goTool, err := exec.LookPath("go")

@@ -7,9 +7,9 @@ import (
 )
 
 // shipmentStatus maps a Shopify fulfillment event status (a fulfillment's
-// shipment_status takes the same values) to SPEC section 1, with the
-// substatus that keeps what the mapping loses. Statuses newer than SPEC's
-// table map to their nearest meaning. ok is false for a status shipflow does
+// shipment_status takes the same values) to a shipment status (docs/reference/statuses.md), with the
+// substatus that keeps what the mapping loses. Statuses Shopify added later
+// map to their nearest meaning. ok is false for a status shipflow does
 // not know, which is better skipped than guessed.
 func shipmentStatus(s string) (status order.ShipmentStatus, substatus string, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

@@ -7,7 +7,7 @@ CREATE TABLE orders (
     order_id           text PRIMARY KEY,
     status             text        NOT NULL,
     customer           jsonb       NOT NULL,
-    -- The order view (SPEC section 5) as of revision, without its timeline, which is in
+    -- The order view (docs/reference/api.md) as of revision, without its timeline, which is in
     -- tracking_events: one row answers a read, and a projection never rewrites old entries.
     view               jsonb       NOT NULL,
     has_open_exception boolean     NOT NULL DEFAULT false,

@@ -11,7 +11,7 @@ ALTER TABLE order_events ALTER COLUMN id SET NOT NULL;
 CREATE UNIQUE INDEX order_events_id_idx ON order_events (id);
 
 -- failing_since is when the endpoint's current run of failures began; NULL after a success.
--- An endpoint that has only failed for five days is disabled (SPEC section 4).
+-- An endpoint that has only failed for five days is disabled (docs/reference/outbound-webhooks.md).
 ALTER TABLE webhook_endpoints ADD COLUMN failing_since timestamptz;
 
 CREATE TABLE webhook_deliveries (

@@ -1,6 +1,6 @@
 -- A delivery's first attempt is made straight from this table by the workers' dispatchers, so
 -- that the usual delivery, answered 2xx at once, costs the engine nothing. Only a delivery that
--- needs more (a later attempt on SPEC section 4's schedule, a staff alert, a person's retry)
+-- needs more (a later attempt on the retry schedule of docs/reference/outbound-webhooks.md, a staff alert, a person's retry)
 -- is carried on by a Temporal workflow; `workflow` says one owns it. A dispatcher holds the
 -- rows it works on under a lease, so workers share the table and one that dies only delays its
 -- rows.

@@ -1,4 +1,4 @@
-// Package apierr is the HTTP API's one error shape (SPEC section 2), {"error":{"code",
+// Package apierr is the HTTP API's one error shape (docs/reference/api.md), {"error":{"code",
 // "message"}}, for the server and for the domain packages whose handlers it mounts: a handler
 // anywhere returns an *Error, and the server's error handler writes it.
 package apierr
