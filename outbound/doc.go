@@ -1,5 +1,5 @@
-// Package outbound owns delivering the lifecycle's events to subscribers (docs/reference/outbound-webhooks.md),
-// from the outbox to the last retry: the destinations (endpoint.go) and their kinds, each sent
+// Package outbound owns delivering the lifecycle's events to subscribers, from the outbox to the
+// last retry (the contract is docs/reference/outbound-webhooks.md): the destinations (endpoint.go) and their kinds, each sent
 // by its Transport (transport.go); the published Event and its deliveries, stored in the same
 // transaction (event.go, delivery.go, outbox.go); the signed attempt (attempt.go, body.go) and
 // the schedule of retries (schedule.go); the pass that makes an attempt and records it
