@@ -10,8 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/db"
-	"github.com/shipflow/shipflow/internal/apierr"
 )
 
 // listDeliveries is GET /v1/webhook-endpoints/{id}/deliveries: newest first, filtered by

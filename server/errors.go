@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/shipflow/shipflow/internal/apierr"
+	"github.com/shipflow/shipflow/apierr"
 )
 
 // Error codes of the JSON error shape (docs/reference/api.md), as package apierr names them.

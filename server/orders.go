@@ -12,8 +12,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/db"
-	"github.com/shipflow/shipflow/internal/apierr"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/workflows"
 )

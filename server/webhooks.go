@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/carriers/aftership"
 	"github.com/shipflow/shipflow/carriers/easypost"
 	"github.com/shipflow/shipflow/carriers/generic"
@@ -20,7 +21,6 @@ import (
 	"github.com/shipflow/shipflow/commerce/woocommerce"
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/inbox"
-	"github.com/shipflow/shipflow/internal/apierr"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/signature"
 )
