@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/shipflow/shipflow/apierr"
 )
 
 // DefaultDeadline is the answer deadline when Handler.Deadline is not set
@@ -257,17 +259,17 @@ func (h *Handler) unavailable(locale, code string) *Answer {
 }
 
 // unauthorized is a platform signature's refusal as a 401, or nil.
-func unauthorized(err error) *requestError {
+func unauthorized(err error) *apierr.Error {
 	if err == nil {
 		return nil
 	}
-	return &requestError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: err.Error()}
+	return &apierr.Error{Status: http.StatusUnauthorized, Code: apierr.Unauthorized, Message: err.Error()}
 }
 
-func (h *Handler) badRequest(w http.ResponseWriter, platform string, e *requestError) {
+func (h *Handler) badRequest(w http.ResponseWriter, platform string, e *apierr.Error) {
 	h.logger().Info("voice request refused", "platform", platform, "code", e.Code, "message", e.Message)
 	writeJSON(w, e.Status, struct {
-		Error *requestError `json:"error"`
+		Error *apierr.Error `json:"error"`
 	}{e})
 }
 
@@ -280,8 +282,8 @@ func (h *Handler) recoverRequest(w http.ResponseWriter) {
 		}
 		h.logger().Error("voice request panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		writeJSON(w, http.StatusBadRequest, struct {
-			Error *requestError `json:"error"`
-		}{&requestError{Code: codeInvalidJSON, Message: "request could not be read"}})
+			Error *apierr.Error `json:"error"`
+		}{&apierr.Error{Code: apierr.InvalidJSON, Message: "request could not be read"}})
 	}
 }
 

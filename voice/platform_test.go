@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/shipflow/shipflow/apierr"
 )
 
 type vapiResponse struct {
@@ -143,35 +145,35 @@ func TestMalformedRequests(t *testing.T) {
 		code     string
 		mentions []string
 	}{
-		{"not JSON", "poskai", `{"event":`, codeInvalidJSON, nil},
-		{"empty body", "poskai", ``, codeInvalidJSON, nil},
-		{"an array", "poskai", `[]`, codeInvalidJSON, nil},
-		{"missing event", "poskai", `{"call_id":"c","tool_name":"lookup_shipment_status","parameters":{}}`, codeMissingField, []string{"event"}},
-		{"unknown event", "poskai", `{"event":"tool.finished","call_id":"c","tool_name":"lookup_shipment_status"}`, codeInvalidField, []string{"event", "tool.invoked"}},
-		{"missing call_id", "poskai", `{"event":"tool.invoked","tool_name":"lookup_shipment_status","parameters":{"order_number":"1"}}`, codeMissingField, []string{"call_id"}},
-		{"call_id not a string", "poskai", `{"event":"tool.invoked","call_id":7,"tool_name":"x"}`, codeInvalidField, []string{"call_id"}},
-		{"missing tool_name", "poskai", `{"event":"tool.invoked","call_id":"c","parameters":{}}`, codeMissingField, []string{"tool_name"}},
+		{"not JSON", "poskai", `{"event":`, apierr.InvalidJSON, nil},
+		{"empty body", "poskai", ``, apierr.InvalidJSON, nil},
+		{"an array", "poskai", `[]`, apierr.InvalidJSON, nil},
+		{"missing event", "poskai", `{"call_id":"c","tool_name":"lookup_shipment_status","parameters":{}}`, apierr.MissingField, []string{"event"}},
+		{"unknown event", "poskai", `{"event":"tool.finished","call_id":"c","tool_name":"lookup_shipment_status"}`, apierr.InvalidField, []string{"event", "tool.invoked"}},
+		{"missing call_id", "poskai", `{"event":"tool.invoked","tool_name":"lookup_shipment_status","parameters":{"order_number":"1"}}`, apierr.MissingField, []string{"call_id"}},
+		{"call_id not a string", "poskai", `{"event":"tool.invoked","call_id":7,"tool_name":"x"}`, apierr.InvalidField, []string{"call_id"}},
+		{"missing tool_name", "poskai", `{"event":"tool.invoked","call_id":"c","parameters":{}}`, apierr.MissingField, []string{"tool_name"}},
 		{"unknown tool", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"cancel_order","parameters":{}}`, codeUnknownTool, []string{"cancel_order", tools}},
-		{"parameters not an object", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"lookup_shipment_status","parameters":[1]}`, codeInvalidField, []string{"parameters"}},
-		{"missing order_number", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"lookup_shipment_status","parameters":{"caller_phone":"+37060000000"}}`, codeMissingField, []string{"parameters.order_number"}},
-		{"order_number an object", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"lookup_shipment_status","parameters":{"order_number":{}}}`, codeInvalidField, []string{"parameters.order_number"}},
-		{"bad channel", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"subscribe_updates","parameters":{"order_number":"1","channel":"pigeon"}}`, codeInvalidField, []string{"parameters.channel", "sms, whatsapp, email"}},
-		{"delay without a parcel", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"report_delay","parameters":{"reason":"traffic"}}`, codeMissingField, []string{"parameters.tracking_number or parameters.order_number"}},
-		{"bad revised_eta", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"report_delay","parameters":{"tracking_number":"X","revised_eta":"soonish"}}`, codeInvalidField, []string{"parameters.revised_eta", "RFC 3339"}},
+		{"parameters not an object", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"lookup_shipment_status","parameters":[1]}`, apierr.InvalidField, []string{"parameters"}},
+		{"missing order_number", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"lookup_shipment_status","parameters":{"caller_phone":"+37060000000"}}`, apierr.MissingField, []string{"parameters.order_number"}},
+		{"order_number an object", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"lookup_shipment_status","parameters":{"order_number":{}}}`, apierr.InvalidField, []string{"parameters.order_number"}},
+		{"bad channel", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"subscribe_updates","parameters":{"order_number":"1","channel":"pigeon"}}`, apierr.InvalidField, []string{"parameters.channel", "sms, whatsapp, email"}},
+		{"delay without a parcel", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"report_delay","parameters":{"reason":"traffic"}}`, apierr.MissingField, []string{"parameters.tracking_number or parameters.order_number"}},
+		{"bad revised_eta", "poskai", `{"event":"tool.invoked","call_id":"c","tool_name":"report_delay","parameters":{"tracking_number":"X","revised_eta":"soonish"}}`, apierr.InvalidField, []string{"parameters.revised_eta", "RFC 3339"}},
 
-		{"vapi: no message", "vapi", `{}`, codeMissingField, []string{"message"}},
-		{"vapi: other message type", "vapi", `{"message":{"type":"status-update"}}`, codeInvalidField, []string{"message.type", "tool-calls"}},
-		{"vapi: no tool calls", "vapi", `{"message":{"type":"tool-calls","toolCallList":[]}}`, codeMissingField, []string{"message.toolCallList"}},
-		{"vapi: tool call without id", "vapi", `{"message":{"type":"tool-calls","toolCallList":[{"name":"lookup_shipment_status"}]}}`, codeMissingField, []string{"message.toolCallList[0].id"}},
-		{"vapi: tool call without name", "vapi", `{"message":{"type":"tool-calls","toolCallList":[{"id":"t","function":{"arguments":"{}"}}]}}`, codeMissingField, []string{"message.toolCallList[0].function.name"}},
-		{"vapi: arguments string not JSON", "vapi", `{"message":{"type":"tool-calls","toolCallList":[{"id":"t","function":{"name":"lookup_shipment_status","arguments":"{order"}}]}}`, codeInvalidField, []string{"message.toolCallList[0].function.arguments"}},
+		{"vapi: no message", "vapi", `{}`, apierr.MissingField, []string{"message"}},
+		{"vapi: other message type", "vapi", `{"message":{"type":"status-update"}}`, apierr.InvalidField, []string{"message.type", "tool-calls"}},
+		{"vapi: no tool calls", "vapi", `{"message":{"type":"tool-calls","toolCallList":[]}}`, apierr.MissingField, []string{"message.toolCallList"}},
+		{"vapi: tool call without id", "vapi", `{"message":{"type":"tool-calls","toolCallList":[{"name":"lookup_shipment_status"}]}}`, apierr.MissingField, []string{"message.toolCallList[0].id"}},
+		{"vapi: tool call without name", "vapi", `{"message":{"type":"tool-calls","toolCallList":[{"id":"t","function":{"arguments":"{}"}}]}}`, apierr.MissingField, []string{"message.toolCallList[0].function.name"}},
+		{"vapi: arguments string not JSON", "vapi", `{"message":{"type":"tool-calls","toolCallList":[{"id":"t","function":{"name":"lookup_shipment_status","arguments":"{order"}}]}}`, apierr.InvalidField, []string{"message.toolCallList[0].function.arguments"}},
 		{"vapi: unknown tool", "vapi", `{"message":{"type":"tool-calls","toolCallList":[{"id":"t","name":"dance"}]}}`, codeUnknownTool, []string{"dance", tools}},
-		{"vapi: missing parameter", "vapi", `{"message":{"type":"tool-calls","call":{"id":"c"},"toolCallList":[{"id":"t","name":"lookup_shipment_status","arguments":{}}]}}`, codeMissingField, []string{"message.toolCallList[0].arguments.order_number"}},
+		{"vapi: missing parameter", "vapi", `{"message":{"type":"tool-calls","call":{"id":"c"},"toolCallList":[{"id":"t","name":"lookup_shipment_status","arguments":{}}]}}`, apierr.MissingField, []string{"message.toolCallList[0].arguments.order_number"}},
 
-		{"retell: no name", "retell", `{"call":{"call_id":"c"},"args":{}}`, codeMissingField, []string{"name"}},
-		{"retell: no call", "retell", `{"name":"lookup_shipment_status","args":{"order_number":"1"}}`, codeMissingField, []string{"call.call_id"}},
+		{"retell: no name", "retell", `{"call":{"call_id":"c"},"args":{}}`, apierr.MissingField, []string{"name"}},
+		{"retell: no call", "retell", `{"name":"lookup_shipment_status","args":{"order_number":"1"}}`, apierr.MissingField, []string{"call.call_id"}},
 		{"retell: unknown tool", "retell", `{"name":"x","call":{"call_id":"c"},"args":{}}`, codeUnknownTool, []string{tools}},
-		{"retell: missing parameter", "retell", `{"name":"request_human","call":{"call_id":"c"},"args":{"caller_phone":"+37060000000"}}`, codeMissingField, []string{"args.order_number"}},
+		{"retell: missing parameter", "retell", `{"name":"request_human","call":{"call_id":"c"},"args":{"caller_phone":"+37060000000"}}`, apierr.MissingField, []string{"args.order_number"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,7 +216,7 @@ func TestMethodNotAllowed(t *testing.T) {
 func TestBodyTooLarge(t *testing.T) {
 	f := newFixture(t)
 	code, body := post(t, f.h.POSKAI(), `{"event":"`+strings.Repeat("x", maxBody)+`"}`)
-	if code != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), codeTooLarge) {
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), apierr.TooLarge) {
 		t.Errorf("%d %s", code, body)
 	}
 }

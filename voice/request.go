@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -71,45 +72,28 @@ var paramMax = map[string]int{
 // defaultParamMax caps a parameter without a cap of its own.
 const defaultParamMax = 256
 
-// Error codes of the 400 answers, in shipflow's error shape.
-const (
-	codeInvalidJSON  = "invalid_json"
-	codeMissingField = "missing_field"
-	codeInvalidField = "invalid_field"
-	codeUnknownTool  = "unknown_tool"
-	codeTooLarge     = "payload_too_large"
-	codeMethod       = "method_not_allowed"
-	codeUnauthorized = "unauthorized"
-)
+// codeUnknownTool is the voice line's own code in the API's error shape (package apierr): a
+// tool name the handler does not know.
+const codeUnknownTool = "unknown_tool"
 
-// requestError is a request the handler cannot act on, answered as
-// {"error":{"code","message"}} with Status (400 unless said otherwise).
-type requestError struct {
-	Status  int    `json:"-"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
+func missingField(field string) *apierr.Error {
+	return &apierr.Error{Status: http.StatusBadRequest, Code: apierr.MissingField, Message: field + " is required"}
 }
 
-func (e *requestError) Error() string { return e.Code + ": " + e.Message }
-
-func missingField(field string) *requestError {
-	return &requestError{Status: http.StatusBadRequest, Code: codeMissingField, Message: field + " is required"}
+func invalidField(field, format string, a ...any) *apierr.Error {
+	return &apierr.Error{Status: http.StatusBadRequest, Code: apierr.InvalidField, Message: field + " " + fmt.Sprintf(format, a...)}
 }
 
-func invalidField(field, format string, a ...any) *requestError {
-	return &requestError{Status: http.StatusBadRequest, Code: codeInvalidField, Message: field + " " + fmt.Sprintf(format, a...)}
-}
-
-func unknownTool(field, name string) *requestError {
+func unknownTool(field, name string) *apierr.Error {
 	if len(name) > 64 {
 		name = name[:64] + "..." // the answer names what was sent, not all of it
 	}
-	return &requestError{Status: http.StatusBadRequest, Code: codeUnknownTool,
+	return &apierr.Error{Status: http.StatusBadRequest, Code: codeUnknownTool,
 		Message: fmt.Sprintf("%s %q is not a known tool; the tools are %s", field, name, strings.Join(toolNames(), ", "))}
 }
 
 // checkID refuses an id longer than maxID or holding a control character.
-func checkID(field, id string) *requestError {
+func checkID(field, id string) *apierr.Error {
 	var fe *order.FieldError
 	if errors.As(order.CheckText(field, id, maxID), &fe) {
 		return invalidField(field, "%s", fe.Problem)
@@ -126,7 +110,7 @@ type paramError struct {
 	Problem string
 }
 
-func (e *paramError) at(prefix string) *requestError {
+func (e *paramError) at(prefix string) *apierr.Error {
 	field := prefix + "." + e.Param
 	if e.Missing {
 		if e.Alt != "" {
@@ -138,27 +122,27 @@ func (e *paramError) at(prefix string) *requestError {
 }
 
 // readBody reads a request body of at most maxBody bytes.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *requestError) {
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apierr.Error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return nil, &requestError{Status: http.StatusMethodNotAllowed, Code: codeMethod, Message: "use POST"}
+		return nil, &apierr.Error{Status: http.StatusMethodNotAllowed, Code: apierr.MethodNotAllowed, Message: "use POST"}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &requestError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge, Message: "request body is larger than 1 MiB"}
+			return nil, &apierr.Error{Status: http.StatusRequestEntityTooLarge, Code: apierr.TooLarge, Message: "request body is larger than 1 MiB"}
 		}
-		return nil, &requestError{Status: http.StatusBadRequest, Code: codeInvalidJSON, Message: "could not read the request body"}
+		return nil, &apierr.Error{Status: http.StatusBadRequest, Code: apierr.InvalidJSON, Message: "could not read the request body"}
 	}
 	return body, nil
 }
 
 // unmarshal decodes a request body, naming the field when a value has the
 // wrong type.
-func unmarshal(body []byte, v any) *requestError {
+func unmarshal(body []byte, v any) *apierr.Error {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return &requestError{Status: http.StatusBadRequest, Code: codeInvalidJSON, Message: "request body is empty"}
+		return &apierr.Error{Status: http.StatusBadRequest, Code: apierr.InvalidJSON, Message: "request body is empty"}
 	}
 	err := json.Unmarshal(body, v)
 	if err == nil {
@@ -169,9 +153,9 @@ func unmarshal(body []byte, v any) *requestError {
 		return invalidField(te.Field, "must be a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)
 	}
 	if errors.As(err, &te) {
-		return &requestError{Status: http.StatusBadRequest, Code: codeInvalidJSON, Message: "request body must be a JSON object"}
+		return &apierr.Error{Status: http.StatusBadRequest, Code: apierr.InvalidJSON, Message: "request body must be a JSON object"}
 	}
-	return &requestError{Status: http.StatusBadRequest, Code: codeInvalidJSON, Message: "request body is not valid JSON: " + err.Error()}
+	return &apierr.Error{Status: http.StatusBadRequest, Code: apierr.InvalidJSON, Message: "request body is not valid JSON: " + err.Error()}
 }
 
 func jsonKind(goKind string) string {
@@ -191,7 +175,7 @@ type params map[string]any
 
 // decodeParams reads a tool call's parameters: a JSON object, a JSON string
 // holding one (Vapi's OpenAI-style arguments), or nothing.
-func decodeParams(raw json.RawMessage, field string) (params, *requestError) {
+func decodeParams(raw json.RawMessage, field string) (params, *apierr.Error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return params{}, nil
@@ -308,7 +292,7 @@ func (inv *invocation) key() string {
 
 // newInvocation looks the tool up and checks its parameters. prefix names
 // where the parameters live in the platform's body, for the 400 message.
-func newInvocation(platform, callID, toolField, toolName string, p params, prefix string) (*invocation, *requestError) {
+func newInvocation(platform, callID, toolField, toolName string, p params, prefix string) (*invocation, *apierr.Error) {
 	t, ok := toolsByName[toolName]
 	if !ok {
 		return nil, unknownTool(toolField, toolName)
@@ -330,7 +314,7 @@ func toolNames() []string {
 }
 
 // decodePOSKAI reads the request (docs/reference/voice.md).
-func decodePOSKAI(body []byte) (*invocation, *requestError) {
+func decodePOSKAI(body []byte) (*invocation, *apierr.Error) {
 	var req struct {
 		Event      *string         `json:"event"`
 		CallID     string          `json:"call_id"`
@@ -421,7 +405,7 @@ type vapiCall struct {
 // invocations is the Vapi call's id (message.call.id), so a repeated tool
 // call within a call is recognised as docs/reference/voice.md describes; a request
 // without one falls back to each tool call's own id.
-func decodeVapi(body []byte) ([]vapiCall, *requestError) {
+func decodeVapi(body []byte) ([]vapiCall, *apierr.Error) {
 	var req vapiRequest
 	if err := unmarshal(body, &req); err != nil {
 		return nil, err
@@ -500,7 +484,7 @@ func decodeVapi(body []byte) ([]vapiCall, *requestError) {
 // decodeRetell reads a Retell custom function call: the function's name,
 // the call object and the arguments. The caller's number is the call's
 // from_number, or to_number on an outbound call.
-func decodeRetell(body []byte) (*invocation, *requestError) {
+func decodeRetell(body []byte) (*invocation, *apierr.Error) {
 	var req struct {
 		Name string `json:"name"`
 		Call *struct {

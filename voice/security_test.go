@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -203,7 +204,7 @@ func TestParamLimits(t *testing.T) {
 		default:
 			h = f.h.Vapi()
 		}
-		if code, b := post(t, h, body); code != http.StatusBadRequest || !strings.Contains(string(b), codeInvalidField) {
+		if code, b := post(t, h, body); code != http.StatusBadRequest || !strings.Contains(string(b), apierr.InvalidField) {
 			t.Errorf("%s: %d %s", name, code, b)
 		}
 	}

@@ -48,9 +48,15 @@ func benchDeliveries(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.close()
-	var others int
-	if err := a.db.QueryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE enabled`).Scan(&others); err != nil {
+	eps, err := outbound.ListEndpoints(ctx, a.db)
+	if err != nil {
 		return err
+	}
+	others := 0
+	for _, ep := range eps {
+		if ep.Enabled {
+			others++
+		}
 	}
 	if others > 0 {
 		return fmt.Errorf("%d enabled webhook endpoints exist; they would receive the bench's events too: disable them first", others)
