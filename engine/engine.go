@@ -56,7 +56,13 @@ func Dial(ctx context.Context, o Options, timeout time.Duration) (client.Client,
 		lastErr = err
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("temporal at %s (namespace %s, %s) is unreachable: %w", o.Address, o.Namespace, transport, rootCause(lastErr))
+			lastErr = rootCause(lastErr)
+			if tc := opts.ConnectionOptions.TLS; tc != nil {
+				if err := handshakeError(o.Address, tc); err != nil {
+					lastErr = fmt.Errorf("TLS handshake: %w", err)
+				}
+			}
+			return nil, fmt.Errorf("temporal at %s (namespace %s, %s) is unreachable: %w", o.Address, o.Namespace, transport, lastErr)
 		case <-time.After(250 * time.Millisecond):
 		}
 	}

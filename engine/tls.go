@@ -3,7 +3,9 @@ package engine
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"sync"
 	"time"
@@ -121,3 +123,25 @@ func stampOf(path string) fileStamp {
 }
 
 func (f fileStamp) same(g fileStamp) bool { return f.mod.Equal(g.mod) && f.size == g.size }
+
+// handshakeError says why a TLS handshake with addr fails, or nil when it succeeds. A failed
+// dial asks it because gRPC's own error for a refused client certificate depends on timing
+// (often a bare "broken pipe"): TLS 1.3 refuses a client certificate only after the client
+// has finished its side of the handshake.
+func handshakeError(addr string, cfg *tls.Config) error {
+	cfg = cfg.Clone()
+	cfg.NextProtos = []string{"h2"} // as gRPC asks, or a gRPC server refuses the handshake
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 2 * time.Second}, "tcp", addr, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// The server's refusal of our certificate is the first thing to read; a server that
+	// accepted it sends its HTTP/2 settings or waits for ours.
+	_ = conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	var ne net.Error
+	if _, err := conn.Read(make([]byte, 1)); err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+		return err
+	}
+	return nil
+}
