@@ -5,6 +5,7 @@ package config
 
 import (
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,12 +13,14 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 )
@@ -154,11 +157,22 @@ type RateLimit struct {
 // Off reports whether the limit is switched off.
 func (r RateLimit) Off() bool { return r.PerSecond == 0 }
 
-// Temporal says where the engine is and which queue shipflow's workers listen on.
+// Temporal says where the engine is, how the connection to it is secured (TLS, mTLS, an API
+// key; docs/temporal.md) and which queue shipflow's workers listen on.
 type Temporal struct {
 	Address   string
 	Namespace string
 	TaskQueue string
+	Security  engine.Security
+	Worker    WorkerTuning
+}
+
+// WorkerTuning is how much one worker process takes on at once; worker.Tuning says why the
+// defaults are what they are.
+type WorkerTuning struct {
+	WorkflowPollers, ActivityPollers int
+	MaxActivities, MaxWorkflowTasks  int
+	StickyCacheSize                  int
 }
 
 // Twilio holds the SMS and WhatsApp credentials.
@@ -208,6 +222,16 @@ func (c *Config) settings() []setting {
 		{env: "TEMPORAL_ADDRESS", flag: "temporal-address", def: "127.0.0.1:7233", usage: "Temporal frontend host:port", parse: addr(&c.Temporal.Address)},
 		{env: "TEMPORAL_NAMESPACE", flag: "temporal-namespace", def: "default", usage: "Temporal namespace", parse: nonEmpty(&c.Temporal.Namespace)},
 		{env: "SHIPFLOW_TASK_QUEUE", flag: "task-queue", def: "shipflow", usage: "Temporal task queue of shipflow's workers", parse: nonEmpty(&c.Temporal.TaskQueue)},
+		{env: "TEMPORAL_TLS_CA", flag: "temporal-tls-ca", usage: "PEM file of the CAs the Temporal frontend's certificate chains to; empty trusts the system's roots", parse: caFile(&c.Temporal.Security.CAFile)},
+		{env: "TEMPORAL_TLS_SERVER_NAME", flag: "temporal-tls-server-name", usage: "name checked on the Temporal frontend's certificate instead of the host of TEMPORAL_ADDRESS", parse: str(&c.Temporal.Security.ServerName)},
+		{env: "TEMPORAL_TLS_CERT", flag: "temporal-tls-cert", usage: "PEM file of the mTLS client certificate, read again when it changes", parse: pemFile(&c.Temporal.Security.CertFile, "certificate")},
+		{env: "TEMPORAL_TLS_KEY", flag: "temporal-tls-key", usage: "PEM file of the mTLS client certificate's private key", parse: pemFile(&c.Temporal.Security.KeyFile, "private key")},
+		{env: "TEMPORAL_API_KEY", secret: true, usage: "Temporal Cloud API key; turns TLS on", parse: str(&c.Temporal.Security.APIKey)},
+		{env: "SHIPFLOW_WORKFLOW_POLLERS", flag: "workflow-pollers", def: "16", usage: "workflow task pollers of a worker", parse: between(&c.Temporal.Worker.WorkflowPollers, 2, maxWorkerSlots)},
+		{env: "SHIPFLOW_ACTIVITY_POLLERS", flag: "activity-pollers", def: "8", usage: "activity task pollers of a worker", parse: between(&c.Temporal.Worker.ActivityPollers, 1, maxWorkerSlots)},
+		{env: "SHIPFLOW_MAX_CONCURRENT_ACTIVITIES", flag: "max-concurrent-activities", def: "1000", usage: "activities a worker runs at once", parse: between(&c.Temporal.Worker.MaxActivities, 1, maxWorkerSlots)},
+		{env: "SHIPFLOW_MAX_CONCURRENT_WORKFLOW_TASKS", flag: "max-concurrent-workflow-tasks", def: "1000", usage: "workflow tasks a worker runs at once", parse: between(&c.Temporal.Worker.MaxWorkflowTasks, 2, maxWorkerSlots)},
+		{env: "SHIPFLOW_STICKY_CACHE_SIZE", flag: "sticky-cache-size", def: "10000", usage: "workflows a worker keeps in memory between their tasks", parse: between(&c.Temporal.Worker.StickyCacheSize, 1, maxWorkerSlots)},
 
 		{env: "SHIPFLOW_ADMIN_TOKENS", secret: true, usage: "comma-separated bearer tokens for /v1", parse: tokens(&c.AdminTokens)},
 		{env: "SHIPFLOW_VOICE_TOKENS", secret: true, usage: "comma-separated bearer tokens for /voice", parse: tokens(&c.VoiceTokens)},
@@ -332,6 +356,9 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 	if err := c.checkRotations(); err != nil {
 		return nil, err
 	}
+	if err := c.checkClientCert(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -355,6 +382,24 @@ func (c *Config) checkRotations() error {
 		if r.previous != "" && r.current == "" {
 			return fmt.Errorf("config: %s%s: is set but %s is not; set the new secret in %s and keep the old one here until the rotation is done", r.env, previousSuffix, r.env, r.env)
 		}
+	}
+	return nil
+}
+
+// checkClientCert refuses half a client certificate, and a certificate and key that do not
+// belong together, or that expired: the connection would fail at every handshake.
+func (c *Config) checkClientCert() error {
+	s := c.Temporal.Security
+	switch {
+	case s.CertFile == "" && s.KeyFile == "":
+		return nil
+	case s.KeyFile == "":
+		return errors.New("config: TEMPORAL_TLS_CERT: is set but TEMPORAL_TLS_KEY is not; a client certificate needs its key")
+	case s.CertFile == "":
+		return errors.New("config: TEMPORAL_TLS_KEY: is set but TEMPORAL_TLS_CERT is not; a client key needs its certificate")
+	}
+	if _, err := engine.LoadKeyPair(s.CertFile, s.KeyFile); err != nil {
+		return fmt.Errorf("config: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: %w", err)
 	}
 	return nil
 }
@@ -558,14 +603,59 @@ func rateLimit(dst *RateLimit) func(string) error {
 }
 
 // count parses a whole number from 1 to most.
-func count(dst *int, most int) func(string) error {
+func count(dst *int, most int) func(string) error { return between(dst, 1, most) }
+
+// between parses a whole number from least to most.
+func between(dst *int, least, most int) func(string) error {
 	return func(v string) error {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > most {
-			return fmt.Errorf("%q is not a whole number from 1 to %d", v, most)
+		if err != nil || n < least || n > most {
+			return fmt.Errorf("%q is not a whole number from %d to %d", v, least, most)
 		}
 		*dst = n
 		return nil
+	}
+}
+
+// maxWorkerSlots bounds the worker tuning settings, against a typo of a few extra zeros.
+// The SDK refuses 1 workflow task poller or slot, hence their least of 2.
+const maxWorkerSlots = 1_000_000
+
+// caFile checks a CA bundle loads, so a wrong path stops start-up rather than every dial.
+func caFile(dst *string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		if _, err := engine.LoadCA(v); err != nil {
+			return err
+		}
+		*dst = v
+		return nil
+	}
+}
+
+// pemFile checks the file holds a PEM block of the kind ("certificate", "private key"); whether
+// certificate and key belong together is checkClientCert's to say.
+func pemFile(dst *string, kind string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		b, err := os.ReadFile(v)
+		if err != nil {
+			return err
+		}
+		for {
+			var blk *pem.Block
+			if blk, b = pem.Decode(b); blk == nil {
+				return fmt.Errorf("%s holds no PEM %s", v, kind)
+			}
+			if strings.HasSuffix(strings.ToLower(blk.Type), kind) {
+				*dst = v
+				return nil
+			}
+		}
 	}
 }
 

@@ -18,9 +18,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// Options says where Temporal is.
+// Options says where Temporal is and how the connection to it is secured.
 type Options struct {
 	Address, Namespace string
+	Security           Security
 	Logger             *slog.Logger
 	Metrics            client.MetricsHandler
 }
@@ -29,6 +30,18 @@ type Options struct {
 // wrong address ends start-up with one line instead of a worker that silently never polls.
 func Dial(ctx context.Context, o Options, timeout time.Duration) (client.Client, error) {
 	opts := client.Options{HostPort: o.Address, Namespace: o.Namespace, MetricsHandler: o.Metrics}
+	transport := "plain text"
+	if o.Security.On() {
+		tc, err := o.Security.tlsConfig()
+		if err != nil {
+			return nil, fmt.Errorf("temporal at %s: %w", o.Address, err)
+		}
+		opts.ConnectionOptions.TLS = tc
+		if o.Security.APIKey != "" {
+			opts.Credentials = client.NewAPIKeyStaticCredentials(o.Security.APIKey)
+		}
+		transport = "TLS"
+	}
 	if o.Logger != nil {
 		opts.Logger = sdklog.NewStructuredLogger(o.Logger)
 	}
@@ -43,7 +56,13 @@ func Dial(ctx context.Context, o Options, timeout time.Duration) (client.Client,
 		lastErr = err
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("temporal at %s (namespace %s) is unreachable: %w", o.Address, o.Namespace, rootCause(lastErr))
+			lastErr = rootCause(lastErr)
+			if tc := opts.ConnectionOptions.TLS; tc != nil {
+				if err := handshakeError(o.Address, tc); err != nil {
+					lastErr = fmt.Errorf("TLS handshake: %w", err)
+				}
+			}
+			return nil, fmt.Errorf("temporal at %s (namespace %s, %s) is unreachable: %w", o.Address, o.Namespace, transport, lastErr)
 		case <-time.After(250 * time.Millisecond):
 		}
 	}

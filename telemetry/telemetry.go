@@ -43,6 +43,9 @@ func NewMetrics() (*Metrics, error) {
 		Meter: meter,
 		// The default panics; a metrics hiccup must never take a worker down.
 		OnError: func(err error) { slog.Warn("temporal metric", "err", err) },
+		// The SDK's counters only grow: exported as Prometheus counters (with _total), so
+		// rate() and alert rules read them as such, not as gauges (docs/temporal.md).
+		UseMonotonicCounters: true,
 	})
 	return &Metrics{Registry: reg, Temporal: handler}, nil
 }

@@ -43,6 +43,30 @@ type Deps struct {
 	// Loops are periodic checks every worker runs while it runs, such as the unresolved
 	// notification check (notify.Unresolved.Run); each returns when its context ends.
 	Loops []func(ctx context.Context)
+	// Tuning is how much the worker takes on at once; zero is DefaultTuning.
+	Tuning Tuning
+}
+
+// Tuning is how much one worker process takes on at once (the SHIPFLOW_*_POLLERS,
+// SHIPFLOW_MAX_CONCURRENT_* and SHIPFLOW_STICKY_CACHE_SIZE settings, docs/temporal.md).
+type Tuning struct {
+	WorkflowPollers, ActivityPollers int
+	MaxActivities, MaxWorkflowTasks  int
+	// StickyCacheSize is how many workflows stay in memory between their tasks, so that the
+	// next task of one does not replay its whole history. The cache is the process's, shared
+	// by its workers.
+	StickyCacheSize int
+}
+
+// DefaultTuning is what the settings default to.
+var DefaultTuning = Tuning{
+	// The SDK default of 2 workflow-task pollers left status queries at a p99 of 200-560 ms
+	// on a 2-core machine; 16 brought it near 60 ms (docs/BENCHMARKS.md).
+	WorkflowPollers: 16,
+	ActivityPollers: 8,
+	// The SDK's own defaults: activities mostly wait on providers' APIs, and a workflow task
+	// is short; the slots bound memory, not CPU.
+	MaxActivities: 1000, MaxWorkflowTasks: 1000, StickyCacheSize: 10000,
 }
 
 // New returns a worker with every workflow and activity registered, not yet started, and with
@@ -51,12 +75,17 @@ type Deps struct {
 // onFatal is called if the worker stops on its own (the namespace was deleted, say), so the
 // process can exit instead of running on without polling.
 func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkworker.Worker {
+	t := d.Tuning
+	if t == (Tuning{}) {
+		t = DefaultTuning
+	}
+	sdkworker.SetStickyWorkflowCacheSize(t.StickyCacheSize) // read when the first worker starts
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
-		OnFatalError: onFatal,
-		// The SDK default of 2 workflow-task pollers left status queries at a p99 of 200-560 ms
-		// on a 2-core machine; 16 brought it near 60 ms (docs/BENCHMARKS.md).
-		MaxConcurrentWorkflowTaskPollers: 16,
-		MaxConcurrentActivityTaskPollers: 8,
+		OnFatalError:                           onFatal,
+		MaxConcurrentWorkflowTaskPollers:       t.WorkflowPollers,
+		MaxConcurrentActivityTaskPollers:       t.ActivityPollers,
+		MaxConcurrentActivityExecutionSize:     t.MaxActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: t.MaxWorkflowTasks,
 		// Finish in-flight activities on shutdown instead of abandoning them to a timeout.
 		WorkerStopTimeout: 10 * time.Second,
 	})

@@ -68,7 +68,7 @@ func connect(ctx context.Context, cfg *config.Config, e env) (*app, error) {
 		return nil, err
 	}
 	a.temporal, err = engine.Dial(ctx, engine.Options{
-		Address: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
+		Address: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace, Security: cfg.Temporal.Security,
 		Logger: a.log.With("component", "temporal"), Metrics: a.metrics.Temporal,
 	}, dialTimeout)
 	if err != nil {

@@ -84,6 +84,9 @@ func runDev(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	devDefaults(cfg, e.getenv)
+	// The dev server started here speaks plain text, whatever TLS settings the shell holds
+	// for a real cluster.
+	cfg.Temporal.Security = engine.Security{}
 	if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}

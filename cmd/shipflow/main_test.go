@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/worker"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -259,6 +261,7 @@ func TestBadConfigurationEndsStartupWithOneClearLine(t *testing.T) {
 	dialTimeout = time.Second
 	t.Cleanup(func() { dialTimeout = 10 * time.Second })
 	closed := freeAddr(t) // nothing listens there once freeAddr returns
+	cert, _ := testenv.NewCA(t, "test CA").Client(t, "worker").Write(t, t.TempDir(), "client")
 	tests := []struct {
 		name string
 		vars map[string]string
@@ -270,7 +273,10 @@ func TestBadConfigurationEndsStartupWithOneClearLine(t *testing.T) {
 		{"bad address", map[string]string{"SHIPFLOW_HTTP_ADDR": "8080"}, "SHIPFLOW_HTTP_ADDR"},
 		{"bad secret", map[string]string{"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": "hunter2"}, "SHIPFLOW_COMMERCE_WEBHOOK_SECRET: must start with whsec_"},
 		{"postgres unreachable", map[string]string{"DATABASE_URL": "postgres://postgres@" + closed + "/x"}, "unreachable: connection refused"},
-		{"temporal unreachable", map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "TEMPORAL_ADDRESS": closed}, "temporal at " + closed + " (namespace default) is unreachable"},
+		{"temporal unreachable", map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "TEMPORAL_ADDRESS": closed}, "temporal at " + closed + " (namespace default, plain text) is unreachable"},
+		{"client certificate without its key", map[string]string{"TEMPORAL_TLS_CERT": cert}, "TEMPORAL_TLS_CERT: is set but TEMPORAL_TLS_KEY is not"},
+		{"temporal over TLS unreachable", map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "TEMPORAL_ADDRESS": closed, "TEMPORAL_API_KEY": "k"},
+			"temporal at " + closed + " (namespace default, TLS) is unreachable: TLS handshake: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,5 +291,17 @@ func TestBadConfigurationEndsStartupWithOneClearLine(t *testing.T) {
 				t.Errorf("error is a cancellation, not a configuration error")
 			}
 		})
+	}
+}
+
+// TestWorkerTuningDefaultsAreTheWorkers keeps the settings' defaults (config) and the measured
+// defaults worker.New falls back to in step.
+func TestWorkerTuningDefaultsAreTheWorkers(t *testing.T) {
+	cfg, err := config.Load("worker", nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := worker.Tuning(cfg.Temporal.Worker); got != worker.DefaultTuning {
+		t.Errorf("config defaults %+v, worker defaults %+v", got, worker.DefaultTuning)
 	}
 }

@@ -70,6 +70,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		Logger:    a.log.With("component", "dispatch"),
 		Metrics:   a.metrics.Registry,
 		Loops:     []func(context.Context){unresolved.Run},
+		Tuning:    worker.Tuning(a.cfg.Temporal.Worker),
 	}
 	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, deps, func(err error) {
 		cancel(fmt.Errorf("worker stopped: %w", err))
