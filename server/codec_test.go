@@ -174,6 +174,12 @@ func TestSealedHistoryOpensOnlyThroughTheCodecServer(t *testing.T) {
 			t.Errorf("not json: %d %s", status, raw)
 		}
 	})
+	t.Run("body over the cap", func(t *testing.T) {
+		status, raw := codecCall(t, srv.URL+"/codec/decode", "admin", "", bytes.Repeat([]byte(" "), 5<<20))
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), `"code":"payload_too_large"`) {
+			t.Errorf("5 MiB body: %d %.200s", status, raw)
+		}
+	})
 	t.Run("temporal workflow show", func(t *testing.T) {
 		cli, err := testenv.CLI()
 		if err != nil {
