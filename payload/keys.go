@@ -2,6 +2,7 @@ package payload
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -86,5 +87,5 @@ func decodeBase64(s string) ([]byte, error) {
 			return b, nil
 		}
 	}
-	return nil, fmt.Errorf("not base64")
+	return nil, errors.New("not base64")
 }

@@ -16,6 +16,8 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -89,6 +91,7 @@ func TestSealedHistoryOpensOnlyThroughTheCodecServer(t *testing.T) {
 
 	// The history as the cluster stores it, read by a client without the key.
 	var history bytes.Buffer
+	var events []*historypb.HistoryEvent
 	var sealed []*commonpb.Payload
 	it := testenv.Temporal(t).GetWorkflowHistory(ctx, workflows.WorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
@@ -96,6 +99,7 @@ func TestSealedHistoryOpensOnlyThroughTheCodecServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		events = append(events, ev)
 		b, _ := proto.Marshal(ev) // binary: payload bytes as they are, not base64
 		history.Write(b)
 		if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
@@ -115,6 +119,20 @@ func TestSealedHistoryOpensOnlyThroughTheCodecServer(t *testing.T) {
 	if len(sealed) == 0 || string(sealed[0].GetMetadata()["encoding"]) != payload.EncodingEncrypted {
 		t.Fatalf("workflow input is not sealed: %v", sealed)
 	}
+
+	t.Run("the sealed history replays with the key, not without", func(t *testing.T) {
+		for name, conv := range map[string]converter.DataConverter{"the key": dc, "another key": testenv.SealingConverter(t)} {
+			r, err := sdkworker.NewWorkflowReplayerWithOptions(sdkworker.WorkflowReplayerOptions{DataConverter: conv})
+			if err != nil {
+				t.Fatal(err)
+			}
+			worker.RegisterWorkflows(r)
+			err = r.ReplayWorkflowHistory(testenv.SDKLogger(), &historypb.History{Events: events})
+			if (err == nil) != (name == "the key") {
+				t.Errorf("replay with %s: err = %v", name, err)
+			}
+		}
+	})
 
 	srv := httptest.NewServer(server.New(server.Deps{Config: cfg, DB: testenv.DB(t), Temporal: c, Logger: testenv.QuietLogger(), Metrics: mustMetrics(t)}))
 	t.Cleanup(srv.Close)
