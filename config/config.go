@@ -23,6 +23,7 @@ import (
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/payload"
 )
 
 // Config is every setting shipflow knows. Zero values of optional provider credentials mean the
@@ -106,6 +107,12 @@ type Config struct {
 
 	// Limits protect the public routes from one client taking the replica.
 	Limits Limits
+
+	// PayloadKeys seal every Temporal payload, the first key sealing (docs/temporal-codec.md);
+	// none leaves payloads in clear text. CodecCORSOrigins are the Temporal UI origins whose
+	// browsers may call the codec server.
+	PayloadKeys      payload.Keys
+	CodecCORSOrigins []string
 }
 
 // PreviousSecrets are the inbound secrets of a rotation under way: each variable is its
@@ -306,6 +313,9 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_TRUSTED_PROXIES", flag: "trusted-proxies", usage: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client", parse: cidrs(&c.Limits.TrustedProxies)},
 		{env: "SHIPFLOW_STREAMS_PER_ORDER", flag: "streams-per-order", def: "20", usage: "live streams (SSE) open at once on one order, per kind", parse: count(&c.Limits.StreamsPerOrder, maxStreams)},
 		{env: "SHIPFLOW_STREAMS_MAX", flag: "streams-max", def: "1000", usage: "live streams (SSE) open at once in this process, per kind", parse: count(&c.Limits.Streams, maxStreams)},
+
+		{env: "SHIPFLOW_PAYLOAD_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing Temporal payloads, the first one sealing", parse: payloadKeys(&c.PayloadKeys)},
+		{env: "SHIPFLOW_CODEC_CORS_ORIGINS", flag: "codec-cors-origins", usage: "comma-separated origins (scheme://host[:port]) of Temporal UIs that may call /codec", parse: origins(&c.CodecCORSOrigins)},
 	}
 }
 
@@ -724,6 +734,34 @@ func cidrs(dst *[]netip.Prefix) func(string) error {
 				return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", s)
 			}
 			*dst = append(*dst, p.Masked())
+		}
+		return nil
+	}
+}
+
+func payloadKeys(dst *payload.Keys) func(string) error {
+	return func(v string) error {
+		keys, err := payload.ParseKeys(v)
+		if err != nil {
+			return err
+		}
+		*dst = keys
+		return nil
+	}
+}
+
+// origins reads browser origins as the Origin header writes them: scheme and host, no path.
+func origins(dst *[]string) func(string) error {
+	return func(v string) error {
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o == "" {
+				continue
+			}
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+				return fmt.Errorf("%q is not an origin such as https://temporal-ui.example.com", o)
+			}
+			*dst = append(*dst, u.Scheme+"://"+u.Host)
 		}
 		return nil
 	}

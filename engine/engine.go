@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 )
@@ -24,12 +25,14 @@ type Options struct {
 	Security           Security
 	Logger             *slog.Logger
 	Metrics            client.MetricsHandler
+	// DataConverter seals payloads (package payload); nil is the SDK's default.
+	DataConverter converter.DataConverter
 }
 
 // Dial connects to Temporal and waits up to timeout for it to answer a health check, so a
 // wrong address ends start-up with one line instead of a worker that silently never polls.
 func Dial(ctx context.Context, o Options, timeout time.Duration) (client.Client, error) {
-	opts := client.Options{HostPort: o.Address, Namespace: o.Namespace, MetricsHandler: o.Metrics}
+	opts := client.Options{HostPort: o.Address, Namespace: o.Namespace, MetricsHandler: o.Metrics, DataConverter: o.DataConverter}
 	transport := "plain text"
 	if o.Security.On() {
 		tc, err := o.Security.tlsConfig()

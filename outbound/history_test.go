@@ -91,3 +91,10 @@ func saveHistory(t *testing.T, h *harness, workflowID, name string) {
 func TestReplayStoredHistories(t *testing.T) {
 	testenv.ReplayHistories(t, filepath.Join("testdata", "histories"), func(r sdkworker.WorkflowReplayer) { worker.RegisterWorkflows(r) })
 }
+
+// TestReplayStoredHistoriesWithPayloadKeys replays the same histories, written before
+// payloads were sealed, on workers that seal them (SHIPFLOW_PAYLOAD_KEYS): switching the keys
+// on must not break runs already going.
+func TestReplayStoredHistoriesWithPayloadKeys(t *testing.T) {
+	testenv.ReplayHistoriesThrough(t, filepath.Join("testdata", "histories"), testenv.SealingConverter(t), func(r sdkworker.WorkflowReplayer) { worker.RegisterWorkflows(r) })
+}

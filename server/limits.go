@@ -33,6 +33,9 @@ const (
 	// webhookBodyCap is the documented 1 MiB cap for inbound webhooks (docs/reference/inbound.md); a route may hold its
 	// own smaller cap inside.
 	webhookBodyCap = 1 << 20
+	// codecBodyCap: the Temporal UI sends a history's payloads to the codec server, each up
+	// to Temporal's 2 MiB blob limit, base64 in JSON.
+	codecBodyCap = 4 << 20
 )
 
 // maxClients bounds each rate limiter's memory (tens of bytes a client), whatever the
@@ -45,6 +48,7 @@ const (
 	prefixVoice    = "/voice/"
 	prefixAdmin    = "/v1/"
 	prefixTrack    = "/track/"
+	prefixCodec    = "/codec/"
 )
 
 // bodyCapFor is the largest request body the route takes, in bytes: the one rule for every
@@ -59,6 +63,8 @@ func bodyCapFor(method, route string) int64 {
 		return voiceBodyCap
 	case strings.HasPrefix(route, prefixAdmin):
 		return adminBodyCap
+	case strings.HasPrefix(route, prefixCodec):
+		return codecBodyCap
 	}
 	return noBodyCap
 }

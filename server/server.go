@@ -104,6 +104,7 @@ func New(d Deps) *echo.Echo {
 	}).Register(v1)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
+	s.routeCodec(e)
 
 	// The voice routes check their own credentials (tokens, or a platform's signature), after
 	// the rate limit, so guessing a token is slowed too.

@@ -17,6 +17,7 @@ import (
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/engine"
+	"github.com/shipflow/shipflow/payload"
 	"github.com/shipflow/shipflow/telemetry"
 )
 
@@ -60,7 +61,15 @@ func connect(ctx context.Context, cfg *config.Config, e env) (*app, error) {
 			a.log.Info("provider off: no credentials", "provider", p.Name, "set", p.Need)
 		}
 	}
-	var err error
+	dc, err := payload.DataConverter(cfg.PayloadKeys)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.PayloadKeys) > 0 {
+		a.log.Info("temporal payloads encrypted", "key_id", cfg.PayloadKeys[0].ID, "keys", len(cfg.PayloadKeys))
+	} else {
+		a.log.Info("temporal payloads in clear text: no keys", "set", "SHIPFLOW_PAYLOAD_KEYS")
+	}
 	if a.metrics, err = telemetry.NewMetrics(); err != nil {
 		return nil, err
 	}
@@ -70,6 +79,7 @@ func connect(ctx context.Context, cfg *config.Config, e env) (*app, error) {
 	a.temporal, err = engine.Dial(ctx, engine.Options{
 		Address: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace, Security: cfg.Temporal.Security,
 		Logger: a.log.With("component", "temporal"), Metrics: a.metrics.Temporal,
+		DataConverter: dc,
 	}, dialTimeout)
 	if err != nil {
 		a.db.Close()
