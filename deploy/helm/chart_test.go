@@ -53,14 +53,15 @@ func helmBin(t *testing.T) string {
 	return bin
 }
 
-// valuesFiles are the renders every test checks: the defaults, and each example.
+// valuesFiles are the renders every test checks: the defaults (values.yaml, named so that
+// messages name it), and each example.
 func valuesFiles(t *testing.T) []string {
 	t.Helper()
 	examples, err := filepath.Glob(filepath.Join(chart, "examples", "*.yaml"))
 	if err != nil || len(examples) == 0 {
 		t.Fatalf("no example values in %s/examples: %v", chart, err)
 	}
-	return append([]string{""}, examples...)
+	return append([]string{filepath.Join(chart, "values.yaml")}, examples...)
 }
 
 func helm(t *testing.T, args ...string) (string, error) {
@@ -74,12 +75,7 @@ func helm(t *testing.T, args ...string) (string, error) {
 	return out.String(), nil
 }
 
-func valuesArgs(file string) []string {
-	if file == "" {
-		return nil
-	}
-	return []string{"--values", file}
-}
+func valuesArgs(file string) []string { return []string{"--values", file} }
 
 func TestLint(t *testing.T) {
 	for _, f := range valuesFiles(t) {
@@ -118,7 +114,7 @@ func render(t *testing.T, file string) rendered {
 	}
 	var r rendered
 	for i, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(out, -1) {
-		js, err := yaml.YAMLToJSON([]byte(doc))
+		js, err := yaml.YAMLToJSONStrict([]byte(doc)) // a key given twice is an error, not the last one winning
 		if err != nil {
 			t.Fatalf("%s: document %d: %v", file, i, err)
 		}
