@@ -54,14 +54,15 @@ func helmBin(t *testing.T) string {
 }
 
 // valuesFiles are the renders every test checks: the defaults (values.yaml, named so that
-// messages name it), and each example.
+// messages name it), each example, and testdata's switches.
 func valuesFiles(t *testing.T) []string {
 	t.Helper()
 	examples, err := filepath.Glob(filepath.Join(chart, "examples", "*.yaml"))
 	if err != nil || len(examples) == 0 {
 		t.Fatalf("no example values in %s/examples: %v", chart, err)
 	}
-	return append([]string{filepath.Join(chart, "values.yaml")}, examples...)
+	toggles, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
+	return slices.Concat([]string{filepath.Join(chart, "values.yaml")}, examples, toggles)
 }
 
 func helm(t *testing.T, args ...string) (string, error) {
@@ -254,6 +255,33 @@ func TestSecretsComeFromSecrets(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// Plain settings render as the binary reads them, and the more specific value wins.
+func TestEnvValues(t *testing.T) {
+	want := map[string]map[string]string{
+		"shipflow-serve":   {"SHIPFLOW_STREAMS_MAX": "1000000", "SHIPFLOW_LOG_LEVEL": "warn", "SHIPFLOW_HTTP_ADDR": ":8080"},
+		"shipflow-worker":  {"SHIPFLOW_LOG_LEVEL": "debug", "SHIPFLOW_METRICS_ADDR": ":9090"},
+		"shipflow-migrate": {"SHIPFLOW_LOG_LEVEL": "error"},
+	}
+	r := render(t, filepath.Join("testdata", "values-toggles.yaml"))
+	for name, pod := range pods(r) {
+		got := map[string]string{}
+		for _, e := range pod.Spec.Containers[0].Env {
+			if _, twice := got[e.Name]; twice {
+				t.Errorf("%s sets %s twice", name, e.Name)
+			}
+			got[e.Name] = e.Value
+		}
+		for k, v := range want[name] {
+			if got[k] != v {
+				t.Errorf("%s: %s = %q, want %q", name, k, got[k], v)
+			}
+		}
+		if sa := pod.Spec.ServiceAccountName; sa != "shipflow-workload" {
+			t.Errorf("%s runs as service account %q, want the one named in values", name, sa)
 		}
 	}
 }

@@ -122,6 +122,10 @@ is set once; secrets come only from Secrets.
 {{- if has $name $secretNames }}
 {{- fail (printf "%s is a secret: put it in the Secret named by secrets.existingSecret (or secrets.env), not in env" $name) }}
 {{- end }}
+{{- /* YAML numbers arrive as floats: 1000000 would print as 1e+06. */}}
+{{- if and (kindIs "float64" $value) (eq $value (floor $value)) }}
+{{- $value = int64 $value }}
+{{- end }}
 {{- $_ := set $plain $name (toString $value) }}
 {{- end }}
 {{- range $name, $value := $plain }}
