@@ -4,13 +4,14 @@
 TEMPORAL_CLI_VERSION := v1.5.1
 STATICCHECK_VERSION  := v0.8.2
 COMPOSE_VERSION      := v2.40.3
+HELM_VERSION         := v4.3.2
 BIN                  := $(CURDIR)/bin
 TEMPORAL             := $(BIN)/temporal
 GO_TEST_FLAGS        ?= -race -count=1 -timeout 14m
 
 export SHIPFLOW_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: dev test fuzz lint build temporal-cli postgres chromium compose-check clean
+.PHONY: dev test fuzz lint build temporal-cli postgres chromium compose-check helm helm-check clean
 
 ## dev: run the whole system here: Temporal dev server, migrations, API and worker.
 dev: temporal-cli postgres build
@@ -72,6 +73,21 @@ $(BIN)/docker-compose-$(COMPOSE_VERSION):
 	@src=$$(GOFLAGS= go mod download -json github.com/docker/compose/v2@$(COMPOSE_VERSION) | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'); \
 	tmp=$$(mktemp -d); cp -r "$$src"/. "$$tmp" && chmod -R u+w "$$tmp" && \
 	(cd "$$tmp" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o $@ ./cmd) ; rc=$$?; rm -rf "$$tmp"; exit $$rc
+
+## helm-check: helm lint and helm template the chart with each values file, and decode every
+## rendered object strictly into the Kubernetes API's types (deploy/helm/chart_test.go, a module
+## of its own so the root module never builds k8s.io's packages).
+helm-check: helm
+	cd deploy/helm && SHIPFLOW_HELM=$(BIN)/helm go test -count=1 ./...
+
+# Builds the pinned helm once (a few minutes on 2 cores; seconds from a warm build cache).
+helm:
+	@if go version -m $(BIN)/helm 2>/dev/null | grep -qE 'mod[[:space:]]+helm.sh/helm/v4[[:space:]]+$(HELM_VERSION)[[:space:]]'; then \
+		echo "helm $(HELM_VERSION) present"; \
+	else \
+		echo "building helm $(HELM_VERSION) into bin/"; \
+		GOBIN=$(BIN) go install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION); \
+	fi
 
 clean:
 	rm -rf $(BIN) .data
