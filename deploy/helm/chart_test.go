@@ -37,8 +37,8 @@ const (
 var chartSecrets = []string{"DATABASE_URL", "TEMPORAL_API_KEY", "SHIPFLOW_PAYLOAD_KEYS"}
 
 // notSettings are variables the chart sets that config does not read: GOMEMLIMIT is the Go
-// runtime's, and the TEMPORAL_TLS_* files are issue 17 item 1's settings, being added.
-var notSettings = []string{"GOMEMLIMIT", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_TLS_CA", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_API_KEY", "SHIPFLOW_PAYLOAD_KEYS"}
+// runtime's.
+var notSettings = []string{"GOMEMLIMIT"}
 
 // helmBin is the pinned helm that `make helm-check` builds into the repository's bin/.
 func helmBin(t *testing.T) string {
