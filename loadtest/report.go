@@ -22,6 +22,9 @@ type Report struct {
 	Rate        float64   `json:"rate_events_per_second"` // 0: as fast as acknowledged
 	Concurrency int       `json:"concurrency"`
 	Temporal    string    `json:"temporal"` // "dev server (child)" or the address used
+	// Replicas is replica mode's account: how many of each process, what was killed, and what
+	// the replicas share.
+	Replicas *ReplicaReport `json:"replicas,omitempty"`
 
 	Journey   Journey   `json:"journey"`
 	Processes Processes `json:"processes"`
@@ -37,12 +40,18 @@ type Report struct {
 
 // Journey holds shipflow's own figures.
 type Journey struct {
-	AckPerSecond     float64        `json:"ack_per_second"` // events over the time spent sending them
-	Ack              Latency        `json:"ack"`
-	Answers          map[string]int `json:"answers"`         // the status of each 200: accepted, duplicate, ignored
-	FailedAttempts   int            `json:"failed_attempts"` // requests that got no 200 and were retried
-	AppliedPerSecond float64        `json:"applied_per_second"`
-	Phases           []Phase        `json:"phases"`
+	AckPerSecond   float64        `json:"ack_per_second"` // events over the time spent sending them
+	Ack            Latency        `json:"ack"`
+	Answers        map[string]int `json:"answers"`         // the status of each 200: accepted, duplicate, ignored
+	FailedAttempts int            `json:"failed_attempts"` // requests that got no 200 and were retried
+	// Rerouted are requests (events, voice lookups, reads) the balancer sent again to another
+	// API replica after the first gave no answer, as a load balancer retries; they are not
+	// failed attempts. ReroutedDuplicates are events among them answered "duplicate": the
+	// replica that died had stored them before it could answer.
+	Rerouted           int     `json:"rerouted,omitempty"`
+	ReroutedDuplicates int     `json:"rerouted_duplicates,omitempty"`
+	AppliedPerSecond   float64 `json:"applied_per_second"`
+	Phases             []Phase `json:"phases"`
 
 	EventToNotification Latency            `json:"event_to_notification"`
 	ByMilestone         map[string]Latency `json:"event_to_notification_by_milestone"`
@@ -229,6 +238,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "%-34s %-18s %s\n", row[0], row[1], row[2])
 	}
 	writeWindows(w, r.Windows)
+	r.Replicas.write(w, j)
 	fmt.Fprintf(w, "\n%s\n", r.Machine)
 	for _, wr := range r.Warnings {
 		fmt.Fprintln(w, "warning: "+wr)
