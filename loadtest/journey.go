@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -336,7 +337,7 @@ func (v *voiceLoad) lookup(ctx context.Context) {
 	v.times = append(v.times, took)
 	v.statuses[status]++
 	v.mu.Unlock()
-	// An answer the tool stores (every one but an error) must come back word for word when the
+	// An answer the tool stores (every one but an error) must come back the same when the
 	// platform repeats the call, whichever replica the repeat reaches.
 	if v.memoEvery > 0 && seq%int64(v.memoEvery) == 0 && len(v.j.lb.urls) > 1 && status != noAnswer && status != "error" && !strings.HasPrefix(status, "http ") {
 		v.repeatOn(ctx, v.j.lb.urls[(served+1)%len(v.j.lb.urls)], body, answer)
@@ -370,9 +371,16 @@ func (v *voiceLoad) repeatOn(ctx context.Context, base string, body, first []byt
 		return
 	}
 	v.memoRepeats.Add(1)
-	if resp.StatusCode != http.StatusOK || !bytes.Equal(again, first) {
+	if resp.StatusCode != http.StatusOK || !sameJSON(again, first) {
 		v.memoMismatches.Add(1)
 	}
+}
+
+// sameJSON reports whether a and b are the same JSON value. The memo keeps answers as jsonb,
+// which keeps the value but not the key order or spacing, so a repeat's bytes may differ.
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
 
 // pacer spaces calls from many goroutines to a rate: the k-th call may go at start + k/rate.

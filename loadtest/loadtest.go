@@ -264,7 +264,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	voice := &voiceLoad{j: j, token: o.Secrets.VoiceToken}
 	if o.Replicas > 1 {
-		voice.memoEvery = 10
+		voice.memoEvery = 5
 	}
 	procs := watchProcs(sf.PIDs(), 500*time.Millisecond)
 	defer procs.Close()

@@ -32,9 +32,9 @@ import (
 // acknowledged event in the inbox once and applied once, in the workflow's and the read model's
 // timelines once, each order's published events numbered 1 to 9, each message sent once, each
 // published event delivered to the subscriber. And it checks what the replicas share besides:
-// the voice memo (a call repeated on the other replica must get the first answer back, word
-// for word) and the change feed (an order stream open on the surviving API replica must see
-// each order reach delivered, whichever replica relayed the scan and whichever worker wrote it).
+// the voice memo (a call repeated on the other replica must get the first answer back) and the
+// change feed (an order stream open on the surviving API replica must see each order reach
+// delivered, whichever replica relayed the scan and whichever worker wrote it).
 
 // ReplicaReport is what replica mode adds to a report.
 type ReplicaReport struct {
