@@ -18,8 +18,8 @@ import (
 	"github.com/shipflow/shipflow/order"
 )
 
-// Replica mode (Options.Replicas) runs shipflow as a production deployment with several
-// replicas runs it: one Temporal, one Postgres, `migrate` started once per replica at the same
+// Replica mode (Options.Replicas) runs shipflow the way a deployment with several replicas
+// does: one Temporal, one Postgres, `migrate` started once per replica at the same
 // time, then that many `serve` and `worker` processes. The load generator spreads its webhooks
 // and voice lookups over the API replicas round robin (balancer), and with KillReplica it kills
 // the last API replica and the last worker with SIGKILL partway through and does not start them

@@ -1,10 +1,8 @@
 package loadtest
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 )
@@ -18,13 +16,7 @@ import (
 // fault suite's say. Like the other runs here it checks what happened, never how fast.
 func TestReplicas(t *testing.T) {
 	cli, exe := children(t)
-	ctx := context.Background()
-	if d, ok := t.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, d.Add(-30*time.Second))
-		defer cancel()
-	}
-	rep, err := Run(ctx, Options{
+	rep, err := Run(runContext(t), Options{
 		Orders: 50, Concurrency: 8, Rate: 25, Replicas: 2, KillReplica: true,
 		EnginePhase: 300 * time.Millisecond, Settle: 3 * time.Minute,
 		TemporalCLI: cli, Executable: exe, Secrets: testSecrets, Out: logWriter{t},
@@ -33,12 +25,7 @@ func TestReplicas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var table strings.Builder
-	rep.WriteTable(&table)
-	t.Log(table.String())
-	for _, p := range rep.Problems {
-		t.Error(p)
-	}
+	logReport(t, rep.WriteTable, rep.Problems)
 	r := rep.Replicas
 	if r == nil || r.Migrations != 2 || len(r.Kills) != 2 || r.Streams == 0 || r.MemoRepeats == 0 {
 		t.Errorf("replica mode did not do all it should: %+v", r)
