@@ -33,6 +33,9 @@ type shipflowProcs struct {
 	exited     chan error // one send per child that ends without being killed
 	logs       []*os.File
 	temporal   *temporalServer // the run's own dev server, with replicas
+	// temporalPID is that server's process, whose CPU and memory count with shipflow's, as
+	// they do when `shipflow dev` runs the server as its child.
+	temporalPID int
 }
 
 // child is one shipflow process.
@@ -136,6 +139,7 @@ func startShipflow(ctx context.Context, o Options, dir, twilioURL, sendGridURL s
 			if p.temporal, err = startTemporalServer(ctx, o.TemporalCLI, filepath.Join(dir, "temporal"), temporalAddr); err != nil {
 				return nil, err
 			}
+			p.temporalPID = childNamed(filepath.Base(o.TemporalCLI))
 		}
 		p.Log = filepath.Join(dir, "shipflow-*.log")
 		if err := p.migrate(ctx, o, dir, n, envFor(ports[2], ports[2+n])); err != nil {
@@ -358,6 +362,9 @@ func (p *shipflowProcs) PIDs() []int {
 	var pids []int
 	for _, c := range p.children {
 		pids = append(pids, c.cmd.Process.Pid)
+	}
+	if p.temporalPID != 0 {
+		pids = append(pids, p.temporalPID)
 	}
 	return pids
 }

@@ -55,23 +55,33 @@ type ReplicaReport struct {
 	Notes            []string `json:"notes,omitempty"`
 }
 
-// killAt is the share of the journey's events acknowledged when KillReplica strikes: inside
-// the merchant's half, so that both halves run on the survivors after it.
-const killAt = 0.3
+// The shares of the journey's events acknowledged when KillReplica kills the last API replica
+// and the last worker: the API replica inside the merchant's half, the worker early in the
+// carrier's, once the sim carrier has polled every shipment. A worker killed during a first
+// poll leaves that shipment unpolled until the poll interval (30m here), by design, and the
+// journey's carrier scans wait for every first poll (carrierSteps); in the carrier's half the
+// dead worker still takes webhook deliveries, messages and workflow tasks with it.
+const (
+	killServeAt  = 0.3
+	killWorkerAt = 0.62
+)
 
-// killReplicas kills the last API replica and the last worker once killAt of the journey's
-// events are acknowledged, and returns what it did.
+// killReplicas kills the last API replica and the last worker, each once its share of the
+// journey's events is acknowledged, and returns what it did.
 func killReplicas(ctx context.Context, sf *shipflowProcs, j *journey, n int, start time.Time) []FaultRecord {
 	total := float64(j.n * int(stepCount))
-	for float64(j.acked.Load()) < killAt*total {
-		if sleep(ctx, 20*time.Millisecond) != nil {
-			return nil
-		}
-	}
 	var recs []FaultRecord
-	for _, name := range []string{fmt.Sprintf("serve %d", n), fmt.Sprintf("worker %d", n)} {
-		rec := FaultRecord{Name: "kill -9 " + name, AtSeconds: time.Since(start).Seconds(), Acked: int(j.acked.Load())}
-		pid := sf.Kill(name)
+	for _, k := range []struct {
+		name  string
+		share float64
+	}{{fmt.Sprintf("serve %d", n), killServeAt}, {fmt.Sprintf("worker %d", n), killWorkerAt}} {
+		for float64(j.acked.Load()) < k.share*total {
+			if sleep(ctx, 20*time.Millisecond) != nil {
+				return recs
+			}
+		}
+		rec := FaultRecord{Name: "kill -9 " + k.name, AtSeconds: time.Since(start).Seconds(), Acked: int(j.acked.Load())}
+		pid := sf.Kill(k.name)
 		rec.Detail = fmt.Sprintf("SIGKILL to pid %d and its group; not started again", pid)
 		recs = append(recs, rec)
 	}
