@@ -128,7 +128,8 @@ func problems(r *Report, lastErr error) []string {
 	}
 	add(j.NotFinal == 0, "%d orders not delivered: %v", j.NotFinal, j.NotFinalExamples)
 	add(j.Notifications.Duplicates == 0, "%d duplicate customer messages", j.Notifications.Duplicates)
-	add(j.Notifications.Missing == 0, "%d expected customer messages never arrived", j.Notifications.Missing)
+	add(j.Notifications.Missing <= j.Notifications.InDoubt, "%d expected customer messages never arrived (%d in doubt after a kill)",
+		j.Notifications.Missing, j.Notifications.InDoubt)
 	add(len(j.Notifications.Unexpected) == 0, "customer messages no order owed: %s", counts(j.Notifications.Unexpected))
 	add(j.FailedAttempts == 0, "%d webhook requests got no 200 and were retried (last: %v)", j.FailedAttempts, lastErr)
 	// An event a dying replica stored, resent by the balancer to another, is answered duplicate.

@@ -361,6 +361,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return fail(err)
 	}
 	rep.Journey.Deliveries.Recorded, rep.Journey.Deliveries.Failed = final.DeliveriesOwed, final.DeliveriesFailed
+	if o.KillReplica {
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE order_id LIKE $1 || '%' AND status = 'unknown'`,
+			j.prefix).Scan(&rep.Journey.Notifications.InDoubt); err != nil {
+			return fail(fmt.Errorf("read the notification log: %w", err))
+		}
+	}
 	rep.Journey.NotFinal, rep.Journey.NotFinalExamples = notFinal(ctx, j, o.Secrets.AdminToken)
 	rep.Journey.Workflows = workflowCounts(ctx, tc, o.TemporalNamespace, o.TaskQueue)
 	rep.Journey.HistoryLength = historyLengths(ctx, tc, pool, j, endpointID)

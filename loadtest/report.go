@@ -90,6 +90,10 @@ type Notifications struct {
 	Expected   int            `json:"expected"`
 	Received   int            `json:"received"`
 	Missing    int            `json:"missing"`
+	// InDoubt are messages the notification log marks unknown: the worker that claimed one was
+	// killed before the provider answered, and shipflow does not risk a second send (README
+	// "Exactly once"). Only a run that kills a worker has any; each may be among Missing.
+	InDoubt int `json:"in_doubt,omitempty"`
 	Duplicates int            `json:"duplicates"` // messages beyond the first per recipient and milestone
 	Unexpected map[string]int `json:"unexpected,omitempty"`
 }
@@ -217,7 +221,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	rows = append(rows,
 		[3]string{"event to notification p50 / p99", lat(j.EventToNotification), byMilestone(j.ByMilestone)},
 		[3]string{"notifications received", fmt.Sprintf("%d of %d", j.Notifications.Received, j.Notifications.Expected),
-			fmt.Sprintf("%d missing, unexpected %s", j.Notifications.Missing, counts(j.Notifications.Unexpected))},
+			fmt.Sprintf("%d missing (%d in doubt after a kill), unexpected %s", j.Notifications.Missing, j.Notifications.InDoubt, counts(j.Notifications.Unexpected))},
 		[3]string{"duplicate messages", fmt.Sprint(j.Notifications.Duplicates), "per recipient and milestone; must be 0"},
 		[3]string{"voice lookup p50 / p99", lat(j.Voice), fmt.Sprintf("%.0f/s, answers %s; %.1f / %.1f x PG point read", j.VoicePerSecond, counts(j.VoiceAnswers), r.Ratios.VoiceVsPGReadP50, r.Ratios.VoiceVsPGReadP99)},
 		[3]string{"outbound deliveries per second", fmt.Sprintf("%.0f", j.Deliveries.PerSecond),
