@@ -87,13 +87,13 @@ type Phase struct {
 // Notifications compares what the stand-ins received with what the orders owed: a message per
 // order, milestone (confirmed, shipped, out_for_delivery, delivered) and channel (sms, email).
 type Notifications struct {
-	Expected   int            `json:"expected"`
-	Received   int            `json:"received"`
-	Missing    int            `json:"missing"`
+	Expected int `json:"expected"`
+	Received int `json:"received"`
+	Missing  int `json:"missing"`
 	// InDoubt are messages the notification log marks unknown: the worker that claimed one was
 	// killed before the provider answered, and shipflow does not risk a second send (README
 	// "Exactly once"). Only a run that kills a worker has any; each may be among Missing.
-	InDoubt int `json:"in_doubt,omitempty"`
+	InDoubt    int            `json:"in_doubt,omitempty"`
 	Duplicates int            `json:"duplicates"` // messages beyond the first per recipient and milestone
 	Unexpected map[string]int `json:"unexpected,omitempty"`
 }
