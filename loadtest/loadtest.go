@@ -193,7 +193,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		standIns = append(standIns, s)
 	}
 
-	say("starting shipflow (log in %s)...", filepath.Join(dir, "shipflow.log"))
+	say("starting shipflow (logs in %s)...", dir)
 	sf, err := startShipflow(ctx, o, dir, standIns[0].URL, standIns[1].URL, o.Secrets)
 	if err != nil {
 		keepDir.Store(true)
