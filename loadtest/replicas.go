@@ -195,9 +195,11 @@ func (r *ReplicaReport) write(w io.Writer, j Journey) {
 	for _, k := range r.Kills {
 		fmt.Fprintf(w, "  %6.1fs  %-18s after %d events acked; %s\n", k.AtSeconds, k.Name, k.Acked, k.Detail)
 	}
-	fmt.Fprintf(w, "  balancer: %d requests rerouted to another replica, %d events of them answered duplicate\n", j.Rerouted, j.ReroutedDuplicates)
-	fmt.Fprintf(w, "  voice memo: %d calls repeated on another replica, %d answered differently\n", r.MemoRepeats, r.MemoMismatches)
-	fmt.Fprintf(w, "  change feed: %d of %d order streams on the first replica showed delivered\n", r.StreamsDelivered, r.Streams)
+	if r.Serves > 1 {
+		fmt.Fprintf(w, "  balancer: %d requests rerouted to another replica, %d events of them answered duplicate\n", j.Rerouted, j.ReroutedDuplicates)
+		fmt.Fprintf(w, "  voice memo: %d calls repeated on another replica, %d answered differently\n", r.MemoRepeats, r.MemoMismatches)
+		fmt.Fprintf(w, "  change feed: %d of %d order streams on the first replica showed delivered\n", r.StreamsDelivered, r.Streams)
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
