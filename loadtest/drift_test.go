@@ -16,7 +16,7 @@ func TestWindows(t *testing.T) {
 		{at: sec(20), sent: 300, relayed: 250, messages: 120, webhooks: 230, created: 30, delivered: 5, rss: 200 << 20},
 	}
 	acks := []ack{{sec(1), 10 * time.Millisecond}, {sec(12), 30 * time.Millisecond}, {sec(13), 50 * time.Millisecond}}
-	j := newJourney("http://127.0.0.1", "w-", 2, 1, 0, Secrets{})
+	j := newJourney(newBalancer("http://127.0.0.1"), "w-", 2, 1, 0, Secrets{})
 	j.sentAt[0][stepShipped] = sec(5)  // its messages come in the second window, but count in the first
 	j.sentAt[1][stepShipped] = sec(15) // its SMS never came
 	arrivals := map[messageKey][]time.Time{

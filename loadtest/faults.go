@@ -144,7 +144,7 @@ func RunFaults(ctx context.Context, o FaultOptions) (rep *FaultReport, err error
 	defer f.stopAll(o.Keep) // the cluster's data only on request: the logs say what went wrong
 
 	run := strconv.FormatInt(time.Now().Unix(), 36)
-	f.j = newJourney(f.api, "ft-"+run+"-", o.Orders, o.Concurrency, o.Rate, o.Secrets)
+	f.j = newJourney(newBalancer(f.api), "ft-"+run+"-", o.Orders, o.Concurrency, o.Rate, o.Secrets)
 	f.j.retryFor = o.Settle
 	m := &monitor{j: f.j, box: f.box, sub: f.sub, voice: &voiceLoad{j: f.j}, pool: f.pool, endpointID: f.endpointID, out: o.Out,
 		done: make(chan struct{}), stopped: make(chan struct{})}

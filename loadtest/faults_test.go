@@ -3,6 +3,7 @@ package loadtest
 import (
 	"context"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,22 +30,11 @@ func TestFaults(t *testing.T) {
 	if o.Long {
 		o.Orders = 200
 	}
-	ctx := context.Background()
-	if d, ok := t.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, d.Add(-30*time.Second)) // time left to clean up and report
-		defer cancel()
-	}
-	rep, err := RunFaults(ctx, o)
+	rep, err := RunFaults(runContext(t), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	rep.WriteText(&b)
-	t.Log(b.String())
-	for _, p := range rep.Problems {
-		t.Error(p)
-	}
+	logReport(t, rep.WriteText, rep.Problems)
 	if os.Getenv("SHIPFLOW_FAULTS_JSON") != "" {
 		if err := rep.WriteJSON(os.Getenv("SHIPFLOW_FAULTS_JSON")); err != nil {
 			t.Error(err)
@@ -78,6 +68,28 @@ func children(t *testing.T) (cli, exe string) {
 		t.Fatalf("build shipflow: %v\n%s", err, out)
 	}
 	return cli, exe
+}
+
+// runContext ends 30 seconds before the test's deadline, to leave time to clean up and report.
+func runContext(t *testing.T) context.Context {
+	d, ok := t.Deadline()
+	if !ok {
+		return context.Background()
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), d.Add(-30*time.Second))
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// logReport logs a run's report as write prints it and fails the test on each problem.
+func logReport(t *testing.T, write func(io.Writer), problems []string) {
+	t.Helper()
+	var b strings.Builder
+	write(&b)
+	t.Log(b.String())
+	for _, p := range problems {
+		t.Error(p)
+	}
 }
 
 // logWriter sends the run's progress lines to t.Log, so that they show with -v or on failure.

@@ -8,6 +8,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,7 +54,7 @@ var milestoneSteps = map[string]step{
 // journey sends every order's events over HTTP, signed like the real senders, and keeps what
 // the report needs: when each event was sent and how long its acknowledgement took.
 type journey struct {
-	base    string
+	lb      *balancer // the API replicas, one or more
 	secrets Secrets
 	prefix  string
 	n       int
@@ -74,12 +76,15 @@ type journey struct {
 	acks     []ack
 	statuses map[string]int // the "status" of each 200 answer: accepted, duplicate, ignored
 	failures int            // attempts that got no 200; each is retried
-	lastErr  error
+	// rerouted counts events a replica gave no answer for and another one acknowledged, and
+	// reroutedDuplicates those of them answered "duplicate": the dead replica had stored them.
+	rerouted, reroutedDuplicates int
+	lastErr                      error
 }
 
-func newJourney(base, prefix string, n, conc int, rate float64, s Secrets) *journey {
+func newJourney(lb *balancer, prefix string, n, conc int, rate float64, s Secrets) *journey {
 	return &journey{
-		base: base, secrets: s, prefix: prefix, n: n, conc: conc, rate: rate,
+		lb: lb, secrets: s, prefix: prefix, n: n, conc: conc, rate: rate,
 		client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc + 16}, Timeout: 30 * time.Second},
 		sentAt:   make([][stepCount]time.Time, n),
 		created:  make([]atomic.Bool, n),
@@ -192,17 +197,19 @@ func (j *journey) send(ctx context.Context, i int, s step) error {
 	if err != nil {
 		return fmt.Errorf("sign %s: %w", stepNames[s], err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.base+path, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("request %s: %w", stepNames[s], err)
-	}
-	req.Header = h
-	req.Header.Set("Content-Type", "application/json")
 	if j.sentAt[i][s].IsZero() {
 		j.sentAt[i][s] = now
 		j.sent.Add(1)
 	}
-	resp, err := j.client.Do(req)
+	resp, _, rerouted, err := j.lb.do(ctx, j.client, func(base string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("request %s: %w", stepNames[s], err)
+		}
+		req.Header = h.Clone()
+		req.Header.Set("Content-Type", "application/json")
+		return req, nil
+	})
 	if err != nil {
 		return fmt.Errorf("POST %s: %w", path, err)
 	}
@@ -222,6 +229,12 @@ func (j *journey) send(ctx context.Context, i int, s step) error {
 	j.mu.Lock()
 	j.acks = append(j.acks, ack{now, took})
 	j.statuses[answered.Status]++
+	if rerouted {
+		j.rerouted++
+		if answered.Status == "duplicate" {
+			j.reroutedDuplicates++
+		}
+	}
 	j.mu.Unlock()
 	return nil
 }
@@ -240,6 +253,11 @@ type voiceLoad struct {
 	token string
 	seq   atomic.Int64
 	count atomic.Int64 // lookups answered or failed, for the progress line
+	// memoEvery, when set, repeats every memoEvery-th call on another replica, which must give
+	// the first answer back from the shared memo: memoRepeats are those repeats, memoMismatches
+	// the ones answered differently.
+	memoEvery                   int
+	memoRepeats, memoMismatches atomic.Int64
 
 	mu    sync.Mutex
 	times []time.Duration
@@ -280,21 +298,19 @@ func (v *voiceLoad) lookup(ctx context.Context) {
 	if i < 0 {
 		return
 	}
+	seq := v.seq.Add(1)
 	body, _ := json.Marshal(map[string]any{
-		"event": "tool.invoked", "call_id": fmt.Sprintf("loadtest-call-%d", v.seq.Add(1)), "tool_name": "lookup_shipment_status",
+		"event": "tool.invoked", "call_id": fmt.Sprintf("loadtest-call-%d", seq), "tool_name": "lookup_shipment_status",
 		"parameters": map[string]any{"order_number": v.j.orderID(i), "caller_phone": phone(i)},
 		"metadata":   map[string]any{"timestamp": time.Now().UTC().Format(time.RFC3339)},
 	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, v.j.base+"/voice/tools", bytes.NewReader(body))
-	if err != nil {
-		return
-	}
-	req.Header.Set("Authorization", "Bearer "+v.token)
-	req.Header.Set("Content-Type", "application/json")
 	t := time.Now()
-	resp, err := v.j.client.Do(req)
+	resp, served, _, err := v.j.lb.do(ctx, v.j.client, func(base string) (*http.Request, error) { return v.request(ctx, base, body) })
 	status := noAnswer
+	var answer []byte
 	if err == nil {
+		answer, err = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
 		var out struct {
 			Status string
 			Data   struct {
@@ -304,14 +320,13 @@ func (v *voiceLoad) lookup(ctx context.Context) {
 		switch {
 		case resp.StatusCode != http.StatusOK:
 			status = fmt.Sprintf("http %d", resp.StatusCode)
-		case json.NewDecoder(resp.Body).Decode(&out) != nil:
+		case err != nil || json.Unmarshal(answer, &out) != nil:
 			status = "unreadable"
 		case out.Status == voice.StatusSuccess && out.Data.StatusCode == string(voice.StatusCodeReceived):
 			status = answeredReceived
 		default:
 			status = out.Status
 		}
-		resp.Body.Close()
 	}
 	if ctx.Err() != nil {
 		return // cut off by the end of the run, not slow
@@ -322,6 +337,50 @@ func (v *voiceLoad) lookup(ctx context.Context) {
 	v.times = append(v.times, took)
 	v.statuses[status]++
 	v.mu.Unlock()
+	// An answer the tool stores (every one but an error) must come back the same when the
+	// platform repeats the call, whichever replica the repeat reaches.
+	if v.memoEvery > 0 && seq%int64(v.memoEvery) == 0 && len(v.j.lb.urls) > 1 && status != noAnswer && status != "error" && !strings.HasPrefix(status, "http ") {
+		v.repeatOn(ctx, v.j.lb.urls[(served+1)%len(v.j.lb.urls)], body, answer)
+	}
+}
+
+func (v *voiceLoad) request(ctx context.Context, base string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/voice/tools", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+v.token)
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
+// repeatOn sends a call again to the replica at base and compares the answer with the first.
+// A replica that gives no answer (killed) is not a repeat: the platform would try another.
+func (v *voiceLoad) repeatOn(ctx context.Context, base string, body, first []byte) {
+	req, err := v.request(ctx, base, body)
+	if err != nil {
+		return
+	}
+	resp, err := v.j.client.Do(req)
+	if err != nil {
+		return
+	}
+	again, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if err != nil || ctx.Err() != nil {
+		return
+	}
+	v.memoRepeats.Add(1)
+	if resp.StatusCode != http.StatusOK || !sameJSON(again, first) {
+		v.memoMismatches.Add(1)
+	}
+}
+
+// sameJSON reports whether a and b are the same JSON value. The memo keeps answers as jsonb,
+// which keeps the value but not the key order or spacing, so a repeat's bytes may differ.
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
 
 // pacer spaces calls from many goroutines to a rate: the k-th call may go at start + k/rate.

@@ -64,13 +64,21 @@ type Options struct {
 	VoiceConcurrency int
 
 	// TemporalAddress is an existing Temporal frontend; empty runs `shipflow dev`, which starts
-	// a dev server of its own.
+	// a dev server of its own, or with Replicas a dev server of the run's own, as a process of
+	// its own.
 	TemporalAddress   string
 	TemporalNamespace string // "default"
 	TaskQueue         string // shipflow's task queue; "shipflow", or one of the run's own on an existing server
 	TemporalCLI       string // the CLI `shipflow dev` runs, as an absolute path
 	DatabaseURL       string // dropped and recreated at start: its name must contain "loadtest"
 	Executable        string // the shipflow binary to run as the child
+
+	// Replicas, when set, runs shipflow as that many `serve` and `worker` processes (and
+	// `migrate` that many times at once) against one Temporal and one Postgres, with the load
+	// spread over the API replicas round robin (replicas.go). KillReplica, with two or more,
+	// kills the last serve and the last worker with SIGKILL partway through, for good.
+	Replicas    int
+	KillReplica bool
 
 	Secrets Secrets
 	// Keep leaves the database and the run's directory (Temporal's SQLite file, logs) behind,
@@ -128,6 +136,9 @@ func (o *Options) defaults() error {
 	if o.Poll <= 0 {
 		o.Poll = 250 * time.Millisecond
 	}
+	if o.KillReplica && o.Replicas < 2 {
+		return errors.New("loadtest: killing a replica needs -replicas 2 or more: the survivors must take over")
+	}
 	if o.ownTemporal() {
 		if _, err := os.Stat(o.TemporalCLI); err != nil {
 			return fmt.Errorf("loadtest: temporal CLI not found at %s (build it with `make temporal-cli`): %w", o.TemporalCLI, err)
@@ -182,7 +193,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		standIns = append(standIns, s)
 	}
 
-	say("starting shipflow (log in %s)...", filepath.Join(dir, "shipflow.log"))
+	say("starting shipflow (logs in %s)...", dir)
 	sf, err := startShipflow(ctx, o, dir, standIns[0].URL, standIns[1].URL, o.Secrets)
 	if err != nil {
 		keepDir.Store(true)
@@ -235,6 +246,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if !o.ownTemporal() {
 		rep.Temporal = o.TemporalAddress
+	} else if o.Replicas > 0 {
+		rep.Temporal = "dev server (SQLite file), a process of its own"
+	}
+	if o.Replicas > 0 {
+		rep.Replicas = &ReplicaReport{Serves: o.Replicas, Workers: o.Replicas, Migrations: sf.Migrations}
 	}
 	if rep.Engine, err = measureEngine(ctx, tc, run, o.EnginePhase, func(s string) { say("%s", s) }); err != nil {
 		return fail(err)
@@ -242,11 +258,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	say("bare engine: %.0f starts/s, %.0f signals/s accepted, %.0f/s applied, %.0f/s sustained fresh",
 		rep.Engine.StartsPerSecond, rep.Engine.SignalsPerSecond, rep.Engine.SignalsAppliedPerSecond, rep.Engine.SustainedSignalRate)
 
-	j := newJourney(sf.URL, "lt-"+run+"-", o.Orders, o.Concurrency, o.Rate, o.Secrets)
+	j := newJourney(newBalancer(sf.URLs...), "lt-"+run+"-", o.Orders, o.Concurrency, o.Rate, o.Secrets)
 	if !o.ownTemporal() && !o.Keep {
 		defer terminateOrders(tc, j)
 	}
 	voice := &voiceLoad{j: j, token: o.Secrets.VoiceToken}
+	if o.Replicas > 1 {
+		voice.memoEvery = 5
+	}
 	procs := watchProcs(sf.PIDs(), 500*time.Millisecond)
 	defer procs.Close()
 	m := &monitor{j: j, box: box, sub: sub, voice: voice, pool: pool, endpointID: endpointID, out: o.Out, procs: procs,
@@ -267,6 +286,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		close(voiceDone)
 	}()
 
+	kills := make(chan []FaultRecord, 1)
+	if o.KillReplica {
+		go func() { kills <- killReplicas(ctx, sf, j, o.Replicas, start) }()
+	} else {
+		kills <- nil
+	}
+	var streams *streamWatch
+	streamCtx, stopStreams := context.WithCancel(ctx)
+	defer stopStreams()
+
 	var gateProblems []string
 	phases := []struct {
 		name  string
@@ -277,6 +306,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		{"carrier scans", carrierSteps, func(s stage) bool { return s.Relayed >= rep.Events && s.Delivered >= o.Orders }},
 	}
 	for k, ph := range phases {
+		if k == 1 && o.Replicas > 1 {
+			// Every order is shipped and known; its scans arrive at any replica and are
+			// written by any worker, and the first replica's streams must hear of each.
+			streams = watchStreams(streamCtx, sf.URL, o.Secrets.AdminToken, j, 8)
+		}
 		t := time.Now()
 		if err := j.phase(ctx, ph.steps); err != nil {
 			stopVoice()
@@ -297,6 +331,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	stopVoice()
 	<-voiceDone
+	if rep.Replicas != nil {
+		rep.Replicas.Kills = <-kills
+	}
 	expectedMessages := o.Orders * len(milestoneSteps) * 2
 	if !m.await(ctx, o.Settle, func(s stage) bool {
 		return int(box.total.Load()) >= expectedMessages && s.DeliveriesOwed >= o.Orders*nominalDeliveries && sub.count() >= s.DeliveriesOwed
@@ -324,6 +361,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return fail(err)
 	}
 	rep.Journey.Deliveries.Recorded, rep.Journey.Deliveries.Failed = final.DeliveriesOwed, final.DeliveriesFailed
+	if o.KillReplica {
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE order_id LIKE $1 || '%' AND status = 'unknown'`,
+			j.prefix).Scan(&rep.Journey.Notifications.InDoubt); err != nil {
+			return fail(fmt.Errorf("read the notification log: %w", err))
+		}
+	}
 	rep.Journey.NotFinal, rep.Journey.NotFinalExamples = notFinal(ctx, j, o.Secrets.AdminToken)
 	rep.Journey.Workflows = workflowCounts(ctx, tc, o.TemporalNamespace, o.TaskQueue)
 	rep.Journey.HistoryLength = historyLengths(ctx, tc, pool, j, endpointID)
@@ -347,6 +390,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	lastErr := j.lastErr
 	j.mu.Unlock()
 	rep.Problems = append(gateProblems, problems(rep, lastErr)...)
+	if rep.Replicas != nil {
+		if streams != nil {
+			// Every order is delivered by now: a stream that has not said so will not.
+			waitStreams(streams, 10*time.Second)
+			stopStreams()
+			streams.wg.Wait()
+		}
+		say("checking what the replicas share...")
+		if err := checkReplicas(ctx, rep, o, j, pool, tc, box, sub, endpointID, voice, streams); err != nil {
+			return fail(err)
+		}
+	}
 	rep.Warnings = warnings(rep)
 	if len(rep.Problems) > 0 {
 		keepDir.Store(true)
@@ -368,7 +423,9 @@ func fillJourney(rep *Report, j *journey, voice *voiceLoad, box *mailbox, sub *s
 		took[i] = a.took
 	}
 	jr.Ack, jr.Answers, jr.FailedAttempts = latencyOf(took), j.statuses, j.failures
+	jr.ReroutedDuplicates = j.reroutedDuplicates
 	j.mu.Unlock()
+	jr.Rerouted = int(j.lb.rerouted.Load())
 	jr.AckPerSecond = float64(rep.Events) / sendTime.Seconds()
 	jr.AppliedPerSecond = float64(rep.Events) / applyTime.Seconds()
 	jr.Notifications, jr.EventToNotification, jr.ByMilestone = notifications(j, box.all())

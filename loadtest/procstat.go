@@ -237,3 +237,23 @@ func commandOf(pid int, name string) string {
 	}
 	return filepath.Base(args[0]) + " " + args[1]
 }
+
+// childNamed finds a child process of this one by its command name (the first 15 bytes of the
+// program's name, as /proc shows it), 0 when there is none: the run's own Temporal server is
+// started by package engine, which keeps its process to itself.
+func childNamed(name string) int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, err := readStat(pid); err == nil && st.ppid == os.Getpid() && st.name == name {
+			return pid
+		}
+	}
+	return 0
+}

@@ -22,6 +22,9 @@ type Report struct {
 	Rate        float64   `json:"rate_events_per_second"` // 0: as fast as acknowledged
 	Concurrency int       `json:"concurrency"`
 	Temporal    string    `json:"temporal"` // "dev server (child)" or the address used
+	// Replicas is replica mode's account: how many of each process, what was killed, and what
+	// the replicas share.
+	Replicas *ReplicaReport `json:"replicas,omitempty"`
 
 	Journey   Journey   `json:"journey"`
 	Processes Processes `json:"processes"`
@@ -37,12 +40,18 @@ type Report struct {
 
 // Journey holds shipflow's own figures.
 type Journey struct {
-	AckPerSecond     float64        `json:"ack_per_second"` // events over the time spent sending them
-	Ack              Latency        `json:"ack"`
-	Answers          map[string]int `json:"answers"`         // the status of each 200: accepted, duplicate, ignored
-	FailedAttempts   int            `json:"failed_attempts"` // requests that got no 200 and were retried
-	AppliedPerSecond float64        `json:"applied_per_second"`
-	Phases           []Phase        `json:"phases"`
+	AckPerSecond   float64        `json:"ack_per_second"` // events over the time spent sending them
+	Ack            Latency        `json:"ack"`
+	Answers        map[string]int `json:"answers"`         // the status of each 200: accepted, duplicate, ignored
+	FailedAttempts int            `json:"failed_attempts"` // requests that got no 200 and were retried
+	// Rerouted are requests (events, voice lookups, reads) the balancer sent again to another
+	// API replica after the first gave no answer, as a load balancer retries; they are not
+	// failed attempts. ReroutedDuplicates are events among them answered "duplicate": the
+	// replica that died had stored them before it could answer.
+	Rerouted           int     `json:"rerouted,omitempty"`
+	ReroutedDuplicates int     `json:"rerouted_duplicates,omitempty"`
+	AppliedPerSecond   float64 `json:"applied_per_second"`
+	Phases             []Phase `json:"phases"`
 
 	EventToNotification Latency            `json:"event_to_notification"`
 	ByMilestone         map[string]Latency `json:"event_to_notification_by_milestone"`
@@ -78,9 +87,13 @@ type Phase struct {
 // Notifications compares what the stand-ins received with what the orders owed: a message per
 // order, milestone (confirmed, shipped, out_for_delivery, delivered) and channel (sms, email).
 type Notifications struct {
-	Expected   int            `json:"expected"`
-	Received   int            `json:"received"`
-	Missing    int            `json:"missing"`
+	Expected int `json:"expected"`
+	Received int `json:"received"`
+	Missing  int `json:"missing"`
+	// InDoubt are messages the notification log marks unknown: the worker that claimed one was
+	// killed before the provider answered, and shipflow does not risk a second send (README
+	// "Exactly once"). Only a run that kills a worker has any; each may be among Missing.
+	InDoubt    int            `json:"in_doubt,omitempty"`
 	Duplicates int            `json:"duplicates"` // messages beyond the first per recipient and milestone
 	Unexpected map[string]int `json:"unexpected,omitempty"`
 }
@@ -208,7 +221,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	rows = append(rows,
 		[3]string{"event to notification p50 / p99", lat(j.EventToNotification), byMilestone(j.ByMilestone)},
 		[3]string{"notifications received", fmt.Sprintf("%d of %d", j.Notifications.Received, j.Notifications.Expected),
-			fmt.Sprintf("%d missing, unexpected %s", j.Notifications.Missing, counts(j.Notifications.Unexpected))},
+			fmt.Sprintf("%d missing (%d in doubt after a kill), unexpected %s", j.Notifications.Missing, j.Notifications.InDoubt, counts(j.Notifications.Unexpected))},
 		[3]string{"duplicate messages", fmt.Sprint(j.Notifications.Duplicates), "per recipient and milestone; must be 0"},
 		[3]string{"voice lookup p50 / p99", lat(j.Voice), fmt.Sprintf("%.0f/s, answers %s; %.1f / %.1f x PG point read", j.VoicePerSecond, counts(j.VoiceAnswers), r.Ratios.VoiceVsPGReadP50, r.Ratios.VoiceVsPGReadP99)},
 		[3]string{"outbound deliveries per second", fmt.Sprintf("%.0f", j.Deliveries.PerSecond),
@@ -229,6 +242,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "%-34s %-18s %s\n", row[0], row[1], row[2])
 	}
 	writeWindows(w, r.Windows)
+	r.Replicas.write(w, j)
 	fmt.Fprintf(w, "\n%s\n", r.Machine)
 	for _, wr := range r.Warnings {
 		fmt.Fprintln(w, "warning: "+wr)
