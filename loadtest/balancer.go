@@ -28,9 +28,6 @@ func newBalancer(urls ...string) *balancer {
 	return &balancer{urls: urls, downUntil: make([]atomic.Int64, len(urls))}
 }
 
-// first is a replica's base URL, for what needs one address (registering the subscriber).
-func (b *balancer) first() string { return b.urls[0] }
-
 // do sends the request that build makes for a base URL to the next replica in turn, and to the
 // others in turn when it gets no answer. It reports which replica answered, and whether it was
 // other than the first one tried: a rerouted request may have been stored by the replica that
