@@ -190,16 +190,15 @@ func startShipflow(ctx context.Context, o Options, dir, twilioURL, sendGridURL s
 func (p *shipflowProcs) migrate(ctx context.Context, o Options, dir string, n int, env []string) error {
 	errs := make(chan error, n)
 	for i := range n {
+		path := filepath.Join(dir, fmt.Sprintf("shipflow-migrate-%d.log", i+1))
+		if n == 1 {
+			path = p.Log
+		}
+		f, err := p.openLog(path) // here, not in the goroutine: p.logs is not shared
+		if err != nil {
+			return err
+		}
 		go func() {
-			path := filepath.Join(dir, fmt.Sprintf("shipflow-migrate-%d.log", i+1))
-			if n == 1 {
-				path = p.Log
-			}
-			f, err := p.openLog(path)
-			if err != nil {
-				errs <- err
-				return
-			}
 			if err := run(ctx, o.Executable, []string{"migrate"}, env, f); err != nil {
 				errs <- fmt.Errorf("shipflow migrate (log %s): %w", path, err)
 				return
