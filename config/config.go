@@ -681,29 +681,16 @@ func databaseURL(dst *string) func(string) error {
 }
 
 func tokens(dst *[]string) func(string) error {
-	return func(v string) error {
-		for t := range strings.SplitSeq(v, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				*dst = append(*dst, t)
-			}
-		}
-		return nil
-	}
+	return list(dst, func(t string) (string, error) { return t, nil })
 }
 
 func phones(dst *[]string) func(string) error {
-	return func(v string) error {
-		for p := range strings.SplitSeq(v, ",") {
-			if p = strings.TrimSpace(p); p == "" {
-				continue
-			}
-			if !order.IsE164(p) {
-				return fmt.Errorf("%q is not an E.164 number such as +37060000000", p)
-			}
-			*dst = append(*dst, p)
+	return list(dst, func(p string) (string, error) {
+		if !order.IsE164(p) {
+			return "", fmt.Errorf("%q is not an E.164 number such as +37060000000", p)
 		}
-		return nil
-	}
+		return p, nil
+	})
 }
 
 func whsec(dst *string) func(string) error {
@@ -724,19 +711,13 @@ func whsec(dst *string) func(string) error {
 }
 
 func cidrs(dst *[]netip.Prefix) func(string) error {
-	return func(v string) error {
-		for s := range strings.SplitSeq(v, ",") {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
-			}
-			p, err := netip.ParsePrefix(s)
-			if err != nil {
-				return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", s)
-			}
-			*dst = append(*dst, p.Masked())
+	return list(dst, func(s string) (netip.Prefix, error) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", s)
 		}
-		return nil
-	}
+		return p.Masked(), nil
+	})
 }
 
 func payloadKeys(dst *payload.Keys) func(string) error {
@@ -752,19 +733,13 @@ func payloadKeys(dst *payload.Keys) func(string) error {
 
 // origins reads browser origins as the Origin header writes them: scheme and host, no path.
 func origins(dst *[]string) func(string) error {
-	return func(v string) error {
-		for o := range strings.SplitSeq(v, ",") {
-			if o = strings.TrimSpace(o); o == "" {
-				continue
-			}
-			u, err := url.Parse(o)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-				return fmt.Errorf("%q is not an origin such as https://temporal-ui.example.com", o)
-			}
-			*dst = append(*dst, u.Scheme+"://"+u.Host)
+	return list(dst, func(o string) (string, error) {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			return "", fmt.Errorf("%q is not an origin such as https://temporal-ui.example.com", o)
 		}
-		return nil
-	}
+		return u.Scheme + "://" + u.Host, nil
+	})
 }
 
 // Provider is one third-party service and whether shipflow may use it.
@@ -788,5 +763,23 @@ func (c *Config) Providers() []Provider {
 		{"aftership", c.AfterShip.APIKey != "", "AFTERSHIP_API_KEY"},
 		{"easypost", c.EasyPost.APIKey != "", "EASYPOST_API_KEY"},
 		{"shipengine", c.ShipEngine.APIKey != "", "SHIPENGINE_API_KEY"},
+	}
+}
+
+// list reads a comma-separated setting: each item trimmed, empty ones skipped, the rest parsed
+// by parse, whose error names the item.
+func list[T any](dst *[]T, parse func(string) (T, error)) func(string) error {
+	return func(v string) error {
+		for item := range strings.SplitSeq(v, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			x, err := parse(item)
+			if err != nil {
+				return err
+			}
+			*dst = append(*dst, x)
+		}
+		return nil
 	}
 }
