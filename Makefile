@@ -11,16 +11,17 @@ GO_TEST_FLAGS        ?= -race -count=1 -timeout 14m
 
 export SHIPFLOW_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: dev test fuzz lint build temporal-cli postgres chromium compose-check helm helm-check clean
+.PHONY: dev test fuzz lint build temporal-cli temporal-server postgres chromium compose-check helm helm-check clean
 
 ## dev: run the whole system here: Temporal dev server, migrations, API and worker.
 dev: temporal-cli postgres build
 	exec $(BIN)/shipflow dev
 
-## test: run every test against real Postgres and a real Temporal dev server.
+## test: run every test against real Postgres and a real Temporal dev server (and, for the
+## secured-cluster tests of engine/, a TLS temporal-server on Postgres).
 # build first: the fault suite (loadtest.TestFaults) runs shipflow as child processes it
 # builds with `go build`, which the warm cache then answers in seconds.
-test: temporal-cli postgres chromium build
+test: temporal-cli temporal-server postgres chromium build
 	go test $(GO_TEST_FLAGS) ./...
 
 ## fuzz: every fuzz target for a few seconds (FUZZTIME, default 5s), seeded with the hostile
@@ -36,6 +37,11 @@ lint:
 
 build:
 	go build -o $(BIN)/shipflow ./cmd/shipflow
+
+# The real temporal-server and its SQL tool at the version deploy/temporal-server/go.mod pins,
+# built once (about 6 minutes on 2 cores) by the script that runs them.
+temporal-server:
+	@scripts/temporal-postgres build
 
 # Builds the pinned CLI once (about 3 minutes on 2 cores); skipped when bin/temporal already is
 # that version.

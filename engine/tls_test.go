@@ -27,49 +27,28 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// serverName is the only name on the frontend's certificate: the client reaches the proxy by
+// serverName is the only name on the frontend's certificate: the client reaches the server by
 // 127.0.0.1, so every connection that works has checked the name through ServerName.
 const serverName = "temporal.test"
 
-// secured is a TLS-terminating endpoint requiring client certificates signed by ca, in front of
-// the package's plain-text dev server; clients records the common name of each accepted client.
+// secured is a real temporal-server whose frontend serves TLS and takes only clients with a
+// certificate of ca, reached through a plain TCP proxy that can drop every connection (as a
+// load balancer restarting does) without stopping the server.
 type secured struct {
 	ca    *testenv.CA
 	proxy *testenv.Proxy
 	dir   string
 	caPEM string
-
-	mu      sync.Mutex
-	clients []string
 }
 
 func newSecured(t *testing.T) *secured {
 	ca := testenv.NewCA(t, "shipflow test CA")
 	s := &secured{ca: ca, dir: t.TempDir()}
-	s.caPEM = writeFile(t, s.dir, "ca.pem", ca.PEM)
-	cfg := &tls.Config{
-		Certificates: []tls.Certificate{ca.Server(t, serverName).TLS(t)},
-		ClientAuth:   tls.RequireAndVerifyClientCert,
-		NextProtos:   []string{"h2"}, // gRPC insists on ALPN
-		ClientCAs:    ca.Pool(),
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.clients = append(s.clients, cs.PeerCertificates[0].Subject.CommonName)
-			return nil
-		},
-	}
-	s.proxy = testenv.NewTLSProxy(t, testenv.TemporalAddress(t), cfg)
+	s.caPEM = writeFile(t, s.dir, "ca.crt", ca.PEM)
+	ca.Server(t, serverName).Write(t, s.dir, "server")
+	ca.Client(t, "temporal-system-worker").Write(t, s.dir, "client")
+	s.proxy = testenv.NewProxy(t, testenv.NewSecuredTemporal(t, s.dir, serverName))
 	return s
-}
-
-func (s *secured) lastClient() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.clients) == 0 {
-		return ""
-	}
-	return s.clients[len(s.clients)-1]
 }
 
 func dial(t *testing.T, addr string, sec engine.Security, timeout time.Duration) (client.Client, error) {
@@ -83,12 +62,19 @@ func dial(t *testing.T, addr string, sec engine.Security, timeout time.Duration)
 
 func echo(ctx workflow.Context, s string) (string, error) { return "echo " + s, nil }
 
-// TestMutualTLS goes through a TLS endpoint that wants a client certificate: health, a
-// namespace call and a workflow run by a worker polling through it; then a certificate
-// renewed on disk is what the next connection presents.
-func TestMutualTLS(t *testing.T) {
+// TestSecuredCluster connects to a real Temporal server that serves TLS and requires client
+// certificates, the way a self-hosted production cluster is secured.
+func TestSecuredCluster(t *testing.T) {
 	s := newSecured(t)
-	certFile, keyFile := s.ca.Client(t, "worker-1").Write(t, s.dir, "client")
+	t.Run("mutual TLS", func(t *testing.T) { mutualTLS(t, s) })
+	t.Run("refused clients", func(t *testing.T) { refusedClients(t, s) })
+}
+
+// mutualTLS is health, a namespace call and a workflow run by a worker polling through the
+// secured frontend; then the client certificate is replaced on disk, and the next connection
+// presents the new one.
+func mutualTLS(t *testing.T, s *secured) {
+	certFile, keyFile := s.ca.Client(t, "worker-1").Write(t, s.dir, "worker")
 	sec := engine.Security{CAFile: s.caPEM, ServerName: serverName, CertFile: certFile, KeyFile: keyFile}
 	c, err := dial(t, s.proxy.Addr(), sec, 10*time.Second)
 	if err != nil {
@@ -114,30 +100,35 @@ func TestMutualTLS(t *testing.T) {
 	if err := run.Get(ctx, &got); err != nil || got != "echo over mTLS" {
 		t.Fatalf("workflow result %q, %v", got, err)
 	}
-	if s.lastClient() != "worker-1" {
-		t.Fatalf("the endpoint saw client %q, want worker-1", s.lastClient())
-	}
 
-	s.ca.Client(t, "worker-2").Write(t, s.dir, "client")
-	s.proxy.Cut() // every connection drops, as when a load balancer restarts
+	// A certificate of a CA the server does not trust is written over the client's: the
+	// next connection presents it and is refused, so the files were read again.
+	other := testenv.NewCA(t, "another CA")
+	other.Client(t, "stranger").Write(t, s.dir, "worker")
+	s.proxy.Cut()
 	s.proxy.Restore()
 	testenv.Eventually(t, 20*time.Second, func() bool {
 		_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+		return err != nil
+	}, "the server still accepts the client after its certificate was replaced by a stranger's")
+
+	// The renewed certificate, signed by the right CA: the client is back without a restart.
+	s.ca.Client(t, "worker-2").Write(t, s.dir, "worker")
+	s.proxy.Cut()
+	s.proxy.Restore()
+	testenv.Eventually(t, 30*time.Second, func() bool {
+		_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 		return err == nil
-	}, "no connection after the rotation")
-	if s.lastClient() != "worker-2" {
-		t.Fatalf("after the rotation the endpoint saw client %q, want worker-2", s.lastClient())
-	}
+	}, "no connection after the renewal")
 }
 
-// TestRefusedClients are connections the endpoint or the client refuses, each ending start-up
-// with the reason.
-func TestRefusedClients(t *testing.T) {
-	s := newSecured(t)
-	certFile, keyFile := s.ca.Client(t, "worker").Write(t, s.dir, "client")
+// refusedClients are connections the server or the client refuses, each ending start-up with
+// the reason.
+func refusedClients(t *testing.T, s *secured) {
+	certFile, keyFile := s.ca.Client(t, "worker").Write(t, s.dir, "worker")
 	other := testenv.NewCA(t, "another CA")
 	otherCert, otherKey := other.Client(t, "stranger").Write(t, s.dir, "stranger")
-	otherCA := writeFile(t, s.dir, "other-ca.pem", other.PEM)
+	otherCA := writeFile(t, s.dir, "other-ca.crt", other.PEM)
 	for _, tc := range []struct {
 		name string
 		sec  engine.Security

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"crypto/tls"
 	"io"
 	"net"
 	"sync"
@@ -29,28 +28,11 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	return p
 }
 
-// NewTLSProxy is NewProxy terminating TLS with cfg: a secured endpoint in front of a
-// plain-text server, as a TLS-terminating load balancer in front of Temporal is.
-func NewTLSProxy(t testing.TB, target string, cfg *tls.Config) *Proxy {
-	t.Helper()
-	p, err := startProxy(target, cfg)
-	if err != nil {
-		t.Fatalf("proxy: %v", err)
-	}
-	t.Cleanup(p.Close)
-	return p
-}
-
 // StartProxy is NewProxy for fixtures that outlive one test; the caller closes it.
-func StartProxy(target string) (*Proxy, error) { return startProxy(target, nil) }
-
-func startProxy(target string, cfg *tls.Config) (*Proxy, error) {
+func StartProxy(target string) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
-	}
-	if cfg != nil {
-		ln = tls.NewListener(ln, cfg)
 	}
 	p := &Proxy{ln: ln, target: target}
 	go p.serve()
