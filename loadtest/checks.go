@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -174,35 +172,6 @@ func workflowCounts(ctx context.Context, tc client.Client, namespace, queue stri
 		})
 		if err == nil {
 			out[typ] = resp.GetCount()
-		}
-	}
-	return out
-}
-
-// historyLengths is the mean history length of a sample of the run's order and delivery
-// workflows: the events Temporal writes per workflow are what its CPU goes on.
-func historyLengths(ctx context.Context, tc client.Client, pool *pgxpool.Pool, j *journey, endpointID string) map[string]float64 {
-	ids := map[string][]string{}
-	for i := range min(j.n, 20) {
-		ids[workflows.OrderName] = append(ids[workflows.OrderName], workflows.WorkflowID(j.orderID(i)))
-	}
-	if rows, err := pool.Query(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY id LIMIT 20`, endpointID); err == nil {
-		deliveries, _ := pgx.CollectRows(rows, pgx.RowTo[string])
-		for _, id := range deliveries {
-			ids[outbound.DeliveryName] = append(ids[outbound.DeliveryName], outbound.DeliveryWorkflowID(id))
-		}
-	}
-	out := map[string]float64{}
-	for typ, list := range ids {
-		var sum, n int64
-		for _, id := range list {
-			if d, err := tc.DescribeWorkflowExecution(ctx, id, ""); err == nil {
-				sum += d.GetWorkflowExecutionInfo().GetHistoryLength()
-				n++
-			}
-		}
-		if n > 0 {
-			out[typ] = float64(sum) / float64(n)
 		}
 	}
 	return out

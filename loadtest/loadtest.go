@@ -369,7 +369,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Journey.NotFinal, rep.Journey.NotFinalExamples = notFinal(ctx, j, o.Secrets.AdminToken)
 	rep.Journey.Workflows = workflowCounts(ctx, tc, o.TemporalNamespace, o.TaskQueue)
-	rep.Journey.HistoryLength = historyLengths(ctx, tc, pool, j, endpointID)
+	rep.Journey.History = histories(ctx, tc, pool, j, endpointID)
+	rep.Journey.HistoryLength = map[string]float64{}
+	for typ, h := range rep.Journey.History {
+		rep.Journey.HistoryLength[typ] = h.Length
+	}
+	rep.Journey.Cost = cost(rep.Journey.History, rep.Journey.Workflows, j.n)
 
 	say("bare engine: Postgres point reads...")
 	ids := make([]string, o.Orders)

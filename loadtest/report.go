@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shipflow/shipflow/workflows"
 )
 
 // Report is what a run found: shipflow's figures, the bare engine's on the same machine and
@@ -67,6 +69,10 @@ type Journey struct {
 	Workflows map[string]int64 `json:"workflows,omitempty"`
 	// HistoryLength is the mean history length of a sample of those workflows, by type.
 	HistoryLength map[string]float64 `json:"history_length,omitempty"`
+	// History breaks the sample down by event type and Temporal Cloud action, by type.
+	History map[string]History `json:"history,omitempty"`
+	// Cost is what the run's workflows bill per order on Temporal Cloud.
+	Cost Cost `json:"engine_cost"`
 
 	NotFinal         int      `json:"orders_not_final"`
 	NotFinalExamples []string `json:"orders_not_final_examples,omitempty"`
@@ -232,6 +238,9 @@ func (r *Report) WriteTable(w io.Writer) {
 		[3]string{"shipflow peak memory", fmt.Sprintf("%.0f MiB", p.PeakRSSMiB), fmt.Sprintf("sum of each process's peak; %.0f MiB at once", p.PeakConcurrentRSSMiB)},
 		[3]string{"load generator CPU", fmt.Sprintf("%.1f s", p.LoadGeneratorCPUSeconds), "this process, on the same cores"},
 		[3]string{"Temporal workflows run", fmt.Sprint(total(j.Workflows)), counts64(j.Workflows) + "; mean history events " + means(j.HistoryLength)},
+		[3]string{"  order history events", fmt.Sprintf("%.1f", j.History[workflows.OrderName].Length), breakdown(j.History[workflows.OrderName].Events)},
+		[3]string{"  Cloud actions per order", fmt.Sprintf("%.1f", j.Cost.ActionsPerOrder),
+			fmt.Sprintf("$%.3f per 1,000 orders at $50 per million; order workflow: %s", j.Cost.USDPer1000Orders, breakdown(j.History[workflows.OrderName].Actions))},
 		[3]string{"", "", ""},
 		[3]string{"bare engine: starts/s", fmt.Sprintf("%.0f", e.StartsPerSecond), "empty workflow, 32 at once (docs/BENCHMARKS.md: 71-78 on a dev server)"},
 		[3]string{"bare engine: signals accepted/s", fmt.Sprintf("%.0f", e.SignalsPerSecond), fmt.Sprintf("32 at once (docs/BENCHMARKS.md: 201-216); applied %.0f/s", e.SignalsAppliedPerSecond)},
