@@ -104,17 +104,18 @@ func (ts voiceTokenSet) auth(signed bool) echo.MiddlewareFunc {
 	}
 }
 
-// voiceSource answers voice lookups. The read model answers in about half a millisecond and
-// the workflow query in about ten (README, performance): by default the read model answers and
-// the workflow only for an order created a moment ago. With workflowFirst the workflow answers
-// if it can within a quarter of the deadline (its measured p99 is under 50 ms), and otherwise
-// the read model, read at the same time so that falling back costs nothing (a worker
-// restarting, Temporal unreachable).
+// voiceSource answers voice lookups. By default only Postgres answers: the read model (about
+// half a millisecond), and for an order it does not have yet, the inbox. Such an order may
+// still be one shipflow acknowledged: its order.created is in the inbox, stored before the
+// 2xx, and the relay or the projection has not caught up (a burst of orders, Temporal away).
+// The inbox then answers with what that event says, so a caller asking right after ordering
+// hears it was received rather than "not found" (issue 15), and a burst of any size never
+// makes the line wait on the engine (issue 18: asking the workflow first put its backlog in
+// the caller's p99, 400 ms in a 300-order burst).
 //
-// An order neither knows may still be one shipflow acknowledged: its order.created is in the
-// inbox, stored before the 2xx, and the relay has not brought it to its workflow yet (a burst
-// of orders, Temporal away). Then the inbox answers, with what that event says, so a caller
-// asking right after ordering hears it was received rather than "not found" (issue 15).
+// With workflowFirst (SHIPFLOW_VOICE_SOURCE=workflow) the workflow answers if it can within a
+// quarter of the deadline (its measured p99 is under 50 ms on an idle engine), and otherwise
+// the read model, read at the same time so that falling back costs nothing.
 type voiceSource struct {
 	db            *pgxpool.Pool
 	temporal      client.Client
@@ -127,16 +128,11 @@ type readModelAnswer struct {
 	err  error
 }
 
-type acceptedAnswer struct {
-	found voice.Found
-	err   error
-}
-
 func (v voiceSource) Order(ctx context.Context, id string) (voice.Found, error) {
 	if !v.workflowFirst {
 		view, _, err := db.GetOrder(ctx, v.db, id)
 		if errors.Is(err, db.ErrNotFound) {
-			return v.notStored(ctx, id)
+			return v.accepted(ctx, id)
 		}
 		return voice.Found{View: view}, err
 	}
@@ -157,30 +153,6 @@ func (v voiceSource) Order(ctx context.Context, id string) (voice.Found, error) 
 		return v.accepted(ctx, id)
 	}
 	return voice.Found{View: r.view}, r.err
-}
-
-// notStored answers for an order the read model does not have. An order created a moment ago
-// is in its workflow before the read model. Under load that workflow may have a backlog its
-// query waits behind, so the query gets half the deadline; the inbox is read at the same time,
-// so that an order the workflow cannot tell of in time is answered from its accepted
-// order.created at no extra wait.
-func (v voiceSource) notStored(ctx context.Context, id string) (voice.Found, error) {
-	acc := make(chan acceptedAnswer, 1)
-	go func() {
-		f, err := v.accepted(ctx, id)
-		acc <- acceptedAnswer{f, err}
-	}()
-	qctx, cancel := ctx, context.CancelFunc(func() {})
-	if v.deadline > 0 {
-		qctx, cancel = context.WithTimeout(ctx, v.deadline/2)
-	}
-	view, err := workflows.QueryOrder(qctx, v.temporal, id)
-	cancel()
-	if err == nil {
-		return voice.Found{View: view}, nil
-	}
-	a := <-acc
-	return a.found, a.err
 }
 
 // accepted is the order as its accepted order.created delivery describes it, built by the
