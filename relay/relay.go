@@ -145,26 +145,79 @@ func (r *Relay) Once(ctx context.Context) (int, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			for _, c := range groups[k] {
-				if ctx.Err() != nil {
-					return // the lease runs out and a later pass takes it
-				}
-				if c.Undecodable != nil {
-					r.settle(ctx, c, rejected(c.Undecodable))
-					continue
-				}
-				// The webhooks check every delivery before storing it; a row stored before a
-				// rule existed would fail on every try, so it is held to the same rule here.
-				if err := c.Delivery.Check(); err != nil {
-					r.settle(ctx, c, rejected(fmt.Errorf("invalid delivery: %w", err)))
-					continue
-				}
-				r.settle(ctx, c, r.forward(ctx, c.Delivery))
-			}
+			r.forwardGroup(ctx, groups[k])
 		})
 	}
 	wg.Wait()
 	return len(claimed), nil
+}
+
+// maxBatch caps the events one signal carries, far under the engine's 2 MB payload limit
+// (a stored delivery is at most 256 KiB, most a few hundred bytes).
+const maxBatch = 64
+
+// batch is the events of consecutive deliveries bound for the same order, sent as one signal
+// (workflows.EventsSignal): a burst costs the engine a signal per order, not per event.
+type batch struct {
+	orderID string
+	events  []workflows.Inbound
+	from    []inbox.Claimed
+}
+
+// forwardGroup forwards one order's (or one tracking number's) deliveries in arrival order.
+func (r *Relay) forwardGroup(ctx context.Context, group []inbox.Claimed) {
+	var b batch
+	flush := func() {
+		if len(b.from) > 0 {
+			o := r.deliver(ctx, []signal{{b.orderID, b.events}}, applied())
+			for _, c := range b.from {
+				r.settle(ctx, c, o)
+			}
+		}
+		b = batch{}
+	}
+	defer flush()
+	for _, c := range group {
+		if ctx.Err() != nil {
+			return // the lease runs out and a later pass takes it
+		}
+		if c.Undecodable != nil {
+			r.settle(ctx, c, rejected(c.Undecodable))
+			continue
+		}
+		// The webhooks check every delivery before storing it; a row stored before a rule
+		// existed would fail on every try, so it is held to the same rule here.
+		if err := c.Delivery.Check(); err != nil {
+			r.settle(ctx, c, rejected(fmt.Errorf("invalid delivery: %w", err)))
+			continue
+		}
+		if creates(c.Delivery) {
+			flush() // what came before the order.created goes first
+		}
+		sigs, o := r.resolve(ctx, c.Delivery)
+		if o.status != inbox.StatusApplied && o.status != inbox.StatusWaiting {
+			r.settle(ctx, c, o) // failed before anything was sent
+			continue
+		}
+		if len(sigs) == 1 && o.status == inbox.StatusApplied &&
+			(len(b.from) == 0 || b.orderID == sigs[0].orderID) && len(b.events)+len(sigs[0].events) <= maxBatch {
+			b.orderID = sigs[0].orderID
+			b.events = append(b.events, sigs[0].events...)
+			b.from = append(b.from, c)
+			continue
+		}
+		flush()
+		r.settle(ctx, c, r.deliver(ctx, sigs, o))
+	}
+}
+
+func creates(d inbox.Delivery) bool {
+	for _, e := range d.Commerce {
+		if e.Type == order.EventCreated {
+			return true
+		}
+	}
+	return false
 }
 
 // outcome is what forwarding one delivery came to.
@@ -189,15 +242,48 @@ func waiting(what, why string) outcome {
 	return outcome{status: inbox.StatusWaiting, waitingFor: what, err: errors.New(why)}
 }
 
-// forward delivers d's events to their order: commerce events first, in order, then the
-// tracking events. Redoing a delivery after a partial failure is safe: a second order.created
-// finds the order there, and the workflow ignores event ids it has seen.
-func (r *Relay) forward(ctx context.Context, d inbox.Delivery) outcome {
+// signal is events bound for one order.
+type signal struct {
+	orderID string
+	events  []workflows.Inbound
+}
+
+// add appends e to the last signal if it is for orderID, else opens a new one.
+func add(sigs []signal, orderID string, e workflows.Inbound) []signal {
+	if n := len(sigs); n > 0 && sigs[n-1].orderID == orderID {
+		sigs[n-1].events = append(sigs[n-1].events, e)
+		return sigs
+	}
+	return append(sigs, signal{orderID, []workflows.Inbound{e}})
+}
+
+// deliver sends the signals in order, and comes to then once all went.
+func (r *Relay) deliver(ctx context.Context, sigs []signal, then outcome) outcome {
+	for _, s := range sigs {
+		err := workflows.SignalEvents(ctx, r.Temporal, s.orderID, s.events)
+		if errors.Is(err, workflows.ErrOrderNotRunning) {
+			return r.notRunning(ctx, s.orderID)
+		}
+		if err != nil {
+			return retry(err)
+		}
+	}
+	return then
+}
+
+// resolve turns d into the signals that deliver its events (commerce events first, in order,
+// then the tracking events), and the outcome once they are sent: applied, or waiting when
+// some tracking number has no order yet. An order.created starts its order here, before
+// anything is signalled to it. Redoing a delivery after a partial failure is safe: a second
+// order.created finds the order there, and the workflow ignores event ids it has seen. Any
+// other outcome means nothing is to be sent.
+func (r *Relay) resolve(ctx context.Context, d inbox.Delivery) ([]signal, outcome) {
+	var sigs []signal
 	for _, e := range d.Commerce {
 		if e.Type == order.EventCreated {
 			_, err := workflows.StartOrder(ctx, r.Temporal, r.TaskQueue, e, r.Settings)
 			if err != nil && !errors.Is(err, workflows.ErrOrderExists) {
-				return retry(err)
+				return nil, retry(err)
 			}
 			if err == nil {
 				// Deliveries that came before their order.created can go now.
@@ -207,31 +293,25 @@ func (r *Relay) forward(ctx context.Context, d inbox.Delivery) outcome {
 			}
 			continue
 		}
-		err := workflows.SignalCommerce(ctx, r.Temporal, e)
-		if errors.Is(err, workflows.ErrOrderNotRunning) {
-			return r.notRunning(ctx, e.OrderID)
-		}
-		if err != nil {
-			return retry(err)
-		}
+		sigs = add(sigs, e.OrderID, workflows.Inbound{Commerce: &e})
 	}
 	if len(d.Tracking) == 0 {
-		return applied()
+		return sigs, applied()
 	}
-	return r.forwardTracking(ctx, d)
+	return r.resolveTracking(ctx, d, sigs)
 }
 
-// forwardTracking signals tracking events to the order owning their tracking number, one
-// signal per shipment.
-func (r *Relay) forwardTracking(ctx context.Context, d inbox.Delivery) outcome {
+// resolveTracking adds d's tracking events to sigs, bound for the order owning their
+// tracking number.
+func (r *Relay) resolveTracking(ctx context.Context, d inbox.Delivery, sigs []signal) ([]signal, outcome) {
 	events := d.Tracking
 	if d.ShipmentID != "" && d.OrderID != "" {
 		tn, carrier, err := db.ShipmentTracking(ctx, r.DB, d.OrderID, d.ShipmentID)
 		if errors.Is(err, db.ErrNotFound) {
-			return waiting("shipment", fmt.Sprintf("shipment %s of order %s is not known yet", d.ShipmentID, d.OrderID))
+			return nil, waiting("shipment", fmt.Sprintf("shipment %s of order %s is not known yet", d.ShipmentID, d.OrderID))
 		}
 		if err != nil {
-			return retry(err)
+			return nil, retry(err)
 		}
 		events = make([]order.TrackingEvent, len(d.Tracking))
 		for i, e := range d.Tracking {
@@ -266,22 +346,18 @@ func (r *Relay) forwardTracking(ctx context.Context, d inbox.Delivery) outcome {
 				continue
 			}
 			if err != nil {
-				return retry(err)
+				return nil, retry(err)
 			}
 			orderID = id
 		}
-		err := workflows.SignalTrackingBatch(ctx, r.Temporal, orderID, es)
-		if errors.Is(err, workflows.ErrOrderNotRunning) {
-			return r.notRunning(ctx, orderID)
-		}
-		if err != nil {
-			return retry(err)
+		for _, e := range es {
+			sigs = add(sigs, orderID, workflows.Inbound{Tracking: &e})
 		}
 	}
 	if len(unknown) > 0 {
-		return waiting("shipment", fmt.Sprintf("no order has tracking number %v yet", unknown))
+		return sigs, waiting("shipment", fmt.Sprintf("no order has tracking number %v yet", unknown))
 	}
-	return applied()
+	return sigs, applied()
 }
 
 // notRunning tells an order not created yet (wait for it) from one that finished (the

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/shipflow/shipflow/activities"
@@ -147,5 +148,57 @@ func TestLaterDeliveryDoesNotOvertakeOneWaitingForItsRetry(t *testing.T) {
 	}
 	if got[ids[a+"-2"]] || !got[ids[b+"-1"]] {
 		t.Errorf("claimed %v: want %s's second delivery held back behind its first, %s's taken", got, a, b)
+	}
+}
+
+// Deliveries for one order that wait together (a burst, a platform sending its events close
+// together) reach the workflow in one signal, in arrival order: the engine's cost is per
+// signal, not per event.
+func TestWaitingDeliveriesOfOneOrderGoInOneSignal(t *testing.T) {
+	ctx := context.Background()
+	orderID := fmt.Sprintf("batch-%d", time.Now().UnixNano())
+	r := newRelay(t)
+	for _, d := range []inbox.Delivery{
+		commerce(orderID, orderID+"-1", order.EventCreated),
+		commerce(orderID, orderID+"-2", order.EventConfirmed),
+		commerce(orderID, orderID+"-3", order.EventPacked),
+	} {
+		if _, err := r.Inbox.Accept(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := r.Once(ctx); err != nil || n < 3 { // other tests' leftovers share the table
+		t.Fatalf("one pass relayed %d deliveries (%v), want the order's 3 among them", n, err)
+	}
+	v := relayUntil(t, r, orderID, func(v order.View) bool { return v.Status == order.StatusPacked })
+	if len(v.Timeline) != 3 {
+		t.Errorf("timeline has %d entries, want 3 (created, confirmed, packed)", len(v.Timeline))
+	}
+	var signals []string
+	it := testenv.Temporal(t).GetWorkflowHistory(ctx, workflows.WorkflowID(orderID), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := e.GetWorkflowExecutionSignaledEventAttributes(); a != nil {
+			signals = append(signals, a.GetSignalName())
+		}
+	}
+	if len(signals) != 1 || signals[0] != workflows.EventsSignal {
+		t.Errorf("signals %v, want one %q carrying both events after order.created", signals, workflows.EventsSignal)
+	}
+	p, err := r.Inbox.List(ctx, inbox.StatusApplied, 200, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := 0
+	for _, e := range p.Events {
+		if e.OrderID == orderID {
+			applied++
+		}
+	}
+	if applied != 3 {
+		t.Errorf("%d of the order's 3 deliveries are applied", applied)
 	}
 }

@@ -26,6 +26,12 @@ const (
 	// TrackingBatchSignal carries []order.TrackingEvent: every checkpoint of one carrier
 	// webhook in one history event, oldest first.
 	TrackingBatchSignal = "tracking_batch"
+	// EventsSignal carries []Inbound: the events of several deliveries for one order, oldest
+	// first, as the relay found them waiting together (a burst, or a platform's events close
+	// together). One signal costs the engine the same whatever it carries, so a batch of n
+	// applies n events for the price of one. Workers must know it before any relay sends it:
+	// upgrade workers first.
+	EventsSignal = "events"
 
 	// StatusQuery returns the order.View.
 	StatusQuery = "status"
@@ -222,6 +228,17 @@ func SignalCommerce(ctx context.Context, c client.Client, e order.CommerceEvent)
 // SignalTracking delivers a carrier update to the order that has its tracking number.
 func SignalTracking(ctx context.Context, c client.Client, orderID string, e order.TrackingEvent) error {
 	return signal(ctx, c, orderID, TrackingSignal, e)
+}
+
+// Inbound is one event of an EventsSignal: a commerce event or a carrier update.
+type Inbound struct {
+	Commerce *order.CommerceEvent `json:"commerce,omitempty"`
+	Tracking *order.TrackingEvent `json:"tracking,omitempty"`
+}
+
+// SignalEvents delivers several events of one order, in order, in one signal.
+func SignalEvents(ctx context.Context, c client.Client, orderID string, es []Inbound) error {
+	return signal(ctx, c, orderID, EventsSignal, es)
 }
 
 // SignalTrackingBatch delivers several carrier updates of one order in one signal.

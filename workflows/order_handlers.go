@@ -142,9 +142,12 @@ func (w *orderWorkflow) listen(ctx workflow.Context) {
 	commerce := workflow.GetSignalChannel(ctx, CommerceSignal)
 	tracking := workflow.GetSignalChannel(ctx, TrackingSignal)
 	batch := workflow.GetSignalChannel(ctx, TrackingBatchSignal)
+	events := workflow.GetSignalChannel(ctx, EventsSignal)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			if err := workflow.Await(ctx, func() bool { return commerce.Len() > 0 || tracking.Len() > 0 || batch.Len() > 0 }); err != nil {
+			if err := workflow.Await(ctx, func() bool {
+				return commerce.Len() > 0 || tracking.Len() > 0 || batch.Len() > 0 || events.Len() > 0
+			}); err != nil {
 				return
 			}
 			w.drain(ctx)
@@ -173,6 +176,19 @@ func (w *orderWorkflow) drain(ctx workflow.Context) bool {
 		if workflow.GetSignalChannel(ctx, TrackingBatchSignal).ReceiveAsync(&ts) {
 			for _, t := range ts {
 				w.onTracking(ctx, t)
+			}
+			any = true
+			continue
+		}
+		var es []Inbound
+		if workflow.GetSignalChannel(ctx, EventsSignal).ReceiveAsync(&es) {
+			for _, e := range es {
+				switch {
+				case e.Commerce != nil:
+					w.onCommerce(ctx, *e.Commerce)
+				case e.Tracking != nil:
+					w.onTracking(ctx, *e.Tracking)
+				}
 			}
 			any = true
 			continue
