@@ -3,7 +3,10 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -40,6 +43,57 @@ type Notifier interface {
 // SendNotification carries out a Notify effect on one channel.
 func (a *Activities) SendNotification(ctx context.Context, n notify.Request) error {
 	return notifyFailure(a.Notifier.Notify(ctx, n))
+}
+
+// MilestoneResult is what SendMilestone came to: the channels whose provider or template
+// refused the message for good, with why. Every other channel was sent, or settled as the
+// notification log says (skipped, suppressed, superseded).
+type MilestoneResult struct {
+	Refused map[order.Channel]string `json:"refused,omitempty"`
+}
+
+// ChannelsPending is the error type of a SendMilestone attempt that left a channel failing
+// for a passing reason. Its details are the channels sent so far ([]order.Channel), so a
+// workflow whose retries ran out can tell whether any message went.
+const ChannelsPending = "ChannelsPending"
+
+// SendMilestone carries out a Notify effect on every one of n.Channels at once: one activity
+// per milestone, not per channel, halves the history a two-channel customer costs. A retry
+// is safe and costs only the channels still failing: the notifier sends at most once per
+// channel and answers a channel it was refused on from its log, without the provider.
+func (a *Activities) SendMilestone(ctx context.Context, n notify.Request) (MilestoneResult, error) {
+	errs := make([]error, len(n.Channels))
+	var wg sync.WaitGroup
+	for i, ch := range n.Channels {
+		one := n
+		one.Channel, one.Channels = ch, nil
+		wg.Go(func() { errs[i] = a.Notifier.Notify(ctx, one) })
+	}
+	wg.Wait()
+	var (
+		res     MilestoneResult
+		sent    []order.Channel
+		pending []string
+	)
+	for i, err := range errs {
+		ch := n.Channels[i]
+		switch {
+		case err == nil:
+			sent = append(sent, ch)
+		case notify.IsPermanent(err):
+			if res.Refused == nil {
+				res.Refused = map[order.Channel]string{}
+			}
+			res.Refused[ch] = err.Error()
+		default:
+			pending = append(pending, fmt.Sprintf("%s: %v", ch, err))
+		}
+	}
+	if len(pending) > 0 {
+		return MilestoneResult{}, temporal.NewApplicationErrorWithOptions(strings.Join(pending, "; "), ChannelsPending,
+			temporal.ApplicationErrorOptions{Details: []any{sent}})
+	}
+	return res, nil
 }
 
 // Notify is the activity runs recorded before per-channel sends still schedule on replay: it

@@ -52,3 +52,31 @@ func TestNotifyFailuresAtTheEdge(t *testing.T) {
 		})
 	}
 }
+
+// byChannel answers each channel as set, and nil for the others.
+type byChannel map[order.Channel]error
+
+func (b byChannel) Notify(_ context.Context, n notify.Request) error { return b[n.Channel] }
+
+// TestSendMilestoneSettlesEachChannel: refused channels are in the result, a channel failing
+// for a passing reason makes the attempt fail retryably, naming the channels already sent.
+func TestSendMilestoneSettlesEachChannel(t *testing.T) {
+	all := []order.Channel{order.ChannelSMS, order.ChannelEmail, order.ChannelWhatsApp}
+	n := notify.Request{OrderID: "o1", Milestone: order.MilestoneShipped, Channels: all}
+	refused := &notify.PermanentError{Code: "21211", Err: errors.New("invalid number")}
+
+	res, err := (&Activities{Notifier: byChannel{order.ChannelSMS: refused}}).SendMilestone(context.Background(), n)
+	if err != nil || len(res.Refused) != 1 || res.Refused[order.ChannelSMS] != refused.Error() {
+		t.Errorf("one refused: %+v, %v; want sms refused, the rest sent", res, err)
+	}
+
+	_, err = (&Activities{Notifier: byChannel{order.ChannelSMS: refused, order.ChannelEmail: errors.New("503")}}).SendMilestone(context.Background(), n)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.NonRetryable() || app.Type() != ChannelsPending {
+		t.Fatalf("one failing for now: %v, want a retryable %s", err, ChannelsPending)
+	}
+	var sent []order.Channel
+	if err := app.Details(&sent); err != nil || len(sent) != 1 || sent[0] != order.ChannelWhatsApp {
+		t.Errorf("details %v (%v), want [whatsapp]: sms was refused, email is pending", sent, err)
+	}
+}

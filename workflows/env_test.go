@@ -2,13 +2,13 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/shipflow/shipflow/activities"
@@ -29,10 +29,13 @@ var t0 = time.Date(2026, 5, 7, 10, 0, 0, 0, time.UTC)
 const reviewDelay = 72 * time.Hour
 
 // channels stands in for the customer and staff channels (Twilio, SendGrid, Slack, Zendesk),
-// which have their own packages and tests; it records what the workflow asked them to do.
+// which have their own packages and tests; it records what the workflow asked them to do. It
+// keeps notify.Service's contract: at most one message per notify.Key, a refusal answered as
+// a *notify.PermanentError.
 type channels struct {
 	mu      sync.Mutex
-	notes   []string // "milestone/shipment", one per channel sent on
+	done    map[string]bool // notify.Key of every message sent or superseded
+	notes   []string        // "milestone/shipment", one per channel sent on
 	sends   []notify.Request
 	changes []activities.ExceptionChange
 	fail    map[order.Channel]bool // channels that refuse, permanently
@@ -44,8 +47,15 @@ func (c *channels) Notify(_ context.Context, n notify.Request) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.fail[n.Channel] {
-		return temporal.NewNonRetryableApplicationError(string(n.Channel)+" refused", "PermanentFailure", nil)
+		return &notify.PermanentError{Err: errors.New(string(n.Channel) + " refused")}
 	}
+	if c.done[notify.Key(n)] {
+		return nil
+	}
+	if c.done == nil {
+		c.done = map[string]bool{}
+	}
+	c.done[notify.Key(n)] = true
 	if n.Superseded != "" {
 		c.superseded = append(c.superseded, string(n.Milestone)+"/"+n.ShipmentID)
 		return nil

@@ -87,7 +87,7 @@ func withOptions(ctx workflow.Context, o workflow.ActivityOptions, summary strin
 func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 	switch e := e.(type) {
 	case order.Notify:
-		if workflow.GetVersion(ctx, notifyPerChannel, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		if !w.since(ctx, notifyPerChannel) {
 			w.notifyAllChannels(ctx, e) // runs recorded before sends were per channel
 			return
 		}
@@ -101,7 +101,7 @@ func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 			w.wait(ctx, w.store(ctx, fmt.Sprintf("publish %s #%d", e.Type, e.Seq), outboundActs.RecordEvent, ev), "record event")
 		})
 	case order.RaiseException:
-		if workflow.GetVersion(ctx, escalationWorkflow, workflow.DefaultVersion, 1) == 1 {
+		if w.since(ctx, escalationWorkflow) {
 			w.escalate(ctx, e.Exception)
 			return
 		}
@@ -111,7 +111,7 @@ func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 			w.wait(ctx, workflow.ExecuteActivity(ctx, a.ExceptionChanged, c), "escalate")
 		})
 	case order.ClearException:
-		if workflow.GetVersion(ctx, escalationWorkflow, workflow.DefaultVersion, 1) == 1 {
+		if w.since(ctx, escalationWorkflow) {
 			w.closeEscalation(ctx, e.Exception, e.Resolution)
 			return
 		}
@@ -154,27 +154,85 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 				}
 			}
 		}
-		sends := make([]workflow.Future, len(channels))
-		for i, ch := range channels {
-			one := n
-			one.Channel, one.Superseded = ch, superseded
-			actx := withOptions(ctx, notifyOptions, fmt.Sprintf("notify %s via %s", e.Milestone, ch))
-			sends[i] = workflow.ExecuteActivity(actx, a.SendNotification, one)
+		n.Superseded = superseded
+		send := w.sendPerChannel
+		if w.compact {
+			send = w.sendMilestone
 		}
-		var failures []string
-		for i, f := range sends {
-			if err := f.Get(ctx, nil); err != nil {
-				if canceled(err) {
-					return
-				}
-				failures = append(failures, fmt.Sprintf("%s: %s", channels[i], rootMessage(err)))
-			}
-		}
-		if len(failures) == len(channels) {
+		failures, ok := send(ctx, n, channels)
+		if ok && len(failures) == len(channels) {
 			w.logger.Error("notification failed on every channel", "milestone", e.Milestone, "shipment_id", e.ShipmentID)
 			w.changed(ctx, w.state.NotificationFailed(e.Milestone, e.ShipmentID, "", strings.Join(failures, "; "), workflow.Now(ctx)))
 		}
 	})
+}
+
+// sendMilestone sends n on every channel in one SendMilestone activity (runs since
+// compactHistory) and returns the channels that failed, each with why; false when the run
+// ends under it.
+func (w *orderWorkflow) sendMilestone(ctx workflow.Context, n notify.Request, channels []order.Channel) ([]string, bool) {
+	n.Channels = channels
+	actx := withOptions(ctx, notifyOptions, fmt.Sprintf("notify %s via %s", n.Milestone, channelList(channels)))
+	var res activities.MilestoneResult
+	err := workflow.ExecuteActivity(actx, a.SendMilestone, n).Get(ctx, &res)
+	if canceled(err) {
+		return nil, false
+	}
+	var failures []string
+	if err != nil {
+		// A day of retries ran out with a channel still failing. The last attempt says which
+		// channels had gone; without it (the attempt itself timed out) none counts as sent.
+		var sent []order.Channel
+		var ae *temporal.ApplicationError
+		if errors.As(err, &ae) && ae.Type() == activities.ChannelsPending {
+			_ = ae.Details(&sent)
+		}
+		for _, ch := range channels {
+			if !slices.Contains(sent, ch) {
+				failures = append(failures, fmt.Sprintf("%s: not sent", ch))
+			}
+		}
+		if len(failures) == len(channels) {
+			failures[len(failures)-1] += " (" + rootMessage(err) + ")"
+		}
+		return failures, true
+	}
+	for _, ch := range channels {
+		if why, ok := res.Refused[ch]; ok {
+			failures = append(failures, fmt.Sprintf("%s: %s", ch, why))
+		}
+	}
+	return failures, true
+}
+
+// sendPerChannel is how runs before compactHistory send: one SendNotification activity per
+// channel, each retried on its own.
+func (w *orderWorkflow) sendPerChannel(ctx workflow.Context, n notify.Request, channels []order.Channel) ([]string, bool) {
+	sends := make([]workflow.Future, len(channels))
+	for i, ch := range channels {
+		one := n
+		one.Channel = ch
+		actx := withOptions(ctx, notifyOptions, fmt.Sprintf("notify %s via %s", n.Milestone, ch))
+		sends[i] = workflow.ExecuteActivity(actx, a.SendNotification, one)
+	}
+	var failures []string
+	for i, f := range sends {
+		if err := f.Get(ctx, nil); err != nil {
+			if canceled(err) {
+				return nil, false
+			}
+			failures = append(failures, fmt.Sprintf("%s: %s", channels[i], rootMessage(err)))
+		}
+	}
+	return failures, true
+}
+
+func channelList(cs []order.Channel) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
 }
 
 // quietHoursRecheck marks the change from sending a message held for quiet hours whatever
@@ -188,7 +246,7 @@ const quietHoursRecheck = "quiet-hours-recheck"
 // workflow completes now rather than in the morning; they are logged as superseded.
 func (w *orderWorkflow) holdForQuietHours(ctx workflow.Context, e order.Notify, wait time.Duration) (string, bool) {
 	summary := workflow.TimerOptions{Summary: "quiet hours: " + string(e.Milestone)}
-	if workflow.GetVersion(ctx, quietHoursRecheck, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !w.since(ctx, quietHoursRecheck) {
 		return "", workflow.NewTimerWithOptions(ctx, wait, summary).Get(ctx, nil) == nil
 	}
 	tctx, cancel := workflow.WithCancel(ctx)

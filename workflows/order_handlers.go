@@ -79,10 +79,10 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, ReportDelayUpdate,
 		func(ctx workflow.Context, d order.Delay) (UpdateResult, error) {
 			var rules order.DelayRules
-			if workflow.GetVersion(ctx, everyDelayPublishes, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			if !w.since(ctx, everyDelayPublishes) {
 				rules.QuietRepeats = true
 			}
-			if workflow.GetVersion(ctx, returnedParcelFinal, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			if !w.since(ctx, returnedParcelFinal) {
 				rules.ReturnedOpen = true
 			}
 			fx, err := w.state.ReportDelayAs(delayAt(ctx, d), rules)

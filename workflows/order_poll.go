@@ -32,7 +32,7 @@ type poller struct {
 
 // watching reports whether this run polls and detects (see carrierWatch).
 func (w *orderWorkflow) watching(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, carrierWatch, workflow.DefaultVersion, 1) == 1 && w.settings.PollInterval > 0
+	return w.since(ctx, carrierWatch) && w.settings.PollInterval > 0
 }
 
 // pollCarriers keeps one poll in flight for every shipment still on its way: Temporal's
@@ -43,7 +43,7 @@ func (w *orderWorkflow) watching(ctx workflow.Context) bool {
 // freshest news; a final status stops it.
 func (w *orderWorkflow) pollCarriers(ctx workflow.Context) {
 	w.pollers = map[string]*poller{}
-	w.waitAfterNews = workflow.GetVersion(ctx, pollAfterNews, workflow.DefaultVersion, 1) == 1
+	w.waitAfterNews = w.since(ctx, pollAfterNews)
 	for {
 		for _, s := range w.state.Shipments {
 			w.reconcilePoll(ctx, s)

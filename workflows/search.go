@@ -83,7 +83,7 @@ func etaBeforeOneRule(o *order.Order) *time.Time {
 }
 
 func (w *orderWorkflow) upsertSearch(ctx workflow.Context) {
-	oneRule := workflow.GetVersion(ctx, oneETARule, workflow.DefaultVersion, 1) == 1
+	oneRule := w.since(ctx, oneETARule)
 	now, was := searchValuesOf(&w.state, oneRule), w.search
 	var up []temporal.SearchAttributeUpdate
 	if !was.set || now.status != was.status {
