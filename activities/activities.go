@@ -14,12 +14,15 @@ import (
 
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/track"
 )
 
 // Activities holds the clients the activities use. Its methods are registered with the worker.
 type Activities struct {
-	DB        *pgxpool.Pool
+	DB *pgxpool.Pool
+	// Outbox records the events orders publish (Persist).
+	Outbox    *outbound.Outbox
 	Notifier  Notifier
 	Escalator Escalator
 	Tracker   track.Tracker

@@ -14,6 +14,7 @@ import (
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/tracklink"
 )
 
@@ -31,6 +32,26 @@ func (a *Activities) Project(ctx context.Context, s db.Snapshot) error {
 	}
 	_, err := inbox.WakeFor(ctx, a.DB, s.View.OrderID, tracking)
 	return err
+}
+
+// Change is what one change of an order leaves in shipflow's own Postgres: the events it
+// published for subscribers, oldest first, and the order's snapshot for the read model.
+type Change struct {
+	Events   []outbound.Event `json:"events,omitempty"`
+	Snapshot db.Snapshot      `json:"snapshot"`
+}
+
+// Persist records c's events (each with a delivery per subscribed destination, first attempts
+// woken) and then projects its snapshot: one local activity, one history marker, where an
+// event and a projection cost one each. Both writes are idempotent (an event by its sequence
+// number, a snapshot by its revision), so a retry changes nothing already written.
+func (a *Activities) Persist(ctx context.Context, c Change) error {
+	for _, e := range c.Events {
+		if err := a.Outbox.Record(ctx, e); err != nil {
+			return err
+		}
+	}
+	return a.Project(ctx, c.Snapshot)
 }
 
 // Notifier tells a customer about a milestone on n.Channel. It must send at most once per
@@ -84,7 +105,7 @@ func (a *Activities) SendMilestone(ctx context.Context, n notify.Request) (Miles
 			if res.Refused == nil {
 				res.Refused = map[order.Channel]string{}
 			}
-			res.Refused[ch] = err.Error()
+			res.Refused[ch] = innermost(err).Error()
 		default:
 			pending = append(pending, fmt.Sprintf("%s: %v", ch, err))
 		}
@@ -94,6 +115,18 @@ func (a *Activities) SendMilestone(ctx context.Context, n notify.Request) (Miles
 			temporal.ApplicationErrorOptions{Details: []any{sent}})
 	}
 	return res, nil
+}
+
+// innermost is the error at the bottom of err's chain: the provider's own words for a refusal,
+// as the timeline showed them when each channel failed in its own activity.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 // Notify is the activity runs recorded before per-channel sends still schedule on replay: it

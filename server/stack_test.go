@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/shipflow/shipflow/activities"
@@ -149,7 +149,7 @@ func (n *notes) Notify(_ context.Context, x notify.Request) error {
 	n.sent[x.OrderID] = append(n.sent[x.OrderID], string(x.Milestone)+"/"+x.ShipmentID+"/"+string(x.Channel))
 	n.full = append(n.full, x)
 	if strings.HasPrefix(x.OrderID, refusedPrefix) {
-		return temporal.NewNonRetryableApplicationError("the provider refused the number", "PermanentFailure", nil)
+		return &notify.PermanentError{Err: errors.New("the provider refused the number")}
 	}
 	return nil
 }

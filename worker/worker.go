@@ -184,9 +184,10 @@ type WorkflowRegistry interface {
 // through here, so both see exactly the same names.
 func Register(r Registry, d Deps) {
 	RegisterWorkflows(r)
-	r.RegisterActivity(&activities.Activities{DB: d.DB, Notifier: d.Notifier, Escalator: d.Escalator,
+	outbox := outboxOf(d)
+	r.RegisterActivity(&activities.Activities{DB: d.DB, Outbox: outbox, Notifier: d.Notifier, Escalator: d.Escalator,
 		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret})
-	r.RegisterActivity(&outbound.Activities{Outbox: outboxOf(d)})
+	r.RegisterActivity(&outbound.Activities{Outbox: outbox})
 }
 
 // outboxOf is the outbound side of d; the staff chats it tells of a disabled endpoint are the

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/outbound"
 )
 
 // Order is the workflow of one order, from order.created until its journey is over: it feeds
@@ -35,9 +36,13 @@ type orderWorkflow struct {
 	// sentEntries is the highest timeline entry Seq handed to the read model.
 	sentEntries int64
 	inflight    int // effect activities not finished yet
-	applied     int // events applied in this run
-	finalSince  *time.Time
-	search      searchValues // what was last upserted
+	// unrecorded are published events project has yet to write (runs since compactHistory).
+	unrecorded []outbound.Event
+	applied    int // events applied in this run
+	finalSince *time.Time
+	search     searchValues // what was last upserted
+	// searchStale: the state changed since (runs since compactHistory; see keepSearch).
+	searchStale bool
 
 	pollers  map[string]*poller // by shipment id
 	stopping bool               // the run is ending: polls and detection stand down
@@ -75,11 +80,17 @@ func newOrderWorkflow(ctx workflow.Context, in OrderInput) (*orderWorkflow, []or
 func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
 	w.compact = workflow.GetVersion(ctx, compactHistory, workflow.DefaultVersion, 1) == 1
 	w.localStore = w.since(ctx, localStoreChange)
+	if w.compact {
+		w.search = searchValuesIn(workflow.GetTypedSearchAttributes(ctx))
+	}
 	if err := w.handle(ctx); err != nil {
 		return err
 	}
 	w.listen(ctx)
 	workflow.Go(ctx, w.project)
+	if w.compact {
+		workflow.Go(ctx, w.keepSearch)
+	}
 	if w.watching(ctx) {
 		workflow.Go(ctx, w.pollCarriers)
 		workflow.Go(ctx, w.detectTrouble)
@@ -153,7 +164,8 @@ func (w *orderWorkflow) settle(ctx workflow.Context) error {
 	w.stopping = true // polls are restartable: the next run, if any, starts them again
 	for {
 		err := workflow.Await(ctx, func() bool {
-			return workflow.AllHandlersFinished(ctx) && w.inflight == 0 && w.projected == w.revision
+			return workflow.AllHandlersFinished(ctx) && w.inflight == 0 && w.projected == w.revision &&
+				len(w.unrecorded) == 0 && !w.searchStale
 		})
 		if err != nil {
 			return err
@@ -199,7 +211,11 @@ func (w *orderWorkflow) changed(ctx workflow.Context, fx []order.Effect) {
 	case !final:
 		w.finalSince = nil
 	}
-	w.upsertSearch(ctx)
+	if w.compact {
+		w.searchStale = true // keepSearch upserts once for the whole workflow task
+	} else {
+		w.upsertSearch(ctx)
+	}
 	workflow.SetCurrentDetails(ctx, currentDetails(&w.state))
 	for _, e := range fx {
 		w.carryOut(ctx, e)

@@ -14,6 +14,7 @@ import (
 // promised date). It sleeps until the next such deadline, waking early when the order changes.
 func (w *orderWorkflow) detectTrouble(ctx workflow.Context) {
 	raised := map[string]bool{} // reason/shipment/deadline already raised
+	var alarm alarm
 	for !w.stopping {
 		now := workflow.Now(ctx)
 		next := time.Time{}
@@ -35,6 +36,12 @@ func (w *orderWorkflow) detectTrouble(ctx workflow.Context) {
 		}
 		rev := w.revision
 		cond := func() bool { return w.revision != rev || w.stopping }
+		if w.compact {
+			if err := alarm.wait(ctx, next, cond); err != nil {
+				return
+			}
+			continue
+		}
 		if next.IsZero() {
 			if err := workflow.Await(ctx, cond); err != nil {
 				return
@@ -78,4 +85,40 @@ func (w *orderWorkflow) deadlines(s order.Shipment) []deadline {
 			fmt.Sprintf("not delivered by %s, the estimated delivery", due.Format(time.RFC3339))})
 	}
 	return ds
+}
+
+// alarm is detectTrouble's one timer in runs since compactHistory. Before, every change of the
+// order started a new timer and cancelled the last (two history events a change, mostly to
+// move a 48-hour stale deadline by minutes). Deadlines mostly move later (each scan pushes the
+// stale one), so a timer already set for an earlier moment is kept: it fires early, the
+// deadlines are checked, and a new one is set for what remains.
+type alarm struct {
+	at     time.Time
+	timer  workflow.Future
+	cancel workflow.CancelFunc
+}
+
+// wait blocks until cond, or until next (zero: no deadline) has come.
+func (a *alarm) wait(ctx workflow.Context, next time.Time, cond func() bool) error {
+	switch {
+	case next.IsZero():
+		a.stop()
+	case a.timer == nil || next.Before(a.at):
+		a.stop()
+		tctx, cancel := workflow.WithCancel(ctx)
+		a.at, a.cancel = next, cancel
+		a.timer = workflow.NewTimerWithOptions(tctx, next.Sub(workflow.Now(ctx)), workflow.TimerOptions{Summary: "next stale/late check"})
+	}
+	err := workflow.Await(ctx, func() bool { return cond() || (a.timer != nil && a.timer.IsReady()) })
+	if a.timer != nil && a.timer.IsReady() {
+		a.timer, a.cancel = nil, nil
+	}
+	return err
+}
+
+func (a *alarm) stop() {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.timer, a.cancel = nil, nil
 }

@@ -97,6 +97,10 @@ func (w *orderWorkflow) carryOut(ctx workflow.Context, e order.Effect) {
 			OrderID: w.state.ID, Seq: e.Seq, Type: string(e.Type), ShipmentID: e.ShipmentID,
 			Data: w.eventData(e.Detail), CreatedAt: workflow.Now(ctx),
 		}
+		if w.compact {
+			w.unrecorded = append(w.unrecorded, ev) // project writes it (Persist)
+			return
+		}
 		w.spawn(ctx, func(ctx workflow.Context) {
 			w.wait(ctx, w.store(ctx, fmt.Sprintf("publish %s #%d", e.Type, e.Seq), outboundActs.RecordEvent, ev), "record event")
 		})
@@ -380,21 +384,34 @@ func (w *orderWorkflow) eventData(detail *order.EventDetail) json.RawMessage {
 	return b
 }
 
-// project keeps the read model current. One projection is in flight at a time and always
-// carries the latest state, so a burst of events costs a few writes, not one per event.
+// project keeps the read model current, and in runs since compactHistory records the
+// published events with it (Persist: one local activity for both). One write is in flight at
+// a time and always carries the latest state, so a burst of events costs a few writes, not
+// one per event.
 func (w *orderWorkflow) project(ctx workflow.Context) {
 	for {
-		if err := workflow.Await(ctx, func() bool { return w.projected < w.revision }); err != nil {
+		if err := workflow.Await(ctx, func() bool { return w.projected < w.revision || len(w.unrecorded) > 0 }); err != nil {
 			return
 		}
 		rev, snap := w.revision, w.snapshot()
-		if err := w.store(ctx, "project to read model", a.Project, snap).Get(ctx, nil); err != nil {
+		var f workflow.Future
+		events := w.unrecorded
+		if w.compact {
+			w.unrecorded = nil
+			f = w.store(ctx, "persist order", a.Persist, activities.Change{Events: events, Snapshot: snap})
+		} else {
+			f = w.store(ctx, "project to read model", a.Project, snap)
+		}
+		if err := f.Get(ctx, nil); err != nil {
 			if canceled(err) {
 				return
 			}
 			// The retry policy has no attempt limit, so this is rare: try again with the
-			// state as it is by then.
+			// state as it is by then, and the events not yet recorded.
 			w.logger.Error("projection failed", "revision", rev, "error", err)
+			if w.compact {
+				w.unrecorded = append(events, w.unrecorded...)
+			}
 			continue
 		}
 		w.projected = rev

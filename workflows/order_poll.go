@@ -28,6 +28,7 @@ type poller struct {
 	cancel   workflow.CancelFunc
 	since    *time.Time // the shipment's newest scan when the poll started
 	interval time.Duration
+	waiting  bool // in the wait before asking the carrier, which news need not restart
 }
 
 // watching reports whether this run polls and detects (see carrierWatch).
@@ -68,7 +69,7 @@ func (w *orderWorkflow) reconcilePoll(ctx workflow.Context, s order.Shipment) {
 	if s.Status == order.ShipmentOutForDelivery {
 		interval = max(interval/6, min(interval, time.Minute)) // every 5 minutes at the default 30
 	}
-	if p != nil && (!want || !sameTime(p.since, s.LastEventAt) || p.interval != interval) {
+	if p != nil && (!want || p.interval != interval || w.restartOnNews(p, s)) {
 		p.cancel()
 		delete(w.pollers, s.ID)
 		p = nil
@@ -81,25 +82,62 @@ func (w *orderWorkflow) reconcilePoll(ctx workflow.Context, s order.Shipment) {
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: interval, BackoffCoefficient: 1, MaximumInterval: interval},
 	}, fmt.Sprintf("poll %s %s every %s", s.Carrier, s.TrackingNumber, interval))
-	req := activities.PollRequest{Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, After: s.LastEventAt, Interval: interval, Seen: w.recentScans(s.ID)}
+	req := w.pollRequest(s, interval)
 	p = &poller{cancel: cancel, since: s.LastEventAt, interval: interval}
 	if w.waitAfterNews && s.LastEventAt != nil {
 		// The shipment has news (a webhook scan, or this poll's own): ask again an interval
 		// after it. A shipment without scans yet is asked at once, for its first.
 		f, set := workflow.NewFuture(pctx)
 		workflow.Go(pctx, func(ctx workflow.Context) {
-			t := workflow.NewTimerWithOptions(ctx, interval, workflow.TimerOptions{Summary: "next poll of " + s.TrackingNumber})
-			if err := t.Get(ctx, nil); err != nil {
-				set.Set(nil, err) // cancelled: the shipment changed again, or the run ends
-				return
+			wait := interval
+			for {
+				t := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{Summary: "next poll of " + s.TrackingNumber})
+				if err := t.Get(ctx, nil); err != nil {
+					set.Set(nil, err) // cancelled: the shipment changed again, or the run ends
+					return
+				}
+				if !w.compact {
+					break
+				}
+				// News that came during the wait moves the poll to an interval after it.
+				now, last := workflow.Now(ctx), w.shipment(s.ID)
+				if last.LastEventAt == nil || !last.LastEventAt.Add(interval).After(now) {
+					req = w.pollRequest(last, interval)
+					break
+				}
+				wait = last.LastEventAt.Add(interval).Sub(now)
 			}
+			p.waiting = false
 			set.Chain(workflow.ExecuteActivity(ctx, a.PollShipment, req))
 		})
-		p.future = f
+		p.future, p.waiting = f, true
 	} else {
 		p.future = workflow.ExecuteActivity(pctx, a.PollShipment, req)
 	}
 	w.pollers[s.ID] = p
+}
+
+// restartOnNews reports whether news of shipment s restarts its poll p. Before compactHistory
+// every scan did, cancelling the wait's timer and starting another (two history events a
+// scan); since, a poll still waiting keeps its timer, and when it runs out waits on for what
+// the news left of the interval. A poll already asking the carrier restarts, as its request
+// predates the news.
+func (w *orderWorkflow) restartOnNews(p *poller, s order.Shipment) bool {
+	return !sameTime(p.since, s.LastEventAt) && !(w.compact && p.waiting)
+}
+
+func (w *orderWorkflow) pollRequest(s order.Shipment, interval time.Duration) activities.PollRequest {
+	return activities.PollRequest{Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, After: s.LastEventAt, Interval: interval, Seen: w.recentScans(s.ID)}
+}
+
+// shipment is the order's shipment id as it is now.
+func (w *orderWorkflow) shipment(id string) order.Shipment {
+	for _, s := range w.state.Shipments {
+		if s.ID == id {
+			return s
+		}
+	}
+	return order.Shipment{ID: id}
 }
 
 func (w *orderWorkflow) pollDone() string {

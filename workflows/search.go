@@ -45,6 +45,22 @@ type searchValues struct {
 	set       bool // upserted at least once in this run
 }
 
+// searchValuesIn is what the run's search attributes say now: those it started with (the
+// initial ones, or what continue-as-new carried) before its first upsert. A run since
+// compactHistory starts its bookkeeping from them, so that its first change upserts only what
+// differs (at an order's start, usually nothing) rather than all five.
+func searchValuesIn(sa temporal.SearchAttributes) searchValues {
+	v := searchValues{set: true}
+	v.status, _ = sa.GetKeyword(OrderStatusKey)
+	v.carriers, _ = sa.GetKeywordList(CarrierKey)
+	v.tracking, _ = sa.GetKeywordList(TrackingNumbersKey)
+	v.exception, _ = sa.GetBool(HasOpenExceptionKey)
+	if t, ok := sa.GetTime(EstimatedDeliveryKey); ok {
+		v.eta = &t
+	}
+	return v
+}
+
 // oneETARule marks the change from this file's own copy of "is the shipment still coming" to
 // order's (ShipmentStatus.Final), under which a parcel returned to its sender has no ETA in
 // the Temporal UI either, as in the read model and on the voice line.
@@ -80,6 +96,20 @@ func etaBeforeOneRule(o *order.Order) *time.Time {
 		}
 	}
 	return eta
+}
+
+// keepSearch upserts the search attributes after the changes of a workflow task, once: a
+// signal carrying five events upserts once, not five times. It runs in runs since
+// compactHistory; coroutines run before the task completes, so the attributes are never a
+// task behind.
+func (w *orderWorkflow) keepSearch(ctx workflow.Context) {
+	for {
+		if err := workflow.Await(ctx, func() bool { return w.searchStale }); err != nil {
+			return
+		}
+		w.searchStale = false
+		w.upsertSearch(ctx)
+	}
 }
 
 func (w *orderWorkflow) upsertSearch(ctx workflow.Context) {
