@@ -39,6 +39,7 @@ type channels struct {
 	sends   []notify.Request
 	changes []activities.ExceptionChange
 	fail    map[order.Channel]bool // channels that refuse, permanently
+	flaky   map[order.Channel]int  // failures for now each channel answers before it works
 	// superseded are the "milestone/shipment" messages logged as stale instead of sent.
 	superseded []string
 }
@@ -51,6 +52,10 @@ func (c *channels) Notify(_ context.Context, n notify.Request) error {
 	}
 	if c.done[notify.Key(n)] {
 		return nil
+	}
+	if c.flaky[n.Channel] > 0 {
+		c.flaky[n.Channel]--
+		return errors.New("503 from the provider")
 	}
 	if c.done == nil {
 		c.done = map[string]bool{}

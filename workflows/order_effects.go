@@ -171,14 +171,31 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 	})
 }
 
-// sendMilestone sends n on every channel in one SendMilestone activity (runs since
-// compactHistory) and returns the channels that failed, each with why; false when the run
-// ends under it.
+// firstSendOptions run a milestone's first try as a local activity: a marker in the workflow
+// task that asked for it, where an activity costs three events and a workflow task of its
+// own. One try only: what fails goes on as a regular activity (sendMilestone), whose day of
+// retries leaves no trace in the history, rather than as local retries that hold the task
+// open and then cost a timer each.
+var firstSendOptions = workflow.LocalActivityOptions{
+	ScheduleToCloseTimeout: notifyOptions.StartToCloseTimeout,
+	StartToCloseTimeout:    notifyOptions.StartToCloseTimeout,
+	RetryPolicy:            &temporal.RetryPolicy{MaximumAttempts: 1},
+}
+
+// sendMilestone sends n on every channel with SendMilestone (runs since compactHistory): a
+// local activity first, then, if a channel failed for a passing reason, an activity retried
+// for a day. It returns the channels that failed, each with why; false when the run ends
+// under it.
 func (w *orderWorkflow) sendMilestone(ctx workflow.Context, n notify.Request, channels []order.Channel) ([]string, bool) {
 	n.Channels = channels
-	actx := withOptions(ctx, notifyOptions, fmt.Sprintf("notify %s via %s", n.Milestone, channelList(channels)))
+	summary := fmt.Sprintf("notify %s via %s", n.Milestone, channelList(channels))
+	o := firstSendOptions
+	o.Summary = summary
 	var res activities.MilestoneResult
-	err := workflow.ExecuteActivity(actx, a.SendMilestone, n).Get(ctx, &res)
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, o), a.SendMilestone, n).Get(ctx, &res)
+	if err != nil && !canceled(err) {
+		err = workflow.ExecuteActivity(withOptions(ctx, notifyOptions, summary), a.SendMilestone, n).Get(ctx, &res)
+	}
 	if canceled(err) {
 		return nil, false
 	}

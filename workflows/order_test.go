@@ -371,6 +371,30 @@ func TestEachChannelSendsOnItsOwnAndAllFailingIsPublished(t *testing.T) {
 	}
 }
 
+// A channel failing for a passing reason is retried on its own after the first try (a local
+// activity) and sent once; the channel that worked is not sent again.
+func TestMilestoneRetriesAChannelFailingForNow(t *testing.T) {
+	r := newRun(t)
+	created := r.created()
+	created.Notify = []order.Channel{order.ChannelSMS, order.ChannelEmail}
+	r.ch.flaky = map[order.Channel]int{order.ChannelEmail: 2}
+	r.commerce(1*minute, r.event(order.EventConfirmed, 1*minute))
+	r.at(3*hour, r.env.CancelWorkflow)
+	r.env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Created: &created, Settings: r.settings})
+
+	r.ch.want(t, "confirmed/", "confirmed/")
+	var got []order.Channel
+	for _, s := range r.ch.sends {
+		got = append(got, s.Channel)
+	}
+	if !slices.Equal(got, []order.Channel{order.ChannelSMS, order.ChannelEmail}) {
+		t.Errorf("sent on %v, want sms then email, once each", got)
+	}
+	if evs := events(t, r.orderID); slices.Contains(evs, "notification.failed") {
+		t.Errorf("published %v: a channel that recovered is no failure", evs)
+	}
+}
+
 func TestQuietHoursHoldNonUrgentMessagesOnly(t *testing.T) {
 	r := newRun(t)
 	r.settings.QuietHours = order.QuietHours{Start: 21 * 60, End: 8 * 60}
