@@ -147,8 +147,21 @@ func problems(r *Report, lastErr error) []string {
 	add(d.Recorded >= d.Nominal, "%d outbound deliveries recorded, %d expected", d.Recorded, d.Nominal)
 	add(d.Arrived >= d.Recorded, "%d of %d recorded outbound deliveries arrived", d.Arrived, d.Recorded)
 	add(d.Failed == 0, "%d outbound deliveries failed", d.Failed)
+	// A replica killed mid-task leaves timed-out workflow tasks in some histories: not the
+	// journey's cost.
+	if h, ok := j.History[workflows.OrderName]; ok && (r.Replicas == nil || len(r.Replicas.Kills) == 0) {
+		add(h.Length <= MaxOrderHistory, "order histories average %.1f events, past the %d the journey may cost (%s)",
+			h.Length, MaxOrderHistory, breakdown(h.Events))
+	}
 	return p
 }
+
+// MaxOrderHistory is the most history events the journey's order (seven events, two
+// channels, polling on) may average: issue 18's target. Every event is a write the engine
+// makes and, on Temporal Cloud, often an action billed; docs/BENCHMARKS.md accounts for each.
+// The count does not depend on the machine's speed, only on how events fall into workflow
+// tasks, which moves it by a few.
+const MaxOrderHistory = 60
 
 // warnings are what a caller or operator would notice without the run failing: a voice answer
 // that missed its deadline is an apology to the caller, not a lost order.

@@ -26,7 +26,7 @@ const ActionPrice = 50.0 / 1e6
 type History struct {
 	Sampled int     `json:"sampled"`
 	Length  float64 `json:"length"`
-	// Events is the mean count of each history event type (without EVENT_TYPE_).
+	// Events is the mean count of each history event type, by its name (WorkflowTaskStarted).
 	Events map[string]float64 `json:"events"`
 	// Actions is the mean of the billable actions by Cloud category; ActionsTotal their sum.
 	Actions      map[string]float64 `json:"actions"`

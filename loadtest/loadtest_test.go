@@ -31,13 +31,17 @@ func TestLoadtestRunsTheWholeJourney(t *testing.T) {
 		t.Errorf("orders not final %d, messages %d of %d, webhooks %d of %d",
 			j.NotFinal, j.Notifications.Received, j.Notifications.Expected, j.Deliveries.Arrived, j.Deliveries.Nominal)
 	}
+	// The order's history and its Cloud actions are counted (MaxOrderHistory is in Problems).
+	if h := j.History["Order"]; h.Sampled == 0 || h.Events["WorkflowExecutionStarted"] != 1 || j.Cost.ActionsPerOrder <= 0 {
+		t.Errorf("order history %+v, cost %+v: not counted", h, j.Cost)
+	}
 	if rep.Engine.StartsPerSecond <= 0 || rep.Engine.SignalsPerSecond <= 0 || rep.Engine.PGReadsPerSecond <= 0 {
 		t.Errorf("bare engine not measured: %+v", rep.Engine)
 	}
 	var table strings.Builder
 	rep.WriteTable(&table)
 	t.Log(table.String())
-	for _, want := range []string{"x signals accepted/s", "x sustained fresh signals/s", "x PG point read", "orders not in final state"} {
+	for _, want := range []string{"x signals accepted/s", "x sustained fresh signals/s", "x PG point read", "orders not in final state", "Cloud actions per order"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table has no %q", want)
 		}
