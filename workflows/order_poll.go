@@ -84,12 +84,9 @@ func (w *orderWorkflow) reconcilePoll(ctx workflow.Context, s order.Shipment) {
 	}, fmt.Sprintf("poll %s %s every %s", s.Carrier, s.TrackingNumber, interval))
 	req := w.pollRequest(s, interval)
 	p = &poller{cancel: cancel, since: s.LastEventAt, interval: interval}
-	if w.waitAfterNews && (s.LastEventAt != nil || w.compact) {
+	if w.waitAfterNews && s.LastEventAt != nil {
 		// The shipment has news (a webhook scan, or this poll's own): ask again an interval
-		// after it. Before compactHistory a shipment without scans yet was asked at once, for
-		// its first; a carrier seldom has one minutes after the label, and the answer cost an
-		// activity and a workflow task (six events) while webhooks mostly bring the first
-		// scan first. Now it is asked an interval after shipping too.
+		// after it. A shipment without scans yet is asked at once, for its first.
 		f, set := workflow.NewFuture(pctx)
 		workflow.Go(pctx, func(ctx workflow.Context) {
 			wait := interval
