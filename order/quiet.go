@@ -35,31 +35,50 @@ func (m Milestone) Urgent() bool {
 	return false
 }
 
+// Off reports whether there are no quiet hours.
+func (q QuietHours) Off() bool { return q.Start == q.End }
+
 // Wait is how long a non-urgent message due at now must wait to leave the customer's quiet
 // hours in time zone tz (IANA; unknown or empty means UTC). It reads the time zone database,
 // so a workflow calls it inside a SideEffect.
 func (q QuietHours) Wait(now time.Time, tz string) time.Duration {
-	if q.Start == q.End {
+	start, end := q.Window(now, tz)
+	return QuietWait(now, start, end)
+}
+
+// QuietWait is Wait from a window Window gave: the rest of it when now is inside, else 0.
+func QuietWait(now, start, end time.Time) time.Duration {
+	if end.IsZero() || now.Before(start) || !now.Before(end) {
 		return 0
+	}
+	return end.Sub(now)
+}
+
+// Window is the customer's quiet hours that now is in, or else the next, as instants: a
+// workflow asks it once (in a SideEffect, as it reads the time zone database) and answers
+// every message until the window ends from it, deterministically. Zero times when there are
+// no quiet hours.
+func (q QuietHours) Window(now time.Time, tz string) (start, end time.Time) {
+	if q.Off() {
+		return time.Time{}, time.Time{}
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil || tz == "" {
 		loc = time.UTC
 	}
 	local := now.In(loc)
-	min := local.Hour()*60 + local.Minute()
-	quiet := min >= q.Start || min < q.End
-	if q.Start < q.End {
-		quiet = min >= q.Start && min < q.End
+	for d := -1; d <= 1; d++ {
+		day := local.AddDate(0, 0, d)
+		start = time.Date(day.Year(), day.Month(), day.Day(), q.Start/60, q.Start%60, 0, 0, loc)
+		end = time.Date(day.Year(), day.Month(), day.Day(), q.End/60, q.End%60, 0, 0, loc)
+		if !end.After(start) {
+			end = end.AddDate(0, 0, 1)
+		}
+		if end.After(now) {
+			return start.UTC(), end.UTC()
+		}
 	}
-	if !quiet {
-		return 0
-	}
-	end := time.Date(local.Year(), local.Month(), local.Day(), q.End/60, q.End%60, 0, 0, loc)
-	if !end.After(local) {
-		end = end.AddDate(0, 0, 1)
-	}
-	return end.Sub(local)
+	return start.UTC(), end.UTC() // not reached: tomorrow's window ends after now
 }
 
 // milestoneRank orders the milestones of one shipment's journey: a message held for quiet hours is

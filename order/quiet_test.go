@@ -115,3 +115,19 @@ func TestSupersededHeldMessages(t *testing.T) {
 		t.Error("review request of a cancelled order: still sent")
 	}
 }
+
+// TestQuietWindowAnswersUntilItEnds: a window asked for once answers every later moment until
+// it ends exactly as Wait does, which is what lets a workflow ask once.
+func TestQuietWindowAnswersUntilItEnds(t *testing.T) {
+	for _, q := range []order.QuietHours{{Start: 21 * 60, End: 8 * 60}, {Start: 60, End: 6 * 60}, {Start: 22*60 + 30, End: 7*60 + 15}} {
+		for _, tz := range []string{"Europe/Vilnius", "America/New_York", "Asia/Kolkata", ""} {
+			first := time.Date(2026, 3, 28, 0, 7, 0, 0, time.UTC) // a DST change in both zones within the day
+			start, end := q.Window(first, tz)
+			for now := first; now.Before(end); now = now.Add(17 * time.Minute) {
+				if got, want := order.QuietWait(now, start, end), q.Wait(now, tz); got != want {
+					t.Fatalf("%+v in %q at %s: the window says wait %s, Wait says %s", q, tz, now, got, want)
+				}
+			}
+		}
+	}
+}

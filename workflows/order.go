@@ -41,6 +41,7 @@ type orderWorkflow struct {
 	applied    int // events applied in this run
 	finalSince *time.Time
 	search     searchValues // what was last upserted
+	quiet      *quietWindow // the customer's quiet hours as last recorded (see quietWait)
 	// searchStale: the state changed since (runs since compactHistory; see keepSearch).
 	searchStale bool
 

@@ -147,11 +147,7 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 	w.spawn(ctx, func(ctx workflow.Context) {
 		superseded := ""
 		if !e.Milestone.Urgent() {
-			var wait time.Duration
-			_ = workflow.SideEffect(ctx, func(ctx workflow.Context) any {
-				return w.settings.QuietHours.Wait(workflow.Now(ctx), tz)
-			}).Get(&wait)
-			if wait > 0 {
+			if wait := w.quietWait(ctx, tz); wait > 0 {
 				var ok bool
 				if superseded, ok = w.holdForQuietHours(ctx, e, wait); !ok {
 					return
@@ -254,6 +250,38 @@ func channelList(cs []order.Channel) string {
 		s[i] = string(c)
 	}
 	return strings.Join(s, ", ")
+}
+
+// quietWindow is the customer's current or next quiet hours, as a run since compactHistory
+// last asked for them (order.QuietHours.Window), in time zone tz.
+type quietWindow struct {
+	TZ         string
+	Start, End time.Time
+}
+
+// quietWait is how long a non-urgent message due now waits for the customer's quiet hours.
+// The answer reads the time zone database, so it is recorded (a SideEffect marker). Runs
+// before compactHistory recorded one per message; since, a run records the window once and
+// answers from it until it ends: one marker a day at most, not one per message.
+func (w *orderWorkflow) quietWait(ctx workflow.Context, tz string) time.Duration {
+	q, now := w.settings.QuietHours, workflow.Now(ctx)
+	if !w.compact {
+		var wait time.Duration
+		_ = workflow.SideEffect(ctx, func(ctx workflow.Context) any { return q.Wait(workflow.Now(ctx), tz) }).Get(&wait)
+		return wait
+	}
+	if q.Off() {
+		return 0
+	}
+	if w.quiet == nil || w.quiet.TZ != tz || !now.Before(w.quiet.End) {
+		var win quietWindow
+		_ = workflow.SideEffect(ctx, func(workflow.Context) any {
+			s, e := q.Window(now, tz)
+			return quietWindow{TZ: tz, Start: s, End: e}
+		}).Get(&win)
+		w.quiet = &win
+	}
+	return order.QuietWait(now, w.quiet.Start, w.quiet.End)
 }
 
 // quietHoursRecheck marks the change from sending a message held for quiet hours whatever
