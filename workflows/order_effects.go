@@ -171,10 +171,14 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 // task that asked for it, where an activity costs three events and a workflow task of its
 // own. One try only: what fails goes on as a regular activity (sendMilestone), whose day of
 // retries leaves no trace in the history, rather than as local retries that hold the task
-// open and then cost a timer each.
+// open and then cost a timer each. The task cannot complete while the try runs, so the
+// order's next event waits for it (the reason local sends were once measured and dropped,
+// docs/BENCHMARKS.md): five seconds bound that wait, far above a provider's usual answer
+// (under a second). A slower provider's message goes on in the activity, which finds it
+// "sending" and leaves it to the provider's receipt rather than risk sending it twice.
 var firstSendOptions = workflow.LocalActivityOptions{
-	ScheduleToCloseTimeout: notifyOptions.StartToCloseTimeout,
-	StartToCloseTimeout:    notifyOptions.StartToCloseTimeout,
+	ScheduleToCloseTimeout: 5 * time.Second,
+	StartToCloseTimeout:    5 * time.Second,
 	RetryPolicy:            &temporal.RetryPolicy{MaximumAttempts: 1},
 }
 
