@@ -1,9 +1,11 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,8 +116,7 @@ func measureEngine(ctx context.Context, c client.Client, run string, phase time.
 	misses := 0
 	for _, rate := range sustainedRates {
 		progress(fmt.Sprintf("bare engine: %.0f signals/s with the status fresh?", rate))
-		// At least 100 signals a step, so that one slow signal is not the p99 on its own.
-		step, err := b.offer(ctx, targets, rate, max(phase, time.Duration(100/rate*float64(time.Second))))
+		step, err := b.sustained(ctx, targets, rate, phase)
 		if err != nil {
 			return e, err
 		}
@@ -130,6 +131,31 @@ func measureEngine(ctx context.Context, c client.Client, run string, phase time.
 		}
 	}
 	return e, nil
+}
+
+// sustainedRepeats is how often each rate is offered; the median try decides. One try read
+// the same server's sustained rate as 50, 75 and 100 minutes apart (issue 18): a hiccup of the
+// shared machine in one step decided it.
+const sustainedRepeats = 3
+
+// sustained offers rate sustainedRepeats times, each for at least 200 signals (so that one
+// slow signal is not a p99 on its own), and returns the try with the median p99. A phase
+// under a second is a test of the harness, not a measure: one try of 100 signals.
+func (b *bareEngine) sustained(ctx context.Context, targets []string, rate float64, phase time.Duration) (RateStep, error) {
+	repeats, signals := sustainedRepeats, 200.0
+	if phase < time.Second {
+		repeats, signals = 1, 100
+	}
+	tries := make([]RateStep, 0, repeats)
+	for range repeats {
+		step, err := b.offer(ctx, targets, rate, max(phase, time.Duration(signals/rate*float64(time.Second))))
+		if err != nil {
+			return RateStep{}, err
+		}
+		tries = append(tries, step)
+	}
+	slices.SortFunc(tries, func(x, y RateStep) int { return cmp.Compare(x.Apply.P99, y.Apply.P99) })
+	return tries[len(tries)/2], nil
 }
 
 // starts starts empty workflows from engineConcurrency goroutines for d.
