@@ -31,6 +31,7 @@ import (
 type Config struct {
 	HTTPAddr    string
 	MetricsAddr string // the worker's own /metrics and /healthz listener when it runs alone
+	PprofAddr   string // Go's profiler (net/http/pprof); empty: off
 	PublicURL   string // how customers and providers reach this deployment (tracking links, callbacks)
 	LogLevel    string
 
@@ -223,6 +224,7 @@ func (c *Config) settings() []setting {
 	return []setting{
 		{env: "SHIPFLOW_HTTP_ADDR", flag: "http-addr", def: ":8080", usage: "address the HTTP API listens on", parse: addr(&c.HTTPAddr)},
 		{env: "SHIPFLOW_METRICS_ADDR", flag: "metrics-addr", def: ":9090", usage: "address a standalone worker serves /metrics and /healthz on", parse: addr(&c.MetricsAddr)},
+		{env: "SHIPFLOW_PPROF_ADDR", flag: "pprof-addr", usage: "address to serve Go's profiler (/debug/pprof/) on, e.g. 127.0.0.1:6060; it has no authentication, so keep it on loopback; empty: off", parse: optionalAddr(&c.PprofAddr)},
 		{env: "SHIPFLOW_PUBLIC_URL", flag: "public-url", def: "http://localhost:8080", usage: "public base URL of the API (tracking links, provider callbacks)", parse: httpURL(&c.PublicURL)},
 		{env: "SHIPFLOW_LOG_LEVEL", flag: "log-level", def: "info", usage: "debug, info, warn or error", parse: oneOf(&c.LogLevel, "debug", "info", "warn", "error")},
 		{env: "DATABASE_URL", flag: "database-url", def: "postgres://postgres@127.0.0.1:5432/shipflow?sslmode=disable", usage: "Postgres connection string", parse: databaseURL(&c.DatabaseURL)},
@@ -456,6 +458,16 @@ func addr(dst *string) func(string) error {
 		}
 		*dst = v
 		return nil
+	}
+}
+
+// optionalAddr is addr for a listener that is off when empty.
+func optionalAddr(dst *string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		return addr(dst)(v)
 	}
 }
 

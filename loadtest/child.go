@@ -296,6 +296,9 @@ func childSettings(o Options, dir, httpAddr, metricsAddr string, uiPort int, tem
 		"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": s.CommerceWebhook,
 		"SHIPFLOW_CARRIER_WEBHOOK_SECRET":  s.CarrierWebhook,
 	}
+	if o.PprofAddr != "" {
+		settings["SHIPFLOW_PPROF_ADDR"] = o.PprofAddr
+	}
 	for k, v := range fixedSettings {
 		settings[k] = v
 	}

@@ -77,7 +77,9 @@ type Options struct {
 	// `migrate` that many times at once) against one Temporal and one Postgres, with the load
 	// spread over the API replicas round robin (replicas.go). KillReplica, with two or more,
 	// kills the last serve and the last worker with SIGKILL partway through, for good.
-	Replicas    int
+	Replicas int
+	// PprofAddr serves the one shipflow process's profiler there (SHIPFLOW_PPROF_ADDR).
+	PprofAddr   string
 	KillReplica bool
 
 	Secrets Secrets
@@ -135,6 +137,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Poll <= 0 {
 		o.Poll = 250 * time.Millisecond
+	}
+	if o.PprofAddr != "" && o.Replicas > 1 {
+		return errors.New("loadtest: -pprof-addr profiles one process; it cannot go with -replicas")
 	}
 	if o.KillReplica && o.Replicas < 2 {
 		return errors.New("loadtest: killing a replica needs -replicas 2 or more: the survivors must take over")

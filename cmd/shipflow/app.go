@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -33,6 +34,7 @@ type app struct {
 	metrics  *telemetry.Metrics
 	db       *pgxpool.Pool
 	temporal client.Client
+	pprof    *http.Server // nil unless SHIPFLOW_PPROF_ADDR is set
 }
 
 func openApp(ctx context.Context, name string, args []string, e env) (*app, error) {
@@ -85,12 +87,38 @@ func connect(ctx context.Context, cfg *config.Config, e env) (*app, error) {
 		a.db.Close()
 		return nil, err
 	}
+	if cfg.PprofAddr != "" {
+		a.pprof = servePprof(cfg.PprofAddr, a.log)
+	}
 	return a, nil
 }
 
 func (a *app) close() {
+	if a.pprof != nil {
+		a.pprof.Close()
+	}
 	a.temporal.Close()
 	a.db.Close()
+}
+
+// servePprof serves Go's profiler on addr, for a CPU profile or a heap of a running process
+// (`go tool pprof http://addr/debug/pprof/profile?seconds=60`). A profiler that cannot listen
+// is logged, not fatal: it is a diagnosis aid, not part of the service.
+func servePprof(addr string, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("profiler not served", "addr", addr, "err", err)
+		}
+	}()
+	log.Warn("serving Go's profiler: no authentication, keep it on loopback", "addr", addr)
+	return srv
 }
 
 // serveHTTP runs srv, and the loops the handlers rely on (the inbox relay, the change feed),

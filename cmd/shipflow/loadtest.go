@@ -39,6 +39,7 @@ func runLoadtest(ctx context.Context, args []string, e env) error {
 	window := fs.Duration("window", 0, "also report the figures per window of this length (a soak's default: a 24th of it, at least a minute)")
 	replicas := fs.Int("replicas", 0, "run shipflow as this many serve and worker processes (and migrate this many at once) against one Temporal dev server of the run's own (or -temporal-address) and one Postgres, the load spread over the API replicas")
 	kill := fs.Bool("kill-replica", false, "with -replicas 2 or more, kill the last serve and the last worker (SIGKILL) partway through and leave them dead")
+	pprofAddr := fs.String("pprof-addr", "", "serve the shipflow process's profiler on this `host:port` (SHIPFLOW_PPROF_ADDR), for a CPU profile under load; not with -replicas")
 	soak := fs.Duration("soak", 0, "soak for about this long instead: -orders follows from it and -rate (10 events/s unless set), against the same processes throughout")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -71,7 +72,7 @@ func runLoadtest(ctx context.Context, args []string, e env) error {
 		Orders: *orders, Rate: *rate, Concurrency: *concurrency, VoiceRate: *voiceRate, VoiceConcurrency: *voiceConcurrency,
 		TemporalAddress: *temporalAddr, TemporalNamespace: *namespace, TemporalCLI: cliPath, DatabaseURL: *databaseURL,
 		Executable: exe, Keep: *keep, Settle: *settle, EnginePhase: *enginePhase, Window: *window, Poll: poll, Out: e.stdout,
-		Replicas: *replicas, KillReplica: *kill, Secrets: loadtestSecrets,
+		Replicas: *replicas, KillReplica: *kill, Secrets: loadtestSecrets, PprofAddr: *pprofAddr,
 	})
 	if err != nil {
 		return err
