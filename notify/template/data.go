@@ -3,6 +3,7 @@ package template
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shipflow/shipflow/order"
@@ -114,12 +115,21 @@ func location(tz string) *time.Location {
 	if tz == "" {
 		return time.UTC
 	}
+	if loc, ok := locations.Load(tz); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(tz, loc)
 	return loc
 }
+
+// locations caches the zones location has loaded: time.LoadLocation reads and parses the zone
+// file on every call, 18% of a message's rendering under load (docs/BENCHMARKS.md). Only
+// zones that exist are kept, so it holds at most the few hundred of the IANA database.
+var locations sync.Map
 
 // samples are what Load renders every template against, to find at
 // start-up a template that would fail on a real order: a split order with
