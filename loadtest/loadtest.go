@@ -351,6 +351,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	journeyTime := time.Since(start)
 	rep.Processes = procs.figures(before, procs.snapshot(), journeyTime)
+	rep.Processes.Per1000Orders = rep.Processes.per1000(o.Orders)
 	if now, err := readStat(os.Getpid()); err == nil {
 		rep.Processes.LoadGeneratorCPUSeconds = (now.cpu - self.cpu).Seconds()
 	}

@@ -126,6 +126,25 @@ type Processes struct {
 	// LoadGeneratorCPUSeconds is this process's own CPU over the journey: on a small machine it
 	// competes with shipflow for the same cores.
 	LoadGeneratorCPUSeconds float64 `json:"load_generator_cpu_seconds"`
+	// Per1000Orders is CPU seconds per 1,000 orders, for shipflow's processes and for the
+	// Temporal server's (when the run started it) apart.
+	Per1000Orders map[string]float64 `json:"cpu_seconds_per_1000_orders,omitempty"`
+}
+
+// per1000 splits the processes' CPU between shipflow and Temporal, per 1,000 orders.
+func (p Processes) per1000(orders int) map[string]float64 {
+	if orders == 0 {
+		return nil
+	}
+	out := map[string]float64{}
+	for _, pr := range p.Each {
+		who := "shipflow"
+		if strings.HasPrefix(pr.Name, "temporal") {
+			who = "temporal"
+		}
+		out[who] += pr.CPUSeconds * 1000 / float64(orders)
+	}
+	return out
 }
 
 // Process is one of shipflow's processes.
@@ -235,6 +254,8 @@ func (r *Report) WriteTable(w io.Writer) {
 				j.Deliveries.Arrived, j.Deliveries.Recorded, j.Deliveries.Nominal, j.Deliveries.Failed, j.Deliveries.Repeats, j.Deliveries.BadSignatures)},
 		[3]string{"orders not in final state", fmt.Sprint(j.NotFinal), "must be 0 " + strings.Join(j.NotFinalExamples, ", ")},
 		[3]string{"shipflow CPU", fmt.Sprintf("%.1f s", p.CPUSeconds), fmt.Sprintf("%.2f cores over %.0fs of journey; %s", p.CPUCores, j.Seconds, processes(p.Each))},
+		[3]string{"  per 1,000 orders", fmt.Sprintf("%.0f s", p.Per1000Orders["shipflow"]+p.Per1000Orders["temporal"]),
+			fmt.Sprintf("shipflow %.0f s, Temporal %.0f s", p.Per1000Orders["shipflow"], p.Per1000Orders["temporal"])},
 		[3]string{"shipflow peak memory", fmt.Sprintf("%.0f MiB", p.PeakRSSMiB), fmt.Sprintf("sum of each process's peak; %.0f MiB at once", p.PeakConcurrentRSSMiB)},
 		[3]string{"load generator CPU", fmt.Sprintf("%.1f s", p.LoadGeneratorCPUSeconds), "this process, on the same cores"},
 		[3]string{"Temporal workflows run", fmt.Sprint(total(j.Workflows)), counts64(j.Workflows) + "; mean history events " + means(j.HistoryLength)},
