@@ -102,7 +102,8 @@ func summarize(sample []*historypb.History) History {
 // Actions counts the Temporal Cloud actions a history bills, by category, as
 // docs.temporal.io/cloud/actions maps them onto history events: a start (client, child or
 // continue-as-new) 1, a child start 2 (its intent and its attempt), a signal received 1 (one
-// sent to another workflow bills there), an accepted update 1, a search attribute upsert 1,
+// sent to another workflow bills there), an accepted update 1, a search attribute upsert 1
+// (not the TemporalChangeVersion one a version marker brings),
 // a timer 1, an activity scheduled 1 plus 1 per retry, and every marker a workflow task
 // records (local activities, side effects, versions) 1 for the task, plus 1 per local
 // activity retry.
@@ -120,7 +121,11 @@ func Actions(h *historypb.History) map[string]int {
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 			a["update"]++
 		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-			a["search attributes"]++
+			// The upsert of TemporalChangeVersion a version marker brings is not billed.
+			fields := e.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields()
+			if _, ok := fields["TemporalChangeVersion"]; !ok || len(fields) > 1 {
+				a["search attributes"]++
+			}
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
 			a["timer"]++
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
