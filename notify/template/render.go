@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -15,8 +16,8 @@ type page struct {
 }
 
 // render executes a message. Each execution works on clones carrying this
-// message's functions, so concurrent renders for different customers never
-// share a clock or a zone.
+// render's functions (see clones), so concurrent renders for different
+// customers never share a clock or a zone.
 func (c *catalog) render(msg *message, d Data) (Rendered, error) {
 	loc := location(d.TimeZone)
 	d = d.prepare(loc)
@@ -24,12 +25,12 @@ func (c *catalog) render(msg *message, d Data) (Rendered, error) {
 	r := Rendered{Locale: c.locale}
 	var err error
 	if msg.subject != nil {
-		if r.Subject, err = execText(msg.subject, funcs, d); err != nil {
+		if r.Subject, err = execText(msg.subject, &msg.subjects, funcs, d); err != nil {
 			return Rendered{}, err
 		}
 		r.Subject = strings.Join(strings.Fields(r.Subject), " ") // one header line, whatever the data held
 	}
-	if r.Text, err = execText(msg.text, funcs, d); err != nil {
+	if r.Text, err = execText(msg.text, &msg.texts, funcs, d); err != nil {
 		return Rendered{}, err
 	}
 	if r.Text == "" {
@@ -46,21 +47,41 @@ func (c *catalog) render(msg *message, d Data) (Rendered, error) {
 	return r, nil
 }
 
+// clones lends out clones of a template. A render needs its own functions
+// (the customer's clock and zone), so it works on a clone; but a clone costs
+// allocations, and html/template escapes each clone again at its first
+// execution, which made escaping half of a message's CPU under load
+// (docs/BENCHMARKS.md). So a clone that rendered is kept and lent again, to
+// one render at a time, which binds its own functions in place of the last.
+type clones[T interface{ Clone() (T, error) }] struct{ pool sync.Pool }
+
+func (c *clones[T]) get(of T) (T, error) {
+	if t, ok := c.pool.Get().(T); ok {
+		return t, nil
+	}
+	return of.Clone()
+}
+
+// put takes back a clone that executed without error; one that failed is
+// dropped, whatever state the failure left it in.
+func (c *clones[T]) put(t T) { c.pool.Put(t) }
+
 // execHTML executes an email's HTML. Errors name the body and the layout,
 // as either may be at fault.
 func execHTML(msg *message, funcs map[string]any, p page) (string, error) {
-	t, err := msg.html.Clone()
+	t, err := msg.htmls.get(msg.html)
 	if err == nil {
 		var b strings.Builder
 		if err = t.Funcs(funcs).Execute(&b, p); err == nil {
+			msg.htmls.put(t)
 			return fixDateDot(b.String()), nil
 		}
 	}
 	return "", fmt.Errorf("%s in layout %s: %w", msg.file, msg.layout, err)
 }
 
-func execText(tmpl *texttemplate.Template, funcs map[string]any, d Data) (string, error) {
-	t, err := tmpl.Clone()
+func execText(tmpl *texttemplate.Template, cs *clones[*texttemplate.Template], funcs map[string]any, d Data) (string, error) {
+	t, err := cs.get(tmpl)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", tmpl.Name(), err)
 	}
@@ -68,6 +89,7 @@ func execText(tmpl *texttemplate.Template, funcs map[string]any, d Data) (string
 	if err := t.Funcs(funcs).Execute(&b, d); err != nil {
 		return "", err // text/template names the file and line
 	}
+	cs.put(t)
 	return tidy(b.String()), nil
 }
 

@@ -60,6 +60,10 @@ type message struct {
 	html    *htmltemplate.Template // email only: the layout, with the body as "content"
 	file    string                 // email only: the HTML body's file, for errors
 	layout  string                 // email only: the layout's file, for errors
+
+	// Clones of the three, lent to one render at a time (see clones).
+	subjects, texts clones[*texttemplate.Template]
+	htmls           clones[*htmltemplate.Template]
 }
 
 // Load parses the default templates and, when dir is not empty, the
