@@ -41,12 +41,20 @@ func (s Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 
 // Put remembers answer under key for ttl, unless an answer is remembered already: the first
 // one stands.
+//
+// The caller waits for it (a platform's retry must find the answer), so its commit does not
+// wait for the WAL to reach disk (synchronous_commit off for this one transaction): under a
+// burst that flush queues behind every other write. The row is visible to every session at
+// once all the same; only a crash of Postgres in the next fraction of a second could lose it,
+// and then a retried call is answered afresh.
 func (s Store) Put(ctx context.Context, key string, answer []byte, ttl time.Duration) error {
 	if !json.Valid(answer) {
 		return errors.New("voice memo: answer is not JSON")
 	}
 	_, err := s.db.Exec(ctx, `
-		INSERT INTO voice_answers (key, answer, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+		WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
+		INSERT INTO voice_answers (key, answer, expires_at)
+		SELECT $1, $2, now() + $3 * interval '1 millisecond' FROM async
 		ON CONFLICT (key) DO NOTHING`, key, answer, ttl.Milliseconds())
 	if err != nil {
 		return fmt.Errorf("voice memo: %w", err)
