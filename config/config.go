@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
@@ -576,21 +577,12 @@ func keysURL(dst *string) func(string) error {
 			return nil
 		}
 		u, err := url.Parse(v)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && egress.Loopback(u.Hostname()))) {
 			return fmt.Errorf("%q is not an https URL (http only to localhost or a loopback address)", v)
 		}
 		*dst = v
 		return nil
 	}
-}
-
-// loopback reports whether host is localhost or a loopback IP address.
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }
 
 // maxRate and maxStreams bound the limit settings: a typo of a few extra zeros should stop the

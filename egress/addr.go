@@ -4,7 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 )
+
+// Loopback reports whether host names this machine: localhost or a loopback IP address.
+// Settings allow plain http to such a host (a developer's stand-in), and the Temporal client
+// does not compress requests to one.
+func Loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
 
 // ErrForbiddenAddress is wrapped by every error that refuses an address:
 // the dial-time guard's (reached through the *url.Error an http.Client

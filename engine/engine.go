@@ -18,6 +18,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/shipflow/shipflow/egress"
 )
 
 // Options says where Temporal is and how the connection to it is secured.
@@ -81,14 +83,7 @@ func Dial(ctx context.Context, o Options, timeout time.Duration) (client.Client,
 // loopback reports whether addr (host:port) names this machine.
 func loopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return err == nil && egress.Loopback(host)
 }
 
 // EnsureSearchAttributes registers the search attributes shipflow's workflows upsert, when the

@@ -24,7 +24,8 @@ const (
 	// TrackingSignal carries an order.TrackingEvent for one of the order's shipments.
 	TrackingSignal = "tracking"
 	// TrackingBatchSignal carries []order.TrackingEvent: every checkpoint of one carrier
-	// webhook in one history event, oldest first.
+	// webhook in one history event, oldest first. Relays send EventsSignal since; workflows
+	// still read it, for signals sent before.
 	TrackingBatchSignal = "tracking_batch"
 	// EventsSignal carries []Inbound: the events of several deliveries for one order, oldest
 	// first, as the relay found them waiting together (a burst, or a platform's events close
@@ -239,11 +240,6 @@ type Inbound struct {
 // SignalEvents delivers several events of one order, in order, in one signal.
 func SignalEvents(ctx context.Context, c client.Client, orderID string, es []Inbound) error {
 	return signal(ctx, c, orderID, EventsSignal, es)
-}
-
-// SignalTrackingBatch delivers several carrier updates of one order in one signal.
-func SignalTrackingBatch(ctx context.Context, c client.Client, orderID string, es []order.TrackingEvent) error {
-	return signal(ctx, c, orderID, TrackingBatchSignal, es)
 }
 
 // Running reports whether an order's workflow exists and is running. A finished order and
