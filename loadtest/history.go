@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -91,7 +92,7 @@ func summarize(sample []*historypb.History) History {
 		for _, e := range h.Events {
 			s.Events[strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_")] += 1 / n
 		}
-		for cat, a := range Actions(h) {
+		for cat, a := range actions(h) {
 			s.Actions[cat] += float64(a) / n
 			s.ActionsTotal += float64(a) / n
 		}
@@ -99,7 +100,7 @@ func summarize(sample []*historypb.History) History {
 	return s
 }
 
-// Actions counts the Temporal Cloud actions a history bills, by category, as
+// actions counts the Temporal Cloud actions a history bills, by category, as
 // docs.temporal.io/cloud/actions maps them onto history events: a start (client, child or
 // continue-as-new) 1, a child start 2 (its intent and its attempt), a signal received 1 (one
 // sent to another workflow bills there), an accepted update 1, a search attribute upsert 1
@@ -107,7 +108,7 @@ func summarize(sample []*historypb.History) History {
 // a timer 1, an activity scheduled 1 plus 1 per retry, and every marker a workflow task
 // records (local activities, side effects, versions) 1 for the task, plus 1 per local
 // activity retry.
-func Actions(h *historypb.History) map[string]int {
+func actions(h *historypb.History) map[string]int {
 	a := map[string]int{}
 	markedTasks := map[int64]bool{}
 	for _, e := range h.Events {
@@ -173,15 +174,7 @@ func breakdown(m map[string]float64) string {
 	for k, v := range m {
 		kvs = append(kvs, kv{k, v})
 	}
-	slices.SortFunc(kvs, func(a, b kv) int {
-		if a.v != b.v {
-			if a.v > b.v {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.k, b.k)
-	})
+	slices.SortFunc(kvs, func(a, b kv) int { return cmp.Or(cmp.Compare(b.v, a.v), strings.Compare(a.k, b.k)) })
 	parts := make([]string, len(kvs))
 	for i, p := range kvs {
 		parts[i] = fmt.Sprintf("%s %.1f", strings.ToLower(p.k), p.v)
