@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -450,8 +451,14 @@ func oneOf(dst *string, allowed ...string) func(string) error {
 	}
 }
 
+// maxAddr is the longest host:port: a DNS name (253) and a port.
+const maxAddr = 253 + len(":65535")
+
 func addr(dst *string) func(string) error {
 	return func(v string) error {
+		if len(v) > maxAddr || strings.ContainsFunc(v, unicode.IsControl) {
+			return fmt.Errorf("%.40q is not host:port: at most %d characters, none of them control characters", v, maxAddr)
+		}
 		if _, p, err := net.SplitHostPort(v); err != nil {
 			return fmt.Errorf("%q is not host:port", v)
 		} else if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 65535 {

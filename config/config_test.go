@@ -1,10 +1,12 @@
 package config
 
 import (
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 func load(t *testing.T, env map[string]string, args ...string) (*Config, error) {
@@ -250,6 +252,40 @@ func FuzzRateLimit(f *testing.F) {
 			t.Fatalf("%q parsed to %+v", v, r)
 		}
 	})
+}
+
+// FuzzAddr: a listen address setting either stops the start-up or is a host:port of bounded
+// length without control characters.
+func FuzzAddr(f *testing.F) {
+	for _, s := range []string{":8080", "127.0.0.1:6060", "[::1]:9090", "localhost:0", "host", ":99999", "a\x00:80", "\n:80", strings.Repeat("a", 300) + ":80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		var got string
+		if err := addr(&got)(v); err != nil {
+			return
+		}
+		if got != v || len(v) > maxAddr || strings.ContainsFunc(v, unicode.IsControl) {
+			t.Fatalf("%q accepted as %q", v, got)
+		}
+		if _, p, err := net.SplitHostPort(v); err != nil || p == "" {
+			t.Fatalf("%q accepted without a port", v)
+		}
+	})
+}
+
+func TestPprofAddr(t *testing.T) {
+	if c, err := load(t, nil); err != nil || c.PprofAddr != "" {
+		t.Fatalf("default %q, %v: want off", c.PprofAddr, err)
+	}
+	if c, err := load(t, map[string]string{"SHIPFLOW_PPROF_ADDR": "127.0.0.1:6060"}); err != nil || c.PprofAddr != "127.0.0.1:6060" {
+		t.Fatalf("set: %q, %v", c.PprofAddr, err)
+	}
+	for _, v := range []string{"6060", "127.0.0.1:6060\x00", "127.0.0.1:70000", strings.Repeat("h", 300) + ":1"} {
+		if _, err := load(t, map[string]string{"SHIPFLOW_PPROF_ADDR": v}); err == nil || !strings.Contains(err.Error(), "SHIPFLOW_PPROF_ADDR") {
+			t.Errorf("%q: err = %v, want a refusal naming the setting", v, err)
+		}
+	}
 }
 
 func TestReviewURL(t *testing.T) {
