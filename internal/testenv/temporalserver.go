@@ -85,9 +85,10 @@ func NewSecuredTemporal(t testing.TB, tlsDir, serverName string) string {
 // serverDBName is a database name of the test's own, so packages running at once never share
 // one (two servers on one database would fight over its history shards).
 func serverDBName(t testing.TB) string {
-	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_"))
-	return "shipflow_temporal_" + name
+	return "shipflow_temporal_" + strings.ToLower(notWord.ReplaceAllString(t.Name(), "_"))
 }
+
+var notWord = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
 // serverDBEnv points the script at the Postgres the tests use.
 func serverDBEnv() ([]string, error) {
