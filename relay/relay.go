@@ -159,9 +159,13 @@ const maxBatch = 64
 // batch is the events of consecutive deliveries bound for the same order, sent as one signal
 // (workflows.EventsSignal): a burst costs the engine a signal per order, not per event.
 type batch struct {
-	orderID string
-	events  []workflows.Inbound
-	from    []inbox.Claimed
+	signal
+	from []inbox.Claimed
+}
+
+// takes reports whether s can join the batch: same order, and room for its events.
+func (b *batch) takes(s signal) bool {
+	return (len(b.from) == 0 || b.orderID == s.orderID) && len(b.events)+len(s.events) <= maxBatch
 }
 
 // forwardGroup forwards one order's (or one tracking number's) deliveries in arrival order.
@@ -169,7 +173,7 @@ func (r *Relay) forwardGroup(ctx context.Context, group []inbox.Claimed) {
 	var b batch
 	flush := func() {
 		if len(b.from) > 0 {
-			o := r.deliver(ctx, []signal{{b.orderID, b.events}}, applied())
+			o := r.deliver(ctx, []signal{b.signal}, applied())
 			for _, c := range b.from {
 				r.settle(ctx, c, o)
 			}
@@ -199,8 +203,7 @@ func (r *Relay) forwardGroup(ctx context.Context, group []inbox.Claimed) {
 			r.settle(ctx, c, o) // failed before anything was sent
 			continue
 		}
-		if len(sigs) == 1 && o.status == inbox.StatusApplied &&
-			(len(b.from) == 0 || b.orderID == sigs[0].orderID) && len(b.events)+len(sigs[0].events) <= maxBatch {
+		if len(sigs) == 1 && o.status == inbox.StatusApplied && b.takes(sigs[0]) {
 			b.orderID = sigs[0].orderID
 			b.events = append(b.events, sigs[0].events...)
 			b.from = append(b.from, c)
