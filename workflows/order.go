@@ -54,6 +54,10 @@ type orderWorkflow struct {
 	// compact: this run started under compactHistory, so it follows every change before it
 	// without asking its marker, and the history cuts that came with it.
 	compact bool
+	// journey: this run started at journeyVersion of compactHistory or later, so it issues
+	// the commands of issue 19's journey (parcel registration and the rest); older runs
+	// replay without them.
+	journey bool
 
 	logger log.Logger
 }
@@ -79,7 +83,9 @@ func newOrderWorkflow(ctx workflow.Context, in OrderInput) (*orderWorkflow, []or
 }
 
 func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
-	w.compact = workflow.GetVersion(ctx, compactHistory, workflow.DefaultVersion, 1) == 1
+	v := workflow.GetVersion(ctx, compactHistory, workflow.DefaultVersion, journeyVersion)
+	w.compact = v >= compactVersion
+	w.journey = v >= journeyVersion
 	w.localStore = w.since(ctx, localStoreChange)
 	if w.compact {
 		w.search = searchValuesIn(workflow.GetTypedSearchAttributes(ctx))
@@ -123,7 +129,18 @@ func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
 // 100-odd events. A run started since records this one marker and asks no other; runs
 // recorded before it (and runs an older worker started during a rolling upgrade, which never
 // record it) ask each change's own marker, as they did.
+//
+// Later changes raise its version instead of asking markers of their own, so a run still
+// records one marker: a command a new version adds is issued only by runs at that version
+// (w.journey), and a rule the order follows differently is switched by OrderSettings, whose
+// zero value is the old behaviour, since a replay reads the settings its run started with.
 const compactHistory = "compact-history"
+
+// Versions of compactHistory.
+const (
+	compactVersion = 1 // the compact history itself
+	journeyVersion = 2 // parcel registration and the rest of issue 19's journey
+)
 
 // since reports whether this run follows change (one of the GetVersion changes before
 // compactHistory, each introduced as DefaultVersion to 1).
