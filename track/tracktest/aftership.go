@@ -1,6 +1,8 @@
 package tracktest
 
 import (
+	"encoding/json"
+	"io"
 	"maps"
 	"net/http"
 	"strconv"
@@ -10,9 +12,13 @@ import (
 	"github.com/shipflow/shipflow/order"
 )
 
-// afterShipPath is the one AfterShip endpoint served: GET /trackings of the
-// API version the poller speaks.
-const afterShipPath = "/tracking/2026-01/trackings"
+// The AfterShip endpoints served, of the API version the client speaks:
+// GET /trackings (the poller), POST /trackings (create a tracking) and POST
+// /couriers/detect.
+const (
+	afterShipPath       = "/tracking/2026-01/trackings"
+	afterShipDetectPath = "/tracking/2026-01/couriers/detect"
+)
 
 // afterShipTags renders a status as an AfterShip tag and default subtag.
 // AfterShip has no cancelled tag; a cancelled checkpoint is rendered as an
@@ -40,38 +46,133 @@ var iso3 = map[string]string{
 // afterShipTime is how AfterShip writes times: with an offset.
 const afterShipTime = "2006-01-02T15:04:05-07:00"
 
-// serveAfterShip answers GET /tracking/2026-01/trackings?tracking_numbers=
-// with the header as-api-key, as AfterShip does: the trackings found, an
-// empty list when none is.
+// afterShipBody is the body of AfterShip's POST endpoints (2024-04 and
+// later: the fields at the top level). Slug is a string on create and a list
+// on detect, so it is kept raw.
+type afterShipBody struct {
+	TrackingNumber *string         `json:"tracking_number"`
+	Slug           json.RawMessage `json:"slug"`
+}
+
+// serveAfterShip answers AfterShip's tracking API as AfterShip does, with
+// the header as-api-key: GET /trackings?tracking_numbers= lists the
+// trackings registered (an empty list when none is), POST /trackings creates
+// one (4003 "Tracking already exists" the second time), POST
+// /couriers/detect names the courier of a number the carrier knows.
 func (s *Server) serveAfterShip(w http.ResponseWriter, r *http.Request) {
+	var body afterShipBody
+	badJSON := false
 	tn := strings.TrimSpace(r.URL.Query().Get("tracking_numbers"))
-	slug := strings.TrimSpace(r.URL.Query().Get("slug"))
+	if r.Method == http.MethodPost {
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		badJSON = json.Unmarshal(b, &body) != nil
+		if body.TrackingNumber != nil {
+			tn = strings.TrimSpace(*body.TrackingNumber)
+		}
+	}
 	authorized := r.Header.Get("as-api-key") == s.key
-	p, ok := s.begin(w, r, tn, authorized, afterShipFail)
-	if !ok {
+	if _, ok := s.begin(w, r, tn, authorized, afterShipFail); !ok {
 		return
 	}
-	if r.URL.Path != afterShipPath {
+	switch {
+	case r.URL.Path != afterShipPath && r.URL.Path != afterShipDetectPath:
 		afterShipFail(w, http.StatusNotFound, fault{})
-		return
-	}
-	if r.Method != http.MethodGet {
+	case r.URL.Path == afterShipPath && r.Method == http.MethodGet:
+		s.afterShipList(w, r, tn)
+	case r.Method != http.MethodPost:
 		afterShipFail(w, http.StatusMethodNotAllowed, fault{})
-		return
+	case badJSON:
+		afterShipError(w, http.StatusBadRequest, 4001, "Invalid JSON data.")
+	case tn == "":
+		afterShipError(w, http.StatusBadRequest, 4007, "tracking_number is required.")
+	case r.URL.Path == afterShipDetectPath:
+		s.afterShipDetect(w, tn)
+	default:
+		var slug string
+		if len(body.Slug) > 0 && json.Unmarshal(body.Slug, &slug) != nil {
+			afterShipError(w, http.StatusBadRequest, 4010, "The value of slug is invalid.")
+			return
+		}
+		s.afterShipCreate(w, tn, strings.TrimSpace(slug))
 	}
+}
+
+func (s *Server) afterShipList(w http.ResponseWriter, r *http.Request, tn string) {
+	slug := strings.TrimSpace(r.URL.Query().Get("slug"))
 	body := template("aftership_trackings.json")
 	data := body["data"].(map[string]any)
 	trackings := []any{}
-	if p != nil && !strings.Contains(tn, ",") {
+	if p := s.tracked(tn); p != nil && !strings.Contains(tn, ",") {
+		if slug == "" {
+			slug, _ = s.Registered(tn)
+		}
 		trackings = append(trackings, afterShipTracking(tn, slug, *p))
 	}
 	data["trackings"] = trackings
 	data["pagination"] = map[string]any{"total": len(trackings), "next_cursor": nil, "has_next_page": false}
+	s.afterShipOK(w, http.StatusOK, body)
+}
+
+// afterShipCreate creates a tracking: with no slug AfterShip detects the
+// courier itself, and refuses a number it cannot place (4012).
+func (s *Server) afterShipCreate(w http.ResponseWriter, tn, slug string) {
+	switch {
+	case slug == "" && !s.carrierKnows(tn):
+		afterShipError(w, http.StatusBadRequest, 4012, "Unable to import shipment as we don't recognize the carrier from this tracking number.")
+		return
+	case slug == "":
+		slug = "dpd"
+	case !s.supports(slug):
+		afterShipError(w, http.StatusBadRequest, 4010, "The value of slug is invalid.")
+		return
+	}
+	s.mu.Lock()
+	existing := s.register(tn, slug)
+	s.mu.Unlock()
+	if existing {
+		afterShipError(w, http.StatusBadRequest, 4003, "Tracking already exists.")
+		return
+	}
+	t := afterShipTracking(tn, slug, *s.tracked(tn))
+	s.afterShipOK(w, http.StatusCreated, map[string]any{
+		"meta": map[string]any{"code": 201, "message": "Created", "type": "Created"},
+		"data": t,
+	})
+}
+
+// afterShipDetect names the courier of a number the carrier knows: the
+// stand-in's parcels are DPD's. A number no carrier knows matches none.
+func (s *Server) afterShipDetect(w http.ResponseWriter, tn string) {
+	couriers := []any{}
+	if s.carrierKnows(tn) && s.supports("dpd") {
+		couriers = append(couriers, map[string]any{
+			"slug": "dpd", "name": "DPD", "phone": nil, "other_name": "DPD Group",
+			"web_url": "https://www.dpd.com", "required_fields": []any{}, "optional_fields": []any{},
+			"default_language": "en", "support_languages": []any{"en"},
+			"service_from_country_regions": []any{"DEU", "LTU", "LVA"},
+		})
+	}
+	s.afterShipOK(w, http.StatusOK, map[string]any{
+		"meta": map[string]any{"code": 200, "message": "OK", "type": "OK"},
+		"data": map[string]any{"total": len(couriers), "couriers": couriers},
+	})
+}
+
+func (s *Server) afterShipOK(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("as-api-version", "2026-01")
 	w.Header().Set("X-RateLimit-Limit", "6")
 	w.Header().Set("X-RateLimit-Remaining", "5")
 	w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Second).Unix(), 10))
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, status, body)
+}
+
+// afterShipError answers one of AfterShip's own errors, meta.code beyond the
+// HTTP status.
+func afterShipError(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, map[string]any{
+		"meta": map[string]any{"code": code, "message": msg, "type": "BadRequest"},
+		"data": map[string]any{},
+	})
 }
 
 // afterShipTracking renders p as AfterShip's tracking object.

@@ -31,7 +31,9 @@ const easyPostTime = "2006-01-02T15:04:05Z"
 // serveEasyPost answers POST /v2/trackers {"tracker":{"tracking_code",
 // "carrier"}} with HTTP basic auth (the API key as user, no password), as
 // EasyPost does: the Tracker for the code, the same one again on a repeated
-// create, and 422 TRACKER.CREATE.ERROR for a code no carrier knows.
+// create, and 422 TRACKER.CREATE.ERROR for a code no carrier knows or a
+// carrier EasyPost does not track. Creating is registering: from then on the
+// stand-in pushes the Tracker (Webhook).
 func (s *Server) serveEasyPost(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Tracker struct {
@@ -56,10 +58,16 @@ func (s *Server) serveEasyPost(w http.ResponseWriter, r *http.Request) {
 		easyPostError(w, http.StatusUnprocessableEntity, "PARAMETER.INVALID", "The request body is not valid JSON.")
 	case tn == "":
 		easyPostError(w, http.StatusUnprocessableEntity, "PARAMETER.REQUIRED", "Missing required parameter: tracker[tracking_code].")
+	case !s.supports(req.Tracker.Carrier):
+		easyPostError(w, http.StatusUnprocessableEntity, "TRACKER.CREATE.ERROR",
+			"Unable to create tracker: carrier "+req.Tracker.Carrier+" is not supported for tracking.")
 	case p == nil:
 		easyPostError(w, http.StatusUnprocessableEntity, "TRACKER.CREATE.ERROR",
 			"Unable to create tracker: tracking code "+tn+" was not recognized by any carrier.")
 	default:
+		s.mu.Lock()
+		s.register(tn, req.Tracker.Carrier)
+		s.mu.Unlock()
 		writeJSON(w, http.StatusCreated, easyPostTracker(tn, req.Tracker.Carrier, *p))
 	}
 }

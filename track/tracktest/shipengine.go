@@ -33,7 +33,10 @@ const (
 
 // serveShipEngine answers GET /v1/tracking?carrier_code=&tracking_number=
 // with the header API-Key, as ShipEngine does: the tracking information,
-// 404 for a number the carrier does not know.
+// 404 for a number the carrier does not know. ShipEngine asks the carrier
+// on the spot, so a poll needs no registration; its webhooks do: POST
+// /v1/tracking/start with the same parameters answers 204 and subscribes
+// them (Webhook), or 400 for a carrier the account cannot track.
 func (s *Server) serveShipEngine(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	tn := strings.TrimSpace(q.Get("tracking_number"))
@@ -44,14 +47,23 @@ func (s *Server) serveShipEngine(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	start := r.URL.Path == "/v1/tracking/start"
 	switch {
-	case r.URL.Path != "/v1/tracking":
+	case r.URL.Path != "/v1/tracking" && !start:
 		fail(w, http.StatusNotFound, fault{})
-	case r.Method != http.MethodGet:
+	case start && r.Method != http.MethodPost, !start && r.Method != http.MethodGet:
 		fail(w, http.StatusMethodNotAllowed, fault{})
 	case tn == "" || carrier == "":
 		s.shipEngineError(w, http.StatusBadRequest, "validation", "field_value_required",
 			"carrier_code and tracking_number are required.")
+	case !s.supports(carrier):
+		s.shipEngineError(w, http.StatusBadRequest, "validation", "invalid_field_value",
+			"carrier_code '"+carrier+"' is not a carrier connected to this account.")
+	case start:
+		s.mu.Lock()
+		s.register(tn, carrier)
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
 	case p == nil:
 		s.shipEngineError(w, http.StatusNotFound, "validation", "invalid_identifier",
 			"Tracking information for tracking number "+tn+" was not found.")

@@ -5,6 +5,13 @@
 // payloads in testdata), and serves the checkpoints a test sets for a
 // tracking number in a provider-neutral form. Tests can make it fail,
 // rate-limit, stall, and count the calls it received.
+//
+// A stand-in tells apart what the carrier knows of a parcel (SetCarrierEvents)
+// from what the provider tracks: like the real aggregators, AfterShip serves
+// and every provider pushes (Webhook) only the parcels registered with it
+// (POST /trackings, POST /v2/trackers, POST /v1/tracking/start), so a test
+// shows whether registration happened. SetEvents seeds a parcel as both known
+// and registered, for tests about polling alone.
 package tracktest
 
 import (
@@ -12,10 +19,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,8 +76,12 @@ type Server struct {
 	srv      *httptest.Server
 
 	mu       sync.Mutex
-	parcels  map[string]*parcel // by order.TrackingKey
-	faults   []fault
+	parcels  map[string]*parcel // what the carrier knows, by order.TrackingKey
+	// registered are the parcels the provider tracks, by order.TrackingKey: when
+	// and under which carrier code they were registered, and how many times.
+	registered  map[string]*registration
+	unsupported map[string]bool // carrier codes the provider refuses, lower-cased
+	faults      []fault
 	requests map[string]int // by order.TrackingKey
 	latency  time.Duration
 	seq      int
@@ -80,8 +94,10 @@ func New(t testing.TB, p Provider) *Server {
 	s := &Server{
 		provider: p,
 		key:      "tracktest_" + string(p) + "_key",
-		parcels:  map[string]*parcel{},
-		requests: map[string]int{},
+		parcels:     map[string]*parcel{},
+		registered:  map[string]*registration{},
+		unsupported: map[string]bool{},
+		requests:    map[string]int{},
 	}
 	var h http.HandlerFunc
 	switch p {
@@ -110,17 +126,146 @@ func (s *Server) APIKey() string { return s.key }
 // be shown a refused connection.
 func (s *Server) Close() { s.srv.Close() }
 
-// SetEvents makes trackingNumber known to the provider with these
-// checkpoints, in any order (they are served the way the provider lists
-// them). No checkpoints means a tracking the provider knows but has no scan
-// for yet. A number never set is unknown: the provider's not-found answer.
+// SetEvents makes trackingNumber known to the carrier and registered with
+// the provider, with these checkpoints, in any order (they are served the
+// way the provider lists them). No checkpoints means a tracking the provider
+// knows but has no scan for yet. A number never set is unknown: the
+// provider's not-found answer.
 func (s *Server) SetEvents(trackingNumber string, cps ...Checkpoint) {
+	s.SetCarrierEvents(trackingNumber, cps...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.register(trackingNumber, "")
+}
+
+// SetCarrierEvents gives the carrier these checkpoints for trackingNumber
+// (replacing any it had) without registering the parcel with the provider:
+// the provider learns of them once the parcel is registered.
+func (s *Server) SetCarrierEvents(trackingNumber string, cps ...Checkpoint) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cps = slices.Clone(cps)
 	slices.SortStableFunc(cps, func(a, b Checkpoint) int { return a.At.Compare(b.At) })
 	p := s.parcel(trackingNumber)
 	p.checkpoints = cps
+}
+
+// registration is a parcel the provider tracks.
+type registration struct {
+	at      time.Time
+	carrier string // the provider's carrier code it was registered under; "" when seeded
+	count   int    // registration requests accepted, the first included
+}
+
+// register records a registration of trackingNumber under carrier; s.mu is
+// held. It reports whether the provider tracked the parcel already.
+func (s *Server) register(trackingNumber, carrier string) (existing bool) {
+	key := order.TrackingKey(trackingNumber)
+	r, ok := s.registered[key]
+	if !ok {
+		r = &registration{at: time.Now().UTC().Truncate(time.Second), carrier: carrier}
+		s.registered[key] = r
+	}
+	r.count++
+	return ok
+}
+
+// Registered reports whether trackingNumber is registered with the provider,
+// and under which of the provider's carrier codes ("" when a test seeded it).
+func (s *Server) Registered(trackingNumber string) (carrier string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.registered[order.TrackingKey(trackingNumber)]
+	if !ok {
+		return "", false
+	}
+	return r.carrier, true
+}
+
+// Registrations is how many registration requests for trackingNumber the
+// provider accepted (repeats included); zero when never registered.
+func (s *Server) Registrations(trackingNumber string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.registered[order.TrackingKey(trackingNumber)]; ok {
+		return r.count
+	}
+	return 0
+}
+
+// Unsupported makes the provider refuse to track parcels of these carrier
+// codes (its own codes: an AfterShip slug, an EasyPost carrier, a ShipEngine
+// carrier_code), the way it refuses a carrier it does not support.
+func (s *Server) Unsupported(carrierCodes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range carrierCodes {
+		s.unsupported[strings.ToLower(c)] = true
+	}
+}
+
+// supports reports whether the provider tracks parcels of carrier.
+func (s *Server) supports(carrier string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.unsupported[strings.ToLower(strings.TrimSpace(carrier))]
+}
+
+// carrierKnows reports whether the carrier has trackingNumber.
+func (s *Server) carrierKnows(trackingNumber string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.parcels[order.TrackingKey(trackingNumber)]
+	return ok
+}
+
+// tracked is the parcel as the provider tracks it: nil unless registered. A
+// parcel registered before the carrier scanned it is an empty one, dated by
+// its registration.
+func (s *Server) tracked(trackingNumber string) *parcel {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := order.TrackingKey(trackingNumber)
+	r, ok := s.registered[key]
+	if !ok || trackingNumber == "" {
+		return nil
+	}
+	if p, ok := s.parcels[key]; ok {
+		c := *p
+		return &c
+	}
+	return &parcel{created: r.at}
+}
+
+// Webhook is the body the provider would push now about trackingNumber:
+// AfterShip's tracking_update, EasyPost's tracker.updated Event, ShipEngine's
+// API_TRACK. Nil when the parcel is not registered with the provider, which
+// then sends nothing. The caller verifies nothing: signing is the server's
+// side, tested there.
+func (s *Server) Webhook(trackingNumber string) []byte {
+	p := s.tracked(trackingNumber)
+	if p == nil {
+		return nil
+	}
+	carrier, _ := s.Registered(trackingNumber)
+	var body map[string]any
+	id := "evt_" + hashHex(fmt.Sprintf("%s/%s/%d/%s", s.provider, trackingNumber, len(p.checkpoints), p.updated()), 24)
+	switch s.provider {
+	case AfterShip:
+		body = map[string]any{"event": "tracking_update", "event_id": uuidFrom(id), "is_tracking_first_tag": false,
+			"msg": afterShipTracking(trackingNumber, carrier, *p), "ts": time.Now().Unix()}
+	case EasyPost:
+		body = map[string]any{"id": id, "object": "Event", "mode": "production", "description": "tracker.updated",
+			"result": easyPostTracker(trackingNumber, carrier, *p)}
+	case ShipEngine:
+		body = map[string]any{"resource_url": s.URL() + "/v1/tracking?" + url.Values{"carrier_code": {carrier}, "tracking_number": {trackingNumber}}.Encode(),
+			"resource_type": "API_TRACK", "data": shipEngineTracking(trackingNumber, carrier, *p)}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // SetETA sets the provider's delivery estimate for trackingNumber, making

@@ -97,3 +97,76 @@ func TestNotFound(t *testing.T) {
 		t.Error("TrackingObject of an unknown number is not nil")
 	}
 }
+
+// TestRegistrationRequests checks that each stand-in takes a registration
+// only as its provider documents it, and serves a parcel only once it is
+// registered.
+func TestRegistrationRequests(t *testing.T) {
+	as := tracktest.New(t, tracktest.AfterShip)
+	ep := tracktest.New(t, tracktest.EasyPost)
+	se := tracktest.New(t, tracktest.ShipEngine)
+	const tn = "05222267681234"
+	for _, s := range []*tracktest.Server{as, ep, se} {
+		s.SetCarrierEvents(tn, tracktest.Journey(time.Now())...)
+	}
+	asKey := http.Header{"As-Api-Key": {as.APIKey()}, "Content-Type": {"application/json"}}
+	seKey := http.Header{"Api-Key": {se.APIKey()}}
+	if _, body := call(t, "GET", as.URL()+"/tracking/2026-01/trackings?tracking_numbers="+tn, "", asKey); len(body["data"].(map[string]any)["trackings"].([]any)) != 0 {
+		t.Error("AfterShip lists a parcel nobody registered")
+	}
+	for _, tc := range []struct {
+		name        string
+		method, url string
+		body        string
+		header      http.Header
+		want        int
+		metaCode    float64
+	}{
+		{"aftership wrapped body (before 2024-04)", "POST", as.URL() + "/tracking/2026-01/trackings", `{"tracking":{"tracking_number":"` + tn + `"}}`, asKey, 400, 4007},
+		{"aftership bad json", "POST", as.URL() + "/tracking/2026-01/trackings", `{`, asKey, 400, 4001},
+		{"aftership no key", "POST", as.URL() + "/tracking/2026-01/trackings", `{"tracking_number":"` + tn + `","slug":"dpd"}`, nil, 401, 401},
+		{"aftership detect", "POST", as.URL() + "/tracking/2026-01/couriers/detect", `{"tracking_number":"` + tn + `"}`, asKey, 200, 200},
+		{"aftership create", "POST", as.URL() + "/tracking/2026-01/trackings", `{"tracking_number":"` + tn + `","slug":"dpd"}`, asKey, 201, 201},
+		{"aftership create again", "POST", as.URL() + "/tracking/2026-01/trackings", `{"tracking_number":"` + tn + `","slug":"dpd"}`, asKey, 400, 4003},
+		{"aftership delete", "DELETE", as.URL() + "/tracking/2026-01/trackings", "", asKey, 405, 405},
+		{"shipengine start by GET", "GET", se.URL() + "/v1/tracking/start?carrier_code=dpd&tracking_number=" + tn, "", seKey, 405, 0},
+		{"shipengine start without carrier", "POST", se.URL() + "/v1/tracking/start?tracking_number=" + tn, "", seKey, 400, 0},
+		{"easypost tracker without code", "POST", ep.URL() + "/v2/trackers", `{"tracker":{"carrier":"DPD"}}`, http.Header{"Authorization": {"Basic " + basicKey(ep.APIKey())}}, 422, 0},
+	} {
+		got, body := call(t, tc.method, tc.url, tc.body, tc.header)
+		if got != tc.want {
+			t.Errorf("%s: HTTP %d, want %d: %v", tc.name, got, tc.want, body)
+		}
+		if tc.metaCode != 0 {
+			if meta, _ := body["meta"].(map[string]any); meta["code"] != tc.metaCode {
+				t.Errorf("%s: meta %v, want code %v", tc.name, body["meta"], tc.metaCode)
+			}
+		}
+	}
+	if _, ok := as.Registered(tn); !ok || as.Webhook(tn) == nil {
+		t.Error("AfterShip did not register the parcel it created")
+	}
+	if _, body := call(t, "GET", as.URL()+"/tracking/2026-01/trackings?tracking_numbers="+tn, "", asKey); len(body["data"].(map[string]any)["trackings"].([]any)) != 1 {
+		t.Error("AfterShip does not list the parcel it created")
+	}
+	// ShipEngine answers 204 with no body; call wants JSON, so this goes by hand.
+	req, _ := http.NewRequest("POST", se.URL()+"/v1/tracking/start?carrier_code=dpd&tracking_number="+tn, nil)
+	req.Header = seKey
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("shipengine start: HTTP %d, want 204", resp.StatusCode)
+	}
+	if carrier, ok := se.Registered(tn); !ok || carrier != "dpd" || se.Webhook(tn) == nil {
+		t.Errorf("ShipEngine registration %q %v; want dpd, pushed", carrier, ok)
+	}
+}
+
+func basicKey(user string) string {
+	r, _ := http.NewRequest("GET", "/", nil)
+	r.SetBasicAuth(user, "")
+	return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
+}

@@ -1,0 +1,82 @@
+package easypost
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/shipflow/shipflow/carrier"
+	"github.com/shipflow/shipflow/track"
+)
+
+// Provider is EasyPost's name among the tracking providers.
+const Provider = "easypost"
+
+// created is the part of the Tracker registration reads.
+type created struct {
+	ID      string `json:"id"`
+	Carrier string `json:"carrier"`
+}
+
+// Provider implements track.Registrar.
+func (c *Client) Provider() string { return Provider }
+
+// Register creates an EasyPost Tracker for the parcel (POST /v2/trackers), under the carrier
+// table's EasyPost carrier for c, or with no carrier (EasyPost detects one) when the table
+// has none. EasyPost answers a create for a code it already tracks with the existing
+// Tracker, so registering twice is harmless; from then on EasyPost sends tracker.updated
+// webhooks for it. A code EasyPost cannot match to a carrier it supports (422 TRACKER.*, or
+// a PARAMETER.* refusal of the carrier) is a refusal.
+func (c *Client) Register(ctx context.Context, cr carrier.Carrier, trackingNumber string) (track.Registration, error) {
+	var req createRequest
+	req.Tracker.TrackingCode = strings.TrimSpace(trackingNumber)
+	req.Tracker.Carrier = cr.EasyPost
+	if req.Tracker.TrackingCode == "" {
+		return track.Registration{}, track.Refused(errors.New("easypost: no tracking number"))
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return track.Registration{}, fmt.Errorf("easypost: %w", err)
+	}
+	hr, err := track.NewRequest(ctx, http.MethodPost, c.base+"/v2/trackers", bytes.NewReader(body))
+	if err != nil {
+		return track.Registration{}, fmt.Errorf("easypost: %w", err)
+	}
+	hr.SetBasicAuth(c.key, "")
+	answer, err := track.Do(c.hc, hr, Provider, parseError)
+	if err != nil {
+		return track.Registration{}, refusal(err)
+	}
+	var t created
+	if err := json.Unmarshal(answer, &t); err != nil {
+		return track.Registration{}, fmt.Errorf("easypost: decoding tracker: %w", err)
+	}
+	return track.Registration{Provider: Provider, CarrierCode: cmp.Or(t.Carrier, req.Tracker.Carrier), ID: t.ID}, nil
+}
+
+// refusal turns EasyPost's refusals of a code or carrier into track.Refused. "A duplicate
+// request is currently in-flight" stays retryable: the create racing it will have made the
+// Tracker by the next attempt.
+func refusal(err error) error {
+	var apiErr *track.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	switch apiErr.Status {
+	case http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity:
+	default:
+		return err
+	}
+	if strings.Contains(strings.ToLower(apiErr.Message), "in-flight") {
+		return apiErr
+	}
+	if strings.HasPrefix(apiErr.Code, "TRACKER.") || strings.HasPrefix(apiErr.Code, "PARAMETER.") {
+		return track.Refused(apiErr)
+	}
+	return err
+}
