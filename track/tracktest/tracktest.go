@@ -75,16 +75,16 @@ type Server struct {
 	key      string
 	srv      *httptest.Server
 
-	mu       sync.Mutex
-	parcels  map[string]*parcel // what the carrier knows, by order.TrackingKey
+	mu      sync.Mutex
+	parcels map[string]*parcel // what the carrier knows, by order.TrackingKey
 	// registered are the parcels the provider tracks, by order.TrackingKey: when
 	// and under which carrier code they were registered, and how many times.
 	registered  map[string]*registration
 	unsupported map[string]bool // carrier codes the provider refuses, lower-cased
 	faults      []fault
-	requests map[string]int // by order.TrackingKey
-	latency  time.Duration
-	seq      int
+	requests    map[string]int // by order.TrackingKey
+	latency     time.Duration
+	seq         int
 }
 
 // New starts a stand-in for p, closed when the test ends. Its API key is
@@ -92,8 +92,8 @@ type Server struct {
 func New(t testing.TB, p Provider) *Server {
 	t.Helper()
 	s := &Server{
-		provider: p,
-		key:      "tracktest_" + string(p) + "_key",
+		provider:    p,
+		key:         "tracktest_" + string(p) + "_key",
 		parcels:     map[string]*parcel{},
 		registered:  map[string]*registration{},
 		unsupported: map[string]bool{},
