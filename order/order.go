@@ -67,6 +67,9 @@ type Shipment struct {
 	ShippedAt      time.Time  `json:"shipped_at"`
 	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
 	FailedAttempts int        `json:"failed_attempts"`
+	// Registration is what registering the parcel with the tracking providers came to; nil
+	// until it is tried, and in orders shipped before shipflow registered parcels.
+	Registration *Registration `json:"registration,omitempty"`
 }
 
 // stage is the order stage this shipment stands for. A parcel that was
@@ -238,6 +241,7 @@ func (o *Order) ship(b *batch, si ShipmentInfo, ent *Entry) {
 		changed := false
 		if s.Carrier != si.Carrier || s.TrackingNumber != si.TrackingNumber {
 			s.Carrier, s.TrackingNumber = si.Carrier, si.TrackingNumber
+			s.Registration = nil // the corrected parcel is registered afresh
 			changed = true
 		}
 		if len(si.Items) > 0 && !slices.Equal(s.Items, si.Items) {

@@ -49,6 +49,10 @@ type ShipmentView struct {
 	ShippedAt         time.Time      `json:"shipped_at"`
 	DeliveredAt       *time.Time     `json:"delivered_at,omitempty"`
 	FailedAttempts    int            `json:"failed_attempts,omitempty"`
+	// TrackingProvider is the provider the parcel is registered with (aftership, easypost,
+	// shipengine); Registration says how registering went, for staff.
+	TrackingProvider string        `json:"tracking_provider,omitempty"`
+	Registration     *Registration `json:"registration,omitempty"`
 }
 
 // View returns the order's view with the timeline newest first. Entries
@@ -114,6 +118,14 @@ func (o *Order) Summary() View {
 		if l := s.LastLocation; l != nil {
 			c := *l
 			sv.LastLocation = &c
+		}
+		if r := s.Registration; r != nil {
+			c := *r
+			c.Refusals = slices.Clone(r.Refusals)
+			sv.Registration = &c
+			if r.Status == RegistrationRegistered {
+				sv.TrackingProvider = r.Provider
+			}
 		}
 		v.Shipments[i] = sv
 	}
