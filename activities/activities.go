@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/outbound"
@@ -26,6 +27,11 @@ type Activities struct {
 	Notifier  Notifier
 	Escalator Escalator
 	Tracker   track.Tracker
+	// Registrars are the tracking providers parcels are registered with, in the order the
+	// poller prefers them; Carriers is the carrier table they name carriers by (nil: none,
+	// and every provider is left to detect the carrier).
+	Registrars []track.Registrar
+	Carriers   *carrier.Table
 	// Alerters are the configured staff chats by name; Tickets is Zendesk, nil when off.
 	Alerters map[string]escalate.Alerter
 	Tickets  escalate.Tickets

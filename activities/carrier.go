@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -19,6 +20,10 @@ type PollRequest struct {
 	After          *time.Time    `json:"after,omitempty"` // the newest scan the order has
 	Seen           []string      `json:"seen,omitempty"`  // ids of recent scans the order has
 	Interval       time.Duration `json:"interval"`
+	// Provider is the tracking provider the parcel is registered with, asked first, under
+	// ProviderCarrier (its own code for the carrier); empty for parcels never registered.
+	Provider        string `json:"provider,omitempty"`
+	ProviderCarrier string `json:"provider_carrier,omitempty"`
 }
 
 // PollResult is the news: scans the order does not have yet.
@@ -36,12 +41,23 @@ const errNoNews = "NoNews"
 const maxPolledScans = 100
 
 // PollShipment asks the shipment's carrier for scans newer than the order has, and fails with
-// "no news" until there are some. A carrier's 429 is waited out for as long as it asks.
+// "no news" until there are some. A carrier's 429 is waited out for as long as it asks. A
+// parcel registered with a tracking provider is asked there, under that provider's code for
+// its carrier, whichever provider the deployment prefers for others.
 func (a *Activities) PollShipment(ctx context.Context, r PollRequest) (PollResult, error) {
-	if p, ok := a.Tracker.(interface{ MinInterval(string) time.Duration }); ok {
-		r.Interval = max(r.Interval, p.MinInterval(r.Carrier)) // the carrier's rate limits come first
+	tr, carrier := a.Tracker, r.Carrier
+	if v, ok := a.Tracker.(interface{ Via(string) track.Tracker }); ok && r.Provider != "" {
+		if t := v.Via(r.Provider); t != nil {
+			tr, carrier = t, cmp.Or(r.ProviderCarrier, r.Carrier)
+		}
 	}
-	res, err := a.Tracker.Track(ctx, r.Carrier, r.TrackingNumber)
+	switch p := tr.(type) { // the carrier's rate limits come first
+	case interface{ MinInterval(string) time.Duration }:
+		r.Interval = max(r.Interval, p.MinInterval(r.Carrier))
+	case track.Pacer:
+		r.Interval = max(r.Interval, p.MinInterval())
+	}
+	res, err := tr.Track(ctx, carrier, r.TrackingNumber)
 	var rl *track.RateLimitError
 	switch {
 	case track.IsPermanent(err):

@@ -89,11 +89,11 @@ func (o *Order) Unregistered() []string {
 // Registered records what registering shipment id's parcel came to, on the shipment (the
 // poller then asks the provider that took it) and, for staff, on the timeline: which
 // provider tracks it, or why none does. A shipment no longer known, or whose parcel changed
-// since (a corrected tracking number is registered afresh), is left alone.
-func (o *Order) Registered(shipmentID, trackingNumber string, r Registration) []Effect {
+// since (a corrected tracking number is registered afresh), is left alone: ok is false.
+func (o *Order) Registered(shipmentID, trackingNumber string, r Registration) (fx []Effect, ok bool) {
 	i := o.shipmentByID(shipmentID)
 	if i < 0 || TrackingKey(o.Shipments[i].TrackingNumber) != TrackingKey(trackingNumber) {
-		return nil
+		return nil, false
 	}
 	r = r.clean()
 	s := &o.Shipments[i]
@@ -103,7 +103,7 @@ func (o *Order) Registered(shipmentID, trackingNumber string, r Registration) []
 		o.record(registrationEntry(s, r))
 	}
 	o.settle(b, r.At)
-	return b.fx
+	return b.fx, true
 }
 
 // registrationEntry is the timeline's line for a registration: "registered with aftership

@@ -28,10 +28,10 @@ func TestRegistered(t *testing.T) {
 		if got := o.Unregistered(); len(got) != 1 || got[0] != "S1" {
 			t.Fatalf("Unregistered = %v, want [S1]", got)
 		}
-		fx := o.Registered("S1", "tn1", order.Registration{Status: order.RegistrationRegistered, Provider: "easypost", CarrierCode: "DPD", At: at,
+		fx, ok := o.Registered("S1", "tn1", order.Registration{Status: order.RegistrationRegistered, Provider: "easypost", CarrierCode: "DPD", At: at,
 			Refusals: []order.Refusal{{Provider: "aftership", Reason: "4010 BadRequest: The value of slug is invalid."}}})
-		if len(fx) != 0 {
-			t.Errorf("effects %v, want none", fx)
+		if len(fx) != 0 || !ok {
+			t.Errorf("effects %v, %v; want none, recorded", fx, ok)
 		}
 		if got := o.Unregistered(); len(got) != 0 {
 			t.Errorf("Unregistered = %v after registration", got)
@@ -76,8 +76,7 @@ func TestRegistered(t *testing.T) {
 			t.Fatalf("Unregistered = %v after the correction", got)
 		}
 		// The registration of the old number, finishing late, does not count for the new one.
-		o.Registered("S1", "TN1", order.Registration{Status: order.RegistrationRegistered, Provider: "aftership", At: at})
-		if o.Shipments[0].Registration != nil {
+		if _, ok := o.Registered("S1", "TN1", order.Registration{Status: order.RegistrationRegistered, Provider: "aftership", At: at}); ok || o.Shipments[0].Registration != nil {
 			t.Error("the old number's registration was taken for the new one")
 		}
 	})
@@ -92,7 +91,7 @@ func TestRegistered(t *testing.T) {
 		if got := o.Unregistered(); len(got) != 0 {
 			t.Errorf("Unregistered = %v for a cancelled order", got)
 		}
-		if fx := o.Registered("S9", "TN9", order.Registration{Status: order.RegistrationRegistered}); fx != nil {
+		if _, ok := o.Registered("S9", "TN9", order.Registration{Status: order.RegistrationRegistered}); ok {
 			t.Error("an unknown shipment was registered")
 		}
 	})

@@ -25,6 +25,24 @@ type Pacer interface {
 type Router struct {
 	Default   Tracker
 	ByCarrier map[string]Tracker
+	// ByProvider are the configured aggregators by provider name ("aftership"), so that a
+	// parcel registered with one is polled there (Via).
+	ByProvider map[string]Tracker
+}
+
+// Via is the tracker of provider, nil when it is not configured.
+func (r *Router) Via(provider string) Tracker {
+	if t, ok := r.ByProvider[provider]; ok && t != nil {
+		return t
+	}
+	return nil
+}
+
+// Direct reports whether carrier has a tracking API of its own (ByCarrier), which knows its
+// parcels without any registration with an aggregator.
+func (r *Router) Direct(carrier string) bool {
+	t, ok := r.ByCarrier[CarrierCode(carrier)]
+	return ok && t != nil
 }
 
 // Track asks the tracker for carrier, passing the carrier name on as given.

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/shipflow/shipflow/activities"
+	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/track"
@@ -29,8 +30,12 @@ type Deps struct {
 	Notifier  activities.Notifier
 	Escalator activities.Escalator
 	Tracker   track.Tracker
-	Alerters  map[string]escalate.Alerter
-	Tickets   escalate.Tickets
+	// Registrars are the tracking providers parcels are registered with, in the order the
+	// poller prefers them; Carriers is the carrier table they name carriers by.
+	Registrars []track.Registrar
+	Carriers   *carrier.Table
+	Alerters   map[string]escalate.Alerter
+	Tickets    escalate.Tickets
 	// PublicURL and TrackingSecret make the links in staff alerts.
 	PublicURL, TrackingSecret string
 	// Webhooks delivers events to subscribers. With it set, the worker also runs a dispatcher
@@ -186,7 +191,7 @@ func Register(r Registry, d Deps) {
 	RegisterWorkflows(r)
 	outbox := outboxOf(d)
 	r.RegisterActivity(&activities.Activities{DB: d.DB, Outbox: outbox, Notifier: d.Notifier, Escalator: d.Escalator,
-		Tracker: d.Tracker, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret})
+		Tracker: d.Tracker, Registrars: d.Registrars, Carriers: d.Carriers, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret})
 	r.RegisterActivity(&outbound.Activities{Outbox: outbox})
 }
 

@@ -46,6 +46,8 @@ type orderWorkflow struct {
 	searchStale bool
 
 	pollers  map[string]*poller // by shipment id
+	// registering are the registrations in flight, by shipment id and tracking key.
+	registering map[string]bool
 	stopping bool               // the run is ending: polls and detection stand down
 	// waitAfterNews: a poll restarted by news waits its interval first (see pollAfterNews).
 	waitAfterNews bool
@@ -101,6 +103,9 @@ func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
 	if w.watching(ctx) {
 		workflow.Go(ctx, w.pollCarriers)
 		workflow.Go(ctx, w.detectTrouble)
+	}
+	if w.registers() {
+		workflow.Go(ctx, w.registerParcels)
 	}
 	w.changed(ctx, fx)
 

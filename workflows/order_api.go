@@ -70,6 +70,10 @@ type OrderSettings struct {
 	// google_chat); Tickets says whether Zendesk is.
 	AlertChannels []string `json:"alert_channels,omitempty"`
 	Tickets       bool     `json:"tickets,omitempty"`
+	// RegisterParcels registers each shipment's parcel with the configured tracking providers
+	// when it ships (SHIPFLOW_REGISTER_PARCELS with a provider's key); zero, as in orders
+	// started before, leaves parcels to whoever registers them.
+	RegisterParcels bool `json:"register_parcels,omitempty"`
 	// ContinueAsNewAfter forces a new run after that many applied events, besides Temporal's
 	// own suggestion; zero leaves it to Temporal. Tests use it to cross runs on purpose.
 	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`

@@ -64,7 +64,7 @@ func (w *orderWorkflow) pollCarriers(ctx workflow.Context) {
 // reconcilePoll starts, restarts or stops the poll of shipment s.
 func (w *orderWorkflow) reconcilePoll(ctx workflow.Context, s order.Shipment) {
 	p := w.pollers[s.ID]
-	want := !s.Status.Final() && w.state.CancelledAt == nil
+	want := !s.Status.Final() && w.state.CancelledAt == nil && !w.awaitsRegistration(s)
 	interval := w.settings.PollInterval
 	if s.Status == order.ShipmentOutForDelivery {
 		interval = max(interval/6, min(interval, time.Minute)) // every 5 minutes at the default 30
@@ -127,7 +127,11 @@ func (w *orderWorkflow) restartOnNews(p *poller, s order.Shipment) bool {
 }
 
 func (w *orderWorkflow) pollRequest(s order.Shipment, interval time.Duration) activities.PollRequest {
-	return activities.PollRequest{Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, After: s.LastEventAt, Interval: interval, Seen: w.recentScans(s.ID)}
+	r := activities.PollRequest{Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, After: s.LastEventAt, Interval: interval, Seen: w.recentScans(s.ID)}
+	if reg := s.Registration; reg != nil && reg.Status == order.RegistrationRegistered {
+		r.Provider, r.ProviderCarrier = reg.Provider, reg.CarrierCode
+	}
+	return r
 }
 
 // shipment is the order's shipment id as it is now.
