@@ -45,10 +45,10 @@ type orderWorkflow struct {
 	// searchStale: the state changed since (runs since compactHistory; see keepSearch).
 	searchStale bool
 
-	pollers  map[string]*poller // by shipment id
+	pollers map[string]*poller // by shipment id
 	// registering are the registrations in flight, by shipment id and tracking key.
 	registering map[string]bool
-	stopping bool               // the run is ending: polls and detection stand down
+	stopping    bool // the run is ending: polls and detection stand down
 	// waitAfterNews: a poll restarted by news waits its interval first (see pollAfterNews).
 	waitAfterNews bool
 	// localStore: this run writes to Postgres with local activities (see localStoreChange).
