@@ -74,6 +74,10 @@ type Config struct {
 	// (the default) switches ShipEngine webhooks off. It is https, or http to a loopback
 	// host for tests and local stand-ins.
 	ShipEngineKeysURL string
+	// RegisterParcels registers every shipped parcel with the tracking providers that have a
+	// key (SHIPFLOW_REGISTER_PARCELS); off leaves registering to the merchant's own
+	// integrations, and polling to find only what they registered.
+	RegisterParcels bool
 
 	WebhookAllowedCIDRs []netip.Prefix
 	// WebhookAllowHTTP lets subscribers register plain http:// endpoints (dev mode sets it).
@@ -285,6 +289,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPENGINE_API_KEY", secret: true, parse: str(&c.ShipEngine.APIKey)},
 		{env: "SHIPENGINE_WEBHOOK_KEYS_URL", flag: "shipengine-webhook-keys-url", usage: "JWKS of ShipEngine's webhook signing keys, e.g. https://api.shipengine.com/jwks; empty or \"off\" (the default) switches ShipEngine webhooks off", parse: keysURL(&c.ShipEngineKeysURL)},
 		{env: "SHIPENGINE_API_URL", flag: "shipengine-api-url", def: "https://api.shipengine.com", parse: httpURL(&c.ShipEngine.URL)},
+		{env: "SHIPFLOW_REGISTER_PARCELS", flag: "register-parcels", def: "true", usage: "register every shipped parcel with the tracking providers that have a key (AfterShip, EasyPost, ShipEngine, in that order)", parse: boolean(&c.RegisterParcels)},
 
 		{env: "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS", flag: "webhook-allowed-cidrs", usage: "comma-separated CIDRs outbound webhooks may reach despite being non-global", parse: cidrs(&c.WebhookAllowedCIDRs)},
 		{env: "SHIPFLOW_WEBHOOK_ALLOW_HTTP", flag: "webhook-allow-http", def: "false", usage: "accept plain http:// webhook endpoints (dev mode allows them)", parse: boolean(&c.WebhookAllowHTTP)},

@@ -74,6 +74,8 @@ func (a *app) orderSettings() workflows.OrderSettings {
 		ReviewRequestDelay: c.ReviewRequestDelay, QuietHours: c.QuietHours,
 		PollInterval: c.PollInterval, StaleAfter: c.StaleAfter, LateGrace: c.LateGrace, EscalationSLA: c.EscalationSLA,
 		Tickets: c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "",
+		// The workers are configured alike: a provider with a key here has one there.
+		RegisterParcels: len(a.registrars()) > 0,
 	}
 	for name, url := range map[string]string{"slack": c.Alerts.SlackURL, "teams": c.Alerts.TeamsURL, "google_chat": c.Alerts.GoogleChatURL} {
 		if url != "" {

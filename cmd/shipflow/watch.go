@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/carriers/aftership"
 	"github.com/shipflow/shipflow/carriers/easypost"
 	"github.com/shipflow/shipflow/carriers/shipengine"
@@ -16,25 +17,64 @@ import (
 	"github.com/shipflow/shipflow/track"
 )
 
-// tracker routes polls to the first tracking API with a key (AfterShip, then EasyPost, then
-// ShipEngine); the scripted sim carrier is always there, for dev, the demo and load tests.
-func (a *app) tracker() *track.Router {
+// trackingProvider is one tracking API with a key: it polls and registers parcels.
+type trackingProvider interface {
+	track.Tracker
+	track.Registrar
+}
+
+// trackingProviders are the tracking APIs with a key, in the one order both polling and
+// registration prefer them: AfterShip, EasyPost, ShipEngine.
+func (a *app) trackingProviders() []trackingProvider {
 	hc := &http.Client{Timeout: 10 * time.Second}
+	c := a.cfg
+	var ps []trackingProvider
+	if c.AfterShip.APIKey != "" {
+		ps = append(ps, aftership.New(aftership.Config{APIKey: c.AfterShip.APIKey, URL: c.AfterShip.URL}, hc))
+	}
+	if c.EasyPost.APIKey != "" {
+		ps = append(ps, easypost.New(easypost.Config{APIKey: c.EasyPost.APIKey, URL: c.EasyPost.URL}, hc))
+	}
+	if c.ShipEngine.APIKey != "" {
+		ps = append(ps, shipengine.New(shipengine.Config{APIKey: c.ShipEngine.APIKey, URL: c.ShipEngine.URL}, hc))
+	}
+	return ps
+}
+
+// tracker routes polls to the first tracking API with a key, and a parcel registered with
+// one of them to that one; the scripted sim carrier is always there, for dev, the demo and
+// load tests.
+func (a *app) tracker() *track.Router {
 	s := sim.New(time.Now)
 	s.Step = a.cfg.SimStep
-	r := &track.Router{ByCarrier: map[string]track.Tracker{sim.Name: s}}
-	switch c := a.cfg; {
-	case c.AfterShip.APIKey != "":
-		r.Default = aftership.New(aftership.Config{APIKey: c.AfterShip.APIKey, URL: c.AfterShip.URL}, hc)
-	case c.EasyPost.APIKey != "":
-		r.Default = easypost.New(easypost.Config{APIKey: c.EasyPost.APIKey, URL: c.EasyPost.URL}, hc)
-	case c.ShipEngine.APIKey != "":
-		r.Default = shipengine.New(shipengine.Config{APIKey: c.ShipEngine.APIKey, URL: c.ShipEngine.URL}, hc)
-	default:
+	r := &track.Router{ByCarrier: map[string]track.Tracker{sim.Name: s}, ByProvider: map[string]track.Tracker{}}
+	ps := a.trackingProviders()
+	if len(ps) == 0 {
 		a.log.Info("carrier polling off for real carriers: no AFTERSHIP_API_KEY, EASYPOST_API_KEY or SHIPENGINE_API_KEY; the sim carrier is polled")
+		return r
+	}
+	r.Default = ps[0]
+	for _, p := range ps {
+		r.ByProvider[p.Provider()] = p
 	}
 	return r
 }
+
+// registrars are the tracking APIs parcels are registered with, in the order they are tried;
+// none when SHIPFLOW_REGISTER_PARCELS is off.
+func (a *app) registrars() []track.Registrar {
+	if !a.cfg.RegisterParcels {
+		return nil
+	}
+	var rs []track.Registrar
+	for _, p := range a.trackingProviders() {
+		rs = append(rs, p)
+	}
+	return rs
+}
+
+// carriers is the carrier table registrations name carriers by.
+func (a *app) carriers() *carrier.Table { return carrier.Builtin() }
 
 // staff builds the configured staff chats and the ticketing system (nil when off).
 func (a *app) staff() (map[string]escalate.Alerter, escalate.Tickets) {

@@ -62,7 +62,8 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 	}
 	alerters, tickets := a.staff()
 	deps := worker.Deps{
-		DB: a.db, Notifier: n, Tracker: a.tracker(), Alerters: alerters, Tickets: tickets,
+		DB: a.db, Notifier: n, Tracker: a.tracker(), Registrars: a.registrars(), Carriers: a.carriers(),
+		Alerters: alerters, Tickets: tickets,
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
