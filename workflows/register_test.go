@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/shipflow/shipflow/carriers/aftership"
 	"github.com/shipflow/shipflow/carriers/easypost"
 	"github.com/shipflow/shipflow/carriers/shipengine"
+	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/internal/testenv"
@@ -175,6 +177,14 @@ func TestRegisteredParcelIsTrackedWithEachProvider(t *testing.T) {
 				t.Errorf("staff alerted: %+v", r.staff.alerts)
 			}
 			r.ch.wantAnyOrder(t, "shipped/S1", "out_for_delivery/S1", "delivered/S1")
+			// GET /v1/orders/{id} answers from the read model: staff see the registration there.
+			rv, _, err := db.GetOrder(context.Background(), testenv.DB(t), r.orderID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sh := rv.Shipments[0]; sh.TrackingProvider != string(p.name) || sh.Registration == nil {
+				t.Errorf("read model: provider %q, registration %+v", sh.TrackingProvider, sh.Registration)
+			}
 		})
 	}
 }
