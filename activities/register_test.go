@@ -116,4 +116,6 @@ func TestRegisterShipment(t *testing.T) {
 
 type fakeTracker struct{}
 
-func (fakeTracker) Track(context.Context, string, string) (track.Result, error) { return track.Result{}, nil }
+func (fakeTracker) Track(context.Context, string, string) (track.Result, error) {
+	return track.Result{}, nil
+}
