@@ -49,6 +49,8 @@ type ShipmentView struct {
 	ShippedAt         time.Time      `json:"shipped_at"`
 	DeliveredAt       *time.Time     `json:"delivered_at,omitempty"`
 	FailedAttempts    int            `json:"failed_attempts,omitempty"`
+	// Return marks the parcel the customer sends back (Shipment.Return).
+	Return bool `json:"return,omitempty"`
 }
 
 // View returns the order's view with the timeline newest first. Entries
@@ -110,6 +112,7 @@ func (o *Order) Summary() View {
 			ShippedAt:         s.ShippedAt,
 			DeliveredAt:       utcp(s.DeliveredAt),
 			FailedAttempts:    s.FailedAttempts,
+			Return:            s.Return,
 		}
 		if l := s.LastLocation; l != nil {
 			c := *l
