@@ -156,6 +156,9 @@ func (w *orderWorkflow) closing() bool { return w.state.CancelledAt != nil }
 // review and finishes. It returns false when the order left its final state or a new run is
 // due first.
 func (w *orderWorkflow) linger(ctx workflow.Context) (bool, error) {
+	if ok, err := w.awaitReturn(ctx); err != nil || !ok {
+		return false, err
+	}
 	wait := w.settings.ReviewRequestDelay - workflow.Now(ctx).Sub(*w.finalSince)
 	if wait > 0 {
 		tctx, cancel := workflow.WithCancel(ctx)
@@ -173,6 +176,58 @@ func (w *orderWorkflow) linger(ctx workflow.Context) (bool, error) {
 	}
 	w.changed(ctx, w.state.ReviewRequest())
 	return true, w.finish(ctx)
+}
+
+// defaultReturnWatch is OrderSettings.ReturnWatch when unset: long enough for a customer to
+// take a parcel to the post office, short of keeping a workflow for ever.
+const defaultReturnWatch = 30 * 24 * time.Hour
+
+// steps are the journey's rules this run follows: the settings' in runs at journeyVersion,
+// the old rules in runs before (a run an older worker started may carry the settings without
+// having recorded the version, and must replay as it ran).
+func (w *orderWorkflow) steps() order.Steps {
+	if !w.journey {
+		return order.Steps{}
+	}
+	return w.settings.Steps
+}
+
+// awaitReturn keeps a returned order's run going while its return parcel is on the way back,
+// polled and told about, until it is delivered back or has had no news for ReturnWatch. It
+// returns false when the order left its final state or a new run is due first.
+func (w *orderWorkflow) awaitReturn(ctx workflow.Context) (bool, error) {
+	if !w.journey {
+		return true, nil
+	}
+	watch := w.settings.ReturnWatch
+	if watch <= 0 {
+		watch = defaultReturnWatch
+	}
+	for {
+		last, ok := w.state.ReturnPending()
+		now := workflow.Now(ctx)
+		if !ok {
+			return true, nil
+		}
+		due := last.Add(watch)
+		if !now.Before(due) {
+			w.logger.Warn("return parcel not heard of in time; no longer watched", "since", last)
+			return true, nil
+		}
+		rev := w.revision
+		tctx, cancel := workflow.WithCancel(ctx)
+		timer := workflow.NewTimerWithOptions(tctx, due.Sub(now), workflow.TimerOptions{Summary: "return parcel watch"})
+		err := workflow.Await(ctx, func() bool {
+			return timer.IsReady() || w.revision != rev || !w.state.Final() || w.closing() || w.shouldContinueAsNew(ctx)
+		})
+		cancel()
+		if err != nil {
+			return false, err
+		}
+		if !w.state.Final() || w.closing() || w.shouldContinueAsNew(ctx) {
+			return false, nil
+		}
+	}
 }
 
 // settle waits until every update handler returned, every effect finished and the read model

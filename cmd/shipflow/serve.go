@@ -11,6 +11,7 @@ import (
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/sendgrid"
+	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/relay"
 	"github.com/shipflow/shipflow/server"
 	"github.com/shipflow/shipflow/signature"
@@ -73,7 +74,9 @@ func (a *app) orderSettings() workflows.OrderSettings {
 	s := workflows.OrderSettings{
 		ReviewRequestDelay: c.ReviewRequestDelay, QuietHours: c.QuietHours,
 		PollInterval: c.PollInterval, StaleAfter: c.StaleAfter, LateGrace: c.LateGrace, EscalationSLA: c.EscalationSLA,
-		Tickets: c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "",
+		Tickets:     c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "",
+		Steps:       order.Steps{Tell: c.NotifyMilestones, Returns: true, Contact: true},
+		ReturnWatch: c.ReturnWatch,
 	}
 	for name, url := range map[string]string{"slack": c.Alerts.SlackURL, "teams": c.Alerts.TeamsURL, "google_chat": c.Alerts.GoogleChatURL} {
 		if url != "" {
