@@ -164,14 +164,14 @@ func (w *orderWorkflow) linger(ctx workflow.Context) (bool, error) {
 		tctx, cancel := workflow.WithCancel(ctx)
 		timer := workflow.NewTimerWithOptions(tctx, wait, workflow.TimerOptions{Summary: "review request delay"})
 		err := workflow.Await(ctx, func() bool {
-			return timer.IsReady() || !w.state.Final() || w.closing() || w.shouldContinueAsNew(ctx)
+			return timer.IsReady() || !w.state.Final() || w.closing() || w.shouldContinueAsNew(ctx) || w.returning(ctx)
 		})
 		cancel()
 		if err != nil {
 			return false, err
 		}
 		if !timer.IsReady() || !w.state.Final() {
-			return false, nil
+			return false, nil // a return parcel announced meanwhile is waited for first (awaitReturn)
 		}
 	}
 	w.changed(ctx, w.state.ReviewRequest())
@@ -192,26 +192,41 @@ func (w *orderWorkflow) steps() order.Steps {
 	return w.settings.Steps
 }
 
-// awaitReturn keeps a returned order's run going while its return parcel is on the way back,
-// polled and told about, until it is delivered back or has had no news for ReturnWatch. It
-// returns false when the order left its final state or a new run is due first.
-func (w *orderWorkflow) awaitReturn(ctx workflow.Context) (bool, error) {
+// returning reports whether a return parcel is on its way back and still waited for, in runs
+// that wait for one.
+func (w *orderWorkflow) returning(ctx workflow.Context) bool {
+	due, ok := w.returnDue()
+	return ok && workflow.Now(ctx).Before(due)
+}
+
+// returnDue is when the wait for the return parcel on its way back ends, if there is one.
+func (w *orderWorkflow) returnDue() (time.Time, bool) {
 	if !w.journey {
-		return true, nil
+		return time.Time{}, false
+	}
+	last, ok := w.state.ReturnPending()
+	if !ok {
+		return time.Time{}, false
 	}
 	watch := w.settings.ReturnWatch
 	if watch <= 0 {
 		watch = defaultReturnWatch
 	}
+	return last.Add(watch), true
+}
+
+// awaitReturn keeps a returned order's run going while its return parcel is on the way back,
+// polled and told about, until it is delivered back or has had no news for ReturnWatch. It
+// returns false when the order left its final state or a new run is due first.
+func (w *orderWorkflow) awaitReturn(ctx workflow.Context) (bool, error) {
 	for {
-		last, ok := w.state.ReturnPending()
+		due, ok := w.returnDue()
 		now := workflow.Now(ctx)
 		if !ok {
 			return true, nil
 		}
-		due := last.Add(watch)
 		if !now.Before(due) {
-			w.logger.Warn("return parcel not heard of in time; no longer watched", "since", last)
+			w.logger.Warn("return parcel not heard of in time; no longer waited for", "until", due)
 			return true, nil
 		}
 		rev := w.revision

@@ -229,9 +229,10 @@ func (w *orderWorkflow) notification(e order.Notify) notify.Request {
 		r := o.Refunds[e.Refund-1]
 		n.Refund = &notify.Refund{N: e.Refund, Amount: r.Amount, Currency: r.Currency}
 	}
+	aboutReturn := slices.ContainsFunc(o.Shipments, func(s order.Shipment) bool { return s.Return && s.ID == e.ShipmentID })
 	for _, s := range o.Shipments {
-		if s.Return && s.ID != e.ShipmentID {
-			continue // the parcel going back is no part of another message's list
+		if s.Return != aboutReturn || (aboutReturn && s.ID != e.ShipmentID) {
+			continue // a return's message tells of its parcel alone, no other of the parcel going back
 		}
 		sum := notify.Shipment{ID: s.ID, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Status: s.Status, ETA: s.EstimatedDelivery}
 		for _, sku := range s.Items {
