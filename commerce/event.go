@@ -27,6 +27,7 @@ type data struct {
 	PromisedDelivery string          `json:"promised_delivery"`
 	ShippingAddress  *order.Address  `json:"shipping_address"`
 	Shipment         *shipment       `json:"shipment"`
+	ReturnShipment   *shipment       `json:"return_shipment"`
 	ShipmentID       ID              `json:"shipment_id"`
 	Reason           string          `json:"reason"`
 	Amount           json.RawMessage `json:"amount"`
@@ -99,8 +100,13 @@ func (b body) event(eventID string) (order.CommerceEvent, error) {
 		err = d.shipped(&e)
 	case order.EventDelivered:
 		e.ShipmentID, err = RequireID("data.shipment_id", d.ShipmentID)
-	case order.EventCancelled, order.EventReturnInitiated:
+	case order.EventCancelled:
 		e.Reason = strings.TrimSpace(d.Reason)
+	case order.EventReturnInitiated:
+		e.Reason = strings.TrimSpace(d.Reason)
+		err = d.returnShipment(&e)
+	case order.EventCustomerUpdated, order.EventOrderUpdated:
+		err = d.contact(&e)
 	case order.EventRefundProcessed:
 		err = d.refund(&e)
 	}
@@ -149,6 +155,36 @@ func (d data) shipped(e *order.CommerceEvent) error {
 		Items:             s.Items,
 		EstimatedDelivery: eta,
 	}
+	return nil
+}
+
+// returnShipment reads the optional parcel a return is sent back in: carrier and tracking
+// number as order.shipped's shipment has them, its id optional.
+func (d data) returnShipment(e *order.CommerceEvent) error {
+	s := d.ReturnShipment
+	if s == nil {
+		return nil
+	}
+	rs := &order.ShipmentInfo{Carrier: strings.TrimSpace(s.Carrier), TrackingNumber: strings.TrimSpace(s.TrackingNumber)}
+	if s.ID != "" {
+		id, err := RequireID("data.return_shipment.shipment_id", s.ID)
+		if err != nil {
+			return err
+		}
+		rs.ID = id
+	}
+	e.ReturnShipment = rs
+	return nil
+}
+
+// contact reads a contact change: the customer object of order.created, of which the fields
+// given replace the order's (the order package validates them as order.created's).
+func (d data) contact(e *order.CommerceEvent) error {
+	if d.Customer == nil {
+		return Missing("data.customer")
+	}
+	c := *d.Customer
+	e.Customer = &c
 	return nil
 }
 

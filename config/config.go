@@ -95,8 +95,12 @@ type Config struct {
 	VoiceDeadline      time.Duration
 	// VoiceSource is where voice lookups read first: "readmodel" (default, measured fastest)
 	// or "workflow" (the workflow query under a short deadline, the read model as fallback).
-	VoiceSource       string
-	QuietHours        order.QuietHours
+	VoiceSource string
+	QuietHours  order.QuietHours
+	// NotifyMilestones are the switchable milestones told (SHIPFLOW_NOTIFY_MILESTONES).
+	NotifyMilestones []order.Milestone
+	// ReturnWatch is how long a return parcel is waited for after its latest news.
+	ReturnWatch       time.Duration
 	WhatsAppTemplates WhatsAppTemplates
 	// SimStep is how long one step of the sim carrier's scripted journey takes.
 	SimStep time.Duration
@@ -303,6 +307,8 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_ESCALATION_SLA", flag: "escalation-sla", def: "24h", usage: "time an exception may stay open before it escalates", parse: duration(&c.EscalationSLA)},
 		{env: "SHIPFLOW_REVIEW_REQUEST_DELAY", flag: "review-request-delay", def: "72h", usage: "wait after delivery before asking for a review", parse: duration(&c.ReviewRequestDelay)},
 		{env: "SHIPFLOW_QUIET_HOURS", flag: "quiet-hours", def: "21:00-08:00", usage: "customer-local hours when non-urgent messages wait, or off", parse: quietHours(&c.QuietHours)},
+		{env: "SHIPFLOW_NOTIFY_MILESTONES", flag: "notify-milestones", usage: "switchable messages to send (in_transit) or skip (-packed), comma-separated, on top of the defaults; none for none", parse: milestones(&c.NotifyMilestones)},
+		{env: "SHIPFLOW_RETURN_WATCH", flag: "return-watch", def: "720h", usage: "how long a return parcel is waited for after its latest news", parse: boundedDuration(&c.ReturnWatch, maxReturnWatch)},
 		{env: "SHIPFLOW_TRACKING_SECRET", secret: true, usage: "key of the per-order tracking link tokens", parse: str(&c.TrackingSecret)},
 		{env: "SHIPFLOW_REVIEW_URL", flag: "review-url", usage: "link of the review request, {order_id} replaced by the order id (escaped), e.g. https://shop.example.com/review?order={order_id}; empty sends no link", parse: reviewURL(&c.ReviewURL)},
 		{env: "SHIPFLOW_TEMPLATES_DIR", flag: "templates-dir", usage: "directory of message template overrides", parse: str(&c.TemplatesDir)},
@@ -563,6 +569,40 @@ func boolean(dst *bool) func(string) error {
 			return fmt.Errorf("%q is not true or false", v)
 		}
 		*dst = b
+		return nil
+	}
+}
+
+// maxReturnWatch bounds SHIPFLOW_RETURN_WATCH: a workflow waits that long at most for a return.
+const maxReturnWatch = 180 * 24 * time.Hour
+
+func boundedDuration(dst *time.Duration, max time.Duration) func(string) error {
+	return func(v string) error {
+		var d time.Duration
+		if err := duration(&d)(v); err != nil {
+			return err
+		}
+		if d > max {
+			return fmt.Errorf("%q is more than %s", v, max)
+		}
+		*dst = d
+		return nil
+	}
+}
+
+// maxMilestonesLen bounds SHIPFLOW_NOTIFY_MILESTONES: every switchable name, each negated, fits.
+const maxMilestonesLen = 256
+
+func milestones(dst *[]order.Milestone) func(string) error {
+	return func(v string) error {
+		if len(v) > maxMilestonesLen {
+			return fmt.Errorf("is longer than %d characters", maxMilestonesLen)
+		}
+		ms, err := order.ParseTell(v)
+		if err != nil {
+			return err
+		}
+		*dst = ms
 		return nil
 	}
 }

@@ -3,10 +3,13 @@ package config
 import (
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/shipflow/shipflow/order"
 )
 
 func load(t *testing.T, env map[string]string, args ...string) (*Config, error) {
@@ -89,6 +92,10 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{env: map[string]string{"SHIPFLOW_WEBHOOK_ALLOWED_CIDRS": "10.0.0.0"}, want: "is not a CIDR"},
 		{env: map[string]string{"SHIPFLOW_LOG_LEVEL": "loud"}, want: "SHIPFLOW_LOG_LEVEL"},
 		{env: map[string]string{"TEMPORAL_NAMESPACE": " "}, want: "TEMPORAL_NAMESPACE (-temporal-namespace): must not be empty"},
+		{env: map[string]string{"SHIPFLOW_NOTIFY_MILESTONES": "in_transit,-shipped"}, want: `SHIPFLOW_NOTIFY_MILESTONES (-notify-milestones): "-shipped" is not a milestone that can be switched`},
+		{env: map[string]string{"SHIPFLOW_NOTIFY_MILESTONES": "packed\x00"}, want: "SHIPFLOW_NOTIFY_MILESTONES"},
+		{env: map[string]string{"SHIPFLOW_NOTIFY_MILESTONES": strings.Repeat("packed,", 40)}, want: "longer than 256"},
+		{env: map[string]string{"SHIPFLOW_RETURN_WATCH": "10000h"}, want: `SHIPFLOW_RETURN_WATCH (-return-watch): "10000h" is more than`},
 	}
 	for _, tt := range tests {
 		_, err := load(t, tt.env, tt.args...)
@@ -305,5 +312,23 @@ func TestReviewURL(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), "config: SHIPFLOW_REVIEW_URL (-review-url): ") {
 			t.Errorf("SHIPFLOW_REVIEW_URL=%q: error %v, want one naming the setting", bad, err)
 		}
+	}
+}
+
+func TestNotifyMilestones(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.NotifyMilestones, order.DefaultTell()) || c.ReturnWatch != 720*time.Hour {
+		t.Errorf("defaults: %v, %s", c.NotifyMilestones, c.ReturnWatch)
+	}
+	c, err = load(t, map[string]string{"SHIPFLOW_NOTIFY_MILESTONES": "in_transit,-packed,-cancelled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []order.Milestone{order.MilestoneInTransit, order.MilestoneRefundProcessed, order.MilestoneReturnInTransit, order.MilestoneReturnReceived}
+	if !slices.Equal(c.NotifyMilestones, want) {
+		t.Errorf("switched: %v, want %v", c.NotifyMilestones, want)
 	}
 }

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,15 @@ type Request struct {
 	// Superseded, when set, says why the message is not to be sent after all (it waited out
 	// the customer's quiet hours and the order moved on meanwhile): the Service only logs it.
 	Superseded string `json:"superseded,omitempty"`
+	// Refund is the refund a refund_processed message tells of.
+	Refund *Refund `json:"refund,omitempty"`
+}
+
+// Refund is one of the order's refunds: N counts them from 1, so each has its own message.
+type Refund struct {
+	N        int    `json:"n"`
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
 }
 
 // Shipment is what a message may say about one shipment.
@@ -42,5 +52,9 @@ type Shipment struct {
 
 // Key identifies one message across every attempt to send it.
 func Key(r Request) string {
-	return strings.Join([]string{r.OrderID, string(r.Milestone), r.ShipmentID, string(r.Channel)}, "/")
+	k := strings.Join([]string{r.OrderID, string(r.Milestone), r.ShipmentID, string(r.Channel)}, "/")
+	if f := r.Refund; f != nil && f.N > 1 {
+		k += "#" + strconv.Itoa(f.N) // the first refund's key is the plain one
+	}
+	return k
 }

@@ -162,6 +162,9 @@ func (s *Service) data(n Request) template.Data {
 	if d.DelayReason != "" {
 		d.Reason = "" // a driver's words are for staff; the customer hears the reason's sentence
 	}
+	if f := n.Refund; f != nil {
+		d.Refund = &template.Money{Amount: f.Amount, Currency: f.Currency}
+	}
 	for _, sh := range n.Shipments {
 		ts := template.Shipment{
 			ID: sh.ID, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, Items: sh.Items,

@@ -18,14 +18,17 @@
 //	input                      when                                 state change                         effects
 //	New (order.created)        valid event                          status created                       Publish order.created
 //	order.confirmed            stage before confirmed, items left   stage confirmed                      Notify confirmed, Publish order.confirmed
-//	order.packed               stage before packed, items left      stage packed                         Publish order.packed
+//	order.packed               stage before packed, items left      stage packed                         Notify packed*, Publish order.packed
 //	order.shipped              new shipment_id                      shipment added, info_received        Notify shipped, Publish order.shipped
 //	order.shipped              known shipment_id, info changed      carrier/tracking/items/ETA updated   Publish shipment.updated
 //	order.delivered            known shipment_id                    as a delivered scan at its timestamp (see scans)
-//	order.cancelled            not delivered                        cancelled (final)                    ClearException order_closed if open, Publish order.cancelled
-//	order.return.initiated     some live shipment exists            returned (final)                     ClearException order_closed if open, Publish order.return.initiated
-//	order.refund.processed     always, even when cancelled          refund recorded                      Publish order.refund.processed
+//	order.cancelled            not delivered                        cancelled (final)                    ClearException order_closed if open, Notify cancelled*, Publish order.cancelled
+//	order.return.initiated     some live shipment exists            returned (final), return parcel*     ClearException order_closed if open, Publish order.return.initiated
+//	order.return.initiated     returned, with a new return parcel*  return parcel added                  Publish shipment.updated
+//	order.refund.processed     always, even when cancelled          refund recorded                      Notify refund_processed* (not when cancelled), Publish order.refund.processed
+//	customer.updated, order.updated*  contact changed               customer's contact replaced          none (not even recorded when nothing changed)
 //	scan                       status changed                       shipment status                      Publish shipment.updated, then by status:
+//	  in_transit                                                                                         Notify in_transit* (off by default)
 //	  in_transit, out_for_delivery, available_for_pickup, delivered
 //	                           exception open on this shipment      exception closed                     ClearException carrier_progress
 //	  out_for_delivery                                                                                   Notify out_for_delivery, Publish shipment.out_for_delivery
@@ -44,6 +47,11 @@
 //	NotificationFailed         always                               timeline entry                       Publish notification.failed
 //	SetChannels                channels changed                     channels replaced                    none
 //	HumanRequested             a request id not seen before         timeline entry (kind customer)       AskStaff, Publish order.human_requested
+//	return parcel scan*        status changed                       its status                           Publish shipment.updated; moving: Notify return_in_transit; delivered: Notify return_received
+//
+// Rows marked * follow the journey's Steps (ApplyCommerceAs, ApplyTrackingAs; see steps.go
+// and returns.go); under the zero Steps, as orders recorded before them replay, they do not
+// happen: a contact change and a return parcel are recorded and ignored.
 //
 // Recorded and ignored, never an error: a duplicate event id (not even
 // recorded), a scan older than the shipment's newest, anything but

@@ -3,6 +3,7 @@ package order
 import (
 	"fmt"
 	"slices"
+	"strconv"
 )
 
 // Effect is something the rules ask the outside world to do. The rules
@@ -26,6 +27,16 @@ const (
 	MilestoneDelivered          Milestone = "delivered"
 	MilestoneDelayed            Milestone = "delayed"
 	MilestoneReviewRequest      Milestone = "review_request"
+
+	// Milestones of issue 19's journey, told only under Steps (see steps.go).
+	MilestonePacked          Milestone = "packed"
+	MilestoneInTransit       Milestone = "in_transit"
+	MilestoneCancelled       Milestone = "cancelled"
+	MilestoneRefundProcessed Milestone = "refund_processed"
+	// MilestoneReturnInTransit: the return parcel's first scan ("we've got your return on its way").
+	MilestoneReturnInTransit Milestone = "return_in_transit"
+	// MilestoneReturnReceived: the return parcel was delivered back to the merchant.
+	MilestoneReturnReceived Milestone = "return_received"
 )
 
 // Notify asks for a message to the customer on the order's channels.
@@ -33,6 +44,9 @@ const (
 type Notify struct {
 	Milestone  Milestone
 	ShipmentID string
+	// Refund is which of the order's refunds (1 for the first) a refund_processed message
+	// tells of; 0 for every other milestone.
+	Refund int
 }
 
 // PublishType is the type of an outbound webhook event (docs/reference/outbound-webhooks.md).
@@ -137,6 +151,8 @@ func (ClearException) effect() {}
 type batch struct {
 	o  *Order
 	fx []Effect
+	// steps are the journey's rules this operation runs under; zero in runs before them.
+	steps Steps
 }
 
 func (b *batch) publish(t PublishType, shipmentID string) {
@@ -158,14 +174,34 @@ func (b *batch) detail(d EventDetail) {
 // notify asks for a customer message unless this milestone was already
 // sent for this shipment. With no channel there is nobody to tell, and the
 // milestone is not marked so a later subscriber still hears of the next.
-func (b *batch) notify(m Milestone, shipmentID string) {
+func (b *batch) notify(m Milestone, shipmentID string) { b.notifyRefund(m, shipmentID, 0) }
+
+// notifyRefund is notify for the refund-th refund, which each get a message of their own.
+func (b *batch) notifyRefund(m Milestone, shipmentID string, refund int) {
 	if len(b.o.Notify) == 0 {
 		return
 	}
-	key := string(m) + "/" + shipmentID
+	n := Notify{Milestone: m, ShipmentID: shipmentID, Refund: refund}
+	key := n.key()
 	if slices.Contains(b.o.Notified, key) {
 		return
 	}
 	b.o.Notified = append(b.o.Notified, key)
-	b.fx = append(b.fx, Notify{Milestone: m, ShipmentID: shipmentID})
+	b.fx = append(b.fx, n)
+}
+
+// tell is notify for a milestone of the journey, asked for only when its Steps tell it.
+func (b *batch) tell(m Milestone, shipmentID string) {
+	if b.steps.Tells(m) {
+		b.notify(m, shipmentID)
+	}
+}
+
+// key is the Notified key of n: "milestone/shipment", and "#n" after a refund's from the second on.
+func (n Notify) key() string {
+	k := string(n.Milestone) + "/" + n.ShipmentID
+	if n.Refund > 1 {
+		k += "#" + strconv.Itoa(n.Refund)
+	}
+	return k
 }

@@ -28,6 +28,9 @@ func (s Shipment) ETA() *time.Time { return s.Status.Expected(s.EstimatedDeliver
 func (v View) ETA() *time.Time {
 	var eta *time.Time
 	for _, s := range v.Shipments {
+		if s.Return {
+			continue // going back to the shop: not what the customer waits for
+		}
 		eta = later(eta, s.ETA())
 	}
 	return eta
@@ -37,6 +40,9 @@ func (v View) ETA() *time.Time {
 func (o *Order) ETA() *time.Time {
 	var eta *time.Time
 	for _, s := range o.Shipments {
+		if s.Return {
+			continue
+		}
 		eta = later(eta, s.ETA())
 	}
 	return eta

@@ -19,6 +19,10 @@ const (
 	EventCancelled       EventType = "order.cancelled"
 	EventReturnInitiated EventType = "order.return.initiated"
 	EventRefundProcessed EventType = "order.refund.processed"
+	// EventCustomerUpdated and EventOrderUpdated carry the customer's new contact details
+	// (Steps.Contact); the two names are what platforms call the same news.
+	EventCustomerUpdated EventType = "customer.updated"
+	EventOrderUpdated    EventType = "order.updated"
 )
 
 // ParseEventType checks the "type" of an inbound commerce event, so that an
@@ -26,7 +30,8 @@ const (
 func ParseEventType(s string) (EventType, error) {
 	switch t := EventType(s); t {
 	case EventCreated, EventConfirmed, EventPacked, EventShipped,
-		EventDelivered, EventCancelled, EventReturnInitiated, EventRefundProcessed:
+		EventDelivered, EventCancelled, EventReturnInitiated, EventRefundProcessed,
+		EventCustomerUpdated, EventOrderUpdated:
 		return t, nil
 	}
 	return "", fmt.Errorf("unknown event type %s", Quote(s))
@@ -132,7 +137,7 @@ type CommerceEvent struct {
 	Timestamp time.Time `json:"timestamp"`
 	OrderID   string    `json:"order_id"`
 
-	// order.created
+	// order.created; customer.updated and order.updated (the new contact details)
 	Customer         *Customer  `json:"customer,omitempty"`
 	Notify           []Channel  `json:"notify,omitempty"`
 	Items            []Item     `json:"items,omitempty"`
@@ -147,6 +152,9 @@ type CommerceEvent struct {
 
 	// order.cancelled, order.return.initiated
 	Reason string `json:"reason,omitempty"`
+	// ReturnShipment is the parcel an order.return.initiated sends back, when the merchant
+	// knows it; its ID may be empty.
+	ReturnShipment *ShipmentInfo `json:"return_shipment,omitempty"`
 
 	// order.refund.processed
 	Amount   string `json:"amount,omitempty"`
@@ -182,16 +190,17 @@ func (e CommerceEvent) Validate() error {
 			return required("data.shipment")
 		case s.ID == "":
 			return required("data.shipment.shipment_id")
-		case s.Carrier == "":
-			return required("data.shipment.carrier")
-		case s.TrackingNumber == "":
-			return required("data.shipment.tracking_number")
 		}
-		for i, sku := range s.Items {
-			if sku == "" {
-				return required(fmt.Sprintf("data.shipment.items[%d]", i))
-			}
+		return s.validate("data.shipment")
+	case EventReturnInitiated:
+		if s := e.ReturnShipment; s != nil {
+			return s.validate("data.return_shipment")
 		}
+	case EventCustomerUpdated, EventOrderUpdated:
+		if e.Customer == nil {
+			return required("data.customer")
+		}
+		return e.Customer.validate("data.customer")
 	case EventDelivered:
 		if e.ShipmentID == "" {
 			return required("data.shipment_id")
@@ -209,16 +218,42 @@ func (e CommerceEvent) Validate() error {
 	return nil
 }
 
+// validate checks what a shipment's tracking relies on (order.shipped's shipment, a return
+// parcel), naming fields under prefix. The id is the caller's to require.
+func (s ShipmentInfo) validate(prefix string) error {
+	switch {
+	case s.Carrier == "":
+		return required(prefix + ".carrier")
+	case s.TrackingNumber == "":
+		return required(prefix + ".tracking_number")
+	}
+	for i, sku := range s.Items {
+		if sku == "" {
+			return required(fmt.Sprintf("%s.items[%d]", prefix, i))
+		}
+	}
+	return nil
+}
+
+// validate checks a customer's contact details (order.created's, and a contact change's),
+// naming fields under prefix: one rule wherever a customer enters.
+func (c Customer) validate(prefix string) error {
+	if c.Phone != "" && !validPhone(c.Phone) {
+		return invalid(prefix+".phone", "must be in E.164 form such as +37060000000, got %s", Quote(c.Phone))
+	}
+	if c.Email != "" && !validEmail(c.Email) {
+		return invalid(prefix+".email", "is not a valid address: %s", Quote(c.Email))
+	}
+	return nil
+}
+
 func (e CommerceEvent) validateCreated() error {
 	c := e.Customer
 	if c == nil {
 		return required("data.customer")
 	}
-	if c.Phone != "" && !validPhone(c.Phone) {
-		return invalid("data.customer.phone", "must be in E.164 form such as +37060000000, got %s", Quote(c.Phone))
-	}
-	if c.Email != "" && !validEmail(c.Email) {
-		return invalid("data.customer.email", "is not a valid address: %s", Quote(c.Email))
+	if err := c.validate("data.customer"); err != nil {
+		return err
 	}
 	for i, ch := range e.Notify {
 		if _, err := ParseChannel(string(ch)); err != nil {

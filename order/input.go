@@ -190,24 +190,29 @@ func (e CommerceEvent) CheckInput() error {
 		return err
 	}
 	if s := e.Shipment; s != nil {
-		return s.checkInput()
+		if err := s.checkInput("data.shipment"); err != nil {
+			return err
+		}
+	}
+	if s := e.ReturnShipment; s != nil {
+		return s.checkInput("data.return_shipment")
 	}
 	return nil
 }
 
-func (s ShipmentInfo) checkInput() error {
-	if err := CheckKey("data.shipment.tracking_number", s.TrackingNumber, MaxTrackingNumberLen); err != nil {
+func (s ShipmentInfo) checkInput(prefix string) error {
+	if err := CheckKey(prefix+".tracking_number", s.TrackingNumber, MaxTrackingNumberLen); err != nil {
 		return err
 	}
 	if len(s.Items) > MaxItems {
-		return invalid("data.shipment.items", "must have at most %d SKUs, got %d", MaxItems, len(s.Items))
+		return invalid(prefix+".items", "must have at most %d SKUs, got %d", MaxItems, len(s.Items))
 	}
 	fields := []fieldCheck{
-		{"data.shipment.shipment_id", s.ID, MaxIDLen},
-		{"data.shipment.carrier", s.Carrier, MaxCodeLen},
+		{prefix + ".shipment_id", s.ID, MaxIDLen},
+		{prefix + ".carrier", s.Carrier, MaxCodeLen},
 	}
 	for i, sku := range s.Items {
-		fields = append(fields, fieldCheck{fmt.Sprintf("data.shipment.items[%d]", i), sku, MaxIDLen})
+		fields = append(fields, fieldCheck{fmt.Sprintf("%s.items[%d]", prefix, i), sku, MaxIDLen})
 	}
 	return checkAll(fields)
 }

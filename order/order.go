@@ -70,6 +70,9 @@ type Shipment struct {
 	// Registration is what registering the parcel with the tracking providers came to; nil
 	// until it is tried, and in orders shipped before shipflow registered parcels.
 	Registration *Registration `json:"registration,omitempty"`
+	// Return marks a parcel on its way back to the merchant (order.return.initiated's
+	// return_shipment): tracked and told about, but no part of the order's stage or ETA.
+	Return bool `json:"return,omitempty"`
 }
 
 // stage is the order stage this shipment stands for. A parcel that was
@@ -135,19 +138,27 @@ func New(e CommerceEvent) (Order, []Effect, error) {
 // does not fit (a step backwards, an unknown shipment, anything after
 // cancellation but a refund) is recorded in the timeline and ignored, never
 // an error: the merchant's platform has already moved on and cannot fix it.
-func (o *Order) ApplyCommerce(e CommerceEvent) []Effect {
+func (o *Order) ApplyCommerce(e CommerceEvent) []Effect { return o.ApplyCommerceAs(e, Steps{}) }
+
+// ApplyCommerceAs is ApplyCommerce under the journey's rules s. A contact change that
+// changes nothing is not even recorded: platforms send one for every edit of an order.
+func (o *Order) ApplyCommerceAs(e CommerceEvent, s Steps) []Effect {
 	if e.ID != "" {
 		if o.seen(seenCommerce + e.ID) {
 			return nil
 		}
 		o.remember(seenCommerce + e.ID)
 	}
-	b := &batch{o: o}
+	b := &batch{o: o, steps: s}
 	ent := Entry{At: utc(e.Timestamp), Kind: KindCommerce, Type: string(e.Type), EventID: e.ID}
 	if err := e.Validate(); err != nil {
 		ent.ignore("invalid: " + err.Error())
 	} else if e.OrderID != o.ID {
 		ent.ignore("event for order " + e.OrderID)
+	} else if e.contact() && s.Contact {
+		if !o.updateContact(*e.Customer, &ent) {
+			return nil
+		}
 	} else {
 		o.commerce(b, e, &ent)
 	}
@@ -164,7 +175,18 @@ func (o *Order) commerce(b *batch, e CommerceEvent, ent *Entry) {
 	case EventRefundProcessed:
 		o.Refunds = append(o.Refunds, Refund{Amount: e.Amount, Currency: e.Currency, At: ent.At})
 		ent.Description = e.Amount + " " + e.Currency
+		if b.steps.Tells(MilestoneRefundProcessed) && o.CancelledAt == nil {
+			b.notifyRefund(MilestoneRefundProcessed, "", len(o.Refunds))
+		}
 		b.publish(PublishOrderRefundProcessed, "")
+		return
+	case EventCustomerUpdated, EventOrderUpdated:
+		ent.ignore("contact changes are not applied to orders started before them")
+		return
+	}
+	if e.Type == EventReturnInitiated && o.CancelledAt == nil && o.ReturnedAt != nil && e.ReturnShipment != nil {
+		// The return label, made after the return was announced.
+		o.addReturn(b, *e.ReturnShipment, ent, true)
 		return
 	}
 	if o.closed() {
@@ -179,6 +201,7 @@ func (o *Order) commerce(b *batch, e CommerceEvent, ent *Entry) {
 		}
 	case EventPacked:
 		if o.advance(StatusPacked, ent) {
+			b.tell(MilestonePacked, "")
 			b.publish(PublishOrderPacked, "")
 		}
 	case EventShipped:
@@ -202,6 +225,7 @@ func (o *Order) commerce(b *batch, e CommerceEvent, ent *Entry) {
 		o.CancelledAt, o.CancelReason = &at, e.Reason
 		ent.Description = e.Reason
 		o.clear(b, OrderClosed)
+		b.tell(MilestoneCancelled, "") // never the reason: the merchant's words are not for the customer
 		b.publish(PublishOrderCancelled, "")
 	case EventReturnInitiated:
 		if !slices.ContainsFunc(o.Shipments, active) {
@@ -213,6 +237,9 @@ func (o *Order) commerce(b *batch, e CommerceEvent, ent *Entry) {
 		ent.Description = e.Reason
 		o.clear(b, OrderClosed)
 		b.publish(PublishOrderReturnInitiated, "")
+		if rs := e.ReturnShipment; rs != nil {
+			o.addReturn(b, *rs, ent, false)
+		}
 	}
 }
 
@@ -273,8 +300,9 @@ func (o *Order) ship(b *batch, si ShipmentInfo, ent *Entry) {
 	b.publish(PublishOrderShipped, si.ID)
 }
 
-// active reports whether a shipment still counts towards the order.
-func active(s Shipment) bool { return s.Status != ShipmentCancelled }
+// active reports whether a shipment still counts towards the order: not cancelled, and not
+// a return parcel, which goes the other way.
+func active(s Shipment) bool { return s.Status != ShipmentCancelled && !s.Return }
 
 // closed reports whether the merchant ended the order (cancelled or
 // returned), after which the lifecycle no longer advances.

@@ -35,6 +35,15 @@ func (m Milestone) Urgent() bool {
 	return false
 }
 
+// afterReturn reports whether m is still worth telling once the order is returned.
+func (m Milestone) afterReturn() bool {
+	switch m {
+	case MilestoneReturnInTransit, MilestoneReturnReceived, MilestoneRefundProcessed:
+		return true
+	}
+	return false
+}
+
 // Off reports whether there are no quiet hours.
 func (q QuietHours) Off() bool { return q.Start == q.End }
 
@@ -86,11 +95,15 @@ func (q QuietHours) Window(now time.Time, tz string) (start, end time.Time) {
 // stand apart (see Superseded).
 var milestoneRank = map[Milestone]int{
 	MilestoneConfirmed:          1,
-	MilestoneShipped:            2,
-	MilestoneOutForDelivery:     3,
-	MilestoneAvailableForPickup: 3,
-	MilestoneAttemptFailed:      3,
-	MilestoneDelivered:          4,
+	MilestonePacked:             2,
+	MilestoneShipped:            3,
+	MilestoneInTransit:          4,
+	MilestoneOutForDelivery:     5,
+	MilestoneAvailableForPickup: 5,
+	MilestoneAttemptFailed:      5,
+	MilestoneDelivered:          6,
+	MilestoneReturnInTransit:    7,
+	MilestoneReturnReceived:     8,
 }
 
 // Superseded says why a message held for the customer's quiet hours has lost its point by the
@@ -98,14 +111,17 @@ var milestoneRank = map[Milestone]int{
 // later milestone of the same shipment (of any shipment, for an order-level message) was
 // asked for meanwhile, so the customer already heard better news, and several held messages
 // collapse into the latest; a delay whose exception has closed. The review request goes
-// unless the order was cancelled or returned.
+// unless the order was cancelled or returned. The cancellation message is the one message
+// sent after a cancellation; a return's own messages and a refund still go after a return.
 func (o *Order) Superseded(n Notify) string {
 	switch {
+	case n.Milestone == MilestoneCancelled:
+		return ""
 	case o.CancelledAt != nil:
 		return "the order was cancelled"
-	case o.ReturnedAt != nil:
+	case o.ReturnedAt != nil && !n.Milestone.afterReturn():
 		return "the order was returned"
-	case n.Milestone == MilestoneReviewRequest:
+	case n.Milestone == MilestoneReviewRequest, n.Milestone == MilestoneRefundProcessed:
 		return ""
 	case n.Milestone == MilestoneDelayed:
 		if x := o.Exception; x == nil || x.ShipmentID != n.ShipmentID {

@@ -9,7 +9,10 @@ import (
 // number. A scan for a tracking number the order does not have returns nil
 // and is not remembered, so the caller can hold it until the shipment
 // appears (check HasShipment first).
-func (o *Order) ApplyTracking(e TrackingEvent) []Effect {
+func (o *Order) ApplyTracking(e TrackingEvent) []Effect { return o.ApplyTrackingAs(e, Steps{}) }
+
+// ApplyTrackingAs is ApplyTracking under the journey's rules s.
+func (o *Order) ApplyTrackingAs(e TrackingEvent, st Steps) []Effect {
 	i := o.shipmentByTracking(e.TrackingNumber, e.Carrier)
 	if i < 0 {
 		return nil
@@ -38,7 +41,7 @@ func (o *Order) ApplyTracking(e TrackingEvent) []Effect {
 		loc = &l
 		ent.Location = &l
 	}
-	b := &batch{o: o}
+	b := &batch{o: o, steps: st}
 	switch err := e.Validate(); {
 	case err != nil:
 		ent.ignore("invalid: " + err.Error())
@@ -113,6 +116,12 @@ func (o *Order) track(b *batch, i int, sc scan, ent *Entry) {
 	if changed {
 		b.publish(PublishShipmentUpdated, s.ID)
 	}
+	if s.Return {
+		if changed {
+			trackReturn(b, s)
+		}
+		return
+	}
 	if o.ReturnedAt != nil {
 		return
 	}
@@ -132,6 +141,8 @@ func (o *Order) track(b *batch, i int, sc scan, ent *Entry) {
 		return
 	}
 	switch sc.status {
+	case ShipmentInTransit:
+		b.tell(MilestoneInTransit, s.ID)
 	case ShipmentOutForDelivery:
 		b.notify(MilestoneOutForDelivery, s.ID)
 		b.publish(PublishShipmentOutForDelivery, s.ID)

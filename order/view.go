@@ -53,6 +53,8 @@ type ShipmentView struct {
 	// shipengine); Registration says how registering went, for staff.
 	TrackingProvider string        `json:"tracking_provider,omitempty"`
 	Registration     *Registration `json:"registration,omitempty"`
+	// Return marks the parcel the customer sends back (Shipment.Return).
+	Return bool `json:"return,omitempty"`
 }
 
 // View returns the order's view with the timeline newest first. Entries
@@ -114,6 +116,7 @@ func (o *Order) Summary() View {
 			ShippedAt:         s.ShippedAt,
 			DeliveredAt:       utcp(s.DeliveredAt),
 			FailedAttempts:    s.FailedAttempts,
+			Return:            s.Return,
 		}
 		if l := s.LastLocation; l != nil {
 			c := *l

@@ -161,23 +161,93 @@ func (w *orderWorkflow) closing() bool { return w.state.CancelledAt != nil }
 // review and finishes. It returns false when the order left its final state or a new run is
 // due first.
 func (w *orderWorkflow) linger(ctx workflow.Context) (bool, error) {
+	if ok, err := w.awaitReturn(ctx); err != nil || !ok {
+		return false, err
+	}
 	wait := w.settings.ReviewRequestDelay - workflow.Now(ctx).Sub(*w.finalSince)
 	if wait > 0 {
 		tctx, cancel := workflow.WithCancel(ctx)
 		timer := workflow.NewTimerWithOptions(tctx, wait, workflow.TimerOptions{Summary: "review request delay"})
 		err := workflow.Await(ctx, func() bool {
-			return timer.IsReady() || !w.state.Final() || w.closing() || w.shouldContinueAsNew(ctx)
+			return timer.IsReady() || !w.state.Final() || w.closing() || w.shouldContinueAsNew(ctx) || w.returning(ctx)
 		})
 		cancel()
 		if err != nil {
 			return false, err
 		}
 		if !timer.IsReady() || !w.state.Final() {
-			return false, nil
+			return false, nil // a return parcel announced meanwhile is waited for first (awaitReturn)
 		}
 	}
 	w.changed(ctx, w.state.ReviewRequest())
 	return true, w.finish(ctx)
+}
+
+// defaultReturnWatch is OrderSettings.ReturnWatch when unset: long enough for a customer to
+// take a parcel to the post office, short of keeping a workflow for ever.
+const defaultReturnWatch = 30 * 24 * time.Hour
+
+// steps are the journey's rules this run follows: the settings' in runs at journeyVersion,
+// the old rules in runs before (a run an older worker started may carry the settings without
+// having recorded the version, and must replay as it ran).
+func (w *orderWorkflow) steps() order.Steps {
+	if !w.journey {
+		return order.Steps{}
+	}
+	return w.settings.Steps
+}
+
+// returning reports whether a return parcel is on its way back and still waited for, in runs
+// that wait for one.
+func (w *orderWorkflow) returning(ctx workflow.Context) bool {
+	due, ok := w.returnDue()
+	return ok && workflow.Now(ctx).Before(due)
+}
+
+// returnDue is when the wait for the return parcel on its way back ends, if there is one.
+func (w *orderWorkflow) returnDue() (time.Time, bool) {
+	if !w.journey {
+		return time.Time{}, false
+	}
+	last, ok := w.state.ReturnPending()
+	if !ok {
+		return time.Time{}, false
+	}
+	watch := w.settings.ReturnWatch
+	if watch <= 0 {
+		watch = defaultReturnWatch
+	}
+	return last.Add(watch), true
+}
+
+// awaitReturn keeps a returned order's run going while its return parcel is on the way back,
+// polled and told about, until it is delivered back or has had no news for ReturnWatch. It
+// returns false when the order left its final state or a new run is due first.
+func (w *orderWorkflow) awaitReturn(ctx workflow.Context) (bool, error) {
+	for {
+		due, ok := w.returnDue()
+		now := workflow.Now(ctx)
+		if !ok {
+			return true, nil
+		}
+		if !now.Before(due) {
+			w.logger.Warn("return parcel not heard of in time; no longer waited for", "until", due)
+			return true, nil
+		}
+		rev := w.revision
+		tctx, cancel := workflow.WithCancel(ctx)
+		timer := workflow.NewTimerWithOptions(tctx, due.Sub(now), workflow.TimerOptions{Summary: "return parcel watch"})
+		err := workflow.Await(ctx, func() bool {
+			return timer.IsReady() || w.revision != rev || !w.state.Final() || w.closing() || w.shouldContinueAsNew(ctx)
+		})
+		cancel()
+		if err != nil {
+			return false, err
+		}
+		if !w.state.Final() || w.closing() || w.shouldContinueAsNew(ctx) {
+			return false, nil
+		}
+	}
 }
 
 // settle waits until every update handler returned, every effect finished and the read model

@@ -77,6 +77,13 @@ type OrderSettings struct {
 	// ContinueAsNewAfter forces a new run after that many applied events, besides Temporal's
 	// own suggestion; zero leaves it to Temporal. Tests use it to cross runs on purpose.
 	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`
+	// Steps are the journey's rules (issue 19: more messages, return parcels, contact
+	// changes); the zero value, which orders started before them carry, keeps the old rules.
+	// Only runs at journeyVersion follow them.
+	Steps order.Steps `json:"steps,omitzero"`
+	// ReturnWatch is how long after its latest news a return parcel still on its way keeps
+	// the order's workflow waiting for it; zero is defaultReturnWatch.
+	ReturnWatch time.Duration `json:"return_watch,omitempty"`
 }
 
 // OrderInput starts a run: the order.created event for the first, the carried state for a

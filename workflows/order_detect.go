@@ -64,7 +64,7 @@ type deadline struct {
 
 // deadlines are when shipment s becomes stale or late, if it can.
 func (w *orderWorkflow) deadlines(s order.Shipment) []deadline {
-	if s.Status.Final() || w.state.CancelledAt != nil {
+	if s.Status.Final() || w.state.CancelledAt != nil || s.Return {
 		return nil
 	}
 	var ds []deadline

@@ -207,7 +207,7 @@ func (w *orderWorkflow) onCommerce(ctx workflow.Context, e order.CommerceEvent) 
 	}
 	w.applied++
 	before := w.state.Recorded
-	fx := w.state.ApplyCommerce(e)
+	fx := w.state.ApplyCommerceAs(e, w.steps())
 	if len(fx) > 0 || w.state.Recorded != before {
 		w.changed(ctx, fx)
 	}
@@ -220,7 +220,7 @@ func (w *orderWorkflow) onTracking(ctx workflow.Context, e order.TrackingEvent) 
 	}
 	w.applied++
 	before := w.state.Recorded
-	fx := w.state.ApplyTracking(e)
+	fx := w.state.ApplyTrackingAs(e, w.steps())
 	if len(fx) > 0 || w.state.Recorded != before {
 		w.changed(ctx, fx)
 	}

@@ -42,6 +42,9 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 			}
 		}
 		n.Superseded = superseded
+		if w.journey {
+			n.Customer = w.state.Customer // a contact change while the message waited reaches it
+		}
 		send := w.sendPerChannel
 		if w.compact {
 			send = w.sendMilestone
@@ -192,7 +195,9 @@ func (w *orderWorkflow) holdForQuietHours(ctx workflow.Context, e order.Notify, 
 	tctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
 	t := workflow.NewTimerWithOptions(tctx, wait, summary)
-	if err := workflow.Await(ctx, func() bool { return t.IsReady() || w.closing() }); err != nil {
+	// The cancellation message itself waits out the night like any other; the run ends after it.
+	release := e.Milestone != order.MilestoneCancelled
+	if err := workflow.Await(ctx, func() bool { return t.IsReady() || (release && w.closing()) }); err != nil {
 		return "", false
 	}
 	return w.state.Superseded(e), true
@@ -220,7 +225,15 @@ func (w *orderWorkflow) notification(e order.Notify) notify.Request {
 		names[it.SKU] = it.Name
 	}
 	n := notify.Request{OrderID: o.ID, Milestone: e.Milestone, ShipmentID: e.ShipmentID, Customer: o.Customer}
+	if e.Refund > 0 && e.Refund <= len(o.Refunds) {
+		r := o.Refunds[e.Refund-1]
+		n.Refund = &notify.Refund{N: e.Refund, Amount: r.Amount, Currency: r.Currency}
+	}
+	aboutReturn := slices.ContainsFunc(o.Shipments, func(s order.Shipment) bool { return s.Return && s.ID == e.ShipmentID })
 	for _, s := range o.Shipments {
+		if s.Return != aboutReturn || (aboutReturn && s.ID != e.ShipmentID) {
+			continue // a return's message tells of its parcel alone, no other of the parcel going back
+		}
 		sum := notify.Shipment{ID: s.ID, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Status: s.Status, ETA: s.EstimatedDelivery}
 		for _, sku := range s.Items {
 			if name := names[sku]; name != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/sendgrid"
+	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/relay"
 	"github.com/shipflow/shipflow/server"
 	"github.com/shipflow/shipflow/signature"
@@ -76,6 +77,8 @@ func (a *app) orderSettings() workflows.OrderSettings {
 		Tickets: c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "",
 		// The workers are configured alike: a provider with a key here has one there.
 		RegisterParcels: len(a.registrars()) > 0,
+		Steps:           order.Steps{Tell: c.NotifyMilestones, Returns: true, Contact: true},
+		ReturnWatch:     c.ReturnWatch,
 	}
 	for name, url := range map[string]string{"slack": c.Alerts.SlackURL, "teams": c.Alerts.TeamsURL, "google_chat": c.Alerts.GoogleChatURL} {
 		if url != "" {

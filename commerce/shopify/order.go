@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/shipflow/shipflow/commerce"
 	"github.com/shipflow/shipflow/inbox"
@@ -19,6 +20,7 @@ type shopifyOrder struct {
 	Phone           string      `json:"phone"`
 	CustomerLocale  string      `json:"customer_locale"`
 	CreatedAt       string      `json:"created_at"`
+	UpdatedAt       string      `json:"updated_at"`
 	CancelledAt     string      `json:"cancelled_at"`
 	CancelReason    string      `json:"cancel_reason"`
 	Customer        *customer   `json:"customer"`
@@ -110,6 +112,39 @@ func parseOrderCancelled(body []byte) (inbox.Delivery, error) {
 		Timestamp: at,
 		OrderID:   id,
 		Reason:    strings.TrimSpace(o.CancelReason),
+	}
+	return inbox.Delivery{Commerce: []order.CommerceEvent{e}}, nil
+}
+
+// parseOrderUpdated reads orders/updated as a contact change (order.updated): the order's
+// email, phone and customer locale, found as orders/create finds them. Shopify sends the whole
+// order on every edit (a tag, a note, a fulfillment); the order's rules drop a change that
+// changes nothing. The event id carries updated_at, so a retry of the same edit is one event
+// and the next edit another. An order left with no contact at all has nothing to apply.
+func parseOrderUpdated(body []byte) (inbox.Delivery, error) {
+	var o shopifyOrder
+	if err := json.Unmarshal(body, &o); err != nil {
+		return inbox.Delivery{}, err
+	}
+	id, err := commerce.RequireOrderID("id", o.ID)
+	if err != nil {
+		return inbox.Delivery{}, err
+	}
+	at, err := commerce.ParseTime("updated_at", o.UpdatedAt)
+	if err != nil {
+		return inbox.Delivery{}, err
+	}
+	all := o.customer()
+	c := order.Customer{Email: all.Email, Phone: all.Phone, Locale: all.Locale}
+	if c == (order.Customer{}) {
+		return inbox.Delivery{}, fmt.Errorf("order %s has no email, phone or locale: %w", id, inbox.ErrIgnored)
+	}
+	e := order.CommerceEvent{
+		ID:        "shopify/order/" + id + "/updated/" + at.UTC().Format(time.RFC3339Nano),
+		Type:      order.EventOrderUpdated,
+		Timestamp: at,
+		OrderID:   id,
+		Customer:  &c,
 	}
 	return inbox.Delivery{Commerce: []order.CommerceEvent{e}}, nil
 }

@@ -1,6 +1,6 @@
 // Package shopify adapts Shopify's Admin webhooks (POST /webhooks/shopify)
 // to shipflow's events: orders/create and orders/cancelled become order
-// events, fulfillments/create and fulfillments/update become order.shipped
+// events, orders/updated a contact change (order.updated), fulfillments/create and fulfillments/update become order.shipped
 // (with a tracking scan when Shopify knows the shipment's status), and
 // fulfillment_events/create becomes a tracking scan routed by its
 // fulfillment.
@@ -24,6 +24,7 @@ import (
 const (
 	TopicOrderCreated            = "orders/create"
 	TopicOrderCancelled          = "orders/cancelled"
+	TopicOrderUpdated            = "orders/updated"
 	TopicFulfillmentCreated      = "fulfillments/create"
 	TopicFulfillmentUpdated      = "fulfillments/update"
 	TopicFulfillmentEventCreated = "fulfillment_events/create"
@@ -44,6 +45,8 @@ func Parse(topic, webhookID string, body []byte) (inbox.Delivery, error) {
 		parse = parseOrderCreated
 	case TopicOrderCancelled:
 		parse = parseOrderCancelled
+	case TopicOrderUpdated:
+		parse = parseOrderUpdated
 	case TopicFulfillmentCreated, TopicFulfillmentUpdated:
 		parse = parseFulfillment
 	case TopicFulfillmentEventCreated:

@@ -335,7 +335,7 @@ func TestParseMalformed(t *testing.T) {
 }
 
 func TestParseUnsupported(t *testing.T) {
-	for _, topic := range []string{"orders/updated", "orders/paid", "products/create", "", "ORDERS/CREATE"} {
+	for _, topic := range []string{"orders/paid", "orders/edited", "products/create", "", "ORDERS/CREATE"} {
 		_, err := shopify.Parse(topic, "w", fixture.Load(t, "orders_create.json"))
 		if !errors.Is(err, inbox.ErrUnsupported) {
 			t.Errorf("topic %q: err = %v, want ErrUnsupported", topic, err)

@@ -53,6 +53,8 @@ type Data struct {
 	// template says with {{delayReason .DelayReason}}: a fixed sentence in
 	// the customer's language, never anyone's own words.
 	DelayReason order.DelayReason
+	// Refund is the refund a refund_processed message tells of, said with {{money .Refund}}.
+	Refund *Money
 }
 
 // Shipment is what a message may say about one parcel.
@@ -84,6 +86,10 @@ func (d Data) prepare(loc *time.Location) Data {
 		d.OrderNumber = d.OrderID
 	}
 	d.Shipment = d.Shipment.prepare(loc)
+	if r := d.Refund; r != nil {
+		c := *r
+		d.Refund = &c
+	}
 	ss := make([]Shipment, len(d.Shipments))
 	for i, s := range d.Shipments {
 		ss[i] = s.prepare(loc)
@@ -150,7 +156,7 @@ func samples() []Data {
 		OrderID: "ord_1042", OrderNumber: "#1042", FirstName: "Ona", TimeZone: "Europe/Vilnius",
 		Now: now, Shipment: shoes, Shipments: []Shipment{shoes, jacket},
 		TrackingURL: "https://track.example.com/o/ord_1042", ReviewURL: "https://shop.example.com/review/1042",
-		Reason: "road works", DelayReason: order.DelayCustoms,
+		Reason: "road works", DelayReason: order.DelayCustoms, Refund: &Money{Amount: "1234.5", Currency: "EUR"},
 	}
 	return []Data{full, {Now: now}}
 }

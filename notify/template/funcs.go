@@ -21,6 +21,7 @@ func (f formatter) funcs() map[string]any {
 		"join":        f.join,
 		"vocative":    f.w.vocative,
 		"delayReason": f.delayReason,
+		"money":       f.money,
 	}
 }
 

@@ -19,6 +19,8 @@ var (
 		order.MilestoneConfirmed, order.MilestoneShipped, order.MilestoneOutForDelivery,
 		order.MilestoneAvailableForPickup, order.MilestoneAttemptFailed, order.MilestoneDelivered,
 		order.MilestoneDelayed, order.MilestoneReviewRequest,
+		order.MilestonePacked, order.MilestoneInTransit, order.MilestoneCancelled, order.MilestoneRefundProcessed,
+		order.MilestoneReturnInTransit, order.MilestoneReturnReceived,
 	}
 	channels = []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail}
 )

@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
+
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -35,6 +37,7 @@ type words struct {
 	delayReasons map[order.DelayReason]string
 	// unsubscribe leads the plain-text email's unsubscribe link.
 	unsubscribe string
+	money       moneyWords
 }
 
 // languages are the languages with words of their own. A locale in any
@@ -61,6 +64,7 @@ var english = words{
 	summary:      summaryEnglish,
 	vocative:     func(name string) string { return name },
 	unsubscribe:  "No more emails about your orders? Unsubscribe:",
+	money:        moneyWords{tag: language.English, decimal: ".", group: ",", symbolFirst: true},
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "The driver is held up in heavy traffic.",
 		order.DelayWeather: "Bad weather is slowing deliveries down.",
@@ -89,6 +93,7 @@ var lithuanian = words{
 	summary:      summaryLithuanian,
 	vocative:     VocativeLithuanian,
 	unsubscribe:  "Nebenorite gauti laiškų apie užsakymus? Atsisakykite:",
+	money:        moneyWords{tag: language.Lithuanian, decimal: ",", group: "\u00a0"},
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "Kurjeris įstrigo spūstyje.",
 		order.DelayWeather: "Pristatymą lėtina blogos oro sąlygos.",
