@@ -121,6 +121,9 @@ type ShipmentInfo struct {
 	TrackingNumber    string     `json:"tracking_number"`
 	Items             []string   `json:"items,omitempty"`
 	EstimatedDelivery *time.Time `json:"estimated_delivery,omitempty"`
+	// Service is the carrier's service level ("express", "economy"), for the delivery
+	// estimate's transit days when no date is given.
+	Service string `json:"service,omitempty"`
 }
 
 // CommerceEvent is one commerce-platform event (docs/reference/inbound.md) after

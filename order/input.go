@@ -202,6 +202,9 @@ func (s ShipmentInfo) checkInput() error {
 	if len(s.Items) > MaxItems {
 		return invalid("data.shipment.items", "must have at most %d SKUs, got %d", MaxItems, len(s.Items))
 	}
+	if err := checkService(s.Service); err != nil {
+		return err
+	}
 	fields := []fieldCheck{
 		{"data.shipment.shipment_id", s.ID, MaxIDLen},
 		{"data.shipment.carrier", s.Carrier, MaxCodeLen},
@@ -279,4 +282,19 @@ func Quote(s string) string {
 		return fmt.Sprintf("%q…", s[:cut])
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// checkService refuses a service level that is not a short code: letters, digits, spaces,
+// '_', '-' and '.', as carriers name them ("express", "DHL Paket", "ground_advantage").
+func checkService(s string) error {
+	const field = "data.shipment.service"
+	if len(s) > MaxCodeLen {
+		return invalid(field, "must be at most %d characters, got %d", MaxCodeLen, utf8.RuneCountInString(s))
+	}
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" _-.", r)) {
+			return invalid(field, "may hold only letters, digits, spaces, '_', '-' and '.', found %s at byte %d", describeByte(s, i), i)
+		}
+	}
+	return nil
 }

@@ -98,7 +98,7 @@ func (o *Order) track(b *batch, i int, sc scan, ent *Entry) {
 		s.LastLocation = &l
 	}
 	if sc.eta != nil {
-		s.EstimatedDelivery = sc.eta
+		s.EstimatedDelivery, s.ETASource = sc.eta, ETACarrier
 	}
 	at := sc.at
 	s.LastEventAt = &at

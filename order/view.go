@@ -44,11 +44,13 @@ type ShipmentView struct {
 	Substatus         string         `json:"substatus"`
 	LastLocation      *Location      `json:"last_location"`
 	EstimatedDelivery *time.Time     `json:"estimated_delivery"`
-	LastEventAt       *time.Time     `json:"last_event_at"`
-	Items             []string       `json:"items"`
-	ShippedAt         time.Time      `json:"shipped_at"`
-	DeliveredAt       *time.Time     `json:"delivered_at,omitempty"`
-	FailedAttempts    int            `json:"failed_attempts,omitempty"`
+	// ETASource says who gave EstimatedDelivery (carrier, merchant, estimate, driver).
+	ETASource      ETASource  `json:"eta_source,omitempty"`
+	LastEventAt    *time.Time `json:"last_event_at"`
+	Items          []string   `json:"items"`
+	ShippedAt      time.Time  `json:"shipped_at"`
+	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
+	FailedAttempts int        `json:"failed_attempts,omitempty"`
 }
 
 // View returns the order's view with the timeline newest first. Entries
@@ -105,6 +107,7 @@ func (o *Order) Summary() View {
 			Status:            s.Status,
 			Substatus:         s.Substatus,
 			EstimatedDelivery: utcp(s.EstimatedDelivery),
+			ETASource:         s.ETASource,
 			LastEventAt:       utcp(s.LastEventAt),
 			Items:             nonNil(s.Items),
 			ShippedAt:         s.ShippedAt,
