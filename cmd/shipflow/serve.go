@@ -73,7 +73,8 @@ func (a *app) orderSettings() workflows.OrderSettings {
 	s := workflows.OrderSettings{
 		ReviewRequestDelay: c.ReviewRequestDelay, QuietHours: c.QuietHours,
 		PollInterval: c.PollInterval, StaleAfter: c.StaleAfter, LateGrace: c.LateGrace, EscalationSLA: c.EscalationSLA,
-		Tickets: c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "",
+		Tickets:   c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "",
+		Estimates: c.Estimates, LateFromDayEnd: true,
 	}
 	for name, url := range map[string]string{"slack": c.Alerts.SlackURL, "teams": c.Alerts.TeamsURL, "google_chat": c.Alerts.GoogleChatURL} {
 		if url != "" {

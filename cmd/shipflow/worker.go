@@ -64,6 +64,8 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 	deps := worker.Deps{
 		DB: a.db, Notifier: n, Tracker: a.tracker(), Alerters: alerters, Tickets: tickets,
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
+		// Always there: orders started while estimates were on still ask for them.
+		Estimates: &a.cfg.EstimateRules,
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
 		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy()},
