@@ -256,6 +256,8 @@ type TrackingEvent struct {
 	Location          Location       `json:"location"`
 	OccurredAt        time.Time      `json:"occurred_at"`
 	EstimatedDelivery *time.Time     `json:"estimated_delivery,omitempty"`
+	// Proof is the proof of delivery a delivered scan carries, if the provider gives one.
+	Proof *Proof `json:"proof,omitempty"`
 }
 
 // Validate checks what ordering and matching rely on. Field names are

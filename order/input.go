@@ -242,13 +242,19 @@ func (e TrackingEvent) CheckInput() error {
 	if err := CheckKey("tracking_number", e.TrackingNumber, MaxTrackingNumberLen); err != nil {
 		return err
 	}
-	return checkAll(append([]fieldCheck{
+	if err := checkAll(append([]fieldCheck{
 		{"id", e.ID, MaxIDLen},
 		{"carrier", e.Carrier, MaxCodeLen},
 		{"substatus", e.Substatus, MaxCodeLen},
 		{"raw_status", e.RawStatus, MaxCodeLen},
 		{"description", e.Description, MaxTextLen},
-	}, e.Location.fields("location")...))
+	}, e.Location.fields("location")...)); err != nil {
+		return err
+	}
+	if p := e.Proof; p != nil {
+		return p.checkInput("proof")
+	}
+	return nil
 }
 
 // Clean is e made to meet the input limits by CleanText, for scans from a source that cannot
@@ -266,6 +272,10 @@ func (e TrackingEvent) Clean() TrackingEvent {
 		Region:     CleanText(e.Location.Region, MaxLineLen),
 		PostalCode: CleanText(e.Location.PostalCode, MaxCodeLen),
 		Country:    CleanText(e.Location.Country, MaxCodeLen),
+	}
+	if p := e.Proof; p != nil {
+		c := p.clean()
+		e.Proof = &c
 	}
 	return e
 }

@@ -69,6 +69,8 @@ type Shipment struct {
 	ShippedAt      time.Time  `json:"shipped_at"`
 	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
 	FailedAttempts int        `json:"failed_attempts"`
+	// Proof is the carrier's proof of delivery, once delivered with one.
+	Proof *Proof `json:"proof,omitempty"`
 }
 
 // stage is the order stage this shipment stands for. A parcel that was

@@ -32,6 +32,12 @@ func (o *Order) ApplyTracking(e TrackingEvent) []Effect {
 		EventID:        e.ID,
 		Source:         e.Source,
 	}
+	var proof *Proof
+	if p := e.Proof; p != nil && e.Status == ShipmentDelivered && !p.IsZero() {
+		c := *p
+		proof = &c
+		ent.Proof = &c
+	}
 	var loc *Location
 	if !e.Location.IsZero() {
 		l := e.Location
@@ -53,6 +59,7 @@ func (o *Order) ApplyTracking(e TrackingEvent) []Effect {
 			loc:       loc,
 			at:        ent.At,
 			eta:       utcp(e.EstimatedDelivery),
+			proof:     proof,
 		}, &ent)
 	}
 	o.record(ent)
@@ -69,6 +76,7 @@ type scan struct {
 	loc            *Location
 	at             time.Time
 	eta            *time.Time
+	proof          *Proof
 }
 
 // track applies sc to shipment i under the ordering rule (docs/reference/statuses.md):
@@ -79,6 +87,12 @@ type scan struct {
 // raised for a parcel that is meant to go back.
 func (o *Order) track(b *batch, i int, sc scan, ent *Entry) {
 	s := &o.Shipments[i]
+	if p := sc.proof; p != nil && s.Status == ShipmentDelivered && s.Proof == nil {
+		// A repeat report of the delivery moves nothing else, but carriers add their proof
+		// after the first scan: the first one given is kept.
+		c := *p
+		s.Proof = &c
+	}
 	if s.LastEventAt != nil && sc.at.Before(*s.LastEventAt) {
 		ent.ignore(fmt.Sprintf("older than the shipment's latest event (%s)", s.LastEventAt.Format(time.RFC3339)))
 		return
@@ -105,6 +119,10 @@ func (o *Order) track(b *batch, i int, sc scan, ent *Entry) {
 	if sc.status == ShipmentDelivered && s.DeliveredAt == nil {
 		d := sc.at
 		s.DeliveredAt = &d
+	}
+	if p := sc.proof; p != nil && sc.status == ShipmentDelivered && s.Proof == nil {
+		c := *p
+		s.Proof = &c
 	}
 	if attempt {
 		s.FailedAttempts++

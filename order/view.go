@@ -51,6 +51,8 @@ type ShipmentView struct {
 	ShippedAt      time.Time  `json:"shipped_at"`
 	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
 	FailedAttempts int        `json:"failed_attempts,omitempty"`
+	// Proof is the carrier's proof of delivery (who signed, where it was left, a photo).
+	Proof *Proof `json:"proof_of_delivery,omitempty"`
 }
 
 // View returns the order's view with the timeline newest first. Entries
@@ -64,6 +66,10 @@ func (o *Order) View() View {
 		if l := e.Location; l != nil {
 			c := *l
 			e.Location = &c
+		}
+		if p := e.Proof; p != nil {
+			c := *p
+			e.Proof = &c
 		}
 		v.Timeline[n-1-i] = e
 	}
@@ -117,6 +123,10 @@ func (o *Order) Summary() View {
 		if l := s.LastLocation; l != nil {
 			c := *l
 			sv.LastLocation = &c
+		}
+		if p := s.Proof; p != nil {
+			c := *p
+			sv.Proof = &c
 		}
 		v.Shipments[i] = sv
 	}
