@@ -15,6 +15,7 @@ import (
 	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/estimate"
 	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/track"
 )
@@ -38,6 +39,8 @@ type Activities struct {
 	// PublicURL and TrackingSecret make the links staff alerts carry.
 	PublicURL      string
 	TrackingSecret string
+	// Estimates are the merchant's delivery estimate rules (EstimateDelivery); nil is off.
+	Estimates *estimate.Rules
 }
 
 // DatabaseCheck is what CheckDatabase saw.

@@ -44,6 +44,7 @@ type shipment struct {
 	TrackingNumber    string   `json:"tracking_number"`
 	Items             []string `json:"items"`
 	EstimatedDelivery string   `json:"estimated_delivery"`
+	Service           string   `json:"service"`
 }
 
 // Parse reads one shipflow commerce event (docs/reference/inbound.md). eventID is the
@@ -154,6 +155,7 @@ func (d data) shipped(e *order.CommerceEvent) error {
 		TrackingNumber:    strings.TrimSpace(s.TrackingNumber),
 		Items:             s.Items,
 		EstimatedDelivery: eta,
+		Service:           strings.TrimSpace(s.Service),
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/engine"
+	"github.com/shipflow/shipflow/estimate"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/payload"
@@ -100,7 +101,11 @@ type Config struct {
 	// NotifyMilestones are the switchable milestones told (SHIPFLOW_NOTIFY_MILESTONES).
 	NotifyMilestones []order.Milestone
 	// ReturnWatch is how long a return parcel is waited for after its latest news.
-	ReturnWatch       time.Duration
+	ReturnWatch time.Duration
+	// Estimates switches delivery estimates on for shipments announced without a date, under
+	// EstimateRules (docs/reference/configuration.md, "Delivery estimates").
+	Estimates         bool
+	EstimateRules     estimate.Rules
 	WhatsAppTemplates WhatsAppTemplates
 	// SimStep is how long one step of the sim carrier's scripted journey takes.
 	SimStep time.Duration
@@ -309,6 +314,12 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_QUIET_HOURS", flag: "quiet-hours", def: "21:00-08:00", usage: "customer-local hours when non-urgent messages wait, or off", parse: quietHours(&c.QuietHours)},
 		{env: "SHIPFLOW_NOTIFY_MILESTONES", flag: "notify-milestones", usage: "switchable messages to send (in_transit) or skip (-packed), comma-separated, on top of the defaults; none for none", parse: milestones(&c.NotifyMilestones)},
 		{env: "SHIPFLOW_RETURN_WATCH", flag: "return-watch", def: "720h", usage: "how long a return parcel is waited for after its latest news", parse: boundedDuration(&c.ReturnWatch, maxReturnWatch)},
+		{env: "SHIPFLOW_ESTIMATES", flag: "estimates", def: "true", usage: "estimate delivery for shipments announced without a date", parse: boolean(&c.Estimates)},
+		{env: "SHIPFLOW_MERCHANT_TIME_ZONE", flag: "merchant-time-zone", def: "UTC", usage: "IANA time zone the dispatch cut-off is read in", parse: zone(&c.EstimateRules.Zone)},
+		{env: "SHIPFLOW_MERCHANT_COUNTRY", flag: "merchant-country", usage: "ISO 3166-1 alpha-2 country parcels leave from: its holidays are not dispatch days", parse: country(&c.EstimateRules.Country)},
+		{env: "SHIPFLOW_DISPATCH_CUTOFF", flag: "dispatch-cutoff", def: "14:00", usage: "merchant-local HH:MM after which a parcel leaves the next working day, or off", parse: cutoff(&c.EstimateRules.Cutoff)},
+		{env: "SHIPFLOW_PROCESSING_DAYS", flag: "processing-days", def: "1", usage: "working days between an order and its dispatch", parse: between(&c.EstimateRules.ProcessingDays, 0, estimate.MaxProcessingDays)},
+		{env: "SHIPFLOW_TRANSIT_DAYS", flag: "transit-days", usage: "transit days overriding the carriers' defaults: carrier[/service][:CC]=days, comma-separated", parse: transitDays(&c.EstimateRules.Transit)},
 		{env: "SHIPFLOW_TRACKING_SECRET", secret: true, usage: "key of the per-order tracking link tokens", parse: str(&c.TrackingSecret)},
 		{env: "SHIPFLOW_REVIEW_URL", flag: "review-url", usage: "link of the review request, {order_id} replaced by the order id (escaped), e.g. https://shop.example.com/review?order={order_id}; empty sends no link", parse: reviewURL(&c.ReviewURL)},
 		{env: "SHIPFLOW_TEMPLATES_DIR", flag: "templates-dir", usage: "directory of message template overrides", parse: str(&c.TemplatesDir)},
@@ -836,6 +847,60 @@ func list[T any](dst *[]T, parse func(string) (T, error)) func(string) error {
 			}
 			*dst = append(*dst, x)
 		}
+		return nil
+	}
+}
+
+// zone reads an IANA time zone name this machine knows.
+func zone(dst **time.Location) func(string) error {
+	return func(v string) error {
+		if len(v) > 64 || strings.ContainsFunc(v, unicode.IsControl) {
+			return fmt.Errorf("%.40q is not a time zone name: at most 64 characters, none of them control characters", v)
+		}
+		l, err := time.LoadLocation(v)
+		if err != nil || v == "" || v == "Local" {
+			return fmt.Errorf("%q is not an IANA time zone such as Europe/Vilnius", v)
+		}
+		*dst = l
+		return nil
+	}
+}
+
+// country reads an ISO 3166-1 alpha-2 code in either case; empty is none.
+func country(dst *string) func(string) error {
+	return func(v string) error {
+		cc := strings.ToUpper(v)
+		if v != "" && (len(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z') {
+			return fmt.Errorf("%.40q is not a two-letter country code such as LT", v)
+		}
+		*dst = cc
+		return nil
+	}
+}
+
+// cutoff reads a time of day HH:MM, or off (zero: no cut-off).
+func cutoff(dst *time.Duration) func(string) error {
+	return func(v string) error {
+		if strings.EqualFold(v, "off") {
+			*dst = 0
+			return nil
+		}
+		t, err := time.Parse("15:04", v)
+		if err != nil || len(v) != len("15:04") {
+			return fmt.Errorf("%.40q is not a time of day HH:MM (24-hour) or off", v)
+		}
+		*dst = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+		return nil
+	}
+}
+
+func transitDays(dst *estimate.Transit) func(string) error {
+	return func(v string) error {
+		t, err := estimate.ParseTransit(v)
+		if err != nil {
+			return err
+		}
+		*dst = t
 		return nil
 	}
 }

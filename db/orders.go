@@ -68,11 +68,11 @@ func SaveOrder(ctx context.Context, ex Executor, s Snapshot) (bool, error) {
 			}
 		}
 		for _, e := range s.Entries {
-			b.Queue(`INSERT INTO tracking_events (order_id, seq, occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			b.Queue(`INSERT INTO tracking_events (order_id, seq, occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor, proof)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 				ON CONFLICT (order_id, seq) DO NOTHING`,
 				v.OrderID, e.Seq, e.At, e.Kind, e.Type, e.ShipmentID, e.TrackingNumber, e.Substatus, e.Description,
-				e.Location, e.Ignored, e.Note, e.EventID, e.Source, e.Actor)
+				e.Location, e.Ignored, e.Note, e.EventID, e.Source, e.Actor, e.Proof)
 		}
 		if fresh {
 			// Tell every serve replica (live tracking pages, SSE streams) that the order changed.
@@ -120,7 +120,7 @@ func GetOrder(ctx context.Context, ex Executor, orderID string) (order.View, int
 		return v, 0, fmt.Errorf("load order %s: %w", orderID, err)
 	}
 	rows, err := ex.Query(ctx, `
-		SELECT seq, occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor
+		SELECT seq, occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor, proof
 		FROM tracking_events WHERE order_id = $1 ORDER BY occurred_at DESC, seq DESC LIMIT $2`, orderID, maxTimeline)
 	if err != nil {
 		return v, 0, fmt.Errorf("load timeline of order %s: %w", orderID, err)
@@ -128,7 +128,7 @@ func GetOrder(ctx context.Context, ex Executor, orderID string) (order.View, int
 	v.Timeline, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (order.Entry, error) {
 		var e order.Entry
 		err := r.Scan(&e.Seq, &e.At, &e.Kind, &e.Type, &e.ShipmentID, &e.TrackingNumber, &e.Substatus, &e.Description,
-			&e.Location, &e.Ignored, &e.Note, &e.EventID, &e.Source, &e.Actor)
+			&e.Location, &e.Ignored, &e.Note, &e.EventID, &e.Source, &e.Actor, &e.Proof)
 		e.At = e.At.UTC()
 		return e, err
 	})

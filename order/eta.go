@@ -56,3 +56,108 @@ func later(a, b *time.Time) *time.Time {
 	t := *b
 	return &t
 }
+
+// ETASource says who gave a shipment's estimated delivery: staff and subscribers weigh a
+// carrier's date and shipflow's own estimate differently, and the customer is told an
+// estimate as one.
+type ETASource string
+
+// ETA sources.
+const (
+	// ETACarrier: the carrier's or tracking provider's date.
+	ETACarrier ETASource = "carrier"
+	// ETAMerchant: the date the shop sent with order.shipped.
+	ETAMerchant ETASource = "merchant"
+	// ETAEstimate: shipflow's estimate (package estimate) when nobody gave one.
+	ETAEstimate ETASource = "estimate"
+	// ETADriver: a driver's revised time (the voice assistant's report_delay).
+	ETADriver ETASource = "driver"
+)
+
+// EntryETAEstimated is the timeline entry of an estimate made for a shipment.
+const EntryETAEstimated = "eta.estimated"
+
+// Estimate is a delivery day shipflow estimated for a shipment no one gave one for. It is
+// made outside the lifecycle rules (its holiday data changes with a library upgrade) and
+// applied as data, so a replay applies the same day.
+type Estimate struct {
+	ShipmentID string `json:"shipment_id"`
+	// Date is the day, midnight UTC: the date-only form carriers use too.
+	Date time.Time `json:"date"`
+	// Basis says how the day was reached, for staff.
+	Basis string `json:"basis,omitempty"`
+	// At is when the estimate was made.
+	At time.Time `json:"at"`
+}
+
+// Estimated applies an estimate to its shipment, unless someone has given a date since (an
+// estimate never overrides a carrier, the merchant or a driver) or the shipment is no longer
+// coming. The estimate is made as the shipment is announced, so it publishes nothing of its
+// own: the order.shipped event it follows carries it.
+func (o *Order) Estimated(e Estimate) []Effect {
+	i := o.shipmentByID(e.ShipmentID)
+	if i < 0 || e.Date.IsZero() {
+		return nil
+	}
+	s := &o.Shipments[i]
+	if s.Status.Final() || s.EstimatedDelivery != nil && s.ETASource != ETAEstimate {
+		return nil
+	}
+	d := utc(e.Date)
+	s.EstimatedDelivery, s.ETASource = &d, ETAEstimate
+	at := utc(e.At)
+	o.record(Entry{
+		At: at, Kind: KindSystem, Type: EntryETAEstimated, ShipmentID: s.ID, TrackingNumber: s.TrackingNumber,
+		Description: "estimated delivery " + d.Format(time.DateOnly), Note: CleanText(e.Basis, MaxTextLen), Source: string(ETAEstimate),
+	})
+	b := &batch{o: o}
+	o.settle(b, at)
+	return b.fx
+}
+
+// NeedsEstimate reports whether a shipment announced by e would have no delivery date: the
+// workflow asks for an estimate before applying it.
+func (o *Order) NeedsEstimate(e CommerceEvent) bool {
+	if e.Type != EventShipped || e.Shipment == nil || e.Shipment.EstimatedDelivery != nil || o.closed() {
+		return false
+	}
+	if i := o.shipmentByID(e.Shipment.ID); i >= 0 {
+		return o.Shipments[i].EstimatedDelivery == nil && !o.Shipments[i].Status.Final()
+	}
+	return true
+}
+
+// Destination is the country the order goes to (ISO 3166-1 alpha-2 as the shop wrote it), ""
+// when the shop gave no address.
+func (o *Order) Destination() string {
+	if a := o.ShippingAddress; a != nil {
+		return a.Country
+	}
+	return ""
+}
+
+// Due is when a shipment expected at eta counts as overdue, before any grace. A date without
+// a time of day (midnight UTC, the form carriers and shipflow's estimate give a day in) means
+// "some time that day", so it is due when the day ends; a time of day is due then.
+func Due(eta time.Time) time.Time {
+	if u := eta.UTC(); u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 && u.Nanosecond() == 0 {
+		return u.AddDate(0, 0, 1)
+	}
+	return eta
+}
+
+// Said is how a timeline or staff message names an ETA's source: "the carrier's estimate",
+// "shipflow's estimate"; "" for an unknown source.
+func (s ETASource) Said() string {
+	switch s {
+	case ETACarrier:
+		return "the carrier's date"
+	case ETAMerchant:
+		return "the merchant's date"
+	case ETAEstimate:
+		return "shipflow's estimate"
+	case ETADriver:
+		return "the driver's revised time"
+	}
+	return ""
+}

@@ -126,6 +126,9 @@ type ShipmentInfo struct {
 	TrackingNumber    string     `json:"tracking_number"`
 	Items             []string   `json:"items,omitempty"`
 	EstimatedDelivery *time.Time `json:"estimated_delivery,omitempty"`
+	// Service is the carrier's service level ("express", "economy"), for the delivery
+	// estimate's transit days when no date is given.
+	Service string `json:"service,omitempty"`
 }
 
 // CommerceEvent is one commerce-platform event (docs/reference/inbound.md) after
@@ -288,6 +291,8 @@ type TrackingEvent struct {
 	Location          Location       `json:"location"`
 	OccurredAt        time.Time      `json:"occurred_at"`
 	EstimatedDelivery *time.Time     `json:"estimated_delivery,omitempty"`
+	// Proof is the proof of delivery a delivered scan carries, if the provider gives one.
+	Proof *Proof `json:"proof,omitempty"`
 }
 
 // Validate checks what ordering and matching rely on. Field names are

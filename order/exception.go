@@ -240,7 +240,7 @@ func (o *Order) ReportDelayAs(d Delay, r DelayRules) ([]Effect, error) {
 	eta := utcp(d.RevisedETA)
 	moved := eta != nil && (s.EstimatedDelivery == nil || !eta.Equal(*s.EstimatedDelivery))
 	if moved {
-		s.EstimatedDelivery = eta
+		s.EstimatedDelivery, s.ETASource = eta, ETADriver
 		ent.note("estimated delivery now " + eta.Format(time.RFC3339))
 	}
 	raised := o.raise(b, Exception{Reason: ReasonDriverDelay, ShipmentID: s.ID, Message: msg, RaisedAt: at, Source: "driver", DelayReason: code}, &ent)

@@ -207,6 +207,9 @@ func (s ShipmentInfo) checkInput(prefix string) error {
 	if len(s.Items) > MaxItems {
 		return invalid(prefix+".items", "must have at most %d SKUs, got %d", MaxItems, len(s.Items))
 	}
+	if err := checkService(s.Service); err != nil {
+		return err
+	}
 	fields := []fieldCheck{
 		{prefix + ".shipment_id", s.ID, MaxIDLen},
 		{prefix + ".carrier", s.Carrier, MaxCodeLen},
@@ -244,13 +247,19 @@ func (e TrackingEvent) CheckInput() error {
 	if err := CheckKey("tracking_number", e.TrackingNumber, MaxTrackingNumberLen); err != nil {
 		return err
 	}
-	return checkAll(append([]fieldCheck{
+	if err := checkAll(append([]fieldCheck{
 		{"id", e.ID, MaxIDLen},
 		{"carrier", e.Carrier, MaxCodeLen},
 		{"substatus", e.Substatus, MaxCodeLen},
 		{"raw_status", e.RawStatus, MaxCodeLen},
 		{"description", e.Description, MaxTextLen},
-	}, e.Location.fields("location")...))
+	}, e.Location.fields("location")...)); err != nil {
+		return err
+	}
+	if p := e.Proof; p != nil {
+		return p.checkInput("proof")
+	}
+	return nil
 }
 
 // Clean is e made to meet the input limits by CleanText, for scans from a source that cannot
@@ -269,6 +278,10 @@ func (e TrackingEvent) Clean() TrackingEvent {
 		PostalCode: CleanText(e.Location.PostalCode, MaxCodeLen),
 		Country:    CleanText(e.Location.Country, MaxCodeLen),
 	}
+	if p := e.Proof; p != nil {
+		c := p.clean()
+		e.Proof = &c
+	}
 	return e
 }
 
@@ -284,4 +297,19 @@ func Quote(s string) string {
 		return fmt.Sprintf("%q…", s[:cut])
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// checkService refuses a service level that is not a short code: letters, digits, spaces,
+// '_', '-' and '.', as carriers name them ("express", "DHL Paket", "ground_advantage").
+func checkService(s string) error {
+	const field = "data.shipment.service"
+	if len(s) > MaxCodeLen {
+		return invalid(field, "must be at most %d characters, got %d", MaxCodeLen, utf8.RuneCountInString(s))
+	}
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" _-.", r)) {
+			return invalid(field, "may hold only letters, digits, spaces, '_', '-' and '.', found %s at byte %d", describeByte(s, i), i)
+		}
+	}
+	return nil
 }

@@ -59,8 +59,10 @@ type Shipment struct {
 	RawStatus      string         `json:"raw_status,omitempty"`
 	LastLocation   *Location      `json:"last_location,omitempty"`
 	// EstimatedDelivery is the latest estimate from the merchant, carrier
-	// or driver, whoever spoke last.
+	// or driver, whoever spoke last, or shipflow's own when none did.
 	EstimatedDelivery *time.Time `json:"estimated_delivery,omitempty"`
+	// ETASource says who gave EstimatedDelivery; empty in orders recorded before it was kept.
+	ETASource ETASource `json:"eta_source,omitempty"`
 	// LastEventAt is the time of the newest status report applied; older
 	// reports do not move the status.
 	LastEventAt    *time.Time `json:"last_event_at,omitempty"`
@@ -73,6 +75,8 @@ type Shipment struct {
 	// Return marks a parcel on its way back to the merchant (order.return.initiated's
 	// return_shipment): tracked and told about, but no part of the order's stage or ETA.
 	Return bool `json:"return,omitempty"`
+	// Proof is the carrier's proof of delivery, once delivered with one.
+	Proof *Proof `json:"proof,omitempty"`
 }
 
 // stage is the order stage this shipment stands for. A parcel that was
@@ -276,7 +280,7 @@ func (o *Order) ship(b *batch, si ShipmentInfo, ent *Entry) {
 			changed = true
 		}
 		if eta := utcp(si.EstimatedDelivery); eta != nil && (s.EstimatedDelivery == nil || !eta.Equal(*s.EstimatedDelivery)) {
-			s.EstimatedDelivery = eta
+			s.EstimatedDelivery, s.ETASource = eta, ETAMerchant
 			changed = true
 		}
 		if !changed {
@@ -287,7 +291,7 @@ func (o *Order) ship(b *batch, si ShipmentInfo, ent *Entry) {
 		b.publish(PublishShipmentUpdated, s.ID)
 		return
 	}
-	o.Shipments = append(o.Shipments, Shipment{
+	s := Shipment{
 		ID:                si.ID,
 		Carrier:           si.Carrier,
 		TrackingNumber:    si.TrackingNumber,
@@ -295,7 +299,11 @@ func (o *Order) ship(b *batch, si ShipmentInfo, ent *Entry) {
 		Status:            ShipmentInfoReceived,
 		EstimatedDelivery: utcp(si.EstimatedDelivery),
 		ShippedAt:         ent.At,
-	})
+	}
+	if s.EstimatedDelivery != nil {
+		s.ETASource = ETAMerchant
+	}
+	o.Shipments = append(o.Shipments, s)
 	b.notify(MilestoneShipped, si.ID)
 	b.publish(PublishOrderShipped, si.ID)
 }

@@ -62,6 +62,8 @@ type Entry struct {
 	EventID        string    `json:"event_id,omitempty"`
 	Source         string    `json:"source,omitempty"`
 	Actor          string    `json:"actor,omitempty"`
+	// Proof is the proof of delivery a delivered scan carried.
+	Proof *Proof `json:"proof_of_delivery,omitempty"`
 }
 
 // ignore marks the entry as not having moved anything and says why.

@@ -35,6 +35,12 @@ func (o *Order) ApplyTrackingAs(e TrackingEvent, st Steps) []Effect {
 		EventID:        e.ID,
 		Source:         e.Source,
 	}
+	var proof *Proof
+	if p := e.Proof; p != nil && e.Status == ShipmentDelivered && !p.IsZero() {
+		c := *p
+		proof = &c
+		ent.Proof = &c
+	}
 	var loc *Location
 	if !e.Location.IsZero() {
 		l := e.Location
@@ -56,6 +62,7 @@ func (o *Order) ApplyTrackingAs(e TrackingEvent, st Steps) []Effect {
 			loc:       loc,
 			at:        ent.At,
 			eta:       utcp(e.EstimatedDelivery),
+			proof:     proof,
 		}, &ent)
 	}
 	o.record(ent)
@@ -72,6 +79,7 @@ type scan struct {
 	loc            *Location
 	at             time.Time
 	eta            *time.Time
+	proof          *Proof
 }
 
 // track applies sc to shipment i under the ordering rule (docs/reference/statuses.md):
@@ -82,6 +90,12 @@ type scan struct {
 // raised for a parcel that is meant to go back.
 func (o *Order) track(b *batch, i int, sc scan, ent *Entry) {
 	s := &o.Shipments[i]
+	if p := sc.proof; p != nil && s.Status == ShipmentDelivered && s.Proof == nil {
+		// A repeat report of the delivery moves nothing else, but carriers add their proof
+		// after the first scan: the first one given is kept.
+		c := *p
+		s.Proof = &c
+	}
 	if s.LastEventAt != nil && sc.at.Before(*s.LastEventAt) {
 		ent.ignore(fmt.Sprintf("older than the shipment's latest event (%s)", s.LastEventAt.Format(time.RFC3339)))
 		return
@@ -101,13 +115,17 @@ func (o *Order) track(b *batch, i int, sc scan, ent *Entry) {
 		s.LastLocation = &l
 	}
 	if sc.eta != nil {
-		s.EstimatedDelivery = sc.eta
+		s.EstimatedDelivery, s.ETASource = sc.eta, ETACarrier
 	}
 	at := sc.at
 	s.LastEventAt = &at
 	if sc.status == ShipmentDelivered && s.DeliveredAt == nil {
 		d := sc.at
 		s.DeliveredAt = &d
+	}
+	if p := sc.proof; p != nil && sc.status == ShipmentDelivered && s.Proof == nil {
+		c := *p
+		s.Proof = &c
 	}
 	if attempt {
 		s.FailedAttempts++

@@ -44,17 +44,21 @@ type ShipmentView struct {
 	Substatus         string         `json:"substatus"`
 	LastLocation      *Location      `json:"last_location"`
 	EstimatedDelivery *time.Time     `json:"estimated_delivery"`
-	LastEventAt       *time.Time     `json:"last_event_at"`
-	Items             []string       `json:"items"`
-	ShippedAt         time.Time      `json:"shipped_at"`
-	DeliveredAt       *time.Time     `json:"delivered_at,omitempty"`
-	FailedAttempts    int            `json:"failed_attempts,omitempty"`
+	// ETASource says who gave EstimatedDelivery (carrier, merchant, estimate, driver).
+	ETASource      ETASource  `json:"eta_source,omitempty"`
+	LastEventAt    *time.Time `json:"last_event_at"`
+	Items          []string   `json:"items"`
+	ShippedAt      time.Time  `json:"shipped_at"`
+	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
+	FailedAttempts int        `json:"failed_attempts,omitempty"`
 	// TrackingProvider is the provider the parcel is registered with (aftership, easypost,
 	// shipengine); Registration says how registering went, for staff.
 	TrackingProvider string        `json:"tracking_provider,omitempty"`
 	Registration     *Registration `json:"registration,omitempty"`
 	// Return marks the parcel the customer sends back (Shipment.Return).
 	Return bool `json:"return,omitempty"`
+	// Proof is the carrier's proof of delivery (who signed, where it was left, a photo).
+	Proof *Proof `json:"proof_of_delivery,omitempty"`
 }
 
 // View returns the order's view with the timeline newest first. Entries
@@ -68,6 +72,10 @@ func (o *Order) View() View {
 		if l := e.Location; l != nil {
 			c := *l
 			e.Location = &c
+		}
+		if p := e.Proof; p != nil {
+			c := *p
+			e.Proof = &c
 		}
 		v.Timeline[n-1-i] = e
 	}
@@ -111,6 +119,7 @@ func (o *Order) Summary() View {
 			Status:            s.Status,
 			Substatus:         s.Substatus,
 			EstimatedDelivery: utcp(s.EstimatedDelivery),
+			ETASource:         s.ETASource,
 			LastEventAt:       utcp(s.LastEventAt),
 			Items:             nonNil(s.Items),
 			ShippedAt:         s.ShippedAt,
@@ -129,6 +138,10 @@ func (o *Order) Summary() View {
 			if r.Status == RegistrationRegistered {
 				sv.TrackingProvider = r.Provider
 			}
+		}
+		if p := s.Proof; p != nil {
+			c := *p
+			sv.Proof = &c
 		}
 		v.Shipments[i] = sv
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/estimate"
 	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/workflows"
@@ -38,6 +39,8 @@ type Deps struct {
 	Tickets    escalate.Tickets
 	// PublicURL and TrackingSecret make the links in staff alerts.
 	PublicURL, TrackingSecret string
+	// Estimates are the merchant's delivery estimate rules; nil estimates nothing.
+	Estimates *estimate.Rules
 	// Webhooks delivers events to subscribers. With it set, the worker also runs a dispatcher
 	// that makes every delivery's first attempt (outbound.Dispatcher).
 	Webhooks *outbound.Sender
@@ -191,7 +194,8 @@ func Register(r Registry, d Deps) {
 	RegisterWorkflows(r)
 	outbox := outboxOf(d)
 	r.RegisterActivity(&activities.Activities{DB: d.DB, Outbox: outbox, Notifier: d.Notifier, Escalator: d.Escalator,
-		Tracker: d.Tracker, Registrars: d.Registrars, Carriers: d.Carriers, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret})
+		Tracker: d.Tracker, Registrars: d.Registrars, Carriers: d.Carriers, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret,
+		Estimates: d.Estimates})
 	r.RegisterActivity(&outbound.Activities{Outbox: outbox})
 }
 

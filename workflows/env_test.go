@@ -163,7 +163,7 @@ func newRunWith(t *testing.T, tracker track.Tracker) *run {
 	env.SetStartTime(t0)
 	ch, st := &channels{}, &staff{}
 	worker.Register(env, worker.Deps{DB: testenv.DB(t), Notifier: ch, Escalator: ch, Tracker: tracker,
-		Alerters: map[string]escalate.Alerter{"chat": st}, Tickets: st})
+		Alerters: map[string]escalate.Alerter{"chat": st}, Tickets: st, Estimates: &merchantRules})
 	return &run{
 		t: t, env: env, ch: ch, staff: st,
 		orderID:  fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano()),

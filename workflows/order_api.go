@@ -64,6 +64,13 @@ type OrderSettings struct {
 	StaleAfter time.Duration `json:"stale_after,omitempty"`
 	// LateGrace raises a late exception that long after a shipment's ETA (or the promised date).
 	LateGrace time.Duration `json:"late_grace,omitempty"`
+	// LateFromDayEnd counts LateGrace from the end of a date-only ETA's day (order.Due), not
+	// from its first moment; runs started without it count from the day's start, as before.
+	LateFromDayEnd bool `json:"late_from_day_end,omitempty"`
+	// Estimates: a shipment announced without a delivery date gets shipflow's estimate
+	// (package estimate), which late detection then counts from. Runs started without it
+	// estimate nothing, as before.
+	Estimates bool `json:"estimates,omitempty"`
 	// EscalationSLA is how long an exception may stay open before it escalates a level.
 	EscalationSLA time.Duration `json:"escalation_sla,omitempty"`
 	// AlertChannels are the staff chats configured when the order started (slack, teams,

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -80,7 +81,20 @@ func (w *orderWorkflow) deadlines(s order.Shipment) []deadline {
 	if due == nil {
 		due = w.state.PromisedDelivery
 	}
-	if g := w.settings.LateGrace; g > 0 && due != nil {
+	g := w.settings.LateGrace
+	switch {
+	case g <= 0 || due == nil:
+	case w.settings.LateFromDayEnd:
+		what := "the promised date"
+		if s.EstimatedDelivery != nil {
+			what = cmp.Or(s.ETASource.Said(), "the estimated delivery")
+		}
+		when := "by " + due.Format(time.RFC3339)
+		if end := order.Due(*due); !end.Equal(*due) {
+			when = "on " + due.UTC().Format(time.DateOnly)
+		}
+		ds = append(ds, deadline{order.ReasonLate, order.Due(*due).Add(g), fmt.Sprintf("not delivered %s, %s", when, what)})
+	default:
 		ds = append(ds, deadline{order.ReasonLate, due.Add(g),
 			fmt.Sprintf("not delivered by %s, the estimated delivery", due.Format(time.RFC3339))})
 	}

@@ -205,9 +205,13 @@ func (w *orderWorkflow) onCommerce(ctx workflow.Context, e order.CommerceEvent) 
 		w.logger.Error("dropping invalid commerce event", "event_id", e.ID, "error", err)
 		return
 	}
+	est := w.estimateFor(ctx, e)
 	w.applied++
 	before := w.state.Recorded
 	fx := w.state.ApplyCommerceAs(e, w.steps())
+	if est != nil {
+		fx = append(fx, w.state.Estimated(*est)...)
+	}
 	if len(fx) > 0 || w.state.Recorded != before {
 		w.changed(ctx, fx)
 	}

@@ -14,7 +14,7 @@ import (
 // whatever it accepts is fit for the inbox: valid events, oldest first,
 // distinct ids, storable as JSON, the same on a second parse.
 func FuzzParseWebhook(f *testing.F) {
-	for _, name := range []string{"tracking_update.json", "pending.json", "edd_revise.json"} {
+	for _, name := range []string{"tracking_update.json", "pending.json", "edd_revise.json", "delivered_signed.json"} {
 		f.Add(fixture.Load(f, name))
 	}
 	f.Add([]byte(`{"event":"tracking_update","msg":{"tracking_number":"1","updated_at":"2026-05-07","checkpoints":[]}}`))

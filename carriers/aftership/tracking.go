@@ -25,6 +25,8 @@ type Tracking struct {
 	// UpdatedAt dates the status when there are no checkpoints yet.
 	UpdatedAt   string       `json:"updated_at"`
 	Checkpoints []Checkpoint `json:"checkpoints"`
+	// SignedBy is who signed for the delivery, when the carrier says.
+	SignedBy string `json:"signed_by"`
 
 	// Delivery estimates, the first one given wins: AfterShip's consolidated
 	// latest estimate, the carrier's, then AfterShip's own prediction.
@@ -113,7 +115,8 @@ func (t *Tracking) Events() ([]order.TrackingEvent, error) {
 	if n := &scans[len(scans)-1]; strings.TrimSpace(n.Status) == "" && strings.TrimSpace(n.Detail) == "" {
 		n.Status, n.Detail = t.Tag, t.Subtag
 	}
-	return normalize.Events(inbox.SourceAfterShip, tn, scans, MapStatus, eta), nil
+	events := normalize.Events(inbox.SourceAfterShip, tn, scans, MapStatus, eta)
+	return normalize.Delivered(events, normalize.Proof(t.SignedBy, normalize.DeliveryWords(events), "")), nil
 }
 
 // estimate is the tracking's delivery estimate, nil when it gives none.

@@ -14,7 +14,7 @@ import (
 // whatever it accepts is fit for the inbox: valid events, oldest first,
 // distinct ids, storable as JSON, the same on a second parse.
 func FuzzParseWebhook(f *testing.F) {
-	for _, name := range []string{"tracker_updated.json", "tracker_created.json", "batch_updated.json"} {
+	for _, name := range []string{"tracker_updated.json", "tracker_created.json", "batch_updated.json", "tracker_delivered.json"} {
 		f.Add(fixture.Load(f, name))
 	}
 	f.Add([]byte(`{"description":"tracker.updated","result":{"tracking_code":"1","status":"failure","status_detail":"delivery_exception","updated_at":"2022-10-19","tracking_details":[]}}`))

@@ -25,6 +25,8 @@ type Tracker struct {
 	// UpdatedAt dates the status when there are no tracking details yet.
 	UpdatedAt       string           `json:"updated_at"`
 	TrackingDetails []TrackingDetail `json:"tracking_details"`
+	// SignedBy is who signed for the delivery, when the carrier says.
+	SignedBy string `json:"signed_by"`
 }
 
 // TrackingDetail is one carrier scan as EasyPost reports it, with the
@@ -98,5 +100,6 @@ func (t *Tracker) Events() ([]order.TrackingEvent, error) {
 	if n := &scans[len(scans)-1]; strings.TrimSpace(n.Status) == "" {
 		n.Status, n.Detail = t.Status, t.StatusDetail
 	}
-	return normalize.Events(inbox.SourceEasyPost, tn, scans, MapStatus, eta), nil
+	events := normalize.Events(inbox.SourceEasyPost, tn, scans, MapStatus, eta)
+	return normalize.Delivered(events, normalize.Proof(t.SignedBy, normalize.DeliveryWords(events), "")), nil
 }

@@ -15,7 +15,7 @@ import (
 // whatever it accepts is fit for the inbox: one valid event, storable as
 // JSON, the same on a second parse.
 func FuzzParseWebhook(f *testing.F) {
-	for _, name := range []string{"tracking_updated.json", "minimal.json", "order_created.json"} {
+	for _, name := range []string{"tracking_updated.json", "minimal.json", "order_created.json", "delivered_proof.json"} {
 		f.Add(fixture.Load(f, name))
 	}
 	f.Add([]byte(`{"type":"tracking.updated","timestamp":"0000-01-01T00:30:00+01:00","data":{"tracking_number":" ","status":"unknown"}}`))

@@ -37,6 +37,16 @@ type update struct {
 	Location          order.Location `json:"location"`
 	OccurredAt        string         `json:"occurred_at"`
 	EstimatedDelivery string         `json:"estimated_delivery"`
+	// Proof is the proof of delivery of a delivered update.
+	Proof *proof `json:"proof"`
+}
+
+// proof is data.proof: who signed, where the parcel was left (the carrier's words or one of
+// the place codes), and an https link to a photo.
+type proof struct {
+	SignedBy string `json:"signed_by"`
+	Location string `json:"location"`
+	PhotoURL string `json:"photo_url"`
 }
 
 // ParseWebhook reads one generic carrier webhook body into a delivery with
@@ -119,6 +129,12 @@ func (u update) event(timestamp string) (order.TrackingEvent, error) {
 			return order.TrackingEvent{}, err
 		}
 		e.EstimatedDelivery = &eta
+	}
+	if p := u.Proof; p != nil {
+		if status != order.ShipmentDelivered {
+			return order.TrackingEvent{}, &order.FieldError{Field: "data.proof", Problem: "is only for status delivered, got " + order.Quote(u.Status)}
+		}
+		e.Proof = order.NewProof(p.SignedBy, p.Location, p.PhotoURL)
 	}
 	e.ID = eventID(tn, e.OccurredAt, e.RawStatus, e.Description)
 	return e, nil

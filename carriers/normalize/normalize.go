@@ -126,3 +126,40 @@ func Events(source, trackingNumber string, scans []Scan, mapStatus func(status, 
 	}
 	return Finish(source, events, eta)
 }
+
+// Proof is a provider's proof of delivery: the signer, and the carrier's words about where the
+// parcel was left when they name a place (order.ClassifyPlace; "Delivered" alone names none);
+// nil when there is neither.
+func Proof(signedBy, words, photoURL string) *order.Proof {
+	if order.ClassifyPlace(words) == order.PlaceOther {
+		words = ""
+	}
+	return order.NewProof(signedBy, words, photoURL)
+}
+
+// Delivered gives the newest delivered event of events (oldest first) the proof p: the scan
+// that speaks for the delivery.
+func Delivered(events []order.TrackingEvent, p *order.Proof) []order.TrackingEvent {
+	if p == nil {
+		return events
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Status == order.ShipmentDelivered {
+			c := *p
+			events[i].Proof = &c
+			break
+		}
+	}
+	return events
+}
+
+// DeliveryWords are the description of the newest delivered scan of scans, where carriers say
+// where they left the parcel ("Delivered, Front Door/Porch"); "" when none is delivered.
+func DeliveryWords(events []order.TrackingEvent) string {
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Status == order.ShipmentDelivered {
+			return events[i].Description
+		}
+	}
+	return ""
+}

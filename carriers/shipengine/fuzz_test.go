@@ -14,7 +14,7 @@ import (
 // whatever it accepts is fit for the inbox: valid events, oldest first,
 // distinct ids, storable as JSON, the same on a second parse.
 func FuzzParseWebhook(f *testing.F) {
-	for _, name := range []string{"api_track.json", "not_yet_in_system.json", "batch.json"} {
+	for _, name := range []string{"api_track.json", "not_yet_in_system.json", "batch.json", "api_track_delivered.json"} {
 		f.Add(fixture.Load(f, name))
 	}
 	f.Add([]byte(`{"resource_type":"API_TRACK","resource_url":"%zz","data":{"tracking_number":"1","status_code":"EX","status_detail_code":"NOT_DELIVERED","ship_date":"2026-05-05","events":[]}}`))

@@ -44,6 +44,8 @@ type TrackEvent struct {
 	CountryCode      string `json:"country_code"`
 	StatusCode       string `json:"status_code"`
 	StatusDetailCode string `json:"status_detail_code"`
+	// Signer is who signed for the parcel, on the event that delivered it.
+	Signer string `json:"signer"`
 }
 
 // Events returns one canonical tracking event per track event, oldest
@@ -113,5 +115,12 @@ func (t *TrackingInfo) Events() ([]order.TrackingEvent, error) {
 			n.Detail = t.StatusDetailCode
 		}
 	}
-	return normalize.Events(inbox.SourceShipEngine, tn, scans, MapStatus, eta), nil
+	events := normalize.Events(inbox.SourceShipEngine, tn, scans, MapStatus, eta)
+	var signer string
+	for _, ev := range t.TrackEvents { // newest first
+		if signer = strings.TrimSpace(ev.Signer); signer != "" {
+			break
+		}
+	}
+	return normalize.Delivered(events, normalize.Proof(signer, normalize.DeliveryWords(events), "")), nil
 }

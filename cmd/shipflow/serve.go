@@ -79,6 +79,7 @@ func (a *app) orderSettings() workflows.OrderSettings {
 		RegisterParcels: len(a.registrars()) > 0,
 		Steps:           order.Steps{Tell: c.NotifyMilestones, Returns: true, Contact: true},
 		ReturnWatch:     c.ReturnWatch,
+		Estimates:       c.Estimates, LateFromDayEnd: true,
 	}
 	for name, url := range map[string]string{"slack": c.Alerts.SlackURL, "teams": c.Alerts.TeamsURL, "google_chat": c.Alerts.GoogleChatURL} {
 		if url != "" {
