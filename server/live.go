@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"time"
 
@@ -35,9 +36,15 @@ func (s *server) routeCustomerFacing(e *echo.Echo, voiceGroup *echo.Group, track
 
 // routeLookupForm mounts the /track lookup form behind its per-client limit; each order
 // number has its own limit inside, spent before the database is asked. Without a tracking
-// secret there are no tracking pages to lead to, so there is no form.
+// secret there are no tracking pages to lead to, and the form says it is not available.
 func (s *server) routeLookupForm(e *echo.Echo, clientLimit echo.MiddlewareFunc) {
 	if s.Config.TrackingSecret == "" {
+		off := func(c echo.Context) error {
+			return trackpage.Notice(c.Response(), s.Config.Brand, http.StatusNotFound, "Order lookup is not available",
+				[]string{"Please open the tracking link from your shipping email or text message, or contact the shop you ordered from."}, "")
+		}
+		e.GET(trackpage.FormRoute, off, clientLimit)
+		e.POST(trackpage.FormRoute, off, clientLimit)
 		return
 	}
 	perOrder := newClientLimiter(s.Config.Limits.LookupOrder, maxClients)

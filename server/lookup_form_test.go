@@ -70,8 +70,10 @@ func TestLookupForm(t *testing.T) {
 
 func TestLookupFormOffWithoutTrackingSecret(t *testing.T) {
 	ls := newLimitServer(t, nil)
-	if resp, _ := ls.call(t, http.MethodGet, "/track", nil, nil); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("GET /track without a tracking secret: %d, want 404", resp.StatusCode)
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if resp, body := ls.call(t, m, "/track", nil, nil); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "Order lookup is not available") {
+			t.Errorf("%s /track without a tracking secret: %d %s, want the 404 page", m, resp.StatusCode, body)
+		}
 	}
 }
 
