@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/shipflow/shipflow/brand"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -35,6 +36,9 @@ type words struct {
 	delayReasons map[order.DelayReason]string
 	// unsubscribe leads the plain-text email's unsubscribe link.
 	unsubscribe string
+	// questions, emailUs and callUs lead the store's support contacts in the plain-text
+	// email's footer.
+	questions, emailUs, callUs string
 }
 
 // languages are the languages with words of their own. A locale in any
@@ -61,6 +65,9 @@ var english = words{
 	summary:      summaryEnglish,
 	vocative:     func(name string) string { return name },
 	unsubscribe:  "No more emails about your orders? Unsubscribe:",
+	questions:    "Questions?",
+	emailUs:      "Email",
+	callUs:       "call",
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "The driver is held up in heavy traffic.",
 		order.DelayWeather: "Bad weather is slowing deliveries down.",
@@ -89,6 +96,9 @@ var lithuanian = words{
 	summary:      summaryLithuanian,
 	vocative:     VocativeLithuanian,
 	unsubscribe:  "Nebenorite gauti laiškų apie užsakymus? Atsisakykite:",
+	questions:    "Turite klausimų?",
+	emailUs:      "Rašykite",
+	callUs:       "skambinkite",
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "Kurjeris įstrigo spūstyje.",
 		order.DelayWeather: "Pristatymą lėtina blogos oro sąlygos.",
@@ -360,4 +370,24 @@ func VocativeLithuanian(name string) string {
 		return stem + e.to
 	}
 	return name
+}
+
+// support is the plain-text footer line of the store's contacts ("Questions? Email
+// help@shop.example or call +370 600 12345."), or "" when the store gave none.
+func (w *words) support(b brand.Brand) string {
+	var parts []string
+	if b.SupportEmail != "" {
+		parts = append(parts, w.emailUs+" "+b.SupportEmail)
+	}
+	if b.SupportPhone != "" {
+		call := w.callUs
+		if len(parts) == 0 {
+			call = strings.ToUpper(call[:1]) + call[1:]
+		}
+		parts = append(parts, call+" "+b.SupportPhone)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return w.questions + " " + strings.Join(parts, ", ") + "."
 }
