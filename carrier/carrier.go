@@ -2,11 +2,13 @@
 // name customers read, the code each tracking provider uses for it, and the carrier's public
 // tracking page. Merchants write a carrier as they know it ("DHL Express", "dhl-express",
 // "DHL"); every provider and page asks this table instead of guessing from the spelling.
+//
+// The built-in rows are in carriers.json; a merchant adds or replaces rows with a file of the
+// same shape (SHIPFLOW_CARRIERS_FILE, read by Parse and Table.With).
 package carrier
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -31,12 +33,18 @@ type Carrier struct {
 	Aliases []string `json:"aliases,omitempty"`
 }
 
-// Link is the carrier's own tracking page for a parcel, or "" when the table has none.
+// Placeholder is what a TrackingURL holds where the parcel's number goes.
+const Placeholder = "{tracking_number}"
+
+// Link is the carrier's own tracking page for a parcel, or "" when the table has none. The
+// number loses its spaces (carriers print them for reading: "5200 0001 2680") and is escaped
+// for any part of a URL, so it can only ever be the one value the template puts it in.
 func (c Carrier) Link(trackingNumber string) string {
-	if c.TrackingURL == "" || trackingNumber == "" {
+	n := strings.Join(strings.Fields(trackingNumber), "")
+	if c.TrackingURL == "" || n == "" {
 		return ""
 	}
-	return strings.ReplaceAll(c.TrackingURL, "{tracking_number}", url.PathEscape(trackingNumber))
+	return strings.ReplaceAll(c.TrackingURL, Placeholder, url.QueryEscape(n))
 }
 
 // Table finds carriers by any of their spellings.
@@ -54,8 +62,8 @@ var builtin = mustParse(builtinJSON)
 func Builtin() *Table { return builtin }
 
 func mustParse(b []byte) *Table {
-	var cs []Carrier
-	if err := json.Unmarshal(b, &cs); err != nil {
+	cs, err := Parse(b)
+	if err != nil {
 		panic(fmt.Sprintf("carrier: builtin table: %v", err))
 	}
 	t, err := New(cs)
@@ -65,13 +73,30 @@ func mustParse(b []byte) *Table {
 	return t
 }
 
-// New builds a table; a later row with the same code replaces an earlier one.
+// New builds a table of valid rows; a later row with the same code replaces an earlier one,
+// and a later row's spellings win over an earlier row's.
 func New(cs []Carrier) (*Table, error) {
 	t := &Table{byKey: make(map[string]int)}
+	at := make(map[string]int, len(cs))
 	for _, c := range cs {
-		if err := t.add(c); err != nil {
+		if err := c.Check(); err != nil {
 			return nil, err
 		}
+		if i, ok := at[c.Code]; ok {
+			t.carriers[i] = c
+			continue
+		}
+		at[c.Code] = len(t.carriers)
+		t.carriers = append(t.carriers, c)
+	}
+	for i, c := range t.carriers {
+		for _, k := range c.keys() {
+			t.byKey[k] = i
+		}
+	}
+	// A code always names its own row, whatever another row calls itself.
+	for i, c := range t.carriers {
+		t.byKey[key(c.Code)] = i
 	}
 	return t, nil
 }
@@ -80,27 +105,6 @@ func New(cs []Carrier) (*Table, error) {
 // code.
 func (t *Table) With(extra []Carrier) (*Table, error) {
 	return New(append(append([]Carrier(nil), t.carriers...), extra...))
-}
-
-func (t *Table) add(c Carrier) error {
-	if c.Code == "" || c.Name == "" {
-		return fmt.Errorf("carrier %q: code and name are required", c.Code)
-	}
-	if i, ok := t.byKey[key(c.Code)]; ok && t.carriers[i].Code == c.Code {
-		t.carriers[i] = c
-	} else {
-		t.carriers = append(t.carriers, c)
-	}
-	// Rebuilt from all rows so a replaced row's old spellings go with it.
-	t.byKey = make(map[string]int, len(t.byKey))
-	for i, c := range t.carriers {
-		for _, k := range c.keys() {
-			if _, taken := t.byKey[k]; !taken {
-				t.byKey[k] = i
-			}
-		}
-	}
-	return nil
 }
 
 func (c Carrier) keys() []string {
@@ -117,8 +121,8 @@ func (c Carrier) keys() []string {
 	return out
 }
 
-// key folds the spellings of one carrier together: case, spaces, hyphens and underscores do
-// not tell carriers apart ("DHL Express", "dhl-express", "dhl_express").
+// key folds the spellings of one carrier together: case, spaces, hyphens, underscores and
+// dots do not tell carriers apart ("DHL Express", "dhl-express", "dhl_express").
 func key(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
@@ -143,3 +147,14 @@ func (t *Table) Lookup(s string) (Carrier, bool) {
 
 // All is every carrier in the table, in table order.
 func (t *Table) All() []Carrier { return append([]Carrier(nil), t.carriers...) }
+
+// Shown is how a customer reads the carrier a shipment names: the table's display name and
+// the carrier's link for the parcel, or, for a carrier the table does not know, the name as
+// given and no link.
+func (t *Table) Shown(name, trackingNumber string) (display, link string) {
+	c, ok := t.Lookup(name)
+	if !ok {
+		return strings.TrimSpace(name), ""
+	}
+	return c.Name, c.Link(trackingNumber)
+}

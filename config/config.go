@@ -4,11 +4,13 @@
 package config
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/netip"
@@ -21,6 +23,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/brand"
+	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/estimate"
@@ -124,6 +128,12 @@ type Config struct {
 	// Limits protect the public routes from one client taking the replica.
 	Limits Limits
 
+	// Brand is the merchant's look on the tracking page and in every email.
+	Brand brand.Brand
+	// Carriers is the built-in carrier table with the rows of CarriersFile over it.
+	Carriers     *carrier.Table
+	CarriersFile string
+
 	// PayloadKeys seal every Temporal payload, the first key sealing (docs/temporal-codec.md);
 	// none leaves payloads in clear text. CodecCORSOrigins are the Temporal UI origins whose
 	// browsers may call the codec server.
@@ -161,6 +171,10 @@ func Secrets(current, previous string) []string {
 // on its own, so a deployment of N replicas behind a balancer admits up to N times as much.
 type Limits struct {
 	Track, Voice, Readyz RateLimit
+	// Lookup is the /track lookup form's rate per client, LookupOrder its rate per order
+	// number, whoever asks: the second is what stands between a guesser and an order's
+	// postal code.
+	Lookup, LookupOrder RateLimit
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client; with none,
 	// the client is the connection's address and the header is ignored, since anyone can
 	// write it.
@@ -335,10 +349,21 @@ func (c *Config) settings() []setting {
 
 		{env: "SHIPFLOW_RATE_LIMIT_TRACK", flag: "rate-limit-track", def: "20:40", usage: "requests per second:burst per client to the tracking page and its stream, or off", parse: rateLimit(&c.Limits.Track)},
 		{env: "SHIPFLOW_RATE_LIMIT_VOICE", flag: "rate-limit-voice", def: "50:100", usage: "requests per second:burst per client to /voice, or off", parse: rateLimit(&c.Limits.Voice)},
+		{env: "SHIPFLOW_RATE_LIMIT_LOOKUP", flag: "rate-limit-lookup", def: "0.05:10", usage: "requests per second:burst per client to the /track lookup form, or off", parse: rateLimit(&c.Limits.Lookup)},
+		{env: "SHIPFLOW_RATE_LIMIT_LOOKUP_ORDER", flag: "rate-limit-lookup-order", def: "0.002:5", usage: "lookups per second:burst of one order number at the /track form, from all clients together, or off", parse: rateLimit(&c.Limits.LookupOrder)},
 		{env: "SHIPFLOW_RATE_LIMIT_READYZ", flag: "rate-limit-readyz", def: "10:20", usage: "requests per second:burst per client to /readyz, or off", parse: rateLimit(&c.Limits.Readyz)},
 		{env: "SHIPFLOW_TRUSTED_PROXIES", flag: "trusted-proxies", usage: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client", parse: cidrs(&c.Limits.TrustedProxies)},
 		{env: "SHIPFLOW_STREAMS_PER_ORDER", flag: "streams-per-order", def: "20", usage: "live streams (SSE) open at once on one order, per kind", parse: count(&c.Limits.StreamsPerOrder, maxStreams)},
 		{env: "SHIPFLOW_STREAMS_MAX", flag: "streams-max", def: "1000", usage: "live streams (SSE) open at once in this process, per kind", parse: count(&c.Limits.Streams, maxStreams)},
+
+		{env: "SHIPFLOW_BRAND_NAME", flag: "brand-name", usage: "store name on the tracking page and in emails", parse: checked(&c.Brand.Name, brand.CheckName)},
+		{env: "SHIPFLOW_BRAND_LOGO_URL", flag: "brand-logo-url", usage: "https URL of the store's logo, shown on the tracking page and in emails", parse: checked(&c.Brand.LogoURL, brand.CheckLogoURL)},
+		{env: "SHIPFLOW_BRAND_PRIMARY_COLOR", flag: "brand-primary-color", usage: "header colour, #rrggbb", parse: checked(&c.Brand.Primary, brand.CheckColor)},
+		{env: "SHIPFLOW_BRAND_ACCENT_COLOR", flag: "brand-accent-color", usage: "button colour, #rrggbb", parse: checked(&c.Brand.Accent, brand.CheckColor)},
+		{env: "SHIPFLOW_BRAND_SUPPORT_EMAIL", flag: "brand-support-email", usage: "support email address in the page's and the emails' footer", parse: checked(&c.Brand.SupportEmail, brand.CheckEmail)},
+		{env: "SHIPFLOW_BRAND_SUPPORT_PHONE", flag: "brand-support-phone", usage: "support phone number in the page's and the emails' footer, e.g. +370 600 12345", parse: checked(&c.Brand.SupportPhone, brand.CheckPhone)},
+		{env: "SHIPFLOW_TRACKING_PAGE_URL", flag: "tracking-page-url", usage: "public base URL of the tracking page when it is not SHIPFLOW_PUBLIC_URL, e.g. https://track.shop.example", parse: optionalURL(&c.Brand.PageURL)},
+		{env: "SHIPFLOW_CARRIERS_FILE", flag: "carriers-file", usage: "JSON file of carriers that extend or replace the built-in table (docs/reference/carriers.md)", parse: carriersFile(&c.CarriersFile, &c.Carriers)},
 
 		{env: "SHIPFLOW_PAYLOAD_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing Temporal payloads, the first one sealing", parse: payloadKeys(&c.PayloadKeys)},
 		{env: "SHIPFLOW_CODEC_CORS_ORIGINS", flag: "codec-cors-origins", usage: "comma-separated origins (scheme://host[:port]) of Temporal UIs that may call /codec", parse: origins(&c.CodecCORSOrigins)},
@@ -450,6 +475,50 @@ func (s setting) name() string {
 func str(dst *string) func(string) error {
 	return func(v string) error { *dst = v; return nil }
 }
+
+// checked stores v once check accepts it.
+func checked(dst *string, check func(string) error) func(string) error {
+	return func(v string) error {
+		if err := check(v); err != nil {
+			return err
+		}
+		*dst = v
+		return nil
+	}
+}
+
+// carriersFile reads the merchant's carrier rows over the built-in table; without a file the
+// table is the built-in one.
+func carriersFile(path *string, dst **carrier.Table) func(string) error {
+	return func(v string) error {
+		*dst = carrier.Builtin()
+		if v == "" {
+			return nil
+		}
+		f, err := os.Open(v)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, carrier.MaxFile+1))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", v, err)
+		}
+		rows, err := carrier.Parse(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", v, err)
+		}
+		if *dst, err = carrier.Builtin().With(rows); err != nil {
+			return fmt.Errorf("%s: %w", v, err)
+		}
+		*path = v
+		return nil
+	}
+}
+
+// TrackingPageURL is the base of tracking links: the brand's own page URL, else the API's
+// public URL (which serves the page too).
+func (c *Config) TrackingPageURL() string { return cmp.Or(c.Brand.PageURL, c.PublicURL) }
 
 func nonEmpty(dst *string) func(string) error {
 	return func(v string) error {

@@ -261,3 +261,26 @@ func DeleteOrders(ctx context.Context, ex Executor, prefix string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Contacts are what the tracking page's lookup form compares a customer's answer with: the
+// email and the shipping address's postal code and country on the order, and the order's
+// tracking-page token.
+type Contacts struct {
+	Token, Email, PostalCode, Country string
+}
+
+// OrderContacts returns the contacts of orderID, reading only those fields of the view.
+func OrderContacts(ctx context.Context, ex Executor, orderID string) (Contacts, error) {
+	var c Contacts
+	err := ex.QueryRow(ctx, `
+		SELECT coalesce(tracking_token, ''), coalesce(view->'customer'->>'email', ''),
+			coalesce(view->'shipping_address'->>'postal_code', ''), coalesce(view->'shipping_address'->>'country', '')
+		FROM orders WHERE order_id = $1`, orderID).Scan(&c.Token, &c.Email, &c.PostalCode, &c.Country)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("load contacts of order %s: %w", orderID, err)
+	}
+	return c, nil
+}

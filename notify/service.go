@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipflow/shipflow/brand"
+	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/tracklink"
@@ -33,8 +36,16 @@ type Service struct {
 	// template.ReviewLink); empty sends review requests without one. It is here, not in the
 	// workflow's notification, so changing it changes no workflow history.
 	ReviewURL string
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// TrackingPageURL is the base of tracking links when the page has its own address
+	// (SHIPFLOW_TRACKING_PAGE_URL); empty means PublicURL.
+	TrackingPageURL string
+	// Brand is the store's look and contacts, in every email's header and footer.
+	Brand brand.Brand
+	// Carriers names each shipment's carrier and gives its own tracking link; nil means
+	// the built-in table.
+	Carriers *carrier.Table
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // ErrTemplate marks a message its template cannot render: a bug in the template set, which no
@@ -156,8 +167,12 @@ func (s *Service) data(n Request) template.Data {
 	d := template.Data{
 		OrderID: n.OrderID, OrderNumber: n.OrderID, FirstName: firstName(n.Customer.Name),
 		Locale: n.Customer.Locale, TimeZone: n.Customer.TimeZone, Now: now, Milestone: n.Milestone,
-		TrackingURL: tracklink.URL(s.PublicURL, s.TrackingSecret, n.OrderID), Reason: n.Reason,
-		ReviewURL: template.ReviewLink(s.ReviewURL, n.OrderID), DelayReason: n.DelayReason,
+		TrackingURL: tracklink.URL(cmp.Or(s.TrackingPageURL, s.PublicURL), s.TrackingSecret, n.OrderID), Reason: n.Reason,
+		ReviewURL: template.ReviewLink(s.ReviewURL, n.OrderID), DelayReason: n.DelayReason, Brand: s.Brand,
+	}
+	carriers := s.Carriers
+	if carriers == nil {
+		carriers = carrier.Builtin()
 	}
 	if d.DelayReason != "" {
 		d.Reason = "" // a driver's words are for staff; the customer hears the reason's sentence
@@ -167,9 +182,10 @@ func (s *Service) data(n Request) template.Data {
 	}
 	for _, sh := range n.Shipments {
 		ts := template.Shipment{
-			ID: sh.ID, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, Items: sh.Items,
+			ID: sh.ID, TrackingNumber: sh.TrackingNumber, Items: sh.Items,
 			ETA: sh.Status.Expected(sh.ETA), Status: sh.Status, City: sh.City,
 		}
+		ts.Carrier, ts.CarrierURL = carriers.Shown(sh.Carrier, sh.TrackingNumber)
 		d.Shipments = append(d.Shipments, ts)
 		if sh.ID == n.ShipmentID {
 			d.Shipment = ts

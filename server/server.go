@@ -109,7 +109,8 @@ func New(d Deps) *echo.Echo {
 	// The voice routes check their own credentials (tokens, or a platform's signature), after
 	// the rate limit, so guessing a token is slowed too.
 	voice := e.Group("/voice", rateLimit(newClientLimiter(lim.Voice, maxClients)))
-	s.routeCustomerFacing(e, voice, rateLimitWith(newClientLimiter(lim.Track, maxClients), trackBusy))
-	s.routeUnsubscribe(e, rateLimitWith(newClientLimiter(lim.Track, maxClients), pageBusy))
+	s.routeCustomerFacing(e, voice, rateLimitWith(newClientLimiter(lim.Track, maxClients), s.trackBusy))
+	s.routeLookupForm(e, rateLimitWith(newClientLimiter(lim.Lookup, maxClients), s.pageBusy))
+	s.routeUnsubscribe(e, rateLimitWith(newClientLimiter(lim.Track, maxClients), s.pageBusy))
 	return e
 }

@@ -30,21 +30,21 @@ func (s *server) routeUnsubscribe(e *echo.Echo, limit echo.MiddlewareFunc) {
 
 func (s *server) unsubscribePage(c echo.Context) error {
 	if _, _, ok := s.unsubscribeAddress(c); !ok {
-		return unsubscribeUnknown(c)
+		return s.unsubscribeUnknown(c)
 	}
-	return trackpage.Notice(c.Response(), http.StatusOK, unsubscribeHeading,
+	return trackpage.Notice(c.Response(), s.Config.Brand, http.StatusOK, unsubscribeHeading,
 		[]string{"Stop the emails about your orders that this shop sends to this address?"}, "Unsubscribe")
 }
 
 func (s *server) unsubscribe(c echo.Context) error {
 	ch, addr, ok := s.unsubscribeAddress(c)
 	if !ok {
-		return unsubscribeUnknown(c)
+		return s.unsubscribeUnknown(c)
 	}
 	if err := s.Notifications.OptOut(c.Request().Context(), ch, addr, "unsubscribe link"); err != nil {
 		return err
 	}
-	return trackpage.Notice(c.Response(), http.StatusOK, "You are unsubscribed", []string{unsubscribedText}, "")
+	return trackpage.Notice(c.Response(), s.Config.Brand, http.StatusOK, "You are unsubscribed", []string{unsubscribedText}, "")
 }
 
 // unsubscribeAddress is the channel and address of the message the link was in, when the
@@ -64,7 +64,7 @@ func (s *server) unsubscribeAddress(c echo.Context) (channel, address string, ok
 	return channel, address, channel == string(order.ChannelEmail) && address != ""
 }
 
-func unsubscribeUnknown(c echo.Context) error {
-	return trackpage.Notice(c.Response(), http.StatusNotFound, "We can't find this link",
+func (s *server) unsubscribeUnknown(c echo.Context) error {
+	return trackpage.Notice(c.Response(), s.Config.Brand, http.StatusNotFound, "We can't find this link",
 		[]string{"The link may be incomplete. Please open it from the email again, or contact the shop you ordered from."}, "")
 }

@@ -109,7 +109,7 @@ func (p *Page) update(ctx context.Context, s *stream, token, prefix string) bool
 	if err != nil {
 		return false
 	}
-	html, err := renderMain(v, p.now())
+	html, err := renderMain(v, p.now(), p.Carriers)
 	if err != nil {
 		p.logger().ErrorContext(ctx, "trackpage: render update", "order_id", v.OrderID, "err", err)
 		return false

@@ -6,9 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/shipflow/shipflow/brand"
+	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -62,6 +63,11 @@ type Page struct {
 	// Now is the clock that "today" and "tomorrow" are told against;
 	// nil means time.Now. Tests set it.
 	Now func() time.Time
+	// Brand is the merchant's look; the zero value is shipflow's plain one.
+	Brand brand.Brand
+	// Carriers names the shipments' carriers and links their own tracking pages; nil means
+	// the built-in table.
+	Carriers *carrier.Table
 	// Logger receives failures of Orders and of rendering, which the
 	// customer only sees as a friendly error page; nil means
 	// slog.Default().
@@ -85,14 +91,14 @@ func (p *Page) Handler() http.Handler {
 
 // servePage renders the whole page, complete without JavaScript.
 func (p *Page) servePage(w http.ResponseWriter, r *http.Request) {
-	nonce := secure(w)
+	nonce := secure(w, p.Brand.LogoOrigin())
 	token := r.PathValue("token")
 	v, err := p.lookup(r.Context(), token)
 	if err != nil {
 		p.problem(w, r, err, nonce)
 		return
 	}
-	body, err := renderPage(v, token, nonce, p.now())
+	body, err := renderPage(v, token, nonce, p.now(), p.Brand, p.Carriers)
 	if err != nil {
 		p.logger().ErrorContext(r.Context(), "trackpage: render page", "order_id", v.OrderID, "err", err)
 		p.problem(w, r, err, nonce)
@@ -140,7 +146,7 @@ func (p *Page) problem(w http.ResponseWriter, r *http.Request, err error, nonce 
 	} else {
 		w.Header().Set("Retry-After", "30")
 	}
-	body, rerr := renderProblem(pg, nonce)
+	body, rerr := renderProblem(pg, nonce, p.Brand)
 	if rerr != nil { // the built-in templates are tested; this is a last resort
 		p.logger().ErrorContext(r.Context(), "trackpage: render problem page", "err", rerr)
 		http.Error(w, http.StatusText(status), status)
@@ -153,9 +159,9 @@ func (p *Page) problem(w http.ResponseWriter, r *http.Request, err error, nonce 
 
 // Busy answers a browser that is over its rate limit with the 429 page, in the same dress as
 // the other problem pages, rather than the API's JSON: the tracking page is opened by people.
-func Busy(w http.ResponseWriter, retryAfter int) error {
-	nonce := secure(w)
-	body, err := renderProblem(busyPage, nonce)
+func Busy(w http.ResponseWriter, b brand.Brand, retryAfter int) error {
+	nonce := secure(w, b.LogoOrigin())
+	body, err := renderProblem(busyPage, nonce, b)
 	if err != nil {
 		return err
 	}
@@ -169,13 +175,12 @@ func Busy(w http.ResponseWriter, retryAfter int) error {
 // Notice answers with a short page in the dress of the tracking pages: the customer-facing
 // answer of a link that is not the tracking page (the unsubscribe link). With button set, the
 // page carries a form posting to its own URL, and the policy allows that one form.
-func Notice(w http.ResponseWriter, status int, heading string, text []string, button string) error {
-	nonce := secure(w)
+func Notice(w http.ResponseWriter, b brand.Brand, status int, heading string, text []string, button string) error {
+	nonce := secure(w, b.LogoOrigin())
 	if button != "" {
-		csp := w.Header().Get("Content-Security-Policy")
-		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'none'", "form-action 'self'", 1))
+		allowForms(w.Header())
 	}
-	body, err := renderProblem(problem{Heading: heading, Text: text, Button: button}, nonce)
+	body, err := renderProblem(problem{Heading: heading, Text: text, Button: button}, nonce, b)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -39,7 +40,9 @@ type card struct {
 	State          string
 	When           string // arrival or delivery phrase
 	LastPlace      string
-	Carrier        string
+	Carrier        string // the carrier's display name, or its name as the shop gave it
+	CarrierLink    string // the carrier's own tracking page for the parcel, if the table has one
+	TrackWith      string // the link's words: "Track with DPD"
 	TrackingNumber string
 	Items          []string
 	Journey        []step
@@ -66,8 +69,12 @@ type step struct {
 	DateTime    string
 }
 
-// present builds the main section of v for a customer reading it at now.
-func present(v order.View, now time.Time) summary {
+// present builds the main section of v for a customer reading it at now; cs names the
+// carriers (nil: the built-in table).
+func present(v order.View, now time.Time, cs *carrier.Table) summary {
+	if cs == nil {
+		cs = carrier.Builtin()
+	}
 	w := wordsFor(v.Customer.Locale)
 	c := clock{w: w, locale: v.Customer.Locale, now: now, loc: zone(v.Customer.TimeZone)}
 	s := summary{
@@ -92,9 +99,12 @@ func present(v order.View, now time.Time) summary {
 			Heading:        w.onlyPackage,
 			Status:         shipmentStatus(w, sh.Status),
 			State:          cssClass(string(sh.Status)),
-			Carrier:        sh.Carrier,
 			TrackingNumber: sh.TrackingNumber,
 			Journey:        journey(c, v.Timeline, sh),
+		}
+		k.Carrier, k.CarrierLink = cs.Shown(sh.Carrier, sh.TrackingNumber)
+		if k.CarrierLink != "" {
+			k.TrackWith = fmt.Sprintf(w.trackWith, k.Carrier)
 		}
 		if len(v.Shipments) > 1 {
 			k.Heading = fmt.Sprintf(w.pkg, i+1, len(v.Shipments))

@@ -7,20 +7,24 @@ import (
 	"html/template"
 	"time"
 
+	"github.com/shipflow/shipflow/brand"
+	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/order"
 )
 
 // files are the page's templates, stylesheet and script. They are built
 // in and inlined into every response, so the page needs no other request
-// and a strict Content-Security-Policy can allow exactly these.
+// (but the brand's logo) and a strict Content-Security-Policy can allow
+// exactly these.
 //
 //go:embed templates/*.tmpl templates/style.css templates/script.js
 var files embed.FS
 
 var (
-	pageTemplate    = template.Must(template.ParseFS(files, "templates/page.html.tmpl", "templates/main.html.tmpl"))
-	problemTemplate = template.Must(template.ParseFS(files, "templates/problem.html.tmpl"))
-	style           = template.CSS(mustRead("templates/style.css"))
+	pageTemplate    = template.Must(template.ParseFS(files, "templates/page.html.tmpl", "templates/main.html.tmpl", "templates/dress.html.tmpl"))
+	problemTemplate = template.Must(template.ParseFS(files, "templates/problem.html.tmpl", "templates/dress.html.tmpl"))
+	formTemplate    = template.Must(template.ParseFS(files, "templates/form.html.tmpl", "templates/dress.html.tmpl"))
+	style           = mustRead("templates/style.css")
 	script          = template.JS(mustRead("templates/script.js"))
 )
 
@@ -32,13 +36,54 @@ func mustRead(name string) string {
 	return string(b)
 }
 
+// look is what every page wears: the merchant's brand as the templates draw it, and the
+// stylesheet in its colours.
+type look struct {
+	Name         string // the store's name, or the page's own title without one
+	LogoURL      string
+	SupportEmail string
+	SupportPhone string
+	Tel          template.URL // tel: link of SupportPhone, digits only
+	CSS          template.CSS
+	L            footer
+}
+
+// footer is the footer's words.
+type footer struct{ Questions, Email, Call string }
+
+// dress makes b the look of a page in w's words. The colours were checked at start-up;
+// one that somehow is not #rrggbb falls back to the default rather than reach the CSS.
+func dress(b brand.Brand, w *words) look {
+	colour := func(c, def string) string {
+		if c == "" || brand.CheckColor(c) != nil {
+			return def
+		}
+		return c
+	}
+	b.Primary, b.Accent = colour(b.Primary, brand.DefaultPrimary), colour(b.Accent, brand.DefaultAccent)
+	vars := fmt.Sprintf(":root { --primary: %s; --on-primary: %s; --accent: %s; --on-accent: %s; }\n",
+		b.PrimaryColor(), b.OnPrimary(), b.AccentColor(), b.OnAccent())
+	l := look{
+		Name: b.Name, SupportEmail: b.SupportEmail, SupportPhone: b.SupportPhone, Tel: template.URL(b.TelURL()),
+		CSS: template.CSS(vars + style),
+		L:   footer{Questions: w.questions, Email: w.emailUs, Call: w.callUs},
+	}
+	if brand.CheckLogoURL(b.LogoURL) == nil {
+		l.LogoURL = b.LogoURL
+	}
+	if l.Name == "" {
+		l.Name = w.brand
+	}
+	return l
+}
+
 // page is what page.html.tmpl draws.
 type page struct {
 	Lang   string
 	Title  string
 	Nonce  string
 	Events string // URL of the events stream, relative to the page
-	CSS    template.CSS
+	Look   look
 	JS     template.JS
 	Main   summary
 }
@@ -51,27 +96,31 @@ type problem struct {
 	// confirmation), labelled Button.
 	Button string
 	Nonce  string
-	CSS    template.CSS
+	Look   look
 }
 
 // renderPage draws the whole page of v for the customer holding token.
-func renderPage(v order.View, token, nonce string, now time.Time) ([]byte, error) {
-	s := present(v, now)
+func renderPage(v order.View, token, nonce string, now time.Time, b brand.Brand, cs *carrier.Table) ([]byte, error) {
+	s := present(v, now, cs)
+	w := wordsFor(v.Customer.Locale)
 	p := page{
-		Lang:   wordsFor(v.Customer.Locale).lang,
+		Lang:   w.lang,
 		Title:  s.Status + " · " + s.Order,
 		Nonce:  nonce,
 		Events: token + "/events",
-		CSS:    style,
+		Look:   dress(b, w),
 		JS:     script,
 		Main:   s,
+	}
+	if b.Name != "" {
+		p.Title += " · " + b.Name
 	}
 	return execute(pageTemplate, "page.html.tmpl", p)
 }
 
 // renderMain draws only the main section, what the events stream sends.
-func renderMain(v order.View, now time.Time) ([]byte, error) {
-	return execute(pageTemplate, "main", present(v, now))
+func renderMain(v order.View, now time.Time, cs *carrier.Table) ([]byte, error) {
+	return execute(pageTemplate, "main", present(v, now, cs))
 }
 
 // Problem pages. They are in English: without an order there is no
@@ -94,8 +143,8 @@ var (
 	}
 )
 
-func renderProblem(p problem, nonce string) ([]byte, error) {
-	p.Nonce, p.CSS = nonce, style
+func renderProblem(p problem, nonce string, b brand.Brand) ([]byte, error) {
+	p.Nonce, p.Look = nonce, dress(b, &english)
 	return execute(problemTemplate, "problem.html.tmpl", p)
 }
 

@@ -27,6 +27,12 @@ type words struct {
 	updated     string // fmt: when the order last changed
 	noScript    string
 	live        string // fmt: the new status, said by screen readers
+	trackWith   string // fmt: the carrier's name: the link to its own tracking page
+
+	// The footer's words, before the store's support contacts.
+	questions, emailUs, callUs string
+
+	form formWords
 
 	arrives   string // fmt: eta phrase
 	wasDue    string // fmt: a date that has passed
@@ -50,6 +56,14 @@ type words struct {
 	stamp            string // fmt: date, clock: a timeline entry's time
 
 	vocative func(name string) string
+}
+
+// formWords are the lookup form's words, for its template (Title ... Submit) and its
+// answers.
+type formWords struct {
+	Title, Intro, Order, Contact, ContactHint, Submit string
+
+	notFound, invalid, tooMany, unavailable, crossSite string
 }
 
 // notice is what the customer is told about an open exception: what is
@@ -76,9 +90,26 @@ var english = words{
 	updated:     "Last updated %s",
 	noScript:    "Reload this page to see the latest status.",
 	live:        "Status updated: %s",
-	arrives:     "Arrives %s",
-	wasDue:      "Was due %s",
-	delivered:   "Delivered %s",
+	trackWith:   "Track with %s",
+	questions:   "Questions about your order?",
+	emailUs:     "Email",
+	callUs:      "Call",
+	form: formWords{
+		Title:       "Track your order",
+		Intro:       "Enter your order number and the email address or postal code you ordered with.",
+		Order:       "Order number",
+		Contact:     "Email or postal code",
+		ContactHint: "As on your order confirmation",
+		Submit:      "Find my order",
+		notFound:    "We could not find an order with those details. Check the order number and the email address or postal code on the order, and try again.",
+		invalid:     "Enter the order number from your confirmation and the email address or postal code on the order.",
+		tooMany:     "Too many tries for this order just now. Please wait a few minutes and try again.",
+		unavailable: "We can't look up orders right now. Please try again in a few minutes.",
+		crossSite:   "Please use the form on this page to look up your order.",
+	},
+	arrives:   "Arrives %s",
+	wasDue:    "Was due %s",
+	delivered: "Delivered %s",
 	orderStatus: map[order.Status]string{
 		order.StatusCreated:        "Order received",
 		order.StatusConfirmed:      "Order confirmed",
@@ -170,9 +201,26 @@ var lithuanian = words{
 	updated:     "Atnaujinta %s",
 	noScript:    "Atnaujinkite puslapį, kad pamatytumėte naujausią būseną.",
 	live:        "Būsena atnaujinta: %s",
-	arrives:     "Atkeliaus %s",
-	wasDue:      "Turėjo atkeliauti %s",
-	delivered:   "Pristatyta %s",
+	trackWith:   "Sekti siuntą %s svetainėje",
+	questions:   "Turite klausimų apie užsakymą?",
+	emailUs:     "Rašykite",
+	callUs:      "Skambinkite",
+	form: formWords{
+		Title:       "Sekite savo užsakymą",
+		Intro:       "Įveskite užsakymo numerį ir el. pašto adresą arba pašto kodą, kurį nurodėte užsakydami.",
+		Order:       "Užsakymo numeris",
+		Contact:     "El. paštas arba pašto kodas",
+		ContactHint: "Kaip nurodyta užsakymo patvirtinime",
+		Submit:      "Rasti užsakymą",
+		notFound:    "Užsakymo su šiais duomenimis neradome. Patikrinkite užsakymo numerį ir užsakyme nurodytą el. pašto adresą arba pašto kodą ir bandykite dar kartą.",
+		invalid:     "Įveskite užsakymo numerį iš patvirtinimo ir užsakyme nurodytą el. pašto adresą arba pašto kodą.",
+		tooMany:     "Šiam užsakymui per daug bandymų. Palaukite kelias minutes ir bandykite dar kartą.",
+		unavailable: "Šiuo metu negalime rasti užsakymų. Bandykite dar kartą po kelių minučių.",
+		crossSite:   "Užsakymą raskite naudodamiesi šio puslapio forma.",
+	},
+	arrives:   "Atkeliaus %s",
+	wasDue:    "Turėjo atkeliauti %s",
+	delivered: "Pristatyta %s",
 	orderStatus: map[order.Status]string{
 		order.StatusCreated:        "Užsakymas gautas",
 		order.StatusConfirmed:      "Užsakymas patvirtintas",

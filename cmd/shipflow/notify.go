@@ -63,6 +63,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 	svc := &notify.Service{
 		Log: notify.NewLog(a.db), Templates: set, Senders: senders, WhatsAppTemplates: wa,
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, ReviewURL: a.cfg.ReviewURL,
+		TrackingPageURL: a.cfg.Brand.PageURL, Brand: a.cfg.Brand, Carriers: a.cfg.Carriers,
 		Logger: a.log.With("component", "notify"),
 	}
 	for _, ch := range []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail} {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shipflow/shipflow/brand"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -49,6 +50,9 @@ type Data struct {
 	// is late or stuck ("road closures"); empty when there is nothing
 	// worth saying.
 	Reason string
+	// Brand is the store's look and contacts, which the email layout draws in its header and
+	// footer and templates may use ({{.Brand.Name}}).
+	Brand brand.Brand
 	// DelayReason is why a driver says the shipment is late, which a
 	// template says with {{delayReason .DelayReason}}: a fixed sentence in
 	// the customer's language, never anyone's own words.
@@ -59,8 +63,12 @@ type Data struct {
 
 // Shipment is what a message may say about one parcel.
 type Shipment struct {
-	ID             string
+	ID string
+	// Carrier is the carrier's display name ("DHL Express"), or its name as the shop gave it
+	// when the carrier table does not know it; CarrierURL is the carrier's own tracking page
+	// for the parcel, empty then.
 	Carrier        string
+	CarrierURL     string
 	TrackingNumber string
 	// Items are the names of what the parcel carries, as the shop names them.
 	Items []string
@@ -145,7 +153,8 @@ func samples() []Data {
 	tomorrow := time.Date(2026, 5, 8, 14, 0, 0, 0, time.UTC)
 	friday := time.Date(2026, 5, 12, 0, 0, 0, 0, time.UTC)
 	shoes := Shipment{
-		ID: "shp_1", Carrier: "DPD", TrackingNumber: "05212345678901", Items: []string{"Shoes", "Socks"},
+		ID: "shp_1", Carrier: "DPD", CarrierURL: "https://tracking.dpd.de/status/en_US/parcel/05212345678901",
+		TrackingNumber: "05212345678901", Items: []string{"Shoes", "Socks"},
 		ETA: &tomorrow, Status: order.ShipmentInTransit, City: "Kaunas",
 	}
 	jacket := Shipment{
@@ -157,6 +166,8 @@ func samples() []Data {
 		Now: now, Shipment: shoes, Shipments: []Shipment{shoes, jacket},
 		TrackingURL: "https://track.example.com/o/ord_1042", ReviewURL: "https://shop.example.com/review/1042",
 		Reason: "road works", DelayReason: order.DelayCustoms, Refund: &Money{Amount: "1234.5", Currency: "EUR"},
+		Brand: brand.Brand{Name: "Ona's Shoes", LogoURL: "https://shop.example/logo.png", Primary: "#0f766e", Accent: "#f59e0b",
+			SupportEmail: "help@shop.example", SupportPhone: "+370 600 12345"},
 	}
 	return []Data{full, {Now: now}}
 }

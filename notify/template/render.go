@@ -40,6 +40,10 @@ func (c *catalog) render(msg *message, d Data) (Rendered, error) {
 		if r.HTML, err = execHTML(msg, funcs, page{Data: d, Subject: r.Subject}); err != nil {
 			return Rendered{}, err
 		}
+		// The store's contacts close every email, as the HTML layout's footer does.
+		if s := c.words.support(d.Brand); s != "" {
+			r.Text += "\n\n" + s
+		}
 		if d.UnsubscribeURL != "" { // the law and the mailbox providers ask for it in every email
 			r.Text += "\n\n" + c.words.unsubscribe + " " + d.UnsubscribeURL
 		}

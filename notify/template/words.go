@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/shipflow/shipflow/brand"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -38,6 +39,9 @@ type words struct {
 	// unsubscribe leads the plain-text email's unsubscribe link.
 	unsubscribe string
 	money       moneyWords
+	// questions, emailUs and callUs lead the store's support contacts in the plain-text
+	// email's footer.
+	questions, emailUs, callUs string
 }
 
 // languages are the languages with words of their own. A locale in any
@@ -65,6 +69,9 @@ var english = words{
 	vocative:     func(name string) string { return name },
 	unsubscribe:  "No more emails about your orders? Unsubscribe:",
 	money:        moneyWords{tag: language.English, decimal: ".", group: ",", symbolFirst: true},
+	questions:    "Questions?",
+	emailUs:      "Email",
+	callUs:       "call",
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "The driver is held up in heavy traffic.",
 		order.DelayWeather: "Bad weather is slowing deliveries down.",
@@ -94,6 +101,9 @@ var lithuanian = words{
 	vocative:     VocativeLithuanian,
 	unsubscribe:  "Nebenorite gauti laiškų apie užsakymus? Atsisakykite:",
 	money:        moneyWords{tag: language.Lithuanian, decimal: ",", group: "\u00a0"},
+	questions:    "Turite klausimų?",
+	emailUs:      "Rašykite",
+	callUs:       "skambinkite",
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "Kurjeris įstrigo spūstyje.",
 		order.DelayWeather: "Pristatymą lėtina blogos oro sąlygos.",
@@ -365,4 +375,24 @@ func VocativeLithuanian(name string) string {
 		return stem + e.to
 	}
 	return name
+}
+
+// support is the plain-text footer line of the store's contacts ("Questions? Email
+// help@shop.example or call +370 600 12345."), or "" when the store gave none.
+func (w *words) support(b brand.Brand) string {
+	var parts []string
+	if b.SupportEmail != "" {
+		parts = append(parts, w.emailUs+" "+b.SupportEmail)
+	}
+	if b.SupportPhone != "" {
+		call := w.callUs
+		if len(parts) == 0 {
+			call = strings.ToUpper(call[:1]) + call[1:]
+		}
+		parts = append(parts, call+" "+b.SupportPhone)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return w.questions + " " + strings.Join(parts, ", ") + "."
 }
