@@ -31,7 +31,23 @@ type Carrier struct {
 	TrackingURL string `json:"tracking_url,omitempty"`
 	// Aliases are other spellings merchants and platforms use ("DHL", "Evri").
 	Aliases []string `json:"aliases,omitempty"`
+	// Transit is the carrier's usual transit time for its standard service, which delivery
+	// estimates count from (package estimate); nil leaves them to shipflow's fallback.
+	Transit *Transit `json:"transit_days,omitempty"`
 }
+
+// Transit is a carrier's usual transit time in business days: within one country, between
+// two countries of Europe's single market, and anywhere else. The built-in figures are the
+// carriers' own published service levels rounded up: an estimate that turns out a day early
+// is a better surprise than a late one.
+type Transit struct {
+	Domestic int `json:"domestic"`
+	Europe   int `json:"europe"`
+	World    int `json:"world"`
+}
+
+// MaxTransitDays bounds a transit time: no parcel service promises more.
+const MaxTransitDays = 60
 
 // Placeholder is what a TrackingURL holds where the parcel's number goes.
 const Placeholder = "{tracking_number}"

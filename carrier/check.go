@@ -77,6 +77,13 @@ func (c Carrier) Check() error {
 	if err := CheckTrackingURL(c.TrackingURL); err != nil {
 		return fmt.Errorf("carrier %s: %w", c.Code, err)
 	}
+	if t := c.Transit; t != nil {
+		for _, d := range []int{t.Domestic, t.Europe, t.World} {
+			if d < 1 || d > MaxTransitDays {
+				return fmt.Errorf("carrier %s: transit_days: want domestic, europe and world each from 1 to %d", c.Code, MaxTransitDays)
+			}
+		}
+	}
 	if len(c.Aliases) > maxAliases {
 		return fmt.Errorf("carrier %s: %d aliases, more than %d", c.Code, len(c.Aliases), maxAliases)
 	}

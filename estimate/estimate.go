@@ -98,8 +98,8 @@ func (rs Rules) Estimate(r Request) (Estimate, error) {
 		}
 	}
 	departs := day
-	c := code(tbl, r.Carrier)
-	n, basis := rs.Transit.days(c, strings.ToLower(strings.TrimSpace(r.Service)), from, to)
+	c, usual := code(tbl, r.Carrier)
+	n, basis := rs.Transit.days(c, usual, strings.ToLower(strings.TrimSpace(r.Service)), from, to)
 	dest := to
 	if dest == "" {
 		dest = from // an address without a country is taken to be domestic

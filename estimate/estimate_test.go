@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shipflow/shipflow/carrier"
 )
 
 func vilnius(t *testing.T) *time.Location {
@@ -90,12 +92,12 @@ func TestTransitDays(t *testing.T) {
 		{"dpd", "express", "LT", "LV", 1},
 		{"dpd", "express", "LT", "LT", 1},
 		{"ups", "", "LT", "US", 6},
-		{"ups", "", "LT", "LV", builtin["ups"].Europe},
+		{"ups", "", "LT", "LV", usual("ups").Europe},
 		{"dhl_express", "economy", "LT", "DE", 4},
-		{"dhl_express", "", "LT", "JP", builtin["dhl_express"].World},
+		{"dhl_express", "", "LT", "JP", usual("dhl_express").World},
 		{"somebody", "", "LT", "LT", fallback.Domestic},
 	} {
-		if got, basis := tr.days(c.carrier, c.svc, c.from, c.to); got != c.want {
+		if got, basis := tr.days(c.carrier, usualOrNil(c.carrier), c.svc, c.from, c.to); got != c.want {
 			t.Errorf("%s/%s %s->%s: %d days (%s), want %d", c.carrier, c.svc, c.from, c.to, got, basis, c.want)
 		}
 	}
@@ -128,4 +130,11 @@ func TestUnknownCountryHasWeekendsOnly(t *testing.T) {
 	if !e.Date.Equal(want) {
 		t.Errorf("arrives %s, want %s (%s)", e.Date.Format(time.DateOnly), want.Format(time.DateOnly), e.Basis)
 	}
+}
+
+func usual(code string) carrier.Transit { return *usualOrNil(code) }
+
+func usualOrNil(code string) *carrier.Transit {
+	c, _ := carrier.Builtin().Lookup(code)
+	return c.Transit
 }

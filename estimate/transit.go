@@ -9,45 +9,8 @@ import (
 	"github.com/shipflow/shipflow/carrier"
 )
 
-// Days are a carrier's usual transit times in business days: within one country, between
-// two countries of Europe's single market, and anywhere else.
-type Days struct {
-	Domestic, Europe, World int
-}
-
-// builtin are the defaults per carrier code (package carrier's codes) for its standard
-// service, from the carriers' own published service levels, rounded up: an estimate that
-// turns out a day early is a better surprise than a late one.
-var builtin = map[string]Days{
-	"dhl_express":    {1, 2, 4},
-	"dhl_parcel":     {1, 3, 7},
-	"deutsche_post":  {2, 4, 8},
-	"ups":            {1, 3, 5},
-	"fedex":          {1, 3, 5},
-	"usps":           {3, 8, 12},
-	"ontrac":         {2, 5, 10},
-	"amazon":         {1, 3, 7},
-	"dpd":            {1, 3, 6},
-	"gls":            {1, 3, 6},
-	"evri":           {2, 4, 8},
-	"postnl":         {1, 4, 8},
-	"bpost":          {1, 4, 8},
-	"colissimo":      {2, 4, 8},
-	"royal_mail":     {2, 5, 8},
-	"postnord":       {2, 4, 8},
-	"inpost":         {1, 3, 6},
-	"omniva":         {1, 3, 7},
-	"lp_express":     {1, 3, 7},
-	"venipak":        {1, 3, 6},
-	"packeta":        {2, 4, 8},
-	"correos":        {2, 5, 9},
-	"poste_italiane": {2, 5, 9},
-	"canada_post":    {3, 8, 12},
-	"australia_post": {3, 8, 12},
-}
-
-// fallback is the default of a carrier with no row above.
-var fallback = Days{2, 5, 8}
+// fallback is the transit time of a carrier the table gives none for.
+var fallback = carrier.Transit{Domestic: 2, Europe: 5, World: 8}
 
 // europe is the single market and its neighbours parcels cross without a long customs stop:
 // the EU, the EEA, Switzerland and the United Kingdom.
@@ -63,7 +26,7 @@ type Transit map[string]int
 // Limits of SHIPFLOW_ESTIMATE_TRANSIT_DAYS.
 const (
 	MaxTransitRules = 500
-	MaxTransitDays  = 60
+	MaxTransitDays  = carrier.MaxTransitDays
 	maxTransitKey   = 64
 )
 
@@ -143,9 +106,9 @@ func countryCode(cc string) bool {
 }
 
 // days is the transit time for carrier code c's service svc from country from to country to,
-// and where the figure came from: the merchant's most specific rule, else the carrier's
-// default for the distance, else shipflow's.
-func (t Transit) days(c, svc, from, to string) (int, string) {
+// and where the figure came from: the merchant's most specific rule, else the carrier's usual
+// time for the distance (its row in the carrier table), else shipflow's.
+func (t Transit) days(c string, usual *carrier.Transit, svc, from, to string) (int, string) {
 	var tries []string
 	if svc != "" {
 		tries = append(tries, key(c, svc, to), key(c, svc, ""))
@@ -156,10 +119,9 @@ func (t Transit) days(c, svc, from, to string) (int, string) {
 			return n, "configured " + k
 		}
 	}
-	d, ok := builtin[c]
-	basis := "default for " + c
-	if !ok {
-		d, basis = fallback, "default"
+	d, basis := fallback, "default"
+	if usual != nil {
+		d, basis = *usual, "default for "+c
 	}
 	switch {
 	case from == "" || to == "" || from == to:
@@ -170,13 +132,12 @@ func (t Transit) days(c, svc, from, to string) (int, string) {
 	return d.World, basis + ", international"
 }
 
-// code is shipflow's code for the carrier a merchant wrote, or the spelling folded to lower
-// case with '_' for spaces and hyphens when the table does not know it.
-func code(tbl *carrier.Table, name string) string {
-	if tbl != nil {
-		if c, ok := tbl.Lookup(name); ok {
-			return c.Code
-		}
+// code is shipflow's code for the carrier a merchant wrote and its usual transit time, or the
+// spelling folded to lower case with '_' for spaces and hyphens when the table does not know
+// it.
+func code(tbl *carrier.Table, name string) (string, *carrier.Transit) {
+	if c, ok := tbl.Lookup(name); ok {
+		return c.Code, c.Transit
 	}
 	return strings.Map(func(r rune) rune {
 		switch {
@@ -186,7 +147,7 @@ func code(tbl *carrier.Table, name string) string {
 			return r + 'a' - 'A'
 		}
 		return r
-	}, strings.TrimSpace(name))
+	}, strings.TrimSpace(name)), nil
 }
 
 func quote(s string) string {

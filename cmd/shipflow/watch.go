@@ -73,8 +73,14 @@ func (a *app) registrars() []track.Registrar {
 	return rs
 }
 
-// carriers is the carrier table registrations name carriers by.
-func (a *app) carriers() *carrier.Table { return carrier.Builtin() }
+// carriers is the carrier table registrations and estimates name carriers by: the built-in
+// one with the merchant's SHIPFLOW_CARRIERS_FILE over it.
+func (a *app) carriers() *carrier.Table {
+	if a.cfg.Carriers == nil {
+		return carrier.Builtin()
+	}
+	return a.cfg.Carriers
+}
 
 // staff builds the configured staff chats and the ticketing system (nil when off).
 func (a *app) staff() (map[string]escalate.Alerter, escalate.Tickets) {

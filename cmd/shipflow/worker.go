@@ -61,12 +61,14 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		return nil, fmt.Errorf("register the unresolved notification counter: %w", err)
 	}
 	alerters, tickets := a.staff()
+	estimates := a.cfg.EstimateRules
+	estimates.Carriers = a.carriers()
 	deps := worker.Deps{
 		DB: a.db, Notifier: n, Tracker: a.tracker(), Registrars: a.registrars(), Carriers: a.carriers(),
 		Alerters: alerters, Tickets: tickets,
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
 		// Always there: orders started while estimates were on still ask for them.
-		Estimates: &a.cfg.EstimateRules,
+		Estimates: &estimates,
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
 		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy()},
