@@ -103,11 +103,12 @@ func tchar(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)
 }
 
-// quoteName quotes a header name for an error message: a valid one whole, anything else cut
-// short and escaped, so a hostile name never comes back long or raw.
+// quoteName quotes a header name for an error message, escaped and cut at 32 bytes (which
+// escaping may make 128 characters), so a hostile name never comes back long or raw.
 func quoteName(name string) string {
-	if len(name) > maxHeaderNameLen {
-		name = name[:maxHeaderNameLen]
+	const max = 32
+	if len(name) > max {
+		return fmt.Sprintf("%+q…", name[:max])
 	}
 	return fmt.Sprintf("%+q", name)
 }
