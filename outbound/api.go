@@ -3,6 +3,7 @@ package outbound
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -26,6 +27,8 @@ type API struct {
 	Deliveries Deliveries
 	// Policy is what an endpoint's URL must satisfy to be saved; attempts check it again.
 	Policy egress.Policy
+	// Sender makes test events' attempts (POST .../test) from this process; nil refuses them.
+	Sender *Sender
 }
 
 // Register adds the API's routes to g, the server's /v1 group.
@@ -38,6 +41,8 @@ func (a *API) Register(g *echo.Group) {
 	g.POST("/webhook-endpoints/:id/rotate-secret", a.rotateSecret)
 	g.GET("/webhook-endpoints/:id/deliveries", a.listDeliveries)
 	g.POST("/webhook-endpoints/:id/recover", a.recoverEndpoint)
+	g.POST("/webhook-endpoints/:id/test", a.testEndpoint)
+	g.GET("/event-types", a.listEventTypes)
 	g.GET("/webhook-deliveries/:id", a.getDelivery)
 	g.POST("/webhook-deliveries/:id/retry", a.retryDelivery)
 }
@@ -51,6 +56,48 @@ type endpointRequest struct {
 	EventTypes  *[]string `json:"event_types"`
 	Description *string   `json:"description"`
 	Enabled     *bool     `json:"enabled"`
+	// Headers is kept raw to tell an absent field from null (remove every header) in a PATCH.
+	Headers json.RawMessage `json:"headers"`
+}
+
+// headerPatch reads a request's headers: nil when absent; clear when null; otherwise each name
+// with its value, or nil (a PATCH's removal). Each entry is checked here, the whole set once
+// merged (CheckHeaders).
+func (r endpointRequest) headerPatch() (patch map[string]*string, clear bool, err error) {
+	if len(r.Headers) == 0 {
+		return nil, false, nil
+	}
+	if string(r.Headers) == "null" {
+		return nil, true, nil
+	}
+	if err := json.Unmarshal(r.Headers, &patch); err != nil {
+		return nil, false, apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: must be an object of header name to string value")
+	}
+	if len(patch) > 2*maxHeaders { // what a merge could still bring within the cap
+		return nil, false, apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: at most %d headers, got %d", maxHeaders, len(patch))
+	}
+	for _, name := range slices.Sorted(maps.Keys(patch)) {
+		v := patch[name]
+		if v == nil {
+			if err := checkHeaderName(name); err != nil {
+				return nil, false, headerError(err)
+			}
+			continue
+		}
+		if err := CheckHeader(name, *v); err != nil {
+			return nil, false, headerError(err)
+		}
+	}
+	return patch, false, nil
+}
+
+// headerError is a *HeaderError as the API answers it.
+func headerError(err error) error {
+	var he *HeaderError
+	if errors.As(err, &he) {
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "%s", he.msg)
+	}
+	return err
 }
 
 // Limits of what a subscriber may set on an endpoint. A URL is sent to on every delivery and
@@ -157,12 +204,23 @@ func decodeEndpoint(c echo.Context) (endpointRequest, error) {
 	return r, nil
 }
 
+// endpointView is an endpoint as the API answers it: its headers' names, no value whole.
+type endpointView struct {
+	Endpoint
+	Headers map[string]string `json:"headers"`
+}
+
+// shown is an endpoint with its secret in full, as create and rotate-secret answer it once.
+func shown(e Endpoint) endpointView {
+	return endpointView{Endpoint: e, Headers: e.Headers.Masked()}
+}
+
 // masked hides an endpoint's secret: it is shown in full once, when created or rotated.
-func masked(e Endpoint) Endpoint {
+func masked(e Endpoint) endpointView {
 	if len(e.Secret) > 10 {
 		e.Secret = e.Secret[:10] + strings.Repeat("*", 8)
 	}
-	return e
+	return shown(e)
 }
 
 // createEndpoint is POST /v1/webhook-endpoints.
@@ -177,6 +235,20 @@ func (a *API) createEndpoint(c echo.Context) error {
 	if err := a.checkEndpoint(r); err != nil {
 		return err
 	}
+	patch, _, err := r.headerPatch()
+	if err != nil {
+		return err
+	}
+	h := Headers{}
+	for name, v := range patch {
+		if v == nil {
+			return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers[%s]: must be a string", quoteName(name))
+		}
+		h[name] = *v
+	}
+	if err := CheckHeaders(h); err != nil {
+		return headerError(err)
+	}
 	var types []string
 	if r.EventTypes != nil {
 		types = *r.EventTypes
@@ -185,11 +257,11 @@ func (a *API) createEndpoint(c echo.Context) error {
 	if r.Description != nil {
 		desc = *r.Description
 	}
-	e, err := CreateEndpoint(c.Request().Context(), a.DB, *r.URL, desc, types)
+	e, err := CreateEndpointWith(c.Request().Context(), a.DB, *r.URL, desc, types, h)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, e)
+	return c.JSON(http.StatusCreated, shown(e))
 }
 
 // listEndpoints is GET /v1/webhook-endpoints.
@@ -198,10 +270,11 @@ func (a *API) listEndpoints(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for i := range es {
-		es[i] = masked(es[i])
+	out := make([]endpointView, len(es))
+	for i, e := range es {
+		out[i] = masked(e)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"endpoints": es})
+	return c.JSON(http.StatusOK, map[string]any{"endpoints": out})
 }
 
 // getEndpoint is GET /v1/webhook-endpoints/{id}.
@@ -222,8 +295,21 @@ func (a *API) updateEndpoint(c echo.Context) error {
 	if err := a.checkEndpoint(r); err != nil {
 		return err
 	}
-	e, err := UpdateEndpoint(c.Request().Context(), a.DB, c.Param("id"),
-		EndpointChange{URL: r.URL, Description: r.Description, EventTypes: r.EventTypes, Enabled: r.Enabled})
+	patch, clear, err := r.headerPatch()
+	if err != nil {
+		return err
+	}
+	change := EndpointChange{URL: r.URL, Description: r.Description, EventTypes: r.EventTypes, Enabled: r.Enabled}
+	if patch != nil || clear {
+		change.Headers = func(cur Headers) (Headers, error) {
+			if clear {
+				return Headers{}, nil
+			}
+			h := cur.Merge(patch)
+			return h, headerError(CheckHeaders(h))
+		}
+	}
+	e, err := UpdateEndpoint(c.Request().Context(), a.DB, c.Param("id"), change)
 	if err != nil {
 		return endpointError(err, c.Param("id"))
 	}
@@ -245,7 +331,7 @@ func (a *API) rotateSecret(c echo.Context) error {
 	if err != nil {
 		return endpointError(err, c.Param("id"))
 	}
-	return c.JSON(http.StatusOK, e)
+	return c.JSON(http.StatusOK, shown(e))
 }
 
 func endpointError(err error, id string) error {

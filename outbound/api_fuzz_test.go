@@ -34,3 +34,41 @@ func FuzzEndpointFields(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHeaderPatch: whatever a request holds under "headers", reading it never panics, a
+// refusal is short and quotes nothing raw, and what it accepts is either "remove them all" or
+// entries each of which CheckHeader accepts (or a removal by a valid name).
+func FuzzHeaderPatch(f *testing.F) {
+	for _, s := range []string{`null`, `{}`, `{"Authorization":"Bearer x"}`, `{"X-A":null}`, `{"X-A":"a\r\nb"}`, `{"webhook-id":"x"}`,
+		`{"X-A":7}`, `["X-A"]`, `"x"`, `{"X-A":"a","x-a":"b"}`, `{"\u0000":"x"}`, `{"X-A":"\u00e9"}`, `{`, `{"X-A":"` + strings.Repeat("v", 5000) + `"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		patch, clear, err := endpointRequest{Headers: raw}.headerPatch()
+		if err != nil {
+			if len(err.Error()) > 300 || strings.ContainsAny(err.Error(), "\r\n\x00") {
+				t.Fatalf("refusal %q", err)
+			}
+			return
+		}
+		if clear && patch != nil {
+			t.Fatal("both clear and a patch")
+		}
+		if len(patch) > 2*maxHeaders {
+			t.Fatalf("%d entries accepted", len(patch))
+		}
+		for name, v := range patch {
+			if v == nil {
+				if checkHeaderName(name) != nil {
+					t.Fatalf("removal of %q accepted", name)
+				}
+			} else if err := CheckHeader(name, *v); err != nil {
+				t.Fatalf("%q: %q accepted: %v", name, *v, err)
+			}
+		}
+		// A merge of what was accepted, checked, is a set a request can carry.
+		if h := (Headers{}).Merge(patch); CheckHeaders(h) == nil && len(h) > maxHeaders {
+			t.Fatalf("%d headers pass CheckHeaders", len(h))
+		}
+	})
+}

@@ -113,9 +113,9 @@ type Result struct {
 	RetryAfter time.Duration
 }
 
-// Attempt POSTs body as JSON to url once, signed per Standard Webhooks with
-// each of secrets (several during rotation, one "v1," signature each), and
-// classifies the answer. msgID is the webhook-id: the event id, the same on
+// Attempt POSTs body as JSON to url once, with the endpoint's own headers h,
+// signed per Standard Webhooks with each of secrets (several during rotation,
+// one "v1," signature each), and classifies the answer. msgID is the webhook-id: the event id, the same on
 // every attempt, so the receiver can deduplicate retries. now is the time of
 // this attempt and becomes webhook-timestamp; it is a parameter so the
 // caller decides which clock counts and tests can use the documented test vector (docs/reference/outbound-webhooks.md).
@@ -125,11 +125,11 @@ type Result struct {
 // follow redirects and reach any address. Attempt never returns an error:
 // every failure is a Result, because every failure must be recorded with
 // the delivery.
-func Attempt(ctx context.Context, c *http.Client, url string, secrets []string, msgID string, body []byte, now time.Time) Result {
+func Attempt(ctx context.Context, c *http.Client, url string, h Headers, secrets []string, msgID string, body []byte, now time.Time) Result {
 	if c == nil {
 		return Result{Outcome: Failed, Err: "no HTTP client"}
 	}
-	h, err := signature.Headers(secrets, msgID, now, body)
+	sig, err := signature.Headers(secrets, msgID, now, body)
 	if err != nil {
 		return Result{Outcome: Failed, Err: "signing: " + err.Error()}
 	}
@@ -139,7 +139,10 @@ func Attempt(ctx context.Context, c *http.Client, url string, secrets []string, 
 	if err != nil {
 		return Result{Outcome: Failed, Err: "building request: " + err.Error()}
 	}
-	for k, v := range h {
+	// The endpoint's headers go first, so shipflow's own would win over any that slipped past
+	// CheckHeaders.
+	h.set(req.Header)
+	for k, v := range sig {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")

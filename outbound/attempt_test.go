@@ -104,7 +104,7 @@ func verify(t *testing.T, h http.Header, body []byte, secrets ...string) []strin
 
 func TestAttemptSignsTestVector(t *testing.T) {
 	srv, got := receiver(t, status(http.StatusOK))
-	r := Attempt(context.Background(), client(0), srv.URL, []string{vecSecret}, vecID, []byte(vecBody), vecTime)
+	r := Attempt(context.Background(), client(0), srv.URL, nil, []string{vecSecret}, vecID, []byte(vecBody), vecTime)
 	if r.Outcome != Delivered || r.Status != 200 || r.Err != "" {
 		t.Fatalf("Attempt = %+v, want delivered 200", r)
 	}
@@ -136,7 +136,7 @@ func TestAttemptRotationAndStableID(t *testing.T) {
 	secrets := []string{vecSecret, rotated}
 	t0 := time.Now()
 	for _, now := range []time.Time{t0, t0.Add(5 * time.Second)} {
-		if r := Attempt(context.Background(), client(0), srv.URL, secrets, "evt_1", body, now); r.Outcome != Retry {
+		if r := Attempt(context.Background(), client(0), srv.URL, nil, secrets, "evt_1", body, now); r.Outcome != Retry {
 			t.Fatalf("Attempt = %+v, want retry", r)
 		}
 	}
@@ -179,7 +179,7 @@ func TestAttemptOutcomes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		srv, _ := receiver(t, status(tt.code))
-		r := Attempt(context.Background(), client(0), srv.URL, []string{vecSecret}, "evt_1", []byte(`{}`), time.Now())
+		r := Attempt(context.Background(), client(0), srv.URL, nil, []string{vecSecret}, "evt_1", []byte(`{}`), time.Now())
 		if r.Status != tt.code || r.Outcome != tt.want || r.Err != "" || r.RetryAfter != 0 {
 			t.Errorf("answer %d: Attempt = %+v, want status %d, %v, no error, no Retry-After", tt.code, r, tt.code, tt.want)
 		}
@@ -220,7 +220,7 @@ func TestAttemptRetryAfter(t *testing.T) {
 			w.Header().Set("Retry-After", tt.header)
 			w.WriteHeader(tt.code)
 		})
-		r := Attempt(context.Background(), client(0), srv.URL, []string{vecSecret}, "evt_1", nil, now)
+		r := Attempt(context.Background(), client(0), srv.URL, nil, []string{vecSecret}, "evt_1", nil, now)
 		if r.Outcome != Retry || r.RetryAfter < tt.min || r.RetryAfter > tt.max {
 			t.Errorf("%d with Retry-After %q: %v, RetryAfter %v, want retry and [%v, %v]", tt.code, tt.header, r.Outcome, r.RetryAfter, tt.min, tt.max)
 		}
@@ -235,7 +235,7 @@ func TestAttemptDoesNotFollowRedirects(t *testing.T) {
 		srv, _ := receiver(t, func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, target.URL+"/elsewhere", code)
 		})
-		r := Attempt(context.Background(), client(0), srv.URL, []string{vecSecret}, "evt_1", []byte(`{}`), time.Now())
+		r := Attempt(context.Background(), client(0), srv.URL, nil, []string{vecSecret}, "evt_1", []byte(`{}`), time.Now())
 		if r.Outcome != Retry || r.Status != code || !strings.Contains(r.Err, "redirect") || !strings.Contains(r.Err, "/elsewhere") {
 			t.Errorf("%d: Attempt = %+v, want retry with a redirect error naming the target", code, r)
 		}
@@ -258,8 +258,8 @@ func TestAttemptTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	for name, r := range map[string]Result{
-		"ctx":    Attempt(ctx, client(0), srv.URL, []string{vecSecret}, "evt_1", nil, time.Now()),
-		"client": Attempt(context.Background(), client(100*time.Millisecond), srv.URL, []string{vecSecret}, "evt_1", nil, time.Now()),
+		"ctx":    Attempt(ctx, client(0), srv.URL, nil, []string{vecSecret}, "evt_1", nil, time.Now()),
+		"client": Attempt(context.Background(), client(100*time.Millisecond), srv.URL, nil, []string{vecSecret}, "evt_1", nil, time.Now()),
 	} {
 		if r.Outcome != Retry || r.Status != 0 || !strings.HasPrefix(r.Err, "timeout: ") {
 			t.Errorf("%s deadline: Attempt = %+v, want retry, no status, a timeout error", name, r)
@@ -286,7 +286,7 @@ func TestAttemptCapturesBody(t *testing.T) {
 			w.WriteHeader(http.StatusBadRequest)
 			io.WriteString(w, tt.answer)
 		})
-		r := Attempt(context.Background(), client(0), srv.URL, []string{vecSecret}, "evt_1", nil, time.Now())
+		r := Attempt(context.Background(), client(0), srv.URL, nil, []string{vecSecret}, "evt_1", nil, time.Now())
 		if r.Body != tt.want || r.Outcome != Retry {
 			t.Errorf("%s: body %d bytes %.20q..., outcome %v; want %d bytes, retry", tt.name, len(r.Body), r.Body, r.Outcome, len(tt.want))
 		}
@@ -309,7 +309,7 @@ func TestAttemptFailsWithoutRetry(t *testing.T) {
 		{"nil client", nil, srv.URL, []string{vecSecret}, "no HTTP client"},
 	}
 	for _, tt := range tests {
-		r := Attempt(context.Background(), tt.c, tt.url, tt.secrets, "evt_1", nil, time.Now())
+		r := Attempt(context.Background(), tt.c, tt.url, nil, tt.secrets, "evt_1", nil, time.Now())
 		if r.Outcome != Failed || r.Status != 0 || !strings.Contains(r.Err, tt.err) {
 			t.Errorf("%s: Attempt = %+v, want failed with %q", tt.name, r, tt.err)
 		}
@@ -323,7 +323,7 @@ func TestAttemptNetworkErrorRetries(t *testing.T) {
 	srv := httptest.NewServer(status(http.StatusOK))
 	url := srv.URL
 	srv.Close() // nothing listens there any more
-	r := Attempt(context.Background(), client(0), url, []string{vecSecret}, "evt_1", nil, time.Now())
+	r := Attempt(context.Background(), client(0), url, nil, []string{vecSecret}, "evt_1", nil, time.Now())
 	if r.Outcome != Retry || r.Status != 0 || r.Err == "" {
 		t.Errorf("Attempt to a closed port = %+v, want retry with an error", r)
 	}
@@ -370,7 +370,7 @@ func TestAttemptKeepsHostileBodyReadable(t *testing.T) {
 		body := "{\"ok\":true}\x00\x00\x1b[31m\xff\xfe end"
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body)
 	})
-	r := Attempt(context.Background(), client(0), url, []string{vecSecret}, "evt_1", []byte(`{}`), time.Now())
+	r := Attempt(context.Background(), client(0), url, nil, []string{vecSecret}, "evt_1", []byte(`{}`), time.Now())
 	if r.Outcome != Delivered || r.Status != 200 || r.Body != "{\"ok\":true}\uFFFD[31m\uFFFD end" {
 		t.Errorf("Attempt = %+v, want delivered with the body made readable", r)
 	}
@@ -395,7 +395,7 @@ func TestAttemptReadsNoMoreThanItKeeps(t *testing.T) {
 		}
 	})
 	start := time.Now()
-	r := Attempt(context.Background(), client(0), url, []string{vecSecret}, "evt_1", nil, time.Now())
+	r := Attempt(context.Background(), client(0), url, nil, []string{vecSecret}, "evt_1", nil, time.Now())
 	if r.Outcome != Retry || len(r.Body) != MaxBody || time.Since(start) > 2*time.Second {
 		t.Errorf("Attempt = %v with %d bytes after %s", r.Outcome, len(r.Body), time.Since(start))
 	}
@@ -416,7 +416,7 @@ func TestAttemptSlowBodyEndsAtTheDeadline(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
-	r := Attempt(context.Background(), client(300*time.Millisecond), url, []string{vecSecret}, "evt_1", nil, time.Now())
+	r := Attempt(context.Background(), client(300*time.Millisecond), url, nil, []string{vecSecret}, "evt_1", nil, time.Now())
 	if r.Outcome != Delivered || !strings.Contains(r.Err, "reading answer body") || r.Latency > 2*time.Second {
 		t.Errorf("Attempt = %+v, want delivered, a read error, ended near 300ms", r)
 	}
@@ -432,7 +432,7 @@ func TestAttemptErrorsQuotingTheReceiverAreCapped(t *testing.T) {
 		url := hostile(t, func(c net.Conn) {
 			_, _ = io.WriteString(c, "HTTP/1.1 302 Found\r\n"+header+"\r\nContent-Length: 0\r\n\r\n")
 		})
-		r := Attempt(context.Background(), client(0), url, []string{vecSecret}, "evt_1", nil, time.Now())
+		r := Attempt(context.Background(), client(0), url, nil, []string{vecSecret}, "evt_1", nil, time.Now())
 		if r.Outcome != Retry || len(r.Err) > 1<<10 || strings.ContainsRune(r.Err, 1) {
 			t.Errorf("%s: Attempt = %v, error of %d bytes %.80q", name, r.Outcome, len(r.Err), r.Err)
 		}

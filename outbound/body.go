@@ -23,6 +23,9 @@ type Metadata struct {
 	ShipmentID string `json:"shipment_id,omitempty"`
 	Sequence   int64  `json:"sequence"`
 	Attempt    int    `json:"attempt"`
+	// Test marks an event sent by POST /v1/webhook-endpoints/{id}/test: an example, about no
+	// real order. Absent on every other event.
+	Test bool `json:"test,omitempty"`
 }
 
 // NewBody is the body of attempt number attempt (1 for the first) at delivering e.
@@ -30,7 +33,7 @@ func NewBody(e Event, attempt int) Body {
 	return Body{
 		Type:      e.Type,
 		Timestamp: e.CreatedAt.UTC(),
-		Metadata:  Metadata{EventID: e.ID, OrderID: e.OrderID, ShipmentID: e.ShipmentID, Sequence: e.Seq, Attempt: attempt},
+		Metadata:  Metadata{EventID: e.ID, OrderID: e.OrderID, ShipmentID: e.ShipmentID, Sequence: e.Seq, Attempt: attempt, Test: e.Test},
 		Data:      e.Data,
 	}
 }

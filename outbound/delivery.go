@@ -80,7 +80,11 @@ func LoadOutgoing(ctx context.Context, ex db.Executor, id string) (Outgoing, err
 	if o.Endpoint, err = GetEndpoint(ctx, ex, d.EndpointID); err != nil {
 		return o, err
 	}
-	err = ex.QueryRow(ctx, `SELECT id, order_id, seq, type, shipment_id, data, created_at FROM order_events WHERE id = $1`, d.EventID).
+	table := "order_events"
+	if o.Event.Test = isTestEvent(d.EventID); o.Event.Test {
+		table = "webhook_test_events"
+	}
+	err = ex.QueryRow(ctx, `SELECT id, order_id, seq, type, shipment_id, data, created_at FROM `+table+` WHERE id = $1`, d.EventID).
 		Scan(&o.Event.ID, &o.Event.OrderID, &o.Event.Seq, &o.Event.Type, &o.Event.ShipmentID, &o.Event.Data, &o.Event.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, db.ErrNotFound

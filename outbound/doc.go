@@ -5,8 +5,11 @@
 // the schedule of retries (schedule.go); the pass that makes an attempt and records it
 // (pass.go); the dispatcher that makes every first attempt straight from Postgres and the
 // check for stranded deliveries (dispatch.go, stranded.go); the Temporal workflow that follows
-// the schedule after that, and its activities (workflow.go, activity.go); and the management
-// API of endpoints and deliveries (api.go, api_deliveries.go), which the server mounts.
+// the schedule after that, and its activities (workflow.go, activity.go); endpoints' own
+// request headers (headers.go), test events sent on demand (testevent.go) and the event
+// catalogue with its examples (catalogue.go); and the management API of endpoints, deliveries,
+// test events and the catalogue (api.go, api_deliveries.go, api_test_events.go), which the
+// server mounts.
 //
 // Attempt makes a single signed POST and classifies the answer into an Outcome; NextDelay
 // turns the number of attempts made so far into the wait before the next one. Neither keeps

@@ -41,6 +41,9 @@ type Endpoint struct {
 	// FailingSince is when the endpoint's current run of failed attempts began; nil after a
 	// success. Five days of nothing else disables it.
 	FailingSince *time.Time `json:"failing_since,omitempty"`
+	// Headers are sent with every attempt. They are never encoded whole: the API shows them
+	// through Headers.Masked.
+	Headers Headers `json:"-"`
 }
 
 // Secrets are the keys a delivery is signed with at t: the current one, and the previous one
@@ -65,25 +68,34 @@ func newEndpointID() string {
 	return "ep_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
-const endpointColumns = `id, kind, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until, failing_since`
+const endpointColumns = `id, kind, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until, failing_since, headers`
 
 func scanEndpoint(r pgx.Row) (Endpoint, error) {
 	var e Endpoint
-	err := r.Scan(&e.ID, &e.Kind, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil, &e.FailingSince)
+	err := r.Scan(&e.ID, &e.Kind, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil, &e.FailingSince, &e.Headers)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, db.ErrNotFound
 	}
 	return e, err
 }
 
-// CreateEndpoint stores a new endpoint with a fresh secret.
+// CreateEndpoint stores a new endpoint with a fresh secret and no headers of its own.
 func CreateEndpoint(ctx context.Context, ex db.Executor, url, description string, eventTypes []string) (Endpoint, error) {
+	return CreateEndpointWith(ctx, ex, url, description, eventTypes, nil)
+}
+
+// CreateEndpointWith stores a new endpoint with a fresh secret and headers h, which the caller
+// has checked (CheckHeaders).
+func CreateEndpointWith(ctx context.Context, ex db.Executor, url, description string, eventTypes []string, h Headers) (Endpoint, error) {
 	if eventTypes == nil {
 		eventTypes = []string{}
 	}
+	if h == nil {
+		h = Headers{}
+	}
 	e, err := scanEndpoint(ex.QueryRow(ctx, `
-		INSERT INTO webhook_endpoints (id, url, description, event_types, secret) VALUES ($1, $2, $3, $4, $5)
-		RETURNING `+endpointColumns, newEndpointID(), url, description, eventTypes, NewSecret()))
+		INSERT INTO webhook_endpoints (id, url, description, event_types, secret, headers) VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING `+endpointColumns, newEndpointID(), url, description, eventTypes, NewSecret(), map[string]string(h)))
 	if err != nil {
 		return e, fmt.Errorf("create webhook endpoint: %w", err)
 	}
@@ -118,19 +130,57 @@ type EndpointChange struct {
 	Description *string   `json:"description"`
 	EventTypes  *[]string `json:"event_types"`
 	Enabled     *bool     `json:"enabled"`
+	// Headers, when set, is called in the update's transaction with the endpoint's headers,
+	// locked, and returns the ones to store (a PATCH's merge, checked); an error ends the
+	// update with nothing changed.
+	Headers func(Headers) (Headers, error) `json:"-"`
 }
 
 // UpdateEndpoint applies c. Re-enabling an endpoint clears why it was disabled and its run of
 // failures, so it gets five fresh days.
 func UpdateEndpoint(ctx context.Context, ex db.Executor, id string, c EndpointChange) (Endpoint, error) {
+	if c.Headers == nil {
+		return updateEndpoint(ctx, ex, id, c, nil)
+	}
+	var e Endpoint
+	err := pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
+		var cur Headers
+		err := tx.QueryRow(ctx, `SELECT headers FROM webhook_endpoints WHERE id = $1 FOR UPDATE`, id).Scan(&cur)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return db.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("update webhook endpoint %s: %w", id, err)
+		}
+		h, err := c.Headers(cur)
+		if err != nil {
+			return err
+		}
+		m := map[string]string(h)
+		if m == nil {
+			m = map[string]string{}
+		}
+		e, err = updateEndpoint(ctx, tx, id, c, m)
+		return err
+	})
+	return e, err
+}
+
+// updateEndpoint is UpdateEndpoint's one statement; headers nil leaves them as they are.
+func updateEndpoint(ctx context.Context, ex db.Executor, id string, c EndpointChange, headers map[string]string) (Endpoint, error) {
+	var h any // SQL NULL, not JSON null, when the headers stay
+	if headers != nil {
+		h = headers
+	}
 	e, err := scanEndpoint(ex.QueryRow(ctx, `
 		UPDATE webhook_endpoints SET
 			url = COALESCE($2, url), description = COALESCE($3, description),
 			event_types = COALESCE($4, event_types), enabled = COALESCE($5, enabled),
 			disabled_reason = CASE WHEN $5 THEN '' ELSE disabled_reason END,
 			failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
+			headers = COALESCE($6, headers),
 			updated_at = now()
-		WHERE id = $1 RETURNING `+endpointColumns, id, c.URL, c.Description, c.EventTypes, c.Enabled))
+		WHERE id = $1 RETURNING `+endpointColumns, id, c.URL, c.Description, c.EventTypes, c.Enabled, h))
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return e, fmt.Errorf("update webhook endpoint %s: %w", id, err)
 	}

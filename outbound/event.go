@@ -23,6 +23,9 @@ type Event struct {
 	ShipmentID string          `json:"shipment_id,omitempty"`
 	Data       json.RawMessage `json:"data"`
 	CreatedAt  time.Time       `json:"created_at"`
+	// Test: an example sent on demand to one endpoint (test.go), stored apart from the orders'
+	// events.
+	Test bool `json:"test,omitempty"`
 }
 
 // EventID is the id subscribers know an event by (webhook-id): stable, so every attempt and

@@ -123,7 +123,7 @@ func (o *Outbox) pass(ctx context.Context, r DeliveryAttempt) (DeliveryReport, e
 	case !r.Manual && out.Delivery.Status != DeliveryPending:
 		return DeliveryReport{Done: true, Outcome: "skipped"}, nil // delivered or failed meanwhile
 	}
-	if !out.Endpoint.Enabled {
+	if !out.Endpoint.Enabled && !out.Event.Test { // a person may test a disabled endpoint before turning it back on
 		reason := "endpoint disabled"
 		if out.Endpoint.Disabled != "" {
 			reason += ": " + out.Endpoint.Disabled

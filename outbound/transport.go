@@ -29,8 +29,8 @@ func (s *Sender) transport(k Kind) Transport {
 // webhook is KindWebhook's transport: docs/reference/outbound-webhooks.md's signed Standard Webhooks POST.
 type webhook struct{ s *Sender }
 
-// Send posts the body for this attempt number, signed with every secret the endpoint has at
-// this moment, to a URL the egress policy still allows.
+// Send posts the body for this attempt number, with the endpoint's headers, signed with every
+// secret the endpoint has at this moment, to a URL the egress policy still allows.
 func (w webhook) Send(ctx context.Context, o Outgoing, attempt int) (Result, time.Time) {
 	body, err := json.Marshal(NewBody(o.Event, attempt))
 	now := time.Now()
@@ -40,5 +40,5 @@ func (w webhook) Send(ctx context.Context, o Outgoing, attempt int) (Result, tim
 	if err := egress.CheckURL(o.Endpoint.URL, w.s.Policy); err != nil {
 		return Result{Outcome: Failed, Err: err.Error()}, now
 	}
-	return Attempt(ctx, w.s.httpClient(), o.Endpoint.URL, o.Endpoint.Secrets(now), o.Event.ID, body, now), now
+	return Attempt(ctx, w.s.httpClient(), o.Endpoint.URL, o.Endpoint.Headers, o.Endpoint.Secrets(now), o.Event.ID, body, now), now
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/outbound"
 )
 
@@ -116,6 +118,17 @@ func TestWebhookEndpointInputLimits(t *testing.T) {
 		{"too many types", `{"url":"https://erp.example.com/","event_types":[` + strings.Repeat(`"order.created",`, 50) + `"order.created"]}`, "event_types: must list at most 50"},
 		{"long type", `{"url":"https://erp.example.com/","event_types":["` + strings.Repeat("x", 5000) + `"]}`, "event_types[0]: unknown event type"},
 		{"nul in type", `{"url":"https://erp.example.com/","event_types":["order.created\u0000"]}`, "event_types[0]: unknown event type"},
+		{"line break in header value", `{"url":"https://erp.example.com/","headers":{"X-A":"a\r\nX-Injected: 1"}}`, `headers["X-A"]: must be visible ASCII`},
+		{"nul in header value", `{"url":"https://erp.example.com/","headers":{"X-A":"a\u0000"}}`, `headers["X-A"]: must be visible ASCII`},
+		{"non-ascii header value", `{"url":"https://erp.example.com/","headers":{"X-A":"caf\u00e9"}}`, `headers["X-A"]: must be visible ASCII`},
+		{"header name not a token", `{"url":"https://erp.example.com/","headers":{"X-A\u0000":"b"}}`, "must be a token"},
+		{"signature header", `{"url":"https://erp.example.com/","headers":{"webhook-signature":"v1,forged"}}`, "cannot be set"},
+		{"framing header", `{"url":"https://erp.example.com/","headers":{"Content-Length":"1"}}`, "cannot be set"},
+		{"hop-by-hop header", `{"url":"https://erp.example.com/","headers":{"Connection":"close"}}`, "cannot be set"},
+		{"long header value", `{"url":"https://erp.example.com/","headers":{"X-A":"` + strings.Repeat("v", 4097) + `"}}`, "must be at most 4096 bytes"},
+		{"long header name", `{"url":"https://erp.example.com/","headers":{"X-` + strings.Repeat("n", 5000) + `":"v"}}`, "is longer than 64 bytes"},
+		{"headers not an object", `{"url":"https://erp.example.com/","headers":"Authorization: x"}`, "headers: must be an object"},
+		{"too many headers", `{"url":"https://erp.example.com/","headers":{` + manyHeaders(41) + `}}`, "headers: at most 20 headers"},
 	} {
 		for _, method := range []string{http.MethodPost, http.MethodPatch} {
 			path := "/v1/webhook-endpoints"
@@ -157,6 +170,57 @@ func TestWebhookEndpointInputLimits(t *testing.T) {
 		msg, _ := out["error"].(map[string]any)["message"].(string)
 		if code != http.StatusNotFound || len(msg) > 100 {
 			t.Errorf("GET %.40s...: %d, message of %d bytes", path, code, len(msg))
+		}
+	}
+}
+
+func manyHeaders(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"X-H%d":"v"`, i)
+	}
+	return b.String()
+}
+
+// An endpoint's headers are saved and never answered whole; the catalogue lists every type.
+func TestWebhookEndpointHeadersAndEventTypes(t *testing.T) {
+	e := newTestServer(t)
+	code, ep := adminJSON(t, e, http.MethodPost, "/v1/webhook-endpoints",
+		`{"url":"https://erp.example.com/hooks","headers":{"Authorization":"Bearer tok-0123456789","X-Tenant":"acme"}}`)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, ep)
+	}
+	id := ep["id"].(string)
+	for _, path := range []string{"", "/" + id} {
+		req := httptest.NewRequest(http.MethodGet, "/v1/webhook-endpoints"+path, nil)
+		req.Header.Set("Authorization", "Bearer admin-1")
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if b := rec.Body.String(); strings.Contains(b, "tok-0123456789") || strings.Contains(b, "acme") || !strings.Contains(b, `"Authorization":"Be********"`) {
+			t.Errorf("GET /v1/webhook-endpoints%s shows %s", path, b)
+		}
+	}
+	if h := ep["headers"].(map[string]any); h["Authorization"] != "Be********" || h["X-Tenant"] != "********" {
+		t.Errorf("create answers headers %v", h)
+	}
+	stored, err := outbound.GetEndpoint(t.Context(), testenv.DB(t), id)
+	if err != nil || stored.Headers["Authorization"] != "Bearer tok-0123456789" {
+		t.Errorf("stored headers %v, %v", stored.Headers, err)
+	}
+
+	code, cat := adminJSON(t, e, http.MethodGet, "/v1/event-types", "")
+	types, _ := cat["event_types"].([]any)
+	if code != http.StatusOK || len(types) != len(order.PublishTypes()) {
+		t.Fatalf("event-types: %d, %d types", code, len(types))
+	}
+	for i, pt := range order.PublishTypes() {
+		et := types[i].(map[string]any)
+		ex, _ := et["example"].(map[string]any)
+		if et["name"] != string(pt) || et["description"] == "" || ex == nil || ex["type"] != string(pt) || ex["data"] == nil {
+			t.Errorf("event type %d: %v", i, et)
 		}
 	}
 }

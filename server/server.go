@@ -97,10 +97,12 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/orders/:order_id/stream", s.streamOrder)
 	v1.POST("/orders/:order_id/exception/resolve", s.resolveException)
 	v1.GET("/orders/:order_id/notifications", s.orderNotifications)
+	webhooks := egress.Policy{Allowed: d.Config.WebhookAllowedCIDRs, AllowHTTP: d.Config.WebhookAllowHTTP}
 	(&outbound.API{
 		DB:         d.DB,
 		Deliveries: outbound.Deliveries{Client: d.Temporal, TaskQueue: d.Config.Temporal.TaskQueue},
-		Policy:     egress.Policy{Allowed: d.Config.WebhookAllowedCIDRs, AllowHTTP: d.Config.WebhookAllowHTTP},
+		Policy:     webhooks,
+		Sender:     &outbound.Sender{Policy: webhooks},
 	}).Register(v1)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)

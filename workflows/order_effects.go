@@ -185,15 +185,9 @@ func (w *orderWorkflow) wait(ctx workflow.Context, f workflow.Future, what strin
 	}
 }
 
-// eventData is the order as subscribers see it in an event: the view without its timeline,
-// which would make every event as large as the order's whole history, and under "event" what
-// this event says beyond the view (the exception it raised, the message that failed, the
-// driver's report).
+// eventData is the order as subscribers see it in an event (order.EventData).
 func (w *orderWorkflow) eventData(detail *order.EventDetail) json.RawMessage {
-	b, err := json.Marshal(struct {
-		order.View
-		Event *order.EventDetail `json:"event,omitempty"`
-	}{w.state.Summary(), detail})
+	b, err := json.Marshal(w.state.EventData(detail))
 	if err != nil { // a View always encodes; this would be a programming error
 		panic(fmt.Sprintf("encode order view: %v", err))
 	}
