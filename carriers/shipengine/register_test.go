@@ -11,11 +11,12 @@ import (
 )
 
 func TestRegister(t *testing.T) {
-	dpd, ok := carrier.Builtin().Lookup("DPD")
+	// ShipEngine tracks UPS; it has no carrier_code for DPD.
+	ups, ok := carrier.Builtin().Lookup("UPS")
 	if !ok {
-		t.Fatal("DPD is not in the carrier table")
+		t.Fatal("UPS is not in the carrier table")
 	}
-	tracktest.TestRegistrar(t, tracktest.ShipEngine, dpd, func(url, key string, hc *http.Client) track.Registrar {
+	tracktest.TestRegistrar(t, tracktest.ShipEngine, ups, func(url, key string, hc *http.Client) track.Registrar {
 		return shipengine.New(shipengine.Config{APIKey: key, URL: url}, hc)
 	})
 }
