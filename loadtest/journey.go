@@ -48,7 +48,7 @@ var (
 // milestoneSteps say which event each expected customer message answers, for the time from
 // event to notification.
 var milestoneSteps = map[string]step{
-	"confirmed": stepConfirmed, "shipped": stepShipped, "out_for_delivery": stepOutForDelivery, "delivered": stepDelivered,
+	"confirmed": stepConfirmed, "packed": stepPacked, "shipped": stepShipped, "out_for_delivery": stepOutForDelivery, "delivered": stepDelivered,
 }
 
 // journey sends every order's events over HTTP, signed like the real senders, and keeps what

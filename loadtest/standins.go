@@ -82,6 +82,12 @@ var smsPhrases = []struct{ phrase, milestone string }{
 	{"is ready for pickup", "available_for_pickup"},
 	{"is running late", "delayed"},
 	{"how do you like", "review_request"},
+	{"is packed", "packed"},
+	{"is on the move", "in_transit"},
+	{"has been cancelled", "cancelled"},
+	{"we've refunded", "refund_processed"},
+	{"we received your return", "return_received"}, // before the next: it holds its words
+	{"your return for order", "return_in_transit"},
 }
 
 func smsMilestone(body string) string {
