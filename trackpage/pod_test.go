@@ -48,6 +48,25 @@ func withReturn() order.View {
 	return v
 }
 
+// podPath and podSVG are a carrier's delivery photo as the browser test serves it.
+const (
+	podPath = "/pod/CC123456789EE.svg"
+	podSVG  = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#d6d3d1"/>` +
+		`<rect x="110" y="90" width="100" height="80" fill="#b45309"/><text x="20" y="30" font-size="16">Delivered 16:15</text></svg>`
+)
+
+// splitWithProof is split with shipflow's estimate on the shoes (Tuesday) and proof of
+// delivery on the jacket: left at the front door, signed, a photo at photo.
+func splitWithProof(photo string) order.View {
+	v := split()
+	eta := at("2026-05-12T00:00:00Z")
+	v.Shipments[0].EstimatedDelivery, v.Shipments[0].ETASource = &eta, order.ETAEstimate
+	p := order.Proof{SignedBy: "Ona P.", Location: "FRONT DOOR", Place: order.PlaceFrontDoor, PhotoURL: photo}
+	v.Shipments[1].Proof = &p
+	v.Timeline[0].Proof = &p
+	return v
+}
+
 func TestPageEstimateWordedAsEstimate(t *testing.T) {
 	body := pageOf(t, estimated())
 	wantIn(t, body, `<p class="when estimated">Estimated delivery on Tuesday, May 12</p>`)
