@@ -41,13 +41,18 @@ type Refund struct {
 
 // Shipment is what a message may say about one shipment.
 type Shipment struct {
-	ID             string               `json:"id"`
-	Carrier        string               `json:"carrier"`
-	TrackingNumber string               `json:"tracking_number"`
-	Items          []string             `json:"items,omitempty"` // item names
-	ETA            *time.Time           `json:"eta,omitempty"`
-	Status         order.ShipmentStatus `json:"status"`
-	City           string               `json:"city,omitempty"`
+	ID             string     `json:"id"`
+	Carrier        string     `json:"carrier"`
+	TrackingNumber string     `json:"tracking_number"`
+	Items          []string   `json:"items,omitempty"` // item names
+	ETA            *time.Time `json:"eta,omitempty"`
+	// ETASource says who gave ETA: shipflow's own estimate is worded as one.
+	ETASource order.ETASource      `json:"eta_source,omitempty"`
+	Status    order.ShipmentStatus `json:"status"`
+	City      string               `json:"city,omitempty"`
+	// Place is where a delivered parcel was left (order.Proof.Place): the message says its
+	// fixed sentence, never the carrier's words.
+	Place order.DeliveryPlace `json:"place,omitempty"`
 }
 
 // Key identifies one message across every attempt to send it.

@@ -183,7 +183,10 @@ func (s *Service) data(n Request) template.Data {
 	for _, sh := range n.Shipments {
 		ts := template.Shipment{
 			ID: sh.ID, TrackingNumber: sh.TrackingNumber, Items: sh.Items,
-			ETA: sh.Status.Expected(sh.ETA), Status: sh.Status, City: sh.City,
+			ETA: sh.Status.Expected(sh.ETA), Estimated: sh.ETASource == order.ETAEstimate, Status: sh.Status, City: sh.City,
+		}
+		if sh.Status == order.ShipmentDelivered {
+			ts.Place = sh.Place
 		}
 		ts.Carrier, ts.CarrierURL = carriers.Shown(sh.Carrier, sh.TrackingNumber)
 		d.Shipments = append(d.Shipments, ts)

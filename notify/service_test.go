@@ -324,3 +324,36 @@ func TestReviewRequestCarriesTheReviewLink(t *testing.T) {
 		t.Errorf("without SHIPFLOW_REVIEW_URL: %+v, want a message without a link", m)
 	}
 }
+
+// TestEstimateAndPlaceReachTheMessage: the request's ETA source and delivery place reach the
+// templates, so an estimate is worded as one and a delivered message says where it was left.
+func TestEstimateAndPlaceReachTheMessage(t *testing.T) {
+	p := newProviders(t)
+	n := notification(order.MilestoneShipped, order.ChannelSMS)
+	n.Shipments[0].ETASource = order.ETAEstimate
+	if err := p.svc.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	if e := p.entry(t, n.OrderID); !strings.Contains(e.Body, "we estimate it arrives") {
+		t.Errorf("shipped with an estimate: %q", e.Body)
+	}
+
+	n = notification(order.MilestoneDelivered, order.ChannelSMS)
+	n.Shipments[0].Status, n.Shipments[0].Place = order.ShipmentDelivered, order.PlaceLocker
+	if err := p.svc.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	if e := p.entry(t, n.OrderID); !strings.Contains(e.Body, "It was left in a parcel locker.") {
+		t.Errorf("delivered: %q", e.Body)
+	}
+
+	// A place on a parcel not delivered says nothing.
+	n = notification(order.MilestoneDelivered, order.ChannelSMS)
+	n.Shipments[0].Place = order.PlaceLocker
+	if err := p.svc.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	if e := p.entry(t, n.OrderID); strings.Contains(e.Body, "locker") {
+		t.Errorf("a parcel not delivered: %q", e.Body)
+	}
+}

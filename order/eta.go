@@ -161,3 +161,19 @@ func (s ETASource) Said() string {
 	}
 	return ""
 }
+
+// ETASource is who gave the order's ETA (View.ETA): the source of the parcel it is taken
+// from, "" when there is none. The customer is told shipflow's estimate as an estimate.
+func (v View) ETASource() ETASource {
+	var eta *time.Time
+	var src ETASource
+	for _, s := range v.Shipments {
+		if s.Return {
+			continue
+		}
+		if e := s.ETA(); e != nil && (eta == nil || e.After(*eta)) {
+			eta, src = e, s.ETASource
+		}
+	}
+	return src
+}

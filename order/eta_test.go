@@ -59,3 +59,22 @@ func TestOrderETA(t *testing.T) {
 		}
 	}
 }
+
+func TestViewETASource(t *testing.T) {
+	early, late := at(600), at(1200)
+	v := order.View{Shipments: []order.ShipmentView{
+		{Status: order.ShipmentInTransit, EstimatedDelivery: &early, ETASource: order.ETACarrier},
+		{Status: order.ShipmentInTransit, EstimatedDelivery: &late, ETASource: order.ETAEstimate},
+		{Status: order.ShipmentInTransit, EstimatedDelivery: &late, ETASource: order.ETAMerchant, Return: true},
+	}}
+	if got := v.ETASource(); got != order.ETAEstimate {
+		t.Errorf("ETASource = %q, want estimate (the later parcel's)", got)
+	}
+	v.Shipments[1].Status = order.ShipmentDelivered
+	if got := v.ETASource(); got != order.ETACarrier {
+		t.Errorf("with the estimated parcel delivered: ETASource = %q, want carrier", got)
+	}
+	if got := (order.View{}).ETASource(); got != "" {
+		t.Errorf("no shipments: ETASource = %q", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,20 +19,28 @@ const logoSVG = `<svg xmlns="http://www.w3.org/2000/svg" width="220" height="40"
 	`<rect width="40" height="40" rx="8" fill="#fde047"/><path d="M10 26c6-10 14-10 20 0" stroke="#0f766e" stroke-width="4" fill="none"/>` +
 	`<text x="50" y="27" font-family="Georgia,serif" font-size="20" font-weight="700" fill="#ffffff">Ona's Shoes</text></svg>`
 
-// TestBrandInBrowser shows the merchant's brand, the carrier's own link and the lookup form in
-// Chromium: the logo loads from its origin under the page's CSP, the colours apply, the
-// carrier link leads to the carrier, and the form, with scripts off, leads to the tracking
-// page. With SHIPFLOW_SCREENSHOTS=dir it also saves the screenshots the README shows.
+// TestBrandInBrowser shows the merchant's brand, the carrier's own link, proof of delivery,
+// shipflow's estimate and the lookup form in Chromium: the logo loads from its origin under
+// the page's CSP, the colours apply, the carrier link leads to the carrier, the delivered
+// parcel tells where it was left and who signed and links its photo (which the page does not
+// load), the parcel on its way says its date is an estimate, and the form, with scripts off,
+// leads to the tracking page. With SHIPFLOW_SCREENSHOTS=dir it also saves the screenshots the
+// README shows.
 func TestBrandInBrowser(t *testing.T) {
 	cdn := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/svg+xml")
+		if r.URL.Path == podPath {
+			w.Write([]byte(podSVG))
+			return
+		}
 		w.Write([]byte(logoSVG))
 	}))
 	t.Cleanup(cdn.Close)
 	b := shop
 	b.LogoURL = cdn.URL + "/logo.svg"
+	photo := cdn.URL + podPath
 
-	orders := newOrders(token, split())
+	orders := newOrders(token, splitWithProof(photo))
 	p := newPage(orders, newUpdates())
 	p.Brand = b
 	fc := &fakeContacts{m: map[string]Contacts{"1042": {Token: token, Email: "ona.petraite@example.lt", PostalCode: "LT-01103", Country: "LT"}}}
@@ -77,6 +86,27 @@ func TestBrandInBrowser(t *testing.T) {
 				!strings.HasPrefix(links[1], "Track with Omniva https://www.omniva.lt/") {
 				t.Errorf("%s: carrier links %q (%v)", size.name, links, err)
 			}
+			for sel, want := range map[string]string{
+				"#package-1 ~ .when.estimated": "Estimated delivery on Tuesday, May 12",
+				"#package-2 ~ .when":           "Delivered yesterday at 4:15 PM",
+				".proof-place":                 "Left at your front door",
+				".proof-signer":                "Signed for by Ona P.",
+				".proof-photo a":               "See the delivery photo",
+			} {
+				got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+				if err != nil || got != want {
+					t.Errorf("%s: %s %q (%v), want %q", size.name, sel, got, err, want)
+				}
+			}
+			pod, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(a => [a.href, a.rel])(document.querySelector(".proof-photo a"))`))
+			if err != nil || len(pod) != 2 || pod[0] != photo || pod[1] != "noopener noreferrer" {
+				t.Errorf("%s: photo link %q (%v), want %s with rel noopener noreferrer", size.name, pod, err, photo)
+			}
+			// The photo is a link: the page itself never fetches it.
+			fetched, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`performance.getEntriesByType("resource").map(e => e.name)`))
+			if err != nil || slices.Contains(fetched, photo) {
+				t.Errorf("%s: the page loaded the delivery photo (%q, %v)", size.name, fetched, err)
+			}
 			footer, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".site-footer")))
 			if err != nil || !strings.Contains(footer, "help@shop.example") || !strings.Contains(footer, "+370 600 12345") {
 				t.Errorf("%s: footer %q (%v)", size.name, footer, err)
@@ -88,6 +118,21 @@ func TestBrandInBrowser(t *testing.T) {
 			if shots != "" {
 				shot(t, ctx, filepath.Join(shots, "tracking-page-"+size.name+".png"))
 			}
+		}
+	})
+
+	t.Run("the delivery photo opens", func(t *testing.T) {
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(srv.URL+"/track/"+token),
+			chromedp.WaitVisible(chromedp.CSS(".proof-photo a")),
+			chromedp.Click(chromedp.CSS(".proof-photo a")),
+			chromedp.WaitReady(chromedp.CSS("svg")),
+		); err != nil {
+			t.Fatal(err)
+		}
+		url, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil || url != photo {
+			t.Errorf("the photo link led to %q (%v), want %s", url, err, photo)
 		}
 	})
 

@@ -39,6 +39,9 @@ type card struct {
 	Status         string
 	State          string
 	When           string // arrival or delivery phrase
+	Estimated      bool   // When is shipflow's estimate, not a carrier's or the shop's date
+	Return         bool   // the customer's parcel going back to the shop
+	Proof          *proofShown
 	LastPlace      string
 	Carrier        string // the carrier's display name, or its name as the shop gave it
 	CarrierLink    string // the carrier's own tracking page for the parcel, if the table has one
@@ -46,6 +49,15 @@ type card struct {
 	TrackingNumber string
 	Items          []string
 	Journey        []step
+}
+
+// proofShown is a delivered parcel's proof of delivery as the customer may read it: the
+// place in fixed words, the signer only when it reads as a name, and the photo as a link.
+type proofShown struct {
+	Place    string // "Left at your front door"
+	SignedBy string // "Signed for by Ona K."
+	PhotoURL string // https only (order.CheckPhotoURL)
+	Photo    string // the link's words
 }
 
 // labels are the page's fixed words, for the templates.
@@ -93,9 +105,15 @@ func present(v order.View, now time.Time, cs *carrier.Table) summary {
 		s.UpdateAt = v.UpdatedAt.UTC().Format(time.RFC3339)
 	}
 	names := itemNames(v.Items)
-	for i, sh := range v.Shipments {
+	// A return parcel is no package of the delivery: the packages are counted without it.
+	var outbound, returns int
+	for _, sh := range v.Shipments {
+		if !sh.Return {
+			outbound++
+		}
+	}
+	for _, sh := range v.Shipments {
 		k := card{
-			ID:             fmt.Sprintf("package-%d", i+1),
 			Heading:        w.onlyPackage,
 			Status:         shipmentStatus(w, sh.Status),
 			State:          cssClass(string(sh.Status)),
@@ -106,8 +124,22 @@ func present(v order.View, now time.Time, cs *carrier.Table) summary {
 		if k.CarrierLink != "" {
 			k.TrackWith = fmt.Sprintf(w.trackWith, k.Carrier)
 		}
-		if len(v.Shipments) > 1 {
-			k.Heading = fmt.Sprintf(w.pkg, i+1, len(v.Shipments))
+		if sh.Return {
+			returns++
+			k.ID, k.Heading, k.Return = fmt.Sprintf("return-%d", returns), w.yourReturn, true
+			if st, ok := w.returnStatus[sh.Status]; ok {
+				k.Status = st
+			}
+			if sh.Status == order.ShipmentDelivered && sh.DeliveredAt != nil {
+				k.When = fmt.Sprintf(w.returnReceived, c.moment(*sh.DeliveredAt))
+			}
+			s.Cards = append(s.Cards, k)
+			continue
+		}
+		n := len(s.Cards) - returns + 1
+		k.ID = fmt.Sprintf("package-%d", n)
+		if outbound > 1 {
+			k.Heading = fmt.Sprintf(w.pkg, n, outbound)
 		}
 		switch {
 		case sh.Status == order.ShipmentDelivered && sh.DeliveredAt != nil:
@@ -116,8 +148,13 @@ func present(v order.View, now time.Time, cs *carrier.Table) summary {
 			// delivered, but no time is known: the status says it all
 		case sh.Status == order.ShipmentAvailableForPickup:
 			// waiting at the pickup point: the status says where, an arrival time would mislead
+		case sh.ETA() != nil && sh.ETASource == order.ETAEstimate:
+			k.When, k.Estimated = c.estimate(*sh.ETA()), true
 		case sh.ETA() != nil:
 			k.When = c.arrival(*sh.ETA())
+		}
+		if sh.Status == order.ShipmentDelivered && sh.Proof != nil {
+			k.Proof = proof(w, *sh.Proof)
 		}
 		if l := sh.LastLocation; l != nil {
 			k.LastPlace = place(l)
@@ -153,7 +190,7 @@ func present(v order.View, now time.Time, cs *carrier.Table) summary {
 			n = w.otherNotice
 		}
 		s.Notice = &shown{notice: n}
-		if len(v.Shipments) > 1 {
+		if len(s.Cards) > 1 {
 			for i, sh := range v.Shipments {
 				if sh.ShipmentID == x.ShipmentID {
 					s.Notice.About = s.Cards[i].Heading
@@ -162,6 +199,25 @@ func present(v order.View, now time.Time, cs *carrier.Table) summary {
 		}
 	}
 	return s
+}
+
+// proof is what the customer is shown of p, nil when nothing: the place in the page's
+// fixed words (a place the words do not name, "other", says nothing), the signer only when
+// the name reads as one, and the photo only as an https link. The carrier's own words
+// (p.Location) are never shown: anyone who can post to a carrier webhook could write them.
+func proof(w *words, p order.Proof) *proofShown {
+	var ps proofShown
+	ps.Place = w.places[p.Place]
+	if n := p.CustomerSigner(); n != "" {
+		ps.SignedBy = fmt.Sprintf(w.signedBy, n)
+	}
+	if p.PhotoURL != "" && order.CheckPhotoURL("photo_url", p.PhotoURL) == nil {
+		ps.PhotoURL, ps.Photo = p.PhotoURL, w.photo
+	}
+	if ps == (proofShown{}) {
+		return nil
+	}
+	return &ps
 }
 
 // firstName is the first word of a customer's name, the only part of it
@@ -267,6 +323,11 @@ func journey(c clock, timeline []order.Entry, sh order.ShipmentView) []step {
 		}
 		if e.Kind == order.KindTracking {
 			st.Description = strings.TrimSpace(e.Description)
+			if p := e.Proof; p != nil && p.Location != "" {
+				// A delivered scan's words say where the parcel was left: the card tells
+				// the place in fixed words instead (proof).
+				st.Description = ""
+			}
 			if e.Location != nil {
 				st.Place = place(e.Location)
 			}

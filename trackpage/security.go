@@ -16,7 +16,9 @@ import (
 // script (by nonce), its own events stream, images from the brand's logo
 // origin only (logoOrigin, "" for none), and no frames, forms, plugins or
 // base URL changes, so injected markup could do nothing even if the
-// escaping ever failed.
+// escaping ever failed. A carrier's delivery photo is a link the customer
+// follows, never an image the page loads: it needs no img-src, and the
+// carrier's host is not in the policy.
 func secure(w http.ResponseWriter, logoOrigin string) (nonce string) {
 	nonce = rand.Text()
 	h := w.Header()

@@ -69,9 +69,24 @@ func (c clock) arrival(t time.Time) string {
 	return fmt.Sprintf(c.w.arrives, eta)
 }
 
+// estimate says when a parcel is expected by shipflow's own estimate: "Estimated delivery
+// on Tuesday, May 26", or "Estimated delivery was on May 20" once the day has passed.
+func (c clock) estimate(t time.Time) string {
+	eta := notifytmpl.ETA(t, c.now, c.loc.String(), c.locale)
+	if day, _ := c.calendarDay(t); c.daysAhead(day) < 0 {
+		return fmt.Sprintf(c.w.wasEstimated, eta)
+	}
+	return fmt.Sprintf(c.w.estimated, eta)
+}
+
 // delivery says when a parcel was delivered: "Delivered today at 2:13 PM",
 // "Delivered on May 8 at 2:13 PM".
 func (c clock) delivery(t time.Time) string {
+	return fmt.Sprintf(c.w.delivered, c.moment(t))
+}
+
+// moment says a past moment: "today at 2:13 PM", "on May 8 at 2:13 PM".
+func (c clock) moment(t time.Time) string {
 	day := midnight(t.In(c.loc)) // a delivery time is a moment, never a bare date
 	var when string
 	switch c.daysAhead(day) {
@@ -82,7 +97,7 @@ func (c clock) delivery(t time.Time) string {
 	default:
 		when = fmt.Sprintf(c.w.on, c.date(day))
 	}
-	return fmt.Sprintf(c.w.delivered, fmt.Sprintf(c.w.at, when, c.time(t)))
+	return fmt.Sprintf(c.w.at, when, c.time(t))
 }
 
 // stamp is a timeline entry's time: "May 8, 2:13 PM", "gegužės 8 d.

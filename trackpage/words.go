@@ -38,6 +38,23 @@ type words struct {
 	wasDue    string // fmt: a date that has passed
 	delivered string // fmt: when
 
+	// An ETA of shipflow's own (order.ETAEstimate) is said as an estimate, not a date the
+	// carrier or the shop gave.
+	estimated    string // fmt: eta phrase
+	wasEstimated string // fmt: an estimated date that has passed
+
+	// A return parcel (order.ShipmentView.Return) is the customer's parcel going back to the
+	// shop: its own heading and words, never an arrival.
+	yourReturn     string
+	returnReceived string // fmt: when the shop got it
+	returnStatus   map[order.ShipmentStatus]string
+
+	// Proof of delivery: where the parcel was left in fixed words (never the carrier's), who
+	// signed for it and the link to the carrier's photo.
+	places   map[order.DeliveryPlace]string
+	signedBy string // fmt: the signer's name
+	photo    string
+
 	orderStatus    map[order.Status]string
 	shipmentStatus map[order.ShipmentStatus]string
 	commerceStep   map[order.EventType]string
@@ -107,9 +124,32 @@ var english = words{
 		unavailable: "We can't look up orders right now. Please try again in a few minutes.",
 		crossSite:   "Please use the form on this page to look up your order.",
 	},
-	arrives:   "Arrives %s",
-	wasDue:    "Was due %s",
-	delivered: "Delivered %s",
+	arrives:        "Arrives %s",
+	wasDue:         "Was due %s",
+	delivered:      "Delivered %s",
+	estimated:      "Estimated delivery %s",
+	wasEstimated:   "Estimated delivery was %s",
+	yourReturn:     "Your return",
+	returnReceived: "Received by the shop %s",
+	returnStatus: map[order.ShipmentStatus]string{
+		order.ShipmentInfoReceived:   "Return label created",
+		order.ShipmentInTransit:      "On its way back to the shop",
+		order.ShipmentOutForDelivery: "On its way back to the shop",
+		order.ShipmentDelivered:      "Returned",
+	},
+	places: map[order.DeliveryPlace]string{
+		order.PlaceFrontDoor:   "Left at your front door",
+		order.PlaceBackDoor:    "Left at your back door",
+		order.PlaceMailbox:     "Left in your mailbox",
+		order.PlaceLocker:      "Left in a parcel locker",
+		order.PlacePickupPoint: "Left at a pickup point",
+		order.PlaceReception:   "Left at reception",
+		order.PlaceNeighbour:   "Left with a neighbour",
+		order.PlaceInPerson:    "Handed over in person",
+		order.PlaceSafePlace:   "Left in a safe place",
+	},
+	signedBy: "Signed for by %s",
+	photo:    "See the delivery photo",
 	orderStatus: map[order.Status]string{
 		order.StatusCreated:        "Order received",
 		order.StatusConfirmed:      "Order confirmed",
@@ -218,9 +258,32 @@ var lithuanian = words{
 		unavailable: "Šiuo metu negalime rasti užsakymų. Bandykite dar kartą po kelių minučių.",
 		crossSite:   "Užsakymą raskite naudodamiesi šio puslapio forma.",
 	},
-	arrives:   "Atkeliaus %s",
-	wasDue:    "Turėjo atkeliauti %s",
-	delivered: "Pristatyta %s",
+	arrives:        "Atkeliaus %s",
+	wasDue:         "Turėjo atkeliauti %s",
+	delivered:      "Pristatyta %s",
+	estimated:      "Numatomas pristatymas – %s",
+	wasEstimated:   "Numatytas pristatymas buvo %s",
+	yourReturn:     "Jūsų grąžinama siunta",
+	returnReceived: "Parduotuvė gavo %s",
+	returnStatus: map[order.ShipmentStatus]string{
+		order.ShipmentInfoReceived:   "Grąžinimo lipdukas sukurtas",
+		order.ShipmentInTransit:      "Keliauja atgal į parduotuvę",
+		order.ShipmentOutForDelivery: "Keliauja atgal į parduotuvę",
+		order.ShipmentDelivered:      "Grąžinta",
+	},
+	places: map[order.DeliveryPlace]string{
+		order.PlaceFrontDoor:   "Palikta prie jūsų durų",
+		order.PlaceBackDoor:    "Palikta prie galinių durų",
+		order.PlaceMailbox:     "Įdėta į jūsų pašto dėžutę",
+		order.PlaceLocker:      "Įdėta į paštomatą",
+		order.PlacePickupPoint: "Palikta atsiėmimo punkte",
+		order.PlaceReception:   "Palikta registratūroje",
+		order.PlaceNeighbour:   "Perduota kaimynui",
+		order.PlaceInPerson:    "Įteikta asmeniškai",
+		order.PlaceSafePlace:   "Palikta saugioje vietoje",
+	},
+	signedBy: "Pasirašė %s",
+	photo:    "Žiūrėti pristatymo nuotrauką",
 	orderStatus: map[order.Status]string{
 		order.StatusCreated:        "Užsakymas gautas",
 		order.StatusConfirmed:      "Užsakymas patvirtintas",

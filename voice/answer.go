@@ -20,15 +20,21 @@ type statusData struct {
 	// ETA is when the order (its last open parcel) arrives as a full date:
 	// "May 8th, 2026, by 5:00 PM"; ETARelative says it as a person would
 	// today: "tomorrow by 5:00 PM". Empty when no estimate is known.
-	ETA             string     `json:"eta"`
-	ETARelative     string     `json:"eta_relative,omitempty"`
-	ETAAt           *time.Time `json:"eta_at,omitempty"`
-	CurrentLocation string     `json:"current_location"`
-	Carrier         string     `json:"carrier"`
-	TrackingNumber  string     `json:"tracking_number,omitempty"`
+	ETA         string     `json:"eta"`
+	ETARelative string     `json:"eta_relative,omitempty"`
+	ETAAt       *time.Time `json:"eta_at,omitempty"`
+	// ETASource says who gave the ETA (carrier, merchant, estimate, driver): an estimate is
+	// shipflow's own and is said as one.
+	ETASource       order.ETASource `json:"eta_source,omitempty"`
+	CurrentLocation string          `json:"current_location"`
+	Carrier         string          `json:"carrier"`
+	TrackingNumber  string          `json:"tracking_number,omitempty"`
 	// Delivered says when a delivered order arrived: "yesterday at 2:14 PM".
 	Delivered string `json:"delivered,omitempty"`
-	// Shipments lists the parcels of a split order, in the order shipped.
+	// ProofOfDelivery is the delivered parcel's proof, for an order of one parcel.
+	ProofOfDelivery *proofData `json:"proof_of_delivery,omitempty"`
+	// Shipments lists the parcels of a split order, in the order shipped, and any return
+	// parcel (Return set) after them.
 	Shipments []shipmentData `json:"shipments,omitempty"`
 	// Exception is the open problem, if any, and what happens next.
 	Exception *exceptionData  `json:"exception,omitempty"`
@@ -49,11 +55,26 @@ type shipmentData struct {
 	StatusCode      order.ShipmentStatus `json:"status_code"`
 	ETA             string               `json:"eta"`
 	ETARelative     string               `json:"eta_relative,omitempty"`
+	ETASource       order.ETASource      `json:"eta_source,omitempty"`
 	CurrentLocation string               `json:"current_location"`
 	Carrier         string               `json:"carrier"`
 	TrackingNumber  string               `json:"tracking_number"`
 	Items           []string             `json:"items"`
 	Delivered       string               `json:"delivered,omitempty"`
+	// Return marks the customer's parcel going back to the shop: not a delivery of the order.
+	Return          bool       `json:"return,omitempty"`
+	ProofOfDelivery *proofData `json:"proof_of_delivery,omitempty"`
+}
+
+// proofData is a delivered parcel's proof of delivery as a caller may hear it: the place
+// as its code and in fixed words, the signer only when it reads as a name, and whether the
+// carrier has a photo. The carrier's own words (order.Proof.Location) are never given: anyone
+// who can post to a carrier webhook could write them.
+type proofData struct {
+	Place     order.DeliveryPlace `json:"place,omitempty"`
+	PlaceSaid string              `json:"place_said,omitempty"`
+	SignedBy  string              `json:"signed_by,omitempty"`
+	HasPhoto  bool                `json:"has_photo"`
 }
 
 type exceptionData struct {
@@ -73,7 +94,9 @@ type parcel struct {
 	Status    order.ShipmentStatus
 	ETA       string // relative: "tomorrow by 5:00 PM"; empty when unknown or passed
 	Overdue   string // the passed estimate, relative: "on May 5"
+	Estimated bool   // ETA or Overdue is shipflow's estimate, not a date the carrier or shop gave
 	Delivered string // when it was delivered
+	Proof     *proofData
 }
 
 // speaking says times for one customer at one moment.
@@ -126,7 +149,8 @@ func speakingTo(c order.Customer, now time.Time) speaking {
 
 // eta tells t as d's ETA: the full date, the instant, and the relative words while t has not
 // passed (a passed estimate is not said as if it were still to come).
-func (s speaking) eta(d *statusData, t time.Time) {
+func (s speaking) eta(d *statusData, t time.Time, src order.ETASource) {
+	d.ETASource = src
 	d.ETA, d.ETAAt = s.full(t), utcp(t)
 	if !s.passed(t) {
 		d.ETARelative = s.rel(t)
@@ -150,28 +174,51 @@ func describe(v order.View, number string, now time.Time, followUp time.Duration
 	if d.Channels == nil {
 		d.Channels = []order.Channel{}
 	}
-	parcels := make([]parcel, len(v.Shipments))
+	// A return parcel is the customer's parcel going back to the shop: it is told apart,
+	// never as the order's delivery, its ETA or its carrier.
+	var sent, returns []order.ShipmentView
+	for _, s := range v.Shipments {
+		if s.Return {
+			returns = append(returns, s)
+		} else {
+			sent = append(sent, s)
+		}
+	}
+	parcels := make([]parcel, len(sent))
 	var last *order.ShipmentView // the parcel the order waits for (waitsLonger)
-	for i := range v.Shipments {
-		s := &v.Shipments[i]
+	for i := range sent {
+		s := &sent[i]
 		p, sd := describeParcel(i, s, names, sp, ph)
 		parcels[i] = p
-		if len(v.Shipments) > 1 {
+		if len(sent) > 1 || len(returns) > 0 {
 			d.Shipments = append(d.Shipments, sd)
 		}
 		if waitsLonger(s, last) {
 			last = s
 		}
 	}
-	d.Carrier = ph.join(carriers(v.Shipments))
-	whenAndWhere(&d, v, last, sp)
-	if len(v.Shipments) == 1 {
-		d.TrackingNumber = v.Shipments[0].TrackingNumber
+	if len(sent) == 1 {
+		d.ProofOfDelivery = parcels[0].Proof
+	}
+	var back []parcel
+	for i := range returns {
+		p, sd := describeParcel(i, &returns[i], names, sp, ph)
+		p.Proof, sd.ProofOfDelivery, sd.Return = nil, nil, true // received by the shop: no proof for the caller
+		back = append(back, p)
+		d.Shipments = append(d.Shipments, sd)
+	}
+	d.Carrier = ph.join(carriers(sent))
+	whenAndWhere(&d, v, sent, last, sp)
+	if len(sent) == 1 {
+		d.TrackingNumber = sent[0].TrackingNumber
 	}
 
 	lines := []string{headline(ph, sp, v, d, parcels, number)}
-	if rest := unshipped(v, names); len(rest) > 0 && len(v.Shipments) > 0 && !v.Status.Final() {
+	if rest := unshipped(v, names); len(rest) > 0 && len(sent) > 0 && !v.Status.Final() {
 		lines = append(lines, ph.unshipped(ph.join(rest)))
+	}
+	for _, p := range back {
+		lines = append(lines, ph.returnParcel(p))
 	}
 	if x := v.Exception; x != nil {
 		var line string
@@ -206,7 +253,10 @@ func describeParcel(i int, s *order.ShipmentView, names map[string]string, sp sp
 			items[j] = n
 		}
 	}
-	p := parcel{Index: i + 1, Items: ph.join(items), Carrier: s.Carrier, Status: s.Status, Delivered: sp.past(s.DeliveredAt)}
+	p := parcel{
+		Index: i + 1, Items: ph.join(items), Carrier: s.Carrier, Status: s.Status, Delivered: sp.past(s.DeliveredAt),
+		Estimated: s.ETASource == order.ETAEstimate,
+	}
 	if l := s.LastLocation; l != nil {
 		p.City, p.Country = cityName(l.City), l.Country
 	}
@@ -215,8 +265,12 @@ func describeParcel(i int, s *order.ShipmentView, names map[string]string, sp sp
 		CurrentLocation: p.City, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Items: items,
 		Delivered: p.Delivered,
 	}
+	if s.Status == order.ShipmentDelivered && s.Proof != nil {
+		p.Proof = proofOf(ph, *s.Proof)
+		sd.ProofOfDelivery = p.Proof
+	}
 	if e := s.ETA(); e != nil {
-		sd.ETA = sp.full(*e)
+		sd.ETA, sd.ETASource = sp.full(*e), s.ETASource
 		if sp.passed(*e) {
 			p.Overdue = sp.rel(*e)
 		} else {
@@ -224,6 +278,20 @@ func describeParcel(i int, s *order.ShipmentView, names map[string]string, sp sp
 		}
 	}
 	return p, sd
+}
+
+// proofOf is what a caller may hear of proof p, nil when nothing: the place in the
+// phrases' fixed words ("other" has none, and only its code is given), the signer when the
+// name reads as one, whether there is a photo.
+func proofOf(ph phrases, p order.Proof) *proofData {
+	d := proofData{SignedBy: p.CustomerSigner(), HasPhoto: p.PhotoURL != "" && order.CheckPhotoURL("photo_url", p.PhotoURL) == nil}
+	if p.Place != "" {
+		d.Place, d.PlaceSaid = p.Place, ph.place(p.Place)
+	}
+	if d == (proofData{}) {
+		return nil
+	}
+	return &d
 }
 
 // waitsLonger reports whether the order waits for parcel s rather than last: s arrives
@@ -250,22 +318,22 @@ func carriers(ss []order.ShipmentView) []string {
 // whenAndWhere tells the order's ETA and current location. While a parcel is still coming
 // (last), that is the order's ETA and where that parcel is; once none is, where the last
 // parcel was; before anything shipped, the shop's promised date.
-func whenAndWhere(d *statusData, v order.View, last *order.ShipmentView, sp speaking) {
+func whenAndWhere(d *statusData, v order.View, sent []order.ShipmentView, last *order.ShipmentView, sp speaking) {
 	switch {
 	case last != nil:
 		if e := v.ETA(); e != nil { // the order's ETA, as the read model and the tracking page tell it
-			sp.eta(d, *e)
+			sp.eta(d, *e, v.ETASource())
 		}
 		if l := last.LastLocation; l != nil {
 			d.CurrentLocation = cityName(l.City)
 		}
-	case len(v.Shipments) > 0:
-		s := v.Shipments[len(v.Shipments)-1]
+	case len(sent) > 0:
+		s := sent[len(sent)-1]
 		if l := s.LastLocation; l != nil {
 			d.CurrentLocation = cityName(l.City)
 		}
 	case v.PromisedDelivery != nil && !v.Status.Final():
-		sp.eta(d, *v.PromisedDelivery)
+		sp.eta(d, *v.PromisedDelivery, order.ETAMerchant)
 	}
 }
 
@@ -283,10 +351,23 @@ func headline(ph phrases, sp speaking, v order.View, d statusData, parcels []par
 		if when == "" && len(parcels) > 0 {
 			when = parcels[len(parcels)-1].Delivered
 		}
-		return ph.delivered(number, when)
-	case len(v.Shipments) == 0:
+		var proofs []string
+		for _, p := range parcels {
+			if p.Proof == nil {
+				continue
+			}
+			index := p.Index
+			if len(parcels) == 1 {
+				index = 0
+			}
+			if line := ph.proof(index, *p.Proof); line != "" {
+				proofs = append(proofs, line)
+			}
+		}
+		return ph.delivered(number, when, strings.Join(proofs, " "))
+	case len(parcels) == 0:
 		return ph.notShipped(number, v.Status, d.ETARelative)
-	case len(v.Shipments) > 1:
+	case len(parcels) > 1:
 		return ph.split(number, parcels)
 	}
 	return ph.single(parcels[0])
@@ -308,13 +389,18 @@ func lastRefund(rs []order.Refund, sp speaking) (amount, refunded string) {
 // explainException is the open exception x as data and as the sentence explaining it: what
 // went wrong and what happens next, naming the parcel (by its index) in a split order.
 func explainException(ph phrases, v order.View, x order.Exception, followUp time.Duration) (*exceptionData, string) {
-	index := 0
-	if len(v.Shipments) > 1 {
-		for i, s := range v.Shipments {
-			if s.ShipmentID == x.ShipmentID {
-				index = i + 1
-			}
+	index, n := 0, 0
+	for _, s := range v.Shipments {
+		if s.Return {
+			continue // numbered after the parcels sent, and no part of the order's journey
 		}
+		n++
+		if s.ShipmentID == x.ShipmentID {
+			index = n
+		}
+	}
+	if n < 2 {
+		index = 0
 	}
 	reason, next := ph.exceptionReason(x), ph.exceptionNext(x, followUp)
 	data := &exceptionData{
@@ -356,7 +442,7 @@ func describeReceived(v order.View, number string, now time.Time) (statusData, s
 		d.Channels = []order.Channel{}
 	}
 	if p := v.PromisedDelivery; p != nil {
-		sp.eta(&d, *p)
+		sp.eta(&d, *p, order.ETAMerchant)
 	}
 	return d, ph.received(number, ph.join(items), d.ETARelative)
 }

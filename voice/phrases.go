@@ -33,7 +33,8 @@ type phrases interface {
 	single(p parcel) string
 	split(number string, ps []parcel) string
 	notShipped(number string, st order.Status, eta string) string
-	delivered(number, when string) string
+	// delivered: proof is the sentences on the parcels' proof of delivery (proof), if any.
+	delivered(number, when, proof string) string
 	cancelled(number, when string) string
 	returned(number, when, amount, refunded string) string
 	unshipped(items string) string
@@ -41,6 +42,14 @@ type phrases interface {
 	exceptionNext(x order.Exception, followUp time.Duration) string
 	explain(parcelIndex int, reason, next string) string
 	offerSMS() string
+	// place is where a parcel was left, as a participle agreeing with the parcel: "left at
+	// the front door", "handed over in person"; "" for a place without fixed words.
+	place(order.DeliveryPlace) string
+	// proof is the sentence on a delivered parcel's proof of delivery; parcelIndex names the
+	// parcel of a split order (0: the order's only one).
+	proof(parcelIndex int, p proofData) string
+	// returnParcel is the sentence on the customer's return parcel going back to the shop.
+	returnParcel(p parcel) string
 
 	subscribed(number string, ch order.Channel) string
 	subscribeAlready(ch order.Channel) string

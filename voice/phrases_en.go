@@ -131,12 +131,68 @@ func enParcel(subj string, p parcel) string {
 		eta = "; it should arrive "
 	}
 	switch {
+	case p.ETA != "" && p.Estimated:
+		s += eta + p.ETA + ` (our estimate, as the carrier gave no date: say it is "estimated")`
 	case p.ETA != "":
 		s += eta + p.ETA
+	case p.Overdue != "" && p.Estimated:
+		s += fmt.Sprintf("; we estimated it would arrive %s, so it is running late", p.Overdue)
 	case p.Overdue != "":
 		s += fmt.Sprintf("; the carrier expected it %s, so it is running late", p.Overdue)
 	}
 	return s
+}
+
+var enPlace = map[order.DeliveryPlace]string{
+	order.PlaceFrontDoor:   "left at the front door",
+	order.PlaceBackDoor:    "left at the back door",
+	order.PlaceMailbox:     "left in the mailbox",
+	order.PlaceLocker:      "left in a parcel locker",
+	order.PlacePickupPoint: "left at a pickup point",
+	order.PlaceReception:   "left at reception",
+	order.PlaceNeighbour:   "left with a neighbour",
+	order.PlaceInPerson:    "handed over in person",
+	order.PlaceSafePlace:   "left in a safe place",
+}
+
+func (english) place(p order.DeliveryPlace) string { return enPlace[p] }
+
+// proof says where the parcel was left and who signed, never the carrier's own words, and
+// points to the photo on the tracking page rather than describing it.
+func (english) proof(index int, p proofData) string {
+	subj := "It"
+	if index > 0 {
+		subj = fmt.Sprintf("Parcel %d", index)
+	}
+	var s string
+	switch {
+	case p.PlaceSaid != "" && p.SignedBy != "":
+		s = sentence(fmt.Sprintf("%s was %s, signed for by %s", subj, p.PlaceSaid, p.SignedBy))
+	case p.PlaceSaid != "":
+		s = fmt.Sprintf("%s was %s.", subj, p.PlaceSaid)
+	case p.SignedBy != "":
+		s = sentence(fmt.Sprintf("%s was signed for by %s", subj, p.SignedBy))
+	}
+	if p.HasPhoto {
+		s = strings.TrimSpace(s + " The carrier's delivery photo is linked on the tracking page.")
+	}
+	return s
+}
+
+func (english) returnParcel(p parcel) string {
+	with := ""
+	if p.Carrier != "" {
+		with = " with " + p.Carrier
+	}
+	switch p.Status {
+	case order.ShipmentDelivered:
+		return fmt.Sprintf("Their return parcel%s has reached the shop%s.", with, prefixed(p.Delivered))
+	case order.ShipmentInfoReceived, order.ShipmentUnknown:
+		return fmt.Sprintf("Their return parcel%s is registered but not scanned by the carrier yet.", with)
+	case order.ShipmentCancelled:
+		return "Their return parcel was cancelled."
+	}
+	return fmt.Sprintf("Their return parcel%s is on its way back to the shop.", with)
 }
 
 func (english) single(p parcel) string {
@@ -199,8 +255,8 @@ func (english) received(number, items, eta string) string {
 
 const enCallBack = "offer to have a member of our team call them back"
 
-func (english) delivered(number, when string) string {
-	return fmt.Sprintf("Tell the user their order %s was delivered%s. If they can't find it, %s.", number, prefixed(when), enCallBack)
+func (english) delivered(number, when, proof string) string {
+	return fmt.Sprintf("Tell the user their order %s was delivered%s.%s If they can't find it, %s.", number, prefixed(when), prefixed(proof), enCallBack)
 }
 
 func (english) cancelled(number, when string) string {

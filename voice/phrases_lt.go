@@ -140,8 +140,12 @@ func ltParcel(subj string, p parcel) string {
 		eta = ", numatomas pristatymas – "
 	}
 	switch {
+	case p.ETA != "" && p.Estimated:
+		s += eta + p.ETA + " (tai mūsų apskaičiuota data, nes vežėjas datos nenurodė: sakykite, kad tai numatoma data)"
 	case p.ETA != "":
 		s += eta + p.ETA
+	case p.Overdue != "" && p.Estimated:
+		s += fmt.Sprintf("; apskaičiavome, kad ji bus pristatyta %s, tad siunta vėluoja", p.Overdue)
 	case p.Overdue != "":
 		s += fmt.Sprintf("; vežėjas ją tikėjosi pristatyti %s, tad siunta vėluoja", p.Overdue)
 	}
@@ -221,8 +225,8 @@ func (lithuanian) received(number, items, eta string) string {
 
 const ltCallBack = "pasiūlykite, kad mūsų komandos narys perskambintų"
 
-func (lithuanian) delivered(number, when string) string {
-	return sentence(fmt.Sprintf("Pasakykite klientui, kad užsakymas %s pristatytas%s", number, prefixed(when))) +
+func (lithuanian) delivered(number, when, proof string) string {
+	return sentence(fmt.Sprintf("Pasakykite klientui, kad užsakymas %s pristatytas%s", number, prefixed(when))) + prefixed(proof) +
 		" Jei klientas siuntos neranda, " + ltCallBack + "."
 }
 
@@ -443,4 +447,59 @@ func ltLocative(city, country string) string {
 		}
 	}
 	return "vietovėje " + city
+}
+
+// ltPlace agrees with "siunta" (feminine).
+var ltPlace = map[order.DeliveryPlace]string{
+	order.PlaceFrontDoor:   "palikta prie durų",
+	order.PlaceBackDoor:    "palikta prie galinių durų",
+	order.PlaceMailbox:     "įdėta į pašto dėžutę",
+	order.PlaceLocker:      "įdėta į paštomatą",
+	order.PlacePickupPoint: "palikta atsiėmimo punkte",
+	order.PlaceReception:   "palikta registratūroje",
+	order.PlaceNeighbour:   "perduota kaimynui",
+	order.PlaceInPerson:    "įteikta asmeniškai",
+	order.PlaceSafePlace:   "palikta saugioje vietoje",
+}
+
+func (lithuanian) place(p order.DeliveryPlace) string { return ltPlace[p] }
+
+func (lithuanian) proof(index int, p proofData) string {
+	subj := "Siunta"
+	if index > 0 {
+		subj = capitalize(ltOrdinal(index)) + " siunta"
+	}
+	var s string
+	switch {
+	case p.PlaceSaid != "" && p.SignedBy != "":
+		s = sentence(fmt.Sprintf("%s %s, už ją pasirašė %s", subj, p.PlaceSaid, p.SignedBy))
+	case p.PlaceSaid != "":
+		s = fmt.Sprintf("%s %s.", subj, p.PlaceSaid)
+	case p.SignedBy != "":
+		acc := "siuntą"
+		if index > 0 {
+			acc = strings.TrimSuffix(ltOrdinal(index), "oji") + "ąją siuntą" // "antrąją siuntą"
+		}
+		s = sentence(fmt.Sprintf("Už %s pasirašė %s", acc, p.SignedBy))
+	}
+	if p.HasPhoto {
+		s = strings.TrimSpace(s + " Vežėjo pristatymo nuotrauka pateikta siuntos sekimo puslapyje.")
+	}
+	return s
+}
+
+func (lithuanian) returnParcel(p parcel) string {
+	with := ""
+	if p.Carrier != "" {
+		with = " (" + p.Carrier + ")"
+	}
+	switch p.Status {
+	case order.ShipmentDelivered:
+		return sentence(fmt.Sprintf("Kliento grąžinama siunta%s jau pasiekė parduotuvę%s", with, prefixed(p.Delivered)))
+	case order.ShipmentInfoReceived, order.ShipmentUnknown:
+		return fmt.Sprintf("Kliento grąžinama siunta%s užregistruota, bet vežėjas jos dar nenuskenavo.", with)
+	case order.ShipmentCancelled:
+		return "Kliento grąžinama siunta atšaukta."
+	}
+	return fmt.Sprintf("Kliento grąžinama siunta%s keliauja atgal į parduotuvę.", with)
 }

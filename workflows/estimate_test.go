@@ -87,6 +87,9 @@ func TestEstimateSkipsWeekendAndHolidayAndIsLateFromIt(t *testing.T) {
 	if eta := r.ch.sends[0].Shipments[0].ETA; eta == nil || !eta.Equal(tuesday) {
 		t.Errorf("the shipped message says ETA %v, want the estimate %s", eta, tuesday.Format(time.DateOnly))
 	}
+	if src := r.ch.sends[0].Shipments[0].ETASource; src != order.ETAEstimate {
+		t.Errorf("the shipped message's ETA is from %q, want estimate: the customer is told it as one", src)
+	}
 }
 
 // A carrier's date that comes later replaces the estimate, and an estimate never replaces a

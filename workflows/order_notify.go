@@ -234,7 +234,10 @@ func (w *orderWorkflow) notification(e order.Notify) notify.Request {
 		if s.Return != aboutReturn || (aboutReturn && s.ID != e.ShipmentID) {
 			continue // a return's message tells of its parcel alone, no other of the parcel going back
 		}
-		sum := notify.Shipment{ID: s.ID, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Status: s.Status, ETA: s.EstimatedDelivery}
+		sum := notify.Shipment{ID: s.ID, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Status: s.Status, ETA: s.EstimatedDelivery, ETASource: s.ETASource}
+		if p := s.Proof; p != nil {
+			sum.Place = p.Place
+		}
 		for _, sku := range s.Items {
 			if name := names[sku]; name != "" {
 				sum.Items = append(sum.Items, name)

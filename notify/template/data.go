@@ -75,8 +75,14 @@ type Shipment struct {
 	// ETA is the carrier's estimated delivery, nil when unknown. A time of
 	// exactly midnight UTC or midnight in the customer's zone is taken as a
 	// date without a time, which is how carriers send a delivery day.
-	ETA    *time.Time
-	Status order.ShipmentStatus
+	ETA *time.Time
+	// Estimated says ETA is shipflow's own estimate (order.ETAEstimate), not a date the
+	// carrier or the shop gave: a message words it as an estimate.
+	Estimated bool
+	Status    order.ShipmentStatus
+	// Place is where a delivered parcel was left (the carrier's proof of delivery sorted into
+	// a fixed place), said with {{leftAt .Shipment.Place}}; empty when unknown.
+	Place order.DeliveryPlace
 	// City is where the parcel was last seen, or the pickup point's town.
 	City string
 }
@@ -159,7 +165,7 @@ func samples() []Data {
 	}
 	jacket := Shipment{
 		ID: "shp_2", Carrier: "Omniva", TrackingNumber: "CE123456789LT", Items: []string{"Jacket"},
-		ETA: &friday, Status: order.ShipmentInfoReceived,
+		ETA: &friday, Estimated: true, Status: order.ShipmentInfoReceived, Place: order.PlaceLocker,
 	}
 	full := Data{
 		OrderID: "ord_1042", OrderNumber: "#1042", FirstName: "Ona", TimeZone: "Europe/Vilnius",
@@ -169,5 +175,8 @@ func samples() []Data {
 		Brand: brand.Brand{Name: "Ona's Shoes", LogoURL: "https://shop.example/logo.png", Primary: "#0f766e", Accent: "#f59e0b",
 			SupportEmail: "help@shop.example", SupportPhone: "+370 600 12345"},
 	}
-	return []Data{full, {Now: now}}
+	// The jacket's message: a parcel with shipflow's estimate, and a place it was left.
+	estimated := full
+	estimated.Shipment = jacket
+	return []Data{full, estimated, {Now: now}}
 }

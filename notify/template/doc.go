@@ -65,12 +65,20 @@
 //	          (lt: "Jūsų batai atkeliaus rytoj, o striukė – penktadienį.")
 //	join      a list of item names: "Shoes, Socks and Jacket" (lt: "batai, kojinės ir striukė")
 //	vocative  a first name as used to address someone: Lithuanian "Jonas" → "Jonai"
+//	leftAt    where a delivered parcel was left, one fixed sentence per place (.Shipment.Place):
+//	          "It was left at your front door." (lt: "Siunta palikta prie jūsų durų."); none for
+//	          an unknown place, and never the carrier's own words
 //
 // Time functions take a time.Time or *time.Time; a nil one says nothing,
 // so {{with .Shipment.ETA}}arrives {{eta .}}{{end}} reads naturally. A
 // carrier estimate at exactly midnight (UTC or local) is a date without a
 // time and is said without one. A locale in a language the package has no
 // words for uses the English ones.
+//
+// A date shipflow estimated itself (.Shipment.Estimated: the carrier and the shop gave none)
+// is worded as an estimate: the defaults say "we estimate it arrives on Tuesday, May 12"
+// where a carrier's date "arrives tomorrow by 5:00 PM", and summary marks such a day
+// "(estimated)".
 //
 // # Output
 //

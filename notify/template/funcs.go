@@ -22,8 +22,13 @@ func (f formatter) funcs() map[string]any {
 		"vocative":    f.w.vocative,
 		"delayReason": f.delayReason,
 		"money":       f.money,
+		"leftAt":      f.leftAt,
 	}
 }
+
+// leftAt is the fixed sentence on where a parcel was left ("It was left at your front
+// door."), "" for no place or one without a sentence.
+func (f formatter) leftAt(p order.DeliveryPlace) string { return f.w.leftAt[p] }
 
 // delayReason is the fixed sentence of a delay reason; a code the words do
 // not know says what "other" says, and none says nothing.

@@ -42,6 +42,13 @@ type words struct {
 	// questions, emailUs and callUs lead the store's support contacts in the plain-text
 	// email's footer.
 	questions, emailUs, callUs string
+	// estimated marks a split-order summary's day that is shipflow's estimate, not a date the
+	// carrier or the shop gave: " (estimated)".
+	estimated string
+	// leftAt is the delivered message's sentence on where the parcel was left, one fixed
+	// sentence per place (order.DeliveryPlace), never the carrier's own words; a place without
+	// one ("other") says nothing.
+	leftAt map[order.DeliveryPlace]string
 }
 
 // languages are the languages with words of their own. A locale in any
@@ -72,6 +79,18 @@ var english = words{
 	questions:    "Questions?",
 	emailUs:      "Email",
 	callUs:       "call",
+	estimated:    " (estimated)",
+	leftAt: map[order.DeliveryPlace]string{
+		order.PlaceFrontDoor:   "It was left at your front door.",
+		order.PlaceBackDoor:    "It was left at your back door.",
+		order.PlaceMailbox:     "It was left in your mailbox.",
+		order.PlaceLocker:      "It was left in a parcel locker.",
+		order.PlacePickupPoint: "It was left at a pickup point.",
+		order.PlaceReception:   "It was left at reception.",
+		order.PlaceNeighbour:   "It was left with a neighbour.",
+		order.PlaceInPerson:    "It was handed over in person.",
+		order.PlaceSafePlace:   "It was left in a safe place.",
+	},
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "The driver is held up in heavy traffic.",
 		order.DelayWeather: "Bad weather is slowing deliveries down.",
@@ -104,6 +123,18 @@ var lithuanian = words{
 	questions:    "Turite klausimų?",
 	emailUs:      "Rašykite",
 	callUs:       "skambinkite",
+	estimated:    " (numatoma)",
+	leftAt: map[order.DeliveryPlace]string{
+		order.PlaceFrontDoor:   "Siunta palikta prie jūsų durų.",
+		order.PlaceBackDoor:    "Siunta palikta prie galinių durų.",
+		order.PlaceMailbox:     "Siunta įdėta į jūsų pašto dėžutę.",
+		order.PlaceLocker:      "Siunta įdėta į paštomatą.",
+		order.PlacePickupPoint: "Siunta palikta atsiėmimo punkte.",
+		order.PlaceReception:   "Siunta palikta registratūroje.",
+		order.PlaceNeighbour:   "Siunta perduota kaimynui.",
+		order.PlaceInPerson:    "Siunta įteikta asmeniškai.",
+		order.PlaceSafePlace:   "Siunta palikta saugioje vietoje.",
+	},
 	delayReasons: map[order.DelayReason]string{
 		order.DelayTraffic: "Kurjeris įstrigo spūstyje.",
 		order.DelayWeather: "Pristatymą lėtina blogos oro sąlygos.",
@@ -253,6 +284,9 @@ func (f formatter) summary(ss []Shipment) string {
 			c.state = pickup
 		case s.ETA != nil:
 			c.state, c.when = arriving, f.day(*s.ETA)
+			if s.Estimated {
+				c.when += f.w.estimated
+			}
 		}
 		cs = append(cs, c)
 	}
