@@ -112,26 +112,31 @@ func (c *Client) Track(ctx context.Context, carrier, trackingNumber string) (tra
 }
 
 // classify refines track.Do's classes with what EasyPost's error codes
-// say: a TRACKER.* refusal of the code is an unknown tracking number, and
-// "a duplicate request is currently in-flight" (also TRACKER.CREATE.ERROR)
-// is a create racing another for the same code, which the next poll wins.
+// say: a TRACKER.* refusal of the code is an unknown tracking number.
 func classify(err error) error {
+	if apiErr := refusedCode(err); apiErr != nil && strings.HasPrefix(apiErr.Code, "TRACKER.") {
+		return &track.PermanentError{Err: fmt.Errorf("%w (%w)", apiErr, track.ErrNotFound)}
+	}
+	return err
+}
+
+// refusedCode is err as EasyPost's refusal of a request (a 400, 404 or 422 with its error
+// code), or nil. "A duplicate request is currently in-flight" (also TRACKER.CREATE.ERROR) is
+// no refusal: it is a create racing another for the same code, which the next try wins.
+func refusedCode(err error) *track.APIError {
 	var apiErr *track.APIError
 	if !errors.As(err, &apiErr) {
-		return err
+		return nil
 	}
 	switch apiErr.Status {
 	case http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity:
 	default:
-		return err
+		return nil
 	}
 	if strings.Contains(strings.ToLower(apiErr.Message), "in-flight") {
-		return apiErr
+		return nil
 	}
-	if strings.HasPrefix(apiErr.Code, "TRACKER.") {
-		return &track.PermanentError{Err: fmt.Errorf("%w (%w)", apiErr, track.ErrNotFound)}
-	}
-	return err
+	return apiErr
 }
 
 func parseError(body []byte) (code, message string) {

@@ -59,23 +59,10 @@ func (c *Client) Register(ctx context.Context, cr carrier.Carrier, trackingNumbe
 	return track.Registration{Provider: Provider, CarrierCode: cmp.Or(t.Carrier, req.Tracker.Carrier), ID: t.ID}, nil
 }
 
-// refusal turns EasyPost's refusals of a code or carrier into track.Refused. "A duplicate
-// request is currently in-flight" stays retryable: the create racing it will have made the
-// Tracker by the next attempt.
+// refusal turns EasyPost's refusals of a code or carrier into track.Refused; the rest stays
+// as it is (a duplicate create in flight stays retryable: refusedCode).
 func refusal(err error) error {
-	var apiErr *track.APIError
-	if !errors.As(err, &apiErr) {
-		return err
-	}
-	switch apiErr.Status {
-	case http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity:
-	default:
-		return err
-	}
-	if strings.Contains(strings.ToLower(apiErr.Message), "in-flight") {
-		return apiErr
-	}
-	if strings.HasPrefix(apiErr.Code, "TRACKER.") || strings.HasPrefix(apiErr.Code, "PARAMETER.") {
+	if apiErr := refusedCode(err); apiErr != nil && (strings.HasPrefix(apiErr.Code, "TRACKER.") || strings.HasPrefix(apiErr.Code, "PARAMETER.")) {
 		return track.Refused(apiErr)
 	}
 	return err
