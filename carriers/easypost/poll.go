@@ -114,29 +114,31 @@ func (c *Client) Track(ctx context.Context, carrier, trackingNumber string) (tra
 // classify refines track.Do's classes with what EasyPost's error codes
 // say: a TRACKER.* refusal of the code is an unknown tracking number.
 func classify(err error) error {
-	if apiErr := refusedCode(err); apiErr != nil && strings.HasPrefix(apiErr.Code, "TRACKER.") {
+	apiErr, inFlight := refusedCode(err)
+	switch {
+	case inFlight:
+		return apiErr
+	case apiErr != nil && strings.HasPrefix(apiErr.Code, "TRACKER."):
 		return &track.PermanentError{Err: fmt.Errorf("%w (%w)", apiErr, track.ErrNotFound)}
 	}
 	return err
 }
 
 // refusedCode is err as EasyPost's refusal of a request (a 400, 404 or 422 with its error
-// code), or nil. "A duplicate request is currently in-flight" (also TRACKER.CREATE.ERROR) is
-// no refusal: it is a create racing another for the same code, which the next try wins.
-func refusedCode(err error) *track.APIError {
-	var apiErr *track.APIError
+// code), or nil. inFlight is "a duplicate request is currently in-flight" (also
+// TRACKER.CREATE.ERROR): no refusal but a create racing another for the same code, which the
+// next try wins, so the caller returns apiErr bare, out of the permanent class track.Do
+// gives a 4xx.
+func refusedCode(err error) (apiErr *track.APIError, inFlight bool) {
 	if !errors.As(err, &apiErr) {
-		return nil
+		return nil, false
 	}
 	switch apiErr.Status {
 	case http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity:
 	default:
-		return nil
+		return nil, false
 	}
-	if strings.Contains(strings.ToLower(apiErr.Message), "in-flight") {
-		return nil
-	}
-	return apiErr
+	return apiErr, strings.Contains(strings.ToLower(apiErr.Message), "in-flight")
 }
 
 func parseError(body []byte) (code, message string) {

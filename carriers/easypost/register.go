@@ -59,10 +59,14 @@ func (c *Client) Register(ctx context.Context, cr carrier.Carrier, trackingNumbe
 	return track.Registration{Provider: Provider, CarrierCode: cmp.Or(t.Carrier, req.Tracker.Carrier), ID: t.ID}, nil
 }
 
-// refusal turns EasyPost's refusals of a code or carrier into track.Refused; the rest stays
-// as it is (a duplicate create in flight stays retryable: refusedCode).
+// refusal turns EasyPost's refusals of a code or carrier into track.Refused; a duplicate
+// create in flight stays retryable (refusedCode).
 func refusal(err error) error {
-	if apiErr := refusedCode(err); apiErr != nil && (strings.HasPrefix(apiErr.Code, "TRACKER.") || strings.HasPrefix(apiErr.Code, "PARAMETER.")) {
+	apiErr, inFlight := refusedCode(err)
+	switch {
+	case inFlight:
+		return apiErr
+	case apiErr != nil && (strings.HasPrefix(apiErr.Code, "TRACKER.") || strings.HasPrefix(apiErr.Code, "PARAMETER.")):
 		return track.Refused(apiErr)
 	}
 	return err
