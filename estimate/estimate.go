@@ -9,6 +9,7 @@
 package estimate
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -110,7 +111,7 @@ func (rs Rules) Estimate(r Request) (Estimate, error) {
 	}
 	e := Estimate{Date: day, Departs: departs, TransitDays: n}
 	e.Basis = fmt.Sprintf("%s to %s: leaves %s, %d business day%s in transit (%s)",
-		c, orUnknown(to), departs.Format(time.DateOnly), n, plural(n), basis)
+		cmp.Or(c, "a carrier not chosen yet"), orUnknown(to), departs.Format(time.DateOnly), n, plural(n), basis)
 	if len(skipped) > 0 {
 		e.Basis += ", skipping " + strings.Join(skipped, ", ")
 	}

@@ -94,7 +94,22 @@ type Estimate struct {
 // estimate never overrides a carrier, the merchant or a driver) or the shipment is no longer
 // coming. The estimate is made as the shipment is announced, so it publishes nothing of its
 // own: the order.shipped event it follows carries it.
+//
+// An estimate without a shipment is the order's, made as it is created: kept only while the
+// shop has promised no date and nothing has shipped.
 func (o *Order) Estimated(e Estimate) []Effect {
+	if e.ShipmentID == "" {
+		if e.Date.IsZero() || !o.NeedsOrderEstimate() {
+			return nil
+		}
+		d := utc(e.Date)
+		o.EstimatedDelivery = &d
+		o.record(Entry{
+			At: utc(e.At), Kind: KindSystem, Type: EntryETAEstimated,
+			Description: "estimated delivery " + d.Format(time.DateOnly), Note: CleanText(e.Basis, MaxTextLen), Source: string(ETAEstimate),
+		})
+		return nil
+	}
 	i := o.shipmentByID(e.ShipmentID)
 	if i < 0 || e.Date.IsZero() {
 		return nil
@@ -113,6 +128,12 @@ func (o *Order) Estimated(e Estimate) []Effect {
 	b := &batch{o: o}
 	o.settle(b, at)
 	return b.fx
+}
+
+// NeedsOrderEstimate reports whether the order has no date to tell before it ships: the shop
+// promised none, none was estimated, and nothing has shipped.
+func (o *Order) NeedsOrderEstimate() bool {
+	return o.PromisedDelivery == nil && o.EstimatedDelivery == nil && len(o.Shipments) == 0 && !o.closed()
 }
 
 // NeedsEstimate reports whether a shipment announced by e would have no delivery date: the

@@ -78,3 +78,33 @@ func TestViewETASource(t *testing.T) {
 		t.Errorf("no shipments: ETASource = %q", got)
 	}
 }
+
+// An order's own estimate is kept only while the shop promised no date and nothing shipped.
+func TestOrderEstimated(t *testing.T) {
+	o, _, err := order.New(created())
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := at(3 * 24 * 3600)
+	if !o.NeedsOrderEstimate() {
+		t.Fatal("a new order without a promise needs no estimate")
+	}
+	o.Estimated(order.Estimate{Date: day, Basis: "rule", At: at(0)})
+	if o.EstimatedDelivery == nil || !o.EstimatedDelivery.Equal(day) || o.NeedsOrderEstimate() {
+		t.Errorf("estimated %v; needs another: %v", o.EstimatedDelivery, o.NeedsOrderEstimate())
+	}
+	if v := o.Summary(); v.EstimatedDelivery == nil || !v.EstimatedDelivery.Equal(day) {
+		t.Errorf("view's estimate %v", v.EstimatedDelivery)
+	}
+
+	e := created()
+	promised := at(5 * 24 * 3600)
+	e.PromisedDelivery = &promised
+	if o, _, _ = order.New(e); o.NeedsOrderEstimate() {
+		t.Error("an order with the shop's promise needs an estimate")
+	}
+	o.Estimated(order.Estimate{Date: day, At: at(0)})
+	if o.EstimatedDelivery != nil {
+		t.Errorf("estimated %v over the shop's promise", o.EstimatedDelivery)
+	}
+}

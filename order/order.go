@@ -22,8 +22,12 @@ type Order struct {
 	Notify           []Channel  `json:"notify"`
 	Items            []Item     `json:"items"`
 	PromisedDelivery *time.Time `json:"promised_delivery,omitempty"`
-	ShippingAddress  *Address   `json:"shipping_address,omitempty"`
-	Shipments        []Shipment `json:"shipments"`
+	// EstimatedDelivery is shipflow's estimate for an order whose shop promised no date,
+	// made as the order is created (the merchant's processing days and cut-off, a usual
+	// transit time); each shipment's own ETA takes over once it ships.
+	EstimatedDelivery *time.Time `json:"estimated_delivery,omitempty"`
+	ShippingAddress   *Address   `json:"shipping_address,omitempty"`
+	Shipments         []Shipment `json:"shipments"`
 	// Exception is the open exception; an order has at most one.
 	Exception *Exception `json:"exception,omitempty"`
 	Timeline  []Entry    `json:"timeline"`

@@ -9,24 +9,26 @@ import (
 // subscribers see it (docs/reference/api.md). It holds copies, so it can be handed
 // out while the workflow goes on changing the order.
 type View struct {
-	OrderID          string         `json:"order_id"`
-	Status           Status         `json:"status"`
-	Customer         Customer       `json:"customer"`
-	Notify           NotifyView     `json:"notify"`
-	Items            []Item         `json:"items"`
-	PromisedDelivery *time.Time     `json:"promised_delivery,omitempty"`
-	ShippingAddress  *Address       `json:"shipping_address,omitempty"`
-	Shipments        []ShipmentView `json:"shipments"`
-	Exception        *Exception     `json:"exception"`
-	Timeline         []Entry        `json:"timeline"`
-	Refunds          []Refund       `json:"refunds,omitempty"`
-	CreatedAt        time.Time      `json:"created_at"`
-	UpdatedAt        time.Time      `json:"updated_at"`
-	DeliveredAt      *time.Time     `json:"delivered_at,omitempty"`
-	CancelledAt      *time.Time     `json:"cancelled_at,omitempty"`
-	CancelReason     string         `json:"cancel_reason,omitempty"`
-	ReturnedAt       *time.Time     `json:"returned_at,omitempty"`
-	ReturnReason     string         `json:"return_reason,omitempty"`
+	OrderID          string     `json:"order_id"`
+	Status           Status     `json:"status"`
+	Customer         Customer   `json:"customer"`
+	Notify           NotifyView `json:"notify"`
+	Items            []Item     `json:"items"`
+	PromisedDelivery *time.Time `json:"promised_delivery,omitempty"`
+	// EstimatedDelivery is shipflow's estimate before anything ships (Order.EstimatedDelivery).
+	EstimatedDelivery *time.Time     `json:"estimated_delivery,omitempty"`
+	ShippingAddress   *Address       `json:"shipping_address,omitempty"`
+	Shipments         []ShipmentView `json:"shipments"`
+	Exception         *Exception     `json:"exception"`
+	Timeline          []Entry        `json:"timeline"`
+	Refunds           []Refund       `json:"refunds,omitempty"`
+	CreatedAt         time.Time      `json:"created_at"`
+	UpdatedAt         time.Time      `json:"updated_at"`
+	DeliveredAt       *time.Time     `json:"delivered_at,omitempty"`
+	CancelledAt       *time.Time     `json:"cancelled_at,omitempty"`
+	CancelReason      string         `json:"cancel_reason,omitempty"`
+	ReturnedAt        *time.Time     `json:"returned_at,omitempty"`
+	ReturnReason      string         `json:"return_reason,omitempty"`
 }
 
 // NotifyView mirrors the "notify" object of order.created, so a client
@@ -87,21 +89,22 @@ func (o *Order) View() View {
 // row leave out: copying and sorting up to MaxTimeline entries there would be wasted.
 func (o *Order) Summary() View {
 	v := View{
-		OrderID:          o.ID,
-		Status:           o.Status,
-		Customer:         o.Customer,
-		Notify:           NotifyView{Channels: nonNil(o.Notify)},
-		Items:            nonNil(o.Items),
-		PromisedDelivery: utcp(o.PromisedDelivery),
-		Shipments:        make([]ShipmentView, len(o.Shipments)),
-		Refunds:          slices.Clone(o.Refunds),
-		CreatedAt:        o.CreatedAt,
-		UpdatedAt:        o.UpdatedAt,
-		DeliveredAt:      utcp(o.DeliveredAt),
-		CancelledAt:      utcp(o.CancelledAt),
-		CancelReason:     o.CancelReason,
-		ReturnedAt:       utcp(o.ReturnedAt),
-		ReturnReason:     o.ReturnReason,
+		OrderID:           o.ID,
+		Status:            o.Status,
+		Customer:          o.Customer,
+		Notify:            NotifyView{Channels: nonNil(o.Notify)},
+		Items:             nonNil(o.Items),
+		PromisedDelivery:  utcp(o.PromisedDelivery),
+		EstimatedDelivery: utcp(o.EstimatedDelivery),
+		Shipments:         make([]ShipmentView, len(o.Shipments)),
+		Refunds:           slices.Clone(o.Refunds),
+		CreatedAt:         o.CreatedAt,
+		UpdatedAt:         o.UpdatedAt,
+		DeliveredAt:       utcp(o.DeliveredAt),
+		CancelledAt:       utcp(o.CancelledAt),
+		CancelReason:      o.CancelReason,
+		ReturnedAt:        utcp(o.ReturnedAt),
+		ReturnReason:      o.ReturnReason,
 	}
 	if a := o.ShippingAddress; a != nil {
 		c := *a

@@ -161,3 +161,17 @@ func TestPageProofInEventsStream(t *testing.T) {
 	_ = httptest.NewRecorder
 	_ = http.MethodGet
 }
+
+// Before anything ships, the order's own estimate is said as one.
+func TestPageOrderEstimateBeforeItShips(t *testing.T) {
+	v := inTransit()
+	v.Status, v.Shipments = order.StatusConfirmed, nil
+	eta := at("2026-05-12T00:00:00Z")
+	v.EstimatedDelivery = &eta
+	wantIn(t, pageOf(t, v), "Estimated delivery on Tuesday, May 12")
+
+	// The shop's promise is the shop's, and wins.
+	promised := at("2026-05-11T00:00:00Z")
+	v.PromisedDelivery = &promised
+	wantNotIn(t, pageOf(t, v), "Estimated delivery")
+}

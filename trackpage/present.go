@@ -174,8 +174,12 @@ func present(v order.View, now time.Time, cs *carrier.Table) summary {
 			State:   s.State,
 			Journey: orderJourney(c, v.Timeline),
 		}
-		if v.PromisedDelivery != nil && !v.Status.Final() {
+		switch {
+		case v.Status.Final():
+		case v.PromisedDelivery != nil:
 			k.When = c.arrival(*v.PromisedDelivery)
+		case v.EstimatedDelivery != nil:
+			k.When = c.estimate(*v.EstimatedDelivery)
 		}
 		for _, it := range v.Items {
 			if it.Name != "" {

@@ -317,7 +317,7 @@ func carriers(ss []order.ShipmentView) []string {
 
 // whenAndWhere tells the order's ETA and current location. While a parcel is still coming
 // (last), that is the order's ETA and where that parcel is; once none is, where the last
-// parcel was; before anything shipped, the shop's promised date.
+// parcel was; before anything shipped, the shop's promised date, else shipflow's estimate.
 func whenAndWhere(d *statusData, v order.View, sent []order.ShipmentView, last *order.ShipmentView, sp speaking) {
 	switch {
 	case last != nil:
@@ -334,6 +334,8 @@ func whenAndWhere(d *statusData, v order.View, sent []order.ShipmentView, last *
 		}
 	case v.PromisedDelivery != nil && !v.Status.Final():
 		sp.eta(d, *v.PromisedDelivery, order.ETAMerchant)
+	case v.EstimatedDelivery != nil && !v.Status.Final():
+		sp.eta(d, *v.EstimatedDelivery, order.ETAEstimate)
 	}
 }
 
@@ -366,7 +368,7 @@ func headline(ph phrases, sp speaking, v order.View, d statusData, parcels []par
 		}
 		return ph.delivered(number, when, strings.Join(proofs, " "))
 	case len(parcels) == 0:
-		return ph.notShipped(number, v.Status, d.ETARelative)
+		return ph.notShipped(number, v.Status, d.ETARelative, v.PromisedDelivery == nil && v.EstimatedDelivery != nil)
 	case len(parcels) > 1:
 		return ph.split(number, parcels)
 	}

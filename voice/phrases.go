@@ -32,7 +32,8 @@ type phrases interface {
 	received(number, items, eta string) string
 	single(p parcel) string
 	split(number string, ps []parcel) string
-	notShipped(number string, st order.Status, eta string) string
+	// notShipped: estimated says eta is shipflow's own estimate, to be said as one.
+	notShipped(number string, st order.Status, eta string, estimated bool) string
 	// delivered: proof is the sentences on the parcels' proof of delivery (proof), if any.
 	delivered(number, when, proof string) string
 	cancelled(number, when string) string

@@ -216,7 +216,7 @@ func (english) split(number string, ps []parcel) string {
 	return strings.Join(parts, " ")
 }
 
-func (english) notShipped(number string, st order.Status, eta string) string {
+func (english) notShipped(number string, st order.Status, eta string, estimated bool) string {
 	var s string
 	switch st {
 	case order.StatusCreated:
@@ -231,7 +231,10 @@ func (english) notShipped(number string, st order.Status, eta string) string {
 		s = "hasn't shipped yet"
 	}
 	out := fmt.Sprintf("Tell the user their order %s %s.", number, s)
-	if eta != "" {
+	switch {
+	case eta != "" && estimated:
+		out += " It should arrive " + eta + ` (our estimate, as nothing has shipped yet: say it is "estimated").`
+	case eta != "":
 		out += " It should arrive " + eta + "."
 	}
 	return out

@@ -188,7 +188,7 @@ func (lithuanian) split(number string, ps []parcel) string {
 	return strings.Join(parts, " ")
 }
 
-func (lithuanian) notShipped(number string, st order.Status, eta string) string {
+func (lithuanian) notShipped(number string, st order.Status, eta string, estimated bool) string {
 	var s string
 	switch st {
 	case order.StatusCreated:
@@ -203,7 +203,10 @@ func (lithuanian) notShipped(number string, st order.Status, eta string) string 
 		s = "dar neišsiųstas"
 	}
 	out := fmt.Sprintf("Pasakykite klientui, kad užsakymas %s %s.", number, s)
-	if eta != "" {
+	switch {
+	case eta != "" && estimated:
+		out += " " + sentence("Numatomas pristatymas – "+eta+" (tai mūsų apskaičiuota data, nes siunta dar neišsiųsta: sakykite, kad tai numatoma data)")
+	case eta != "":
 		out += " " + sentence("Numatomas pristatymas – "+eta)
 	}
 	return out

@@ -164,3 +164,14 @@ func TestLookupReturnParcelNotTheDelivery(t *testing.T) {
 		t.Errorf("the return counted as a parcel of the order: %s", a.AIInstructions)
 	}
 }
+
+// Before anything ships, the order's own estimate is said as one.
+func TestLookupOrderEstimateBeforeItShips(t *testing.T) {
+	a := lookup(t, "123456", func(v *order.View) {
+		v.Status, v.Shipments, v.PromisedDelivery = order.StatusConfirmed, nil, nil
+		v.EstimatedDelivery = tp("2026-05-12T00:00:00Z")
+	})
+	if a.Data["eta_source"] != "estimate" || !strings.Contains(a.AIInstructions, `say it is "estimated"`) {
+		t.Errorf("eta_source %v: %s", a.Data["eta_source"], a.AIInstructions)
+	}
+}

@@ -59,7 +59,7 @@ func TestEstimateSkipsWeekendAndHolidayAndIsLateFromIt(t *testing.T) {
 		}
 		var basis string
 		for _, e := range v.Timeline {
-			if e.Type == order.EntryETAEstimated {
+			if e.Type == order.EntryETAEstimated && e.ShipmentID == "S1" {
 				basis = e.Note
 			}
 		}
@@ -131,6 +131,34 @@ func TestNoEstimateUnlessSettingsAsk(t *testing.T) {
 	r.at(ship+time.Hour, func() {
 		if s := r.query().Shipments[0]; s.EstimatedDelivery != nil || s.ETASource != "" {
 			t.Errorf("estimated %v from %q with estimates off", s.EstimatedDelivery, s.ETASource)
+		}
+		r.env.CancelWorkflow()
+	})
+	r.startTo("DE")
+}
+
+// Before anything ships, an order the shop promised no date for is estimated from the
+// order: the merchant's processing day and cut-off, then the usual transit time.
+func TestOrderEstimatedBeforeItShips(t *testing.T) {
+	r := newRun(t)
+	r.settings.Estimates = true
+	want, err := merchantRules.Estimate(estimate.Request{Country: "DE", At: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.at(time.Minute, func() {
+		v := r.query()
+		if v.EstimatedDelivery == nil || !v.EstimatedDelivery.Equal(want.Date) {
+			t.Errorf("order estimated %v, want %s (%s)", v.EstimatedDelivery, want.Date.Format(time.DateOnly), want.Basis)
+		}
+		var n int
+		for _, e := range v.Timeline {
+			if e.Type == order.EntryETAEstimated && e.ShipmentID == "" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d order estimates on the timeline, want 1", n)
 		}
 		r.env.CancelWorkflow()
 	})

@@ -95,6 +95,9 @@ func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
 	if err := w.handle(ctx); err != nil {
 		return err
 	}
+	if fx != nil { // a new order, not a continued run
+		fx = append(fx, w.estimateOrder(ctx)...)
+	}
 	w.listen(ctx)
 	workflow.Go(ctx, w.project)
 	if w.compact {

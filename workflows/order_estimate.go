@@ -28,20 +28,46 @@ func (w *orderWorkflow) estimateFor(ctx workflow.Context, e order.CommerceEvent)
 	if !w.journey || !w.settings.Estimates || !w.state.NeedsEstimate(e) {
 		return nil
 	}
-	// Counted in flight, so that settle does not take later events past this one.
-	w.inflight++
-	defer func() { w.inflight-- }()
 	req := estimate.Request{
 		Carrier: e.Shipment.Carrier, Service: e.Shipment.Service, Country: w.state.Destination(),
 		At: e.Timestamp, Shipped: true,
 	}
+	est, ok := w.estimate(ctx, req)
+	if !ok {
+		return nil
+	}
+	return &order.Estimate{ShipmentID: e.Shipment.ID, Date: est.Date, Basis: est.Basis, At: e.Timestamp}
+}
+
+// estimateOrder gives a new order whose shop promised no date an estimate, counted from the
+// order: the merchant's processing days and cut-off, then the usual transit time of a carrier
+// not chosen yet. It runs before the run listens for events, so none is applied before the
+// order.created it follows.
+func (w *orderWorkflow) estimateOrder(ctx workflow.Context) []order.Effect {
+	if !w.journey || !w.settings.Estimates || !w.state.NeedsOrderEstimate() {
+		return nil
+	}
+	at := w.state.CreatedAt
+	est, ok := w.estimate(ctx, estimate.Request{Country: w.state.Destination(), At: at})
+	if !ok {
+		return nil
+	}
+	return w.state.Estimated(order.Estimate{Date: est.Date, Basis: est.Basis, At: at})
+}
+
+// estimate asks the EstimateDelivery local activity; a failure is logged and leaves the
+// order without an estimate, which is what it had before estimates existed.
+func (w *orderWorkflow) estimate(ctx workflow.Context, req estimate.Request) (estimate.Estimate, bool) {
+	// Counted in flight, so that settle does not take later events past this one.
+	w.inflight++
+	defer func() { w.inflight-- }()
 	var est estimate.Estimate
 	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, estimateOptions), a.EstimateDelivery, req).Get(ctx, &est)
 	if err != nil {
 		if !canceled(err) {
-			w.logger.Warn("no delivery estimate", "shipment_id", e.Shipment.ID, "error", err)
+			w.logger.Warn("no delivery estimate", "carrier", req.Carrier, "error", err)
 		}
-		return nil
+		return estimate.Estimate{}, false
 	}
-	return &order.Estimate{ShipmentID: e.Shipment.ID, Date: est.Date, Basis: est.Basis, At: e.Timestamp}
+	return est, true
 }
