@@ -78,22 +78,11 @@ type errorAnswer struct {
 // detect the carrier. A code EasyPost cannot track (422 TRACKER.*) is a
 // *track.PermanentError wrapping track.ErrNotFound.
 func (c *Client) Track(ctx context.Context, carrier, trackingNumber string) (track.Result, error) {
-	var cr createRequest
-	cr.Tracker.TrackingCode = strings.TrimSpace(trackingNumber)
-	cr.Tracker.Carrier = strings.TrimSpace(carrier)
-	if cr.Tracker.TrackingCode == "" {
+	code := strings.TrimSpace(trackingNumber)
+	if code == "" {
 		return track.Result{}, &track.PermanentError{Err: errors.New("easypost: no tracking number")}
 	}
-	body, err := json.Marshal(cr)
-	if err != nil {
-		return track.Result{}, fmt.Errorf("easypost: %w", err)
-	}
-	req, err := track.NewRequest(ctx, http.MethodPost, c.base+"/v2/trackers", bytes.NewReader(body))
-	if err != nil {
-		return track.Result{}, fmt.Errorf("easypost: %w", err)
-	}
-	req.SetBasicAuth(c.key, "")
-	answer, err := track.Do(c.hc, req, "easypost", parseError)
+	answer, err := c.createTracker(ctx, code, strings.TrimSpace(carrier))
 	if err != nil {
 		return track.Result{}, classify(err)
 	}
@@ -106,9 +95,26 @@ func (c *Client) Track(ctx context.Context, carrier, trackingNumber string) (tra
 	}
 	events, err := t.Events()
 	if err != nil {
-		return track.Result{}, fmt.Errorf("easypost: tracker for %q: %w", cr.Tracker.TrackingCode, err)
+		return track.Result{}, fmt.Errorf("easypost: tracker for %q: %w", code, err)
 	}
 	return track.Result{Events: events, ETA: events[len(events)-1].EstimatedDelivery}, nil
+}
+
+// createTracker is POST /v2/trackers for code under carrier ("" lets EasyPost detect it): the
+// Tracker's JSON, whether EasyPost created it now or already tracked the code.
+func (c *Client) createTracker(ctx context.Context, code, carrier string) ([]byte, error) {
+	var cr createRequest
+	cr.Tracker.TrackingCode, cr.Tracker.Carrier = code, carrier
+	body, err := json.Marshal(cr)
+	if err != nil {
+		return nil, fmt.Errorf("easypost: %w", err)
+	}
+	req, err := track.NewRequest(ctx, http.MethodPost, c.base+"/v2/trackers", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("easypost: %w", err)
+	}
+	req.SetBasicAuth(c.key, "")
+	return track.Do(c.hc, req, Provider, parseError)
 }
 
 // classify refines track.Do's classes with what EasyPost's error codes

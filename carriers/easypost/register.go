@@ -1,13 +1,11 @@
 package easypost
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/shipflow/shipflow/carrier"
@@ -33,22 +31,11 @@ func (c *Client) Provider() string { return Provider }
 // webhooks for it. A code EasyPost cannot match to a carrier it supports (422 TRACKER.*, or
 // a PARAMETER.* refusal of the carrier) is a refusal.
 func (c *Client) Register(ctx context.Context, cr carrier.Carrier, trackingNumber string) (track.Registration, error) {
-	var req createRequest
-	req.Tracker.TrackingCode = strings.TrimSpace(trackingNumber)
-	req.Tracker.Carrier = cr.EasyPost
-	if req.Tracker.TrackingCode == "" {
+	code := strings.TrimSpace(trackingNumber)
+	if code == "" {
 		return track.Registration{}, track.Refused(errors.New("easypost: no tracking number"))
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return track.Registration{}, fmt.Errorf("easypost: %w", err)
-	}
-	hr, err := track.NewRequest(ctx, http.MethodPost, c.base+"/v2/trackers", bytes.NewReader(body))
-	if err != nil {
-		return track.Registration{}, fmt.Errorf("easypost: %w", err)
-	}
-	hr.SetBasicAuth(c.key, "")
-	answer, err := track.Do(c.hc, hr, Provider, parseError)
+	answer, err := c.createTracker(ctx, code, cr.EasyPost)
 	if err != nil {
 		return track.Registration{}, refusal(err)
 	}
@@ -56,7 +43,7 @@ func (c *Client) Register(ctx context.Context, cr carrier.Carrier, trackingNumbe
 	if err := json.Unmarshal(answer, &t); err != nil {
 		return track.Registration{}, fmt.Errorf("easypost: decoding tracker: %w", err)
 	}
-	return track.Registration{Provider: Provider, CarrierCode: cmp.Or(t.Carrier, req.Tracker.Carrier), ID: t.ID}, nil
+	return track.Registration{Provider: Provider, CarrierCode: cmp.Or(t.Carrier, cr.EasyPost), ID: t.ID}, nil
 }
 
 // refusal turns EasyPost's refusals of a code or carrier into track.Refused; a duplicate
