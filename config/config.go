@@ -69,6 +69,7 @@ type Config struct {
 
 	Twilio   Twilio
 	SendGrid SendGrid
+	Mailgun  Mailgun
 	Alerts   Alerts
 	Zendesk  Zendesk
 
@@ -124,6 +125,8 @@ type Config struct {
 	ReviewURL string
 	// SendGridWebhookKey verifies SendGrid's signed event webhook (base64 DER public key).
 	SendGridWebhookKey string
+	// MailgunWebhookKey is Mailgun's HTTP webhook signing key, which signs its event webhooks.
+	MailgunWebhookKey string
 
 	// Limits protect the public routes from one client taking the replica.
 	Limits Limits
@@ -152,6 +155,8 @@ type PreviousSecrets struct {
 	TwilioAuthToken string
 	// SendGridWebhookKey is the event webhook's previous verification key.
 	SendGridWebhookKey string
+	// MailgunWebhookKey is Mailgun's previous webhook signing key.
+	MailgunWebhookKey string
 }
 
 // Secrets returns what an inbound source accepts: current, then previous when a rotation is
@@ -226,6 +231,13 @@ type SendGrid struct {
 	APIKey, From, APIURL string
 }
 
+// Mailgun holds the email credentials of Mailgun, the email provider when SendGrid's are not set.
+type Mailgun struct {
+	APIKey, Domain, From string
+	Region               string // "us" or "eu": where the account's domains live
+	APIURL               string // overrides the region's API URL; empty for none
+}
+
 // Alerts are the staff chat webhooks.
 type Alerts struct {
 	SlackURL, TeamsURL, GoogleChatURL string
@@ -297,6 +309,11 @@ func (c *Config) settings() []setting {
 		{env: "SENDGRID_API_KEY", secret: true, parse: str(&c.SendGrid.APIKey)},
 		{env: "SENDGRID_FROM", flag: "sendgrid-from", usage: "sender email address", parse: str(&c.SendGrid.From)},
 		{env: "SENDGRID_API_URL", flag: "sendgrid-api-url", def: "https://api.sendgrid.com", usage: "SendGrid API base URL", parse: httpURL(&c.SendGrid.APIURL)},
+		{env: "MAILGUN_API_KEY", secret: true, parse: str(&c.Mailgun.APIKey)},
+		{env: "MAILGUN_DOMAIN", flag: "mailgun-domain", usage: "Mailgun sending domain", parse: checked(&c.Mailgun.Domain, mailDomain)},
+		{env: "MAILGUN_FROM", flag: "mailgun-from", usage: "sender email address on the Mailgun domain", parse: str(&c.Mailgun.From)},
+		{env: "MAILGUN_REGION", flag: "mailgun-region", def: "us", usage: "Mailgun region of the domain: us or eu", parse: oneOf(&c.Mailgun.Region, "us", "eu")},
+		{env: "MAILGUN_API_URL", flag: "mailgun-api-url", usage: "Mailgun API base URL, instead of the region's", parse: optionalURL(&c.Mailgun.APIURL)},
 
 		{env: "SLACK_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.SlackURL)},
 		{env: "TEAMS_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.TeamsURL)},
@@ -339,6 +356,8 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_TEMPLATES_DIR", flag: "templates-dir", usage: "directory of message template overrides", parse: str(&c.TemplatesDir)},
 		{env: "SENDGRID_WEBHOOK_PUBLIC_KEY", secret: true, usage: "public key of SendGrid's signed event webhook", parse: str(&c.SendGridWebhookKey)},
 		{env: "SENDGRID_WEBHOOK_PUBLIC_KEY" + previousSuffix, secret: true, usage: "SendGrid's previous event webhook key, accepted during a rotation", parse: str(&c.Previous.SendGridWebhookKey)},
+		{env: "MAILGUN_WEBHOOK_SIGNING_KEY", secret: true, usage: "Mailgun's HTTP webhook signing key", parse: str(&c.MailgunWebhookKey)},
+		{env: "MAILGUN_WEBHOOK_SIGNING_KEY" + previousSuffix, secret: true, usage: "Mailgun's previous webhook signing key, accepted during a rotation", parse: str(&c.Previous.MailgunWebhookKey)},
 		{env: "SHIPFLOW_SIM_STEP", flag: "sim-step", def: "20s", usage: "time one step of the sim carrier's scripted journey takes", parse: duration(&c.SimStep)},
 		{env: "SHIPFLOW_VOICE_SOURCE", flag: "voice-source", def: "readmodel", usage: "where voice lookups read first: readmodel or workflow", parse: oneOf(&c.VoiceSource, "readmodel", "workflow")},
 		{env: "SHIPFLOW_VOICE_DEADLINE", flag: "voice-deadline", def: "800ms", usage: "deadline of a voice tool answer", parse: duration(&c.VoiceDeadline)},
@@ -439,6 +458,7 @@ func (c *Config) checkRotations() error {
 		{"EASYPOST_WEBHOOK_SECRET", c.EasyPostWebhookSecret, c.Previous.EasyPost},
 		{"TWILIO_AUTH_TOKEN", c.Twilio.AuthToken, c.Previous.TwilioAuthToken},
 		{"SENDGRID_WEBHOOK_PUBLIC_KEY", c.SendGridWebhookKey, c.Previous.SendGridWebhookKey},
+		{"MAILGUN_WEBHOOK_SIGNING_KEY", c.MailgunWebhookKey, c.Previous.MailgunWebhookKey},
 	} {
 		if r.previous != "" && r.current == "" {
 			return fmt.Errorf("config: %s%s: is set but %s is not; set the new secret in %s and keep the old one here until the rotation is done", r.env, previousSuffix, r.env, r.env)
@@ -528,6 +548,20 @@ func nonEmpty(dst *string) func(string) error {
 		*dst = v
 		return nil
 	}
+}
+
+// mailDomain accepts a sending domain: a DNS name of letters, digits, hyphens and dots, which
+// goes into the API path.
+func mailDomain(v string) error {
+	if len(v) > 253 {
+		return errors.New("is longer than 253 characters")
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return fmt.Errorf("%q is not a domain name", v)
+		}
+	}
+	return nil
 }
 
 func oneOf(dst *string, allowed ...string) func(string) error {
@@ -892,6 +926,7 @@ func (c *Config) Providers() []Provider {
 		{"twilio", c.Twilio.AccountSID != "" && c.Twilio.AuthToken != "" && (c.Twilio.From != "" || c.Twilio.MessagingServiceSID != "" || c.Twilio.WhatsAppFrom != ""),
 			"TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, TWILIO_MESSAGING_SERVICE_SID or TWILIO_WHATSAPP_FROM"},
 		{"sendgrid", c.SendGrid.APIKey != "" && c.SendGrid.From != "", "SENDGRID_API_KEY and SENDGRID_FROM"},
+		{"mailgun", c.Mailgun.APIKey != "" && c.Mailgun.Domain != "" && c.Mailgun.From != "", "MAILGUN_API_KEY, MAILGUN_DOMAIN and MAILGUN_FROM"},
 		{"slack", c.Alerts.SlackURL != "", "SLACK_WEBHOOK_URL"},
 		{"teams", c.Alerts.TeamsURL != "", "TEAMS_WEBHOOK_URL"},
 		{"google_chat", c.Alerts.GoogleChatURL != "", "GOOGLE_CHAT_WEBHOOK_URL"},

@@ -89,6 +89,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/webhooks/twilio/status", s.twilioStatus)
 	e.POST("/webhooks/twilio/inbound", s.twilioInbound)
 	e.POST("/webhooks/sendgrid/events", s.sendgridEvents)
+	e.POST("/webhooks/mailgun/events", s.mailgunEvents)
 
 	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens))
 	v1.POST("/system/selftest", s.selftest)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/notify/mailgun"
 	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/notify/twilio"
@@ -53,8 +54,19 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		lookers["twilio"] = s
 	}
 	sg := a.cfg.SendGrid
-	if sg.From != "" && (sg.APIKey != "" || (dev && sg.APIURL != sendgridDefaultURL)) {
+	mg := a.cfg.Mailgun
+	switch {
+	case sg.From != "" && (sg.APIKey != "" || (dev && sg.APIURL != sendgridDefaultURL)):
 		senders[order.ChannelEmail] = sendgrid.New(sendgrid.Config{APIKey: sg.APIKey, From: sg.From, APIURL: sg.APIURL}, hc)
+		if mg.APIKey != "" {
+			a.log.Warn("email goes through SendGrid: MAILGUN_* is set too and is not used (no failover yet)")
+		}
+	// Mailgun is the email provider only where SendGrid's settings are absent: one provider
+	// per channel until failover exists.
+	case mg.From != "" && mg.Domain != "" && (mg.APIKey != "" || (dev && mg.APIURL != "")):
+		senders[order.ChannelEmail] = mailgun.New(mailgun.Config{APIKey: mg.APIKey, Domain: mg.Domain, From: mg.From,
+			Region: mg.Region, APIURL: mg.APIURL}, hc)
+		a.log.Info("email goes through Mailgun", "region", mg.Region, "domain", mg.Domain)
 	}
 	wa := map[order.Milestone]string{}
 	for m, sid := range a.cfg.WhatsAppTemplates {
