@@ -1,8 +1,7 @@
 // Package escalatetest runs local stand-ins for the services shipflow escalates to, Slack,
 // Microsoft Teams and Google Chat incoming webhooks and the Zendesk and Freshdesk Tickets APIs, so
-// that tests
-// anywhere in the repository can exercise the real clients over real HTTP without an account
-// or a network.
+// that tests anywhere in the repository can exercise the real clients over real HTTP without an
+// account or a network.
 //
 // Each stand-in checks every request the way its service does (the secret in the webhook URL
 // or the basic auth, the content type, the JSON shape and the keys the service requires) and
