@@ -5,11 +5,12 @@
 // fields) from the ones it can (429, 5xx, network failures).
 //
 // Freshdesk tickets have no external id, and its search API lags behind writes by minutes, so
-// the ticket is found again by its subject (which names the order) among the newest tickets of
+// the ticket is found again by its subject (which begins with the order id) among the newest tickets of
 // the requester shipflow opens them for: the list endpoint reads what was just written.
 package freshdesk
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -94,8 +95,8 @@ func New(cfg Config, hc *http.Client) *Tickets {
 }
 
 // Open returns the id of the order's ticket, opening it only when there is none still usable.
-// It first lists the requester's newest tickets and takes the newest open one with the same
-// subject (which names the order), so an activity retried after its first attempt opened the
+// It first lists the requester's newest tickets and takes the newest open one whose subject
+// begins "Order <id>: " (Open makes every subject begin so), so an activity retried after its first attempt opened the
 // ticket (even when that answer was lost) finds it rather than opening a second. A resolved
 // ticket is reopened with a private note: the order has a new exception and the ticket must
 // show up again in the agents' views. A closed ticket is left alone and a new one opened.
@@ -114,16 +115,17 @@ func (t *Tickets) Open(ctx context.Context, tk escalate.Ticket) (string, error) 
 	if prio == 0 {
 		prio = priorityMedium
 	}
+	key := subjectKey(tk.OrderID)
 	subject := tk.Subject
-	if !strings.Contains(subject, tk.OrderID) {
-		subject = strings.TrimSuffix("Order "+tk.OrderID+": "+subject, ": ")
+	if !strings.HasPrefix(subject, key) {
+		subject = key + cmp.Or(subject, "exception")
 	}
 	body := tk.Body
 	if body == "" {
 		body = subject // Freshdesk refuses a ticket without a description
 	}
 
-	found, err := t.find(ctx, what, subject)
+	found, err := t.find(ctx, what, key)
 	if err != nil {
 		return "", err
 	}
@@ -153,9 +155,13 @@ func (t *Tickets) Open(ctx context.Context, tk escalate.Ticket) (string, error) 
 	return strconv.FormatInt(created.ID, 10), nil
 }
 
-// find returns the newest of the requester's recent tickets with subject that is not closed,
-// or nil.
-func (t *Tickets) find(ctx context.Context, what, subject string) (*ticket, error) {
+// subjectKey begins the subject of every ticket of the order: it is how Open finds the
+// order's ticket again, whatever the reason in the rest of the subject.
+func subjectKey(orderID string) string { return "Order " + orderID + ": " }
+
+// find returns the newest of the requester's recent tickets whose subject begins with key and
+// that is not closed, or nil.
+func (t *Tickets) find(ctx context.Context, what, key string) (*ticket, error) {
 	var list []ticket
 	q := url.Values{"email": {t.requester}, "order_by": {"created_at"}, "order_type": {"desc"}, "per_page": {strconv.Itoa(lookBack)}}
 	if err := t.do(ctx, what+": look up the requester's tickets", http.MethodGet, "/api/v2/tickets", q, nil, &list); err != nil {
@@ -164,7 +170,7 @@ func (t *Tickets) find(ctx context.Context, what, subject string) (*ticket, erro
 	var best *ticket
 	for i := range list {
 		c := &list[i]
-		if c.Subject != subject || c.Status == statusClosed {
+		if !strings.HasPrefix(c.Subject, key) || c.Status == statusClosed {
 			continue
 		}
 		if best == nil || c.ID > best.ID { // ids grow with creation

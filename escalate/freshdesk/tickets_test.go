@@ -79,6 +79,24 @@ func TestOpenNamesTheOrderInTheSubject(t *testing.T) {
 	}
 }
 
+func TestOpenKeepsOneTicketPerOrder(t *testing.T) {
+	f := escalatetest.NewFreshdesk(t, key)
+	tk := newTickets(t, f, nil)
+	if _, err := tk.Open(t.Context(), ticket()); err != nil {
+		t.Fatal(err)
+	}
+	other := ticket()
+	other.OrderID, other.Subject = "ord_10", "Order ord_10: late" // a prefix of ord_1001
+	if id, err := tk.Open(t.Context(), other); err != nil || id != "2" {
+		t.Fatalf("other order: %q, %v; want its own ticket 2", id, err)
+	}
+	callback := ticket()
+	callback.Subject = "Order ord_1001: callback_requested"
+	if id, err := tk.Open(t.Context(), callback); err != nil || id != "1" {
+		t.Errorf("another reason of the same order: %q, %v; want its ticket 1", id, err)
+	}
+}
+
 func TestOpenAfterLostAnswerFindsTheTicket(t *testing.T) {
 	f := escalatetest.NewFreshdesk(t, key)
 	tk := newTickets(t, f, nil)
