@@ -52,7 +52,7 @@ func describe(b []byte) (code, detail string) {
 			kept = append(kept, p)
 		}
 	}
-	return code, escalate.Shorten(strings.Join(kept, ": "))
+	return escalate.Shorten(code), escalate.Shorten(strings.Join(kept, ": "))
 }
 
 // redact shortens the URL net/http puts in its errors to the method and path: the host is
