@@ -33,7 +33,7 @@ type Activities struct {
 	// and every provider is left to detect the carrier).
 	Registrars []track.Registrar
 	Carriers   *carrier.Table
-	// Alerters are the configured staff chats by name; Tickets is Zendesk, nil when off.
+	// Alerters are the configured staff chats by name; Tickets is Zendesk or Freshdesk, nil when off.
 	Alerters map[string]escalate.Alerter
 	Tickets  escalate.Tickets
 	// PublicURL and TrackingSecret make the links staff alerts carry.

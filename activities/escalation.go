@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -39,10 +40,7 @@ func (a *Activities) OpenTicket(ctx context.Context, t escalate.Ticket) (string,
 		return "", nil
 	}
 	id, err := a.Tickets.Open(ctx, t)
-	if err != nil && escalate.IsPermanent(err) {
-		return "", temporal.NewNonRetryableApplicationError("ticket refused: "+err.Error(), "TicketRefused", err)
-	}
-	return id, err
+	return id, ticketError("ticket", err)
 }
 
 // UpdateTicket comments on the ticket and changes its priority or status.
@@ -50,9 +48,25 @@ func (a *Activities) UpdateTicket(ctx context.Context, id string, u escalate.Upd
 	if a.Tickets == nil || id == "" {
 		return nil
 	}
-	err := a.Tickets.Update(ctx, id, u)
-	if err != nil && escalate.IsPermanent(err) {
-		return temporal.NewNonRetryableApplicationError("ticket update refused: "+err.Error(), "TicketRefused", err)
+	return ticketError("ticket update", a.Tickets.Update(ctx, id, u))
+}
+
+// maxTicketWait bounds the Retry-After a ticketing service may ask for: a longer one is
+// waited only that long, so a misreading cannot park an escalation past its SLA.
+const maxTicketWait = 10 * time.Minute
+
+// ticketError classifies a ticketing failure for Temporal: a permanent refusal is not retried,
+// and a rate limit is retried after the wait the service asked for (at most maxTicketWait).
+func ticketError(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if escalate.IsPermanent(err) {
+		return temporal.NewNonRetryableApplicationError(what+" refused: "+err.Error(), "TicketRefused", err)
+	}
+	if d, ok := escalate.RetryAfter(err); ok {
+		return temporal.NewApplicationErrorWithOptions(what+": "+err.Error(), "TicketRateLimited",
+			temporal.ApplicationErrorOptions{NextRetryDelay: min(d, maxTicketWait), Cause: err})
 	}
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -67,11 +68,12 @@ type Config struct {
 	// source's current one until it is unset (see Secrets).
 	Previous PreviousSecrets
 
-	Twilio   Twilio
-	SendGrid SendGrid
-	Mailgun  Mailgun
-	Alerts   Alerts
-	Zendesk  Zendesk
+	Twilio    Twilio
+	SendGrid  SendGrid
+	Mailgun   Mailgun
+	Alerts    Alerts
+	Zendesk   Zendesk
+	Freshdesk Freshdesk
 
 	AfterShip  Carrier
 	EasyPost   Carrier
@@ -248,6 +250,27 @@ type Zendesk struct {
 	URL, Email, APIToken string
 }
 
+// Freshdesk holds the ticketing settings of the alternative to Zendesk: the account (a
+// *.freshdesk.com subdomain, or a base URL for stand-ins), its API key and the contact tickets
+// are opened for.
+type Freshdesk struct {
+	Domain, URL, APIKey, RequesterEmail string
+}
+
+// On reports whether Freshdesk is complete enough to open tickets.
+func (f Freshdesk) On() bool {
+	return (f.Domain != "" || f.URL != "") && f.APIKey != "" && f.RequesterEmail != ""
+}
+
+// TicketsOn reports whether exceptions open tickets, in Zendesk or else in Freshdesk.
+func (c *Config) TicketsOn() bool { return c.ZendeskOn() || c.Freshdesk.On() }
+
+// ZendeskOn reports whether Zendesk has all three settings; it wins over Freshdesk when both
+// are configured.
+func (c *Config) ZendeskOn() bool {
+	return c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != ""
+}
+
 // Carrier holds one tracking API's key and base URL.
 type Carrier struct {
 	APIKey, URL string
@@ -321,6 +344,10 @@ func (c *Config) settings() []setting {
 		{env: "ZENDESK_URL", flag: "zendesk-url", usage: "Zendesk base URL, e.g. https://example.zendesk.com", parse: optionalURL(&c.Zendesk.URL)},
 		{env: "ZENDESK_EMAIL", flag: "zendesk-email", usage: "Zendesk agent email for API auth", parse: str(&c.Zendesk.Email)},
 		{env: "ZENDESK_API_TOKEN", secret: true, parse: str(&c.Zendesk.APIToken)},
+		{env: "FRESHDESK_DOMAIN", flag: "freshdesk-domain", usage: "Freshdesk account subdomain, the acme of acme.freshdesk.com", parse: checked(&c.Freshdesk.Domain, freshdeskDomain)},
+		{env: "FRESHDESK_URL", flag: "freshdesk-url", usage: "Freshdesk base URL instead of the domain's, for a stand-in", parse: optionalURL(&c.Freshdesk.URL)},
+		{env: "FRESHDESK_REQUESTER_EMAIL", flag: "freshdesk-requester-email", usage: "the contact Freshdesk tickets are opened for, e.g. a staff mailbox", parse: checked(&c.Freshdesk.RequesterEmail, requesterEmail)},
+		{env: "FRESHDESK_API_KEY", secret: true, parse: str(&c.Freshdesk.APIKey)},
 
 		{env: "AFTERSHIP_API_KEY", secret: true, parse: str(&c.AfterShip.APIKey)},
 		{env: "AFTERSHIP_API_URL", flag: "aftership-api-url", def: "https://api.aftership.com", parse: httpURL(&c.AfterShip.URL)},
@@ -539,6 +566,31 @@ func carriersFile(path *string, dst **carrier.Table) func(string) error {
 // TrackingPageURL is the base of tracking links: the brand's own page URL, else the API's
 // public URL (which serves the page too).
 func (c *Config) TrackingPageURL() string { return cmp.Or(c.Brand.PageURL, c.PublicURL) }
+
+// freshdeskDomain accepts a Freshdesk subdomain: a DNS label, so that it cannot point the API
+// key at another host.
+func freshdeskDomain(v string) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) > 63 || strings.HasPrefix(v, "-") || strings.HasSuffix(v, "-") ||
+		strings.IndexFunc(v, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') }) >= 0 {
+		return fmt.Errorf("%q is not a subdomain such as acme (lower-case letters, digits and hyphens, at most 63)", v)
+	}
+	return nil
+}
+
+// requesterEmail accepts an email address of at most 254 bytes.
+func requesterEmail(v string) error {
+	if v == "" {
+		return nil
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || len(v) > 254 {
+		return fmt.Errorf("%q is not a bare email address such as ops@shop.example", v)
+	}
+	return nil
+}
 
 func nonEmpty(dst *string) func(string) error {
 	return func(v string) error {
@@ -930,7 +982,8 @@ func (c *Config) Providers() []Provider {
 		{"slack", c.Alerts.SlackURL != "", "SLACK_WEBHOOK_URL"},
 		{"teams", c.Alerts.TeamsURL != "", "TEAMS_WEBHOOK_URL"},
 		{"google_chat", c.Alerts.GoogleChatURL != "", "GOOGLE_CHAT_WEBHOOK_URL"},
-		{"zendesk", c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "", "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"},
+		{"zendesk", c.ZendeskOn(), "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"},
+		{"freshdesk", c.Freshdesk.On(), "FRESHDESK_DOMAIN (or FRESHDESK_URL), FRESHDESK_API_KEY and FRESHDESK_REQUESTER_EMAIL"},
 		{"aftership", c.AfterShip.APIKey != "", "AFTERSHIP_API_KEY"},
 		{"easypost", c.EasyPost.APIKey != "", "EASYPOST_API_KEY"},
 		{"shipengine", c.ShipEngine.APIKey != "", "SHIPENGINE_API_KEY"},

@@ -135,10 +135,35 @@ func TestProvidersWithoutCredentialsAreOff(t *testing.T) {
 			t.Errorf("%s is off without saying what to set", p.Name)
 		}
 	}
-	want := map[string]bool{"sendgrid": true, "slack": true, "twilio": false, "zendesk": false, "aftership": false}
+	want := map[string]bool{"sendgrid": true, "slack": true, "twilio": false, "zendesk": false, "freshdesk": false, "aftership": false}
 	for name, w := range want {
 		if on[name] != w {
 			t.Errorf("%s on = %v, want %v", name, on[name], w)
+		}
+	}
+}
+
+// TestFreshdesk checks Freshdesk's settings: on with an account, a key and a requester, never
+// over a complete Zendesk, and its domain and requester refused unless well-formed.
+func TestFreshdesk(t *testing.T) {
+	fd := map[string]string{"FRESHDESK_DOMAIN": "acme", "FRESHDESK_API_KEY": "k", "FRESHDESK_REQUESTER_EMAIL": "ops@shop.example"}
+	c, err := load(t, fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Freshdesk.On() || !c.TicketsOn() || c.ZendeskOn() {
+		t.Errorf("freshdesk on %v, tickets on %v, zendesk on %v; want Freshdesk alone", c.Freshdesk.On(), c.TicketsOn(), c.ZendeskOn())
+	}
+	for name, env := range map[string]map[string]string{
+		"domain with a dot":   {"FRESHDESK_DOMAIN": "evil.example/x"},
+		"upper case domain":   {"FRESHDESK_DOMAIN": "Acme"},
+		"long domain":         {"FRESHDESK_DOMAIN": strings.Repeat("a", 64)},
+		"requester with name": {"FRESHDESK_REQUESTER_EMAIL": "Ops <ops@shop.example>"},
+		"requester with NUL":  {"FRESHDESK_REQUESTER_EMAIL": "ops@shop.example\x00"},
+		"not a URL":           {"FRESHDESK_URL": "freshdesk"},
+	} {
+		if _, err := load(t, env); err == nil {
+			t.Errorf("%s: accepted", name)
 		}
 	}
 }

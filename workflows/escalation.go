@@ -30,7 +30,7 @@ type EscalationInput struct {
 }
 
 // Escalation brings staff in on an order's exception and keeps them in: an alert in every
-// configured chat and a Zendesk ticket when it opens; a higher priority and a second alert each
+// configured chat and a Zendesk or Freshdesk ticket when it opens; a higher priority and a second alert each
 // time the SLA passes with it still open; a closing comment and message when the order says it
 // closed. It is a workflow of its own so the order's history carries only its start and close.
 func Escalation(ctx workflow.Context, in EscalationInput) error {

@@ -1,15 +1,20 @@
 package workflows_test
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/escalate/escalatetest"
+	"github.com/shipflow/shipflow/escalate/freshdesk"
 	"github.com/shipflow/shipflow/escalate/slack"
 	"github.com/shipflow/shipflow/escalate/zendesk"
 	"github.com/shipflow/shipflow/internal/testenv"
@@ -65,5 +70,107 @@ func TestEscalationThroughSlackAndZendesk(t *testing.T) {
 	}
 	if len(msgs[0].Buttons) == 0 {
 		t.Error("the alert carries no links to the tracking page or the order")
+	}
+}
+
+// TestEscalationThroughFreshdesk runs an exception's escalation against the Freshdesk
+// stand-in, which checks the API key auth and the bodies as Freshdesk does: Freshdesk loses
+// the answer to the ticket's creation and the retried activity must find the ticket among
+// the requester's newest rather than open a second; the SLA raises its priority and the close
+// resolves it, each with a private note.
+func TestEscalationThroughFreshdesk(t *testing.T) {
+	fd := escalatetest.NewFreshdesk(t, "fd-key")
+	fd.DropAnswerOnce()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(testenv.SDKLogger())
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	hc := &http.Client{Timeout: 5 * time.Second}
+	worker.Register(env, worker.Deps{DB: testenv.DB(t),
+		Tickets:   freshdesk.New(freshdesk.Config{URL: fd.URL(), APIKey: "fd-key", Requester: "ops@shop.example"}, hc),
+		PublicURL: "https://shipflow.example.com", TrackingSecret: "secret"})
+
+	x := order.Exception{Reason: order.ReasonStale, ShipmentID: "S1", Message: "no carrier update since Monday", RaisedAt: t0, Source: "system"}
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.CloseEscalationSignal, order.ResolvedByStaff)
+	}, 30*time.Hour)
+	env.ExecuteWorkflow(workflows.Escalation, workflows.EscalationInput{
+		OrderID: "ord-esc-fd", Exception: x, Carrier: "DPD", TrackingNumber: "TN1", SLA: 24 * time.Hour, Tickets: true,
+	})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	tickets := fd.Tickets()
+	if len(tickets) != 1 {
+		t.Fatalf("%d tickets, want 1 despite the lost answer", len(tickets))
+	}
+	tk := tickets[0]
+	if tk.Requester != "ops@shop.example" || !strings.Contains(tk.Subject, "ord-esc-fd") || !slices.Contains(tk.Priorities, 3) || tk.Status != 4 {
+		t.Errorf("ticket %+v: want the order in the subject, priority raised to high (3) after the SLA, resolved (4) at the end", tk)
+	}
+	if len(tk.Notes) < 2 || slices.ContainsFunc(tk.Notes, func(n escalatetest.FreshdeskNote) bool { return !n.Private }) {
+		t.Errorf("notes %+v: want the SLA and the close as private notes", tk.Notes)
+	}
+}
+
+// TestEscalationFreshdeskRefusalIsNotRetried checks that a ticket Freshdesk refuses for good
+// (a revoked API key) fails the activity at once rather than retrying until the SLA.
+func TestEscalationFreshdeskRefusalIsNotRetried(t *testing.T) {
+	fd := escalatetest.NewFreshdesk(t, "fd-key")
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(testenv.SDKLogger())
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	var opens int
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == "OpenTicket" {
+			opens++
+		}
+	})
+	hc := &http.Client{Timeout: 5 * time.Second}
+	worker.Register(env, worker.Deps{DB: testenv.DB(t),
+		Tickets:   freshdesk.New(freshdesk.Config{URL: fd.URL(), APIKey: "revoked", Requester: "ops@shop.example"}, hc),
+		PublicURL: "https://shipflow.example.com", TrackingSecret: "secret"})
+	x := order.Exception{Reason: order.ReasonStale, ShipmentID: "S1", Message: "no carrier update since Monday", RaisedAt: t0, Source: "system"}
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.CloseEscalationSignal, order.ResolvedByStaff)
+	}, time.Hour)
+	env.ExecuteWorkflow(workflows.Escalation, workflows.EscalationInput{
+		OrderID: "ord-esc-fd2", Exception: x, SLA: 24 * time.Hour, Tickets: true,
+	})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if opens != 1 || len(fd.Tickets()) != 0 {
+		t.Errorf("OpenTicket ran %d times with %d tickets, want once and none", opens, len(fd.Tickets()))
+	}
+}
+
+// TestEscalationFreshdeskOutageIsRetried checks that 5xx and 429 answers are retried until the
+// ticket opens, once.
+func TestEscalationFreshdeskOutageIsRetried(t *testing.T) {
+	fd := escalatetest.NewFreshdesk(t, "fd-key")
+	fd.FailNext(1, http.StatusServiceUnavailable)
+	fd.FailNext(1, http.StatusTooManyRequests)
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(testenv.SDKLogger())
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	hc := &http.Client{Timeout: 5 * time.Second}
+	worker.Register(env, worker.Deps{DB: testenv.DB(t),
+		Tickets:   freshdesk.New(freshdesk.Config{URL: fd.URL(), APIKey: "fd-key", Requester: "ops@shop.example"}, hc),
+		PublicURL: "https://shipflow.example.com", TrackingSecret: "secret"})
+	x := order.Exception{Reason: order.ReasonStale, ShipmentID: "S1", Message: "no carrier update since Monday", RaisedAt: t0, Source: "system"}
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.CloseEscalationSignal, order.ResolvedByStaff)
+	}, time.Hour)
+	env.ExecuteWorkflow(workflows.Escalation, workflows.EscalationInput{
+		OrderID: "ord-esc-fd3", Exception: x, SLA: 24 * time.Hour, Tickets: true,
+	})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if got := fd.Tickets(); len(got) != 1 || got[0].Status != 4 {
+		t.Errorf("tickets %+v, want one, resolved", got)
 	}
 }

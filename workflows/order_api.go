@@ -74,7 +74,7 @@ type OrderSettings struct {
 	// EscalationSLA is how long an exception may stay open before it escalates a level.
 	EscalationSLA time.Duration `json:"escalation_sla,omitempty"`
 	// AlertChannels are the staff chats configured when the order started (slack, teams,
-	// google_chat); Tickets says whether Zendesk is.
+	// google_chat); Tickets says whether Zendesk or Freshdesk is.
 	AlertChannels []string `json:"alert_channels,omitempty"`
 	Tickets       bool     `json:"tickets,omitempty"`
 	// RegisterParcels registers each shipment's parcel with the configured tracking providers

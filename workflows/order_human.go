@@ -19,7 +19,7 @@ const ReasonCallbackRequested = "callback_requested"
 const defaultCallbackDeadline = 24 * time.Hour
 
 // askStaff carries out order.AskStaff: an alert in each staff chat the order started with and a
-// note on the order's ticket when Zendesk is configured, each retried on its own until the
+// note on the order's ticket when Zendesk or Freshdesk is configured, each retried on its own until the
 // deadline. A chat without idempotency may show a retried alert twice; the ticket is the
 // order's (external id), so a retry never opens a second one.
 func (w *orderWorkflow) askStaff(ctx workflow.Context, e order.AskStaff) {

@@ -74,7 +74,7 @@ func (a *app) orderSettings() workflows.OrderSettings {
 	s := workflows.OrderSettings{
 		ReviewRequestDelay: c.ReviewRequestDelay, QuietHours: c.QuietHours,
 		PollInterval: c.PollInterval, StaleAfter: c.StaleAfter, LateGrace: c.LateGrace, EscalationSLA: c.EscalationSLA,
-		Tickets: c.Zendesk.URL != "" && c.Zendesk.Email != "" && c.Zendesk.APIToken != "",
+		Tickets: c.TicketsOn(),
 		// The workers are configured alike: a provider with a key here has one there.
 		RegisterParcels: len(a.registrars()) > 0,
 		Steps:           order.Steps{Tell: c.NotifyMilestones, Returns: true, Contact: true},

@@ -10,6 +10,7 @@ import (
 	"github.com/shipflow/shipflow/carriers/shipengine"
 	"github.com/shipflow/shipflow/carriers/sim"
 	"github.com/shipflow/shipflow/escalate"
+	"github.com/shipflow/shipflow/escalate/freshdesk"
 	"github.com/shipflow/shipflow/escalate/googlechat"
 	"github.com/shipflow/shipflow/escalate/slack"
 	"github.com/shipflow/shipflow/escalate/teams"
@@ -82,7 +83,8 @@ func (a *app) carriers() *carrier.Table {
 	return a.cfg.Carriers
 }
 
-// staff builds the configured staff chats and the ticketing system (nil when off).
+// staff builds the configured staff chats and the ticketing system (nil when off): Zendesk,
+// else Freshdesk.
 func (a *app) staff() (map[string]escalate.Alerter, escalate.Tickets) {
 	hc := &http.Client{Timeout: 15 * time.Second}
 	alerters := map[string]escalate.Alerter{}
@@ -95,9 +97,11 @@ func (a *app) staff() (map[string]escalate.Alerter, escalate.Tickets) {
 	if u := a.cfg.Alerts.GoogleChatURL; u != "" {
 		alerters["google_chat"] = googlechat.New(u, hc)
 	}
-	z := a.cfg.Zendesk
-	if z.URL == "" || z.Email == "" || z.APIToken == "" {
-		return alerters, nil
+	switch z, f := a.cfg.Zendesk, a.cfg.Freshdesk; {
+	case a.cfg.ZendeskOn():
+		return alerters, zendesk.New(zendesk.Config{URL: z.URL, Email: z.Email, APIToken: z.APIToken}, hc)
+	case f.On():
+		return alerters, freshdesk.New(freshdesk.Config{Domain: f.Domain, URL: f.URL, APIKey: f.APIKey, Requester: f.RequesterEmail}, hc)
 	}
-	return alerters, zendesk.New(zendesk.Config{URL: z.URL, Email: z.Email, APIToken: z.APIToken}, hc)
+	return alerters, nil
 }

@@ -1,7 +1,7 @@
 // Package escalatetest runs local stand-ins for the services shipflow escalates to, Slack,
-// Microsoft Teams and Google Chat incoming webhooks and the Zendesk Tickets API, so that tests
-// anywhere in the repository can exercise the real clients over real HTTP without an account
-// or a network.
+// Microsoft Teams and Google Chat incoming webhooks and the Zendesk and Freshdesk Tickets APIs, so
+// that tests anywhere in the repository can exercise the real clients over real HTTP without an
+// account or a network.
 //
 // Each stand-in checks every request the way its service does (the secret in the webhook URL
 // or the basic auth, the content type, the JSON shape and the keys the service requires) and
@@ -11,6 +11,7 @@
 // silently in the flow's run history; the stand-in refuses it with 400 so the test sees it.
 //
 // The stand-ins record what they accepted for assertions (Messages, Tickets), can be told to
-// fail (FailNext), and the Zendesk one can lose the answer to a ticket it created
-// (DropAnswerOnce), the case that makes opening a ticket idempotent by external id.
+// fail (FailNext), and the Zendesk and Freshdesk ones can lose the answer to a ticket it created
+// (DropAnswerOnce), the case that makes opening a ticket idempotent (by external id in
+// Zendesk, by the requester's newest tickets in Freshdesk).
 package escalatetest

@@ -218,3 +218,47 @@ func TestZendesk(t *testing.T) {
 		t.Errorf("after the failures: %d", a.status)
 	}
 }
+
+func TestFreshdesk(t *testing.T) {
+	f := escalatetest.NewFreshdesk(t, "key")
+	auth := func(r *http.Request) { r.SetBasicAuth("key", "X") }
+	const create = `{"email":"ops@shop.example","subject":"Order o1: late","description":"b","status":2,"priority":2,"tags":["x"]}`
+	if a := post(t, "POST", f.URL()+"/api/v2/tickets", "application/json", create, auth); a.status != 201 || !strings.Contains(a.body, `"id":1`) {
+		t.Fatalf("create: %d %s", a.status, a.body)
+	}
+	for name, tc := range map[string]struct {
+		method, path, contentType, body string
+		edit                            func(*http.Request)
+		status                          int
+		want                            string
+	}{
+		"no auth":        {"GET", "/api/v2/tickets", "", "", nil, 401, "invalid_credentials"},
+		"wrong key":      {"GET", "/api/v2/tickets", "", "", func(r *http.Request) { r.SetBasicAuth("other", "X") }, 401, "invalid_credentials"},
+		"by requester":   {"GET", "/api/v2/tickets?email=ops%40shop.example&order_by=created_at&order_type=desc&per_page=100", "", "", auth, 200, `"subject":"Order o1: late"`},
+		"other one":      {"GET", "/api/v2/tickets?email=x%40shop.example", "", "", auth, 200, `[]`},
+		"page too big":   {"GET", "/api/v2/tickets?per_page=101", "", "", auth, 400, "per_page"},
+		"form":           {"POST", "/api/v2/tickets", "application/x-www-form-urlencoded", create, auth, 415, "invalid_content_type"},
+		"not json":       {"POST", "/api/v2/tickets", "application/json", `[`, auth, 400, "invalid_json"},
+		"no requester":   {"POST", "/api/v2/tickets", "application/json", `{"subject":"s","description":"d","status":2,"priority":1}`, auth, 400, "missing_field"},
+		"unknown field":  {"POST", "/api/v2/tickets", "application/json", `{"email":"a@b.c","subject":"s","description":"d","external_id":"o1"}`, auth, 400, "invalid_field"},
+		"wrong type":     {"POST", "/api/v2/tickets", "application/json", `{"email":"a@b.c","subject":"s","description":"d","priority":"high"}`, auth, 400, "datatype_mismatch"},
+		"bad priority":   {"PUT", "/api/v2/tickets/1", "application/json", `{"priority":5}`, auth, 400, "'1,2,3,4'"},
+		"resolve":        {"PUT", "/api/v2/tickets/1", "application/json", `{"status":4,"priority":3}`, auth, 200, `"status":4`},
+		"private note":   {"POST", "/api/v2/tickets/1/notes", "application/json", `{"body":"n","private":true}`, auth, 201, `"private":true`},
+		"blank note":     {"POST", "/api/v2/tickets/1/notes", "application/json", `{"body":" "}`, auth, 400, "missing_field"},
+		"missing ticket": {"PUT", "/api/v2/tickets/9", "application/json", `{"status":4}`, auth, 404, ""},
+	} {
+		a := post(t, tc.method, f.URL()+tc.path, tc.contentType, tc.body, tc.edit)
+		if a.status != tc.status || !strings.Contains(a.body, tc.want) {
+			t.Errorf("%s: %d %s, want %d with %q", name, a.status, a.body, tc.status, tc.want)
+		}
+	}
+	got := f.Tickets()
+	if len(got) != 1 || got[0].Status != 4 || got[0].Priority != 3 || len(got[0].Notes) != 1 || got[0].Notes[0] != (escalatetest.FreshdeskNote{Body: "n", Private: true}) {
+		t.Fatalf("tickets %+v", got)
+	}
+	f.FailNext(1, 429)
+	if a := post(t, "GET", f.URL()+"/api/v2/tickets", "", "", auth); a.status != 429 || a.header.Get("Retry-After") != "1" {
+		t.Errorf("FailNext 429: %d %v", a.status, a.header)
+	}
+}
