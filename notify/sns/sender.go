@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -62,22 +61,12 @@ type Sender struct {
 
 var _ notify.Sender = (*Sender)(nil)
 
-var (
-	e164RE     = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
-	shortRE    = regexp.MustCompile(`^[0-9]{3,8}$`)
-	senderIDRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,11}$`)
-	letterRE   = regexp.MustCompile(`[A-Za-z]`)
-)
-
 // New checks cfg and returns a Sender whose requests take hc's timeout, and go through hc
 // itself when it has a transport of its own (nil: the SDK's defaults). creds replaces the SDK's
 // standard credential chain when not nil (tests); shipflow itself passes nil.
 func New(ctx context.Context, cfg Config, hc *http.Client, creds aws.CredentialsProvider) (*Sender, error) {
-	if cfg.SenderID != "" && (!senderIDRE.MatchString(cfg.SenderID) || !letterRE.MatchString(cfg.SenderID)) {
-		return nil, fmt.Errorf("sns: SNS_SENDER_ID %q must be 1 to 11 letters, digits or hyphens, with at least one letter", cfg.SenderID)
-	}
-	if n := cfg.OriginationNumber; n != "" && !e164RE.MatchString(n) && !shortRE.MatchString(n) {
-		return nil, fmt.Errorf("sns: SNS_ORIGINATION_NUMBER %q is neither an E.164 number nor a short code", n)
+	if err := cfg.check(); err != nil {
+		return nil, fmt.Errorf("sns: %w", err)
 	}
 	if cfg.EndpointURL != "" {
 		u, err := url.Parse(cfg.EndpointURL)
