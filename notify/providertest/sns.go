@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,8 @@ type SNS struct {
 	// OnAccept, when set before the first request, is called with every accepted message after
 	// it is recorded and before the answer is written.
 	OnAccept func(SNSMessage)
+	// Requests counts every request served, refused ones included.
+	Requests atomic.Int64
 
 	creds  aws.Credentials
 	region string
@@ -130,6 +133,7 @@ func snsFailureCode(status int) string {
 }
 
 func (s *SNS) serve(w http.ResponseWriter, r *http.Request) {
+	s.Requests.Add(1)
 	body, bodyErr := readBody(w, r, snsMaxBody)
 	delay, down, fail := s.next()
 	if !wait(r, delay) {
