@@ -29,6 +29,7 @@ import (
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/estimate"
+	"github.com/shipflow/shipflow/notify/sns"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/payload"
@@ -69,6 +70,7 @@ type Config struct {
 	Previous PreviousSecrets
 
 	Twilio    Twilio
+	SNS       SNS
 	SendGrid  SendGrid
 	Mailgun   Mailgun
 	Alerts    Alerts
@@ -224,6 +226,12 @@ type Twilio struct {
 	AccountSID, AuthToken, From, MessagingServiceSID, WhatsAppFrom, APIURL string
 }
 
+// SNS holds the Amazon SNS SMS settings. Its credentials are not here: the AWS SDK takes them
+// from its standard chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, a role).
+type SNS struct {
+	Region, SenderID, OriginationNumber, EndpointURL string
+}
+
 // WhatsAppTemplates are the approved WhatsApp content templates (Content SIDs) per milestone.
 // A business-initiated WhatsApp message outside the 24-hour customer window must use one.
 type WhatsAppTemplates map[string]string
@@ -329,6 +337,10 @@ func (c *Config) settings() []setting {
 		{env: "TWILIO_WHATSAPP_FROM", flag: "twilio-whatsapp-from", usage: "WhatsApp sender (E.164)", parse: str(&c.Twilio.WhatsAppFrom)},
 		{env: "TWILIO_WHATSAPP_TEMPLATES", flag: "twilio-whatsapp-templates", usage: "WhatsApp Content SIDs per milestone, e.g. shipped=HX...,delivered=HX...", parse: contentSIDs(&c.WhatsAppTemplates)},
 		{env: "TWILIO_API_URL", flag: "twilio-api-url", def: "https://api.twilio.com", usage: "Twilio API base URL", parse: httpURL(&c.Twilio.APIURL)},
+		{env: "SNS_REGION", flag: "sns-region", usage: "AWS region of Amazon SNS; setting it sends SMS through SNS when Twilio has no SMS sender", parse: checked(&c.SNS.Region, sns.CheckRegion)},
+		{env: "SNS_SENDER_ID", flag: "sns-sender-id", usage: "alphanumeric sender ID of SNS texts, where the country allows one", parse: checked(&c.SNS.SenderID, sns.CheckSenderID)},
+		{env: "SNS_ORIGINATION_NUMBER", flag: "sns-origination-number", usage: "number (E.164) or short code SNS texts are sent from", parse: checked(&c.SNS.OriginationNumber, sns.CheckOriginationNumber)},
+		{env: "SNS_ENDPOINT_URL", flag: "sns-endpoint-url", usage: "SNS endpoint instead of the region's (a stand-in in tests)", parse: optionalURL(&c.SNS.EndpointURL)},
 		{env: "SENDGRID_API_KEY", secret: true, parse: str(&c.SendGrid.APIKey)},
 		{env: "SENDGRID_FROM", flag: "sendgrid-from", usage: "sender email address", parse: str(&c.SendGrid.From)},
 		{env: "SENDGRID_API_URL", flag: "sendgrid-api-url", def: "https://api.sendgrid.com", usage: "SendGrid API base URL", parse: httpURL(&c.SendGrid.APIURL)},
@@ -977,6 +989,7 @@ func (c *Config) Providers() []Provider {
 	return []Provider{
 		{"twilio", c.Twilio.AccountSID != "" && c.Twilio.AuthToken != "" && (c.Twilio.From != "" || c.Twilio.MessagingServiceSID != "" || c.Twilio.WhatsAppFrom != ""),
 			"TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, TWILIO_MESSAGING_SERVICE_SID or TWILIO_WHATSAPP_FROM"},
+		{"sns", c.SNS.Region != "", "SNS_REGION, with AWS credentials from the SDK's chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or a role)"},
 		{"sendgrid", c.SendGrid.APIKey != "" && c.SendGrid.From != "", "SENDGRID_API_KEY and SENDGRID_FROM"},
 		{"mailgun", c.Mailgun.APIKey != "" && c.Mailgun.Domain != "" && c.Mailgun.From != "", "MAILGUN_API_KEY, MAILGUN_DOMAIN and MAILGUN_FROM"},
 		{"slack", c.Alerts.SlackURL != "", "SLACK_WEBHOOK_URL"},

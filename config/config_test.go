@@ -357,3 +357,25 @@ func TestNotifyMilestones(t *testing.T) {
 		t.Errorf("switched: %v, want %v", c.NotifyMilestones, want)
 	}
 }
+
+func TestSNSSettings(t *testing.T) {
+	c, err := load(t, map[string]string{"SNS_REGION": "eu-west-1", "SNS_SENDER_ID": "MyShop", "SNS_ORIGINATION_NUMBER": "+15005550006",
+		"SNS_ENDPOINT_URL": "http://127.0.0.1:4566/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SNS != (SNS{Region: "eu-west-1", SenderID: "MyShop", OriginationNumber: "+15005550006", EndpointURL: "http://127.0.0.1:4566"}) {
+		t.Errorf("SNS = %+v", c.SNS)
+	}
+	for _, p := range c.Providers() {
+		if p.Name == "sns" && !p.On {
+			t.Error("sns is off with SNS_REGION set")
+		}
+	}
+	for k, v := range map[string]string{"SNS_REGION": "eu west 1", "SNS_SENDER_ID": "MyShop\x00", "SNS_ORIGINATION_NUMBER": "15005550006x",
+		"SNS_ENDPOINT_URL": "ftp://x"} {
+		if _, err := load(t, map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%q: %v, want an error naming it", k, v, err)
+		}
+	}
+}

@@ -62,6 +62,11 @@ func (e *PermanentError) Error() string {
 
 func (e *PermanentError) Unwrap() error { return e.Err }
 
+// ErrOptedOut is wrapped by a provider's refusal of a recipient who told the provider itself
+// to stop (an SNS OptedOut): the notify service records the opt-out so that nothing more is
+// sent on that channel.
+var ErrOptedOut = errors.New("the recipient opted out at the provider")
+
 // IsPermanent reports whether err must not be retried.
 func IsPermanent(err error) bool {
 	var p *PermanentError

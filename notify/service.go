@@ -126,6 +126,11 @@ func (s *Service) Notify(ctx context.Context, n Request) error {
 	if err != nil {
 		if IsPermanent(err) {
 			s.Logger.Warn("notification refused by provider", "key", stored.Key, "to", Mask(e.To), "err", err)
+			if errors.Is(err, ErrOptedOut) {
+				if lerr := s.Log.OptOut(ctx, optOutChannel(n.Channel), e.To, "provider opt-out"); lerr != nil {
+					return lerr
+				}
+			}
 			if lerr := s.Log.set(ctx, stored.ID, StatusFailed, Sent{}, err.Error()); lerr != nil {
 				return lerr
 			}

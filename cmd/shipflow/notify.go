@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/mailgun"
 	"github.com/shipflow/shipflow/notify/sendgrid"
+	"github.com/shipflow/shipflow/notify/sns"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/notify/twilio"
 	"github.com/shipflow/shipflow/order"
@@ -52,6 +54,17 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 			senders[order.ChannelWhatsApp] = s
 		}
 		lookers["twilio"] = s
+	}
+	// SNS texts when Twilio has no SMS sender: one provider per channel until failover
+	// (issue 20) orders several. Its credentials come from the AWS SDK's chain, which cannot be
+	// seen from here, so SNS_REGION alone switches it on.
+	if _, twilioSMS := senders[order.ChannelSMS]; !twilioSMS && a.cfg.SNS.Region != "" {
+		s, err := sns.New(context.Background(), sns.Config(a.cfg.SNS), hc, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		senders[order.ChannelSMS] = s
+		a.log.Info("SMS goes through Amazon SNS", "region", a.cfg.SNS.Region)
 	}
 	sg := a.cfg.SendGrid
 	mg := a.cfg.Mailgun
