@@ -2,10 +2,7 @@ package freshdesk
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/shipflow/shipflow/escalate"
@@ -53,18 +50,4 @@ func describe(b []byte) (code, detail string) {
 		}
 	}
 	return escalate.Shorten(code), escalate.Shorten(strings.Join(kept, ": "))
-}
-
-// redact shortens the URL net/http puts in its errors to the method and path: the host is
-// configuration and the query carries the requester's email.
-func redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		path := "request"
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			path = u.Path
-		}
-		return fmt.Errorf("%s %s: %w", ue.Op, path, ue.Err)
-	}
-	return err
 }

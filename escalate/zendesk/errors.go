@@ -2,12 +2,10 @@ package zendesk
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,25 +102,4 @@ func shorten(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s + "..."
-}
-
-// redact shortens the URL net/http puts in its errors to the method and path, which say
-// which call failed; host and query are configuration and lookup values the error wraps
-// already. What failed (the dial, the TLS handshake, the timeout) stays, and so does errors.Is
-// on it.
-func redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s %s: %w", ue.Op, redactedPath(ue.URL), ue.Err)
-	}
-	return err
-}
-
-// redactedPath is the path of a request URL, without host or query.
-func redactedPath(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "request"
-	}
-	return u.Path
 }
