@@ -29,6 +29,7 @@ import (
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/estimate"
+	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/notify/sns"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
@@ -778,28 +779,13 @@ func sendGridTemplates(dst *SendGridTemplates) func(string) error {
 			if _, dup := (*dst)[m]; dup {
 				return fmt.Errorf("milestone %q is named twice", m)
 			}
-			if !ValidSendGridTemplateID(id) {
+			if !sendgrid.ValidTemplateID(id) {
 				return fmt.Errorf("%q: %q is not a SendGrid dynamic template id (d- and 32 lower-case hex digits)", pair, id)
 			}
 			(*dst)[m] = id
 		}
 		return nil
 	}
-}
-
-// ValidSendGridTemplateID says id is shaped as a SendGrid dynamic template id:
-// "d-4ad23ad40a0e47d0a0232b85f24ca5c2".
-func ValidSendGridTemplateID(id string) bool {
-	hex, ok := strings.CutPrefix(id, "d-")
-	if !ok || len(hex) != 32 {
-		return false
-	}
-	for _, c := range hex {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 func boolean(dst *bool) func(string) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -418,7 +419,7 @@ func FuzzSendGridTemplates(f *testing.F) {
 			t.Fatalf("%q accepted", v)
 		}
 		for m, id := range got {
-			if !order.Milestone(m).Known() || !ValidSendGridTemplateID(id) {
+			if !order.Milestone(m).Known() || !sendgrid.ValidTemplateID(id) {
 				t.Fatalf("%q parsed to %q=%q", v, m, id)
 			}
 		}
