@@ -29,6 +29,7 @@ import (
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/estimate"
+	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/notify/sns"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
@@ -116,6 +117,8 @@ type Config struct {
 	Estimates         bool
 	EstimateRules     estimate.Rules
 	WhatsAppTemplates WhatsAppTemplates
+	// SendGridTemplates are SendGrid dynamic template ids by milestone (SENDGRID_TEMPLATES).
+	SendGridTemplates SendGridTemplates
 	// SimStep is how long one step of the sim carrier's scripted journey takes.
 	SimStep time.Duration
 
@@ -236,6 +239,11 @@ type SNS struct {
 // A business-initiated WhatsApp message outside the 24-hour customer window must use one.
 type WhatsAppTemplates map[string]string
 
+// SendGridTemplates are SendGrid dynamic template ids ("d-" and 32 lower-case hex digits) by
+// milestone name: an email for a milestone listed is SendGrid's template filled with
+// dynamic_template_data instead of shipflow's own rendering.
+type SendGridTemplates map[string]string
+
 // SendGrid holds the email credentials.
 type SendGrid struct {
 	APIKey, From, APIURL string
@@ -343,6 +351,7 @@ func (c *Config) settings() []setting {
 		{env: "SNS_ENDPOINT_URL", flag: "sns-endpoint-url", usage: "SNS endpoint instead of the region's (a stand-in in tests)", parse: optionalURL(&c.SNS.EndpointURL)},
 		{env: "SENDGRID_API_KEY", secret: true, parse: str(&c.SendGrid.APIKey)},
 		{env: "SENDGRID_FROM", flag: "sendgrid-from", usage: "sender email address", parse: str(&c.SendGrid.From)},
+		{env: "SENDGRID_TEMPLATES", flag: "sendgrid-templates", usage: "SendGrid dynamic template ids per milestone, e.g. shipped=d-...,delivered=d-...", parse: sendGridTemplates(&c.SendGridTemplates)},
 		{env: "SENDGRID_API_URL", flag: "sendgrid-api-url", def: "https://api.sendgrid.com", usage: "SendGrid API base URL", parse: httpURL(&c.SendGrid.APIURL)},
 		{env: "MAILGUN_API_KEY", secret: true, parse: str(&c.Mailgun.APIKey)},
 		{env: "MAILGUN_DOMAIN", flag: "mailgun-domain", usage: "Mailgun sending domain", parse: checked(&c.Mailgun.Domain, mailDomain)},
@@ -735,6 +744,45 @@ func contentSIDs(dst *WhatsAppTemplates) func(string) error {
 				return fmt.Errorf("%q is not milestone=HX... (a Twilio Content SID)", pair)
 			}
 			(*dst)[strings.TrimSpace(m)] = strings.TrimSpace(sid)
+		}
+		return nil
+	}
+}
+
+// maxSendGridTemplates bounds SENDGRID_TEMPLATES: at most one template per milestone, each
+// pair short, so the whole value is small.
+const maxSendGridTemplates = 1024
+
+// sendGridTemplates parses milestone=d-<32 hex>,... : a milestone shipflow knows, once each,
+// and an id shaped as SendGrid's dynamic template ids are.
+func sendGridTemplates(dst *SendGridTemplates) func(string) error {
+	return func(v string) error {
+		*dst = SendGridTemplates{}
+		if len(v) > maxSendGridTemplates {
+			return fmt.Errorf("longer than %d bytes", maxSendGridTemplates)
+		}
+		if strings.ContainsFunc(v, unicode.IsControl) {
+			return errors.New("contains control characters")
+		}
+		for pair := range strings.SplitSeq(v, ",") {
+			if pair = strings.TrimSpace(pair); pair == "" {
+				continue
+			}
+			m, id, ok := strings.Cut(pair, "=")
+			m, id = strings.TrimSpace(m), strings.TrimSpace(id)
+			if !ok {
+				return fmt.Errorf("%q is not milestone=d-... (a SendGrid dynamic template id)", pair)
+			}
+			if !order.Milestone(m).Known() {
+				return fmt.Errorf("%q: %q is not a milestone", pair, m)
+			}
+			if _, dup := (*dst)[m]; dup {
+				return fmt.Errorf("milestone %q is named twice", m)
+			}
+			if !sendgrid.ValidTemplateID(id) {
+				return fmt.Errorf("%q: %q is not a SendGrid dynamic template id (d- and 32 lower-case hex digits)", pair, id)
+			}
+			(*dst)[m] = id
 		}
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -378,4 +379,49 @@ func TestSNSSettings(t *testing.T) {
 			t.Errorf("%s=%q: %v, want an error naming it", k, v, err)
 		}
 	}
+}
+
+func TestSendGridTemplates(t *testing.T) {
+	const id = "d-4ad23ad40a0e47d0a0232b85f24ca5c2"
+	var got SendGridTemplates
+	if err := sendGridTemplates(&got)(" shipped=" + id + ", delivered = " + id + ","); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["shipped"] != id || got["delivered"] != id {
+		t.Fatalf("got %v", got)
+	}
+	for _, v := range []string{
+		"shipped", "shipped=HX123", "nosuch=" + id, "shipped=" + id + ",shipped=" + id,
+		"shipped=d-4AD23AD40A0E47D0A0232B85F24CA5C2", "shipped=d-4ad23ad40a0e47d0a0232b85f24ca5c", "shipped=" + id + "0",
+		"shipped=" + id + "\x00", "shipped=\n" + id, strings.Repeat("shipped="+id+",", 30),
+	} {
+		if err := sendGridTemplates(&got)(v); err == nil {
+			t.Errorf("%q: accepted as %v", v, got)
+		}
+	}
+	if _, err := load(t, map[string]string{"SENDGRID_TEMPLATES": "shipped=d-1"}); err == nil || !strings.Contains(err.Error(), "SENDGRID_TEMPLATES") {
+		t.Errorf("err = %v, want a refusal naming the setting", err)
+	}
+}
+
+// FuzzSendGridTemplates: SENDGRID_TEMPLATES either stops the start-up or maps known milestones
+// to well-formed template ids, from a bounded value without control characters.
+func FuzzSendGridTemplates(f *testing.F) {
+	for _, s := range []string{"", "shipped=d-4ad23ad40a0e47d0a0232b85f24ca5c2", "shipped=d-1", "x=y", "=,=", "shipped=d-4ad23ad40a0e47d0a0232b85f24ca5c2,delivered=d-00000000000000000000000000000000", "shipped=d-4ad23ad40a0e47d0a0232b85f24ca5c2\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		var got SendGridTemplates
+		if err := sendGridTemplates(&got)(v); err != nil {
+			return
+		}
+		if len(v) > maxSendGridTemplates || strings.ContainsFunc(v, unicode.IsControl) {
+			t.Fatalf("%q accepted", v)
+		}
+		for m, id := range got {
+			if !order.Milestone(m).Known() || !sendgrid.ValidTemplateID(id) {
+				t.Fatalf("%q parsed to %q=%q", v, m, id)
+			}
+		}
+	})
 }

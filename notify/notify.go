@@ -25,6 +25,10 @@ type Message struct {
 	// business-initiated WhatsApp message outside the 24-hour window must be.
 	ContentSID       string
 	ContentVariables map[string]string
+	// TemplateID and TemplateData send email as a SendGrid dynamic template (template_id,
+	// dynamic_template_data) instead of Subject, Text and HTML; see SendGridTemplateData.
+	TemplateID   string
+	TemplateData map[string]any
 	// StatusCallback is where the provider reports delivery (Twilio); empty for none.
 	StatusCallback string
 	// Args travel with the message and come back with delivery events (SendGrid custom_args).

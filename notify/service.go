@@ -29,6 +29,10 @@ type Service struct {
 	// WhatsAppTemplates are approved Content SIDs by milestone: a WhatsApp message for a
 	// milestone listed here is sent as that template (the rendered text is still logged).
 	WhatsAppTemplates map[order.Milestone]string
+	// SendGridTemplates are SendGrid dynamic template ids by milestone: an email for a
+	// milestone listed here is sent as that template, filled with SendGridTemplateData (the
+	// rendered email is still rendered, checked and logged).
+	SendGridTemplates map[order.Milestone]string
 	// PublicURL is where providers reach shipflow (status callbacks) and customers open links.
 	PublicURL      string
 	TrackingSecret string
@@ -122,6 +126,9 @@ func (s *Service) Notify(ctx context.Context, n Request) error {
 	if sid := s.WhatsAppTemplates[n.Milestone]; n.Channel == order.ChannelWhatsApp && sid != "" {
 		msg.ContentSID, msg.ContentVariables = sid, contentVariables(d)
 	}
+	if id := s.SendGridTemplates[n.Milestone]; n.Channel == order.ChannelEmail && id != "" {
+		msg.TemplateID, msg.TemplateData = id, SendGridTemplateData(d)
+	}
 	sent, err := sender.Send(ctx, msg)
 	if err != nil {
 		if IsPermanent(err) {
@@ -207,6 +214,34 @@ func (s *Service) data(n Request) template.Data {
 // {{4}} tracking link.
 func contentVariables(d template.Data) map[string]string {
 	return map[string]string{"1": d.FirstName, "2": d.OrderNumber, "3": d.Shipment.Carrier, "4": d.TrackingURL}
+}
+
+// SendGridTemplateData fills a SendGrid dynamic template with what shipflow's own templates
+// say. The field names are the contract with the templates an operator wrote at SendGrid
+// (docs/reference/configuration.md lists them): first_name, order_number, milestone, carrier,
+// carrier_url, tracking_number, tracking_url, eta (in the customer's language and time zone,
+// empty when unknown), items (the parcel's, or the whole order's for an order-level
+// milestone) and store_name.
+func SendGridTemplateData(d template.Data) map[string]any {
+	var eta string
+	if t := d.Shipment.ETA; t != nil {
+		eta = template.ETA(*t, d.Now, d.TimeZone, d.Locale)
+	}
+	items := d.Shipment.Items
+	if d.Shipment.ID == "" {
+		for _, sh := range d.Shipments {
+			items = append(items, sh.Items...)
+		}
+	}
+	if items == nil {
+		items = []string{} // an empty list, which a template's {{#each}} reads as such
+	}
+	return map[string]any{
+		"first_name": d.FirstName, "order_number": d.OrderNumber, "milestone": string(d.Milestone),
+		"carrier": d.Shipment.Carrier, "carrier_url": d.Shipment.CarrierURL,
+		"tracking_number": d.Shipment.TrackingNumber, "tracking_url": d.TrackingURL,
+		"eta": eta, "items": items, "store_name": d.Brand.Name,
+	}
 }
 
 func firstName(name string) string {

@@ -39,6 +39,18 @@ const (
 	MilestoneReturnReceived Milestone = "return_received"
 )
 
+// Known says m is one of the milestones above, the names configuration may use.
+func (m Milestone) Known() bool {
+	switch m {
+	case MilestoneConfirmed, MilestoneShipped, MilestoneOutForDelivery, MilestoneAvailableForPickup,
+		MilestoneAttemptFailed, MilestoneDelivered, MilestoneDelayed, MilestoneReviewRequest,
+		MilestonePacked, MilestoneInTransit, MilestoneCancelled, MilestoneRefundProcessed,
+		MilestoneReturnInTransit, MilestoneReturnReceived:
+		return true
+	}
+	return false
+}
+
 // Notify asks for a message to the customer on the order's channels.
 // ShipmentID is empty for order-level milestones.
 type Notify struct {

@@ -431,3 +431,74 @@ func TestEmailUnsubscribe(t *testing.T) {
 		}
 	}
 }
+
+// TestSendGridDynamicTemplate: a milestone named in SENDGRID_TEMPLATES goes to SendGrid as that
+// template with dynamic_template_data instead of subject and content, with the same custom
+// args, one-click unsubscribe headers and log entry, and its signed events land the same way.
+// A SendGrid outage is retried; a malformed template id fails for good without a request.
+func TestSendGridDynamicTemplate(t *testing.T) {
+	const tpl = "d-4ad23ad40a0e47d0a0232b85f24ca5c2"
+	r := newReceipts(t)
+	r.svc.SendGridTemplates = map[order.Milestone]string{order.MilestoneShipped: tpl, order.MilestoneDelivered: "d-123"}
+
+	n := r.send(t, order.ChannelEmail, "")
+	msgs := r.sg.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("stand-in accepted %d messages", len(msgs))
+	}
+	m := msgs[0]
+	if m.TemplateID != tpl || m.Subject != "" || m.Text != "" || m.HTML != "" {
+		t.Errorf("sent %+v: want template %s and no subject or content", m, tpl)
+	}
+	d := m.TemplateData
+	if d["first_name"] != "Ona" || d["order_number"] != n.OrderID || d["milestone"] != "shipped" ||
+		!strings.HasPrefix(fmt.Sprint(d["tracking_url"]), publicURL+"/") {
+		t.Errorf("dynamic_template_data %v", d)
+	}
+	for _, k := range []string{"carrier", "carrier_url", "tracking_number", "eta", "items", "store_name"} {
+		if _, ok := d[k]; !ok {
+			t.Errorf("dynamic_template_data has no %s: %v", k, d)
+		}
+	}
+	if m.CustomArgs["order_id"] != n.OrderID || m.CustomArgs["notification_key"] == "" ||
+		!strings.HasPrefix(m.Headers["List-Unsubscribe"], "<"+publicURL+"/unsubscribe/") {
+		t.Errorf("custom args %v, headers %v", m.CustomArgs, m.Headers)
+	}
+	body := r.sg.Events("delivered", m)
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/sendgrid/events", strings.NewReader(string(body)))
+	sig, ts := r.sg.SignEvents(body)
+	req.Header.Set("X-Twilio-Email-Event-Webhook-Signature", sig)
+	req.Header.Set("X-Twilio-Email-Event-Webhook-Timestamp", ts)
+	rec := httptest.NewRecorder()
+	r.e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNoContent || r.status(t, n.OrderID) != notify.StatusDelivered {
+		t.Errorf("delivered event: %d, status %s", rec.Code, r.status(t, n.OrderID))
+	}
+
+	// 503: retryable, the entry stays queued for the next attempt, which sends it once.
+	r.sg.FailNext(1, http.StatusServiceUnavailable, 0)
+	n2 := notify.Request{OrderID: n.OrderID + "-b", Milestone: order.MilestoneShipped, ShipmentID: "S1", Channel: order.ChannelEmail,
+		Customer: order.Customer{Name: "Ona", Email: "ona@example.com", Locale: "en"}}
+	if err := r.svc.Notify(t.Context(), n2); err == nil || notify.IsPermanent(err) {
+		t.Fatalf("503: err = %v, want a retryable error", err)
+	}
+	if st := r.status(t, n2.OrderID); st != notify.StatusQueued {
+		t.Errorf("after 503: %s", st)
+	}
+	if err := r.svc.Notify(t.Context(), n2); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if got := len(r.sg.Messages()); got != 2 {
+		t.Errorf("stand-in accepted %d messages, want 2", got)
+	}
+
+	// A malformed id is refused before any request and never retried.
+	n3 := n2
+	n3.OrderID, n3.Milestone = n.OrderID+"-c", order.MilestoneDelivered
+	if err := r.svc.Notify(t.Context(), n3); !notify.IsPermanent(err) {
+		t.Fatalf("malformed template id: err = %v, want permanent", err)
+	}
+	if st := r.status(t, n3.OrderID); st != notify.StatusFailed || len(r.sg.Messages()) != 2 {
+		t.Errorf("malformed template id: status %s, %d messages", st, len(r.sg.Messages()))
+	}
+}

@@ -68,9 +68,18 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 	}
 	sg := a.cfg.SendGrid
 	mg := a.cfg.Mailgun
+	// SendGrid's dynamic templates are SendGrid's alone: with email through another provider
+	// (or the log channel) the milestone is sent as shipflow renders it.
+	var sgTemplates map[order.Milestone]string
 	switch {
 	case sg.From != "" && (sg.APIKey != "" || (dev && sg.APIURL != sendgridDefaultURL)):
 		senders[order.ChannelEmail] = sendgrid.New(sendgrid.Config{APIKey: sg.APIKey, From: sg.From, APIURL: sg.APIURL}, hc)
+		for m, id := range a.cfg.SendGridTemplates {
+			if sgTemplates == nil {
+				sgTemplates = map[order.Milestone]string{}
+			}
+			sgTemplates[order.Milestone(m)] = id
+		}
 		if mg.APIKey != "" {
 			a.log.Warn("email goes through SendGrid: MAILGUN_* is set too and is not used (no failover yet)")
 		}
@@ -81,12 +90,15 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 			Region: mg.Region, APIURL: mg.APIURL}, hc)
 		a.log.Info("email goes through Mailgun", "region", mg.Region, "domain", mg.Domain)
 	}
+	if len(a.cfg.SendGridTemplates) > 0 && sgTemplates == nil {
+		a.log.Warn("SENDGRID_TEMPLATES is set but email does not go through SendGrid; shipflow's own templates are used")
+	}
 	wa := map[order.Milestone]string{}
 	for m, sid := range a.cfg.WhatsAppTemplates {
 		wa[order.Milestone(m)] = sid
 	}
 	svc := &notify.Service{
-		Log: notify.NewLog(a.db), Templates: set, Senders: senders, WhatsAppTemplates: wa,
+		Log: notify.NewLog(a.db), Templates: set, Senders: senders, WhatsAppTemplates: wa, SendGridTemplates: sgTemplates,
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, ReviewURL: a.cfg.ReviewURL,
 		TrackingPageURL: a.cfg.Brand.PageURL, Brand: a.cfg.Brand, Carriers: a.cfg.Carriers,
 		Logger: a.log.With("component", "notify"),

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +38,11 @@ type SendGridMessage struct {
 	HTML       string // the text/html content
 	CustomArgs map[string]string
 	Headers    map[string]string // the request's headers object (List-Unsubscribe, ...)
+	// TemplateID is the request's template_id and TemplateData its personalization's
+	// dynamic_template_data, as JSON decodes them; Subject, Text and HTML are then empty,
+	// since SendGrid renders them from the template.
+	TemplateID   string
+	TemplateData map[string]any
 }
 
 // SendGrid stands in for the SendGrid v3 Mail Send API and signs Event Webhook payloads the way
@@ -164,9 +170,10 @@ func (sg *SendGrid) Events(event string, msgs ...SendGridMessage) []byte {
 // sendGridMail is the part of a v3 Mail Send body the stand-in checks.
 type sendGridMail struct {
 	Personalizations []struct {
-		To         []sendGridAddress `json:"to"`
-		Subject    string            `json:"subject"`
-		CustomArgs map[string]any    `json:"custom_args"`
+		To                  []sendGridAddress `json:"to"`
+		Subject             string            `json:"subject"`
+		CustomArgs          map[string]any    `json:"custom_args"`
+		DynamicTemplateData json.RawMessage   `json:"dynamic_template_data"`
 	} `json:"personalizations"`
 	From       *sendGridAddress `json:"from"`
 	Subject    string           `json:"subject"`
@@ -175,6 +182,13 @@ type sendGridMail struct {
 	CustomArgs map[string]any   `json:"custom_args"`
 	Headers    map[string]any   `json:"headers"`
 }
+
+// A template_id is a dynamic template's ("d-" and 32 hex digits) or a legacy template's GUID;
+// SendGrid refuses anything else with 400 and checks only later whether the account has it.
+var (
+	sendGridTemplateID       = regexp.MustCompile(`^d-[0-9a-f]{32}$`)
+	sendGridLegacyTemplateID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+)
 
 // sendGridReservedHeaders may not be set through the headers object (SendGrid's v3 docs).
 var sendGridReservedHeaders = []string{"x-sg-id", "x-sg-eid", "received", "dkim-signature", "content-type",
@@ -285,6 +299,16 @@ func checkMail(req *sendGridMail) []sendGridFieldError {
 			everySubject = false
 		}
 		errs = append(errs, checkCustomArgs(fmt.Sprintf("personalizations.%d.custom_args", i), p.CustomArgs)...)
+		if len(p.DynamicTemplateData) > 0 {
+			var v any
+			_ = json.Unmarshal(p.DynamicTemplateData, &v) // the whole body decoded, so this part does
+			if _, ok := v.(map[string]any); !ok {
+				add(fmt.Sprintf("personalizations.%d.dynamic_template_data", i), fmt.Sprintf("Invalid type. Expected: object, given: %s.", jsonType(v)))
+			}
+		}
+	}
+	if req.TemplateID != "" && !sendGridTemplateID.MatchString(req.TemplateID) && !sendGridLegacyTemplateID.MatchString(req.TemplateID) {
+		add("template_id", fmt.Sprintf("The template_id must be a valid GUID, you provided '%s'.", req.TemplateID))
 	}
 	errs = append(errs, checkCustomArgs("custom_args", req.CustomArgs)...)
 	switch {
@@ -370,10 +394,15 @@ func (sg *SendGrid) record(id string, req *sendGridMail) []SendGridMessage {
 		if p.Subject != "" {
 			subject = p.Subject
 		}
+		var data map[string]any
+		if len(p.DynamicTemplateData) > 0 {
+			_ = json.Unmarshal(p.DynamicTemplateData, &data) // checkMail found it an object
+		}
 		for _, to := range p.To {
 			out = append(out, SendGridMessage{
 				MessageID: id, To: to.Email, From: req.From.Email, FromName: req.From.Name,
 				Subject: subject, Text: text, HTML: html, CustomArgs: maps.Clone(args), Headers: headers,
+				TemplateID: req.TemplateID, TemplateData: data,
 			})
 		}
 	}

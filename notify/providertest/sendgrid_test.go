@@ -147,3 +147,44 @@ func TestSendGridSignEvents(t *testing.T) {
 		t.Error("signature does not verify over timestamp+body")
 	}
 }
+
+const templateMail = `{"personalizations":[{"to":[{"email":"ada@example.com"}],"custom_args":{"notification_key":"k"},
+ "dynamic_template_data":{"first_name":"Ada","items":["Boots"]}}],"from":{"email":"shop@store.example"},
+ "template_id":"d-4ad23ad40a0e47d0a0232b85f24ca5c2","headers":{"List-Unsubscribe":"<https://u.example/x>"}}`
+
+func TestSendGridAcceptsDynamicTemplate(t *testing.T) {
+	sg := providertest.NewSendGrid(t, apiKey)
+	a := postMail(t, sg, "Bearer "+apiKey, templateMail)
+	if a.status != http.StatusAccepted {
+		t.Fatalf("answer %d %v: a template send needs neither subject nor content", a.status, a.body)
+	}
+	m := sg.Messages()[0]
+	items, _ := m.TemplateData["items"].([]any)
+	if m.TemplateID != "d-4ad23ad40a0e47d0a0232b85f24ca5c2" || m.TemplateData["first_name"] != "Ada" || len(items) != 1 ||
+		m.Subject != "" || m.Text != "" || m.CustomArgs["notification_key"] != "k" || m.Headers["List-Unsubscribe"] == "" {
+		t.Errorf("recorded %+v", m)
+	}
+}
+
+func TestSendGridTemplateRefusals(t *testing.T) {
+	sg := providertest.NewSendGrid(t, apiKey)
+	const head = `{"personalizations":[{"to":[{"email":"c@d.example"}]`
+	for name, tc := range map[string]struct {
+		body, field, msg string
+	}{
+		"bad id":        {head + `}],"from":{"email":"a@b.example"},"template_id":"d-123"}`, "template_id", "The template_id must be a valid GUID, you provided 'd-123'."},
+		"upper-case id": {head + `}],"from":{"email":"a@b.example"},"template_id":"D-4AD23AD40A0E47D0A0232B85F24CA5C2"}`, "template_id", ""},
+		"data a string": {head + `,"dynamic_template_data":"x"}],"from":{"email":"a@b.example"},"template_id":"d-4ad23ad40a0e47d0a0232b85f24ca5c2"}`, "personalizations.0.dynamic_template_data", "Invalid type. Expected: object, given: string."},
+		"data a list":   {head + `,"dynamic_template_data":[1]}],"from":{"email":"a@b.example"},"template_id":"d-4ad23ad40a0e47d0a0232b85f24ca5c2"}`, "personalizations.0.dynamic_template_data", ""},
+		"no template":   {head + `,"dynamic_template_data":{}}],"from":{"email":"a@b.example"}}`, "subject", ""},
+	} {
+		a := postMail(t, sg, "Bearer "+apiKey, tc.body)
+		msg, field := firstError(a)
+		if a.status != http.StatusBadRequest || field != tc.field || msg == "" || (tc.msg != "" && msg != tc.msg) {
+			t.Errorf("%s: %d %v, want 400 naming %s", name, a.status, a.body, tc.field)
+		}
+	}
+	if n := len(sg.Messages()); n != 0 {
+		t.Errorf("recorded %d refused messages", n)
+	}
+}

@@ -72,14 +72,17 @@ func New(cfg Config, hc *http.Client) *Sender {
 type mailSend struct {
 	Personalizations []personalization `json:"personalizations"`
 	From             address           `json:"from"`
-	Subject          string            `json:"subject"`
-	Content          []content         `json:"content"`
+	Subject          string            `json:"subject,omitempty"`
+	Content          []content         `json:"content,omitempty"`
+	TemplateID       string            `json:"template_id,omitempty"`
 	Headers          map[string]string `json:"headers,omitempty"`
 }
 
 type personalization struct {
 	To         []address         `json:"to"`
 	CustomArgs map[string]string `json:"custom_args,omitempty"`
+	// DynamicTemplateData fills the dynamic template named by template_id.
+	DynamicTemplateData map[string]any `json:"dynamic_template_data,omitempty"`
 }
 
 type address struct {
@@ -123,6 +126,22 @@ func (s *Sender) Send(ctx context.Context, m notify.Message) (notify.Sent, error
 	return notify.Sent{}, classify(what, resp)
 }
 
+// ValidTemplateID says id is shaped as a SendGrid dynamic template id, "d-" and 32 lower-case
+// hex digits: "d-4ad23ad40a0e47d0a0232b85f24ca5c2". Legacy template ids (GUIDs) take no
+// dynamic_template_data and are not accepted.
+func ValidTemplateID(id string) bool {
+	hex, ok := strings.CutPrefix(id, "d-")
+	if !ok || len(hex) != 32 {
+		return false
+	}
+	for _, c := range hex {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // body renders m as a Mail Send request, or says why SendGrid could never accept it.
 func (s *Sender) body(m notify.Message) ([]byte, error) {
 	if s.fromErr != nil {
@@ -137,9 +156,19 @@ func (s *Sender) body(m notify.Message) ([]byte, error) {
 	ms := mailSend{
 		Personalizations: []personalization{{To: []address{{Email: m.To}}, CustomArgs: m.Args}},
 		From:             s.from,
-		Subject:          m.Subject,
 		Headers:          m.Headers,
 	}
+	if m.TemplateID != "" {
+		// A dynamic template brings its own subject and content: SendGrid renders them from
+		// dynamic_template_data, and a subject or content sent beside it would be ignored.
+		if !ValidTemplateID(m.TemplateID) {
+			return nil, fmt.Errorf("template id %q is not a SendGrid dynamic template id", m.TemplateID)
+		}
+		ms.TemplateID = m.TemplateID
+		ms.Personalizations[0].DynamicTemplateData = m.TemplateData
+		return encode(ms)
+	}
+	ms.Subject = m.Subject
 	// SendGrid wants text/plain first, then text/html, and no empty content.
 	if m.Text != "" {
 		ms.Content = append(ms.Content, content{Type: "text/plain", Value: m.Text})
@@ -150,6 +179,10 @@ func (s *Sender) body(m notify.Message) ([]byte, error) {
 	if len(ms.Content) == 0 {
 		return nil, errors.New("neither text nor HTML content")
 	}
+	return encode(ms)
+}
+
+func encode(ms mailSend) ([]byte, error) {
 	b, err := json.Marshal(ms)
 	if err != nil {
 		return nil, fmt.Errorf("encode mail send body: %w", err)

@@ -269,3 +269,78 @@ func TestSendDefaultsToSendGrid(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+const templateID = "d-4ad23ad40a0e47d0a0232b85f24ca5c2"
+
+func templated() notify.Message {
+	m := email()
+	m.TemplateID = templateID
+	m.TemplateData = map[string]any{"first_name": "Ada", "order_number": "1001", "items": []string{"Boots", "Socks"}}
+	m.Headers = map[string]string{"List-Unsubscribe": "<https://shop.example/u>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+	return m
+}
+
+func TestSendDynamicTemplate(t *testing.T) {
+	sg := providertest.NewSendGrid(t, apiKey)
+	s := newSender(t, sg.URL(), nil)
+	if _, err := s.Send(t.Context(), templated()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	got := sg.Messages()[0]
+	items, _ := got.TemplateData["items"].([]any)
+	if got.TemplateID != templateID || got.TemplateData["first_name"] != "Ada" || got.TemplateData["order_number"] != "1001" ||
+		len(items) != 2 || got.Subject != "" || got.Text != "" || got.HTML != "" {
+		t.Errorf("accepted %+v", got)
+	}
+	if got.CustomArgs["order_id"] != "o1" || got.Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
+		t.Errorf("custom args %v, headers %v: a template send keeps both", got.CustomArgs, got.Headers)
+	}
+}
+
+func TestSendDynamicTemplateRequestShape(t *testing.T) {
+	var body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := new(strings.Builder)
+		_, _ = io.Copy(b, r.Body)
+		body = b.String()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	m := templated()
+	m.Headers = nil
+	if _, err := newSender(t, srv.URL, nil).Send(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"personalizations":[{"to":[{"email":"ada@example.com"}],"custom_args":{"notification_id":"n-42","order_id":"o1"},` +
+		`"dynamic_template_data":{"first_name":"Ada","items":["Boots","Socks"],"order_number":"1001"}}],` +
+		`"from":{"email":"orders@store.example","name":"Shipflow Store"},"template_id":"` + templateID + `"}`
+	if body != want {
+		t.Errorf("body\n got %s\nwant %s", body, want)
+	}
+}
+
+func TestSendBadTemplateID(t *testing.T) {
+	sg := providertest.NewSendGrid(t, apiKey)
+	s := newSender(t, sg.URL(), nil)
+	m := templated()
+	m.TemplateID = "d-123"
+	_, err := s.Send(t.Context(), m)
+	checkPermanent(t, err, "") // refused before any request: SendGrid would answer 400
+	if len(sg.Messages()) != 0 {
+		t.Error("sent a message with a malformed template id")
+	}
+}
+
+func TestSendOnlyDynamicTemplateIDs(t *testing.T) {
+	sg := providertest.NewSendGrid(t, apiKey)
+	s := newSender(t, sg.URL(), nil)
+	m := templated()
+	m.TemplateID = "d-00000000000000000000000000000000"
+	if _, err := s.Send(t.Context(), m); err != nil {
+		t.Fatalf("a well-formed id the account may have: %v", err)
+	}
+	// A legacy GUID is valid for SendGrid but not shipflow's dynamic templates: refused here.
+	m.TemplateID = "4ad23ad4-0a0e-47d0-a023-2b85f24ca5c2"
+	_, err := s.Send(t.Context(), m)
+	checkPermanent(t, err, "")
+}
