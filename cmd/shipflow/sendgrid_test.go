@@ -2,14 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/notify/providertest"
 )
 
@@ -22,76 +19,20 @@ import (
 func TestEmailThroughSendGridTemplate(t *testing.T) {
 	const tpl = "d-4ad23ad40a0e47d0a0232b85f24ca5c2"
 	sg := providertest.NewSendGrid(t, "SG.whole-path")
-	const secret = "whsec_" + "c2VuZGdyaWQtdGVtcGxhdGUtd2hvbGUtcGF0aC0xMjM="
-	httpAddr := freeAddr(t)
-	e := testEnv(t, map[string]string{
-		"DATABASE_URL":                     testenv.DatabaseURL(t),
-		"TEMPORAL_ADDRESS":                 testenv.TemporalAddress(t),
-		"SHIPFLOW_TASK_QUEUE":              testenv.TaskQueue(t),
-		"SHIPFLOW_HTTP_ADDR":               httpAddr,
-		"SHIPFLOW_METRICS_ADDR":            freeAddr(t),
-		"SHIPFLOW_ADMIN_TOKENS":            "ops-token",
-		"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": secret,
-		"SHIPFLOW_QUIET_HOURS":             "off",
-		"SHIPFLOW_BRAND_NAME":              "Ona's Shoes",
-		"SENDGRID_API_KEY":                 "SG.whole-path",
-		"SENDGRID_FROM":                    "Shop <shop@store.example>",
-		"SENDGRID_API_URL":                 sg.URL(),
-		"SENDGRID_TEMPLATES":               "confirmed=" + tpl,
-		"SENDGRID_WEBHOOK_PUBLIC_KEY":      sg.PublicKey(),
+	s := startStack(t, map[string]string{
+		"SHIPFLOW_BRAND_NAME":         "Ona's Shoes",
+		"SENDGRID_API_KEY":            "SG.whole-path",
+		"SENDGRID_FROM":               "Shop <shop@store.example>",
+		"SENDGRID_API_URL":            sg.URL(),
+		"SENDGRID_TEMPLATES":          "confirmed=" + tpl,
+		"SENDGRID_WEBHOOK_PUBLIC_KEY": sg.PublicKey(),
 	})
-	if err := run(context.Background(), []string{"migrate"}, e); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	start(t, e, "serve")
-	start(t, e, "worker")
-	base := "http://" + httpAddr
-	waitFor(t, base+"/readyz", http.StatusOK, 15*time.Second)
-
 	prefix := fmt.Sprintf("sgt-%d-", time.Now().UnixNano())
 	order := func(id, email string) {
 		t.Helper()
-		stamp := time.Now().UTC().Format(time.RFC3339)
-		for _, ev := range []struct {
-			typ  string
-			data map[string]any
-		}{
-			{"order.created", map[string]any{
-				"customer": map[string]any{"name": "Ona Petraitė", "email": email, "locale": "en", "time_zone": "Europe/Vilnius"},
-				"notify":   map[string]any{"channels": []string{"email"}},
-				"items":    []map[string]any{{"sku": "SKU-1", "name": "Boots", "quantity": 1}},
-			}},
-			{"order.confirmed", map[string]any{}},
-		} {
-			ev.data["order_id"] = id
-			body, _ := json.Marshal(map[string]any{"type": ev.typ, "timestamp": stamp, "data": ev.data})
-			r := webhookRequest{path: "/webhooks/commerce", secret: secret, id: id + "-" + ev.typ, body: body}
-			if err := r.send(http.DefaultClient, base); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s.confirm(id, map[string]any{"name": "Ona Petraitė", "email": email, "locale": "en", "time_zone": "Europe/Vilnius"}, "email")
 	}
-	logged := func(id, status string) map[string]any {
-		t.Helper()
-		var got map[string]any
-		last := "no entry"
-		testenv.Eventually(t, 30*time.Second, func() bool {
-			code, body := call(t, http.MethodGet, base+"/v1/orders/"+id+"/notifications", "ops-token")
-			if code != http.StatusOK {
-				last = fmt.Sprint(code, body)
-				return false
-			}
-			entries, _ := body["notifications"].([]any)
-			for _, x := range entries {
-				if m, _ := x.(map[string]any); m["template"] == "confirmed" {
-					got, last = m, fmt.Sprint(m)
-					return m["status"] == status
-				}
-			}
-			return false
-		}, "%s's confirmation was not logged %s; last: %s", id, status, testenv.Last(&last))
-		return got
-	}
+	logged := s.logged
 	to := func(email string) []providertest.SendGridMessage {
 		var out []providertest.SendGridMessage
 		for _, m := range sg.Messages() {
@@ -120,7 +61,7 @@ func TestEmailThroughSendGridTemplate(t *testing.T) {
 			t.Errorf("sent %+v", m)
 		}
 		body := sg.Events("delivered", m)
-		req, _ := http.NewRequest(http.MethodPost, base+"/webhooks/sendgrid/events", bytes.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/webhooks/sendgrid/events", bytes.NewReader(body))
 		sig, ts := sg.SignEvents(body)
 		req.Header.Set("X-Twilio-Email-Event-Webhook-Signature", sig)
 		req.Header.Set("X-Twilio-Email-Event-Webhook-Timestamp", ts)

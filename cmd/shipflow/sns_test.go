@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/notify/providertest"
 )
 
@@ -30,75 +27,18 @@ func TestSMSThroughSNS(t *testing.T) {
 	t.Setenv("AWS_SESSION_TOKEN", "")
 	t.Setenv("AWS_PROFILE", "")
 
-	const secret = "whsec_" + "c25zLXdob2xlLXBhdGgtY29tbWVyY2Utc2VjcmV0LTE="
-	httpAddr := freeAddr(t)
-	e := testEnv(t, map[string]string{
-		"DATABASE_URL":                     testenv.DatabaseURL(t),
-		"TEMPORAL_ADDRESS":                 testenv.TemporalAddress(t),
-		"SHIPFLOW_TASK_QUEUE":              testenv.TaskQueue(t),
-		"SHIPFLOW_HTTP_ADDR":               httpAddr,
-		"SHIPFLOW_METRICS_ADDR":            freeAddr(t),
-		"SHIPFLOW_ADMIN_TOKENS":            "ops-token",
-		"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": secret,
-		"SHIPFLOW_QUIET_HOURS":             "off",
-		"SNS_REGION":                       "eu-west-1",
-		"SNS_SENDER_ID":                    "MyShop",
-		"SNS_ORIGINATION_NUMBER":           "+15005550006",
-		"SNS_ENDPOINT_URL":                 st.URL(),
+	s := startStack(t, map[string]string{
+		"SNS_REGION":             "eu-west-1",
+		"SNS_SENDER_ID":          "MyShop",
+		"SNS_ORIGINATION_NUMBER": "+15005550006",
+		"SNS_ENDPOINT_URL":       st.URL(),
 	})
-	if err := run(context.Background(), []string{"migrate"}, e); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	start(t, e, "serve")
-	start(t, e, "worker")
-	base := "http://" + httpAddr
-	waitFor(t, base+"/readyz", http.StatusOK, 15*time.Second)
-
 	prefix := fmt.Sprintf("sns-%d-", time.Now().UnixNano())
 	order := func(id, phone string) {
 		t.Helper()
-		stamp := time.Now().UTC().Format(time.RFC3339)
-		for _, ev := range []struct {
-			typ  string
-			data map[string]any
-		}{
-			{"order.created", map[string]any{
-				"customer": map[string]any{"name": "Ona", "phone": phone, "locale": "en", "time_zone": "Europe/Vilnius"},
-				"notify":   map[string]any{"channels": []string{"sms"}},
-				"items":    []map[string]any{{"sku": "SKU-1", "name": "Thing", "quantity": 1}},
-			}},
-			{"order.confirmed", map[string]any{}},
-		} {
-			ev.data["order_id"] = id
-			body, _ := json.Marshal(map[string]any{"type": ev.typ, "timestamp": stamp, "data": ev.data})
-			r := webhookRequest{path: "/webhooks/commerce", secret: secret, id: id + "-" + ev.typ, body: body}
-			if err := r.send(http.DefaultClient, base); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s.confirm(id, map[string]any{"name": "Ona", "phone": phone, "locale": "en", "time_zone": "Europe/Vilnius"}, "sms")
 	}
-	// logged waits for the order's confirmation text to reach status in the notification log.
-	logged := func(id, status string) map[string]any {
-		t.Helper()
-		var got map[string]any
-		last := "no entry"
-		testenv.Eventually(t, 30*time.Second, func() bool {
-			code, body := call(t, http.MethodGet, base+"/v1/orders/"+id+"/notifications", "ops-token")
-			if code != http.StatusOK {
-				last = fmt.Sprint(code, body)
-				return false
-			}
-			entries, _ := body["notifications"].([]any)
-			for _, x := range entries {
-				if m, _ := x.(map[string]any); m["template"] == "confirmed" {
-					got, last = m, fmt.Sprint(m)
-					return m["status"] == status
-				}
-			}
-			return false
-		}, "%s's confirmation was not logged %s; last: %s", id, status, testenv.Last(&last))
-		return got
-	}
+	logged := s.logged
 	to := func(phone string) []providertest.SNSMessage {
 		var out []providertest.SNSMessage
 		for _, m := range st.Messages() {
