@@ -326,7 +326,9 @@ func FuzzVerifyRetell(f *testing.F) {
 	body := []byte(`{"name":"x"}`)
 	f.Add(SignRetell(retellKey, body, testNow), body)
 	f.Add("v=,d=", body)
-	f.Add(strings.ToUpper(SignRetell(retellKey, body, testNow)), body)
+	if v, d, ok := strings.Cut(SignRetell(retellKey, body, testNow), ",d="); ok {
+		f.Add(v+",d="+strings.ToUpper(d), body)
+	}
 	f.Add("v=1778149800000,d="+strings.Repeat("0", 64), body)
 	f.Add("v=\x00,d=\x00", []byte("\x00"))
 	f.Add(strings.Repeat("v=1,d=", 100000), bytes.Repeat([]byte("x"), 1<<16))
