@@ -41,6 +41,9 @@ type Activities struct {
 	TrackingSecret string
 	// Estimates are the merchant's delivery estimate rules (EstimateDelivery); nil is off.
 	Estimates *estimate.Rules
+	// ChannelFallback sends a milestone refused for good on one of the customer's channels on
+	// their next channel (SHIPFLOW_CHANNEL_FALLBACK).
+	ChannelFallback bool
 }
 
 // DatabaseCheck is what CheckDatabase saw.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -71,6 +72,10 @@ func (a *Activities) SendNotification(ctx context.Context, n notify.Request) err
 // notification log says (skipped, suppressed, superseded).
 type MilestoneResult struct {
 	Refused map[order.Channel]string `json:"refused,omitempty"`
+	// FellBack maps a refused channel to the channel that carried the milestone instead
+	// (channel fallback, order.Customer.Fallback); a refused channel missing here reached
+	// nobody.
+	FellBack map[order.Channel]order.Channel `json:"fell_back,omitempty"`
 }
 
 // ChannelsPending is the error type of a SendMilestone attempt that left a channel failing
@@ -110,11 +115,57 @@ func (a *Activities) SendMilestone(ctx context.Context, n notify.Request) (Miles
 			pending = append(pending, fmt.Sprintf("%s: %v", ch, err))
 		}
 	}
+	if a.ChannelFallback {
+		for _, ch := range n.Channels {
+			if _, refused := res.Refused[ch]; refused {
+				if to, ok := a.fallBack(ctx, n, ch, &sent); ok {
+					if res.FellBack == nil {
+						res.FellBack = map[order.Channel]order.Channel{}
+					}
+					res.FellBack[ch] = to
+				}
+			}
+		}
+	}
 	if len(pending) > 0 {
 		return MilestoneResult{}, temporal.NewApplicationErrorWithOptions(strings.Join(pending, "; "), ChannelsPending,
 			temporal.ApplicationErrorOptions{Details: []any{sent}})
 	}
 	return res, nil
+}
+
+// fallBack sends n, refused for good on channel refused, on the customer's next channel
+// (order.Customer.Fallback), one after another until one takes it, and reports the channel
+// that did. Channels in *used are not tried, and the one that takes it is added, so that two
+// refused channels never fall back onto the same one. Like every send it is once per
+// (order, milestone, shipment, channel): a retry of the activity finds the fallback logged.
+func (a *Activities) fallBack(ctx context.Context, n notify.Request, refused order.Channel, used *[]order.Channel) (order.Channel, bool) {
+	tried := slices.Concat(n.Channels, *used)
+	for {
+		ch, ok := n.Customer.Fallback(tried)
+		if !ok {
+			return "", false
+		}
+		tried = append(tried, ch)
+		if s, ok := a.Notifier.(channelServer); ok && !s.Serves(ch) {
+			continue
+		}
+		one := n
+		one.Channel, one.Channels = ch, nil
+		if err := a.Notifier.Notify(ctx, one); err != nil {
+			slog.Default().Warn("channel fallback failed", "order_id", n.OrderID, "milestone", n.Milestone,
+				"refused", refused, "fallback", ch, "err", err)
+			continue
+		}
+		*used = append(*used, ch)
+		return ch, true
+	}
+}
+
+// channelServer is a Notifier that can say whether it sends on a channel at all: channel
+// fallback skips one that is switched off rather than log a message there as skipped.
+type channelServer interface {
+	Serves(ch order.Channel) bool
 }
 
 // innermost is the error at the bottom of err's chain: the provider's own words for a refusal,

@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"testing"
 
 	"go.temporal.io/sdk/temporal"
@@ -78,5 +80,68 @@ func TestSendMilestoneSettlesEachChannel(t *testing.T) {
 	var sent []order.Channel
 	if err := app.Details(&sent); err != nil || len(sent) != 1 || sent[0] != order.ChannelWhatsApp {
 		t.Errorf("details %v (%v), want [whatsapp]: sms was refused, email is pending", sent, err)
+	}
+}
+
+// calls records what it was asked to send, answering each channel as set.
+type calls struct {
+	byChannel
+	mu   sync.Mutex
+	sent []order.Channel
+	off  []order.Channel
+}
+
+func (c *calls) Notify(ctx context.Context, n notify.Request) error {
+	c.mu.Lock()
+	c.sent = append(c.sent, n.Channel)
+	c.mu.Unlock()
+	return c.byChannel.Notify(ctx, n)
+}
+
+func (c *calls) Serves(ch order.Channel) bool { return !slices.Contains(c.off, ch) }
+
+// TestSendMilestoneFallsBackToTheNextChannel: a channel refused for good hands the milestone to
+// the customer's next channel, once, skipping channels that are off or refuse as well.
+func TestSendMilestoneFallsBackToTheNextChannel(t *testing.T) {
+	refused := &notify.PermanentError{Code: "21211", Err: errors.New("invalid number")}
+	both := order.Customer{Phone: "+37060000000", Email: "ona@example.com"}
+	n := notify.Request{OrderID: "o1", Milestone: order.MilestoneShipped, Customer: both, Channels: []order.Channel{order.ChannelSMS}}
+
+	c := &calls{byChannel: byChannel{order.ChannelSMS: refused}}
+	res, err := (&Activities{Notifier: c, ChannelFallback: true}).SendMilestone(context.Background(), n)
+	if err != nil || res.FellBack[order.ChannelSMS] != order.ChannelEmail || res.Refused[order.ChannelSMS] == "" {
+		t.Errorf("got %+v, %v; want sms refused and fallen back to email", res, err)
+	}
+
+	c = &calls{byChannel: byChannel{order.ChannelSMS: refused}, off: []order.Channel{order.ChannelEmail}}
+	res, _ = (&Activities{Notifier: c, ChannelFallback: true}).SendMilestone(context.Background(), n)
+	if res.FellBack[order.ChannelSMS] != order.ChannelWhatsApp || slices.Contains(c.sent, order.ChannelEmail) {
+		t.Errorf("email off: %+v after %v, want whatsapp and email never tried", res, c.sent)
+	}
+
+	c = &calls{byChannel: byChannel{order.ChannelSMS: refused, order.ChannelEmail: refused, order.ChannelWhatsApp: refused}}
+	res, _ = (&Activities{Notifier: c, ChannelFallback: true}).SendMilestone(context.Background(), n)
+	if len(res.FellBack) != 0 || len(c.sent) != 3 {
+		t.Errorf("every channel refuses: %+v after %v, want no fallback after trying each once", res, c.sent)
+	}
+
+	c = &calls{byChannel: byChannel{order.ChannelSMS: refused}}
+	res, _ = (&Activities{Notifier: c}).SendMilestone(context.Background(), n)
+	if len(res.FellBack) != 0 || len(c.sent) != 1 {
+		t.Errorf("fallback off: %+v after %v, want none", res, c.sent)
+	}
+
+	// Two channels refused never fall back onto the same one; a chosen channel is not a fallback.
+	n.Channels = []order.Channel{order.ChannelSMS, order.ChannelWhatsApp}
+	c = &calls{byChannel: byChannel{order.ChannelSMS: refused, order.ChannelWhatsApp: refused}}
+	res, _ = (&Activities{Notifier: c, ChannelFallback: true}).SendMilestone(context.Background(), n)
+	emails := 0
+	for _, ch := range c.sent {
+		if ch == order.ChannelEmail {
+			emails++
+		}
+	}
+	if len(res.FellBack) != 1 || emails != 1 {
+		t.Errorf("two refused: %+v after %v, want one fallback to email, sent once", res, c.sent)
 	}
 }

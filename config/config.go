@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,6 +118,14 @@ type Config struct {
 	Estimates         bool
 	EstimateRules     estimate.Rules
 	WhatsAppTemplates WhatsAppTemplates
+	// SMSProviders and EmailProviders are each channel's providers in the order a message
+	// tries them (SHIPFLOW_SMS_PROVIDERS, SHIPFLOW_EMAIL_PROVIDERS): one that is down passes
+	// the message to the next. A provider named without its credentials is left out.
+	SMSProviders   []string
+	EmailProviders []string
+	// ChannelFallback sends a milestone that every provider of a channel refused for good on
+	// the customer's next channel (SHIPFLOW_CHANNEL_FALLBACK).
+	ChannelFallback bool
 	// SendGridTemplates are SendGrid dynamic template ids by milestone (SENDGRID_TEMPLATES).
 	SendGridTemplates SendGridTemplates
 	// SimStep is how long one step of the sim carrier's scripted journey takes.
@@ -351,6 +360,9 @@ func (c *Config) settings() []setting {
 		{env: "SNS_ENDPOINT_URL", flag: "sns-endpoint-url", usage: "SNS endpoint instead of the region's (a stand-in in tests)", parse: optionalURL(&c.SNS.EndpointURL)},
 		{env: "SENDGRID_API_KEY", secret: true, parse: str(&c.SendGrid.APIKey)},
 		{env: "SENDGRID_FROM", flag: "sendgrid-from", usage: "sender email address", parse: str(&c.SendGrid.From)},
+		{env: "SHIPFLOW_SMS_PROVIDERS", flag: "sms-providers", def: "twilio,sns", usage: "SMS providers in the order a text tries them, of twilio and sns; those without credentials are left out", parse: providers(&c.SMSProviders, "twilio", "sns")},
+		{env: "SHIPFLOW_EMAIL_PROVIDERS", flag: "email-providers", def: "sendgrid,mailgun", usage: "email providers in the order an email tries them, of sendgrid and mailgun; those without credentials are left out", parse: providers(&c.EmailProviders, "sendgrid", "mailgun")},
+		{env: "SHIPFLOW_CHANNEL_FALLBACK", flag: "channel-fallback", def: "true", usage: "send a milestone every provider of a channel refused for good (invalid number, bounced address) on the customer's next channel", parse: boolean(&c.ChannelFallback)},
 		{env: "SENDGRID_TEMPLATES", flag: "sendgrid-templates", usage: "SendGrid dynamic template ids per milestone, e.g. shipped=d-...,delivered=d-...", parse: sendGridTemplates(&c.SendGridTemplates)},
 		{env: "SENDGRID_API_URL", flag: "sendgrid-api-url", def: "https://api.sendgrid.com", usage: "SendGrid API base URL", parse: httpURL(&c.SendGrid.APIURL)},
 		{env: "MAILGUN_API_KEY", secret: true, parse: str(&c.Mailgun.APIKey)},
@@ -785,6 +797,23 @@ func sendGridTemplates(dst *SendGridTemplates) func(string) error {
 			(*dst)[m] = id
 		}
 		return nil
+	}
+}
+
+// providers reads a channel's provider list: names from known, each once, in the order given.
+func providers(dst *[]string, known ...string) func(string) error {
+	return func(v string) error {
+		*dst = nil
+		return list(dst, func(name string) (string, error) {
+			name = strings.ToLower(name)
+			switch {
+			case !slices.Contains(known, name):
+				return "", fmt.Errorf("%q is not one of %s", name, strings.Join(known, ", "))
+			case slices.Contains(*dst, name):
+				return "", fmt.Errorf("%q is named twice", name)
+			}
+			return name, nil
+		})(v)
 	}
 }
 

@@ -42,23 +42,25 @@ func (s Status) done() bool {
 
 // Entry is one row of the notification log: what the order API shows staff.
 type Entry struct {
-	ID                int64     `json:"id"`
-	Key               string    `json:"-"`
-	OrderID           string    `json:"order_id"`
-	Milestone         string    `json:"milestone"`
-	ShipmentID        string    `json:"shipment_id,omitempty"`
-	Channel           string    `json:"channel"`
-	To                string    `json:"to"`
-	Template          string    `json:"template"`
-	Locale            string    `json:"locale,omitempty"`
-	Body              string    `json:"body"`
-	Provider          string    `json:"provider"`
-	ProviderMessageID string    `json:"provider_message_id"`
-	Status            Status    `json:"status"`
-	Error             string    `json:"error"`
-	Attempts          int       `json:"attempts"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
+	ID                int64  `json:"id"`
+	Key               string `json:"-"`
+	OrderID           string `json:"order_id"`
+	Milestone         string `json:"milestone"`
+	ShipmentID        string `json:"shipment_id,omitempty"`
+	Channel           string `json:"channel"`
+	To                string `json:"to"`
+	Template          string `json:"template"`
+	Locale            string `json:"locale,omitempty"`
+	Body              string `json:"body"`
+	Provider          string `json:"provider"`
+	ProviderMessageID string `json:"provider_message_id"`
+	Status            Status `json:"status"`
+	Error             string `json:"error"`
+	// Failover names the providers that failed before Provider took the message, and why.
+	Failover  string    `json:"failover,omitempty"`
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Log is the notification log in Postgres. It is a struct over a db.Executor, as the inbox is,
@@ -70,12 +72,12 @@ type Log struct{ db db.Executor }
 func NewLog(ex db.Executor) *Log { return &Log{db: ex} }
 
 const entryColumns = `id, idempotency_key, order_id, milestone, shipment_id, channel, "to", template, locale, body,
-	provider, provider_message_id, status, error, attempts, created_at, updated_at`
+	provider, provider_message_id, status, error, failover, attempts, created_at, updated_at`
 
 func scanEntry(r pgx.Row) (Entry, error) {
 	var e Entry
 	err := r.Scan(&e.ID, &e.Key, &e.OrderID, &e.Milestone, &e.ShipmentID, &e.Channel, &e.To, &e.Template, &e.Locale,
-		&e.Body, &e.Provider, &e.ProviderMessageID, &e.Status, &e.Error, &e.Attempts, &e.CreatedAt, &e.UpdatedAt)
+		&e.Body, &e.Provider, &e.ProviderMessageID, &e.Status, &e.Error, &e.Failover, &e.Attempts, &e.CreatedAt, &e.UpdatedAt)
 	return e, err
 }
 
@@ -117,8 +119,9 @@ func (l *Log) set(ctx context.Context, id int64, st Status, sent Sent, errText s
 		UPDATE notifications SET status = $2, error = $3,
 			provider = COALESCE(NULLIF($4, ''), provider),
 			provider_message_id = COALESCE(NULLIF($5, ''), provider_message_id),
+			failover = COALESCE(NULLIF($6, ''), failover),
 			updated_at = now()
-		WHERE id = $1`, id, st, errText, sent.Provider, sent.MessageID)
+		WHERE id = $1`, id, st, errText, sent.Provider, sent.MessageID, order.CleanText(sent.Failover, order.MaxTextLen))
 	if err != nil {
 		return fmt.Errorf("update notification %d: %w", id, err)
 	}

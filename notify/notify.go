@@ -42,6 +42,9 @@ type Sent struct {
 	Provider  string // "twilio", "sendgrid", "log"
 	MessageID string // Twilio's MessageSid, SendGrid's X-Message-Id
 	Status    string // the provider's own status, e.g. "queued", "accepted"
+	// Failover names the providers of the channel that failed before this one took the
+	// message, and why (Failover.Send); empty when the first took it.
+	Failover string
 }
 
 // Sender sends messages on one channel. Send must classify its errors: a *PermanentError

@@ -156,6 +156,12 @@ func (s *Service) Notify(ctx context.Context, n Request) error {
 	return s.Log.set(ctx, stored.ID, st, sent, "")
 }
 
+// Serves reports whether s sends on channel ch at all: it has a provider for it, or dev mode's
+// log channel stands in.
+func (s *Service) Serves(ch order.Channel) bool {
+	return s.Senders[ch] != nil || s.Fallback != nil
+}
+
 // record logs a message that is not sent, and why.
 func (s *Service) record(ctx context.Context, e Entry, st Status, why string) error {
 	e.Status, e.Error = st, why

@@ -78,6 +78,24 @@ func (c Customer) Address(ch Channel) string {
 // Reaches reports whether channel ch can reach the customer (Address is not empty).
 func (c Customer) Reaches(ch Channel) bool { return c.Address(ch) != "" }
 
+// fallbackOrder is the order in which channels stand in for one that refused a message for
+// good: email first, as the channel least likely to share a phone number's fault (a number
+// that is not a mobile, a carrier that blocks the sender), then the text channels.
+var fallbackOrder = []Channel{ChannelEmail, ChannelSMS, ChannelWhatsApp}
+
+// Fallback is the channel a message goes to when every provider of one of its channels
+// refused it for good (an invalid number, a bounced address): the first channel in
+// fallbackOrder that reaches the customer and is not among sending, the channels the message
+// already goes to. A message to a customer who gave one contact has no fallback.
+func (c Customer) Fallback(sending []Channel) (Channel, bool) {
+	for _, ch := range fallbackOrder {
+		if c.Reaches(ch) && !slices.Contains(sending, ch) {
+			return ch, true
+		}
+	}
+	return "", false
+}
+
 // Customer is the person the order is for, as the merchant gave them. The
 // locale and time zone let messages be worded and timed for them.
 type Customer struct {

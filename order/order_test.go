@@ -645,3 +645,24 @@ func TestOrderWithoutContactIsTrackedSilently(t *testing.T) {
 		}
 	}
 }
+
+func TestCustomerFallback(t *testing.T) {
+	both := order.Customer{Phone: "+37060000000", Email: "ona@example.com"}
+	for _, tt := range []struct {
+		c       order.Customer
+		sending []order.Channel
+		want    order.Channel
+	}{
+		{both, []order.Channel{order.ChannelSMS}, order.ChannelEmail},
+		{both, []order.Channel{order.ChannelEmail}, order.ChannelSMS},
+		{both, []order.Channel{order.ChannelEmail, order.ChannelSMS}, order.ChannelWhatsApp},
+		{both, []order.Channel{order.ChannelEmail, order.ChannelSMS, order.ChannelWhatsApp}, ""},
+		{order.Customer{Phone: "+37060000000"}, []order.Channel{order.ChannelSMS}, order.ChannelWhatsApp},
+		{order.Customer{Email: "ona@example.com"}, []order.Channel{order.ChannelEmail}, ""},
+	} {
+		got, ok := tt.c.Fallback(tt.sending)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("%+v sending %v: got %q %v, want %q", tt.c, tt.sending, got, ok, tt.want)
+		}
+	}
+}

@@ -41,6 +41,8 @@ type Deps struct {
 	PublicURL, TrackingSecret string
 	// Estimates are the merchant's delivery estimate rules; nil estimates nothing.
 	Estimates *estimate.Rules
+	// ChannelFallback sends a milestone refused for good on a channel on the customer's next.
+	ChannelFallback bool
 	// Webhooks delivers events to subscribers. With it set, the worker also runs a dispatcher
 	// that makes every delivery's first attempt (outbound.Dispatcher).
 	Webhooks *outbound.Sender
@@ -195,7 +197,7 @@ func Register(r Registry, d Deps) {
 	outbox := outboxOf(d)
 	r.RegisterActivity(&activities.Activities{DB: d.DB, Outbox: outbox, Notifier: d.Notifier, Escalator: d.Escalator,
 		Tracker: d.Tracker, Registrars: d.Registrars, Carriers: d.Carriers, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret,
-		Estimates: d.Estimates})
+		Estimates: d.Estimates, ChannelFallback: d.ChannelFallback})
 	r.RegisterActivity(&outbound.Activities{Outbox: outbox})
 }
 

@@ -109,7 +109,9 @@ func (w *orderWorkflow) sendMilestone(ctx workflow.Context, n notify.Request, ch
 		return failures, true
 	}
 	for _, ch := range channels {
-		if why, ok := res.Refused[ch]; ok {
+		// A refused channel whose milestone went on another channel (channel fallback) reached
+		// the customer: only one that reached nobody is a failure.
+		if why, ok := res.Refused[ch]; ok && res.FellBack[ch] == "" {
 			failures = append(failures, fmt.Sprintf("%s: %s", ch, why))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/shipflow/shipflow/activities"
@@ -14,6 +15,12 @@ import (
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/notify/twilio"
 	"github.com/shipflow/shipflow/order"
+)
+
+// Provider names, as the notification log records them.
+const (
+	providerTwilio   = "twilio"
+	providerSendGrid = "sendgrid"
 )
 
 // Provider URLs as shipped: a *_API_URL set to anything else is a stand-in that dev mode uses
@@ -33,7 +40,15 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		return nil, nil, fmt.Errorf("message templates: %w", err)
 	}
 	hc := &http.Client{Timeout: 15 * time.Second}
-	senders := map[order.Channel]notify.Sender{}
+	// Each channel's providers, by name, with credentials; the order they are tried in is the
+	// merchant's (SHIPFLOW_SMS_PROVIDERS, SHIPFLOW_EMAIL_PROVIDERS).
+	available := map[order.Channel]map[string]notify.Sender{}
+	offer := func(ch order.Channel, name string, s notify.Sender) {
+		if available[ch] == nil {
+			available[ch] = map[string]notify.Sender{}
+		}
+		available[ch][name] = s
+	}
 	lookers := map[string]notify.Looker{}
 	tw := a.cfg.Twilio
 	twilioStandIn := dev && tw.APIURL != twilioDefaultURL
@@ -48,47 +63,53 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 			return nil, nil, fmt.Errorf("twilio: %w", err)
 		}
 		if tw.From != "" || tw.MessagingServiceSID != "" {
-			senders[order.ChannelSMS] = s
+			offer(order.ChannelSMS, providerTwilio, s)
 		}
 		if tw.WhatsAppFrom != "" {
-			senders[order.ChannelWhatsApp] = s
+			offer(order.ChannelWhatsApp, providerTwilio, s)
 		}
-		lookers["twilio"] = s
+		lookers[providerTwilio] = s
 	}
-	// SNS texts when Twilio has no SMS sender: one provider per channel until failover
-	// (issue 20) orders several. Its credentials come from the AWS SDK's chain, which cannot be
-	// seen from here, so SNS_REGION alone switches it on.
-	if _, twilioSMS := senders[order.ChannelSMS]; !twilioSMS && a.cfg.SNS.Region != "" {
+	// SNS's credentials come from the AWS SDK's chain, which cannot be seen from here, so
+	// SNS_REGION alone switches it on.
+	if a.cfg.SNS.Region != "" {
 		s, err := sns.New(context.Background(), sns.Config(a.cfg.SNS), hc, nil)
 		if err != nil {
 			return nil, nil, err
 		}
-		senders[order.ChannelSMS] = s
-		a.log.Info("SMS goes through Amazon SNS", "region", a.cfg.SNS.Region)
+		offer(order.ChannelSMS, sns.Provider, s)
 	}
 	sg := a.cfg.SendGrid
-	mg := a.cfg.Mailgun
-	// SendGrid's dynamic templates are SendGrid's alone: with email through another provider
-	// (or the log channel) the milestone is sent as shipflow renders it.
+	if sg.From != "" && (sg.APIKey != "" || (dev && sg.APIURL != sendgridDefaultURL)) {
+		offer(order.ChannelEmail, providerSendGrid, sendgrid.New(sendgrid.Config{APIKey: sg.APIKey, From: sg.From, APIURL: sg.APIURL}, hc))
+	}
+	if mg := a.cfg.Mailgun; mg.From != "" && mg.Domain != "" && (mg.APIKey != "" || (dev && mg.APIURL != "")) {
+		offer(order.ChannelEmail, mailgun.Provider, mailgun.New(mailgun.Config{APIKey: mg.APIKey, Domain: mg.Domain, From: mg.From,
+			Region: mg.Region, APIURL: mg.APIURL}, hc))
+	}
+	senders := map[order.Channel]notify.Failover{}
+	for ch, names := range map[order.Channel][]string{
+		order.ChannelSMS: a.cfg.SMSProviders, order.ChannelEmail: a.cfg.EmailProviders, order.ChannelWhatsApp: {providerTwilio},
+	} {
+		if s := failover(available[ch], names); s != nil {
+			senders[ch] = s
+		}
+		for name := range available[ch] {
+			if !slices.Contains(names, name) {
+				a.log.Warn("a provider has credentials but is not in its channel's provider list: not used", "channel", ch, "provider", name)
+			}
+		}
+	}
+	// SendGrid's dynamic templates are SendGrid's own: another provider taking over an email
+	// sends it as shipflow renders it, which every email is rendered as anyway.
 	var sgTemplates map[order.Milestone]string
-	switch {
-	case sg.From != "" && (sg.APIKey != "" || (dev && sg.APIURL != sendgridDefaultURL)):
-		senders[order.ChannelEmail] = sendgrid.New(sendgrid.Config{APIKey: sg.APIKey, From: sg.From, APIURL: sg.APIURL}, hc)
+	if available[order.ChannelEmail][providerSendGrid] != nil {
 		for m, id := range a.cfg.SendGridTemplates {
 			if sgTemplates == nil {
 				sgTemplates = map[order.Milestone]string{}
 			}
 			sgTemplates[order.Milestone(m)] = id
 		}
-		if mg.APIKey != "" {
-			a.log.Warn("email goes through SendGrid: MAILGUN_* is set too and is not used (no failover yet)")
-		}
-	// Mailgun is the email provider only where SendGrid's settings are absent: one provider
-	// per channel until failover exists.
-	case mg.From != "" && mg.Domain != "" && (mg.APIKey != "" || (dev && mg.APIURL != "")):
-		senders[order.ChannelEmail] = mailgun.New(mailgun.Config{APIKey: mg.APIKey, Domain: mg.Domain, From: mg.From,
-			Region: mg.Region, APIURL: mg.APIURL}, hc)
-		a.log.Info("email goes through Mailgun", "region", mg.Region, "domain", mg.Domain)
 	}
 	if len(a.cfg.SendGridTemplates) > 0 && sgTemplates == nil {
 		a.log.Warn("SENDGRID_TEMPLATES is set but email does not go through SendGrid; shipflow's own templates are used")
@@ -98,15 +119,15 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		wa[order.Milestone(m)] = sid
 	}
 	svc := &notify.Service{
-		Log: notify.NewLog(a.db), Templates: set, Senders: senders, WhatsAppTemplates: wa, SendGridTemplates: sgTemplates,
+		Log: notify.NewLog(a.db), Templates: set, Senders: senderMap(senders), WhatsAppTemplates: wa, SendGridTemplates: sgTemplates,
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, ReviewURL: a.cfg.ReviewURL,
 		TrackingPageURL: a.cfg.Brand.PageURL, Brand: a.cfg.Brand, Carriers: a.cfg.Carriers,
 		Logger: a.log.With("component", "notify"),
 	}
 	for _, ch := range []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail} {
-		switch _, on := senders[ch]; {
+		switch f, on := senders[ch]; {
 		case on:
-			a.log.Info("customer channel on", "channel", ch)
+			a.log.Info("customer channel on", "channel", ch, "providers", f.Names())
 		case dev:
 			a.log.Info("customer channel goes to the log channel (dev mode, no credentials)", "channel", ch)
 		default:
@@ -117,4 +138,30 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		svc.Fallback = notify.LogSender{Logger: a.log.With("channel", "log")}
 	}
 	return svc, notify.NewUnresolved(svc.Log, lookers, svc.Logger), nil
+}
+
+// failover is a channel's providers from available in the order named: nil when none is
+// there, a Failover over those that are.
+func failover(available map[string]notify.Sender, names []string) notify.Failover {
+	var f notify.Failover
+	for _, name := range names {
+		if s := available[name]; s != nil {
+			f = append(f, notify.Provider{Name: name, Sender: s})
+		}
+	}
+	return f
+}
+
+// senderMap gives the Service each channel's sender: a lone provider itself, so its errors
+// read as they always have, several as their Failover.
+func senderMap(chans map[order.Channel]notify.Failover) map[order.Channel]notify.Sender {
+	m := make(map[order.Channel]notify.Sender, len(chans))
+	for ch, f := range chans {
+		if len(f) == 1 {
+			m[ch] = f[0].Sender
+		} else {
+			m[ch] = f
+		}
+	}
+	return m
 }

@@ -68,7 +68,8 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		Alerters: alerters, Tickets: tickets,
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
 		// Always there: orders started while estimates were on still ask for them.
-		Estimates: &estimates,
+		Estimates:       &estimates,
+		ChannelFallback: a.cfg.ChannelFallback,
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
 		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy()},
