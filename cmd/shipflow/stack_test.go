@@ -98,3 +98,20 @@ func (s *stack) logged(id, status string) map[string]any {
 	}, "%s's confirmation was not logged %s; last: %s", id, status, testenv.Last(&last))
 	return got
 }
+
+// confirmations is order id's confirmation messages in the notification log, by channel.
+func (s *stack) confirmations(id string) map[string]map[string]any {
+	s.t.Helper()
+	out := map[string]map[string]any{}
+	code, body := call(s.t, http.MethodGet, s.base+"/v1/orders/"+id+"/notifications", "ops-token")
+	if code != http.StatusOK {
+		return out
+	}
+	entries, _ := body["notifications"].([]any)
+	for _, x := range entries {
+		if m, _ := x.(map[string]any); m["template"] == "confirmed" {
+			out[fmt.Sprint(m["channel"])] = m
+		}
+	}
+	return out
+}
