@@ -69,13 +69,16 @@ var fixedSettings = map[string]string{
 	"TWILIO_FROM":                    twilioFrom,
 	"SENDGRID_API_KEY":               sendGridAPIKey,
 	"SENDGRID_FROM":                  sendGridFrom,
+	"MAILGUN_API_KEY":                mailgunAPIKey,
+	"MAILGUN_DOMAIN":                 mailgunDomain,
+	"MAILGUN_FROM":                   mailgunFrom,
 }
 
 // inheritedNot are prefixes of variables the children must not inherit from the operator's
 // shell: a real Slack webhook or Twilio account in the environment would otherwise get the
 // load test's thousands of messages.
 var inheritedNot = []string{"SHIPFLOW_", "TEMPORAL_", "DATABASE_URL", "TWILIO_", "SENDGRID_", "SLACK_", "TEAMS_",
-	"GOOGLE_CHAT_", "ZENDESK_", "AFTERSHIP_", "EASYPOST_", "SHIPENGINE_", "SHOPIFY_", "WOOCOMMERCE_"}
+	"GOOGLE_CHAT_", "ZENDESK_", "FRESHDESK_", "MAILGUN_", "SNS_", "AWS_", "AFTERSHIP_", "EASYPOST_", "SHIPENGINE_", "SHOPIFY_", "WOOCOMMERCE_"}
 
 func childEnv(settings map[string]string) []string {
 	var env []string
@@ -101,7 +104,7 @@ func slicesHasPrefix(prefixes []string, s string) bool {
 
 // startShipflow starts the children and returns once the API answers /readyz and a self-test
 // workflow has run through Temporal and the worker.
-func startShipflow(ctx context.Context, o Options, dir, twilioURL, sendGridURL string, s Secrets) (*shipflowProcs, error) {
+func startShipflow(ctx context.Context, o Options, dir string, urls providerURLs, s Secrets) (*shipflowProcs, error) {
 	n := max(o.Replicas, 1)
 	ports, err := freePorts(2 + 2*n) // Temporal, its UI, then each serve's HTTP and each worker's metrics
 	if err != nil {
@@ -120,7 +123,7 @@ func startShipflow(ctx context.Context, o Options, dir, twilioURL, sendGridURL s
 	// Every replica gets the same settings but its own listening addresses; the public URL is
 	// the first replica's, as it would be the load balancer's.
 	envFor := func(httpPort, metricsPort int) []string {
-		settings := childSettings(o, dir, addr(httpPort), addr(metricsPort), ports[1], temporalAddr, twilioURL, sendGridURL, s)
+		settings := childSettings(o, dir, addr(httpPort), addr(metricsPort), ports[1], temporalAddr, urls, s)
 		settings["SHIPFLOW_PUBLIC_URL"] = p.URL
 		return childEnv(settings)
 	}
@@ -277,7 +280,10 @@ func waitCtx(ctx context.Context, d time.Duration, check func(context.Context) e
 
 // childSettings are the variables a child shipflow gets: the run's addresses, stand-ins and
 // secrets on top of fixedSettings.
-func childSettings(o Options, dir, httpAddr, metricsAddr string, uiPort int, temporalAddr, twilioURL, sendGridURL string, s Secrets) map[string]string {
+// providerURLs are the messaging stand-ins' base URLs.
+type providerURLs struct{ Twilio, SendGrid, Mailgun string }
+
+func childSettings(o Options, dir, httpAddr, metricsAddr string, uiPort int, temporalAddr string, p providerURLs, s Secrets) map[string]string {
 	settings := map[string]string{
 		"DATABASE_URL":                     o.DatabaseURL,
 		"SHIPFLOW_DATA_DIR":                filepath.Join(dir, "data"),
@@ -289,8 +295,9 @@ func childSettings(o Options, dir, httpAddr, metricsAddr string, uiPort int, tem
 		"TEMPORAL_ADDRESS":                 temporalAddr,
 		"TEMPORAL_NAMESPACE":               o.TemporalNamespace,
 		"SHIPFLOW_TASK_QUEUE":              o.TaskQueue,
-		"TWILIO_API_URL":                   twilioURL,
-		"SENDGRID_API_URL":                 sendGridURL,
+		"TWILIO_API_URL":                   p.Twilio,
+		"SENDGRID_API_URL":                 p.SendGrid,
+		"MAILGUN_API_URL":                  p.Mailgun,
 		"SHIPFLOW_ADMIN_TOKENS":            s.AdminToken,
 		"SHIPFLOW_VOICE_TOKENS":            s.VoiceToken,
 		"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": s.CommerceWebhook,

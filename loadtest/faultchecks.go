@@ -311,6 +311,11 @@ func (f *faultRun) checkMessages(ctx context.Context, out *findings) error {
 	for k, times := range arrivals {
 		out.fail("customer message no order owed", "%s %s to %s arrived %d times", k.Channel, k.Milestone, k.To, len(times))
 	}
+	// While SendGrid was down, every email it refused went to Mailgun in the same attempt: a
+	// refusal with nothing at Mailgun means the emails waited out the outage instead.
+	if refused := f.sendgrid.answered.Load() + f.sendgrid.dropped.Load(); refused > 0 && f.mailgunTook.Load() == 0 {
+		out.fail("email did not fail over", "SendGrid refused %d requests and Mailgun took no email", refused)
+	}
 	return nil
 }
 
@@ -394,8 +399,12 @@ type Recovery struct {
 	// TwilioRefused are requests the failing Twilio stand-in refused; NotifyRetried are
 	// messages that took more than one provider call; NotifyUnknown are messages left in doubt.
 	TwilioRefused int `json:"twilio_refused"`
-	NotifyRetried int `json:"notify_retried"`
-	NotifyUnknown int `json:"notify_unknown"`
+	// SendGridRefused are requests the failing SendGrid stand-in refused; MailgunTook are the
+	// emails Mailgun, the second email provider, took meanwhile.
+	SendGridRefused int `json:"sendgrid_refused"`
+	MailgunTook     int `json:"mailgun_took"`
+	NotifyRetried   int `json:"notify_retried"`
+	NotifyUnknown   int `json:"notify_unknown"`
 	// Webhook deliveries: attempts recorded against deliveries, and events the subscriber got
 	// more than once.
 	DeliveryAttempts  int `json:"delivery_attempts"`
@@ -410,6 +419,7 @@ func (f *faultRun) recovery(ctx context.Context) Recovery {
 	r.WebhookRequestsFailed, r.DuplicateAnswers = f.j.failures, f.j.statuses["duplicate"]
 	f.j.mu.Unlock()
 	r.TwilioRefused = int(f.twilio.answered.Load() + f.twilio.dropped.Load())
+	r.SendGridRefused, r.MailgunTook = int(f.sendgrid.answered.Load()+f.sendgrid.dropped.Load()), int(f.mailgunTook.Load())
 	f.sub.mu.Lock()
 	r.SubscriberRepeats = f.sub.repeat
 	f.sub.mu.Unlock()

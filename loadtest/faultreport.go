@@ -39,7 +39,8 @@ func (r *FaultReport) WriteText(w io.Writer) {
 	rc := r.Recovery
 	fmt.Fprintf(w, "\n  inbound webhooks: %d requests failed and were sent again, %d resends answered duplicate\n", rc.WebhookRequestsFailed, rc.DuplicateAnswers)
 	fmt.Fprintf(w, "  relay: %d deliveries relayed more than once (%d extra attempts)\n", rc.RelayedMoreThanOnce, rc.RelayExtraAttempts)
-	fmt.Fprintf(w, "  notifications: Twilio refused %d requests; %d messages needed more than one provider call; %d left unknown\n", rc.TwilioRefused, rc.NotifyRetried, rc.NotifyUnknown)
+	fmt.Fprintf(w, "  notifications: Twilio refused %d requests; SendGrid refused %d, Mailgun took %d emails over; %d messages needed more than one provider call; %d left unknown\n",
+		rc.TwilioRefused, rc.SendGridRefused, rc.MailgunTook, rc.NotifyRetried, rc.NotifyUnknown)
 	fmt.Fprintf(w, "  subscriber: %d deliveries, %d attempts recorded, %d repeats received\n", rc.Deliveries, rc.DeliveryAttempts, rc.SubscriberRepeats)
 	for _, e := range r.UnexpectedExits {
 		fmt.Fprintf(w, "  unexpected exit: %s\n", e)

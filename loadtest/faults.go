@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -77,13 +78,13 @@ func (o *FaultOptions) defaults() error {
 }
 
 // outages are how long each broken thing stays broken.
-type outages struct{ worker, serve, postgres, temporal, twilio time.Duration }
+type outages struct{ worker, serve, postgres, temporal, twilio, sendgrid time.Duration }
 
 // Postgres stays down 12 s even in the short form: a restart or a managed failover takes 10-30
 // s, and anything of shipflow's that retries its own writes for less than that loses them.
 var (
-	shortOutages = outages{worker: 3 * time.Second, serve: 3 * time.Second, postgres: 12 * time.Second, temporal: 10 * time.Second, twilio: 20 * time.Second}
-	longOutages  = outages{worker: 10 * time.Second, serve: 10 * time.Second, postgres: 15 * time.Second, temporal: 30 * time.Second, twilio: time.Minute}
+	shortOutages = outages{worker: 3 * time.Second, serve: 3 * time.Second, postgres: 12 * time.Second, temporal: 10 * time.Second, twilio: 20 * time.Second, sendgrid: 20 * time.Second}
+	longOutages  = outages{worker: 10 * time.Second, serve: 10 * time.Second, postgres: 15 * time.Second, temporal: 30 * time.Second, twilio: time.Minute, sendgrid: time.Minute}
 )
 
 // faultRun is what one run started, for the faults to break and the checks to read.
@@ -96,13 +97,17 @@ type faultRun struct {
 	serve  *role
 	worker *role
 	twilio *outage
-	box    *mailbox
-	sub    *subscriber
-	j      *journey
-	pool   *pgxpool.Pool
-	tc     client.Client
-	api    string
-	start  time.Time // the journey's first event
+	// sendgrid is SendGrid's outage; mailgunTook counts the emails Mailgun, the second email
+	// provider, took.
+	sendgrid    *outage
+	mailgunTook atomic.Int64
+	box         *mailbox
+	sub         *subscriber
+	j           *journey
+	pool        *pgxpool.Pool
+	tc          client.Client
+	api         string
+	start       time.Time // the journey's first event
 	// endpointID is the subscriber's webhook endpoint.
 	endpointID string
 }
@@ -285,9 +290,10 @@ func (f *faultRun) startAll(ctx context.Context) error {
 		return err
 	}
 
-	f.box, f.sub, f.twilio = newMailbox(), newSubscriber(), &outage{}
+	f.box, f.sub, f.twilio, f.sendgrid = newMailbox(), newSubscriber(), &outage{}, &outage{}
 	var urls []string
-	for _, h := range []http.Handler{twilioStandIn{box: f.box, out: f.twilio}, sendGridStandIn{f.box}, f.sub} {
+	for _, h := range []http.Handler{twilioStandIn{box: f.box, out: f.twilio}, sendGridStandIn{box: f.box, out: f.sendgrid},
+		mailgunStandIn{box: f.box, taken: &f.mailgunTook}, f.sub} {
 		s, err := serve(h)
 		if err != nil {
 			return err
@@ -298,7 +304,7 @@ func (f *faultRun) startAll(ctx context.Context) error {
 	opts := Options{DatabaseURL: dbURL, TemporalAddress: temporalAddr, TemporalNamespace: "default", TaskQueue: "shipflow",
 		TemporalCLI: f.o.TemporalCLI}
 	httpAddr, metricsAddr := "127.0.0.1:"+strconv.Itoa(ports[0]), "127.0.0.1:"+strconv.Itoa(ports[1])
-	env := childEnv(childSettings(opts, f.dir, httpAddr, metricsAddr, ports[2], temporalAddr, urls[0], urls[1], f.o.Secrets))
+	env := childEnv(childSettings(opts, f.dir, httpAddr, metricsAddr, ports[2], temporalAddr, providerURLs{urls[0], urls[1], urls[2]}, f.o.Secrets))
 	f.api = "http://" + httpAddr
 
 	logs := map[string]*os.File{}
@@ -337,7 +343,7 @@ func (f *faultRun) startAll(ctx context.Context) error {
 		Logger: slog.New(slog.NewTextHandler(sdkLog, &slog.HandlerOptions{Level: slog.LevelWarn}))}, 30*time.Second); err != nil {
 		return err
 	}
-	if f.endpointID, err = f.sub.register(ctx, f.api, f.o.Secrets.AdminToken, urls[2]); err != nil {
+	if f.endpointID, err = f.sub.register(ctx, f.api, f.o.Secrets.AdminToken, urls[3]); err != nil {
 		return err
 	}
 	return nil
@@ -474,6 +480,21 @@ func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error)
 			rec.DownSeconds = time.Since(t).Seconds()
 			rec.Detail = fmt.Sprintf("%d requests answered 503, %d connections closed unanswered",
 				f.twilio.answered.Load()-a0, f.twilio.dropped.Load()-d0)
+			return err
+		}},
+		{"SendGrid down, Mailgun configured", 0.80, func(ctx context.Context, rec *FaultRecord) error {
+			a0, d0, m0 := f.sendgrid.answered.Load(), f.sendgrid.dropped.Load(), f.mailgunTook.Load()
+			f.sendgrid.on.Store(true)
+			t := time.Now()
+			err := sleep(ctx, d.sendgrid)
+			f.sendgrid.on.Store(false)
+			rec.DownSeconds = time.Since(t).Seconds()
+			refused, took := f.sendgrid.answered.Load()-a0+f.sendgrid.dropped.Load()-d0, f.mailgunTook.Load()-m0
+			rec.Detail = fmt.Sprintf("%d requests answered 503, %d connections closed unanswered; Mailgun took %d emails",
+				f.sendgrid.answered.Load()-a0, f.sendgrid.dropped.Load()-d0, took)
+			if refused > 0 && took == 0 {
+				rec.Detail += "; no email failed over"
+			}
 			return err
 		}},
 	}

@@ -189,7 +189,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	box, sub := newMailbox(), newSubscriber()
 	var standIns []*server
-	for _, h := range []http.Handler{twilioStandIn{box: box}, sendGridStandIn{box}, sub} {
+	for _, h := range []http.Handler{twilioStandIn{box: box}, sendGridStandIn{box: box}, mailgunStandIn{box: box}, sub} {
 		s, err := serve(h)
 		if err != nil {
 			return nil, fmt.Errorf("loadtest: %w", err)
@@ -199,7 +199,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	say("starting shipflow (logs in %s)...", dir)
-	sf, err := startShipflow(ctx, o, dir, standIns[0].URL, standIns[1].URL, o.Secrets)
+	sf, err := startShipflow(ctx, o, dir, providerURLs{standIns[0].URL, standIns[1].URL, standIns[2].URL}, o.Secrets)
 	if err != nil {
 		keepDir.Store(true)
 		return nil, fmt.Errorf("loadtest: %w", err)
@@ -238,7 +238,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return fail(err)
 	}
 	defer tc.Close()
-	endpointID, err := sub.register(ctx, sf.URL, o.Secrets.AdminToken, standIns[2].URL)
+	endpointID, err := sub.register(ctx, sf.URL, o.Secrets.AdminToken, standIns[3].URL)
 	if err != nil {
 		return fail(err)
 	}

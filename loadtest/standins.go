@@ -17,12 +17,13 @@ import (
 	"time"
 )
 
-// The stand-ins here answer shipflow's notification senders the way Twilio and SendGrid do,
+// The stand-ins here answer shipflow's notification senders the way Twilio, SendGrid and Mailgun do,
 // and note what arrived when. notify/providertest has stricter stand-ins, but they live and die
 // with a testing.TB; a load test runs outside `go test`, so these small ones take their place.
 // They check only what tells a working sender from a broken one (path, credentials, the fields
-// a message needs). They never fail on purpose unless the fault suite gives the Twilio stand-in
-// an outage to switch on.
+// a message needs). They never fail on purpose unless the fault suite gives the Twilio or the
+// SendGrid stand-in an outage to switch on. Mailgun is the second email provider, which takes
+// over while SendGrid is down.
 
 // Credentials the child shipflow is given for the stand-ins. Twilio's client refuses
 // credentials that are not alphanumeric; the values are otherwise meaningless.
@@ -32,6 +33,9 @@ const (
 	twilioFrom       = "+15005550006"
 	sendGridAPIKey   = "SG.loadtest"
 	sendGridFrom     = "shipflow-loadtest@example.com"
+	mailgunAPIKey    = "key-loadtest"
+	mailgunDomain    = "mg.loadtest.example"
+	mailgunFrom      = "shipflow-loadtest@mg.loadtest.example"
 )
 
 // messageKey is what a customer message is counted by: a duplicate is a second message with
@@ -130,7 +134,9 @@ type twilioStandIn struct {
 
 func (t twilioStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
-	if t.out.refuse(w) {
+	if t.out.refuse(w, func(w http.ResponseWriter) {
+		twilioError(w, http.StatusServiceUnavailable, 20503, "Service Unavailable")
+	}) {
 		return
 	}
 	m := twilioMessagesPath.FindStringSubmatch(r.URL.Path)
@@ -209,7 +215,9 @@ func (o *outage) hold(ctx context.Context) {
 	}
 }
 
-func (o *outage) refuse(w http.ResponseWriter) bool {
+// refuse turns the request away while the outage is on, answering half of them with answer
+// (the provider's 503) and cutting the rest.
+func (o *outage) refuse(w http.ResponseWriter, answer func(http.ResponseWriter)) bool {
 	if o == nil || !o.on.Load() {
 		return false
 	}
@@ -223,7 +231,7 @@ func (o *outage) refuse(w http.ResponseWriter) bool {
 		}
 	}
 	o.answered.Add(1)
-	twilioError(w, http.StatusServiceUnavailable, 20503, "Service Unavailable")
+	answer(w)
 	return true
 }
 
@@ -237,10 +245,16 @@ func twilioError(w http.ResponseWriter, status, code int, msg string) {
 // sendGridStandIn answers the v3 Mail Send API: a JSON post with a bearer key, answered with 202
 // and X-Message-Id. shipflow puts the notification key (order/milestone/shipment/channel) in
 // the custom args, which is where the milestone is read from.
-type sendGridStandIn struct{ box *mailbox }
+type sendGridStandIn struct {
+	box *mailbox
+	out *outage
+}
 
 func (s sendGridStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
+	if s.out.refuse(w, func(w http.ResponseWriter) { sendGridError(w, http.StatusServiceUnavailable, "Service Unavailable") }) {
+		return
+	}
 	if r.URL.Path != "/v3/mail/send" || r.Method != http.MethodPost {
 		sendGridError(w, http.StatusNotFound, "resource not found")
 		return
@@ -266,16 +280,71 @@ func (s sendGridStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, p := range mail.Personalizations {
-		milestone := "unknown"
-		if parts := strings.Split(p.CustomArgs["notification_key"], "/"); len(parts) == 4 {
-			milestone = parts[1]
-		}
 		for _, to := range p.To {
-			s.box.add(messageKey{Channel: "email", To: to.Email, Milestone: milestone}, at)
+			s.box.add(messageKey{Channel: "email", To: to.Email, Milestone: keyMilestone(p.CustomArgs["notification_key"])}, at)
 		}
 	}
 	w.Header().Set("X-Message-Id", randomHex(11))
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// keyMilestone is the milestone of a notification key (order/milestone/shipment/channel), which
+// shipflow sends with every email.
+func keyMilestone(key string) string {
+	if parts := strings.Split(key, "/"); len(parts) == 4 {
+		return parts[1]
+	}
+	return "unknown"
+}
+
+var mailgunMessagesPath = regexp.MustCompile(`^/v3/([^/]+)/messages$`)
+
+// mailgunStandIn answers Mailgun's Messages API: a multipart form post with Basic auth (user
+// "api", the key as password) to /v3/{domain}/messages, answered with the queued message's id.
+// It counts the email as sent, and how many it took (the emails failed over to it).
+type mailgunStandIn struct {
+	box   *mailbox
+	taken *atomic.Int64
+}
+
+func (m mailgunStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	at := time.Now()
+	p := mailgunMessagesPath.FindStringSubmatch(r.URL.Path)
+	if p == nil || r.Method != http.MethodPost {
+		mailgunError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if user, pass, ok := r.BasicAuth(); !ok || user != "api" || !same(pass, mailgunAPIKey) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, "Forbidden")
+		return
+	}
+	if p[1] != mailgunDomain {
+		mailgunError(w, http.StatusNotFound, "Domain not found: "+p[1])
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 25<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
+		mailgunError(w, http.StatusBadRequest, "invalid form")
+		return
+	}
+	to, from := r.PostFormValue("to"), r.PostFormValue("from")
+	if to == "" || from == "" || (r.PostFormValue("text") == "" && r.PostFormValue("html") == "") {
+		mailgunError(w, http.StatusBadRequest, "'to', 'from' and 'text' or 'html' are required")
+		return
+	}
+	m.box.add(messageKey{Channel: "email", To: to, Milestone: keyMilestone(r.PostFormValue("v:notification_key"))}, at)
+	if m.taken != nil {
+		m.taken.Add(1)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{"id": "<" + randomHex(12) + "@" + mailgunDomain + ">", "message": "Queued. Thank you."})
+}
+
+func mailgunError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
 }
 
 func sendGridError(w http.ResponseWriter, status int, msg string) {
