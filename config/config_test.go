@@ -425,3 +425,29 @@ func FuzzSendGridTemplates(f *testing.F) {
 		}
 	})
 }
+
+func TestChannelProviders(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.SMSProviders, []string{"twilio", "sns"}) || !slices.Equal(c.EmailProviders, []string{"sendgrid", "mailgun"}) || !c.ChannelFallback {
+		t.Errorf("defaults: sms %v, email %v, fallback %v", c.SMSProviders, c.EmailProviders, c.ChannelFallback)
+	}
+	c, err = load(t, map[string]string{"SHIPFLOW_SMS_PROVIDERS": " SNS , twilio", "SHIPFLOW_EMAIL_PROVIDERS": "mailgun", "SHIPFLOW_CHANNEL_FALLBACK": "false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.SMSProviders, []string{"sns", "twilio"}) || !slices.Equal(c.EmailProviders, []string{"mailgun"}) || c.ChannelFallback {
+		t.Errorf("set: sms %v, email %v, fallback %v", c.SMSProviders, c.EmailProviders, c.ChannelFallback)
+	}
+	for k, v := range map[string]string{"SHIPFLOW_SMS_PROVIDERS": "twilio,twilio", "SHIPFLOW_EMAIL_PROVIDERS": "sendgrid,sns",
+		"SHIPFLOW_CHANNEL_FALLBACK": "maybe"} {
+		if _, err := load(t, map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%q: %v, want an error naming it", k, v, err)
+		}
+	}
+	if _, err := load(t, map[string]string{"SHIPFLOW_EMAIL_PROVIDERS": "sendgrid\x00"}); err == nil {
+		t.Error("a NUL in a provider list was accepted")
+	}
+}
