@@ -10,7 +10,7 @@ import (
 // docker-compose.yml never uses.
 var devOnly = map[string]bool{
 	"SHIPFLOW_DATA_DIR": true, "SHIPFLOW_TEMPORAL_CLI": true, "SHIPFLOW_TEMPORAL_UI_PORT": true,
-	"SHIPFLOW_SIM_STEP": true,
+	"SHIPFLOW_SIM_STEP": true, "SHIPFLOW_STANDINS": true,
 }
 
 // TestComposePassesEverySetting keeps docker-compose.yml in step with the settings: a setting

@@ -98,6 +98,9 @@ type Config struct {
 	DataDir        string
 	TemporalUIPort int
 	TemporalCLI    string // the pinned temporal CLI that `shipflow dev` runs
+	// StandIns makes `shipflow dev` start local stand-ins of the messaging providers and send
+	// through them (SHIPFLOW_STANDINS), for trying every provider by hand without an account.
+	StandIns bool
 
 	PollInterval       time.Duration
 	StaleAfter         time.Duration
@@ -306,7 +309,9 @@ type Carrier struct {
 type setting struct {
 	env, flag, def, usage string
 	secret                bool
-	parse                 func(string) error
+	// boolean settings' flags stand alone for true (-standins), as the flag package's own do.
+	boolean bool
+	parse   func(string) error
 }
 
 func (c *Config) settings() []setting {
@@ -362,7 +367,7 @@ func (c *Config) settings() []setting {
 		{env: "SENDGRID_FROM", flag: "sendgrid-from", usage: "sender email address", parse: str(&c.SendGrid.From)},
 		{env: "SHIPFLOW_SMS_PROVIDERS", flag: "sms-providers", def: "twilio,sns", usage: "SMS providers in the order a text tries them, of twilio and sns; those without credentials are left out", parse: providers(&c.SMSProviders, "twilio", "sns")},
 		{env: "SHIPFLOW_EMAIL_PROVIDERS", flag: "email-providers", def: "sendgrid,mailgun", usage: "email providers in the order an email tries them, of sendgrid and mailgun; those without credentials are left out", parse: providers(&c.EmailProviders, "sendgrid", "mailgun")},
-		{env: "SHIPFLOW_CHANNEL_FALLBACK", flag: "channel-fallback", def: "true", usage: "send a milestone every provider of a channel refused for good (invalid number, bounced address) on the customer's next channel", parse: boolean(&c.ChannelFallback)},
+		{env: "SHIPFLOW_CHANNEL_FALLBACK", flag: "channel-fallback", def: "true", usage: "send a milestone every provider of a channel refused for good (invalid number, bounced address) on the customer's next channel", boolean: true, parse: boolean(&c.ChannelFallback)},
 		{env: "SENDGRID_TEMPLATES", flag: "sendgrid-templates", usage: "SendGrid dynamic template ids per milestone, e.g. shipped=d-...,delivered=d-...", parse: sendGridTemplates(&c.SendGridTemplates)},
 		{env: "SENDGRID_API_URL", flag: "sendgrid-api-url", def: "https://api.sendgrid.com", usage: "SendGrid API base URL", parse: httpURL(&c.SendGrid.APIURL)},
 		{env: "MAILGUN_API_KEY", secret: true, parse: str(&c.Mailgun.APIKey)},
@@ -389,12 +394,13 @@ func (c *Config) settings() []setting {
 		{env: "SHIPENGINE_API_KEY", secret: true, parse: str(&c.ShipEngine.APIKey)},
 		{env: "SHIPENGINE_WEBHOOK_KEYS_URL", flag: "shipengine-webhook-keys-url", usage: "JWKS of ShipEngine's webhook signing keys, e.g. https://api.shipengine.com/jwks; empty or \"off\" (the default) switches ShipEngine webhooks off", parse: keysURL(&c.ShipEngineKeysURL)},
 		{env: "SHIPENGINE_API_URL", flag: "shipengine-api-url", def: "https://api.shipengine.com", parse: httpURL(&c.ShipEngine.URL)},
-		{env: "SHIPFLOW_REGISTER_PARCELS", flag: "register-parcels", def: "true", usage: "register every shipped parcel with the tracking providers that have a key (AfterShip, EasyPost, ShipEngine, in that order)", parse: boolean(&c.RegisterParcels)},
+		{env: "SHIPFLOW_REGISTER_PARCELS", flag: "register-parcels", def: "true", usage: "register every shipped parcel with the tracking providers that have a key (AfterShip, EasyPost, ShipEngine, in that order)", boolean: true, parse: boolean(&c.RegisterParcels)},
 
 		{env: "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS", flag: "webhook-allowed-cidrs", usage: "comma-separated CIDRs outbound webhooks may reach despite being non-global", parse: cidrs(&c.WebhookAllowedCIDRs)},
-		{env: "SHIPFLOW_WEBHOOK_ALLOW_HTTP", flag: "webhook-allow-http", def: "false", usage: "accept plain http:// webhook endpoints (dev mode allows them)", parse: boolean(&c.WebhookAllowHTTP)},
+		{env: "SHIPFLOW_WEBHOOK_ALLOW_HTTP", flag: "webhook-allow-http", def: "false", usage: "accept plain http:// webhook endpoints (dev mode allows them)", boolean: true, parse: boolean(&c.WebhookAllowHTTP)},
 		{env: "SHIPFLOW_DATA_DIR", flag: "data-dir", def: ".data", usage: "where dev mode keeps its Temporal SQLite file", parse: nonEmpty(&c.DataDir)},
 		{env: "SHIPFLOW_TEMPORAL_CLI", flag: "temporal-cli", def: "bin/temporal", usage: "path of the temporal CLI that dev mode runs", parse: nonEmpty(&c.TemporalCLI)},
+		{env: "SHIPFLOW_STANDINS", flag: "standins", def: "false", usage: "dev only: start local stand-ins of every messaging provider (Twilio, SNS, SendGrid, Mailgun) and send through them", boolean: true, parse: boolean(&c.StandIns)},
 		{env: "SHIPFLOW_TEMPORAL_UI_PORT", flag: "temporal-ui-port", def: "8233", usage: "port of the dev Temporal UI", parse: port(&c.TemporalUIPort)},
 
 		{env: "SHIPFLOW_POLL_INTERVAL", flag: "poll-interval", def: "30m", usage: "how often a shipment in transit is polled", parse: duration(&c.PollInterval)},
@@ -405,7 +411,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_QUIET_HOURS", flag: "quiet-hours", def: "21:00-08:00", usage: "customer-local hours when non-urgent messages wait, or off", parse: quietHours(&c.QuietHours)},
 		{env: "SHIPFLOW_NOTIFY_MILESTONES", flag: "notify-milestones", usage: "switchable messages to send (in_transit) or skip (-packed), comma-separated, on top of the defaults; none for none", parse: milestones(&c.NotifyMilestones)},
 		{env: "SHIPFLOW_RETURN_WATCH", flag: "return-watch", def: "720h", usage: "how long a return parcel is waited for after its latest news", parse: boundedDuration(&c.ReturnWatch, maxReturnWatch)},
-		{env: "SHIPFLOW_ESTIMATES", flag: "estimates", def: "true", usage: "estimate delivery for shipments announced without a date", parse: boolean(&c.Estimates)},
+		{env: "SHIPFLOW_ESTIMATES", flag: "estimates", def: "true", usage: "estimate delivery for shipments announced without a date", boolean: true, parse: boolean(&c.Estimates)},
 		{env: "SHIPFLOW_MERCHANT_TIME_ZONE", flag: "merchant-time-zone", def: "UTC", usage: "IANA time zone the dispatch cut-off is read in", parse: zone(&c.EstimateRules.Zone)},
 		{env: "SHIPFLOW_MERCHANT_COUNTRY", flag: "merchant-country", usage: "ISO 3166-1 alpha-2 country parcels leave from: its holidays are not dispatch days", parse: country(&c.EstimateRules.Country)},
 		{env: "SHIPFLOW_DISPATCH_CUTOFF", flag: "dispatch-cutoff", def: "14:00", usage: "merchant-local HH:MM after which a parcel leaves the next working day, or off", parse: cutoff(&c.EstimateRules.Cutoff)},
@@ -470,7 +476,13 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 			vals[i] = &v
 			continue
 		}
-		vals[i] = fs.String(s.flag, v, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+		usage := fmt.Sprintf("%s (env %s)", s.usage, s.env)
+		if s.boolean {
+			vals[i] = &v
+			fs.Var(boolFlag{vals[i]}, s.flag, usage)
+			continue
+		}
+		vals[i] = fs.String(s.flag, v, usage)
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: shipflow %s [flags]\n\nFlags (each also read from the environment variable named):\n", name)
@@ -816,6 +828,20 @@ func providers(dst *[]string, known ...string) func(string) error {
 		})(v)
 	}
 }
+
+// boolFlag is a boolean setting's flag: given alone it means true, and its value is parsed
+// with the setting's other sources by boolean.
+type boolFlag struct{ v *string }
+
+func (b boolFlag) String() string {
+	if b.v == nil {
+		return ""
+	}
+	return *b.v
+}
+
+func (b boolFlag) Set(s string) error { *b.v = s; return nil }
+func (b boolFlag) IsBoolFlag() bool   { return true }
 
 func boolean(dst *bool) func(string) error {
 	return func(v string) error {

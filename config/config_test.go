@@ -451,3 +451,16 @@ func TestChannelProviders(t *testing.T) {
 		t.Error("a NUL in a provider list was accepted")
 	}
 }
+
+func TestBooleanFlagsStandAlone(t *testing.T) {
+	c, err := load(t, nil, "-standins", "-register-parcels=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.StandIns || c.RegisterParcels {
+		t.Errorf("standins %v, register parcels %v; want true, false", c.StandIns, c.RegisterParcels)
+	}
+	if _, err := load(t, nil, "-standins=maybe"); err == nil || !strings.Contains(err.Error(), "SHIPFLOW_STANDINS") {
+		t.Errorf("-standins=maybe: %v, want an error naming the setting", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
@@ -35,6 +36,9 @@ type app struct {
 	db       *pgxpool.Pool
 	temporal client.Client
 	pprof    *http.Server // nil unless SHIPFLOW_PPROF_ADDR is set
+	// awsCreds sign SNS requests; nil is the AWS SDK's standard chain (dev's stand-ins set
+	// their own).
+	awsCreds aws.CredentialsProvider
 }
 
 func openApp(ctx context.Context, name string, args []string, e env) (*app, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -84,6 +85,13 @@ func runDev(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	devDefaults(cfg, e.getenv)
+	var stand *standIns
+	if cfg.StandIns {
+		if stand, err = startStandIns(cfg, slog.New(slog.NewJSONHandler(e.stderr, nil))); err != nil {
+			return err
+		}
+		defer stand.close()
+	}
 	// The dev server started here speaks plain text, whatever TLS settings the shell holds
 	// for a real cluster.
 	cfg.Temporal.Security = engine.Security{}
@@ -104,6 +112,9 @@ func runDev(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.close()
+	if stand != nil {
+		a.awsCreds = stand.awsCredentials()
+	}
 	if err := a.migrate(ctx); err != nil {
 		return err
 	}
@@ -130,7 +141,7 @@ func runDev(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	printBanner(e, cfg, ts.Log)
+	printBanner(e, cfg, ts.Log, stand)
 	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTPAddr, api), loops...); err != nil {
 		return err
 	}
@@ -141,7 +152,7 @@ func runDev(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-func printBanner(e env, cfg *config.Config, temporalLog string) {
+func printBanner(e env, cfg *config.Config, temporalLog string, stand *standIns) {
 	api := "http://" + localAddr(cfg.HTTPAddr)
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nshipflow dev is running\n\n")
@@ -152,6 +163,9 @@ func printBanner(e env, cfg *config.Config, temporalLog string) {
 	fmt.Fprintf(&b, "               %s/webhooks/carriers/generic  (secret %s)\n", api, cfg.CarrierWebhookSecret)
 	fmt.Fprintf(&b, "  Temporal UI  http://localhost:%d/namespaces/%s/workflows\n", cfg.TemporalUIPort, cfg.Temporal.Namespace)
 	fmt.Fprintf(&b, "  Temporal     %s (namespace %s, task queue %s; server log %s)\n", cfg.Temporal.Address, cfg.Temporal.Namespace, cfg.Temporal.TaskQueue, temporalLog)
+	if stand != nil {
+		stand.banner(&b)
+	}
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop. Logs follow (JSON).\n\n")
 	fmt.Fprint(e.stdout, b.String())
 }

@@ -73,7 +73,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 	// SNS's credentials come from the AWS SDK's chain, which cannot be seen from here, so
 	// SNS_REGION alone switches it on.
 	if a.cfg.SNS.Region != "" {
-		s, err := sns.New(context.Background(), sns.Config(a.cfg.SNS), hc, nil)
+		s, err := sns.New(context.Background(), sns.Config(a.cfg.SNS), hc, a.awsCreds)
 		if err != nil {
 			return nil, nil, err
 		}

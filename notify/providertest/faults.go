@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -21,6 +22,29 @@ type faults struct {
 // failure is one programmed error answer.
 type failure struct {
 	status, code int
+}
+
+// control answers a stand-in's own control routes, for trying failures by hand against
+// `shipflow dev -standins`: POST /_standin/down?seconds=N starts an outage (Down; no seconds:
+// until up), POST /_standin/up ends it. Everything else goes to next.
+func (f *faults) control(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/_standin/down" && r.Method == http.MethodPost:
+			secs, err := strconv.Atoi(r.URL.Query().Get("seconds"))
+			if r.URL.Query().Has("seconds") && (err != nil || secs < 0 || secs > 86400) {
+				http.Error(w, "seconds must be a whole number from 0 to 86400", http.StatusBadRequest)
+				return
+			}
+			f.Down(time.Duration(secs) * time.Second)
+			w.WriteHeader(http.StatusNoContent)
+		case r.URL.Path == "/_standin/up" && r.Method == http.MethodPost:
+			f.Up()
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
 }
 
 // FailNext makes the next n requests fail with the HTTP status and the provider error code

@@ -43,6 +43,9 @@ type Mailgun struct {
 
 	apiKey, domain, signingKey string
 	srv                        *httptest.Server
+	// OnAccept, when set before the first request, is called with every accepted message after
+	// it is recorded and before the answer is written (see Twilio.OnAccept).
+	OnAccept func(MailgunMessage)
 
 	mu       sync.Mutex
 	messages []MailgunMessage
@@ -52,11 +55,21 @@ type Mailgun struct {
 // and signs webhooks with signingKey, and stops it when the test ends.
 func NewMailgun(t testing.TB, apiKey, domain, signingKey string) *Mailgun {
 	t.Helper()
-	mg := &Mailgun{apiKey: apiKey, domain: domain, signingKey: signingKey}
-	mg.srv = httptest.NewServer(http.HandlerFunc(mg.serve))
-	t.Cleanup(mg.srv.Close)
+	mg := StartMailgun(apiKey, domain, signingKey)
+	t.Cleanup(mg.Close)
 	return mg
 }
+
+// StartMailgun starts a Mailgun stand-in outside a test (`shipflow dev -standins`); Close stops
+// it.
+func StartMailgun(apiKey, domain, signingKey string) *Mailgun {
+	mg := &Mailgun{apiKey: apiKey, domain: domain, signingKey: signingKey}
+	mg.srv = httptest.NewServer(mg.control(http.HandlerFunc(mg.serve)))
+	return mg
+}
+
+// Close stops the stand-in.
+func (mg *Mailgun) Close() { mg.srv.Close() }
 
 // URL is the stand-in's base URL, the value of MAILGUN_API_URL.
 func (mg *Mailgun) URL() string { return mg.srv.URL }
@@ -202,6 +215,9 @@ func (mg *Mailgun) serve(w http.ResponseWriter, r *http.Request) {
 	mg.mu.Lock()
 	mg.messages = append(mg.messages, m)
 	mg.mu.Unlock()
+	if mg.OnAccept != nil {
+		mg.OnAccept(m)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{"id": "<" + id + ">", "message": "Queued. Thank you."})
 }

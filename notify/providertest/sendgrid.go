@@ -66,14 +66,24 @@ type SendGrid struct {
 // the test ends.
 func NewSendGrid(t testing.TB, apiKey string) *SendGrid {
 	t.Helper()
+	sg, err := StartSendGrid(apiKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sg.Close)
+	return sg
+}
+
+// StartSendGrid starts a SendGrid stand-in outside a test (`shipflow dev -standins`); Close
+// stops it.
+func StartSendGrid(apiKey string) (*SendGrid, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatalf("providertest: generate event webhook key: %v", err)
+		return nil, fmt.Errorf("providertest: generate event webhook key: %w", err)
 	}
 	sg := &SendGrid{apiKey: apiKey, key: key}
-	sg.srv = httptest.NewServer(http.HandlerFunc(sg.serve))
-	t.Cleanup(sg.srv.Close)
-	return sg
+	sg.srv = httptest.NewServer(sg.control(http.HandlerFunc(sg.serve)))
+	return sg, nil
 }
 
 // URL is the stand-in's base URL, the value of SENDGRID_API_URL.

@@ -58,11 +58,20 @@ type SNS struct {
 // it when the test ends.
 func NewSNS(t testing.TB, creds aws.Credentials, region string) *SNS {
 	t.Helper()
-	s := &SNS{creds: creds, region: region, optedOut: map[string]bool{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s := StartSNS(creds, region)
+	t.Cleanup(s.Close)
 	return s
 }
+
+// StartSNS starts an SNS stand-in outside a test (`shipflow dev -standins`); Close stops it.
+func StartSNS(creds aws.Credentials, region string) *SNS {
+	s := &SNS{creds: creds, region: region, optedOut: map[string]bool{}}
+	s.srv = httptest.NewServer(s.control(http.HandlerFunc(s.serve)))
+	return s
+}
+
+// Close stops the stand-in.
+func (s *SNS) Close() { s.srv.Close() }
 
 // URL is the stand-in's endpoint, the value of SNS_ENDPOINT_URL.
 func (s *SNS) URL() string { return s.srv.URL }

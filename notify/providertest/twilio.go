@@ -63,9 +63,15 @@ type Twilio struct {
 // (twilio-go insists that both are alphanumeric) and stops it when the test ends.
 func NewTwilio(t testing.TB, accountSID, authToken string) *Twilio {
 	t.Helper()
+	tw := StartTwilio(accountSID, authToken)
+	t.Cleanup(tw.Close)
+	return tw
+}
+
+// StartTwilio starts a Twilio stand-in outside a test (`shipflow dev -standins`); Close stops it.
+func StartTwilio(accountSID, authToken string) *Twilio {
 	tw := &Twilio{accountSID: accountSID, authToken: authToken}
-	tw.srv = httptest.NewServer(http.HandlerFunc(tw.serve))
-	t.Cleanup(tw.srv.Close)
+	tw.srv = httptest.NewServer(tw.control(http.HandlerFunc(tw.serve)))
 	return tw
 }
 

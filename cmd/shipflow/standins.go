@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/notify/providertest"
+)
+
+// Credentials of the stand-ins `shipflow dev -standins` starts: the real clients send them and
+// the stand-ins check them as the providers would. twilio-go wants both of Twilio's
+// alphanumeric.
+const (
+	standInTwilioSID   = "ACdev0standin0000000000000000000"
+	standInTwilioToken = "devstandintoken"
+	standInSendGridKey = "SG.dev-standin"
+	standInMailgunKey  = "key-dev-standin"
+	standInMailgunHost = "mg.standin.example"
+	standInAWSRegion   = "us-east-1"
+)
+
+var standInAWS = aws.Credentials{AccessKeyID: "AKIADEVSTANDIN000000", SecretAccessKey: "dev-standin-secret-access-key"}
+
+// standIns are the messaging providers' stand-ins of `shipflow dev -standins`, each the
+// package providertest one the tests use, checking requests as the provider does. Every message
+// they take is logged; POST {url}/_standin/down?seconds=N makes one fail (503) to watch the
+// channel fail over, POST {url}/_standin/up ends that.
+type standIns struct {
+	twilio   *providertest.Twilio
+	sns      *providertest.SNS
+	sendgrid *providertest.SendGrid
+	mailgun  *providertest.Mailgun
+}
+
+// startStandIns starts the stand-ins and points cfg's providers at them, whatever the
+// environment set: with -standins nothing reaches a real provider.
+func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
+	sg, err := providertest.StartSendGrid(standInSendGridKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &standIns{
+		twilio:   providertest.StartTwilio(standInTwilioSID, standInTwilioToken),
+		sns:      providertest.StartSNS(standInAWS, standInAWSRegion),
+		sendgrid: sg,
+		mailgun:  providertest.StartMailgun(standInMailgunKey, standInMailgunHost, "dev-standin-signing-key"),
+	}
+	log = log.With("component", "stand-in")
+	s.twilio.OnAccept = func(m providertest.TwilioMessage) {
+		log.Info("twilio stand-in took a message", "to", notify.Mask(m.To), "from", m.From, "body", m.Body)
+	}
+	s.sns.OnAccept = func(m providertest.SNSMessage) {
+		log.Info("sns stand-in took a text", "to", notify.Mask(m.PhoneNumber), "body", m.Message)
+	}
+	s.sendgrid.OnAccept = func(m providertest.SendGridMessage) {
+		log.Info("sendgrid stand-in took an email", "to", notify.Mask(m.To), "subject", m.Subject, "template_id", m.TemplateID)
+	}
+	s.mailgun.OnAccept = func(m providertest.MailgunMessage) {
+		log.Info("mailgun stand-in took an email", "to", notify.Mask(m.To), "subject", m.Subject)
+	}
+
+	cfg.Twilio = config.Twilio{AccountSID: standInTwilioSID, AuthToken: standInTwilioToken, From: "+15005550006",
+		WhatsAppFrom: "+15005550007", APIURL: s.twilio.URL()}
+	cfg.SNS = config.SNS{Region: standInAWSRegion, OriginationNumber: "+15005550008", EndpointURL: s.sns.URL()}
+	cfg.SendGrid = config.SendGrid{APIKey: standInSendGridKey, From: "Shop <shop@standin.example>", APIURL: s.sendgrid.URL()}
+	cfg.Mailgun = config.Mailgun{APIKey: standInMailgunKey, Domain: standInMailgunHost, From: "Shop <shop@" + standInMailgunHost + ">",
+		Region: "us", APIURL: s.mailgun.URL()}
+	return s, nil
+}
+
+// awsCredentials are what the SNS client signs with: the stand-in's, not the machine's chain.
+func (s *standIns) awsCredentials() aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(standInAWS.AccessKeyID, standInAWS.SecretAccessKey, "")
+}
+
+func (s *standIns) close() {
+	s.twilio.Close()
+	s.sns.Close()
+	s.sendgrid.Close()
+	s.mailgun.Close()
+}
+
+// banner lists the stand-ins for the dev banner.
+func (s *standIns) banner(w io.Writer) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  Stand-ins    twilio %s, sns %s\n", s.twilio.URL(), s.sns.URL())
+	fmt.Fprintf(&b, "               sendgrid %s, mailgun %s\n", s.sendgrid.URL(), s.mailgun.URL())
+	fmt.Fprintf(&b, "               (curl -X POST <url>/_standin/down?seconds=60 fails one over to the next)\n")
+	fmt.Fprint(w, b.String())
+}
