@@ -36,6 +36,9 @@ type data struct {
 
 type notify struct {
 	Channels []order.Channel `json:"channels"`
+	// DailyUpdates is the customer's choice about daily updates; absent leaves it to the
+	// merchant's default (SHIPFLOW_DAILY_UPDATES). A JSON boolean or null, nothing else.
+	DailyUpdates *bool `json:"daily_updates"`
 }
 
 type shipment struct {
@@ -122,6 +125,7 @@ func (d data) created(e *order.CommerceEvent) error {
 	e.Customer = &c
 	if d.Notify != nil {
 		e.Notify = d.Notify.Channels
+		e.DailyUpdates = d.Notify.DailyUpdates
 	}
 	e.Items = d.Items
 	promised, err := ParseOptionalTime("data.promised_delivery", d.PromisedDelivery)

@@ -207,3 +207,36 @@ func TestParseUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDailyUpdates: order.created's notify.daily_updates is the customer's choice, kept as
+// given (true or false); absent or null leaves it to the merchant; anything but a boolean is
+// refused as malformed, never guessed.
+func TestParseDailyUpdates(t *testing.T) {
+	created := fixture(t, "order.created.json")
+	yes, no := true, false
+	for _, tc := range []struct {
+		name string
+		v    any
+		want *bool
+	}{
+		{"on", true, &yes},
+		{"off", false, &no},
+		{"null", nil, nil},
+		{"absent", remove, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := commerce.Parse("m", edit(t, created, "data.notify.daily_updates", tc.v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Commerce[0].DailyUpdates; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("daily updates %v, want %v", got, tc.want)
+			}
+		})
+	}
+	for _, bad := range []any{"yes", 1, []bool{true}} {
+		if _, err := commerce.Parse("m", edit(t, created, "data.notify.daily_updates", bad)); err == nil {
+			t.Errorf("daily_updates %v accepted", bad)
+		}
+	}
+}

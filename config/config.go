@@ -116,6 +116,11 @@ type Config struct {
 	NotifyMilestones []order.Milestone
 	// ReturnWatch is how long a return parcel is waited for after its latest news.
 	ReturnWatch time.Duration
+	// DailyUpdates is the merchant's default for daily updates (SHIPFLOW_DAILY_UPDATES): on,
+	// every customer who did not say no gets one; off, only customers who asked.
+	DailyUpdates bool
+	// DailyUpdateHour is the customer-local hour daily updates go at, outside quiet hours.
+	DailyUpdateHour int
 	// Estimates switches delivery estimates on for shipments announced without a date, under
 	// EstimateRules (docs/reference/configuration.md, "Delivery estimates").
 	Estimates         bool
@@ -410,6 +415,8 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_REVIEW_REQUEST_DELAY", flag: "review-request-delay", def: "72h", usage: "wait after delivery before asking for a review", parse: duration(&c.ReviewRequestDelay)},
 		{env: "SHIPFLOW_QUIET_HOURS", flag: "quiet-hours", def: "21:00-08:00", usage: "customer-local hours when non-urgent messages wait, or off", parse: quietHours(&c.QuietHours)},
 		{env: "SHIPFLOW_NOTIFY_MILESTONES", flag: "notify-milestones", usage: "switchable messages to send (in_transit) or skip (-packed), comma-separated, on top of the defaults; none for none", parse: milestones(&c.NotifyMilestones)},
+		{env: "SHIPFLOW_DAILY_UPDATES", flag: "daily-updates", def: "false", usage: "send a daily update to every customer who did not say no (false: only to customers who asked, notify.daily_updates)", parse: boolean(&c.DailyUpdates)},
+		{env: "SHIPFLOW_DAILY_UPDATE_HOUR", flag: "daily-update-hour", def: "18", usage: "customer-local hour (0-23) of daily updates, outside SHIPFLOW_QUIET_HOURS", parse: between(&c.DailyUpdateHour, 0, order.MaxDailyHour)},
 		{env: "SHIPFLOW_RETURN_WATCH", flag: "return-watch", def: "720h", usage: "how long a return parcel is waited for after its latest news", parse: boundedDuration(&c.ReturnWatch, maxReturnWatch)},
 		{env: "SHIPFLOW_ESTIMATES", flag: "estimates", def: "true", usage: "estimate delivery for shipments announced without a date", boolean: true, parse: boolean(&c.Estimates)},
 		{env: "SHIPFLOW_MERCHANT_TIME_ZONE", flag: "merchant-time-zone", def: "UTC", usage: "IANA time zone the dispatch cut-off is read in", parse: zone(&c.EstimateRules.Zone)},
@@ -511,7 +518,19 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 	if err := c.checkClientCert(); err != nil {
 		return nil, err
 	}
+	if err := c.checkDailyHour(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// checkDailyHour refuses a daily update hour inside the quiet hours: every update would wait
+// for the morning, where something else is likely said, which is not what was asked for.
+func (c *Config) checkDailyHour() error {
+	if c.QuietHours.Contains(c.DailyUpdateHour * 60) {
+		return fmt.Errorf("config: SHIPFLOW_DAILY_UPDATE_HOUR (-daily-update-hour): %d:00 is inside SHIPFLOW_QUIET_HOURS; choose an hour outside them", c.DailyUpdateHour)
+	}
+	return nil
 }
 
 // previousSuffix names the variable of a secret being rotated out: the source's own

@@ -464,3 +464,34 @@ func TestBooleanFlagsStandAlone(t *testing.T) {
 		t.Errorf("-standins=maybe: %v, want an error naming the setting", err)
 	}
 }
+
+func TestDailyUpdateSettings(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DailyUpdates || c.DailyUpdateHour != 18 {
+		t.Errorf("defaults: %v at %d", c.DailyUpdates, c.DailyUpdateHour)
+	}
+	c, err = load(t, map[string]string{"SHIPFLOW_DAILY_UPDATES": "true", "SHIPFLOW_DAILY_UPDATE_HOUR": "9"})
+	if err != nil || !c.DailyUpdates || c.DailyUpdateHour != 9 {
+		t.Errorf("on at 9: %v at %d, %v", c.DailyUpdates, c.DailyUpdateHour, err)
+	}
+	if c, err := load(t, map[string]string{"SHIPFLOW_DAILY_UPDATE_HOUR": "22", "SHIPFLOW_QUIET_HOURS": "off"}); err != nil || c.DailyUpdateHour != 22 {
+		t.Errorf("22 without quiet hours: %d, %v", c.DailyUpdateHour, err)
+	}
+	for _, env := range []map[string]string{
+		{"SHIPFLOW_DAILY_UPDATE_HOUR": "22"}, // inside the default 21:00-08:00
+		{"SHIPFLOW_DAILY_UPDATE_HOUR": "7"},
+		{"SHIPFLOW_DAILY_UPDATE_HOUR": "12", "SHIPFLOW_QUIET_HOURS": "12:00-13:00"},
+		{"SHIPFLOW_DAILY_UPDATE_HOUR": "24"},
+		{"SHIPFLOW_DAILY_UPDATE_HOUR": "-1"},
+		{"SHIPFLOW_DAILY_UPDATE_HOUR": "18:00"},
+		{"SHIPFLOW_DAILY_UPDATE_HOUR": "1\x008"},
+		{"SHIPFLOW_DAILY_UPDATES": "daily"},
+	} {
+		if _, err := load(t, env); err == nil || !strings.Contains(err.Error(), "SHIPFLOW_DAILY_UPDATE") {
+			t.Errorf("%q: %v, want an error naming the setting", env, err)
+		}
+	}
+}

@@ -30,6 +30,9 @@ type Request struct {
 	Superseded string `json:"superseded,omitempty"`
 	// Refund is the refund a refund_processed message tells of.
 	Refund *Refund `json:"refund,omitempty"`
+	// Day is the customer-local date (2006-01-02) a daily_update is for: each day's update is
+	// a message of its own.
+	Day string `json:"day,omitempty"`
 }
 
 // Refund is one of the order's refunds: N counts them from 1, so each has its own message.
@@ -60,6 +63,9 @@ func Key(r Request) string {
 	k := strings.Join([]string{r.OrderID, string(r.Milestone), r.ShipmentID, string(r.Channel)}, "/")
 	if f := r.Refund; f != nil && f.N > 1 {
 		k += "#" + strconv.Itoa(f.N) // the first refund's key is the plain one
+	}
+	if r.Day != "" {
+		k += "@" + r.Day // a daily update's: day 2's is not day 1's
 	}
 	return k
 }

@@ -46,6 +46,9 @@
 //	ReviewRequest              order delivered                      marked sent                          Notify review_request
 //	NotificationFailed         always                               timeline entry                       Publish notification.failed
 //	SetChannels                channels changed                     channels replaced                    none
+//	SetDailyUpdates            the customer's choice changed        choice kept, timeline entry          none
+//	DailyUpdate (daily.go)     wanted, a parcel moving, nothing     Notified holds that day's key        Notify daily_update (order-level, the day's date)
+//	                           said that customer-local day
 //	HumanRequested             a request id not seen before         timeline entry (kind customer)       AskStaff, Publish order.human_requested
 //	return parcel scan*        status changed                       its status                           Publish shipment.updated; moving: Notify return_in_transit; delivered: Notify return_received
 //

@@ -37,6 +37,10 @@ const (
 	MilestoneReturnInTransit Milestone = "return_in_transit"
 	// MilestoneReturnReceived: the return parcel was delivered back to the merchant.
 	MilestoneReturnReceived Milestone = "return_received"
+
+	// MilestoneDailyUpdate: the day's news of the parcels on their way, at a customer-local
+	// hour, when nothing else was said that day (daily.go). Order-level, once per day.
+	MilestoneDailyUpdate Milestone = "daily_update"
 )
 
 // Known says m is one of the milestones above, the names configuration may use.
@@ -45,7 +49,7 @@ func (m Milestone) Known() bool {
 	case MilestoneConfirmed, MilestoneShipped, MilestoneOutForDelivery, MilestoneAvailableForPickup,
 		MilestoneAttemptFailed, MilestoneDelivered, MilestoneDelayed, MilestoneReviewRequest,
 		MilestonePacked, MilestoneInTransit, MilestoneCancelled, MilestoneRefundProcessed,
-		MilestoneReturnInTransit, MilestoneReturnReceived:
+		MilestoneReturnInTransit, MilestoneReturnReceived, MilestoneDailyUpdate:
 		return true
 	}
 	return false
@@ -59,6 +63,9 @@ type Notify struct {
 	// Refund is which of the order's refunds (1 for the first) a refund_processed message
 	// tells of; 0 for every other milestone.
 	Refund int
+	// Day is the customer-local date (2006-01-02) a daily_update is for; empty for every other
+	// milestone. Each day's update is its own message.
+	Day string
 }
 
 // PublishType is the type of an outbound webhook event (docs/reference/outbound-webhooks.md).
@@ -209,11 +216,15 @@ func (b *batch) tell(m Milestone, shipmentID string) {
 	}
 }
 
-// key is the Notified key of n: "milestone/shipment", and "#n" after a refund's from the second on.
+// key is the Notified key of n: "milestone/shipment", "#n" after a refund's from the second
+// on, and "@date" after a daily update's.
 func (n Notify) key() string {
 	k := string(n.Milestone) + "/" + n.ShipmentID
 	if n.Refund > 1 {
 		k += "#" + strconv.Itoa(n.Refund)
+	}
+	if n.Day != "" {
+		k += "@" + n.Day
 	}
 	return k
 }

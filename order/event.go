@@ -159,8 +159,11 @@ type CommerceEvent struct {
 	OrderID   string    `json:"order_id"`
 
 	// order.created; customer.updated and order.updated (the new contact details)
-	Customer         *Customer  `json:"customer,omitempty"`
-	Notify           []Channel  `json:"notify,omitempty"`
+	Customer *Customer `json:"customer,omitempty"`
+	Notify   []Channel `json:"notify,omitempty"`
+	// DailyUpdates is order.created's notify.daily_updates: the customer's choice about daily
+	// updates; nil leaves it to the merchant's default.
+	DailyUpdates     *bool      `json:"daily_updates,omitempty"`
 	Items            []Item     `json:"items,omitempty"`
 	PromisedDelivery *time.Time `json:"promised_delivery,omitempty"`
 	ShippingAddress  *Address   `json:"shipping_address,omitempty"`

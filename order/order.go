@@ -50,6 +50,12 @@ type Order struct {
 	// Notified holds "milestone/shipment" keys of messages already asked
 	// for, so that no milestone is sent twice.
 	Notified []string `json:"notified"`
+	// DailyUpdates is the customer's own choice about daily updates (order.created's
+	// notify.daily_updates, or changed since); nil means the merchant's default.
+	DailyUpdates *bool `json:"daily_updates,omitempty"`
+	// LastTold is the latest message that left for the customer, in runs that keep it (since
+	// daily updates): "nothing else was said that day" reads it.
+	LastTold *Told `json:"last_told,omitempty"`
 }
 
 // Shipment is one parcel of the order with what its carrier last said.
@@ -118,6 +124,7 @@ func New(e CommerceEvent) (Order, []Effect, error) {
 		Customer:         *e.Customer,
 		Items:            slices.Clone(e.Items),
 		PromisedDelivery: utcp(e.PromisedDelivery),
+		DailyUpdates:     cloneBool(e.DailyUpdates),
 		CreatedAt:        at,
 		UpdatedAt:        at,
 	}

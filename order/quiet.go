@@ -44,6 +44,18 @@ func (m Milestone) afterReturn() bool {
 	return false
 }
 
+// Contains reports whether the customer-local clock time minute (minutes after midnight) falls
+// in the quiet hours: a daily update hour inside them is refused at start.
+func (q QuietHours) Contains(minute int) bool {
+	switch {
+	case q.Off():
+		return false
+	case q.Start < q.End:
+		return minute >= q.Start && minute < q.End
+	}
+	return minute >= q.Start || minute < q.End // wraps midnight
+}
+
 // Off reports whether there are no quiet hours.
 func (q QuietHours) Off() bool { return q.Start == q.End }
 
@@ -122,6 +134,11 @@ func (o *Order) Superseded(n Notify) string {
 	case o.ReturnedAt != nil && !n.Milestone.afterReturn():
 		return "the order was returned"
 	case n.Milestone == MilestoneReviewRequest, n.Milestone == MilestoneRefundProcessed:
+		return ""
+	case n.Milestone == MilestoneDailyUpdate:
+		if len(o.Moving()) == 0 {
+			return "no parcel is on its way any more"
+		}
 		return ""
 	case n.Milestone == MilestoneDelayed:
 		if x := o.Exception; x == nil || x.ShipmentID != n.ShipmentID {

@@ -33,6 +33,8 @@ func full(t testing.TB) order.Order {
 	e.Timestamp = t0.In(vilnius)
 	e.PromisedDelivery = ptime(at(4000).In(vilnius))
 	e.ShippingAddress = &order.Address{Name: "Ona", Line1: "Laisvės al. 1", City: "Kaunas", PostalCode: "44280", Country: "LT"}
+	daily := true
+	e.DailyUpdates = &daily
 	o, _, err := order.New(e)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +62,7 @@ func full(t testing.TB) order.Order {
 		st(t, &o)
 	}
 	o.NotificationFailed(order.MilestoneShipped, "S2", order.ChannelSMS, "undeliverable", at(40))
+	o.Sent(order.Notify{Milestone: order.MilestoneShipped, ShipmentID: "S2"}, at(41).In(vilnius))
 	if o.Exception == nil || len(o.Shipments) != 2 || len(o.Refunds) != 1 {
 		t.Fatalf("full order is not full: %+v", o)
 	}

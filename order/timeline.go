@@ -34,10 +34,12 @@ const (
 // Entry types of entries that are neither a commerce event type nor a
 // shipment status.
 const (
-	EntryExceptionRaised    = "exception.raised"
-	EntryExceptionResolved  = "exception.resolved"
-	EntryDelayReported      = "delay.reported"
-	EntryChannelsUpdated    = "notify.channels_updated"
+	EntryExceptionRaised   = "exception.raised"
+	EntryExceptionResolved = "exception.resolved"
+	EntryDelayReported     = "delay.reported"
+	EntryChannelsUpdated   = "notify.channels_updated"
+	// EntryDailyUpdates: the customer switched daily updates on or off.
+	EntryDailyUpdates       = "notify.daily_updates_updated"
 	EntryNotificationFailed = "notification.failed"
 	EntryHumanRequested     = "human.requested"
 )

@@ -35,6 +35,9 @@ type View struct {
 // reads back the shape it sent.
 type NotifyView struct {
 	Channels []Channel `json:"channels"`
+	// DailyUpdates is the customer's own choice about daily updates; absent means the
+	// merchant's default.
+	DailyUpdates *bool `json:"daily_updates,omitempty"`
 }
 
 // ShipmentView is one shipment in the order view.
@@ -92,7 +95,7 @@ func (o *Order) Summary() View {
 		OrderID:           o.ID,
 		Status:            o.Status,
 		Customer:          o.Customer,
-		Notify:            NotifyView{Channels: nonNil(o.Notify)},
+		Notify:            NotifyView{Channels: nonNil(o.Notify), DailyUpdates: cloneBool(o.DailyUpdates)},
 		Items:             nonNil(o.Items),
 		PromisedDelivery:  utcp(o.PromisedDelivery),
 		EstimatedDelivery: utcp(o.EstimatedDelivery),

@@ -150,6 +150,8 @@ type run struct {
 	staff    *staff
 	orderID  string
 	settings workflows.OrderSettings
+	// createdWith, when set, changes the order.created the run starts with.
+	createdWith func(*order.CommerceEvent)
 }
 
 func newRun(t *testing.T) *run { return newRunWith(t, nil) }
@@ -185,6 +187,9 @@ func (r *run) scan(d time.Duration, e order.TrackingEvent) {
 // start runs the workflow to its end (or until the test environment's clock stops).
 func (r *run) start() {
 	e := r.created()
+	if r.createdWith != nil {
+		r.createdWith(&e)
+	}
 	r.env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Created: &e, Settings: r.settings})
 }
 

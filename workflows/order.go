@@ -60,6 +60,10 @@ type orderWorkflow struct {
 	// the commands of issue 19's journey (parcel registration and the rest); older runs
 	// replay without them.
 	journey bool
+	// daily: this run started at dailyVersion or later, so it keeps the daily update's clock
+	// (keepDaily) and records when each message left (order.Order.Sent); older runs replay
+	// without them.
+	daily bool
 
 	logger log.Logger
 }
@@ -85,9 +89,10 @@ func newOrderWorkflow(ctx workflow.Context, in OrderInput) (*orderWorkflow, []or
 }
 
 func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
-	v := workflow.GetVersion(ctx, compactHistory, workflow.DefaultVersion, journeyVersion)
+	v := workflow.GetVersion(ctx, compactHistory, workflow.DefaultVersion, dailyVersion)
 	w.compact = v >= compactVersion
 	w.journey = v >= journeyVersion
+	w.daily = v >= dailyVersion
 	w.localStore = w.since(ctx, localStoreChange)
 	if w.compact {
 		w.search = searchValuesIn(workflow.GetTypedSearchAttributes(ctx))
@@ -109,6 +114,9 @@ func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
 	}
 	if w.registers() {
 		workflow.Go(ctx, w.registerParcels)
+	}
+	if w.daily {
+		workflow.Go(ctx, w.keepDaily)
 	}
 	w.changed(ctx, fx)
 
@@ -148,6 +156,7 @@ const compactHistory = "compact-history"
 const (
 	compactVersion = 1 // the compact history itself
 	journeyVersion = 2 // parcel registration and the rest of issue 19's journey
+	dailyVersion   = 3 // daily updates (issue 20): their timer, and the time of each message sent
 )
 
 // since reports whether this run follows change (one of the GetVersion changes before

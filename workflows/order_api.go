@@ -91,6 +91,10 @@ type OrderSettings struct {
 	// ReturnWatch is how long after its latest news a return parcel still on its way keeps
 	// the order's workflow waiting for it; zero is defaultReturnWatch.
 	ReturnWatch time.Duration `json:"return_watch,omitempty"`
+	// Daily is the daily update rule (SHIPFLOW_DAILY_UPDATES, SHIPFLOW_DAILY_UPDATE_HOUR); the
+	// zero value, which orders started before it carry, sends none. Only runs at dailyVersion
+	// follow it.
+	Daily order.Daily `json:"daily,omitzero"`
 }
 
 // OrderInput starts a run: the order.created event for the first, the carried state for a
@@ -112,16 +116,25 @@ type ResolveRequest struct {
 	By   string `json:"by"`
 }
 
-// ChannelsRequest replaces the customer's notification channels.
+// ChannelsRequest replaces the customer's notification channels, and sets their choice about
+// daily updates when DailyUpdates is given. A request with DailyUpdates and no channels
+// changes the choice alone (the channels stay as they are).
 type ChannelsRequest struct {
 	Channels []order.Channel `json:"channels"`
+	// DailyUpdates switches the customer's daily updates on or off; nil leaves them as they are.
+	DailyUpdates *bool `json:"daily_updates,omitempty"`
 }
+
+// dailyOnly reports whether r changes the daily updates alone.
+func (r ChannelsRequest) dailyOnly() bool { return r.DailyUpdates != nil && r.Channels == nil }
 
 // UpdateResult is what an update answers: small, because it is kept in the history.
 type UpdateResult struct {
 	Status    order.Status     `json:"status"`
 	Exception *order.Exception `json:"exception"`
 	Channels  []order.Channel  `json:"channels"`
+	// DailyUpdates is the customer's own choice about daily updates, when they made one.
+	DailyUpdates *bool `json:"daily_updates,omitempty"`
 }
 
 // HumanResult is what request_human answers: what the order does about the request, so the

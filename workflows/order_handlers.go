@@ -40,18 +40,25 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, SetChannelsUpdate,
 		func(ctx workflow.Context, r ChannelsRequest) (UpdateResult, error) {
-			fx, err := w.state.SetChannels(r.Channels, workflow.Now(ctx))
-			if err != nil {
-				return UpdateResult{}, typed(err)
+			var fx []order.Effect
+			if !r.dailyOnly() {
+				var err error
+				if fx, err = w.state.SetChannels(r.Channels, workflow.Now(ctx)); err != nil {
+					return UpdateResult{}, typed(err)
+				}
 			}
+			w.state.SetDailyUpdates(r.DailyUpdates, workflow.Now(ctx))
 			w.changed(ctx, fx)
 			return w.result(), nil
 		},
 		workflow.UpdateHandlerOptions{
 			Validator: func(ctx workflow.Context, r ChannelsRequest) error {
+				if r.dailyOnly() {
+					return nil
+				}
 				return typed(w.state.CheckChannels(r.Channels))
 			},
-			Description: "Replace the channels the customer is notified on.",
+			Description: "Replace the channels the customer is notified on, and switch their daily updates on or off.",
 		})
 	if err != nil {
 		return err
@@ -127,6 +134,10 @@ func humanAt(ctx workflow.Context, r order.HumanRequest) order.HumanRequest {
 
 func (w *orderWorkflow) result() UpdateResult {
 	r := UpdateResult{Status: w.state.Status, Channels: append([]order.Channel{}, w.state.Notify...)}
+	if d := w.state.DailyUpdates; d != nil {
+		v := *d
+		r.DailyUpdates = &v
+	}
 	if x := w.state.Exception; x != nil {
 		c := *x
 		r.Exception = &c

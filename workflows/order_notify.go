@@ -50,6 +50,9 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 			send = w.sendMilestone
 		}
 		failures, ok := send(ctx, n, channels)
+		if w.daily && ok && superseded == "" && len(failures) < len(channels) {
+			w.state.Sent(e, workflow.Now(ctx)) // what "nothing else was said that day" reads
+		}
 		if ok && len(failures) == len(channels) {
 			w.logger.Error("notification failed on every channel", "milestone", e.Milestone, "shipment_id", e.ShipmentID)
 			w.changed(ctx, w.state.NotificationFailed(e.Milestone, e.ShipmentID, "", strings.Join(failures, "; "), workflow.Now(ctx)))
@@ -226,15 +229,22 @@ func (w *orderWorkflow) notification(e order.Notify) notify.Request {
 	for _, it := range o.Items {
 		names[it.SKU] = it.Name
 	}
-	n := notify.Request{OrderID: o.ID, Milestone: e.Milestone, ShipmentID: e.ShipmentID, Customer: o.Customer}
+	n := notify.Request{OrderID: o.ID, Milestone: e.Milestone, ShipmentID: e.ShipmentID, Customer: o.Customer, Day: e.Day}
 	if e.Refund > 0 && e.Refund <= len(o.Refunds) {
 		r := o.Refunds[e.Refund-1]
 		n.Refund = &notify.Refund{N: e.Refund, Amount: r.Amount, Currency: r.Currency}
 	}
 	aboutReturn := slices.ContainsFunc(o.Shipments, func(s order.Shipment) bool { return s.Return && s.ID == e.ShipmentID })
+	var moving []string
+	if e.Milestone == order.MilestoneDailyUpdate {
+		moving = o.Moving()
+	}
 	for _, s := range o.Shipments {
 		if s.Return != aboutReturn || (aboutReturn && s.ID != e.ShipmentID) {
 			continue // a return's message tells of its parcel alone, no other of the parcel going back
+		}
+		if e.Milestone == order.MilestoneDailyUpdate && !slices.Contains(moving, s.ID) {
+			continue // the daily update tells of the parcels on their way
 		}
 		sum := notify.Shipment{ID: s.ID, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Status: s.Status, ETA: s.EstimatedDelivery, ETASource: s.ETASource}
 		if p := s.Proof; p != nil {

@@ -80,6 +80,7 @@ func (a *app) orderSettings() workflows.OrderSettings {
 		Steps:           order.Steps{Tell: c.NotifyMilestones, Returns: true, Contact: true},
 		ReturnWatch:     c.ReturnWatch,
 		Estimates:       c.Estimates, LateFromDayEnd: true,
+		Daily: order.Daily{Offered: true, Default: c.DailyUpdates, Hour: c.DailyUpdateHour},
 	}
 	for name, url := range map[string]string{"slack": c.Alerts.SlackURL, "teams": c.Alerts.TeamsURL, "google_chat": c.Alerts.GoogleChatURL} {
 		if url != "" {

@@ -20,7 +20,7 @@ var (
 		order.MilestoneAvailableForPickup, order.MilestoneAttemptFailed, order.MilestoneDelivered,
 		order.MilestoneDelayed, order.MilestoneReviewRequest,
 		order.MilestonePacked, order.MilestoneInTransit, order.MilestoneCancelled, order.MilestoneRefundProcessed,
-		order.MilestoneReturnInTransit, order.MilestoneReturnReceived,
+		order.MilestoneReturnInTransit, order.MilestoneReturnReceived, order.MilestoneDailyUpdate,
 	}
 	channels = []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail}
 )
