@@ -314,10 +314,12 @@ type Carrier struct {
 type setting struct {
 	env, flag, def, usage string
 	secret                bool
-	// boolean settings' flags stand alone for true (-standins), as the flag package's own do.
-	boolean bool
-	parse   func(string) error
+	parse                 func(string) error
 }
+
+// boolean reports whether s is a true-or-false setting, whose flag stands alone for true
+// (-standins), as the flag package's own do. Every such setting has its default spelled out.
+func (s setting) boolean() bool { return s.def == "true" || s.def == "false" }
 
 func (c *Config) settings() []setting {
 	return []setting{
@@ -372,7 +374,7 @@ func (c *Config) settings() []setting {
 		{env: "SENDGRID_FROM", flag: "sendgrid-from", usage: "sender email address", parse: str(&c.SendGrid.From)},
 		{env: "SHIPFLOW_SMS_PROVIDERS", flag: "sms-providers", def: "twilio,sns", usage: "SMS providers in the order a text tries them, of twilio and sns; those without credentials are left out", parse: providers(&c.SMSProviders, "twilio", "sns")},
 		{env: "SHIPFLOW_EMAIL_PROVIDERS", flag: "email-providers", def: "sendgrid,mailgun", usage: "email providers in the order an email tries them, of sendgrid and mailgun; those without credentials are left out", parse: providers(&c.EmailProviders, "sendgrid", "mailgun")},
-		{env: "SHIPFLOW_CHANNEL_FALLBACK", flag: "channel-fallback", def: "true", usage: "send a milestone every provider of a channel refused for good (invalid number, bounced address) on the customer's next channel", boolean: true, parse: boolean(&c.ChannelFallback)},
+		{env: "SHIPFLOW_CHANNEL_FALLBACK", flag: "channel-fallback", def: "true", usage: "send a milestone every provider of a channel refused for good (invalid number, bounced address) on the customer's next channel", parse: boolean(&c.ChannelFallback)},
 		{env: "SENDGRID_TEMPLATES", flag: "sendgrid-templates", usage: "SendGrid dynamic template ids per milestone, e.g. shipped=d-...,delivered=d-...", parse: sendGridTemplates(&c.SendGridTemplates)},
 		{env: "SENDGRID_API_URL", flag: "sendgrid-api-url", def: "https://api.sendgrid.com", usage: "SendGrid API base URL", parse: httpURL(&c.SendGrid.APIURL)},
 		{env: "MAILGUN_API_KEY", secret: true, parse: str(&c.Mailgun.APIKey)},
@@ -399,13 +401,13 @@ func (c *Config) settings() []setting {
 		{env: "SHIPENGINE_API_KEY", secret: true, parse: str(&c.ShipEngine.APIKey)},
 		{env: "SHIPENGINE_WEBHOOK_KEYS_URL", flag: "shipengine-webhook-keys-url", usage: "JWKS of ShipEngine's webhook signing keys, e.g. https://api.shipengine.com/jwks; empty or \"off\" (the default) switches ShipEngine webhooks off", parse: keysURL(&c.ShipEngineKeysURL)},
 		{env: "SHIPENGINE_API_URL", flag: "shipengine-api-url", def: "https://api.shipengine.com", parse: httpURL(&c.ShipEngine.URL)},
-		{env: "SHIPFLOW_REGISTER_PARCELS", flag: "register-parcels", def: "true", usage: "register every shipped parcel with the tracking providers that have a key (AfterShip, EasyPost, ShipEngine, in that order)", boolean: true, parse: boolean(&c.RegisterParcels)},
+		{env: "SHIPFLOW_REGISTER_PARCELS", flag: "register-parcels", def: "true", usage: "register every shipped parcel with the tracking providers that have a key (AfterShip, EasyPost, ShipEngine, in that order)", parse: boolean(&c.RegisterParcels)},
 
 		{env: "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS", flag: "webhook-allowed-cidrs", usage: "comma-separated CIDRs outbound webhooks may reach despite being non-global", parse: cidrs(&c.WebhookAllowedCIDRs)},
-		{env: "SHIPFLOW_WEBHOOK_ALLOW_HTTP", flag: "webhook-allow-http", def: "false", usage: "accept plain http:// webhook endpoints (dev mode allows them)", boolean: true, parse: boolean(&c.WebhookAllowHTTP)},
+		{env: "SHIPFLOW_WEBHOOK_ALLOW_HTTP", flag: "webhook-allow-http", def: "false", usage: "accept plain http:// webhook endpoints (dev mode allows them)", parse: boolean(&c.WebhookAllowHTTP)},
 		{env: "SHIPFLOW_DATA_DIR", flag: "data-dir", def: ".data", usage: "where dev mode keeps its Temporal SQLite file", parse: nonEmpty(&c.DataDir)},
 		{env: "SHIPFLOW_TEMPORAL_CLI", flag: "temporal-cli", def: "bin/temporal", usage: "path of the temporal CLI that dev mode runs", parse: nonEmpty(&c.TemporalCLI)},
-		{env: "SHIPFLOW_STANDINS", flag: "standins", def: "false", usage: "dev only: start local stand-ins of every messaging provider (Twilio, SNS, SendGrid, Mailgun) and send through them", boolean: true, parse: boolean(&c.StandIns)},
+		{env: "SHIPFLOW_STANDINS", flag: "standins", def: "false", usage: "dev only: start local stand-ins of every messaging provider (Twilio, SNS, SendGrid, Mailgun) and send through them", parse: boolean(&c.StandIns)},
 		{env: "SHIPFLOW_TEMPORAL_UI_PORT", flag: "temporal-ui-port", def: "8233", usage: "port of the dev Temporal UI", parse: port(&c.TemporalUIPort)},
 
 		{env: "SHIPFLOW_POLL_INTERVAL", flag: "poll-interval", def: "30m", usage: "how often a shipment in transit is polled", parse: duration(&c.PollInterval)},
@@ -418,7 +420,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_DAILY_UPDATES", flag: "daily-updates", def: "false", usage: "send a daily update to every customer who did not say no (false: only to customers who asked, notify.daily_updates)", parse: boolean(&c.DailyUpdates)},
 		{env: "SHIPFLOW_DAILY_UPDATE_HOUR", flag: "daily-update-hour", def: "18", usage: "customer-local hour (0-23) of daily updates, outside SHIPFLOW_QUIET_HOURS", parse: between(&c.DailyUpdateHour, 0, order.MaxDailyHour)},
 		{env: "SHIPFLOW_RETURN_WATCH", flag: "return-watch", def: "720h", usage: "how long a return parcel is waited for after its latest news", parse: boundedDuration(&c.ReturnWatch, maxReturnWatch)},
-		{env: "SHIPFLOW_ESTIMATES", flag: "estimates", def: "true", usage: "estimate delivery for shipments announced without a date", boolean: true, parse: boolean(&c.Estimates)},
+		{env: "SHIPFLOW_ESTIMATES", flag: "estimates", def: "true", usage: "estimate delivery for shipments announced without a date", parse: boolean(&c.Estimates)},
 		{env: "SHIPFLOW_MERCHANT_TIME_ZONE", flag: "merchant-time-zone", def: "UTC", usage: "IANA time zone the dispatch cut-off is read in", parse: zone(&c.EstimateRules.Zone)},
 		{env: "SHIPFLOW_MERCHANT_COUNTRY", flag: "merchant-country", usage: "ISO 3166-1 alpha-2 country parcels leave from: its holidays are not dispatch days", parse: country(&c.EstimateRules.Country)},
 		{env: "SHIPFLOW_DISPATCH_CUTOFF", flag: "dispatch-cutoff", def: "14:00", usage: "merchant-local HH:MM after which a parcel leaves the next working day, or off", parse: cutoff(&c.EstimateRules.Cutoff)},
@@ -484,7 +486,7 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 			continue
 		}
 		usage := fmt.Sprintf("%s (env %s)", s.usage, s.env)
-		if s.boolean {
+		if s.boolean() {
 			vals[i] = &v
 			fs.Var(boolFlag{vals[i]}, s.flag, usage)
 			continue
