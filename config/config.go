@@ -79,6 +79,13 @@ type Config struct {
 	Zendesk   Zendesk
 	Freshdesk Freshdesk
 
+	// TwoWay answers a customer's own texts with their orders' status (SHIPFLOW_TWO_WAY, on
+	// by default; it takes effect where Twilio's inbound webhook does, with
+	// TWILIO_AUTH_TOKEN). TwoWayInterval is the shortest time between two answers to one
+	// number.
+	TwoWay         bool
+	TwoWayInterval time.Duration
+
 	AfterShip  Carrier
 	EasyPost   Carrier
 	ShipEngine Carrier
@@ -365,6 +372,8 @@ func (c *Config) settings() []setting {
 		{env: "TWILIO_MESSAGING_SERVICE_SID", flag: "twilio-messaging-service-sid", usage: "Messaging Service used instead of a From number", parse: str(&c.Twilio.MessagingServiceSID)},
 		{env: "TWILIO_WHATSAPP_FROM", flag: "twilio-whatsapp-from", usage: "WhatsApp sender (E.164)", parse: str(&c.Twilio.WhatsAppFrom)},
 		{env: "TWILIO_WHATSAPP_TEMPLATES", flag: "twilio-whatsapp-templates", usage: "WhatsApp Content SIDs per milestone, e.g. shipped=HX...,delivered=HX...", parse: contentSIDs(&c.WhatsAppTemplates)},
+		{env: "SHIPFLOW_TWO_WAY", flag: "two-way", def: "true", usage: "answer a customer's texts (SMS, WhatsApp) other than STOP/START with their orders' status; takes effect with TWILIO_AUTH_TOKEN", parse: boolean(&c.TwoWay)},
+		{env: "SHIPFLOW_TWO_WAY_INTERVAL", flag: "two-way-interval", def: "1m", usage: "shortest time between two answers to one number; texts in between get none", parse: boundedDuration(&c.TwoWayInterval, maxTwoWayInterval)},
 		{env: "TWILIO_API_URL", flag: "twilio-api-url", def: "https://api.twilio.com", usage: "Twilio API base URL", parse: httpURL(&c.Twilio.APIURL)},
 		{env: "SNS_REGION", flag: "sns-region", usage: "AWS region of Amazon SNS; setting it sends SMS through SNS when Twilio has no SMS sender", parse: checked(&c.SNS.Region, sns.CheckRegion)},
 		{env: "SNS_SENDER_ID", flag: "sns-sender-id", usage: "alphanumeric sender ID of SNS texts, where the country allows one", parse: checked(&c.SNS.SenderID, sns.CheckSenderID)},
@@ -874,6 +883,9 @@ func boolean(dst *bool) func(string) error {
 		return nil
 	}
 }
+
+// maxTwoWayInterval bounds SHIPFLOW_TWO_WAY_INTERVAL: answered messages are remembered for a day.
+const maxTwoWayInterval = 24 * time.Hour
 
 // maxReturnWatch bounds SHIPFLOW_RETURN_WATCH: a workflow waits that long at most for a return.
 const maxReturnWatch = 180 * 24 * time.Hour

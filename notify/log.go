@@ -100,6 +100,16 @@ func (l *Log) begin(ctx context.Context, e Entry) (Entry, error) {
 	return stored, nil
 }
 
+// MilestoneReply is the milestone and template of a logged answer to a customer's own text
+// (package twoway): not one of the order's milestones, which the order's workflow sends.
+const MilestoneReply = "reply"
+
+// Record writes e, a message sent other than through the Service (an answer given in a
+// provider's webhook response), unless a row with its key exists, and returns the row as
+// stored. Its fields are shipflow's own; the caller keys it so that a retried webhook finds
+// the first row.
+func (l *Log) Record(ctx context.Context, e Entry) (Entry, error) { return l.begin(ctx, e) }
+
 // claim moves a queued message to sending, so that exactly one attempt calls the provider. It
 // reports false when the message is not queued (another attempt holds it, or it is done).
 func (l *Log) claim(ctx context.Context, id int64) (bool, error) {

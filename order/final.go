@@ -1,5 +1,7 @@
 package order
 
+import "slices"
+
 // Finality is asked by the workflow (what to poll, what can still go wrong), the voice
 // assistant (what a driver's delay can be about, what is still coming), the tracking page and
 // the read model. Each used to answer it itself, and they disagreed about a parcel returned to
@@ -11,13 +13,14 @@ package order
 // or returned. Nothing more is on its way, so there is no promised date to tell, no channel
 // to subscribe to and no unshipped item to mention. An order in exception is not final: the
 // problem may yet be solved.
-func (s Status) Final() bool {
-	switch s {
-	case StatusDelivered, StatusCancelled, StatusReturned:
-		return true
-	}
-	return false
-}
+func (s Status) Final() bool { return slices.Contains(finalStatuses[:], s) }
+
+// finalStatuses are the statuses Status.Final reports.
+var finalStatuses = [...]Status{StatusDelivered, StatusCancelled, StatusReturned}
+
+// FinalStatuses are the order statuses Status.Final reports, for a query that must tell open
+// orders from finished ones in the read model.
+func FinalStatuses() []Status { return slices.Clone(finalStatuses[:]) }
 
 // Final reports whether a shipment in status s has finished its journey to the customer:
 // delivered, cancelled, or returned to the sender. A parcel going back to the shop will not

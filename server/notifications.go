@@ -22,6 +22,7 @@ import (
 	"github.com/shipflow/shipflow/notify/twilio"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/signature"
+	"github.com/shipflow/shipflow/twoway"
 )
 
 // orderNotifications is the compliance log of one order: GET /v1/orders/{order_id}/notifications.
@@ -146,14 +147,11 @@ func (s *server) twilioStatus(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// Keywords of inbound messages that change consent (the carriers' standard set).
-var (
-	stopWords  = map[string]bool{"STOP": true, "STOPALL": true, "UNSUBSCRIBE": true, "CANCEL": true, "END": true, "QUIT": true}
-	startWords = map[string]bool{"START": true, "YES": true, "UNSTOP": true}
-)
-
-// twilioInbound handles a message a customer sent us: STOP opts the number out of that
-// channel, START opts it back in. Anything else is acknowledged and ignored.
+// twilioInbound handles a message a customer sent us (docs/reference/inbound.md, "Twilio
+// inbound messages"): STOP opts the number out of that channel, START opts it back in, and
+// anything else is answered with the status of the sender's orders (package twoway) in the
+// TwiML response, unless SHIPFLOW_TWO_WAY is off. The signature is checked before anything
+// is read; the customer's text is checked, classified and dropped.
 func (s *server) twilioInbound(c echo.Context) error {
 	form, err := s.twilioForm(c)
 	if err != nil {
@@ -163,29 +161,61 @@ func (s *server) twilioInbound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	channel := "sms"
+	channel := order.ChannelSMS
 	if rest, ok := strings.CutPrefix(from, "whatsapp:"); ok {
-		channel, from = "whatsapp", rest
+		channel, from = order.ChannelWhatsApp, rest
 	}
 	if from == "" {
 		return errorf(http.StatusBadRequest, codeMissingField, "From is required")
 	}
-	word := strings.ToUpper(strings.TrimSpace(form.Get("Body")))
+	body := form.Get("Body")
+	if err := twoway.CheckText(body); err != nil {
+		return errorf(http.StatusBadRequest, codeInvalidField, "Body: %s", strings.TrimPrefix(err.Error(), twoway.ErrInvalid.Error()+": "))
+	}
 	ctx := c.Request().Context()
-	switch {
-	case stopWords[word]:
-		err = s.Notifications.OptOut(ctx, channel, from, "inbound "+word)
+	reply := ""
+	switch kw := twoway.KeywordOf(body); {
+	case kw == twoway.KeywordStop:
+		err = s.Notifications.OptOut(ctx, string(channel), from, "inbound "+strings.ToUpper(strings.TrimSpace(body)))
 		s.Logger.Info("customer opted out", "channel", channel, "from", notify.Mask(from))
-	case startWords[word]:
-		err = s.Notifications.OptIn(ctx, channel, from)
+	case kw == twoway.KeywordStart:
+		err = s.Notifications.OptIn(ctx, string(channel), from)
 		s.Logger.Info("customer opted in", "channel", channel, "from", notify.Mask(from))
+	case s.twoWay != nil:
+		var sid string
+		if sid, err = twilioField(form, "MessageSid", maxTwilioSID, isAlnum); err != nil {
+			return err
+		}
+		if sid == "" {
+			return errorf(http.StatusBadRequest, codeMissingField, "MessageSid is required")
+		}
+		reply, err = s.twoWay.Answer(ctx, twoway.Inbound{
+			Provider: twilioProvider, MessageID: sid, Channel: channel, From: from, Text: body,
+			Locale: countryLocale[form.Get("FromCountry")],
+		})
+		if errors.Is(err, twoway.ErrInvalid) {
+			return errorf(http.StatusBadRequest, codeInvalidField, "%v", err)
+		}
 	}
 	if err != nil {
 		return err
 	}
-	// An empty TwiML response: Twilio's own opt-out handling sends the confirmation text.
-	return c.Blob(http.StatusOK, "text/xml", []byte(`<?xml version="1.0" encoding="UTF-8"?><Response></Response>`))
+	// An empty TwiML response sends nothing: Twilio's own opt-out handling confirms STOP
+	// and START itself.
+	twiml, err := twilio.Reply(reply)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, twilio.TwiMLContentType, twiml)
 }
+
+// twilioProvider is Twilio's name in the notification log.
+const twilioProvider = "twilio"
+
+// countryLocale is the language of the fixed line a number on no order gets, by the
+// country Twilio says the number is from (FromCountry): the languages shipflow's messages are
+// written in. Anyone else reads English.
+var countryLocale = map[string]string{"LT": "lt-LT"}
 
 // sendgridEvents applies SendGrid's event webhook to the emails it reports on.
 func (s *server) sendgridEvents(c echo.Context) error {

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"crypto/ecdsa"
 	"log/slog"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/telemetry"
+	"github.com/shipflow/shipflow/twoway"
 )
 
 // Deps are what the HTTP handlers need from the process.
@@ -53,6 +55,8 @@ type server struct {
 	// tracking page, each on its own.
 	orderStreams, trackStreams *streamSlots
 	ready                      readyState
+	// twoWay answers customers' texts; nil when SHIPFLOW_TWO_WAY is off.
+	twoWay *twoway.Answerer
 }
 
 // New builds the echo app with every route and the middleware all of them share.
@@ -69,6 +73,12 @@ func New(d Deps) *echo.Echo {
 	d.Metrics.Registry.MustRegister(streams)
 	s.orderStreams = newStreamSlots(lim.StreamsPerOrder, lim.Streams, streams.WithLabelValues(streamOrderAPI))
 	s.trackStreams = newStreamSlots(lim.StreamsPerOrder, lim.Streams, streams.WithLabelValues(streamTrackingPage))
+	if cfg := d.Config; cfg.TwoWay {
+		s.twoWay = &twoway.Answerer{
+			DB: d.DB, TrackingURL: cmp.Or(cfg.Brand.PageURL, cfg.PublicURL), TrackingSecret: cfg.TrackingSecret,
+			Interval: cfg.TwoWayInterval, Logger: d.Logger.With("component", "twoway"), Now: d.Clock,
+		}
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

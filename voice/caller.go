@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/order"
 )
 
 // Limits on failed caller verifications. A failure is an order number that
@@ -82,19 +84,8 @@ func networkCaller(s string) string {
 	return s
 }
 
-// e164 is p as "+<digits>" when it is written in international form
-// ("+370 600 00000", "0037060000000"), else "".
-func e164(p string) string {
-	p = strings.TrimSpace(p)
-	if !strings.HasPrefix(p, "+") && !strings.HasPrefix(p, "00") {
-		return ""
-	}
-	d := phoneDigits(p)
-	if d == "" {
-		return ""
-	}
-	return "+" + d
-}
+// e164 is p as "+<digits>" when it is written in international form, else "" (order.E164).
+func e164(p string) string { return order.E164(p) }
 
 // verified finds the caller's order and checks the caller may hear about
 // it: the network's caller id, or without one the number the caller says,

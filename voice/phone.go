@@ -1,6 +1,10 @@
 package voice
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/shipflow/shipflow/order"
+)
 
 // minNationalDigits is the shortest tail of the order's number a caller's
 // national-format number must match: Lithuanian mobiles have 8 digits after
@@ -38,30 +42,8 @@ func samePhone(caller, onOrder string) bool {
 	return false
 }
 
-// phoneDigits is p's digits without an international "00" prefix, or ""
-// when p has letters or other symbols than a phone number is written with.
-func phoneDigits(p string) string {
-	p = strings.TrimSpace(p)
-	var b strings.Builder
-	for i, r := range p {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && i == 0:
-		case r == ' ', r == '-', r == '.', r == '(', r == ')', r == '/', r == '\u00a0':
-		default:
-			return ""
-		}
-	}
-	d := b.String()
-	if !strings.HasPrefix(p, "+") && strings.HasPrefix(d, "00") {
-		d = d[2:]
-	}
-	if len(d) > 15 {
-		return ""
-	}
-	return d
-}
+// phoneDigits is the one rule of what a number's digits are (order.PhoneDigits).
+func phoneDigits(p string) string { return order.PhoneDigits(p) }
 
 // maskPhone keeps the last three digits of a number for the log.
 func maskPhone(p string) string {
