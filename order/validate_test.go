@@ -26,7 +26,9 @@ func TestCommerceValidate(t *testing.T) {
 		{"phone with letters", func(e *order.CommerceEvent) { e.Customer.Phone = "+3706000000x" }, `data.customer.phone must be in E.164 form such as +37060000000, got "+3706000000x"`},
 		{"bad email", func(e *order.CommerceEvent) { e.Customer.Email = "Ona <ona@example.com>" }, `data.customer.email is not a valid address: "Ona <ona@example.com>"`},
 		{"bad channel", func(e *order.CommerceEvent) { e.Notify = []order.Channel{"sms", "fax"} }, `data.notify.channels[1] is not a known channel (sms, whatsapp, email, push): "fax"`},
-		{"push with an app user", func(e *order.CommerceEvent) { e.Notify, e.Customer.ExternalID = []order.Channel{"push"}, "user_42-A.b@c" }, ""},
+		{"push with an app user", func(e *order.CommerceEvent) {
+			e.Notify, e.Customer.ExternalID = []order.Channel{"push"}, "user_42-A.b@c"
+		}, ""},
 		{"app user id with a space", func(e *order.CommerceEvent) { e.Customer.ExternalID = "user 42" }, "data.customer.external_id must not hold spaces (found one at byte 4)"},
 		{"app user id not ASCII", func(e *order.CommerceEvent) { e.Customer.ExternalID = "vartotojas-ž" }, `data.customer.external_id must be printable ASCII (letters, digits, punctuation), found 'ž' at byte 11`},
 		{"app user id too long", func(e *order.CommerceEvent) { e.Customer.ExternalID = strings.Repeat("u", 129) }, "data.customer.external_id must be at most 128 characters, got 129"},
