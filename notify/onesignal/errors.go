@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/order"
 )
 
 // maxAnswer bounds how much of an answer is read: OneSignal's answers are small.
@@ -133,7 +134,8 @@ func describe(msgs []string, body []byte) string {
 	return excerpt(body)
 }
 
-// excerpt is the start of b as text safe for a log line.
+// excerpt is the start of b as text safe for a log line and the notification log: no control
+// or text-reordering characters (order.UnsafeRune).
 func excerpt(b []byte) string {
 	const limit = 200
 	s := strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
@@ -148,7 +150,7 @@ func excerpt(b []byte) string {
 		return "empty answer"
 	}
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if order.UnsafeRune(r) {
 			return ' '
 		}
 		return r
