@@ -25,9 +25,9 @@ const (
 // good and logged as failed; one without an app user id is skipped.
 func TestPushOpensTheTrackingPage(t *testing.T) {
 	p := newProviders(t)
-	os := providertest.NewOneSignal(t, oneSignalApp, oneSignalKey)
-	os.Subscribe("app-user-1")
-	p.svc.Senders[order.ChannelPush] = onesignal.New(onesignal.Config{AppID: oneSignalApp, APIKey: oneSignalKey, APIURL: os.URL()},
+	one := providertest.NewOneSignal(t, oneSignalApp, oneSignalKey)
+	one.Subscribe("app-user-1")
+	p.svc.Senders[order.ChannelPush] = onesignal.New(onesignal.Config{AppID: oneSignalApp, APIKey: oneSignalKey, APIURL: one.URL()},
 		&http.Client{Timeout: 5 * time.Second})
 	p.svc.ReviewURL = "https://shop.example.com/review?order={order_id}"
 	ctx := context.Background()
@@ -39,7 +39,7 @@ func TestPushOpensTheTrackingPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pushes := os.Pushes()
+	pushes := one.Pushes()
 	if len(pushes) != 1 {
 		t.Fatalf("%d pushes, want 1", len(pushes))
 	}
@@ -63,7 +63,7 @@ func TestPushOpensTheTrackingPage(t *testing.T) {
 	if err := p.svc.Notify(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if pushes := os.Pushes(); len(pushes) != 2 || !strings.HasPrefix(pushes[1].URL, "https://shop.example.com/review?order=n-") {
+	if pushes := one.Pushes(); len(pushes) != 2 || !strings.HasPrefix(pushes[1].URL, "https://shop.example.com/review?order=n-") {
 		t.Errorf("review request push: %+v, want it to open the review link", pushes)
 	}
 
@@ -83,7 +83,7 @@ func TestPushOpensTheTrackingPage(t *testing.T) {
 	if e := p.entry(t, s.OrderID); e.Status != notify.StatusSkipped || e.Error != "the customer has no app user id" {
 		t.Errorf("no app user id logged %+v", e)
 	}
-	if len(p.twilio.Messages()) != 0 || len(os.Pushes()) != 2 {
-		t.Errorf("twilio %d, onesignal %d", len(p.twilio.Messages()), len(os.Pushes()))
+	if len(p.twilio.Messages()) != 0 || len(one.Pushes()) != 2 {
+		t.Errorf("twilio %d, onesignal %d", len(p.twilio.Messages()), len(one.Pushes()))
 	}
 }

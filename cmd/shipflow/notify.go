@@ -9,6 +9,7 @@ import (
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/mailgun"
+	"github.com/shipflow/shipflow/notify/onesignal"
 	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/notify/sns"
 	"github.com/shipflow/shipflow/notify/template"
@@ -90,6 +91,9 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 			Region: mg.Region, APIURL: mg.APIURL}, hc)
 		a.log.Info("email goes through Mailgun", "region", mg.Region, "domain", mg.Domain)
 	}
+	if s := a.pushSender(dev, hc); s != nil {
+		senders[order.ChannelPush] = s
+	}
 	if len(a.cfg.SendGridTemplates) > 0 && sgTemplates == nil {
 		a.log.Warn("SENDGRID_TEMPLATES is set but email does not go through SendGrid; shipflow's own templates are used")
 	}
@@ -103,7 +107,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		TrackingPageURL: a.cfg.Brand.PageURL, Brand: a.cfg.Brand, Carriers: a.cfg.Carriers,
 		Logger: a.log.With("component", "notify"),
 	}
-	for _, ch := range []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail} {
+	for _, ch := range order.Channels {
 		switch _, on := senders[ch]; {
 		case on:
 			a.log.Info("customer channel on", "channel", ch)
@@ -117,4 +121,24 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		svc.Fallback = notify.LogSender{Logger: a.log.With("channel", "log")}
 	}
 	return svc, notify.NewUnresolved(svc.Log, lookers, svc.Logger), nil
+}
+
+// devOneSignalAppID stands in for ONESIGNAL_APP_ID when dev mode sends to a stand-in without
+// one: OneSignal's app ids are UUIDs, so a stand-in expects one.
+const devOneSignalAppID = "00000000-0000-4000-8000-000000000000"
+
+// pushSender is the push channel's provider, OneSignal, or nil when it is off: ONESIGNAL_APP_ID
+// and ONESIGNAL_API_KEY switch it on, and in dev mode an ONESIGNAL_API_URL other than
+// OneSignal's does too (a stand-in, which takes devOneSignalAppID when no app id is set).
+func (a *app) pushSender(dev bool, hc *http.Client) notify.Sender {
+	oc := a.cfg.OneSignal
+	standIn := dev && oc.APIURL != onesignal.DefaultAPIURL
+	if (oc.AppID == "" || oc.APIKey == "") && !standIn {
+		return nil
+	}
+	if oc.AppID == "" {
+		oc.AppID = devOneSignalAppID
+	}
+	a.log.Info("push goes through OneSignal", "app_id", oc.AppID, "api_url", oc.APIURL)
+	return onesignal.New(onesignal.Config{AppID: oc.AppID, APIKey: oc.APIKey, APIURL: oc.APIURL}, hc)
 }

@@ -95,10 +95,19 @@ func New(cfg Config, hc *http.Client) *Sender {
 		hc = &http.Client{Timeout: defaultTimeout}
 	}
 	s := &Sender{appID: cfg.AppID, apiKey: cfg.APIKey, hc: hc, sendURL: cfg.BaseURL() + SendPath}
-	if _, err := uuid.Parse(cfg.AppID); err != nil {
-		s.cfgErr = fmt.Errorf("ONESIGNAL_APP_ID %q is not an app id (a UUID): %w", cfg.AppID, err)
+	if err := CheckAppID(cfg.AppID); err != nil {
+		s.cfgErr = fmt.Errorf("ONESIGNAL_APP_ID: %w", err)
 	}
 	return s
+}
+
+// CheckAppID refuses an app id OneSignal never issues: every app id is a UUID
+// ("5eb5a37e-b458-11e3-ac11-000c2940e62c", Settings > Keys & IDs).
+func CheckAppID(id string) error {
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		return fmt.Errorf("%q is not a OneSignal app id (a UUID such as 5eb5a37e-b458-11e3-ac11-000c2940e62c)", id)
+	}
+	return nil
 }
 
 // Notification is the Create Notification body shipflow sends: one push to one external id.

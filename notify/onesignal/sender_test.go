@@ -40,14 +40,14 @@ func push() notify.Message {
 }
 
 func TestSendFormatAndAuth(t *testing.T) {
-	os := providertest.NewOneSignal(t, appID, apiKey)
-	os.Subscribe("app-user-42")
+	one := providertest.NewOneSignal(t, appID, apiKey)
+	one.Subscribe("app-user-42")
 	m := push()
-	sent, err := newSender(t, os.URL(), nil).Send(t.Context(), m)
+	sent, err := newSender(t, one.URL(), nil).Send(t.Context(), m)
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	pushes := os.Pushes()
+	pushes := one.Pushes()
 	if len(pushes) != 1 {
 		t.Fatalf("stand-in created %d notifications, want 1", len(pushes))
 	}
@@ -77,10 +77,10 @@ func TestSendFormatAndAuth(t *testing.T) {
 	for _, locale := range []string{"en-GB", "", "not a locale"} {
 		m := push()
 		m.Key, m.Locale, m.Subject = "o1/packed//push"+locale, locale, ""
-		if _, err := newSender(t, os.URL(), nil).Send(t.Context(), m); err != nil {
+		if _, err := newSender(t, one.URL(), nil).Send(t.Context(), m); err != nil {
 			t.Fatalf("locale %q: %v", locale, err)
 		}
-		p := os.Pushes()[len(os.Pushes())-1]
+		p := one.Pushes()[len(one.Pushes())-1]
 		if len(p.Contents) != 1 || p.Contents["en"] != m.Text || p.Headings != nil {
 			t.Errorf("locale %q: contents %v, headings %v", locale, p.Contents, p.Headings)
 		}
@@ -114,9 +114,9 @@ func (d *dropFirstAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestRetryAfterALostAnswerSendsOnce(t *testing.T) {
-	os := providertest.NewOneSignal(t, appID, apiKey)
-	os.Subscribe("app-user-42")
-	s := onesignal.New(onesignal.Config{AppID: appID, APIKey: apiKey, APIURL: os.URL()}, &http.Client{Transport: &dropFirstAnswer{}})
+	one := providertest.NewOneSignal(t, appID, apiKey)
+	one.Subscribe("app-user-42")
+	s := onesignal.New(onesignal.Config{AppID: appID, APIKey: apiKey, APIURL: one.URL()}, &http.Client{Transport: &dropFirstAnswer{}})
 	if _, err := s.Send(t.Context(), push()); err == nil || notify.IsPermanent(err) {
 		t.Fatalf("lost answer: %v, want retryable", err)
 	}
@@ -124,14 +124,14 @@ func TestRetryAfterALostAnswerSendsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("retry: %v", err)
 	}
-	if p := os.Pushes(); len(p) != 1 || sent.MessageID != p[0].ID {
+	if p := one.Pushes(); len(p) != 1 || sent.MessageID != p[0].ID {
 		t.Errorf("retry created %d notifications (answered %s): want the first one's id, once", len(p), sent.MessageID)
 	}
 	// Another message is another notification.
 	m := push()
 	m.Key = "o1/delivered/s1/push"
-	if _, err := s.Send(t.Context(), m); err != nil || len(os.Pushes()) != 2 {
-		t.Errorf("next message: %v, %d notifications", err, len(os.Pushes()))
+	if _, err := s.Send(t.Context(), m); err != nil || len(one.Pushes()) != 2 {
+		t.Errorf("next message: %v, %d notifications", err, len(one.Pushes()))
 	}
 }
 
@@ -144,38 +144,38 @@ func checkPermanent(t *testing.T, what string, err error, code string) {
 }
 
 func TestFailureClasses(t *testing.T) {
-	os := providertest.NewOneSignal(t, appID, apiKey)
-	os.Subscribe("app-user-42", "app-user-43")
-	os.Unsubscribe("app-user-43")
+	one := providertest.NewOneSignal(t, appID, apiKey)
+	one.Subscribe("app-user-42", "app-user-43")
+	one.Unsubscribe("app-user-43")
 
 	// Refusals OneSignal repeats: never retried.
-	_, err := newSender(t, os.URL(), func(c *onesignal.Config) { c.APIKey = "os_v2_app_wrong" }).Send(t.Context(), push())
+	_, err := newSender(t, one.URL(), func(c *onesignal.Config) { c.APIKey = "os_v2_app_wrong" }).Send(t.Context(), push())
 	checkPermanent(t, "wrong key", err, "403")
 	if err == nil || !strings.Contains(err.Error(), "Access denied") {
 		t.Errorf("wrong key: %v, want OneSignal's message", err)
 	}
-	_, err = newSender(t, os.URL(), func(c *onesignal.Config) { c.AppID = "9d3c3a8e-0000-4000-8000-000000000000" }).Send(t.Context(), push())
+	_, err = newSender(t, one.URL(), func(c *onesignal.Config) { c.AppID = "9d3c3a8e-0000-4000-8000-000000000000" }).Send(t.Context(), push())
 	checkPermanent(t, "another app", err, "403")
 	// Each its own message: OneSignal answers a repeated idempotency key with the first answer.
 	m := push()
 	m.To, m.Key = "app-user-43", "o2/shipped/s1/push"
-	_, err = newSender(t, os.URL(), nil).Send(t.Context(), m)
+	_, err = newSender(t, one.URL(), nil).Send(t.Context(), m)
 	checkPermanent(t, "unsubscribed", err, onesignal.CodeNotSubscribed)
 	if !errors.Is(err, onesignal.ErrNotSubscribed) || !strings.Contains(err.Error(), onesignal.NoSubscribers) {
 		t.Errorf("unsubscribed: %v", err)
 	}
 	m.To, m.Key = "never-logged-in", "o3/shipped/s1/push"
-	_, err = newSender(t, os.URL(), nil).Send(t.Context(), m)
+	_, err = newSender(t, one.URL(), nil).Send(t.Context(), m)
 	checkPermanent(t, "unknown user", err, onesignal.CodeNotSubscribed)
 	if !errors.Is(err, onesignal.ErrNotSubscribed) || !strings.Contains(err.Error(), "invalid_aliases") {
 		t.Errorf("unknown user: %v", err)
 	}
-	if n := len(os.Pushes()); n != 0 {
+	if n := len(one.Pushes()); n != 0 {
 		t.Errorf("refusals created %d notifications", n)
 	}
 
 	// Refusals shipflow can tell before asking: no request at all.
-	before := os.Requests.Load()
+	before := one.Requests.Load()
 	for name, tc := range map[string]struct {
 		edit func(*onesignal.Config)
 		msg  func(*notify.Message)
@@ -190,30 +190,30 @@ func TestFailureClasses(t *testing.T) {
 		if tc.msg != nil {
 			tc.msg(&m)
 		}
-		_, err := newSender(t, os.URL(), tc.edit).Send(t.Context(), m)
+		_, err := newSender(t, one.URL(), tc.edit).Send(t.Context(), m)
 		checkPermanent(t, name, err, "")
 	}
-	if n := os.Requests.Load() - before; n != 0 {
+	if n := one.Requests.Load() - before; n != 0 {
 		t.Errorf("%d requests for messages OneSignal could never take", n)
 	}
 
 	// Rate limits and outages: retried, and the retry sends once.
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable} {
-		os.FailNext(1, status, 0)
-		if _, err := newSender(t, os.URL(), nil).Send(t.Context(), push()); err == nil || notify.IsPermanent(err) {
+		one.FailNext(1, status, 0)
+		if _, err := newSender(t, one.URL(), nil).Send(t.Context(), push()); err == nil || notify.IsPermanent(err) {
 			t.Errorf("HTTP %d: %v, want retryable", status, err)
 		}
 	}
-	os.Down(0)
-	if _, err := newSender(t, os.URL(), nil).Send(t.Context(), push()); err == nil || notify.IsPermanent(err) {
+	one.Down(0)
+	if _, err := newSender(t, one.URL(), nil).Send(t.Context(), push()); err == nil || notify.IsPermanent(err) {
 		t.Errorf("outage: %v, want retryable", err)
 	}
-	os.Up()
-	if _, err := newSender(t, os.URL(), nil).Send(t.Context(), push()); err != nil || len(os.Pushes()) != 1 {
-		t.Errorf("after the outage: %v, %d notifications", err, len(os.Pushes()))
+	one.Up()
+	if _, err := newSender(t, one.URL(), nil).Send(t.Context(), push()); err != nil || len(one.Pushes()) != 1 {
+		t.Errorf("after the outage: %v, %d notifications", err, len(one.Pushes()))
 	}
-	os.Delay(time.Second)
-	s := onesignal.New(onesignal.Config{AppID: appID, APIKey: apiKey, APIURL: os.URL()}, &http.Client{Timeout: 50 * time.Millisecond})
+	one.Delay(time.Second)
+	s := onesignal.New(onesignal.Config{AppID: appID, APIKey: apiKey, APIURL: one.URL()}, &http.Client{Timeout: 50 * time.Millisecond})
 	if _, err := s.Send(t.Context(), push()); err == nil || notify.IsPermanent(err) {
 		t.Errorf("timeout: %v, want retryable", err)
 	}
