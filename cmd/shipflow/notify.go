@@ -123,13 +123,18 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 	return svc, notify.NewUnresolved(svc.Log, lookers, svc.Logger), nil
 }
 
-// devOneSignalAppID stands in for ONESIGNAL_APP_ID when dev mode sends to a stand-in without
-// one: OneSignal's app ids are UUIDs, so a stand-in expects one.
-const devOneSignalAppID = "00000000-0000-4000-8000-000000000000"
+// devOneSignalAppID and devOneSignalAPIKey stand in for ONESIGNAL_APP_ID and ONESIGNAL_API_KEY
+// when dev mode sends to a stand-in without them: OneSignal's app ids are UUIDs and every
+// request carries a key, so a stand-in expects both.
+const (
+	devOneSignalAppID  = "00000000-0000-4000-8000-000000000000"
+	devOneSignalAPIKey = "dev"
+)
 
 // pushSender is the push channel's provider, OneSignal, or nil when it is off: ONESIGNAL_APP_ID
 // and ONESIGNAL_API_KEY switch it on, and in dev mode an ONESIGNAL_API_URL other than
-// OneSignal's does too (a stand-in, which takes devOneSignalAppID when no app id is set).
+// OneSignal's does too (a stand-in, which is sent devOneSignalAppID and devOneSignalAPIKey for
+// what is not set).
 func (a *app) pushSender(dev bool, hc *http.Client) notify.Sender {
 	oc := a.cfg.OneSignal
 	standIn := dev && oc.APIURL != onesignal.DefaultAPIURL
@@ -138,6 +143,9 @@ func (a *app) pushSender(dev bool, hc *http.Client) notify.Sender {
 	}
 	if oc.AppID == "" {
 		oc.AppID = devOneSignalAppID
+	}
+	if oc.APIKey == "" {
+		oc.APIKey = devOneSignalAPIKey
 	}
 	a.log.Info("push goes through OneSignal", "app_id", oc.AppID, "api_url", oc.APIURL)
 	return onesignal.New(onesignal.Config{AppID: oc.AppID, APIKey: oc.APIKey, APIURL: oc.APIURL}, hc)

@@ -7,8 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/onesignal"
 	"github.com/shipflow/shipflow/notify/providertest"
+	ordermodel "github.com/shipflow/shipflow/order"
 )
 
 // TestPushThroughOneSignal runs the whole path with OneSignal as the push provider: a signed
@@ -105,4 +109,36 @@ func TestPushThroughOneSignal(t *testing.T) {
 			t.Errorf("%d notifications for users without a subscription", n)
 		}
 	})
+}
+
+// TestPushSenderSwitches: OneSignal's app id and key switch push on; in dev mode a stand-in's
+// URL alone does, with the dev app id; otherwise push is off.
+func TestPushSenderSwitches(t *testing.T) {
+	st := providertest.NewOneSignal(t, devOneSignalAppID, devOneSignalAPIKey)
+	st.Subscribe("user-1")
+	hc := &http.Client{Timeout: 5 * time.Second}
+	for _, tc := range []struct {
+		name string
+		dev  bool
+		cfg  config.OneSignal
+		on   bool
+	}{
+		{"no settings", false, config.OneSignal{APIURL: onesignal.DefaultAPIURL}, false},
+		{"dev without a stand-in", true, config.OneSignal{APIURL: onesignal.DefaultAPIURL}, false},
+		{"key without an app", false, config.OneSignal{APIKey: "k", APIURL: onesignal.DefaultAPIURL}, false},
+		{"app and key", false, config.OneSignal{AppID: devOneSignalAppID, APIKey: "k", APIURL: onesignal.DefaultAPIURL}, true},
+		{"stand-in outside dev", false, config.OneSignal{APIURL: st.URL()}, false},
+		{"dev with a stand-in", true, config.OneSignal{APIURL: st.URL()}, true},
+	} {
+		a := &app{cfg: &config.Config{OneSignal: tc.cfg}, log: testenv.QuietLogger()}
+		s := a.pushSender(tc.dev, hc)
+		if (s != nil) != tc.on {
+			t.Errorf("%s: on = %v, want %v", tc.name, s != nil, tc.on)
+		}
+	}
+	a := &app{cfg: &config.Config{OneSignal: config.OneSignal{APIURL: st.URL()}}, log: testenv.QuietLogger()}
+	m := notify.Message{Key: "dev/confirmed//push", Channel: ordermodel.ChannelPush, To: "user-1", Subject: "T", Text: "Hi"}
+	if _, err := a.pushSender(true, hc).Send(t.Context(), m); err != nil || len(st.Pushes()) != 1 {
+		t.Errorf("dev push to the stand-in: %v, %d notifications", err, len(st.Pushes()))
+	}
 }
