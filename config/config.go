@@ -30,6 +30,7 @@ import (
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/estimate"
+	"github.com/shipflow/shipflow/notify/onesignal"
 	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/notify/sns"
 	"github.com/shipflow/shipflow/notify/template"
@@ -75,6 +76,7 @@ type Config struct {
 	SNS       SNS
 	SendGrid  SendGrid
 	Mailgun   Mailgun
+	OneSignal OneSignal
 	Alerts    Alerts
 	Zendesk   Zendesk
 	Freshdesk Freshdesk
@@ -280,6 +282,12 @@ type Mailgun struct {
 	APIURL               string // overrides the region's API URL; empty for none
 }
 
+// OneSignal holds the push channel's settings: the OneSignal app, its REST API key and the
+// API's URL (a stand-in's in tests and dev).
+type OneSignal struct {
+	AppID, APIKey, APIURL string
+}
+
 // Alerts are the staff chat webhooks.
 type Alerts struct {
 	SlackURL, TeamsURL, GoogleChatURL string
@@ -391,6 +399,9 @@ func (c *Config) settings() []setting {
 		{env: "MAILGUN_FROM", flag: "mailgun-from", usage: "sender email address on the Mailgun domain", parse: str(&c.Mailgun.From)},
 		{env: "MAILGUN_REGION", flag: "mailgun-region", def: "us", usage: "Mailgun region of the domain: us or eu", parse: oneOf(&c.Mailgun.Region, "us", "eu")},
 		{env: "MAILGUN_API_URL", flag: "mailgun-api-url", usage: "Mailgun API base URL, instead of the region's", parse: optionalURL(&c.Mailgun.APIURL)},
+		{env: "ONESIGNAL_APP_ID", flag: "onesignal-app-id", usage: "OneSignal app id (a UUID) of the merchant's app, for push notifications", parse: checked(&c.OneSignal.AppID, oneSignalAppID)},
+		{env: "ONESIGNAL_API_KEY", secret: true, parse: str(&c.OneSignal.APIKey)},
+		{env: "ONESIGNAL_API_URL", flag: "onesignal-api-url", def: onesignal.DefaultAPIURL, usage: "OneSignal API base URL", parse: httpURL(&c.OneSignal.APIURL)},
 
 		{env: "SLACK_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.SlackURL)},
 		{env: "TEAMS_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.TeamsURL)},
@@ -607,6 +618,14 @@ func checked(dst *string, check func(string) error) func(string) error {
 		*dst = v
 		return nil
 	}
+}
+
+// oneSignalAppID accepts a OneSignal app id, or "" for push switched off.
+func oneSignalAppID(v string) error {
+	if v == "" {
+		return nil
+	}
+	return onesignal.CheckAppID(v)
 }
 
 // carriersFile reads the merchant's carrier rows over the built-in table; without a file the
@@ -1128,6 +1147,7 @@ func (c *Config) Providers() []Provider {
 		{"sns", c.SNS.Region != "", "SNS_REGION, with AWS credentials from the SDK's chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or a role)"},
 		{"sendgrid", c.SendGrid.APIKey != "" && c.SendGrid.From != "", "SENDGRID_API_KEY and SENDGRID_FROM"},
 		{"mailgun", c.Mailgun.APIKey != "" && c.Mailgun.Domain != "" && c.Mailgun.From != "", "MAILGUN_API_KEY, MAILGUN_DOMAIN and MAILGUN_FROM"},
+		{"onesignal", c.OneSignal.AppID != "" && c.OneSignal.APIKey != "", "ONESIGNAL_APP_ID and ONESIGNAL_API_KEY"},
 		{"slack", c.Alerts.SlackURL != "", "SLACK_WEBHOOK_URL"},
 		{"teams", c.Alerts.TeamsURL != "", "TEAMS_WEBHOOK_URL"},
 		{"google_chat", c.Alerts.GoogleChatURL != "", "GOOGLE_CHAT_WEBHOOK_URL"},

@@ -381,6 +381,34 @@ func TestSNSSettings(t *testing.T) {
 	}
 }
 
+func TestOneSignalSettings(t *testing.T) {
+	c, err := load(t, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OneSignal != (OneSignal{APIURL: "https://api.onesignal.com"}) {
+		t.Errorf("default OneSignal = %+v", c.OneSignal)
+	}
+	c, err = load(t, map[string]string{"ONESIGNAL_APP_ID": "5eb5a37e-b458-11e3-ac11-000c2940e62c", "ONESIGNAL_API_KEY": "os_v2_app_x",
+		"ONESIGNAL_API_URL": "http://127.0.0.1:4567/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OneSignal != (OneSignal{AppID: "5eb5a37e-b458-11e3-ac11-000c2940e62c", APIKey: "os_v2_app_x", APIURL: "http://127.0.0.1:4567"}) {
+		t.Errorf("OneSignal = %+v", c.OneSignal)
+	}
+	for _, p := range c.Providers() {
+		if p.Name == "onesignal" && !p.On {
+			t.Error("onesignal is off with its app id and key set")
+		}
+	}
+	for k, v := range map[string]string{"ONESIGNAL_APP_ID": "my-app", "ONESIGNAL_API_URL": "ftp://x"} {
+		if _, err := load(t, map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%q: %v, want an error naming it", k, v, err)
+		}
+	}
+}
+
 func TestSendGridTemplates(t *testing.T) {
 	const id = "d-4ad23ad40a0e47d0a0232b85f24ca5c2"
 	var got SendGridTemplates

@@ -69,6 +69,14 @@ func TestCheck(t *testing.T) {
 		{"lines of Lithuanian are fine", tracking(scanWith(func(e *order.TrackingEvent) {
 			e.Description, e.Location.City = "Siunta pristatyta į paštomatą", "Šiauliai"
 		})), "", false},
+		{"push with an app user id", commerce(with(created, func(e *order.CommerceEvent) {
+			e.Customer, e.Notify = &order.Customer{ExternalID: "app-user-42"}, []order.Channel{order.ChannelPush}
+		})), "", false},
+		{"NUL in an app user id", commerce(with(created, func(e *order.CommerceEvent) { e.Customer = &order.Customer{ExternalID: "u\x00"} })), "data.customer.external_id", false},
+		{"space in an app user id", commerce(with(created, func(e *order.CommerceEvent) { e.Customer = &order.Customer{ExternalID: "app user"} })), "data.customer.external_id", false},
+		{"app user id of 129 characters", commerce(with(created, func(e *order.CommerceEvent) {
+			e.Customer = &order.Customer{ExternalID: strings.Repeat("u", 129)}
+		})), "data.customer.external_id", false},
 		{"long event id", inbox.Delivery{Source: "generic", EventID: strings.Repeat("e", 201), Tracking: []order.TrackingEvent{scan}}, "event id", false},
 	} {
 		err := tc.d.Check()

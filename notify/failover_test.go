@@ -151,4 +151,6 @@ func TestFailoverStopsWhenTheAttemptIsOver(t *testing.T) {
 
 type senderFunc func(context.Context, notify.Message) (notify.Sent, error)
 
-func (f senderFunc) Send(ctx context.Context, m notify.Message) (notify.Sent, error) { return f(ctx, m) }
+func (f senderFunc) Send(ctx context.Context, m notify.Message) (notify.Sent, error) {
+	return f(ctx, m)
+}

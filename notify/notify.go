@@ -1,7 +1,8 @@
 // Package notify tells customers about their orders: it renders a milestone's message for each
 // of the customer's channels, logs it for compliance before it is sent, sends it through the
 // channel's provider exactly once, and records what the provider later says about delivery.
-// Providers live in subpackages (twilio, sendgrid); templates in notify/template.
+// Providers live in subpackages (twilio, sns, sendgrid, mailgun, onesignal); templates in
+// notify/template.
 package notify
 
 import (
@@ -17,10 +18,16 @@ type Message struct {
 	// Key identifies the message across retries: order, milestone, shipment and channel.
 	Key     string
 	Channel order.Channel
-	To      string // E.164 phone for sms and whatsapp, an email address for email
-	Subject string // email only
+	To      string // E.164 phone for sms and whatsapp, an email address for email, the app user id for push
+	Subject string // the email's subject or the push notification's title
 	Text    string
 	HTML    string // email only; Text is the plain alternative
+	// URL is what a push notification opens when tapped: the tracking page, or the review
+	// link of a review request. Empty for other channels, whose text carries their links.
+	URL string
+	// Locale is the locale the message was written in (template.Rendered.Locale), for a
+	// provider that labels content by language (OneSignal's contents and headings).
+	Locale string
 	// ContentSID and ContentVariables send a pre-approved WhatsApp template, which a
 	// business-initiated WhatsApp message outside the 24-hour window must be.
 	ContentSID       string

@@ -114,7 +114,7 @@ func (s *Service) Notify(ctx context.Context, n Request) error {
 		return err // another attempt holds it
 	}
 	msg := Message{
-		Key: stored.Key, Channel: n.Channel, To: e.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		Key: stored.Key, Channel: n.Channel, To: e.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Locale: r.Locale,
 		StatusCallback: s.statusCallback(n.Channel),
 		Args:           map[string]string{"notification_key": stored.Key, "order_id": n.OrderID},
 	}
@@ -122,6 +122,9 @@ func (s *Service) Notify(ctx context.Context, n Request) error {
 		// RFC 8058 one-click unsubscribe, which large mailbox providers require of senders: the
 		// mail client posts List-Unsubscribe=One-Click to the link.
 		msg.Headers = map[string]string{"List-Unsubscribe": "<" + d.UnsubscribeURL + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+	}
+	if n.Channel == order.ChannelPush {
+		msg.URL = pushURL(d)
 	}
 	if sid := s.WhatsAppTemplates[n.Milestone]; n.Channel == order.ChannelWhatsApp && sid != "" {
 		msg.ContentSID, msg.ContentVariables = sid, contentVariables(d)
@@ -169,11 +172,22 @@ func (s *Service) record(ctx context.Context, e Entry, st Status, why string) er
 	return err
 }
 
+// statusCallback is where Twilio reports a text's delivery; email and push report elsewhere
+// or not at all.
 func (s *Service) statusCallback(ch order.Channel) string {
-	if ch == order.ChannelEmail || s.PublicURL == "" {
+	if (ch != order.ChannelSMS && ch != order.ChannelWhatsApp) || s.PublicURL == "" {
 		return ""
 	}
 	return s.PublicURL + "/webhooks/twilio/status"
+}
+
+// pushURL is what a push notification opens: the review link for a review request that has
+// one, else the order's tracking page ("" when there is none).
+func pushURL(d template.Data) string {
+	if d.Milestone == order.MilestoneReviewRequest && d.ReviewURL != "" {
+		return d.ReviewURL
+	}
+	return d.TrackingURL
 }
 
 // data is what the templates may say, from the notification.

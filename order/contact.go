@@ -29,6 +29,7 @@ func (o *Order) updateContact(c Customer, ent *Entry) bool {
 	same := func(s string) string { return s }
 	set(&cur.Email, c.Email, "email", Mask)
 	set(&cur.Phone, c.Phone, "phone", Mask)
+	set(&cur.ExternalID, c.ExternalID, "app user id", Mask)
 	set(&cur.Locale, c.Locale, "locale", same)
 	set(&cur.TimeZone, c.TimeZone, "time zone", same)
 	set(&cur.Name, c.Name, "name", nil)

@@ -3,6 +3,7 @@ package order
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -45,32 +46,57 @@ const (
 	ChannelSMS      Channel = "sms"
 	ChannelWhatsApp Channel = "whatsapp"
 	ChannelEmail    Channel = "email"
+	// ChannelPush is a push notification to the merchant's app through OneSignal, addressed
+	// by the customer's id in that app (Customer.ExternalID). It is shipflow's extension of
+	// the channels the contract names.
+	ChannelPush Channel = "push"
 )
+
+// Channels are every customer channel, in the order a channel to offer instead is looked
+// for (the voice assistant's subscribe_updates).
+var Channels = []Channel{ChannelSMS, ChannelWhatsApp, ChannelEmail, ChannelPush}
+
+// ChannelNames lists the channel names for an error message: "sms, whatsapp, email, push".
+func ChannelNames() string {
+	names := make([]string, len(Channels))
+	for i, c := range Channels {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
+}
 
 // ParseChannel checks a channel name given by a merchant or a caller.
 func ParseChannel(s string) (Channel, error) {
 	switch c := Channel(s); c {
-	case ChannelSMS, ChannelWhatsApp, ChannelEmail:
+	case ChannelSMS, ChannelWhatsApp, ChannelEmail, ChannelPush:
 		return c, nil
 	}
 	return "", fmt.Errorf("unknown channel %s", Quote(s))
 }
 
 // Contact names what channel c needs from the customer: a text channel (SMS, WhatsApp) a
-// phone, email an email address. Timeline notes and refusals say it.
+// phone, email an email address, push the customer's user id in the merchant's app.
+// Timeline notes and refusals say it.
 func (c Channel) Contact() string {
-	if c == ChannelEmail {
+	switch c {
+	case ChannelEmail:
 		return "email"
+	case ChannelPush:
+		return "app user id"
 	}
 	return "phone"
 }
 
 // Address is where channel ch reaches the customer: the phone number for a text channel,
-// the email address for email; "" when the customer gave none. The order, the message
-// service and the voice assistant all decide by it whether a channel can be used.
+// the email address for email, the app user id for push; "" when the customer gave none.
+// The order, the message service and the voice assistant all decide by it whether a channel
+// can be used.
 func (c Customer) Address(ch Channel) string {
-	if ch == ChannelEmail {
+	switch ch {
+	case ChannelEmail:
 		return c.Email
+	case ChannelPush:
+		return c.ExternalID
 	}
 	return c.Phone
 }
@@ -104,6 +130,10 @@ type Customer struct {
 	Phone    string `json:"phone,omitempty"`
 	Locale   string `json:"locale,omitempty"`
 	TimeZone string `json:"time_zone,omitempty"`
+	// ExternalID is the merchant's id of the customer in their own app, which OneSignal
+	// calls the external id: the push channel's address. Orders recorded before push
+	// existed have none, which keeps their histories replaying as they ran.
+	ExternalID string `json:"external_id,omitempty"`
 }
 
 // Item is one order line. Shipments name the SKUs they carry, which is how a
@@ -268,6 +298,11 @@ func (c Customer) validate(prefix string) error {
 	if c.Email != "" && !validEmail(c.Email) {
 		return invalid(prefix+".email", "is not a valid address: %s", Quote(c.Email))
 	}
+	if c.ExternalID != "" {
+		if err := CheckExternalID(prefix+".external_id", c.ExternalID); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -281,7 +316,7 @@ func (e CommerceEvent) validateCreated() error {
 	}
 	for i, ch := range e.Notify {
 		if _, err := ParseChannel(string(ch)); err != nil {
-			return invalid(fmt.Sprintf("data.notify.channels[%d]", i), "is not a known channel (sms, whatsapp, email): %s", Quote(string(ch)))
+			return invalid(fmt.Sprintf("data.notify.channels[%d]", i), "is not a known channel (%s): %s", ChannelNames(), Quote(string(ch)))
 		}
 	}
 	for i, it := range e.Items {

@@ -23,6 +23,9 @@ const (
 	// MaxCodeLen bounds short codes: carrier names, statuses, substatuses, locales, time
 	// zones, postal and country codes, currencies, amounts.
 	MaxCodeLen = 64
+	// MaxExternalIDLen bounds a customer's app user id (the push channel's address):
+	// OneSignal's external ids are at most 128 characters.
+	MaxExternalIDLen = 128
 	// MaxEmailLen is RFC 5321's limit on a forward path.
 	MaxEmailLen = 254
 	// MaxLineLen bounds a name, an address line, a city or an item name.
@@ -74,6 +77,19 @@ func CheckKey(field, s string, max int) error {
 	}
 	if strings.TrimSpace(s) != s {
 		return invalid(field, "must not start or end with a space")
+	}
+	return nil
+}
+
+// CheckExternalID refuses an app user id (Customer.ExternalID) that OneSignal would not take
+// as an external id or that could not travel safely: it must be 1 to MaxExternalIDLen
+// printable ASCII characters without spaces. The error is a *FieldError naming field.
+func CheckExternalID(field, s string) error {
+	if err := CheckKey(field, s, MaxExternalIDLen); err != nil {
+		return err
+	}
+	if i := strings.IndexByte(s, ' '); i >= 0 {
+		return invalid(field, "must not hold spaces (found one at byte %d)", i)
 	}
 	return nil
 }
@@ -171,7 +187,8 @@ func (e CommerceEvent) CheckInput() error {
 			fieldCheck{"data.customer.email", c.Email, MaxEmailLen},
 			fieldCheck{"data.customer.phone", c.Phone, MaxCodeLen},
 			fieldCheck{"data.customer.locale", c.Locale, MaxCodeLen},
-			fieldCheck{"data.customer.time_zone", c.TimeZone, MaxCodeLen})
+			fieldCheck{"data.customer.time_zone", c.TimeZone, MaxCodeLen},
+			fieldCheck{"data.customer.external_id", c.ExternalID, MaxExternalIDLen})
 	}
 	if a := e.ShippingAddress; a != nil {
 		fields = append(fields, a.fields("data.shipping_address")...)

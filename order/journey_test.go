@@ -223,6 +223,15 @@ func TestContactChange(t *testing.T) {
 		t.Errorf("invalid phone: entry %+v, phone %s", e, o.Customer.Phone)
 	}
 
+	// The app user id, push's address, is taken like the others and shown masked.
+	o.ApplyCommerceAs(contact("u5", order.EventCustomerUpdated, order.Customer{ExternalID: "app-user-4242"}), journey)
+	if e := last(o); e.Ignored || o.Customer.ExternalID != "app-user-4242" || e.Description != "contact changed: app user id app-******242" {
+		t.Errorf("app user id: entry %+v, id %s", e, o.Customer.ExternalID)
+	}
+	if !o.Customer.Reaches(order.ChannelPush) || o.Customer.Address(order.ChannelPush) != "app-user-4242" {
+		t.Errorf("push address %q", o.Customer.Address(order.ChannelPush))
+	}
+
 	// Orders started before contact changes record and ignore them.
 	old := newOrder(t)
 	old.ApplyCommerce(contact("u1", order.EventCustomerUpdated, order.Customer{Email: "x@example.com"}))

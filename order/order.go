@@ -493,7 +493,7 @@ func (o *Order) SetChannels(chs []Channel, at time.Time) ([]Effect, error) {
 func (o *Order) CheckChannels(chs []Channel) error {
 	for i, c := range chs {
 		if _, err := ParseChannel(string(c)); err != nil {
-			return invalid(fmt.Sprintf("channels[%d]", i), "is not a known channel (sms, whatsapp, email): %s", Quote(string(c)))
+			return invalid(fmt.Sprintf("channels[%d]", i), "is not a known channel (%s): %s", ChannelNames(), Quote(string(c)))
 		}
 		if !o.Customer.Reaches(c) {
 			return invalid(fmt.Sprintf("channels[%d]", i), "%s needs a customer %s, and the order has none", c, c.Contact())

@@ -591,10 +591,12 @@ func TestSetChannels(t *testing.T) {
 	}{
 		{"dedupe", order.Customer{Phone: "+37060000000", Email: "a@b.lt"}, []order.Channel{"sms", "email", "sms"}, []order.Channel{"sms", "email"}, ""},
 		{"none", order.Customer{Phone: "+37060000000"}, []order.Channel{}, []order.Channel{}, ""},
-		{"unknown", order.Customer{Phone: "+37060000000"}, []order.Channel{"sms", "fax"}, nil, `channels[1] is not a known channel (sms, whatsapp, email): "fax"`},
+		{"unknown", order.Customer{Phone: "+37060000000"}, []order.Channel{"sms", "fax"}, nil, `channels[1] is not a known channel (sms, whatsapp, email, push): "fax"`},
 		{"sms without phone", order.Customer{Email: "a@b.lt"}, []order.Channel{"sms"}, nil, "channels[0] sms needs a customer phone, and the order has none"},
 		{"whatsapp without phone", order.Customer{Email: "a@b.lt"}, []order.Channel{"whatsapp"}, nil, "channels[0] whatsapp needs a customer phone, and the order has none"},
 		{"email without email", order.Customer{Phone: "+37060000000"}, []order.Channel{"email"}, nil, "channels[0] email needs a customer email, and the order has none"},
+		{"push without app user", order.Customer{Phone: "+37060000000"}, []order.Channel{"push"}, nil, "channels[0] push needs a customer app user id, and the order has none"},
+		{"push", order.Customer{Phone: "+37060000000", ExternalID: "user-42"}, []order.Channel{"push", "sms"}, []order.Channel{"push", "sms"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := created()

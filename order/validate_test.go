@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,17 @@ func TestCommerceValidate(t *testing.T) {
 		{"bad phone", func(e *order.CommerceEvent) { e.Customer.Phone = "860000000" }, `data.customer.phone must be in E.164 form such as +37060000000, got "860000000"`},
 		{"phone with letters", func(e *order.CommerceEvent) { e.Customer.Phone = "+3706000000x" }, `data.customer.phone must be in E.164 form such as +37060000000, got "+3706000000x"`},
 		{"bad email", func(e *order.CommerceEvent) { e.Customer.Email = "Ona <ona@example.com>" }, `data.customer.email is not a valid address: "Ona <ona@example.com>"`},
-		{"bad channel", func(e *order.CommerceEvent) { e.Notify = []order.Channel{"sms", "fax"} }, `data.notify.channels[1] is not a known channel (sms, whatsapp, email): "fax"`},
+		{"bad channel", func(e *order.CommerceEvent) { e.Notify = []order.Channel{"sms", "fax"} }, `data.notify.channels[1] is not a known channel (sms, whatsapp, email, push): "fax"`},
+		{"push with an app user", func(e *order.CommerceEvent) {
+			e.Notify, e.Customer.ExternalID = []order.Channel{"push"}, "user_42-A.b@c"
+		}, ""},
+		{"app user id with a space", func(e *order.CommerceEvent) { e.Customer.ExternalID = "user 42" }, "data.customer.external_id must not hold spaces (found one at byte 4)"},
+		{"app user id not ASCII", func(e *order.CommerceEvent) { e.Customer.ExternalID = "vartotojas-ž" }, `data.customer.external_id must be printable ASCII (letters, digits, punctuation), found 'ž' at byte 11`},
+		{"app user id too long", func(e *order.CommerceEvent) { e.Customer.ExternalID = strings.Repeat("u", 129) }, "data.customer.external_id must be at most 128 characters, got 129"},
+		{"app user id of 128", func(e *order.CommerceEvent) { e.Customer.ExternalID = strings.Repeat("u", 128) }, ""},
+		{"contact change with a bad app user id", func(e *order.CommerceEvent) {
+			e.Type, e.Customer = order.EventCustomerUpdated, &order.Customer{ExternalID: "a\tb\x00"}
+		}, "data.customer.external_id must be printable ASCII (letters, digits, punctuation), found byte 0x09 at byte 1"},
 		{"item without sku", func(e *order.CommerceEvent) { e.Items[1].SKU = "" }, "data.items[1].sku is required"},
 		{"item quantity", func(e *order.CommerceEvent) { e.Items[0].Quantity = 0 }, "data.items[0].quantity must be positive, got 0"},
 		{"shipped without shipment", func(e *order.CommerceEvent) { e.Type = order.EventShipped }, "data.shipment is required"},

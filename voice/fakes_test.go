@@ -262,6 +262,9 @@ func testOrders() map[string]order.View {
 	noEmail.Customer.Email = ""
 	noEmail.Notify.Channels = []order.Channel{order.ChannelSMS}
 	m["7002"] = noEmail
+	appUser := inTransit("7003", "en")
+	appUser.Customer.ExternalID = "app-user-7003"
+	m["7003"] = appUser
 
 	twoOpen := split
 	twoOpen.OrderID = "8001"

@@ -37,7 +37,7 @@ var enShipmentStatus = map[order.ShipmentStatus]string{
 	order.ShipmentUnknown:            "Awaiting Update",
 }
 
-var enChannel = map[order.Channel]string{order.ChannelSMS: "SMS", order.ChannelWhatsApp: "WhatsApp", order.ChannelEmail: "email"}
+var enChannel = map[order.Channel]string{order.ChannelSMS: "SMS", order.ChannelWhatsApp: "WhatsApp", order.ChannelEmail: "email", order.ChannelPush: "app notification"}
 
 func (english) orderStatus(s order.Status) string {
 	if l, ok := enOrderStatus[s]; ok {
@@ -336,8 +336,11 @@ func (english) subscribeClosed(number string, st order.Status) string {
 
 func (english) subscribeUnreachable(ch, alt order.Channel) string {
 	contact := "phone number"
-	if ch == order.ChannelEmail {
+	switch ch {
+	case order.ChannelEmail:
 		contact = "email address"
+	case order.ChannelPush:
+		contact = "app account"
 	}
 	s := fmt.Sprintf("Tell the user the order has no %s to send %s updates to.", contact, enChannel[ch])
 	if alt != "" {

@@ -42,6 +42,7 @@ var ltShipmentStatus = map[order.ShipmentStatus]string{
 // siunčiami SMS žinutėmis".
 var ltChannel = map[order.Channel]string{
 	order.ChannelSMS: "SMS žinutėmis", order.ChannelWhatsApp: "per WhatsApp", order.ChannelEmail: "el. paštu",
+	order.ChannelPush: "programėlės pranešimais",
 }
 
 // ltClosedStatus is a closed order's state after "užsakymas jau ...".
@@ -309,8 +310,11 @@ func (lithuanian) subscribeClosed(number string, st order.Status) string {
 
 func (lithuanian) subscribeUnreachable(ch, alt order.Channel) string {
 	contact := "telefono numeris"
-	if ch == order.ChannelEmail {
+	switch ch {
+	case order.ChannelEmail:
 		contact = "el. pašto adresas"
+	case order.ChannelPush:
+		contact = "programėlės paskyra"
 	}
 	s := fmt.Sprintf("Pasakykite klientui, kad užsakyme nenurodytas %s, todėl pranešimų %s siųsti negalime.", contact, ltChannel[ch])
 	if alt != "" {

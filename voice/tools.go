@@ -68,7 +68,7 @@ func parseSubscribe(p params) (args, *paramError) {
 	if ch != "" {
 		c, perr := order.ParseChannel(strings.ToLower(ch))
 		if perr != nil {
-			return a, &paramError{Param: "channel", Problem: "must be one of sms, whatsapp, email, got \"" + ch + "\""}
+			return a, &paramError{Param: "channel", Problem: "must be one of " + order.ChannelNames() + ", got \"" + ch + "\""}
 		}
 		a.channel = c
 	}
@@ -210,7 +210,7 @@ func (h *Handler) subscribe(ctx context.Context, inv *invocation) *Answer {
 
 // alternative is a channel to offer instead of ch, or "".
 func alternative(ch order.Channel, c order.Customer, current []order.Channel) order.Channel {
-	for _, alt := range []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail} {
+	for _, alt := range order.Channels {
 		if alt != ch && c.Reaches(alt) && !slices.Contains(current, alt) {
 			return alt
 		}

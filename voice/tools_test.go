@@ -53,6 +53,18 @@ func TestSubscribeUpdates(t *testing.T) {
 			instructions: "Tell the user the order has no email address to send email updates to. Offer WhatsApp updates instead.",
 		},
 		{
+			name:       "push to a customer of the merchant's app",
+			params:     map[string]any{"order_number": "7003", "caller_phone": phone, "channel": "push"},
+			wantStatus: StatusSuccess, wantChannels: []order.Channel{"email", "push"},
+			instructions: "Confirm to the user that they will now get app notification updates about order 7003.",
+		},
+		{
+			name:         "push without an app user id on the order",
+			params:       map[string]any{"order_number": "123456", "caller_phone": phone, "channel": "push"},
+			wantStatus:   StatusError,
+			instructions: "Tell the user the order has no app account to send app notification updates to. Offer SMS updates instead.",
+		},
+		{
 			name:         "delivered order",
 			params:       map[string]any{"order_number": "4001", "caller_phone": phone},
 			wantStatus:   StatusSuccess,

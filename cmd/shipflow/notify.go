@@ -10,6 +10,7 @@ import (
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/mailgun"
+	"github.com/shipflow/shipflow/notify/onesignal"
 	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/notify/sns"
 	"github.com/shipflow/shipflow/notify/template"
@@ -19,8 +20,9 @@ import (
 
 // Provider names, as the notification log records them.
 const (
-	providerTwilio   = "twilio"
-	providerSendGrid = "sendgrid"
+	providerTwilio    = "twilio"
+	providerSendGrid  = "sendgrid"
+	providerOneSignal = "onesignal"
 )
 
 // Provider URLs as shipped: a *_API_URL set to anything else is a stand-in that dev mode uses
@@ -87,9 +89,13 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		offer(order.ChannelEmail, mailgun.Provider, mailgun.New(mailgun.Config{APIKey: mg.APIKey, Domain: mg.Domain, From: mg.From,
 			Region: mg.Region, APIURL: mg.APIURL}, hc))
 	}
+	if s := a.pushSender(dev, hc); s != nil {
+		offer(order.ChannelPush, providerOneSignal, s)
+	}
 	senders := map[order.Channel]notify.Failover{}
 	for ch, names := range map[order.Channel][]string{
 		order.ChannelSMS: a.cfg.SMSProviders, order.ChannelEmail: a.cfg.EmailProviders, order.ChannelWhatsApp: {providerTwilio},
+		order.ChannelPush: {providerOneSignal},
 	} {
 		if s := failover(available[ch], names); s != nil {
 			senders[ch] = s
@@ -124,7 +130,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		TrackingPageURL: a.cfg.Brand.PageURL, Brand: a.cfg.Brand, Carriers: a.cfg.Carriers,
 		Logger: a.log.With("component", "notify"),
 	}
-	for _, ch := range []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail} {
+	for _, ch := range order.Channels {
 		switch f, on := senders[ch]; {
 		case on:
 			a.log.Info("customer channel on", "channel", ch, "providers", f.Names())
@@ -164,4 +170,32 @@ func senderMap(chans map[order.Channel]notify.Failover) map[order.Channel]notify
 		}
 	}
 	return m
+}
+
+// devOneSignalAppID and devOneSignalAPIKey stand in for ONESIGNAL_APP_ID and ONESIGNAL_API_KEY
+// when dev mode sends to a stand-in without them: OneSignal's app ids are UUIDs and every
+// request carries a key, so a stand-in expects both.
+const (
+	devOneSignalAppID  = "00000000-0000-4000-8000-000000000000"
+	devOneSignalAPIKey = "dev"
+)
+
+// pushSender is the push channel's provider, OneSignal, or nil when it is off: ONESIGNAL_APP_ID
+// and ONESIGNAL_API_KEY switch it on, and in dev mode an ONESIGNAL_API_URL other than
+// OneSignal's does too (a stand-in, which is sent devOneSignalAppID and devOneSignalAPIKey for
+// what is not set).
+func (a *app) pushSender(dev bool, hc *http.Client) notify.Sender {
+	oc := a.cfg.OneSignal
+	standIn := dev && oc.APIURL != onesignal.DefaultAPIURL
+	if (oc.AppID == "" || oc.APIKey == "") && !standIn {
+		return nil
+	}
+	if oc.AppID == "" {
+		oc.AppID = devOneSignalAppID
+	}
+	if oc.APIKey == "" {
+		oc.APIKey = devOneSignalAPIKey
+	}
+	a.log.Info("push goes through OneSignal", "app_id", oc.AppID, "api_url", oc.APIURL)
+	return onesignal.New(onesignal.Config{AppID: oc.AppID, APIKey: oc.APIKey, APIURL: oc.APIURL}, hc)
 }

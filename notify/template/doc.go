@@ -1,6 +1,6 @@
 // Package template writes shipflow's customer messages: one per milestone
 // (order.Milestone: confirmed, shipped, out_for_delivery, ...) on each
-// channel (sms, whatsapp, email), in the customer's language and time zone.
+// channel (sms, whatsapp, email, push), in the customer's language and time zone.
 //
 // The defaults, in English (en) and Lithuanian (lt), are built in. An
 // operator changes wording by overriding single files, without a rebuild.
@@ -12,6 +12,8 @@
 //
 //	<locale>/<milestone>.sms.tmpl             SMS body                 text/template
 //	<locale>/<milestone>.whatsapp.tmpl        WhatsApp body            text/template
+//	<locale>/<milestone>.push.title.tmpl      push notification title  text/template
+//	<locale>/<milestone>.push.tmpl            push notification body   text/template
 //	<locale>/<milestone>.email.subject.tmpl   email subject            text/template
 //	<locale>/<milestone>.email.txt.tmpl       email plain-text part    text/template
 //	<locale>/<milestone>.email.html.tmpl      email HTML body          html/template

@@ -30,13 +30,17 @@ type source struct {
 type tree map[string]map[string]source
 
 // fileNames are the files one milestone's message on one channel is made
-// of: the body, or for email the subject, plain text and HTML body.
+// of: the body; for push the title and the body; for email the subject,
+// plain text and HTML body.
 func fileNames(m order.Milestone, ch order.Channel) (subject, text, html string) {
 	base := string(m) + "." + string(ch)
-	if ch != order.ChannelEmail {
-		return "", base + ".tmpl", ""
+	switch ch {
+	case order.ChannelEmail:
+		return base + ".subject.tmpl", base + ".txt.tmpl", base + ".html.tmpl"
+	case order.ChannelPush:
+		return base + ".title.tmpl", base + ".tmpl", ""
 	}
-	return base + ".subject.tmpl", base + ".txt.tmpl", base + ".html.tmpl"
+	return "", base + ".tmpl", ""
 }
 
 // knownFile reports whether name is a file a Set reads, so that a
@@ -95,7 +99,7 @@ func readTree(fsys fs.FS, root string, display func(string) string) (tree, error
 			}
 			if !knownFile(f.Name()) {
 				return nil, fmt.Errorf("%s: unknown template name: want <milestone>.<channel>.tmpl, "+
-					"<milestone>.email.{subject,txt,html}.tmpl or %s", display(fp), layoutFile)
+					"<milestone>.push.title.tmpl, <milestone>.email.{subject,txt,html}.tmpl or %s", display(fp), layoutFile)
 			}
 			b, err := fs.ReadFile(fsys, fp)
 			if err != nil {

@@ -25,7 +25,7 @@ func TestDefaultsComplete(t *testing.T) {
 				t.Errorf("templates/%s/%s is missing", locale, name)
 			}
 		}
-		if got, n := len(embedded[locale]), 1+len(milestones)*(2+3); got != n {
+		if got, n := len(embedded[locale]), 1+len(milestones)*(2+3+2); got != n {
 			t.Errorf("templates/%s has %d files, want %d", locale, got, n)
 		}
 	}

@@ -22,7 +22,7 @@ var (
 		order.MilestonePacked, order.MilestoneInTransit, order.MilestoneCancelled, order.MilestoneRefundProcessed,
 		order.MilestoneReturnInTransit, order.MilestoneReturnReceived, order.MilestoneDailyUpdate,
 	}
-	channels = []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail}
+	channels = []order.Channel{order.ChannelSMS, order.ChannelWhatsApp, order.ChannelEmail, order.ChannelPush}
 )
 
 // Set is every customer message in every locale, parsed and checked. It is
@@ -31,8 +31,10 @@ type Set struct {
 	catalogs map[string]*catalog // by canonical locale
 }
 
-// Rendered is one message ready to send. Subject and HTML are set for email
-// only; Text is the SMS or WhatsApp body, or the email's plain-text part.
+// Rendered is one message ready to send. Subject is the email's subject line
+// or the push notification's title (both are the one line that names the
+// message before it is opened), empty for texts; HTML is set for email only.
+// Text is the SMS, WhatsApp or push body, or the email's plain-text part.
 // Locale is the locale whose templates wrote it, which the notification log
 // records so staff can see when a customer got the English fallback.
 type Rendered struct {
@@ -57,7 +59,7 @@ type key struct {
 
 // message is the templates of one milestone on one channel.
 type message struct {
-	subject *texttemplate.Template // email only
+	subject *texttemplate.Template // email's subject, push's title
 	text    *texttemplate.Template
 	html    *htmltemplate.Template // email only: the layout, with the body as "content"
 	file    string                 // email only: the HTML body's file, for errors
@@ -135,10 +137,12 @@ func build(locale string, embedded, overrides tree) (*catalog, error) {
 			if msg.text, err = parseText(find(textName), funcs); err != nil {
 				return nil, err
 			}
-			if ch == order.ChannelEmail {
+			if subjectName != "" {
 				if msg.subject, err = parseText(find(subjectName), funcs); err != nil {
 					return nil, err
 				}
+			}
+			if ch == order.ChannelEmail {
 				body, layout := find(htmlName), find(layoutFile)
 				msg.file, msg.layout = body.path, layout.path
 				if msg.html, err = parseHTML(layout, body, funcs); err != nil {
