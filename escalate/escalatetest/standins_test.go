@@ -192,7 +192,7 @@ func TestZendesk(t *testing.T) {
 		}
 	}
 	got := z.Tickets()
-	if len(got) != 1 || got[0].Status != "solved" || len(got[0].Comments) != 2 || got[0].Comments[1] != (escalatetest.ZendeskComment{Body: "n"}) {
+	if len(got) != 1 || got[0].Status != "solved" || len(got[0].Comments) != 2 || got[0].Comments[1] != (escalatetest.ZendeskComment{ID: 2, AuthorID: 1, Body: "n"}) {
 		t.Fatalf("tickets %+v", got)
 	}
 
