@@ -67,6 +67,7 @@ type Zendesk struct {
 	users       []ZendeskUser    // by id; the first is the API agent
 	lastComment int64
 	dropAnswer  bool
+	dropUpdate  bool
 }
 
 // NewZendesk starts a Zendesk stand-in that accepts email's API token token and stops it when
@@ -112,6 +113,15 @@ func (z *Zendesk) DropAnswerOnce() {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	z.dropAnswer = true
+}
+
+// DropUpdateAnswerOnce makes the next ticket update (a comment, a priority) take effect but
+// answer 500, as when the answer is lost on the way back: a client that retries blindly
+// comments twice.
+func (z *Zendesk) DropUpdateAnswerOnce() {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.dropUpdate = true
 }
 
 // SetStatus changes a ticket's status as an agent or an automation would (solved by staff,
@@ -412,6 +422,11 @@ func (z *Zendesk) update(w http.ResponseWriter, r *http.Request) {
 	}
 	if tb.Comment != nil {
 		t.Comments = append(t.Comments, z.comment(tb.Comment))
+	}
+	if z.dropUpdate {
+		z.dropUpdate = false
+		zendeskError(w, http.StatusInternalServerError, "InternalServerError", "Internal Server Error", nil)
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ticket": z.wire(t)})
 }
