@@ -40,14 +40,15 @@ func (a *Activities) AlertStaff(ctx context.Context, channel string, al escalate
 }
 
 // OpenTicket opens the order's support ticket, or finds the one a retry already opened. With
-// TicketPublicComments on, the ticket is for the order's customer and tells them what is going
-// on (see forCustomer). A public comment the ticketing system refused for good leaves staff
+// TicketPublicComments on, a ticket about an exception (one with a Reason) is for the order's
+// customer and tells them what is going on (see forCustomer); any other ticket, such as a
+// call-back request's, stays staff's alone. A public comment the ticketing system refused for good leaves staff
 // their ticket: it is logged, and the ticket's id returned.
 func (a *Activities) OpenTicket(ctx context.Context, t escalate.Ticket) (string, error) {
 	if a.Tickets == nil {
 		return "", nil
 	}
-	if a.TicketPublicComments {
+	if a.TicketPublicComments && t.Reason != "" {
 		var err error
 		if t, err = a.forCustomer(ctx, t); err != nil {
 			return "", err
@@ -65,7 +66,7 @@ func (a *Activities) OpenTicket(ctx context.Context, t escalate.Ticket) (string,
 // fixed notice for the exception's reason in their language (the tracking page's words,
 // never staff's or the carrier's) and their tracking link. The customer comes from the read
 // model; an order it does not hold yet, or a customer without an email, leaves t for staff
-// alone. A workflow recorded before tickets carried the reason gets the general notice.
+// alone.
 func (a *Activities) forCustomer(ctx context.Context, t escalate.Ticket) (escalate.Ticket, error) {
 	c, err := db.OrderCustomer(ctx, a.DB, t.OrderID)
 	switch {

@@ -102,8 +102,9 @@ func TestOpenTicketTellsTheCustomer(t *testing.T) {
 	}
 }
 
-// TestOpenTicketForStaffAlone: with public comments off, for a customer without an email, or
-// for an order the read model does not hold, the ticket is staff's alone, as before.
+// TestOpenTicketForStaffAlone: with public comments off, for a customer without an email, for
+// an order the read model does not hold, or for a ticket about no exception (a call-back
+// request's), the ticket is staff's alone, as before.
 func TestOpenTicketForStaffAlone(t *testing.T) {
 	for name, tc := range map[string]struct {
 		on       bool
@@ -112,6 +113,7 @@ func TestOpenTicketForStaffAlone(t *testing.T) {
 		"off":           {false, &order.Customer{Name: "Grace", Email: "grace@example.com"}},
 		"no email":      {true, &order.Customer{Name: "Grace", Phone: "+37060000000"}},
 		"not projected": {true, nil},
+		"no exception":  {true, &order.Customer{Name: "Grace", Email: "grace@example.com"}}, // a call-back request's ticket
 	} {
 		t.Run(name, func(t *testing.T) {
 			a, z := newZendesk(t, tc.on)
@@ -119,7 +121,11 @@ func TestOpenTicketForStaffAlone(t *testing.T) {
 			if tc.customer != nil {
 				id = seedOrder(t, a, *tc.customer)
 			}
-			if ticket, err := a.OpenTicket(t.Context(), staffTicket(id)); err != nil || ticket != "1" {
+			in := staffTicket(id)
+			if name == "no exception" {
+				in.Reason = ""
+			}
+			if ticket, err := a.OpenTicket(t.Context(), in); err != nil || ticket != "1" {
 				t.Fatalf("OpenTicket: %q, %v", ticket, err)
 			}
 			g := z.Tickets()[0]

@@ -33,7 +33,7 @@ type Alerter interface {
 // Ticket is the support ticket of an order's exception.
 type Ticket struct {
 	OrderID  string // the ticket's external id: one ticket per order, whatever retries happen
-	Reason   string // the exception's reason code, e.g. "late": what the customer is told depends on it
+	Reason   string // the exception's reason code, e.g. "late" (what the customer is told); empty for a call-back request
 	Subject  string
 	Body     string // for staff only: a private note, never shown to the requester
 	Priority string // low, normal, high, urgent
