@@ -36,6 +36,9 @@ type Activities struct {
 	// Alerters are the configured staff chats by name; Tickets is Zendesk or Freshdesk, nil when off.
 	Alerters map[string]escalate.Alerter
 	Tickets  escalate.Tickets
+	// TicketPublicComments opens each ticket for the order's customer and tells them, in a
+	// public comment, what is going on (ZENDESK_PUBLIC_COMMENTS; only Zendesk acts on it).
+	TicketPublicComments bool
 	// PublicURL and TrackingSecret make the links staff alerts carry.
 	PublicURL      string
 	TrackingSecret string

@@ -293,9 +293,11 @@ type Alerts struct {
 	SlackURL, TeamsURL, GoogleChatURL string
 }
 
-// Zendesk holds the ticketing credentials.
+// Zendesk holds the ticketing credentials, and whether tickets are opened for the order's
+// customer with a public comment telling them what is going on (ZENDESK_PUBLIC_COMMENTS).
 type Zendesk struct {
 	URL, Email, APIToken string
+	PublicComments       bool
 }
 
 // Freshdesk holds the ticketing settings of the alternative to Zendesk: the account (a
@@ -409,6 +411,7 @@ func (c *Config) settings() []setting {
 		{env: "ZENDESK_URL", flag: "zendesk-url", usage: "Zendesk base URL, e.g. https://example.zendesk.com", parse: optionalURL(&c.Zendesk.URL)},
 		{env: "ZENDESK_EMAIL", flag: "zendesk-email", usage: "Zendesk agent email for API auth", parse: str(&c.Zendesk.Email)},
 		{env: "ZENDESK_API_TOKEN", secret: true, parse: str(&c.Zendesk.APIToken)},
+		{env: "ZENDESK_PUBLIC_COMMENTS", flag: "zendesk-public-comments", def: "false", usage: "open each Zendesk ticket for the order's customer (when the order has their email) and tell them in a public comment what is going on, in fixed words per exception reason", parse: boolean(&c.Zendesk.PublicComments)},
 		{env: "FRESHDESK_DOMAIN", flag: "freshdesk-domain", usage: "Freshdesk account subdomain, the acme of acme.freshdesk.com", parse: checked(&c.Freshdesk.Domain, freshdeskDomain)},
 		{env: "FRESHDESK_URL", flag: "freshdesk-url", usage: "Freshdesk base URL instead of the domain's, for a stand-in", parse: optionalURL(&c.Freshdesk.URL)},
 		{env: "FRESHDESK_REQUESTER_EMAIL", flag: "freshdesk-requester-email", usage: "the contact Freshdesk tickets are opened for, e.g. a staff mailbox", parse: checked(&c.Freshdesk.RequesterEmail, requesterEmail)},
@@ -536,6 +539,9 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 	}
 	if err := c.checkRotations(); err != nil {
 		return nil, err
+	}
+	if c.Zendesk.PublicComments && !c.ZendeskOn() {
+		return nil, errors.New("config: ZENDESK_PUBLIC_COMMENTS: is on but Zendesk is not configured; set ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN, or turn it off")
 	}
 	if err := c.checkClientCert(); err != nil {
 		return nil, err

@@ -169,6 +169,25 @@ func TestFreshdesk(t *testing.T) {
 	}
 }
 
+// TestZendeskPublicComments: off by default, on with Zendesk, refused at start without it.
+func TestZendeskPublicComments(t *testing.T) {
+	zd := map[string]string{"ZENDESK_URL": "https://acme.zendesk.com", "ZENDESK_EMAIL": "ops@shop.example", "ZENDESK_API_TOKEN": "t"}
+	c, err := load(t, zd)
+	if err != nil || c.Zendesk.PublicComments {
+		t.Fatalf("default: %+v, %v; want off", c, err)
+	}
+	zd["ZENDESK_PUBLIC_COMMENTS"] = "true"
+	if c, err = load(t, zd); err != nil || !c.Zendesk.PublicComments {
+		t.Fatalf("on with Zendesk: %v", err)
+	}
+	if _, err := load(t, map[string]string{"ZENDESK_PUBLIC_COMMENTS": "true"}); err == nil || !strings.Contains(err.Error(), "ZENDESK_PUBLIC_COMMENTS") {
+		t.Errorf("on without Zendesk: %v, want refused naming the variable", err)
+	}
+	if _, err := load(t, map[string]string{"ZENDESK_PUBLIC_COMMENTS": "maybe"}); err == nil {
+		t.Error("ZENDESK_PUBLIC_COMMENTS=maybe accepted")
+	}
+}
+
 func TestRotationSecrets(t *testing.T) {
 	c, err := load(t, map[string]string{
 		"SHIPFLOW_COMMERCE_WEBHOOK_SECRET":          "whsec_bmV3LXNlY3JldA==",

@@ -284,3 +284,17 @@ func OrderContacts(ctx context.Context, ex Executor, orderID string) (Contacts, 
 	}
 	return c, nil
 }
+
+// OrderCustomer returns the customer of orderID as last projected (name, email, locale), read
+// from its own column so a caller that needs only whom to address reads no view or timeline.
+func OrderCustomer(ctx context.Context, ex Executor, orderID string) (order.Customer, error) {
+	var c order.Customer
+	err := ex.QueryRow(ctx, `SELECT customer FROM orders WHERE order_id = $1`, orderID).Scan(&c)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("load customer of order %s: %w", orderID, err)
+	}
+	return c, nil
+}

@@ -259,3 +259,18 @@ func TestCountAndDeleteOrdersByPrefix(t *testing.T) {
 		t.Errorf("%d orders left after DeleteOrders", n)
 	}
 }
+
+func TestOrderCustomer(t *testing.T) {
+	t.Parallel()
+	pool := testenv.DB(t)
+	id := uniq(t, "order")
+	v := newView(id, t0)
+	v.Customer = order.Customer{Name: "Ona Žemaitė", Email: "ona@example.lt", Locale: "lt-LT", TimeZone: "Europe/Vilnius"}
+	save(t, pool, db.Snapshot{Revision: 1, View: v})
+	if c, err := db.OrderCustomer(t.Context(), pool, id); err != nil || c != v.Customer {
+		t.Errorf("OrderCustomer = %+v, %v; want %+v", c, err, v.Customer)
+	}
+	if _, err := db.OrderCustomer(t.Context(), pool, uniq(t, "missing")); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("OrderCustomer of an unknown order: %v, want ErrNotFound", err)
+	}
+}

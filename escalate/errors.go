@@ -34,6 +34,11 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// ErrPublicRefused marks a permanent refusal of a ticket's customer-facing comment on a ticket
+// that was opened all the same: the ticket ID returned beside it is good, and staff keep their
+// ticket although the customer was not told. A caller logs it and carries on with the ticket.
+var ErrPublicRefused = errors.New("the customer-facing comment was refused")
+
 // RetryAfterError is a retryable refusal for which the service said when to come back: a 429
 // or 503 with a Retry-After header. Retrying sooner only meets the same answer, so a caller
 // that can choose its next retry delay (a Temporal activity's NextRetryDelay) should use Wait.

@@ -33,10 +33,27 @@ type Alerter interface {
 // Ticket is the support ticket of an order's exception.
 type Ticket struct {
 	OrderID  string // the ticket's external id: one ticket per order, whatever retries happen
+	Reason   string // the exception's reason code, e.g. "late" (what the customer is told); empty for a call-back request
 	Subject  string
-	Body     string
+	Body     string // for staff only: a private note, never shown to the requester
 	Priority string // low, normal, high, urgent
 	Tags     []string
+
+	// Requester is the customer the ticket is about, when customer-facing comments are on and
+	// the order has their email; zero otherwise, and the ticket is staff's alone. Public is
+	// what the customer is told on the ticket (the ticketing system mails it to them): fixed
+	// words per exception reason in their language and the tracking link, never staff's or the
+	// carrier's words. Both are set by the activity from the read model, not by the workflow.
+	// Only Zendesk uses them; Freshdesk opens its tickets for its configured requester and
+	// ignores both.
+	Requester Requester `json:",omitzero"`
+	Public    string    `json:",omitempty"`
+}
+
+// Requester is the end user a ticket is opened for.
+type Requester struct {
+	Name  string
+	Email string
 }
 
 // Tickets opens and updates tickets. Open must return the existing ticket when one with the

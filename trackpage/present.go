@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shipflow/shipflow/carrier"
+	notifytmpl "github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -189,10 +190,8 @@ func present(v order.View, now time.Time, cs *carrier.Table) summary {
 		s.Cards = append(s.Cards, k)
 	}
 	if x := v.Exception; x != nil {
-		n, ok := w.notices[x.Reason]
-		if !ok {
-			n = w.otherNotice
-		}
+		var n notice
+		n.Heading, n.Text = notifytmpl.ExceptionNotice(w.lang, x.Reason)
 		s.Notice = &shown{notice: n}
 		if len(s.Cards) > 1 {
 			for i, sh := range v.Shipments {

@@ -58,8 +58,6 @@ type words struct {
 	orderStatus    map[order.Status]string
 	shipmentStatus map[order.ShipmentStatus]string
 	commerceStep   map[order.EventType]string
-	notices        map[order.ExceptionReason]notice
-	otherNotice    notice
 
 	// Calendar words for past times, as package notify/template words
 	// dates, so the page and the messages that link to it read alike.
@@ -83,8 +81,9 @@ type formWords struct {
 	notFound, invalid, tooMany, unavailable, crossSite string
 }
 
-// notice is what the customer is told about an open exception: what is
-// going on and what happens next, never the carrier's or staff's words.
+// notice is what the customer is told about an open exception: what is going on and what
+// happens next, in the fixed words of notifytmpl.ExceptionNotice, never the carrier's or
+// staff's words.
 type notice struct {
 	Heading string
 	Text    string
@@ -180,36 +179,6 @@ var english = words{
 		order.EventPacked:    "Packed",
 		order.EventShipped:   "Shipped",
 		order.EventDelivered: "Delivered",
-	},
-	notices: map[order.ExceptionReason]notice{
-		order.ReasonCarrierException: {
-			"There's a problem with your parcel",
-			"The carrier has reported a problem with this delivery. Our team is already on it and will contact you with the next steps. You don't need to do anything right now.",
-		},
-		order.ReasonReturnedToSender: {
-			"Your parcel is coming back to us",
-			"The carrier is returning this parcel to us. Once it arrives, we'll contact you about sending it again or refunding you.",
-		},
-		order.ReasonFailedAttempts: {
-			"We couldn't deliver your parcel",
-			"The courier tried to deliver it but couldn't. We're arranging another delivery with the carrier and will let you know when it's on its way again.",
-		},
-		order.ReasonStale: {
-			"Tracking updates have paused",
-			"The carrier hasn't updated this parcel for a while. We've asked them to check on it, and this page will update as soon as they do.",
-		},
-		order.ReasonLate: {
-			"Your parcel is running late",
-			"It hasn't arrived by the promised date. We're checking with the carrier and will update this page as soon as we know more.",
-		},
-		order.ReasonDriverDelay: {
-			"Your delivery is delayed",
-			"The courier has reported a delay. The new arrival time will show here as soon as we have it.",
-		},
-	},
-	otherNotice: notice{
-		"There's a problem with your delivery",
-		"Our team is already looking into it and will contact you with the next steps.",
 	},
 	clock: "3:04 PM",
 	months: [12]string{"January", "February", "March", "April", "May", "June", "July",
@@ -314,36 +283,6 @@ var lithuanian = words{
 		order.EventPacked:    "Supakuota",
 		order.EventShipped:   "Išsiųsta",
 		order.EventDelivered: "Pristatyta",
-	},
-	notices: map[order.ExceptionReason]notice{
-		order.ReasonCarrierException: {
-			"Iškilo problema su jūsų siunta",
-			"Vežėjas pranešė apie problemą su šiuo pristatymu. Mūsų komanda jau ja rūpinasi ir susisieks su jumis dėl tolesnių veiksmų. Kol kas jums nieko daryti nereikia.",
-		},
-		order.ReasonReturnedToSender: {
-			"Jūsų siunta grąžinama mums",
-			"Vežėjas grąžina šią siuntą mums. Kai ją gausime, susisieksime su jumis dėl pakartotinio išsiuntimo arba pinigų grąžinimo.",
-		},
-		order.ReasonFailedAttempts: {
-			"Nepavyko pristatyti jūsų siuntos",
-			"Kurjeris bandė pristatyti siuntą, bet nepavyko. Su vežėju deriname kitą pristatymą ir pranešime, kai siunta vėl bus pakeliui.",
-		},
-		order.ReasonStale: {
-			"Siuntos informacija neatnaujinama",
-			"Vežėjas jau kurį laiką neatnaujino šios siuntos informacijos. Paprašėme jį patikrinti siuntą, o šis puslapis atsinaujins, kai tik bus naujienų.",
-		},
-		order.ReasonLate: {
-			"Jūsų siunta vėluoja",
-			"Siunta neatkeliavo iki pažadėtos dienos. Tikriname tai su vežėju ir atnaujinsime šį puslapį, kai tik sužinosime daugiau.",
-		},
-		order.ReasonDriverDelay: {
-			"Jūsų pristatymas vėluoja",
-			"Kurjeris pranešė apie vėlavimą. Naujas pristatymo laikas čia atsiras, kai tik jį sužinosime.",
-		},
-	},
-	otherNotice: notice{
-		"Iškilo pristatymo problema",
-		"Mūsų komanda tuo jau rūpinasi ir susisieks su jumis dėl tolesnių veiksmų.",
 	},
 	clock: "15:04",
 	months: [12]string{"sausio", "vasario", "kovo", "balandžio", "gegužės", "birželio", "liepos",

@@ -37,6 +37,8 @@ type Deps struct {
 	Carriers   *carrier.Table
 	Alerters   map[string]escalate.Alerter
 	Tickets    escalate.Tickets
+	// TicketPublicComments opens tickets for the order's customer, with a public comment.
+	TicketPublicComments bool
 	// PublicURL and TrackingSecret make the links in staff alerts.
 	PublicURL, TrackingSecret string
 	// Estimates are the merchant's delivery estimate rules; nil estimates nothing.
@@ -197,7 +199,7 @@ func Register(r Registry, d Deps) {
 	outbox := outboxOf(d)
 	r.RegisterActivity(&activities.Activities{DB: d.DB, Outbox: outbox, Notifier: d.Notifier, Escalator: d.Escalator,
 		Tracker: d.Tracker, Registrars: d.Registrars, Carriers: d.Carriers, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret,
-		Estimates: d.Estimates, ChannelFallback: d.ChannelFallback})
+		Estimates: d.Estimates, ChannelFallback: d.ChannelFallback, TicketPublicComments: d.TicketPublicComments})
 	r.RegisterActivity(&outbound.Activities{Outbox: outbox})
 }
 

@@ -130,6 +130,7 @@ func (e *escalation) ticketOf() escalate.Ticket {
 	x := e.in.Exception
 	return escalate.Ticket{
 		OrderID:  e.in.OrderID,
+		Reason:   string(x.Reason), // an activity input's new field: replays unchanged
 		Subject:  fmt.Sprintf("Order %s: %s", e.in.OrderID, x.Reason),
 		Body:     fmt.Sprintf("%s\n\nCarrier %s, tracking number %s, raised %s.", x.Message, e.in.Carrier, e.in.TrackingNumber, x.RaisedAt.Format(time.RFC3339)),
 		Priority: priority(1),

@@ -12,12 +12,14 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/escalate/escalatetest"
 	"github.com/shipflow/shipflow/escalate/freshdesk"
 	"github.com/shipflow/shipflow/escalate/slack"
 	"github.com/shipflow/shipflow/escalate/zendesk"
 	"github.com/shipflow/shipflow/internal/testenv"
+	notifytmpl "github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/worker"
 	"github.com/shipflow/shipflow/workflows"
@@ -70,6 +72,57 @@ func TestEscalationThroughSlackAndZendesk(t *testing.T) {
 	}
 	if len(msgs[0].Buttons) == 0 {
 		t.Error("the alert carries no links to the tracking page or the order")
+	}
+}
+
+// TestEscalationTellsTheCustomerThroughZendesk runs an exception's escalation with public
+// comments on and the order's customer in the read model: the ticket is the customer's, they
+// read the notice for the exception's reason (which the workflow passes in the ticket) once,
+// and everything staff write on it after stays private.
+func TestEscalationTellsTheCustomerThroughZendesk(t *testing.T) {
+	zd := escalatetest.NewZendesk(t, "ops@shop.example", "token")
+	zd.DropAnswerOnce()
+	pool := testenv.DB(t)
+	v := order.View{OrderID: "ord-esc-public", Status: order.StatusException, CreatedAt: t0, UpdatedAt: t0,
+		Customer: order.Customer{Name: "Grace Hopper", Email: "grace@example.com", Locale: "en-US"}}
+	if _, err := db.SaveOrder(t.Context(), pool, db.Snapshot{Revision: 1, View: v}); err != nil {
+		t.Fatal(err)
+	}
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(testenv.SDKLogger())
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	hc := &http.Client{Timeout: 5 * time.Second}
+	worker.Register(env, worker.Deps{DB: pool,
+		Tickets:              zendesk.New(zendesk.Config{URL: zd.URL(), Email: "ops@shop.example", APIToken: "token"}, hc),
+		TicketPublicComments: true,
+		PublicURL:            "https://shipflow.example.com", TrackingSecret: "secret"})
+
+	x := order.Exception{Reason: order.ReasonFailedAttempts, ShipmentID: "S1", Message: "3 failed attempts", RaisedAt: t0, Source: "dpd"}
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.CloseEscalationSignal, order.ResolvedByStaff)
+	}, 30*time.Hour)
+	env.ExecuteWorkflow(workflows.Escalation, workflows.EscalationInput{
+		OrderID: v.OrderID, Exception: x, Carrier: "DPD", TrackingNumber: "TN1", SLA: 24 * time.Hour, Tickets: true,
+	})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	tickets := zd.Tickets()
+	if len(tickets) != 1 {
+		t.Fatalf("%d tickets, want 1", len(tickets))
+	}
+	tk := tickets[0]
+	heading, _ := notifytmpl.ExceptionNotice("en", order.ReasonFailedAttempts)
+	var public []string
+	for _, c := range tk.Comments {
+		if c.Public {
+			public = append(public, c.Body)
+		}
+	}
+	if tk.Requester.Email != "grace@example.com" || tk.Status != "solved" || len(tk.Comments) != 4 ||
+		len(public) != 1 || !strings.HasPrefix(public[0], heading+"\n\n") || !strings.Contains(public[0], "https://shipflow.example.com/track/") {
+		t.Errorf("ticket %+v: want the customer's, told once in the failed-attempts notice with their link, then private notes", tk)
 	}
 }
 

@@ -65,7 +65,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 	estimates.Carriers = a.carriers()
 	deps := worker.Deps{
 		DB: a.db, Notifier: n, Tracker: a.tracker(), Registrars: a.registrars(), Carriers: a.carriers(),
-		Alerters: alerters, Tickets: tickets,
+		Alerters: alerters, Tickets: tickets, TicketPublicComments: a.cfg.Zendesk.PublicComments,
 		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
 		// Always there: orders started while estimates were on still ask for them.
 		Estimates:       &estimates,

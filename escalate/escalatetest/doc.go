@@ -13,5 +13,8 @@
 // The stand-ins record what they accepted for assertions (Messages, Tickets), can be told to
 // fail (FailNext), and the Zendesk and Freshdesk ones can lose the answer to a ticket it created
 // (DropAnswerOnce), the case that makes opening a ticket idempotent (by external id in
-// Zendesk, by the requester's newest tickets in Freshdesk).
+// Zendesk, by the requester's newest tickets in Freshdesk). The Zendesk one can also lose the
+// answer to an update (DropUpdateAnswerOnce), the case that makes a customer's public comment
+// be said once, and any stand-in can let a few requests through before failing one (PassNext
+// then FailNext), to fail one step of an operation that takes several.
 package escalatetest

@@ -30,6 +30,17 @@ func (f *faults) FailNext(n, status int) {
 	}
 }
 
+// PassNext lets the next n requests through before the failures FailNext queues after it, so
+// a test can fail one step of a multi-request operation: PassNext(2) then FailNext(1, 403)
+// fails the third request.
+func (f *faults) PassNext(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for range n {
+		f.queued = append(f.queued, 0)
+	}
+}
+
 // next takes the failure the request about to be served must suffer, if any.
 func (f *faults) next() (status int, fail bool) {
 	f.mu.Lock()
@@ -39,7 +50,7 @@ func (f *faults) next() (status int, fail bool) {
 	}
 	status = f.queued[0]
 	f.queued = f.queued[1:]
-	return status, true
+	return status, status != 0
 }
 
 // retryAfter sets Retry-After on the answers that carry one.

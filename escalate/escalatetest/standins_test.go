@@ -192,7 +192,7 @@ func TestZendesk(t *testing.T) {
 		}
 	}
 	got := z.Tickets()
-	if len(got) != 1 || got[0].Status != "solved" || len(got[0].Comments) != 2 || got[0].Comments[1] != (escalatetest.ZendeskComment{Body: "n"}) {
+	if len(got) != 1 || got[0].Status != "solved" || len(got[0].Comments) != 2 || got[0].Comments[1] != (escalatetest.ZendeskComment{ID: 2, AuthorID: 1, Body: "n"}) {
 		t.Fatalf("tickets %+v", got)
 	}
 
@@ -260,5 +260,95 @@ func TestFreshdesk(t *testing.T) {
 	f.FailNext(1, 429)
 	if a := post(t, "GET", f.URL()+"/api/v2/tickets", "", "", auth); a.status != 429 || a.header.Get("Retry-After") != "1" {
 		t.Errorf("FailNext 429: %d %v", a.status, a.header)
+	}
+}
+
+// TestZendeskRequesterAndComments: a requester is matched or created by email as Zendesk does,
+// refused when Zendesk would refuse it, and a ticket's comments are listed in Zendesk's shape
+// and pages.
+func TestZendeskRequesterAndComments(t *testing.T) {
+	z := escalatetest.NewZendesk(t, "ops@shop.example", "tok")
+	auth := func(r *http.Request) { r.SetBasicAuth("ops@shop.example/token", "tok") }
+	create := func(requester string) answer {
+		return post(t, "POST", z.URL()+"/api/v2/tickets.json", "application/json",
+			`{"ticket":{"subject":"s","comment":{"body":" staff note \n","public":false},"external_id":"o1","requester":`+requester+`}}`, auth)
+	}
+	for name, tc := range map[string]struct {
+		requester string
+		status    int
+		want      string
+	}{
+		"new user":       {`{"name":"Grace Hopper","email":"grace@example.com"}`, 201, `"requester_id":2`},
+		"same user":      {`{"name":"Someone Else","email":"GRACE@example.com"}`, 201, `"requester_id":2`},
+		"bad email":      {`{"name":"Grace","email":"grace@"}`, 422, "is not properly formatted"},
+		"display name":   {`{"name":"Grace","email":"Grace <grace@example.com>"}`, 422, "is not properly formatted"},
+		"no email":       {`{"name":"Grace"}`, 422, "is not properly formatted"},
+		"long name":      {`{"name":"` + strings.Repeat("a", 256) + `","email":"ada@example.com"}`, 422, "is too long"},
+		"no name, new":   {`{"email":"ada@example.com"}`, 422, "is too short"},
+		"wrong type":     {`{"name":1,"email":"ada@example.com"}`, 400, "InvalidValue"},
+		"submitter kept": {`{"name":"Ona","email":"ona@example.lt"}`, 201, `"submitter_id":1`},
+	} {
+		if a := create(tc.requester); a.status != tc.status || !strings.Contains(a.body, tc.want) {
+			t.Errorf("%s: %d %s, want %d with %q", name, a.status, a.body, tc.status, tc.want)
+		}
+	}
+	got := z.Tickets()
+	if len(got) != 3 || got[0].Requester != (escalatetest.ZendeskUser{ID: 2, Name: "Grace Hopper", Email: "grace@example.com"}) ||
+		got[1].Requester.Name != "Grace Hopper" || got[0].Comments[0] != (escalatetest.ZendeskComment{ID: 1, AuthorID: 1, Body: "staff note"}) {
+		t.Fatalf("tickets %+v", got)
+	}
+	if a := post(t, "PUT", z.URL()+"/api/v2/tickets/1.json", "application/json", `{"ticket":{"requester":{"name":"X","email":"x@example.com"}}}`, auth); a.status != 400 {
+		t.Errorf("requester on update: %d %s", a.status, a.body)
+	}
+	for _, c := range []string{"public 1", "note", "public 2"} {
+		body := `{"ticket":{"comment":{"body":"` + c + `","public":` + map[bool]string{true: "true", false: "false"}[strings.HasPrefix(c, "public")] + `}}}`
+		if a := post(t, "PUT", z.URL()+"/api/v2/tickets/1.json", "application/json", body, auth); a.status != 200 {
+			t.Fatalf("comment %q: %d %s", c, a.status, a.body)
+		}
+	}
+
+	type page struct {
+		Comments []struct {
+			ID       int64  `json:"id"`
+			AuthorID int64  `json:"author_id"`
+			Body     string `json:"body"`
+			Public   bool   `json:"public"`
+			Type     string `json:"type"`
+		} `json:"comments"`
+		NextPage *string `json:"next_page"`
+		Count    int     `json:"count"`
+	}
+	list := func(query string) (answer, page) {
+		a := post(t, "GET", z.URL()+"/api/v2/tickets/1/comments.json"+query, "", "", auth)
+		var p page
+		if a.status == 200 {
+			if err := json.Unmarshal([]byte(a.body), &p); err != nil {
+				t.Fatalf("comments %s: %v", a.body, err)
+			}
+		}
+		return a, p
+	}
+	if a, p := list(""); a.status != 200 || p.Count != 4 || len(p.Comments) != 4 || p.Comments[0].Body != "staff note" ||
+		p.Comments[0].Public || p.Comments[0].Type != "Comment" || p.Comments[0].AuthorID != 1 || p.NextPage != nil {
+		t.Errorf("comments: %d %s", a.status, a.body)
+	}
+	a, p := list("?sort_order=desc&per_page=2")
+	if a.status != 200 || len(p.Comments) != 2 || p.Comments[0].Body != "public 2" || !p.Comments[0].Public || p.NextPage == nil ||
+		!strings.Contains(*p.NextPage, "page=2") {
+		t.Errorf("newest two: %d %s", a.status, a.body)
+	}
+	if a, p := list("?sort_order=desc&per_page=2&page=2"); a.status != 200 || len(p.Comments) != 2 || p.Comments[1].Body != "staff note" || p.NextPage != nil {
+		t.Errorf("second page: %d %s", a.status, a.body)
+	}
+	for q, status := range map[string]int{"?per_page=101": 400, "?per_page=0": 400, "?sort_order=up": 400, "?page=x": 400} {
+		if a, _ := list(q); a.status != status {
+			t.Errorf("comments%s: %d %s, want %d", q, a.status, a.body, status)
+		}
+	}
+	if a := post(t, "GET", z.URL()+"/api/v2/tickets/9/comments.json", "", "", auth); a.status != 404 || !strings.Contains(a.body, "RecordNotFound") {
+		t.Errorf("comments of a missing ticket: %d %s", a.status, a.body)
+	}
+	if a := post(t, "GET", z.URL()+"/api/v2/tickets/1/comments.json", "", "", nil); a.status != 401 {
+		t.Errorf("comments without auth: %d", a.status)
 	}
 }

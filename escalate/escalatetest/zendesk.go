@@ -5,14 +5,18 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // ZendeskTicket is a ticket the Zendesk stand-in holds, with its history.
@@ -23,37 +27,57 @@ type ZendeskTicket struct {
 	Status     string // new, open, pending, hold, solved or closed
 	Priority   string // low, normal, high, urgent, or "" for none
 	Tags       []string
+	Requester  ZendeskUser      // the API's agent unless the ticket was opened with a requester
 	Comments   []ZendeskComment // the first is the description
 	Priorities []string         // every priority the ticket had, oldest first
 	Statuses   []string         // every status the ticket had, oldest first
 }
 
-// ZendeskComment is a ticket comment.
+// ZendeskComment is a ticket comment. Only a public one is mailed to the requester (by the
+// account's triggers); a private one is an internal note agents alone see.
 type ZendeskComment struct {
-	Body   string
-	Public bool
+	ID       int64
+	AuthorID int64 // every comment made through the API is the API agent's
+	Body     string
+	Public   bool
 }
 
-// Zendesk stands in for the Zendesk Support Tickets API: list (by external id), create, show
-// and update, with API token basic auth. It is safe for concurrent use.
+// ZendeskUser is a user of the account: the agent the API token belongs to (id 1), or an end
+// user a ticket's requester created.
+type ZendeskUser struct {
+	ID    int64
+	Name  string
+	Email string
+}
+
+// zendeskMaxName is the longest user name Zendesk accepts; a name must also not be blank.
+const zendeskMaxName = 255
+
+// Zendesk stands in for the Zendesk Support Tickets API: list (by external id), create (with
+// a requester, who is created or matched by email as Zendesk does), show, update and list a
+// ticket's comments, with API token basic auth. It is safe for concurrent use.
 type Zendesk struct {
 	faults
 
 	srv          *httptest.Server
 	email, token string
 
-	mu         sync.Mutex
-	tickets    []*ZendeskTicket // by id
-	dropAnswer bool
+	mu          sync.Mutex
+	tickets     []*ZendeskTicket // by id
+	users       []ZendeskUser    // by id; the first is the API agent
+	lastComment int64
+	dropAnswer  bool
+	dropUpdate  bool
 }
 
 // NewZendesk starts a Zendesk stand-in that accepts email's API token token and stops it when
 // the test ends.
 func NewZendesk(t testing.TB, email, token string) *Zendesk {
 	t.Helper()
-	z := &Zendesk{email: email, token: token}
+	z := &Zendesk{email: email, token: token, users: []ZendeskUser{{ID: 1, Name: "Shipflow API", Email: email}}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v2/tickets.json", z.list)
+	mux.HandleFunc("GET /api/v2/tickets/{id}/comments.json", z.comments)
 	mux.HandleFunc("POST /api/v2/tickets.json", z.create)
 	mux.HandleFunc("GET /api/v2/tickets/{file}", z.show)
 	mux.HandleFunc("PUT /api/v2/tickets/{file}", z.update)
@@ -89,6 +113,15 @@ func (z *Zendesk) DropAnswerOnce() {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	z.dropAnswer = true
+}
+
+// DropUpdateAnswerOnce makes the next ticket update (a comment, a priority) take effect but
+// answer 500, as when the answer is lost on the way back: a client that retries blindly
+// comments twice.
+func (z *Zendesk) DropUpdateAnswerOnce() {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.dropUpdate = true
 }
 
 // SetStatus changes a ticket's status as an agent or an automation would (solved by staff,
@@ -230,12 +263,13 @@ type zendeskComment struct {
 }
 
 type zendeskTicketBody struct {
-	Subject    *string         `json:"subject"`
-	Comment    *zendeskComment `json:"comment"`
-	Priority   *string         `json:"priority"`
-	Status     *string         `json:"status"`
-	Tags       []string        `json:"tags"`
-	ExternalID *string         `json:"external_id"`
+	Requester  *zendeskRequester `json:"requester"`
+	Subject    *string           `json:"subject"`
+	Comment    *zendeskComment   `json:"comment"`
+	Priority   *string           `json:"priority"`
+	Status     *string           `json:"status"`
+	Tags       []string          `json:"tags"`
+	ExternalID *string           `json:"external_id"`
 }
 
 // readTicket reads {"ticket":{...}} or answers the error and returns nil.
@@ -263,6 +297,13 @@ func readTicket(w http.ResponseWriter, r *http.Request) *zendeskTicketBody {
 	return req.Ticket
 }
 
+// zendeskRequester is a ticket's requester given by identity rather than id.
+type zendeskRequester struct {
+	Name     *string `json:"name"`
+	Email    *string `json:"email"`
+	LocaleID *int64  `json:"locale_id"`
+}
+
 var (
 	zendeskPriorities = []string{"low", "normal", "high", "urgent"}
 	zendeskStatuses   = []string{"new", "open", "pending", "hold", "solved", "closed"}
@@ -284,6 +325,14 @@ func validate(tb *zendeskTicketBody, creating bool) map[string][]zendeskDetail {
 	}
 	if !creating && tb.Comment != nil && blank {
 		details["comment"] = []zendeskDetail{{Description: "Comment: cannot be blank", Error: "BlankValue"}}
+	}
+	if rq := tb.Requester; rq != nil {
+		email := deref(rq.Email)
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
+			details["requester"] = []zendeskDetail{{Description: fmt.Sprintf("Requester: Email: %s is not properly formatted", email), Error: "InvalidFormat"}}
+		} else if n := utf8.RuneCountInString(strings.TrimSpace(deref(rq.Name))); n > zendeskMaxName {
+			details["requester"] = []zendeskDetail{{Description: "Requester: Name: is too long (maximum is 255 characters)", Error: "TooLong"}}
+		}
 	}
 	if len(details) == 0 {
 		return nil
@@ -309,9 +358,20 @@ func (z *Zendesk) create(w http.ResponseWriter, r *http.Request) {
 	}
 	t.setPriority(deref(tb.Priority))
 	t.setStatus(deref(tb.Status))
-	t.Comments = append(t.Comments, comment(tb.Comment))
 
 	z.mu.Lock()
+	t.Requester = z.users[0]
+	if rq := tb.Requester; rq != nil {
+		u, ok := z.requester(deref(rq.Name), deref(rq.Email))
+		if !ok {
+			z.mu.Unlock()
+			zendeskError(w, http.StatusUnprocessableEntity, "RecordInvalid", "Record validation errors",
+				map[string][]zendeskDetail{"requester": {{Description: "Requester: Name: is too short (minimum is 1 character)", Error: "TooShort"}}})
+			return
+		}
+		t.Requester = u
+	}
+	t.Comments = append(t.Comments, z.comment(tb.Comment))
 	t.ID = int64(len(z.tickets)) + 1
 	z.tickets = append(z.tickets, t)
 	drop := z.dropAnswer
@@ -356,15 +416,44 @@ func (z *Zendesk) update(w http.ResponseWriter, r *http.Request) {
 	}
 	t.setPriority(deref(tb.Priority))
 	t.setStatus(deref(tb.Status))
+	if tb.Requester != nil {
+		zendeskError(w, http.StatusBadRequest, "InvalidValue", "A requester identity can only be given when the ticket is created; update requester_id", nil)
+		return
+	}
 	if tb.Comment != nil {
-		t.Comments = append(t.Comments, comment(tb.Comment))
+		t.Comments = append(t.Comments, z.comment(tb.Comment))
+	}
+	if z.dropUpdate {
+		z.dropUpdate = false
+		zendeskError(w, http.StatusInternalServerError, "InternalServerError", "Internal Server Error", nil)
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ticket": z.wire(t)})
 }
 
-// comment records a request's comment; Zendesk makes comments public unless told otherwise.
-func comment(c *zendeskComment) ZendeskComment {
-	out := ZendeskComment{Body: deref(c.Body), Public: true}
+// requester finds the end user with email (Zendesk matches identities case-blind) or creates
+// one named name; an existing user keeps their name, as in Zendesk. A new user needs a name.
+// z.mu must be held.
+func (z *Zendesk) requester(name, email string) (ZendeskUser, bool) {
+	for _, u := range z.users {
+		if strings.EqualFold(u.Email, email) {
+			return u, true
+		}
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return ZendeskUser{}, false
+	}
+	u := ZendeskUser{ID: int64(len(z.users)) + 1, Name: name, Email: email}
+	z.users = append(z.users, u)
+	return u, true
+}
+
+// comment records a request's comment as the API agent's. Zendesk makes comments public unless
+// told otherwise and trims the body's surrounding white space. z.mu must be held.
+func (z *Zendesk) comment(c *zendeskComment) ZendeskComment {
+	z.lastComment++
+	out := ZendeskComment{ID: z.lastComment, AuthorID: z.users[0].ID, Body: strings.TrimSpace(deref(c.Body)), Public: true}
 	if out.Body == "" {
 		out.Body = deref(c.HTMLBody)
 	}
@@ -374,22 +463,86 @@ func comment(c *zendeskComment) ZendeskComment {
 	return out
 }
 
+// zendeskMaxPerPage is the largest page the offset-paginated list endpoints serve.
+const zendeskMaxPerPage = 100
+
+// comments answers GET /api/v2/tickets/{id}/comments.json: the ticket's comments, oldest first
+// unless sort_order=desc, a page of per_page (at most 100, the default) at a time, with the
+// next page's URL or null.
+func (z *Zendesk) comments(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	q := r.URL.Query()
+	perPage, page := zendeskMaxPerPage, 1
+	if v := q.Get("per_page"); v != "" {
+		if perPage, err = strconv.Atoi(v); err != nil || perPage < 1 || perPage > zendeskMaxPerPage {
+			zendeskError(w, http.StatusBadRequest, "InvalidPaginationParameter", "per_page must be between 1 and 100", nil)
+			return
+		}
+	}
+	if v := q.Get("page"); v != "" {
+		if page, err = strconv.Atoi(v); err != nil || page < 1 {
+			zendeskError(w, http.StatusBadRequest, "InvalidPaginationParameter", "page must be a positive number", nil)
+			return
+		}
+	}
+	order := q.Get("sort_order")
+	if order != "" && order != "asc" && order != "desc" {
+		zendeskError(w, http.StatusBadRequest, "InvalidValue", "sort_order must be asc or desc", nil)
+		return
+	}
+	z.mu.Lock()
+	t := z.find(id)
+	if t == nil {
+		z.mu.Unlock()
+		zendeskError(w, http.StatusNotFound, "RecordNotFound", "Not found", nil)
+		return
+	}
+	all := slices.Clone(t.Comments)
+	z.mu.Unlock()
+	if order == "desc" {
+		slices.Reverse(all)
+	}
+	from := min((page-1)*perPage, len(all))
+	to := min(from+perPage, len(all))
+	out := make([]map[string]any, 0, to-from)
+	for _, c := range all[from:to] {
+		out = append(out, map[string]any{
+			"id": c.ID, "type": "Comment", "author_id": c.AuthorID, "body": c.Body,
+			"html_body": "<div class=\"zd-comment\"><p>" + html.EscapeString(c.Body) + "</p></div>", "plain_body": c.Body,
+			"public": c.Public, "attachments": []any{}, "audit_id": c.ID,
+			"via":        map[string]any{"channel": "api", "source": map[string]any{"from": map[string]any{}, "to": map[string]any{}, "rel": nil}},
+			"created_at": time.Now().UTC().Format(time.RFC3339), "metadata": map[string]any{"system": map[string]any{}},
+		})
+	}
+	var next any
+	if to < len(all) {
+		nq := url.Values{"page": {strconv.Itoa(page + 1)}, "per_page": {strconv.Itoa(perPage)}}
+		if order != "" {
+			nq.Set("sort_order", order)
+		}
+		next = fmt.Sprintf("%s/api/v2/tickets/%d/comments.json?%s", z.srv.URL, id, nq.Encode())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"comments": out, "next_page": next, "previous_page": nil, "count": len(all)})
+}
+
 // wire renders t as the Tickets API does; z.mu must be held.
 func (z *Zendesk) wire(t *ZendeskTicket) map[string]any {
 	now := time.Now().UTC().Format(time.RFC3339)
 	m := map[string]any{
-		"id":          t.ID,
-		"url":         fmt.Sprintf("%s/api/v2/tickets/%d.json", z.srv.URL, t.ID),
-		"external_id": nil,
-		"type":        nil,
-		"subject":     t.Subject,
-		"raw_subject": t.Subject,
-		"description": t.Comments[0].Body,
-		"priority":    nil,
-		"status":      t.Status,
-		"tags":        slices.Clone(t.Tags),
-		"created_at":  now,
-		"updated_at":  now,
+		"id":           t.ID,
+		"url":          fmt.Sprintf("%s/api/v2/tickets/%d.json", z.srv.URL, t.ID),
+		"external_id":  nil,
+		"type":         nil,
+		"subject":      t.Subject,
+		"raw_subject":  t.Subject,
+		"description":  t.Comments[0].Body,
+		"priority":     nil,
+		"status":       t.Status,
+		"tags":         slices.Clone(t.Tags),
+		"requester_id": t.Requester.ID,
+		"submitter_id": z.users[0].ID,
+		"created_at":   now,
+		"updated_at":   now,
 	}
 	if t.ExternalID != "" {
 		m["external_id"] = t.ExternalID

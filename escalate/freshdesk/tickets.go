@@ -100,6 +100,8 @@ func New(cfg Config, hc *http.Client) *Tickets {
 // ticket (even when that answer was lost) finds it rather than opening a second. A resolved
 // ticket is reopened with a private note: the order has a new exception and the ticket must
 // show up again in the agents' views. A closed ticket is left alone and a new one opened.
+// tk.Requester and tk.Public are ignored: Freshdesk tickets are opened for the configured
+// requester (a staff mailbox), and nothing on them is meant for the customer.
 func (t *Tickets) Open(ctx context.Context, tk escalate.Ticket) (string, error) {
 	what := fmt.Sprintf("freshdesk: open ticket for order %s", tk.OrderID)
 	if t.cfgErr != nil {

@@ -2,7 +2,9 @@
 // the ticket, finding the one an earlier attempt already opened by its external id (the order
 // id) instead of opening a second; comments on it, raises its priority and solves it; and tells
 // refusals that retrying cannot fix (rejected credentials, a deleted ticket, invalid fields)
-// from the ones it can (429, 409, 5xx, network failures).
+// from the ones it can (429, 409, 5xx, network failures). When a ticket names its customer
+// (escalate.Ticket.Requester and Public), the customer is the ticket's requester, staff's text
+// stays a private note and the customer is told, once, in a public comment.
 package zendesk
 
 import (
@@ -72,6 +74,12 @@ func New(cfg Config, hc *http.Client) *Tickets {
 // ticket is reopened with tk.Body as a private comment: the order has a new exception and
 // its ticket must show up again in the agents' views. A closed ticket cannot change, so an
 // order whose tickets are all closed gets a new one.
+//
+// A ticket for its customer (see customer) is opened with them as its requester, tk.Body as a
+// private first comment and then tk.Public as a public one, which Zendesk mails to them; a
+// retry adds it again only if it is not on the ticket yet (see tell). When Zendesk refuses the
+// public comment for good, Open returns the ticket's id with an error wrapping
+// escalate.ErrPublicRefused.
 func (t *Tickets) Open(ctx context.Context, tk escalate.Ticket) (string, error) {
 	what := fmt.Sprintf("zendesk: open ticket for order %s", tk.OrderID)
 	if t.cfgErr != nil {
@@ -88,41 +96,55 @@ func (t *Tickets) Open(ctx context.Context, tk escalate.Ticket) (string, error) 
 		return "", &escalate.PermanentError{Err: fmt.Errorf("%s: neither body nor subject", what)}
 	}
 
-	found, err := t.find(ctx, what, tk.OrderID)
+	rq, forCustomer := customer(tk)
+	tkt, err := t.find(ctx, what, tk.OrderID)
 	if err != nil {
 		return "", err
 	}
-	if found != nil {
-		id := strconv.FormatInt(found.ID, 10)
-		if found.Status == "solved" {
-			reopen := ticketChange{
-				Comment:  &comment{Body: "The order has a new exception.\n\n" + body, Public: new(false)},
-				Priority: tk.Priority,
-				Status:   "open",
-			}
-			if err := t.do(ctx, what+": reopen solved ticket "+id, http.MethodPut, ticketPath(id), nil, changeRequest{reopen}, nil); err != nil {
-				return "", err
-			}
+	if tkt != nil && tkt.Status == "solved" {
+		id := strconv.FormatInt(tkt.ID, 10)
+		reopen := ticketChange{
+			Comment:  &comment{Body: reopenLead + body, Public: new(false)},
+			Priority: tk.Priority,
+			Status:   "open",
 		}
-		return id, nil
+		if err := t.do(ctx, what+": reopen solved ticket "+id, http.MethodPut, ticketPath(id), nil, changeRequest{reopen}, nil); err != nil {
+			return "", err
+		}
 	}
-
-	var created ticketAnswer
-	create := createRequest{Ticket: newTicket{
-		Subject:    tk.Subject,
-		Comment:    comment{Body: body},
-		Priority:   tk.Priority,
-		Tags:       tk.Tags,
-		ExternalID: tk.OrderID,
-	}}
-	if err := t.do(ctx, what+": create", http.MethodPost, "/api/v2/tickets.json", nil, create, &created); err != nil {
-		return "", err
+	if tkt == nil {
+		create := createRequest{Ticket: newTicket{
+			Subject:    tk.Subject,
+			Comment:    comment{Body: body},
+			Priority:   tk.Priority,
+			Tags:       tk.Tags,
+			ExternalID: tk.OrderID,
+		}}
+		if forCustomer {
+			// The requester reads every public comment: staff's text must be a private note.
+			create.Ticket.Requester = &rq
+			create.Ticket.Comment.Public = new(false)
+		}
+		var created ticketAnswer
+		if err := t.do(ctx, what+": create", http.MethodPost, "/api/v2/tickets.json", nil, create, &created); err != nil {
+			return "", err
+		}
+		if created.Ticket.ID == 0 {
+			// Retrying is safe: the next attempt finds the ticket by its external id.
+			return "", fmt.Errorf("%s: create: answer has no ticket id", what)
+		}
+		tkt = &created.Ticket
 	}
-	if created.Ticket.ID == 0 {
-		// Retrying is safe: the next attempt finds the ticket by its external id.
-		return "", fmt.Errorf("%s: create: answer has no ticket id", what)
+	id := strconv.FormatInt(tkt.ID, 10)
+	if forCustomer {
+		if err := t.tell(ctx, what, tkt, tk.Public, body); err != nil {
+			if errors.Is(err, escalate.ErrPublicRefused) {
+				return id, err
+			}
+			return "", err
+		}
 	}
-	return strconv.FormatInt(created.Ticket.ID, 10), nil
+	return id, nil
 }
 
 // find returns the newest ticket with externalID that is not closed, or nil. External ids are
