@@ -241,12 +241,13 @@ func TestDevRunsEverythingAndStopsCleanly(t *testing.T) {
 	}
 }
 
-// TestDemoOrdersReachTheirStates runs `shipflow demo` against `shipflow dev`, with the sim
-// carrier and the lifecycle's clocks sped up so that every journey plays out in seconds.
+// TestDemoOrdersReachTheirStates runs `shipflow demo` against `shipflow dev -standins`, with
+// the sim carrier and the lifecycle's clocks sped up so that every journey plays out in
+// seconds, and the messages sent through the providers' stand-ins rather than the log channel.
 func TestDemoOrdersReachTheirStates(t *testing.T) {
 	d := startDev(t, map[string]string{
 		"SHIPFLOW_SIM_STEP": "1s", "SHIPFLOW_POLL_INTERVAL": "1s", "SHIPFLOW_STALE_AFTER": "6s",
-		"SHIPFLOW_LATE_GRACE": "1h", "SHIPFLOW_QUIET_HOURS": "off",
+		"SHIPFLOW_LATE_GRACE": "1h", "SHIPFLOW_QUIET_HOURS": "off", "SHIPFLOW_STANDINS": "true",
 	})
 	vars := map[string]string{}
 	for k, v := range d.vars {
@@ -254,6 +255,23 @@ func TestDemoOrdersReachTheirStates(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"demo", "-url", d.base, "-timeout", "2m"}, testEnv(t, vars)); err != nil {
 		t.Fatalf("demo: %v", err)
+	}
+	_, page := call(t, http.MethodGet, d.base+"/v1/orders?limit=10", devAdminToken)
+	orders, _ := page["orders"].([]any)
+	providers := map[string]int{}
+	for _, o := range orders {
+		id, _ := o.(map[string]any)["order_id"].(string)
+		_, log := call(t, http.MethodGet, d.base+"/v1/orders/"+id+"/notifications", devAdminToken)
+		entries, _ := log["notifications"].([]any)
+		for _, e := range entries {
+			m := e.(map[string]any)
+			if m["status"] == "sent" {
+				providers[fmt.Sprint(m["channel"], " via ", m["provider"])]++
+			}
+		}
+	}
+	if providers["sms via twilio"] == 0 || providers["email via sendgrid"] == 0 || len(providers) != 2 {
+		t.Errorf("sent: %v; want the demo's texts through the Twilio stand-in and emails through SendGrid's, nothing else", providers)
 	}
 }
 

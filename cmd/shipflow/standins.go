@@ -24,6 +24,8 @@ const (
 	standInMailgunKey  = "key-dev-standin"
 	standInMailgunHost = "mg.standin.example"
 	standInAWSRegion   = "us-east-1"
+	standInOneSignalID = "00000000-0000-4000-8000-0000005ea1d1"
+	standInOneSignal   = "dev-standin-onesignal-key"
 )
 
 var standInAWS = aws.Credentials{AccessKeyID: "AKIADEVSTANDIN000000", SecretAccessKey: "dev-standin-secret-access-key"}
@@ -33,10 +35,11 @@ var standInAWS = aws.Credentials{AccessKeyID: "AKIADEVSTANDIN000000", SecretAcce
 // they take is logged; POST {url}/_standin/down?seconds=N makes one fail (503) to watch the
 // channel fail over, POST {url}/_standin/up ends that.
 type standIns struct {
-	twilio   *providertest.Twilio
-	sns      *providertest.SNS
-	sendgrid *providertest.SendGrid
-	mailgun  *providertest.Mailgun
+	twilio    *providertest.Twilio
+	sns       *providertest.SNS
+	sendgrid  *providertest.SendGrid
+	mailgun   *providertest.Mailgun
+	onesignal *providertest.OneSignal
 }
 
 // startStandIns starts the stand-ins and points cfg's providers at them, whatever the
@@ -47,11 +50,13 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 		return nil, err
 	}
 	s := &standIns{
-		twilio:   providertest.StartTwilio(standInTwilioSID, standInTwilioToken),
-		sns:      providertest.StartSNS(standInAWS, standInAWSRegion),
-		sendgrid: sg,
-		mailgun:  providertest.StartMailgun(standInMailgunKey, standInMailgunHost, "dev-standin-signing-key"),
+		twilio:    providertest.StartTwilio(standInTwilioSID, standInTwilioToken),
+		sns:       providertest.StartSNS(standInAWS, standInAWSRegion),
+		sendgrid:  sg,
+		mailgun:   providertest.StartMailgun(standInMailgunKey, standInMailgunHost, "dev-standin-signing-key"),
+		onesignal: providertest.StartOneSignal(standInOneSignalID, standInOneSignal),
 	}
+	s.onesignal.EveryoneSubscribed = true // no app logs dev's customers in
 	log = log.With("component", "stand-in")
 	s.twilio.OnAccept = func(m providertest.TwilioMessage) {
 		log.Info("twilio stand-in took a message", "to", notify.Mask(m.To), "from", m.From, "body", m.Body)
@@ -65,6 +70,9 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 	s.mailgun.OnAccept = func(m providertest.MailgunMessage) {
 		log.Info("mailgun stand-in took an email", "to", notify.Mask(m.To), "subject", m.Subject)
 	}
+	s.onesignal.OnAccept = func(p providertest.OneSignalPush) {
+		log.Info("onesignal stand-in took a push", "to", notify.Mask(p.ExternalID), "title", p.Headings["en"], "text", p.Contents["en"], "url", p.URL)
+	}
 
 	cfg.Twilio = config.Twilio{AccountSID: standInTwilioSID, AuthToken: standInTwilioToken, From: "+15005550006",
 		WhatsAppFrom: "+15005550007", APIURL: s.twilio.URL()}
@@ -72,6 +80,7 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 	cfg.SendGrid = config.SendGrid{APIKey: standInSendGridKey, From: "Shop <shop@standin.example>", APIURL: s.sendgrid.URL()}
 	cfg.Mailgun = config.Mailgun{APIKey: standInMailgunKey, Domain: standInMailgunHost, From: "Shop <shop@" + standInMailgunHost + ">",
 		Region: "us", APIURL: s.mailgun.URL()}
+	cfg.OneSignal = config.OneSignal{AppID: standInOneSignalID, APIKey: standInOneSignal, APIURL: s.onesignal.URL()}
 	return s, nil
 }
 
@@ -85,6 +94,7 @@ func (s *standIns) close() {
 	s.sns.Close()
 	s.sendgrid.Close()
 	s.mailgun.Close()
+	s.onesignal.Close()
 }
 
 // banner lists the stand-ins for the dev banner.
@@ -92,6 +102,7 @@ func (s *standIns) banner(w io.Writer) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  Stand-ins    twilio %s, sns %s\n", s.twilio.URL(), s.sns.URL())
 	fmt.Fprintf(&b, "               sendgrid %s, mailgun %s\n", s.sendgrid.URL(), s.mailgun.URL())
+	fmt.Fprintf(&b, "               onesignal %s\n", s.onesignal.URL())
 	fmt.Fprintf(&b, "               (curl -X POST <url>/_standin/down?seconds=60 fails one over to the next)\n")
 	fmt.Fprint(w, b.String())
 }

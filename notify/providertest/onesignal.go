@@ -54,6 +54,10 @@ type OneSignal struct {
 	// OnAccept, when set before the first request, is called with every created notification
 	// after it is recorded and before the answer is written.
 	OnAccept func(OneSignalPush)
+	// EveryoneSubscribed, when set before the first request, makes every external id not
+	// named by Unsubscribe or Subscribe a user with a push subscription (dev's stand-in, which
+	// has no app to log users in).
+	EveryoneSubscribed bool
 	// Requests counts every request served, refused ones included.
 	Requests atomic.Int64
 
@@ -70,11 +74,21 @@ type OneSignal struct {
 // Key <apiKey>"), and stops it when the test ends. It knows no users until Subscribe.
 func NewOneSignal(t testing.TB, appID, apiKey string) *OneSignal {
 	t.Helper()
-	o := &OneSignal{appID: appID, apiKey: apiKey, users: map[string]bool{}, idempotent: map[string][]byte{}}
-	o.srv = httptest.NewServer(http.HandlerFunc(o.serve))
-	t.Cleanup(o.srv.Close)
+	o := StartOneSignal(appID, apiKey)
+	t.Cleanup(o.Close)
 	return o
 }
+
+// StartOneSignal starts a OneSignal stand-in outside a test (`shipflow dev -standins`); Close
+// stops it.
+func StartOneSignal(appID, apiKey string) *OneSignal {
+	o := &OneSignal{appID: appID, apiKey: apiKey, users: map[string]bool{}, idempotent: map[string][]byte{}}
+	o.srv = httptest.NewServer(o.control(http.HandlerFunc(o.serve)))
+	return o
+}
+
+// Close stops the stand-in.
+func (o *OneSignal) Close() { o.srv.Close() }
 
 // URL is the stand-in's base URL, the value of ONESIGNAL_API_URL.
 func (o *OneSignal) URL() string { return o.srv.URL }
@@ -172,7 +186,11 @@ func (o *OneSignal) create(w http.ResponseWriter, n onesignal.Notification) {
 		ids := n.IncludeAliases[onesignal.AliasExternalID]
 		var unknown, subscribed []string
 		for _, id := range ids {
-			switch sub, known := o.users[id]; {
+			sub, known := o.users[id]
+			if !known && o.EveryoneSubscribed {
+				sub, known = true, true
+			}
+			switch {
 			case !known:
 				unknown = append(unknown, id)
 			case sub:
