@@ -8,10 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/shipflow/shipflow/notify"
-	"github.com/shipflow/shipflow/order"
 )
 
 // maxAnswer bounds how much of an answer is read: OneSignal's answers are small.
@@ -94,7 +92,7 @@ func Classify(what string, status int, body []byte) (string, error) {
 	if status >= 200 && status < 300 {
 		switch {
 		case !parsed:
-			return "", fmt.Errorf("%s: HTTP %d with an answer that is not OneSignal's: %s", what, status, excerpt(body))
+			return "", fmt.Errorf("%s: HTTP %d with an answer that is not OneSignal's: %s", what, status, notify.Excerpt(body))
 		case invalid || a.ID == "" || notSubscribed(msgs):
 			return "", &notify.PermanentError{Code: CodeNotSubscribed,
 				Err: fmt.Errorf("%s: %w: %s", what, ErrNotSubscribed, describe(msgs, body))}
@@ -129,30 +127,7 @@ func notSubscribed(msgs []string) bool {
 // proxy's page during an outage).
 func describe(msgs []string, body []byte) string {
 	if len(msgs) > 0 {
-		return excerpt([]byte(strings.Join(msgs, "; ")))
+		return notify.Excerpt([]byte(strings.Join(msgs, "; ")))
 	}
-	return excerpt(body)
-}
-
-// excerpt is the start of b as text safe for a log line and the notification log: no control
-// or text-reordering characters (order.UnsafeRune).
-func excerpt(b []byte) string {
-	const limit = 200
-	s := strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
-	if len(s) > limit {
-		s = s[:limit]
-		for !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-		s += "..."
-	}
-	if s == "" {
-		return "empty answer"
-	}
-	return strings.Map(func(r rune) rune {
-		if order.UnsafeRune(r) {
-			return ' '
-		}
-		return r
-	}, s)
+	return notify.Excerpt(body)
 }

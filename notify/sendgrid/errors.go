@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/shipflow/shipflow/notify"
 )
@@ -53,17 +51,5 @@ func describe(b []byte) string {
 		}
 		return e.Message
 	}
-	const limit = 200
-	s := strings.TrimSpace(string(b))
-	if len(s) > limit {
-		s = s[:limit]
-		for !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-		s += "..."
-	}
-	if s == "" {
-		return "empty answer"
-	}
-	return s
+	return notify.Excerpt(b)
 }
