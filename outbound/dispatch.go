@@ -140,6 +140,10 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 	if room <= 0 {
 		return 0, nil // a finishing attempt wakes the loop
 	}
+	// Feeds' digests that are due become leads, claimed below like any delivery.
+	if _, err := GatherDigests(ctx, d.db, d.outbox.Sender.Feeds.window()); err != nil {
+		d.log.Error("gather feed digests", "err", err)
+	}
 	claimed, err := ClaimDeliveries(ctx, d.db, min(batch, room), lease, d.busy())
 	if err != nil {
 		return 0, err
