@@ -133,8 +133,8 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	})
 }
 
-// Once claims what it has room for and starts each claimed delivery's attempt. It returns how
-// many it claimed.
+// Once gathers the feeds' digests that are due (GatherDigests), then claims what it has room
+// for and starts each claimed delivery's attempt. It returns how many it claimed.
 func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 	room := maxInFlight - int(d.running.Load())
 	if room <= 0 {
