@@ -332,21 +332,23 @@ func (a *API) updateEndpoint(c echo.Context) error {
 	if r.Kind != nil {
 		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "kind: is set when an endpoint is created; create a new one for another kind")
 	}
-	kind := KindWebhook
-	if r.URL != nil || len(r.Headers) > 0 {
-		// What a URL or headers must be depends on the kind, which never changes.
-		cur, err := GetEndpoint(c.Request().Context(), a.DB, c.Param("id"))
-		if err != nil {
-			return endpointError(err, c.Param("id"))
-		}
-		kind = cur.Kind
-	}
-	if err := a.checkEndpoint(r, kind); err != nil {
+	// Every field's own rules first, before anything is looked up.
+	if err := a.checkEndpoint(r, KindWebhook); err != nil {
 		return err
 	}
 	patch, clear, err := r.headerPatch()
 	if err != nil {
 		return err
+	}
+	if r.URL != nil || len(r.Headers) > 0 {
+		// A feed's URL and headers have rules of their own; the kind never changes.
+		cur, err := GetEndpoint(c.Request().Context(), a.DB, c.Param("id"))
+		if err != nil {
+			return endpointError(err, c.Param("id"))
+		}
+		if err := a.checkEndpoint(r, cur.Kind); err != nil {
+			return err
+		}
 	}
 	change := EndpointChange{URL: r.URL, Description: r.Description, EventTypes: r.EventTypes, Enabled: r.Enabled}
 	if patch != nil || clear {
