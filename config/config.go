@@ -103,6 +103,9 @@ type Config struct {
 	WebhookAllowedCIDRs []netip.Prefix
 	// WebhookAllowHTTP lets subscribers register plain http:// endpoints (dev mode sets it).
 	WebhookAllowHTTP bool
+	// FeedDigestWindow is how long a staff milestone feed's first waiting event waits for
+	// others before their digest is posted (outbound.FeedSettings); zero posts at once.
+	FeedDigestWindow time.Duration
 
 	DataDir        string
 	TemporalUIPort int
@@ -428,6 +431,7 @@ func (c *Config) settings() []setting {
 
 		{env: "SHIPFLOW_WEBHOOK_ALLOWED_CIDRS", flag: "webhook-allowed-cidrs", usage: "comma-separated CIDRs outbound webhooks may reach despite being non-global", parse: cidrs(&c.WebhookAllowedCIDRs)},
 		{env: "SHIPFLOW_WEBHOOK_ALLOW_HTTP", flag: "webhook-allow-http", def: "false", usage: "accept plain http:// webhook endpoints (dev mode allows them)", parse: boolean(&c.WebhookAllowHTTP)},
+		{env: "SHIPFLOW_FEED_DIGEST_WINDOW", flag: "feed-digest-window", def: "5m", usage: "how long a staff milestone feed (Slack, Teams, Google Chat) gathers events into one digest; 0 posts at once", parse: digestWindow(&c.FeedDigestWindow)},
 		{env: "SHIPFLOW_DATA_DIR", flag: "data-dir", def: ".data", usage: "where dev mode keeps its Temporal SQLite file", parse: nonEmpty(&c.DataDir)},
 		{env: "SHIPFLOW_TEMPORAL_CLI", flag: "temporal-cli", def: "bin/temporal", usage: "path of the temporal CLI that dev mode runs", parse: nonEmpty(&c.TemporalCLI)},
 		{env: "SHIPFLOW_STANDINS", flag: "standins", def: "false", usage: "dev only: start local stand-ins of every messaging provider (Twilio, SNS, SendGrid, Mailgun) and send through them", parse: boolean(&c.StandIns)},
@@ -923,6 +927,27 @@ func boundedDuration(dst *time.Duration, max time.Duration) func(string) error {
 		}
 		if d > max {
 			return fmt.Errorf("%q is more than %s", v, max)
+		}
+		*dst = d
+		return nil
+	}
+}
+
+// maxDigestWindow bounds SHIPFLOW_FEED_DIGEST_WINDOW: a feed is for the day's work, and a
+// digest later than this is news nobody can act on.
+const maxDigestWindow = 24 * time.Hour
+
+// digestWindow reads a duration from 0 (no gathering: post at once) to maxDigestWindow.
+func digestWindow(dst *time.Duration) func(string) error {
+	return func(v string) error {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%.40q is not a duration; use Go syntax such as 0, 90s or 5m", v)
+		case d < 0:
+			return fmt.Errorf("%q must not be negative", v)
+		case d > maxDigestWindow:
+			return fmt.Errorf("%q is more than %s", v, maxDigestWindow)
 		}
 		*dst = d
 		return nil

@@ -32,7 +32,7 @@ func Classify(what string, resp *http.Response, describe func(body []byte) (code
 	if detail == "" {
 		detail = "empty answer"
 	}
-	err := fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, detail)
+	err := &HTTPError{What: what, Status: resp.StatusCode, Detail: detail}
 	switch s := resp.StatusCode; {
 	case s == http.StatusTooManyRequests || s == http.StatusRequestTimeout || s >= 500:
 		if d, ok := egress.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
@@ -73,30 +73,48 @@ func Redact(err error) error {
 	return err
 }
 
-// PostJSON posts v as JSON to a chat's webhook and classifies the answer (see Classify). The
-// URL is a secret: errors never carry it. Go's HTML escaping of <, > and & is off, because no
-// browser reads the body and the payload stays as readable as the message.
+// HTTPError is a staff service's non-2xx answer: its status and a line of its error body.
+// Classify wraps it in the kind of failure it is; errors.As finds it for a caller that keeps
+// the answer (the milestone feeds' attempt log).
+type HTTPError struct {
+	What   string // what was being done, e.g. "slack: alert for order ord_1"
+	Status int
+	Detail string // the service's error, shortened; never the webhook URL
+}
+
+func (e *HTTPError) Error() string { return fmt.Sprintf("%s: HTTP %d: %s", e.What, e.Status, e.Detail) }
+
+// PostJSON posts v as JSON to a chat's webhook and classifies the answer (see Post).
 func PostJSON(ctx context.Context, hc *http.Client, webhookURL, contentType, what string, v any, describe func([]byte) (code, detail string)) error {
+	_, err := Post(ctx, hc, webhookURL, contentType, what, v, describe)
+	return err
+}
+
+// Post posts v as JSON to a chat's webhook, classifies the answer (see Classify) and returns
+// its status (0 when none came). The URL is a secret: errors never carry it. Go's HTML
+// escaping of <, > and & is off, because no browser reads the body and the payload stays as
+// readable as the message.
+func Post(ctx context.Context, hc *http.Client, webhookURL, contentType, what string, v any, describe func([]byte) (code, detail string)) (int, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return &PermanentError{Err: fmt.Errorf("%s: encode message: %w", what, err)}
+		return 0, &PermanentError{Err: fmt.Errorf("%s: encode message: %w", what, err)}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhookURL, &buf)
 	if err != nil {
-		return &PermanentError{Err: fmt.Errorf("%s: invalid webhook URL: %w", what, Redact(err))}
+		return 0, &PermanentError{Err: fmt.Errorf("%s: invalid webhook URL: %w", what, Redact(err))}
 	}
 	req.Header.Set("Content-Type", contentType)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, Redact(err))
+		return 0, fmt.Errorf("%s: %w", what, Redact(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		// Drain the acknowledgement so that the connection is reused.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxAnswer))
-		return nil
+		return resp.StatusCode, nil
 	}
-	return Classify(what, resp, describe)
+	return resp.StatusCode, Classify(what, resp, describe)
 }

@@ -52,6 +52,8 @@ const rotationOverlap = 24 * time.Hour
 
 // endpointRequest is the body of endpoint creation and updates.
 type endpointRequest struct {
+	// Kind is the destination's kind, webhook when absent; set once, at creation.
+	Kind        *string   `json:"kind"`
 	URL         *string   `json:"url"`
 	EventTypes  *[]string `json:"event_types"`
 	Description *string   `json:"description"`
@@ -114,11 +116,13 @@ const (
 	maxEventTypeLen = 64
 )
 
-// checkEndpoint validates what a subscriber may set: a URL shipflow will agree to call (the
-// dial-time guard still applies when delivering), a description staff can read, and known
-// event types. Length and character set come first and are 400s naming the field; a URL that
-// is well-formed but not one shipflow may call is a 422.
-func (a *API) checkEndpoint(r endpointRequest) error {
+// checkEndpoint validates what a subscriber may set on a destination of kind k: a URL shipflow
+// will agree to call (the dial-time guard still applies when delivering; a feed's must be on
+// its chat's webhook hosts), a description staff can read, and known event types. Length and
+// character set come first and are 400s naming the field; a URL that is well-formed but not
+// one shipflow may call is a 422. A feed takes no headers: it posts to the chat's webhook as
+// the chat documents it.
+func (a *API) checkEndpoint(r endpointRequest, k Kind) error {
 	if r.URL != nil {
 		if err := checkURLText(*r.URL); err != nil {
 			return err
@@ -143,13 +147,37 @@ func (a *API) checkEndpoint(r endpointRequest) error {
 			}
 		}
 	}
+	if k.Feed() && len(r.Headers) > 0 && string(r.Headers) != "null" {
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: a %s feed sends no headers of its own", k)
+	}
 	if r.URL != nil {
 		err := egress.CheckURL(*r.URL, a.Policy)
+		if err == nil && k.Feed() {
+			err = CheckFeedURL(k, *r.URL, a.Policy)
+		}
 		if err != nil {
 			return apierr.Errorf(http.StatusUnprocessableEntity, apierr.Unprocessable, "url: %v", err)
 		}
 	}
 	return nil
+}
+
+// maxKindLen is the longest a kind may be before it is looked up (and quoted).
+const maxKindLen = 32
+
+// parseKind reads a request's kind: webhook when absent.
+func parseKind(s *string) (Kind, error) {
+	if s == nil {
+		return KindWebhook, nil
+	}
+	if len(*s) <= maxKindLen && slices.Contains(Kinds, Kind(*s)) {
+		return Kind(*s), nil
+	}
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	return "", apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "kind: must be one of %s", strings.Join(names, ", "))
 }
 
 // checkURLText refuses a URL longer than maxURLLen or holding anything but printable ASCII
@@ -210,8 +238,13 @@ type endpointView struct {
 	Headers map[string]string `json:"headers"`
 }
 
-// shown is an endpoint with its secret in full, as create and rotate-secret answer it once.
+// shown is an endpoint with its secret in full, as create and rotate-secret answer it once. A
+// feed's URL is its secret, and is never shown whole (Endpoint.ShownURL); a feed signs
+// nothing, so it shows no secret.
 func shown(e Endpoint) endpointView {
+	if e.Kind.Feed() {
+		e.URL, e.Secret = e.ShownURL(), ""
+	}
 	return endpointView{Endpoint: e, Headers: e.Headers.Masked()}
 }
 
@@ -232,7 +265,11 @@ func (a *API) createEndpoint(c echo.Context) error {
 	if r.URL == nil || *r.URL == "" {
 		return apierr.Errorf(http.StatusBadRequest, apierr.MissingField, "url is required")
 	}
-	if err := a.checkEndpoint(r); err != nil {
+	kind, err := parseKind(r.Kind)
+	if err != nil {
+		return err
+	}
+	if err := a.checkEndpoint(r, kind); err != nil {
 		return err
 	}
 	patch, _, err := r.headerPatch()
@@ -257,7 +294,7 @@ func (a *API) createEndpoint(c echo.Context) error {
 	if r.Description != nil {
 		desc = *r.Description
 	}
-	e, err := CreateEndpointWith(c.Request().Context(), a.DB, *r.URL, desc, types, h)
+	e, err := CreateEndpointOf(c.Request().Context(), a.DB, kind, *r.URL, desc, types, h)
 	if err != nil {
 		return err
 	}
@@ -292,12 +329,26 @@ func (a *API) updateEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkEndpoint(r); err != nil {
+	if r.Kind != nil {
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "kind: is set when an endpoint is created; create a new one for another kind")
+	}
+	// Every field's own rules first, before anything is looked up.
+	if err := a.checkEndpoint(r, KindWebhook); err != nil {
 		return err
 	}
 	patch, clear, err := r.headerPatch()
 	if err != nil {
 		return err
+	}
+	if r.URL != nil || len(r.Headers) > 0 {
+		// A feed's URL and headers have rules of their own; the kind never changes.
+		cur, err := GetEndpoint(c.Request().Context(), a.DB, c.Param("id"))
+		if err != nil {
+			return endpointError(err, c.Param("id"))
+		}
+		if err := a.checkEndpoint(r, cur.Kind); err != nil {
+			return err
+		}
 	}
 	change := EndpointChange{URL: r.URL, Description: r.Description, EventTypes: r.EventTypes, Enabled: r.Enabled}
 	if patch != nil || clear {
@@ -327,6 +378,13 @@ func (a *API) deleteEndpoint(c echo.Context) error {
 // rotateSecret is POST /v1/webhook-endpoints/{id}/rotate-secret: the new secret is shown once,
 // and the old one keeps signing for a day.
 func (a *API) rotateSecret(c echo.Context) error {
+	cur, err := GetEndpoint(c.Request().Context(), a.DB, c.Param("id"))
+	if err != nil {
+		return endpointError(err, c.Param("id"))
+	}
+	if cur.Kind.Feed() {
+		return apierr.Errorf(http.StatusConflict, apierr.Conflict, "a %s feed signs nothing: it has no secret to rotate (its webhook URL is the secret; PATCH url to change it)", cur.Kind)
+	}
 	e, err := RotateSecret(c.Request().Context(), a.DB, c.Param("id"), rotationOverlap)
 	if err != nil {
 		return endpointError(err, c.Param("id"))

@@ -60,6 +60,15 @@ func (a *API) retryDelivery(c echo.Context) error {
 	if err != nil {
 		return deliveryError(err, id)
 	}
+	switch {
+	case d.Status == DeliveryPending && d.Digest == "" && a.waitsForDigest(ctx, d):
+		return apierr.Errorf(http.StatusConflict, apierr.Conflict, "delivery %s waits for its feed's next digest", quoteID(id))
+	case d.Digest != "" && d.Digest != d.ID:
+		// A digest is retried whole, through its lead: the same set is sent again.
+		if d, err = GetDelivery(ctx, a.DB, d.Digest); err != nil {
+			return deliveryError(err, id)
+		}
+	}
 	if err := a.retry(ctx, d); err != nil {
 		return apierr.Errorf(http.StatusServiceUnavailable, apierr.Unavailable, "cannot start the retry now, ask again: %v", err)
 	}
@@ -154,6 +163,13 @@ func (a *API) recoverEndpoint(c echo.Context) error {
 		return apierr.Errorf(http.StatusServiceUnavailable, apierr.Unavailable, "recovery incomplete (%d of %d started), ask again: %v", started, len(failed), first)
 	}
 	return c.JSON(http.StatusAccepted, map[string]any{"endpoint_id": id, "since": r.Since.UTC(), "recovered": started})
+}
+
+// waitsForDigest reports whether a pending delivery with no digest belongs to a feed, where it
+// waits to be gathered into the feed's next digest.
+func (a *API) waitsForDigest(ctx context.Context, d Delivery) bool {
+	e, err := GetEndpoint(ctx, a.DB, d.EndpointID)
+	return err == nil && e.Kind.Feed() && !isTestEvent(d.EventID)
 }
 
 func deliveryError(err error, id string) error {

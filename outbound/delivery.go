@@ -38,6 +38,10 @@ type Delivery struct {
 	LastError     string         `json:"last_error,omitempty"`
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
+	// Digest is the delivery that leads the digest this one was sent in (itself for the lead),
+	// for a staff feed's deliveries (digest.go); empty otherwise and while one waits for its
+	// digest.
+	Digest string `json:"digest,omitempty"`
 	// Log is every attempt, oldest first; only a single delivery's read fills it.
 	Log []AttemptRecord `json:"attempt_log,omitempty"`
 }
@@ -55,13 +59,30 @@ type AttemptRecord struct {
 	Final       bool      `json:"-"` // the schedule is exhausted: a failure fails the delivery
 	NextAttempt time.Time `json:"-"` // when the next attempt is due, unless delivered or final
 	Gone        bool      `json:"-"` // the receiver answered 410: disable the endpoint
+	// Members are the other deliveries of the digest DeliveryID leads: the attempt is recorded
+	// with each of them too.
+	Members []string `json:"-"`
 }
 
-// Outgoing is everything one attempt needs: the delivery, its endpoint and its event.
+// Outgoing is everything one attempt needs: the delivery, its endpoint and its event; for the
+// lead of a digest, every event of the digest and the other deliveries it stands for.
 type Outgoing struct {
 	Delivery Delivery
 	Endpoint Endpoint
 	Event    Event
+	// Digest is every event of the digest the delivery leads, oldest first, its own included;
+	// nil for a delivery sent on its own.
+	Digest []Event
+	// Members are the digest's deliveries besides the lead.
+	Members []string
+}
+
+// Events are what the attempt carries: the digest's events, or the delivery's one.
+func (o Outgoing) Events() []Event {
+	if len(o.Digest) > 0 {
+		return o.Digest
+	}
+	return []Event{o.Event}
 }
 
 // LoadOutgoing reads a delivery with its endpoint and event, or db.ErrNotFound when the delivery
@@ -91,6 +112,11 @@ func LoadOutgoing(ctx context.Context, ex db.Executor, id string) (Outgoing, err
 	}
 	if err != nil {
 		return o, fmt.Errorf("load event %s of delivery %s: %w", d.EventID, id, err)
+	}
+	if d.Digest == d.ID {
+		if o.Digest, o.Members, err = loadDigest(ctx, ex, d.ID); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }
@@ -130,6 +156,11 @@ func RecordAttempt(ctx context.Context, ex db.Executor, a AttemptRecord, disable
 		if err != nil {
 			return err
 		}
+		if len(a.Members) > 0 {
+			if err := recordMembers(ctx, tx, a, status, next); err != nil {
+				return err
+			}
+		}
 		var endpointID string
 		err = tx.QueryRow(ctx, `
 			UPDATE webhook_deliveries SET status = $2, attempts = GREATEST(attempts, $3), next_attempt_at = $4,
@@ -144,12 +175,14 @@ func RecordAttempt(ctx context.Context, ex db.Executor, a AttemptRecord, disable
 			return err
 		}
 		var n EndpointNotice
+		var ep Endpoint
 		err = tx.QueryRow(ctx, `
 			UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2)
-			WHERE id = $1 RETURNING url, failing_since`, endpointID, a.At).Scan(&n.URL, &n.FailingSince)
+			WHERE id = $1 RETURNING url, kind, failing_since`, endpointID, a.At).Scan(&ep.URL, &ep.Kind, &n.FailingSince)
 		if err != nil {
 			return err
 		}
+		n.URL = ep.ShownURL() // a feed's URL is a secret: staff chats see it masked
 		switch {
 		case a.Gone:
 			n.Reason = fmt.Sprintf("the endpoint answered 410 Gone at %s", a.At.UTC().Format(time.RFC3339))
@@ -169,8 +202,9 @@ func RecordAttempt(ctx context.Context, ex db.Executor, a AttemptRecord, disable
 		}
 		n.EndpointID = endpointID
 		notice = &n
-		// The endpoint takes no more attempts, so this delivery's schedule ends here.
-		_, err = tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL WHERE id = $1`, a.DeliveryID)
+		// The endpoint takes no more attempts, so this delivery's schedule ends here (and its
+		// digest's).
+		_, err = tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL WHERE id = $1 OR digest = $1`, a.DeliveryID)
 		return err
 	})
 	if err != nil {
@@ -191,12 +225,12 @@ func lastError(a AttemptRecord) string {
 	return a.Outcome
 }
 
-// FailDelivery ends a delivery without an attempt, saying why: its endpoint was disabled
-// before its turn came. Recover sends it once the endpoint is back.
+// FailDelivery ends a delivery (and the digest it leads) without an attempt, saying why: its
+// endpoint was disabled before its turn came. Recover sends it once the endpoint is back.
 func FailDelivery(ctx context.Context, ex db.Executor, id, reason string) error {
 	_, err := ex.Exec(ctx, `
 		UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = $2, updated_at = now()
-		WHERE id = $1`, id, db.SafeText(reason, db.MaxErrorText))
+		WHERE id = $1 OR digest = $1`, id, db.SafeText(reason, db.MaxErrorText))
 	if err != nil {
 		return fmt.Errorf("fail webhook delivery %s: %w", id, err)
 	}
@@ -209,26 +243,45 @@ func FailDelivery(ctx context.Context, ex db.Executor, id, reason string) error 
 // started, so a row is never marked for a run that does not exist; and it changes the row only
 // if nothing has since (status, attempts and updated_at as read), so a run that has already
 // recorded its attempt, or failed the delivery, is not overwritten by a pending nobody will
-// finish. It reports whether it marked the row.
+// finish. It reports whether it marked the row. The deliveries of the digest d leads are
+// marked pending with it: the retry re-sends the same set.
 func MarkRetried(ctx context.Context, ex db.Executor, d Delivery) (bool, error) {
-	tag, err := ex.Exec(ctx, `
-		UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, lease_until = NULL,
-			failed_passes = 0, updated_at = now()
-		WHERE id = $1 AND status = $2 AND attempts = $3 AND updated_at = $4`, d.ID, d.Status, d.Attempts, d.UpdatedAt)
+	marked := false
+	err := pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), workflow = true, lease_until = NULL,
+				failed_passes = 0, updated_at = now()
+			WHERE id = $1 AND status = $2 AND attempts = $3 AND updated_at = $4`, d.ID, d.Status, d.Attempts, d.UpdatedAt)
+		if err != nil || tag.RowsAffected() != 1 {
+			return err
+		}
+		marked = true
+		if d.Digest != d.ID {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
+			WHERE digest = $1 AND id <> $1`, d.ID)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("mark webhook delivery %s retried: %w", d.ID, err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return marked, nil
 }
 
 // FailedSince returns every delivery to an endpoint that failed and was created at or after
-// since, oldest first: what recover re-sends. It changes nothing: each is marked (MarkRetried)
-// only once its retry has started, so a recovery cut short leaves the rest failed, for the
-// next request to find.
+// since, oldest first: what recover re-sends. A digest is retried through its lead, so a
+// digest's other deliveries stand for their lead here, once. It changes nothing: each is
+// marked (MarkRetried) only once its retry has started, so a recovery cut short leaves the
+// rest failed, for the next request to find.
 func FailedSince(ctx context.Context, ex db.Executor, endpointID string, since time.Time) ([]Delivery, error) {
 	rows, err := ex.Query(ctx, `
 		SELECT `+deliveryColumns+` FROM webhook_deliveries
-		WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
+		WHERE endpoint_id = $1 AND status = 'failed' AND (digest IS NULL OR digest = id)
+			AND (created_at >= $2 OR id IN (
+				SELECT digest FROM webhook_deliveries
+				WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 AND digest <> ''))
 		ORDER BY created_at, id`, endpointID, since)
 	if err != nil {
 		return nil, fmt.Errorf("failed deliveries of endpoint %s: %w", endpointID, err)
@@ -240,12 +293,12 @@ func FailedSince(ctx context.Context, ex db.Executor, endpointID string, since t
 	return ds, nil
 }
 
-const deliveryColumns = `id, endpoint_id, event_id, order_id, seq, type, status, attempts, next_attempt_at, last_error, created_at, updated_at`
+const deliveryColumns = `id, endpoint_id, event_id, order_id, seq, type, status, attempts, next_attempt_at, last_error, created_at, updated_at, COALESCE(digest, '')`
 
 func scanDelivery(r pgx.Row) (Delivery, error) {
 	var d Delivery
 	err := r.Scan(&d.ID, &d.EndpointID, &d.EventID, &d.OrderID, &d.Seq, &d.Type, &d.Status, &d.Attempts,
-		&d.NextAttemptAt, &d.LastError, &d.CreatedAt, &d.UpdatedAt)
+		&d.NextAttemptAt, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.Digest)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, db.ErrNotFound
 	}

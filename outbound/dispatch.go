@@ -133,12 +133,16 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	})
 }
 
-// Once claims what it has room for and starts each claimed delivery's attempt. It returns how
-// many it claimed.
+// Once gathers the feeds' digests that are due (GatherDigests), then claims what it has room
+// for and starts each claimed delivery's attempt. It returns how many it claimed.
 func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 	room := maxInFlight - int(d.running.Load())
 	if room <= 0 {
 		return 0, nil // a finishing attempt wakes the loop
+	}
+	// Feeds' digests that are due become leads, claimed below like any delivery.
+	if _, err := GatherDigests(ctx, d.db, d.outbox.Sender.Feeds.window()); err != nil {
+		d.log.Error("gather feed digests", "err", err)
 	}
 	claimed, err := ClaimDeliveries(ctx, d.db, min(batch, room), lease, d.busy())
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package outbound owns delivering the lifecycle's events to subscribers, from the outbox to the
 // last retry (the contract is docs/reference/outbound-webhooks.md): the destinations (endpoint.go) and their kinds, each sent
-// by its Transport (transport.go); the published Event and its deliveries, stored in the same
+// by its Transport (transport.go), the staff milestone feeds among them, whose deliveries go as
+// digests (feed.go, feedurl.go, digest.go; docs/reference/feeds.md); the published Event and its deliveries, stored in the same
 // transaction (event.go, delivery.go, outbox.go); the signed attempt (attempt.go, body.go) and
 // the schedule of retries (schedule.go); the pass that makes an attempt and records it
 // (pass.go); the dispatcher that makes every first attempt straight from Postgres and the

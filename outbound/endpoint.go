@@ -13,24 +13,38 @@ import (
 	"github.com/shipflow/shipflow/db"
 )
 
-// Kind is how an attempt reaches a destination: each kind has its Transport. The API shows no
-// kind: every endpoint it manages is a webhook, and later kinds reuse everything else here.
+// Kind is how an attempt reaches a destination: each kind has its Transport, and reuses
+// everything else here (the outbox, the first attempt, the retry schedule, the attempt log, the
+// disable rule, manual retry and recover, the management API).
 type Kind string
 
-// Kinds of destination; migration 00014's CHECK lists the same.
+// Kinds of destination; migration 00018's CHECK lists the same.
 const (
 	// KindWebhook is a signed Standard Webhooks POST to a subscriber's URL (docs/reference/outbound-webhooks.md).
 	KindWebhook Kind = "webhook"
+	// KindSlack, KindTeams and KindGoogleChat are staff milestone feeds (docs/reference/feeds.md):
+	// digests posted to a Slack incoming webhook, a Microsoft Teams Workflows webhook or a
+	// Google Chat space webhook.
+	KindSlack      Kind = "slack"
+	KindTeams      Kind = "teams"
+	KindGoogleChat Kind = "googlechat"
 )
 
-// Endpoint is a subscriber's destination: a webhook endpoint, for now the only kind.
+// Kinds are every kind of destination, in the order the API documents them.
+var Kinds = []Kind{KindWebhook, KindSlack, KindTeams, KindGoogleChat}
+
+// Feed reports whether k is a staff milestone feed: its deliveries wait for a digest
+// (digest.go), nothing is signed, and its URL is a secret the API never shows whole.
+func (k Kind) Feed() bool { return k == KindSlack || k == KindTeams || k == KindGoogleChat }
+
+// Endpoint is a subscriber's destination: a webhook endpoint or a staff milestone feed.
 type Endpoint struct {
 	ID          string    `json:"id"`
-	Kind        Kind      `json:"-"`
+	Kind        Kind      `json:"kind"`
 	URL         string    `json:"url"`
 	Description string    `json:"description"`
 	EventTypes  []string  `json:"event_types"`
-	Secret      string    `json:"secret"`
+	Secret      string    `json:"secret,omitempty"` // a feed's is never shown: nothing is signed with it
 	Enabled     bool      `json:"enabled"`
 	Disabled    string    `json:"disabled_reason,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -87,6 +101,12 @@ func CreateEndpoint(ctx context.Context, ex db.Executor, url, description string
 // CreateEndpointWith stores a new endpoint with a fresh secret and headers h, which the caller
 // has checked (CheckHeaders).
 func CreateEndpointWith(ctx context.Context, ex db.Executor, url, description string, eventTypes []string, h Headers) (Endpoint, error) {
+	return CreateEndpointOf(ctx, ex, KindWebhook, url, description, eventTypes, h)
+}
+
+// CreateEndpointOf stores a new destination of kind k with a fresh secret (unused by a feed)
+// and headers h, which the caller has checked (CheckHeaders, CheckFeedURL).
+func CreateEndpointOf(ctx context.Context, ex db.Executor, k Kind, url, description string, eventTypes []string, h Headers) (Endpoint, error) {
 	if eventTypes == nil {
 		eventTypes = []string{}
 	}
@@ -94,8 +114,8 @@ func CreateEndpointWith(ctx context.Context, ex db.Executor, url, description st
 		h = Headers{}
 	}
 	e, err := scanEndpoint(ex.QueryRow(ctx, `
-		INSERT INTO webhook_endpoints (id, url, description, event_types, secret, headers) VALUES ($1, $2, $3, $4, $5, $6)
-		RETURNING `+endpointColumns, newEndpointID(), url, description, eventTypes, NewSecret(), map[string]string(h)))
+		INSERT INTO webhook_endpoints (id, kind, url, description, event_types, secret, headers) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING `+endpointColumns, newEndpointID(), k, url, description, eventTypes, NewSecret(), map[string]string(h)))
 	if err != nil {
 		return e, fmt.Errorf("create webhook endpoint: %w", err)
 	}

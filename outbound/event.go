@@ -62,20 +62,29 @@ func RecordEvent(ctx context.Context, ex db.Executor, e Event) ([]string, error)
 			return err
 		}
 		rows, err := tx.Query(ctx, `
-			SELECT id FROM webhook_endpoints
+			SELECT id, kind FROM webhook_endpoints
 			WHERE enabled AND (event_types = '{}' OR $1 = ANY (event_types))`, e.Type)
 		if err != nil {
 			return err
 		}
-		endpoints, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		type subscriber struct {
+			ID   string
+			Kind Kind
+		}
+		endpoints, err := pgx.CollectRows(rows, pgx.RowToStructByPos[subscriber])
 		if err != nil {
 			return err
 		}
 		for _, ep := range endpoints {
+			var digest *string // NULL: attempted on its own
+			if ep.Kind.Feed() {
+				w := waitingForDigest
+				digest = &w
+			}
 			_, err := tx.Exec(ctx, `
-				INSERT INTO webhook_deliveries (id, endpoint_id, event_id, order_id, seq, type)
-				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-				deliveryID(ep, e.ID), ep, e.ID, e.OrderID, e.Seq, e.Type)
+				INSERT INTO webhook_deliveries (id, endpoint_id, event_id, order_id, seq, type, digest)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+				deliveryID(ep.ID, e.ID), ep.ID, e.ID, e.OrderID, e.Seq, e.Type, digest)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,41 @@ func FuzzText(f *testing.F) {
 			return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029
 		}) && got != string(b) {
 			t.Fatalf("clean body %q kept as %q", b, got)
+		}
+	})
+}
+
+// FuzzFeedURL: whatever a feed's URL is, checking it never panics; a URL it accepts under a
+// policy allowing nothing private is https on one of the kind's webhook hosts; and the URL as
+// shown never holds more than the scheme, host and first path segment.
+func FuzzFeedURL(f *testing.F) {
+	for _, s := range []string{"https://hooks.slack.com/services/T0/B0/secret", "https://hooks.slack.com.evil.example/x",
+		"https://prod-1.westeurope.logic.azure.com:443/workflows/a/triggers/manual/paths/invoke?sig=s",
+		"https://chat.googleapis.com/v1/spaces/A/messages?key=k&token=t", "http://127.0.0.1:1/services/x", "https://HOOKS.SLACK.COM./s",
+		"https://user:pw@hooks.slack.com/x", "https://[::1]/x", "https://hooks.slack.com%00.evil/x", "https://xn--hooks-slack-com/x", "::", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, k := range []Kind{KindSlack, KindTeams, KindGoogleChat} {
+			if CheckFeedURL(k, s, egress.Policy{}) != nil {
+				continue
+			}
+			u, err := url.Parse(s)
+			if err != nil || u.Scheme != "https" || u.User != nil {
+				t.Fatalf("%s: %q accepted", k, s)
+			}
+			host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+			ok := false
+			for _, h := range feedHosts[k] {
+				ok = ok || host == h || (strings.HasPrefix(h, ".") && strings.HasSuffix(host, h))
+			}
+			if !ok {
+				t.Fatalf("%s: host %q of %q accepted", k, host, s)
+			}
+		}
+		shown := MaskURL(s)
+		if strings.Count(shown, "/") > 4 || (shown != "****" && !strings.HasSuffix(shown, "/****")) {
+			t.Fatalf("MaskURL(%q) = %q", s, shown)
 		}
 	})
 }

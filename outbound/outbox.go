@@ -45,7 +45,7 @@ func ClaimDeliveries(ctx context.Context, ex db.Executor, n int, lease time.Dura
 		WHERE id IN (
 			SELECT id FROM webhook_deliveries
 			WHERE status = 'pending' AND NOT workflow AND (lease_until IS NULL OR lease_until < now())
-				AND endpoint_id <> ALL ($3::text[])
+				AND endpoint_id <> ALL ($3::text[]) AND (digest IS NULL OR digest = id)
 			ORDER BY created_at
 			LIMIT $1
 			FOR UPDATE SKIP LOCKED)
@@ -127,7 +127,7 @@ func NoteFailedPass(ctx context.Context, ex db.Executor, id, reason string, fina
 			_, err = tx.Exec(ctx, `
 				UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_until = NULL,
 					last_error = $2, updated_at = now()
-				WHERE id = $1`, id, db.SafeText(reason, db.MaxErrorText))
+				WHERE id = $1 OR digest = $1`, id, db.SafeText(reason, db.MaxErrorText))
 			return err
 		}
 		p.Wait = failedPassWait << (p.N - 1)
@@ -205,6 +205,15 @@ func ReturnToDispatchers(ctx context.Context, ex db.Executor, o Owned, reason st
 	if err != nil {
 		return false, false, fmt.Errorf("return webhook delivery %s to the dispatchers: %w", o.ID, err)
 	}
+	if status == DeliveryFailed {
+		// A digest's deliveries end with their lead.
+		_, err = ex.Exec(ctx, `
+			UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = $2, updated_at = now()
+			WHERE digest = $1 AND id <> $1`, o.ID, db.SafeText(fmt.Sprintf("not attempted again after %d failed passes: %s", MaxFailedPasses, reason), db.MaxErrorText))
+		if err != nil {
+			return true, true, fmt.Errorf("fail the digest of webhook delivery %s: %w", o.ID, err)
+		}
+	}
 	return true, status == DeliveryFailed, nil
 }
 
@@ -221,7 +230,7 @@ func Unclaimed(ctx context.Context, ex db.Executor, cutoff time.Time, busy []str
 		SELECT count(*) FROM (
 			SELECT 1 FROM webhook_deliveries
 			WHERE status = 'pending' AND NOT workflow AND created_at < $1 AND (lease_until IS NULL OR lease_until < $1)
-				AND endpoint_id <> ALL ($2::text[])
+				AND endpoint_id <> ALL ($2::text[]) AND (digest IS NULL OR digest = id)
 			LIMIT $3) AS u`, cutoff, busy, n).Scan(&count)
 	if err != nil {
 		return 0, fmt.Errorf("count unclaimed webhook deliveries: %w", err)

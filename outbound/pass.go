@@ -143,7 +143,7 @@ func (o *Outbox) pass(ctx context.Context, r DeliveryAttempt) (DeliveryReport, e
 	rec := AttemptRecord{
 		DeliveryID: r.DeliveryID, Attempt: r.Attempt, At: at, StatusCode: res.Status,
 		LatencyMS: float64(res.Latency.Microseconds()) / 1000, Body: res.Body, Error: res.Err,
-		Outcome: res.Outcome.String(), Gone: res.Outcome == Gone,
+		Outcome: res.Outcome.String(), Gone: res.Outcome == Gone, Members: out.Members,
 	}
 	rep := DeliveryReport{Done: true, Outcome: rec.Outcome}
 	switch res.Outcome {

@@ -24,6 +24,8 @@ type Sender struct {
 	// attempts waiting for one of them), and every other endpoint's deliveries go on at full
 	// speed. A healthy endpoint answering in 20 ms still gets 1,600 attempts a second.
 	PerEndpoint int
+	// Feeds are the staff milestone feeds' digest window and links (feed.go).
+	Feeds FeedSettings
 	// Wake tells this worker's dispatcher that new deliveries wait for their first attempt;
 	// nil leaves them to the dispatchers' polling.
 	Wake func()

@@ -22,6 +22,8 @@ func (s *Sender) transport(k Kind) Transport {
 	switch k {
 	case KindWebhook:
 		return webhook{s}
+	case KindSlack, KindTeams, KindGoogleChat:
+		return feed{s}
 	}
 	return nil
 }

@@ -113,7 +113,8 @@ func New(d Deps) *echo.Echo {
 		DB:         d.DB,
 		Deliveries: outbound.Deliveries{Client: d.Temporal, TaskQueue: d.Config.Temporal.TaskQueue},
 		Policy:     webhooks,
-		Sender:     &outbound.Sender{Policy: webhooks},
+		Sender: &outbound.Sender{Policy: webhooks, Feeds: outbound.FeedSettings{
+			DigestWindow: d.Config.FeedDigestWindow, PublicURL: d.Config.PublicURL, TrackingSecret: d.Config.TrackingSecret}},
 	}).Register(v1)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)

@@ -72,7 +72,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		ChannelFallback: a.cfg.ChannelFallback,
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
-		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy()},
+		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy(), Feeds: a.feeds()},
 		Logger:    a.log.With("component", "dispatch"),
 		Metrics:   a.metrics.Registry,
 		Loops:     []func(context.Context){unresolved.Run},
@@ -86,6 +86,11 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 	}
 	a.log.Info("worker polling", "task_queue", a.cfg.Temporal.TaskQueue, "namespace", a.cfg.Temporal.Namespace)
 	return w, nil
+}
+
+// feeds are the staff milestone feeds' digest window and the links their digests give.
+func (a *app) feeds() outbound.FeedSettings {
+	return outbound.FeedSettings{DigestWindow: a.cfg.FeedDigestWindow, PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret}
 }
 
 // webhookPolicy is where subscriber deliveries may go: global addresses over https, plus the

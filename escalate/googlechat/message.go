@@ -11,8 +11,8 @@ import (
 // staff read, and the thread key keeps every message of one order in one thread.
 type payload struct {
 	Text    string     `json:"text"`
-	CardsV2 []cardWrap `json:"cardsV2"`
-	Thread  thread     `json:"thread"`
+	CardsV2 []cardWrap `json:"cardsV2,omitempty"`
+	Thread  *thread    `json:"thread,omitempty"` // none: a thread of its own (a digest)
 }
 
 type thread struct {
@@ -131,7 +131,7 @@ func message(a escalate.Alert) payload {
 			CardID: "shipflow-exception",
 			Card:   card{Header: header{Title: title(a), Subtitle: subtitle(a)}, Sections: []section{{Widgets: ws}}},
 		}},
-		Thread: thread{ThreadKey: threadKey(a.OrderID)},
+		Thread: &thread{ThreadKey: threadKey(a.OrderID)},
 	}
 }
 

@@ -23,7 +23,7 @@ const (
 // fallback, blocks are what the channel shows.
 type payload struct {
 	Text   string  `json:"text"`
-	Blocks []block `json:"blocks"`
+	Blocks []block `json:"blocks,omitempty"` // none: a one-line message
 }
 
 // block is one layout block; which fields are set depends on Type.
