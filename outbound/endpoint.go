@@ -18,7 +18,7 @@ import (
 // disable rule, manual retry and recover, the management API).
 type Kind string
 
-// Kinds of destination; migration 00018's CHECK lists the same.
+// Kinds of destination; migration 00020's CHECK lists the same.
 const (
 	// KindWebhook is a signed Standard Webhooks POST to a subscriber's URL (docs/reference/outbound-webhooks.md).
 	KindWebhook Kind = "webhook"
