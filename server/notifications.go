@@ -146,12 +146,6 @@ func (s *server) twilioStatus(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// Keywords of inbound messages that change consent (the carriers' standard set).
-var (
-	stopWords  = map[string]bool{"STOP": true, "STOPALL": true, "UNSUBSCRIBE": true, "CANCEL": true, "END": true, "QUIT": true}
-	startWords = map[string]bool{"START": true, "YES": true, "UNSTOP": true}
-)
-
 // twilioInbound handles a message a customer sent us: STOP opts the number out of that
 // channel, START opts it back in. Anything else is acknowledged and ignored.
 func (s *server) twilioInbound(c echo.Context) error {
@@ -170,17 +164,7 @@ func (s *server) twilioInbound(c echo.Context) error {
 	if from == "" {
 		return errorf(http.StatusBadRequest, codeMissingField, "From is required")
 	}
-	word := strings.ToUpper(strings.TrimSpace(form.Get("Body")))
-	ctx := c.Request().Context()
-	switch {
-	case stopWords[word]:
-		err = s.Notifications.OptOut(ctx, channel, from, "inbound "+word)
-		s.Logger.Info("customer opted out", "channel", channel, "from", notify.Mask(from))
-	case startWords[word]:
-		err = s.Notifications.OptIn(ctx, channel, from)
-		s.Logger.Info("customer opted in", "channel", channel, "from", notify.Mask(from))
-	}
-	if err != nil {
+	if _, err := s.customerText(c.Request().Context(), channel, from, form.Get("Body")); err != nil {
 		return err
 	}
 	// An empty TwiML response: Twilio's own opt-out handling sends the confirmation text.
