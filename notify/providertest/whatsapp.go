@@ -138,10 +138,10 @@ var whatsappTitles = map[int]string{
 	whatsapp.CodeInvalidParameter: "Invalid parameter", whatsapp.CodeAccessToken: "Invalid OAuth access token - Cannot parse access token",
 	whatsapp.CodeThroughput: "Rate limit hit", whatsapp.CodeUndeliverable: "Message undeliverable",
 	whatsapp.CodeReEngagement: "Re-engagement message", whatsapp.CodeSpamRateLimit: "Spam rate limit hit",
-	whatsapp.CodePairRateLimit: "(Business Account, Consumer Account) pair rate limit hit",
-	whatsapp.CodeTemplateParams: "Number of parameters does not match the expected number of params",
+	whatsapp.CodePairRateLimit:   "(Business Account, Consumer Account) pair rate limit hit",
+	whatsapp.CodeTemplateParams:  "Number of parameters does not match the expected number of params",
 	whatsapp.CodeTemplateMissing: "Template name does not exist in the translation",
-	codeRequiredParameter: "Required parameter is missing",
+	codeRequiredParameter:        "Required parameter is missing",
 }
 
 // codeRequiredParameter is Meta's code for a parameter left empty.

@@ -121,9 +121,9 @@ func TestFailureClasses(t *testing.T) {
 
 	// Refusals shipflow can tell before asking.
 	for name, edit := range map[string]func(*notify.Message){
-		"not E.164":   func(m *notify.Message) { m.To = "37060012345" },
-		"sms":         func(m *notify.Message) { m.Channel = order.ChannelSMS },
-		"no content":  func(m *notify.Message) { m.CloudTemplate, m.Text = nil, "" },
+		"not E.164":  func(m *notify.Message) { m.To = "37060012345" },
+		"sms":        func(m *notify.Message) { m.Channel = order.ChannelSMS },
+		"no content": func(m *notify.Message) { m.CloudTemplate, m.Text = nil, "" },
 		"letters in": func(m *notify.Message) { m.To = "+3706001234a" },
 	} {
 		m := shipped()
