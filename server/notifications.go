@@ -146,8 +146,9 @@ func (s *server) twilioStatus(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// twilioInbound handles a message a customer sent us: STOP opts the number out of that
-// channel, START opts it back in. Anything else is acknowledged and ignored.
+// twilioInbound handles a message a customer sent us through Twilio (SMS or WhatsApp): it
+// goes through customerText, where STOP opts the number out of that channel and START back
+// in. Anything else is acknowledged and, for now, ignored.
 func (s *server) twilioInbound(c echo.Context) error {
 	form, err := s.twilioForm(c)
 	if err != nil {

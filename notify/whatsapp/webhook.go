@@ -214,6 +214,9 @@ type (
 	}
 )
 
+// ErrNotJSON: a webhook body is not the JSON shape of Meta's webhooks.
+var ErrNotJSON = errors.New("not a JSON object of object and entry")
+
 // ParseWebhook reads a webhook post of the messages field: its statuses and its customers'
 // texts (other message types, and other fields, are skipped). It fails on a body of another
 // shape or a field shipflow would store that breaks its limits (lengths, character sets),
@@ -221,7 +224,7 @@ type (
 func ParseWebhook(body []byte) (Webhook, error) {
 	var raw rawWebhook
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return Webhook{}, fmt.Errorf("whatsapp webhook: not a JSON object of object and entry: %w", err)
+		return Webhook{}, fmt.Errorf("whatsapp webhook: %w: %w", ErrNotJSON, err)
 	}
 	if raw.Object != objectWABA {
 		return Webhook{}, fmt.Errorf("whatsapp webhook: object is %q, not %s", clip(raw.Object), objectWABA)
