@@ -220,11 +220,11 @@ func TestWhatsAppCloudSubscribe(t *testing.T) {
 		t.Errorf("handshake: %d %q", rec.Code, rec.Body)
 	}
 	for query, want := range map[string]int{
-		"hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess":                          http.StatusForbidden,
-		"hub.mode=subscribe&hub.challenge=%3Cscript%3E&hub.verify_token=" + waVerify:         http.StatusBadRequest,
-		"hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=" + waVerify:                  http.StatusBadRequest,
-		"hub.mode=subscribe&hub.verify_token=" + waVerify:                                    http.StatusBadRequest,
-		"hub.mode=subscribe&hub.challenge=1&hub.verify_token=" + waVerify + "%00":            http.StatusForbidden,
+		"hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess":                           http.StatusForbidden,
+		"hub.mode=subscribe&hub.challenge=%3Cscript%3E&hub.verify_token=" + waVerify:          http.StatusBadRequest,
+		"hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=" + waVerify:                   http.StatusBadRequest,
+		"hub.mode=subscribe&hub.verify_token=" + waVerify:                                     http.StatusBadRequest,
+		"hub.mode=subscribe&hub.challenge=1&hub.verify_token=" + waVerify + "%00":             http.StatusForbidden,
 		"hub.mode=subscribe&hub.challenge=" + strings.Repeat("9", 100) + "&hub.verify_token=": http.StatusForbidden,
 	} {
 		if rec := get(r.e, query); rec.Code != want {
