@@ -66,6 +66,10 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		senders[order.ChannelSMS] = s
 		a.log.Info("SMS goes through Amazon SNS", "region", a.cfg.SNS.Region)
 	}
+	// WhatsApp through Meta's Cloud API wins over Twilio's WhatsApp when configured.
+	if s := a.whatsappCloud(dev, hc); s != nil {
+		senders[order.ChannelWhatsApp] = s
+	}
 	sg := a.cfg.SendGrid
 	mg := a.cfg.Mailgun
 	// SendGrid's dynamic templates are SendGrid's alone: with email through another provider
@@ -99,7 +103,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 	}
 	svc := &notify.Service{
 		Log: notify.NewLog(a.db), Templates: set, Senders: senders, WhatsAppTemplates: wa, SendGridTemplates: sgTemplates,
-		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, ReviewURL: a.cfg.ReviewURL,
+		CloudTemplates: a.cfg.WhatsAppCloudTemplates, PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, ReviewURL: a.cfg.ReviewURL,
 		TrackingPageURL: a.cfg.Brand.PageURL, Brand: a.cfg.Brand, Carriers: a.cfg.Carriers,
 		Logger: a.log.With("component", "notify"),
 	}
