@@ -1,7 +1,7 @@
 // Package providertest runs local stand-ins for the messaging providers shipflow talks to,
 // Twilio (SMS and WhatsApp), Amazon SNS (SMS), SendGrid and Mailgun (email) and Meta's
-// WhatsApp Cloud API, so that tests anywhere in
-// the repository can exercise the real clients over real HTTP without an account or a network.
+// WhatsApp Cloud API, so that tests anywhere in the repository can exercise the real clients
+// over real HTTP without an account or a network.
 //
 // Each stand-in checks every request the way the provider does (credentials, encoding,
 // required fields, address formats) and answers with the provider's own status codes and
