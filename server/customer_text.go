@@ -8,7 +8,8 @@ import (
 
 // customerText is where every text a customer sends us arrives, whatever the channel
 // (Twilio's SMS and WhatsApp, WhatsApp through Meta's Cloud API): from is the sender's E.164
-// number, text what they wrote, both already checked. A consent keyword (STOP, START)
+// number, already checked by the route; text is what they wrote, read only against the
+// keywords here (a two-way answer must check it before using it). A consent keyword (STOP, START)
 // changes that channel's opt-out; any other text is acknowledged and, for now, left
 // unanswered: answering it (two-way texts) plugs in here, on KeywordNone.
 func (s *server) customerText(ctx context.Context, channel, from, text string) (notify.Keyword, error) {
