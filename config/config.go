@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,10 +31,12 @@ import (
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/engine"
 	"github.com/shipflow/shipflow/estimate"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/onesignal"
 	"github.com/shipflow/shipflow/notify/sendgrid"
 	"github.com/shipflow/shipflow/notify/sns"
 	"github.com/shipflow/shipflow/notify/template"
+	"github.com/shipflow/shipflow/notify/whatsapp"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/payload"
 )
@@ -77,9 +80,12 @@ type Config struct {
 	SendGrid  SendGrid
 	Mailgun   Mailgun
 	OneSignal OneSignal
-	Alerts    Alerts
-	Zendesk   Zendesk
-	Freshdesk Freshdesk
+	// WhatsAppCloud is WhatsApp straight through Meta's Cloud API, which wins over Twilio's
+	// WhatsApp when its token and phone number id are set.
+	WhatsAppCloud WhatsAppCloud
+	Alerts        Alerts
+	Zendesk       Zendesk
+	Freshdesk     Freshdesk
 
 	// TwoWay answers a customer's own texts with their orders' status (SHIPFLOW_TWO_WAY, on
 	// by default; it takes effect where Twilio's inbound webhook does, with
@@ -138,16 +144,20 @@ type Config struct {
 	Estimates         bool
 	EstimateRules     estimate.Rules
 	WhatsAppTemplates WhatsAppTemplates
-	// SMSProviders and EmailProviders are each channel's providers in the order a message
-	// tries them (SHIPFLOW_SMS_PROVIDERS, SHIPFLOW_EMAIL_PROVIDERS): one that is down passes
-	// the message to the next. A provider named without its credentials is left out.
-	SMSProviders   []string
-	EmailProviders []string
+	// SMSProviders, EmailProviders and WhatsAppProviders are each channel's providers in the
+	// order a message tries them (SHIPFLOW_SMS_PROVIDERS, SHIPFLOW_EMAIL_PROVIDERS,
+	// SHIPFLOW_WHATSAPP_PROVIDERS): one that is down passes the message to the next. A provider named without its credentials is left out.
+	SMSProviders      []string
+	EmailProviders    []string
+	WhatsAppProviders []string
 	// ChannelFallback sends a milestone that every provider of a channel refused for good on
 	// the customer's next channel (SHIPFLOW_CHANNEL_FALLBACK).
 	ChannelFallback bool
 	// SendGridTemplates are SendGrid dynamic template ids by milestone (SENDGRID_TEMPLATES).
 	SendGridTemplates SendGridTemplates
+	// WhatsAppCloudTemplates are the templates approved at Meta by milestone
+	// (WHATSAPP_CLOUD_TEMPLATES), for WhatsApp through the Cloud API.
+	WhatsAppCloudTemplates map[order.Milestone]notify.CloudTemplateRef
 	// SimStep is how long one step of the sim carrier's scripted journey takes.
 	SimStep time.Duration
 
@@ -193,6 +203,8 @@ type PreviousSecrets struct {
 	SendGridWebhookKey string
 	// MailgunWebhookKey is Mailgun's previous webhook signing key.
 	MailgunWebhookKey string
+	// WhatsAppCloudAppSecret is the Meta app's previous secret, which signed its webhooks.
+	WhatsAppCloudAppSecret string
 }
 
 // Secrets returns what an inbound source accepts: current, then previous when a rotation is
@@ -290,6 +302,18 @@ type Mailgun struct {
 type OneSignal struct {
 	AppID, APIKey, APIURL string
 }
+
+// WhatsAppCloud holds the settings of WhatsApp through Meta's Cloud API: the sending
+// number and its token, the Graph API's address and version, and the secrets of its webhook.
+type WhatsAppCloud struct {
+	AccessToken, PhoneNumberID, APIURL, APIVersion string
+	// AppSecret verifies the webhooks' X-Hub-Signature-256; VerifyToken answers Meta's
+	// subscription handshake. Either empty switches that half of /webhooks/whatsapp off.
+	AppSecret, VerifyToken string
+}
+
+// On reports whether WhatsApp goes through the Cloud API: its token and number id are set.
+func (w WhatsAppCloud) On() bool { return w.AccessToken != "" && w.PhoneNumberID != "" }
 
 // Alerts are the staff chat webhooks.
 type Alerts struct {
@@ -396,6 +420,7 @@ func (c *Config) settings() []setting {
 		{env: "SENDGRID_FROM", flag: "sendgrid-from", usage: "sender email address", parse: str(&c.SendGrid.From)},
 		{env: "SHIPFLOW_SMS_PROVIDERS", flag: "sms-providers", def: "twilio,sns", usage: "SMS providers in the order a text tries them, of twilio and sns; those without credentials are left out", parse: providers(&c.SMSProviders, "twilio", "sns")},
 		{env: "SHIPFLOW_EMAIL_PROVIDERS", flag: "email-providers", def: "sendgrid,mailgun", usage: "email providers in the order an email tries them, of sendgrid and mailgun; those without credentials are left out", parse: providers(&c.EmailProviders, "sendgrid", "mailgun")},
+		{env: "SHIPFLOW_WHATSAPP_PROVIDERS", flag: "whatsapp-providers", def: "whatsapp_cloud,twilio", usage: "WhatsApp providers in the order a message tries them, of whatsapp_cloud (Meta's Cloud API) and twilio; those without credentials are left out", parse: providers(&c.WhatsAppProviders, "whatsapp_cloud", "twilio")},
 		{env: "SHIPFLOW_CHANNEL_FALLBACK", flag: "channel-fallback", def: "true", usage: "send a milestone every provider of a channel refused for good (invalid number, bounced address) on the customer's next channel", parse: boolean(&c.ChannelFallback)},
 		{env: "SENDGRID_TEMPLATES", flag: "sendgrid-templates", usage: "SendGrid dynamic template ids per milestone, e.g. shipped=d-...,delivered=d-...", parse: sendGridTemplates(&c.SendGridTemplates)},
 		{env: "SENDGRID_API_URL", flag: "sendgrid-api-url", def: "https://api.sendgrid.com", usage: "SendGrid API base URL", parse: httpURL(&c.SendGrid.APIURL)},
@@ -407,6 +432,14 @@ func (c *Config) settings() []setting {
 		{env: "ONESIGNAL_APP_ID", flag: "onesignal-app-id", usage: "OneSignal app id (a UUID) of the merchant's app, for push notifications", parse: checked(&c.OneSignal.AppID, oneSignalAppID)},
 		{env: "ONESIGNAL_API_KEY", secret: true, parse: str(&c.OneSignal.APIKey)},
 		{env: "ONESIGNAL_API_URL", flag: "onesignal-api-url", def: onesignal.DefaultAPIURL, usage: "OneSignal API base URL", parse: httpURL(&c.OneSignal.APIURL)},
+		{env: "WHATSAPP_CLOUD_ACCESS_TOKEN", secret: true, parse: str(&c.WhatsAppCloud.AccessToken)},
+		{env: "WHATSAPP_CLOUD_PHONE_NUMBER_ID", flag: "whatsapp-cloud-phone-number-id", usage: "Phone number ID (not the number) WhatsApp messages are sent from through Meta's Cloud API", parse: checked(&c.WhatsAppCloud.PhoneNumberID, whatsapp.CheckPhoneNumberID)},
+		{env: "WHATSAPP_CLOUD_API_URL", flag: "whatsapp-cloud-api-url", def: whatsapp.DefaultAPIURL, usage: "Graph API base URL", parse: httpURL(&c.WhatsAppCloud.APIURL)},
+		{env: "WHATSAPP_CLOUD_API_VERSION", flag: "whatsapp-cloud-api-version", def: whatsapp.DefaultAPIVersion, usage: "Graph API version", parse: checked(&c.WhatsAppCloud.APIVersion, whatsapp.CheckAPIVersion)},
+		{env: "WHATSAPP_CLOUD_TEMPLATES", flag: "whatsapp-cloud-templates", usage: "templates approved at Meta per milestone, e.g. shipped=order_shipped:en_US,confirmed=order_confirmed:en_US:2", parse: cloudTemplates(&c.WhatsAppCloudTemplates)},
+		{env: "WHATSAPP_CLOUD_APP_SECRET", secret: true, usage: "Meta app secret that signs /webhooks/whatsapp", parse: str(&c.WhatsAppCloud.AppSecret)},
+		{env: "WHATSAPP_CLOUD_APP_SECRET" + previousSuffix, secret: true, usage: "the Meta app's previous secret, accepted during a rotation", parse: str(&c.Previous.WhatsAppCloudAppSecret)},
+		{env: "WHATSAPP_CLOUD_VERIFY_TOKEN", secret: true, usage: "verify token of the /webhooks/whatsapp subscription handshake", parse: str(&c.WhatsAppCloud.VerifyToken)},
 
 		{env: "SLACK_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.SlackURL)},
 		{env: "TEAMS_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.TeamsURL)},
@@ -582,6 +615,7 @@ func (c *Config) checkRotations() error {
 		{"TWILIO_AUTH_TOKEN", c.Twilio.AuthToken, c.Previous.TwilioAuthToken},
 		{"SENDGRID_WEBHOOK_PUBLIC_KEY", c.SendGridWebhookKey, c.Previous.SendGridWebhookKey},
 		{"MAILGUN_WEBHOOK_SIGNING_KEY", c.MailgunWebhookKey, c.Previous.MailgunWebhookKey},
+		{"WHATSAPP_CLOUD_APP_SECRET", c.WhatsAppCloud.AppSecret, c.Previous.WhatsAppCloudAppSecret},
 	} {
 		if r.previous != "" && r.current == "" {
 			return fmt.Errorf("config: %s%s: is set but %s is not; set the new secret in %s and keep the old one here until the rotation is done", r.env, previousSuffix, r.env, r.env)
@@ -827,6 +861,64 @@ func contentSIDs(dst *WhatsAppTemplates) func(string) error {
 				return fmt.Errorf("%q is not milestone=HX... (a Twilio Content SID)", pair)
 			}
 			(*dst)[strings.TrimSpace(m)] = strings.TrimSpace(sid)
+		}
+		return nil
+	}
+}
+
+// maxCloudTemplates bounds WHATSAPP_CLOUD_TEMPLATES: one template per milestone at most.
+const maxCloudTemplates = 4096
+
+// Shapes of a Cloud API template's name (lower-case letters, digits, underscores) and of its
+// language code (en, en_US, fil).
+var (
+	cloudTemplateName     = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
+	cloudTemplateLanguage = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2})?$`)
+)
+
+// cloudTemplates parses milestone=name:language[:parameters],... : a milestone shipflow
+// knows, once each, a template name and language code as Meta writes them, and how many of
+// the four variables the template's body takes (all four when not given).
+func cloudTemplates(dst *map[order.Milestone]notify.CloudTemplateRef) func(string) error {
+	return func(v string) error {
+		*dst = map[order.Milestone]notify.CloudTemplateRef{}
+		if len(v) > maxCloudTemplates {
+			return fmt.Errorf("longer than %d bytes", maxCloudTemplates)
+		}
+		if strings.ContainsFunc(v, unicode.IsControl) {
+			return errors.New("contains control characters")
+		}
+		for pair := range strings.SplitSeq(v, ",") {
+			if pair = strings.TrimSpace(pair); pair == "" {
+				continue
+			}
+			m, ref, ok := strings.Cut(pair, "=")
+			m = strings.TrimSpace(m)
+			parts := strings.Split(strings.TrimSpace(ref), ":")
+			if !ok || len(parts) < 2 || len(parts) > 3 {
+				return fmt.Errorf("%q is not milestone=template_name:language[:parameters]", pair)
+			}
+			if !order.Milestone(m).Known() {
+				return fmt.Errorf("%q: %q is not a milestone", pair, m)
+			}
+			if _, dup := (*dst)[order.Milestone(m)]; dup {
+				return fmt.Errorf("milestone %q is named twice", m)
+			}
+			t := notify.CloudTemplateRef{Name: parts[0], Language: parts[1], Parameters: notify.MaxCloudParameters}
+			if !cloudTemplateName.MatchString(t.Name) {
+				return fmt.Errorf("%q: %q is not a template name (lower-case letters, digits and underscores)", pair, t.Name)
+			}
+			if !cloudTemplateLanguage.MatchString(t.Language) {
+				return fmt.Errorf("%q: %q is not a template language code such as en or en_US", pair, t.Language)
+			}
+			if len(parts) == 3 {
+				n, err := strconv.Atoi(parts[2])
+				if err != nil || n < 0 || n > notify.MaxCloudParameters {
+					return fmt.Errorf("%q: %q is not a number of parameters from 0 to %d", pair, parts[2], notify.MaxCloudParameters)
+				}
+				t.Parameters = n
+			}
+			(*dst)[order.Milestone(m)] = t
 		}
 		return nil
 	}
@@ -1179,6 +1271,7 @@ func (c *Config) Providers() []Provider {
 		{"sendgrid", c.SendGrid.APIKey != "" && c.SendGrid.From != "", "SENDGRID_API_KEY and SENDGRID_FROM"},
 		{"mailgun", c.Mailgun.APIKey != "" && c.Mailgun.Domain != "" && c.Mailgun.From != "", "MAILGUN_API_KEY, MAILGUN_DOMAIN and MAILGUN_FROM"},
 		{"onesignal", c.OneSignal.AppID != "" && c.OneSignal.APIKey != "", "ONESIGNAL_APP_ID and ONESIGNAL_API_KEY"},
+		{"whatsapp_cloud", c.WhatsAppCloud.On(), "WHATSAPP_CLOUD_ACCESS_TOKEN and WHATSAPP_CLOUD_PHONE_NUMBER_ID"},
 		{"slack", c.Alerts.SlackURL != "", "SLACK_WEBHOOK_URL"},
 		{"teams", c.Alerts.TeamsURL != "", "TEAMS_WEBHOOK_URL"},
 		{"google_chat", c.Alerts.GoogleChatURL != "", "GOOGLE_CHAT_WEBHOOK_URL"},

@@ -32,6 +32,10 @@ type Message struct {
 	// business-initiated WhatsApp message outside the 24-hour window must be.
 	ContentSID       string
 	ContentVariables map[string]string
+	// CloudTemplate sends the WhatsApp message through Meta's Cloud API as an approved
+	// template instead of Text; nil sends Text, which Meta delivers only inside the customer's
+	// 24-hour service window. Twilio ignores it (it has ContentSID).
+	CloudTemplate *CloudTemplate
 	// TemplateID and TemplateData send email as a SendGrid dynamic template (template_id,
 	// dynamic_template_data) instead of Subject, Text and HTML; see SendGridTemplateData.
 	TemplateID   string
@@ -42,6 +46,15 @@ type Message struct {
 	Args map[string]string
 	// Headers are extra email headers (List-Unsubscribe); empty for texts.
 	Headers map[string]string
+}
+
+// CloudTemplate is a WhatsApp message template approved at Meta, with the body parameters
+// that fill its {{1}}, {{2}}, ... in order.
+type CloudTemplate struct {
+	Name     string // the template's name, e.g. order_shipped
+	Language string // the approved translation's code, e.g. en_US
+	// Parameters fill the body's placeholders, {{1}} first: exactly as many as it has.
+	Parameters []string
 }
 
 // Sent is what a provider answered when it accepted a message.

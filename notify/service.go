@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,10 @@ type Service struct {
 	// WhatsAppTemplates are approved Content SIDs by milestone: a WhatsApp message for a
 	// milestone listed here is sent as that template (the rendered text is still logged).
 	WhatsAppTemplates map[order.Milestone]string
+	// CloudTemplates are the templates approved at Meta by milestone, for WhatsApp through
+	// the Cloud API: a WhatsApp message for a milestone listed here carries that template,
+	// filled with the same variables as a Twilio content template (see CloudParameters).
+	CloudTemplates map[order.Milestone]CloudTemplateRef
 	// SendGridTemplates are SendGrid dynamic template ids by milestone: an email for a
 	// milestone listed here is sent as that template, filled with SendGridTemplateData (the
 	// rendered email is still rendered, checked and logged).
@@ -128,6 +133,9 @@ func (s *Service) Notify(ctx context.Context, n Request) error {
 	}
 	if sid := s.WhatsAppTemplates[n.Milestone]; n.Channel == order.ChannelWhatsApp && sid != "" {
 		msg.ContentSID, msg.ContentVariables = sid, contentVariables(d)
+	}
+	if ref, ok := s.CloudTemplates[n.Milestone]; n.Channel == order.ChannelWhatsApp && ok {
+		msg.CloudTemplate = &CloudTemplate{Name: ref.Name, Language: ref.Language, Parameters: CloudParameters(d, ref.Parameters)}
 	}
 	if id := s.SendGridTemplates[n.Milestone]; n.Channel == order.ChannelEmail && id != "" {
 		msg.TemplateID, msg.TemplateData = id, SendGridTemplateData(d)
@@ -234,6 +242,32 @@ func (s *Service) data(n Request) template.Data {
 // {{4}} tracking link.
 func contentVariables(d template.Data) map[string]string {
 	return map[string]string{"1": d.FirstName, "2": d.OrderNumber, "3": d.Shipment.Carrier, "4": d.TrackingURL}
+}
+
+// CloudTemplateRef names a template approved at Meta (WHATSAPP_CLOUD_TEMPLATES): its name,
+// its language, and how many body parameters it takes.
+type CloudTemplateRef struct {
+	Name, Language string
+	// Parameters is how many of the four variables the template's body has ({{1}} to
+	// {{Parameters}}): Meta refuses a send whose count differs from the template's.
+	Parameters int
+}
+
+// MaxCloudParameters is how many variables a Cloud template can be given: the four of
+// contentVariables.
+const MaxCloudParameters = 4
+
+// CloudParameters are the first n of the variables a Twilio content template gets, in the
+// same numbering ({{1}} first name, {{2}} order number, {{3}} carrier, {{4}} tracking link),
+// so one approved wording serves both providers.
+func CloudParameters(d template.Data, n int) []string {
+	v := contentVariables(d)
+	n = min(max(n, 0), MaxCloudParameters)
+	out := make([]string, n)
+	for i := range n {
+		out[i] = v[strconv.Itoa(i+1)]
+	}
+	return out
 }
 
 // SendGridTemplateData fills a SendGrid dynamic template with what shipflow's own templates

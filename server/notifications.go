@@ -147,11 +147,12 @@ func (s *server) twilioStatus(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// twilioInbound handles a message a customer sent us (docs/reference/inbound.md, "Twilio
-// inbound messages"): STOP opts the number out of that channel, START opts it back in, and
-// anything else is answered with the status of the sender's orders (package twoway) in the
-// TwiML response, unless SHIPFLOW_TWO_WAY is off. The signature is checked before anything
-// is read; the customer's text is checked, classified and dropped.
+// twilioInbound handles a message a customer sent us through Twilio, SMS or WhatsApp
+// (docs/reference/inbound.md, "Twilio inbound messages"): it goes through customerText, where
+// STOP opts the number out of that channel and START opts it back in, and anything else is
+// answered with the status of the sender's orders (package twoway) in the TwiML response,
+// unless SHIPFLOW_TWO_WAY is off. The signature is checked before anything is read; the
+// customer's text is checked, classified and dropped.
 func (s *server) twilioInbound(c echo.Context) error {
 	form, err := s.twilioForm(c)
 	if err != nil {
@@ -173,15 +174,9 @@ func (s *server) twilioInbound(c echo.Context) error {
 		return errorf(http.StatusBadRequest, codeInvalidField, "Body: %s", strings.TrimPrefix(err.Error(), twoway.ErrInvalid.Error()+": "))
 	}
 	ctx := c.Request().Context()
+	kw, err := s.customerText(ctx, string(channel), from, body)
 	reply := ""
-	switch kw := twoway.KeywordOf(body); {
-	case kw == twoway.KeywordStop:
-		err = s.Notifications.OptOut(ctx, string(channel), from, "inbound "+strings.ToUpper(strings.TrimSpace(body)))
-		s.Logger.Info("customer opted out", "channel", channel, "from", notify.Mask(from))
-	case kw == twoway.KeywordStart:
-		err = s.Notifications.OptIn(ctx, string(channel), from)
-		s.Logger.Info("customer opted in", "channel", channel, "from", notify.Mask(from))
-	case s.twoWay != nil:
+	if err == nil && kw == notify.KeywordNone && s.twoWay != nil {
 		var sid string
 		if sid, err = twilioField(form, "MessageSid", maxTwilioSID, isAlnum); err != nil {
 			return err

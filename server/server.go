@@ -100,6 +100,8 @@ func New(d Deps) *echo.Echo {
 	e.POST("/webhooks/twilio/inbound", s.twilioInbound)
 	e.POST("/webhooks/sendgrid/events", s.sendgridEvents)
 	e.POST("/webhooks/mailgun/events", s.mailgunEvents)
+	e.GET("/webhooks/whatsapp", s.whatsappSubscribe)
+	e.POST("/webhooks/whatsapp", s.whatsappEvents)
 
 	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens))
 	v1.POST("/system/selftest", s.selftest)

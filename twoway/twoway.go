@@ -106,7 +106,7 @@ func (a *Answerer) Answer(ctx context.Context, in Inbound) (string, error) {
 	if err := in.check(); err != nil {
 		return "", err
 	}
-	if KeywordOf(in.Text) != KeywordNone {
+	if k, _ := notify.KeywordOf(in.Text); k != notify.KeywordNone {
 		return "", nil
 	}
 	address := order.E164(in.From)

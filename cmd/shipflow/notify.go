@@ -15,6 +15,7 @@ import (
 	"github.com/shipflow/shipflow/notify/sns"
 	"github.com/shipflow/shipflow/notify/template"
 	"github.com/shipflow/shipflow/notify/twilio"
+	"github.com/shipflow/shipflow/notify/whatsapp"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -81,6 +82,9 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 		}
 		offer(order.ChannelSMS, sns.Provider, s)
 	}
+	if s := a.whatsappCloud(dev, hc); s != nil {
+		offer(order.ChannelWhatsApp, whatsapp.Provider, s)
+	}
 	sg := a.cfg.SendGrid
 	if sg.From != "" && (sg.APIKey != "" || (dev && sg.APIURL != sendgridDefaultURL)) {
 		offer(order.ChannelEmail, providerSendGrid, sendgrid.New(sendgrid.Config{APIKey: sg.APIKey, From: sg.From, APIURL: sg.APIURL}, hc))
@@ -94,7 +98,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 	}
 	senders := map[order.Channel]notify.Failover{}
 	for ch, names := range map[order.Channel][]string{
-		order.ChannelSMS: a.cfg.SMSProviders, order.ChannelEmail: a.cfg.EmailProviders, order.ChannelWhatsApp: {providerTwilio},
+		order.ChannelSMS: a.cfg.SMSProviders, order.ChannelEmail: a.cfg.EmailProviders, order.ChannelWhatsApp: a.cfg.WhatsAppProviders,
 		order.ChannelPush: {providerOneSignal},
 	} {
 		if s := failover(available[ch], names); s != nil {
@@ -126,7 +130,7 @@ func (a *app) notifier(dev bool) (activities.Notifier, *notify.Unresolved, error
 	}
 	svc := &notify.Service{
 		Log: notify.NewLog(a.db), Templates: set, Senders: senderMap(senders), WhatsAppTemplates: wa, SendGridTemplates: sgTemplates,
-		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, ReviewURL: a.cfg.ReviewURL,
+		CloudTemplates: a.cfg.WhatsAppCloudTemplates, PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, ReviewURL: a.cfg.ReviewURL,
 		TrackingPageURL: a.cfg.Brand.PageURL, Brand: a.cfg.Brand, Carriers: a.cfg.Carriers,
 		Logger: a.log.With("component", "notify"),
 	}
