@@ -467,7 +467,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_FEED_DIGEST_WINDOW", flag: "feed-digest-window", def: "5m", usage: "how long a staff milestone feed (Slack, Teams, Google Chat) gathers events into one digest; 0 posts at once", parse: digestWindow(&c.FeedDigestWindow)},
 		{env: "SHIPFLOW_DATA_DIR", flag: "data-dir", def: ".data", usage: "where dev mode keeps its Temporal SQLite file", parse: nonEmpty(&c.DataDir)},
 		{env: "SHIPFLOW_TEMPORAL_CLI", flag: "temporal-cli", def: "bin/temporal", usage: "path of the temporal CLI that dev mode runs", parse: nonEmpty(&c.TemporalCLI)},
-		{env: "SHIPFLOW_STANDINS", flag: "standins", def: "false", usage: "dev only: start local stand-ins of every messaging provider (Twilio, SNS, SendGrid, Mailgun) and send through them", parse: boolean(&c.StandIns)},
+		{env: "SHIPFLOW_STANDINS", flag: "standins", def: "false", usage: "dev only: start local stand-ins of every messaging provider (Twilio, SNS, SendGrid, Mailgun, WhatsApp Cloud API, OneSignal) and send through them", parse: boolean(&c.StandIns)},
 		{env: "SHIPFLOW_TEMPORAL_UI_PORT", flag: "temporal-ui-port", def: "8233", usage: "port of the dev Temporal UI", parse: port(&c.TemporalUIPort)},
 
 		{env: "SHIPFLOW_POLL_INTERVAL", flag: "poll-interval", def: "30m", usage: "how often a shipment in transit is polled", parse: duration(&c.PollInterval)},

@@ -12,6 +12,7 @@ import (
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/providertest"
+	"github.com/shipflow/shipflow/notify/whatsapp"
 )
 
 // Credentials of the stand-ins `shipflow dev -standins` starts: the real clients send them and
@@ -26,6 +27,8 @@ const (
 	standInAWSRegion   = "us-east-1"
 	standInOneSignalID = "00000000-0000-4000-8000-0000005ea1d1"
 	standInOneSignal   = "dev-standin-onesignal-key"
+	standInWhatsAppID  = "100000000000001"
+	standInWhatsApp    = "dev-standin-whatsapp-token"
 )
 
 var standInAWS = aws.Credentials{AccessKeyID: "AKIADEVSTANDIN000000", SecretAccessKey: "dev-standin-secret-access-key"}
@@ -40,6 +43,7 @@ type standIns struct {
 	sendgrid  *providertest.SendGrid
 	mailgun   *providertest.Mailgun
 	onesignal *providertest.OneSignal
+	whatsapp  *providertest.WhatsApp
 }
 
 // startStandIns starts the stand-ins and points cfg's providers at them, whatever the
@@ -55,6 +59,7 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 		sendgrid:  sg,
 		mailgun:   providertest.StartMailgun(standInMailgunKey, standInMailgunHost, "dev-standin-signing-key"),
 		onesignal: providertest.StartOneSignal(standInOneSignalID, standInOneSignal),
+		whatsapp:  providertest.StartWhatsApp(standInWhatsApp, standInWhatsAppID, "dev-standin-app-secret"),
 	}
 	s.onesignal.EveryoneSubscribed = true // no app logs dev's customers in
 	log = log.With("component", "stand-in")
@@ -70,6 +75,9 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 	s.mailgun.OnAccept = func(m providertest.MailgunMessage) {
 		log.Info("mailgun stand-in took an email", "to", notify.Mask(m.To), "subject", m.Subject)
 	}
+	s.whatsapp.OnAccept = func(m providertest.WhatsAppMessage) {
+		log.Info("whatsapp cloud stand-in took a message", "to", notify.Mask(m.To), "type", m.Type, "text", m.Text, "template", m.Template)
+	}
 	s.onesignal.OnAccept = func(p providertest.OneSignalPush) {
 		log.Info("onesignal stand-in took a push", "to", notify.Mask(p.ExternalID), "title", p.Headings["en"], "text", p.Contents["en"], "url", p.URL)
 	}
@@ -80,6 +88,8 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 	cfg.SendGrid = config.SendGrid{APIKey: standInSendGridKey, From: "Shop <shop@standin.example>", APIURL: s.sendgrid.URL()}
 	cfg.Mailgun = config.Mailgun{APIKey: standInMailgunKey, Domain: standInMailgunHost, From: "Shop <shop@" + standInMailgunHost + ">",
 		Region: "us", APIURL: s.mailgun.URL()}
+	cfg.WhatsAppCloud = config.WhatsAppCloud{AccessToken: standInWhatsApp, PhoneNumberID: standInWhatsAppID,
+		APIURL: s.whatsapp.URL(), APIVersion: whatsapp.DefaultAPIVersion, AppSecret: "dev-standin-app-secret"}
 	cfg.OneSignal = config.OneSignal{AppID: standInOneSignalID, APIKey: standInOneSignal, APIURL: s.onesignal.URL()}
 	return s, nil
 }
@@ -95,6 +105,7 @@ func (s *standIns) close() {
 	s.sendgrid.Close()
 	s.mailgun.Close()
 	s.onesignal.Close()
+	s.whatsapp.Close()
 }
 
 // banner lists the stand-ins for the dev banner.
@@ -102,7 +113,7 @@ func (s *standIns) banner(w io.Writer) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  Stand-ins    twilio %s, sns %s\n", s.twilio.URL(), s.sns.URL())
 	fmt.Fprintf(&b, "               sendgrid %s, mailgun %s\n", s.sendgrid.URL(), s.mailgun.URL())
-	fmt.Fprintf(&b, "               onesignal %s\n", s.onesignal.URL())
+	fmt.Fprintf(&b, "               whatsapp cloud %s, onesignal %s\n", s.whatsapp.URL(), s.onesignal.URL())
 	fmt.Fprintf(&b, "               (curl -X POST <url>/_standin/down?seconds=60 fails one over to the next)\n")
 	fmt.Fprint(w, b.String())
 }

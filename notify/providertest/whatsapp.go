@@ -60,11 +60,21 @@ type WhatsApp struct {
 // token and signs webhooks with appSecret, and stops it when the test ends.
 func NewWhatsApp(t testing.TB, token, phoneNumberID, appSecret string) *WhatsApp {
 	t.Helper()
-	wa := &WhatsApp{token: token, phoneNumberID: phoneNumberID, appSecret: appSecret, templates: map[string]int{}}
-	wa.srv = httptest.NewServer(http.HandlerFunc(wa.serve))
-	t.Cleanup(wa.srv.Close)
+	wa := StartWhatsApp(token, phoneNumberID, appSecret)
+	t.Cleanup(wa.Close)
 	return wa
 }
+
+// StartWhatsApp starts a WhatsApp Cloud API stand-in outside a test (`shipflow dev
+// -standins`); Close stops it.
+func StartWhatsApp(token, phoneNumberID, appSecret string) *WhatsApp {
+	wa := &WhatsApp{token: token, phoneNumberID: phoneNumberID, appSecret: appSecret, templates: map[string]int{}}
+	wa.srv = httptest.NewServer(wa.control(http.HandlerFunc(wa.serve)))
+	return wa
+}
+
+// Close stops the stand-in.
+func (wa *WhatsApp) Close() { wa.srv.Close() }
 
 // URL is the stand-in's base URL, the value of WHATSAPP_CLOUD_API_URL.
 func (wa *WhatsApp) URL() string { return wa.srv.URL }
