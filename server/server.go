@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"crypto/ecdsa"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,7 @@ import (
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
+	"github.com/shipflow/shipflow/notify/whatsapp"
 	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/telemetry"
@@ -55,8 +57,11 @@ type server struct {
 	// tracking page, each on its own.
 	orderStreams, trackStreams *streamSlots
 	ready                      readyState
-	// twoWay answers customers' texts; nil when SHIPFLOW_TWO_WAY is off.
-	twoWay *twoway.Answerer
+	// twoWay answers customers' texts; nil when SHIPFLOW_TWO_WAY is off. whatsappReplies sends
+	// the answers to texts that came through the WhatsApp Cloud API, whose webhook cannot carry
+	// them; nil when the Cloud API is not configured.
+	twoWay          *twoway.Answerer
+	whatsappReplies notify.Sender
 }
 
 // New builds the echo app with every route and the middleware all of them share.
@@ -77,6 +82,10 @@ func New(d Deps) *echo.Echo {
 		s.twoWay = &twoway.Answerer{
 			DB: d.DB, TrackingURL: cmp.Or(cfg.Brand.PageURL, cfg.PublicURL), TrackingSecret: cfg.TrackingSecret,
 			Interval: cfg.TwoWayInterval, Logger: d.Logger.With("component", "twoway"), Now: d.Clock,
+		}
+		if wc := cfg.WhatsAppCloud; wc.On() {
+			s.whatsappReplies = whatsapp.New(whatsapp.Config{AccessToken: wc.AccessToken, PhoneNumberID: wc.PhoneNumberID,
+				APIURL: wc.APIURL, APIVersion: wc.APIVersion}, &http.Client{Timeout: whatsappReplyTimeout})
 		}
 	}
 

@@ -1,15 +1,20 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/config"
+	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/whatsapp"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/twoway"
 )
 
 // maxWhatsAppWebhook bounds a Cloud API webhook body: Meta batches a few updates per post,
@@ -90,10 +95,33 @@ func (s *server) whatsappEvents(c echo.Context) error {
 		}
 	}
 	for _, t := range wh.Texts {
-		if _, err := s.customerText(ctx, string(order.ChannelWhatsApp), whatsapp.Address(t.From), t.Body); err != nil {
+		from := whatsapp.Address(t.From)
+		k, err := s.customerText(ctx, string(order.ChannelWhatsApp), from, t.Body)
+		if err != nil {
 			return err
+		}
+		if k != notify.KeywordNone || s.twoWay == nil || s.whatsappReplies == nil || twoway.CheckText(t.Body) != nil {
+			continue
+		}
+		in := twoway.Inbound{Provider: whatsapp.Provider, MessageID: t.MessageID, Channel: order.ChannelWhatsApp, From: from, Text: t.Body}
+		err = s.twoWay.Reply(ctx, in, func(ctx context.Context, reply string) error {
+			_, err := s.whatsappReplies.Send(ctx, notify.Message{
+				Key: strings.Join([]string{notify.MilestoneReply, t.MessageID}, "/"), Channel: order.ChannelWhatsApp, To: from, Text: reply,
+			})
+			return err
+		})
+		switch {
+		case errors.Is(err, twoway.ErrInvalid):
+			s.Logger.Warn("whatsapp text not answered", "message_id", t.MessageID, "err", err)
+		case err != nil:
+			// Meta posts the webhook again, and the reply is sent then.
+			return errorf(http.StatusServiceUnavailable, codeUnavailable, "reply to a whatsapp text: %v", err)
 		}
 	}
 	// Meta retries anything but a 200 for days.
 	return c.NoContent(http.StatusOK)
 }
+
+// whatsappReplyTimeout bounds a two-way reply's send, made inside Meta's webhook request: Meta
+// gives up on a webhook that takes longer than about 20 seconds and posts it again.
+const whatsappReplyTimeout = 10 * time.Second

@@ -40,14 +40,20 @@ type whatsappReceipts struct {
 	log *notify.Log
 }
 
-func newWhatsAppReceipts(t *testing.T) *whatsappReceipts {
+func newWhatsAppReceipts(t *testing.T) *whatsappReceipts { return newWhatsApp(t, false) }
+
+// newWhatsApp is newWhatsAppReceipts, with the server also sending through the Cloud API (the
+// answers to customers' texts) when sending is set.
+func newWhatsApp(t *testing.T, sending bool) *whatsappReceipts {
 	t.Helper()
 	wa := providertest.NewWhatsApp(t, waToken, waNumberID, waSecret)
 	wa.Approve("order_shipped", "en", 4)
-	cfg, err := config.Load("test", nil, func(k string) string {
-		return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "SHIPFLOW_PUBLIC_URL": publicURL, "SHIPFLOW_TRACKING_SECRET": trackingSecret,
-			"WHATSAPP_CLOUD_APP_SECRET": waSecret, "WHATSAPP_CLOUD_APP_SECRET_PREVIOUS": waOldSecret, "WHATSAPP_CLOUD_VERIFY_TOKEN": waVerify}[k]
-	})
+	settings := map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin", "SHIPFLOW_PUBLIC_URL": publicURL, "SHIPFLOW_TRACKING_SECRET": trackingSecret,
+		"WHATSAPP_CLOUD_APP_SECRET": waSecret, "WHATSAPP_CLOUD_APP_SECRET_PREVIOUS": waOldSecret, "WHATSAPP_CLOUD_VERIFY_TOKEN": waVerify}
+	if sending {
+		settings["WHATSAPP_CLOUD_ACCESS_TOKEN"], settings["WHATSAPP_CLOUD_PHONE_NUMBER_ID"], settings["WHATSAPP_CLOUD_API_URL"] = waToken, waNumberID, wa.URL()
+	}
+	cfg, err := config.Load("test", nil, func(k string) string { return settings[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,5 +245,55 @@ func TestWhatsAppCloudSubscribe(t *testing.T) {
 	off.e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/webhooks/whatsapp", strings.NewReader(`{}`)))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("webhook switched off: %d, want 404", rec.Code)
+	}
+}
+
+// TestWhatsAppCloudTextAnswered: a customer's question through the Cloud API is answered with
+// their order's status as a WhatsApp text through the Cloud API, once, however often Meta
+// posts the webhook; an answer that could not be sent for now is sent on Meta's retry.
+func TestWhatsAppCloudTextAnswered(t *testing.T) {
+	r := newWhatsApp(t, true)
+	phone := fmt.Sprintf("+3706%07d", time.Now().UnixNano()%10_000_000)
+	id := fmt.Sprintf("wa-2way-%d", time.Now().UnixNano())
+	project(t, id, phone, "en", order.StatusInTransit, time.Now().Add(-time.Hour))
+	to := func() []providertest.WhatsAppMessage {
+		var out []providertest.WhatsAppMessage
+		for _, m := range r.wa.Messages() {
+			if m.To == phone[1:] {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	body := r.wa.TextWebhook(phone[1:], "where is my parcel?")
+	for range 2 { // Meta posts again: nothing more is sent
+		if rec := r.post(body, r.wa.SignWebhook(body)); rec.Code != http.StatusOK {
+			t.Fatalf("text: %d %s", rec.Code, rec.Body)
+		}
+	}
+	got := to()
+	if len(got) != 1 || got[0].Type != "text" || !strings.Contains(got[0].Text, id) || strings.Contains(got[0].Text, "where is my parcel") {
+		t.Fatalf("sent %+v, want one text naming the order and not echoing the question", got)
+	}
+
+	r.wa.Down(0)
+	second := fmt.Sprintf("+3706%07d", (time.Now().UnixNano()+1)%10_000_000)
+	project(t, id+"-b", second, "en", order.StatusInTransit, time.Now().Add(-time.Hour))
+	body = r.wa.TextWebhook(second[1:], "any news?")
+	if rec := r.post(body, r.wa.SignWebhook(body)); rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"code"`) {
+		t.Fatalf("provider down: %d %s, want 503 in the error shape so Meta posts again", rec.Code, rec.Body)
+	}
+	r.wa.Up()
+	if rec := r.post(body, r.wa.SignWebhook(body)); rec.Code != http.StatusOK {
+		t.Fatalf("Meta's retry: %d %s", rec.Code, rec.Body)
+	}
+	n := 0
+	for _, m := range r.wa.Messages() {
+		if m.To == second[1:] {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("after the retry %d answers, want 1", n)
 	}
 }

@@ -104,3 +104,22 @@ func remember(ctx context.Context, ex db.Executor, in Inbound, address, reply st
 	}
 	return nil
 }
+
+// claimSend marks a message's reply as being sent and reports whether this call did: false
+// when another call (a retry of the webhook, in any replica) already took it.
+func claimSend(ctx context.Context, ex db.Executor, provider, messageID string) (bool, error) {
+	tag, err := ex.Exec(ctx, `UPDATE inbound_texts SET sent_at = now() WHERE provider = $1 AND message_id = $2 AND sent_at IS NULL`,
+		provider, messageID)
+	if err != nil {
+		return false, fmt.Errorf("claim the reply to %s: %w", messageID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// releaseSend gives a reply whose send failed for now back to the next retry of the webhook.
+func releaseSend(ctx context.Context, ex db.Executor, provider, messageID string) error {
+	if _, err := ex.Exec(ctx, `UPDATE inbound_texts SET sent_at = NULL WHERE provider = $1 AND message_id = $2`, provider, messageID); err != nil {
+		return fmt.Errorf("release the reply to %s: %w", messageID, err)
+	}
+	return nil
+}

@@ -157,6 +157,35 @@ func (a *Answerer) Answer(ctx context.Context, in Inbound) (string, error) {
 	return reply, nil
 }
 
+// Reply answers in as Answer does and sends the reply with send, for a provider whose webhook
+// cannot carry a reply in its own answer (the WhatsApp Cloud API). The reply goes at most once
+// per message, however often the provider posts the message again: it is claimed in Postgres
+// before send is called. A send that fails for now (send's error is not a
+// *notify.PermanentError) is released, so the provider's retry of the webhook sends it, and
+// its error returned; one refused for good is not tried again.
+func (a *Answerer) Reply(ctx context.Context, in Inbound, send func(ctx context.Context, reply string) error) error {
+	reply, err := a.Answer(ctx, in)
+	if err != nil || reply == "" {
+		return err
+	}
+	claimed, err := claimSend(ctx, a.DB, in.Provider, in.MessageID)
+	if err != nil || !claimed {
+		return err
+	}
+	err = send(ctx, reply)
+	switch {
+	case err == nil:
+		return nil
+	case notify.IsPermanent(err):
+		a.logger().Warn("reply to a customer's text refused", "channel", in.Channel, "message_id", in.MessageID, "err", err)
+		return nil
+	}
+	if rerr := releaseSend(context.WithoutCancel(ctx), a.DB, in.Provider, in.MessageID); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
 // compose is the reply to a number not answered within the interval, with the log rows
 // that record it, and what it was (for the application log): orders, finished or no_order.
 func (a *Answerer) compose(ctx context.Context, ex db.Executor, in Inbound, address string) (string, []notify.Entry, string, error) {

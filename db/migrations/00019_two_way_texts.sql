@@ -2,7 +2,9 @@
 -- orders' status. Each inbound message is kept for a day, keyed by the provider's message id,
 -- with the reply given ('' when none was: the number had been answered within the interval),
 -- so that a provider's retry of the same message gets the same reply, and so that every serve
--- replica counts the same answers per number.
+-- replica counts the same answers per number. sent_at is set when a reply that goes through
+-- the provider's API rather than the webhook's own answer (the WhatsApp Cloud API) is taken to
+-- be sent, so that a retried webhook sends it no second time.
 
 -- +goose Up
 CREATE TABLE inbound_texts (
@@ -11,6 +13,7 @@ CREATE TABLE inbound_texts (
     channel    text        NOT NULL,
     address    text        NOT NULL,
     reply      text        NOT NULL,
+    sent_at    timestamptz,
     at         timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (provider, message_id)
 );
