@@ -170,11 +170,12 @@ func parseKind(s *string) (Kind, error) {
 	if s == nil {
 		return KindWebhook, nil
 	}
-	if len(*s) <= maxKindLen && slices.Contains(Kinds, Kind(*s)) {
-		return Kind(*s), nil
+	if k := Kind(*s); len(*s) <= maxKindLen && (slices.Contains(Kinds, k) || k.Connector()) {
+		return k, nil
 	}
-	names := make([]string, len(Kinds))
-	for i, k := range Kinds {
+	known := append(slices.Clone(Kinds), slices.Sorted(maps.Keys(connectors))...)
+	names := make([]string, len(known))
+	for i, k := range known {
 		names[i] = string(k)
 	}
 	return "", apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "kind: must be one of %s", strings.Join(names, ", "))

@@ -75,6 +75,9 @@ type Outgoing struct {
 	Digest []Event
 	// Members are the digest's deliveries besides the lead.
 	Members []string
+	// Credentials are a connector's credentials, opened for this attempt (connector.go); nil
+	// for any other kind.
+	Credentials map[string]string
 }
 
 // Events are what the attempt carries: the digest's events, or the delivery's one.

@@ -18,7 +18,7 @@ import (
 // disable rule, manual retry and recover, the management API).
 type Kind string
 
-// Kinds of destination; migration 00020's CHECK lists the same.
+// Kinds of destination; migration 00021's CHECK lists the same (connector.go has the platforms').
 const (
 	// KindWebhook is a signed Standard Webhooks POST to a subscriber's URL (docs/reference/outbound-webhooks.md).
 	KindWebhook Kind = "webhook"
@@ -30,7 +30,8 @@ const (
 	KindGoogleChat Kind = "googlechat"
 )
 
-// Kinds are every kind of destination, in the order the API documents them.
+// Kinds are every kind of destination but the platform connectors (connector.go, each there
+// once its transport is), in the order the API documents them.
 var Kinds = []Kind{KindWebhook, KindSlack, KindTeams, KindGoogleChat}
 
 // Feed reports whether k is a staff milestone feed: its deliveries wait for a digest

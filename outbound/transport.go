@@ -25,6 +25,9 @@ func (s *Sender) transport(k Kind) Transport {
 	case KindSlack, KindTeams, KindGoogleChat:
 		return feed{s}
 	}
+	if c, ok := connectors[k]; ok {
+		return c.Transport(s)
+	}
 	return nil
 }
 
