@@ -39,7 +39,14 @@ type connector struct {
 }
 
 // connectors are the connector kinds this build knows.
-var connectors = map[Kind]connector{}
+var connectors = map[Kind]connector{
+	KindShopify: {
+		Credentials: []string{shopifyAccessToken},
+		Optional:    []string{shopifyAPIVersion},
+		Check:       checkShopify,
+		Transport:   func(s *Sender) Transport { return shopify{s} },
+	},
+}
 
 // Connector reports whether k is a platform connector (its Transport calls the platform's API
 // with the endpoint's credentials) rather than a webhook or a staff feed.
