@@ -188,7 +188,7 @@ func classifyShopify(r Result, out any) Result {
 		}
 		return r
 	}
-	if out != nil && (len(a.Data) == 0 || json.Unmarshal(a.Data, out) != nil) {
+	if out != nil && (len(a.Data) == 0 || string(a.Data) == "null" || json.Unmarshal(a.Data, out) != nil) {
 		r.Outcome, r.Err = Failed, "Shopify's answer has no data of the expected shape"
 	}
 	return r
