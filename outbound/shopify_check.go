@@ -3,11 +3,13 @@ package outbound
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/egress"
 )
 
@@ -43,7 +45,8 @@ var ErrShopifyURL = errors.New("a Shopify connector's url must be the shop's adm
 
 // checkShopify is KindShopify's Check: the URL is the shop's admin base (or a stand-in's
 // address, which the egress policy decides about at every attempt), the token looks like an
-// Admin API token and the version like a stable Admin API version.
+// Admin API token and the version like a stable Admin API version. A URL that is not a shop's
+// is the API's 422; a malformed credential its 400 invalid_field.
 func checkShopify(raw string, creds map[string]string) error {
 	if _, err := shopifyBase(raw); err != nil {
 		return err
@@ -111,7 +114,8 @@ func standInHost(host string) bool {
 // checkShopifyToken checks an Admin API access token: shp, two letters and an underscore
 // (shpat_ for a custom app's, shpca_ and shpua_ for others), then letters and digits.
 func checkShopifyToken(tok string) error {
-	bad := fmt.Errorf("credentials.%s: must be a Shopify Admin API access token such as shpat_ followed by %d to %d letters and digits (%d bytes given)",
+	bad := apierr.Errorf(http.StatusBadRequest, apierr.InvalidField,
+		"credentials.%s: must be a Shopify Admin API access token such as shpat_ followed by %d to %d letters and digits (%d bytes given)",
 		shopifyAccessToken, minShopifyToken, maxShopifyToken, len(tok))
 	rest, ok := strings.CutPrefix(tok, "shp")
 	if !ok || len(rest) < 3 || rest[2] != '_' || !lower(rest[0]) || !lower(rest[1]) {
@@ -133,7 +137,8 @@ func lower(c byte) bool { return c >= 'a' && c <= 'z' }
 
 // checkShopifyVersion checks a stable Admin API version: YYYY-01, -04, -07 or -10, from 2023.
 func checkShopifyVersion(v string) error {
-	bad := fmt.Errorf("credentials.%s: must be a stable Admin API version such as %s (YYYY-01, -04, -07 or -10, from %d-01)",
+	bad := apierr.Errorf(http.StatusBadRequest, apierr.InvalidField,
+		"credentials.%s: must be a stable Admin API version such as %s (YYYY-01, -04, -07 or -10, from %d-01)",
 		shopifyAPIVersion, ShopifyAPIVersion, oldestShopifyVersion)
 	if len(v) != len("2006-01") || v[4] != '-' {
 		return bad

@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/outbound/connectortest"
+	"github.com/shipflow/shipflow/payload"
 )
 
 const (
@@ -73,17 +75,40 @@ func (j *shopJourney) scan(status order.ShipmentStatus, at time.Time, loc order.
 	return j.events[n:]
 }
 
-func shopOutgoing(url, token string, e Event) Outgoing {
-	return Outgoing{
-		Endpoint:    Endpoint{ID: "ep_shop", Kind: KindShopify, URL: url, Enabled: true},
-		Event:       e,
-		Credentials: map[string]string{shopifyAccessToken: token},
+// shopCodec seals and opens the connector's credentials, as SHIPFLOW_SECRET_KEYS does.
+var shopCodec = func() *payload.Codec {
+	k, err := payload.NewKey("test", bytes.Repeat([]byte{7}, payload.KeySize))
+	if err != nil {
+		panic(err)
 	}
+	c, err := payload.NewCodec(payload.Keys{k})
+	if err != nil {
+		panic(err)
+	}
+	return c
+}()
+
+// shopSender reaches the stand-in on 127.0.0.1 and opens credentials.
+func shopSender() *Sender {
+	s := standInSender()
+	s.Secrets = shopCodec
+	return s
+}
+
+// shopOutgoing is an attempt at a Shopify connector with creds stored sealed, as the API
+// stores them; the Sender opens them into Outgoing.Credentials.
+func shopOutgoing(t *testing.T, url string, creds map[string]string, e Event) Outgoing {
+	t.Helper()
+	sealed, err := sealCredentials(shopCodec, creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Outgoing{Endpoint: Endpoint{ID: "ep_shop", Kind: KindShopify, URL: url, Enabled: true, Credentials: sealed}, Event: e}
 }
 
 func sendShop(t *testing.T, url, token string, e Event) Result {
 	t.Helper()
-	r, _ := standInSender().send(context.Background(), shopOutgoing(url, token, e), 1)
+	r, _ := shopSender().send(context.Background(), shopOutgoing(t, url, map[string]string{shopifyAccessToken: token}, e), 1)
 	return r
 }
 
@@ -325,17 +350,16 @@ func TestShopifyVersionAndAddress(t *testing.T) {
 	shop.AddFulfillment(shopOrderID, shopFulfillment)
 	j := newShopJourney(t, order.OriginShopify)
 	e := j.scan(order.ShipmentInTransit, shopT0.Add(5*time.Hour), order.Location{})[0]
-	o := shopOutgoing(shop.URL(), shopToken, e)
-	o.Credentials[shopifyAPIVersion] = "2025-07"
-	if r, _ := standInSender().send(context.Background(), o, 1); r.Outcome != Delivered {
+	o := shopOutgoing(t, shop.URL(), map[string]string{shopifyAccessToken: shopToken, shopifyAPIVersion: "2025-07"}, e)
+	if r, _ := shopSender().send(context.Background(), o, 1); r.Outcome != Delivered {
 		t.Errorf("2025-07: %+v", r)
 	}
-	o.Credentials[shopifyAPIVersion] = "2025-13"
-	if r, _ := standInSender().send(context.Background(), o, 1); r.Outcome != Failed || !strings.Contains(r.Err, "api_version") {
+	o = shopOutgoing(t, shop.URL(), map[string]string{shopifyAccessToken: shopToken, shopifyAPIVersion: "2025-13"}, e)
+	if r, _ := shopSender().send(context.Background(), o, 1); r.Outcome != Failed || !strings.Contains(r.Err, "api_version") {
 		t.Errorf("2025-13: %+v", r)
 	}
-	strict := &Sender{}
-	if r, _ := strict.send(context.Background(), shopOutgoing(shop.URL(), shopToken, e), 1); r.Outcome != Failed || !strings.Contains(r.Err, "myshopify.com") {
+	strict := &Sender{Secrets: shopCodec}
+	if r, _ := strict.send(context.Background(), shopOutgoing(t, shop.URL(), map[string]string{shopifyAccessToken: shopToken}, e), 1); r.Outcome != Failed || !strings.Contains(r.Err, "myshopify.com") {
 		t.Errorf("a loopback shop without the policy's leave: %+v", r)
 	}
 }
