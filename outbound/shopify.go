@@ -16,10 +16,9 @@ import (
 //
 // Idempotency: Shopify takes no idempotency key for fulfillmentEventCreate, so each write first
 // reads the fulfillment's newest events and skips one already there with the same status and
-// time. A retry after an answer was lost therefore adds nothing; only two attempts racing for
-// the same fulfillment between the read and the write (two events of one scan, attempted at
-// the same moment) can add an event twice, which Shopify shows as one more line of the same
-// status.
+// time. A retry after an answer was lost therefore adds nothing. Two attempts racing between
+// the read and the write could both add it, which is why only one event type writes each kind
+// of fulfillment event (shopifyPlan): the events of one scan are attempted at the same moment.
 type shopify struct{ s *Sender }
 
 // shopifyUserAgent identifies shipflow's connector to Shopify, which logs it with the request.

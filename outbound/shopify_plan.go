@@ -96,12 +96,22 @@ func shopifyPlace(s string) string {
 	return s
 }
 
-// shopifyPlan reads what an event asks to write back: one fulfillment event per parcel it
-// concerns (its shipment, or every delivered parcel for order.delivered), and a note for each
-// thing it leaves alone, for the attempt log. Nothing is written for an order that did not come
-// from Shopify, a return parcel, a shipment whose id is not a Shopify fulfillment id, or a status
-// Shopify has no event for.
+// shopifyPlan reads what an event asks to write back, and a note for what it leaves alone, for
+// the attempt log. Each parcel's status is written from shipment.updated, which every status
+// change publishes, and a delay shipflow raised itself (late, stale, a driver's report) from
+// shipment.exception; every other type is delivered with a note and writes nothing. So no two
+// events of one scan write the same fulfillment event: their deliveries are attempted at the
+// same moment, and reading the fulfillment's events first (write) cannot order two attempts
+// racing each other. Nothing is written for an order that did not come from Shopify, a return
+// parcel, a shipment whose id is not a Shopify fulfillment id, or a status Shopify has no event
+// for.
 func shopifyPlan(e Event) ([]fulfillmentWrite, []string, error) {
+	switch e.Type {
+	case string(order.PublishShipmentUpdated), string(order.PublishShipmentException):
+	default:
+		return nil, []string{fmt.Sprintf("not written back: %s (a parcel's status is written from %s, a delay from %s)",
+			e.Type, order.PublishShipmentUpdated, order.PublishShipmentException)}, nil
+	}
 	var d order.EventData
 	if err := json.Unmarshal(e.Data, &d); err != nil {
 		return nil, nil, fmt.Errorf("reading the event's data: %w", err)
@@ -109,37 +119,20 @@ func shopifyPlan(e Event) ([]fulfillmentWrite, []string, error) {
 	if d.Origin != order.OriginShopify {
 		return nil, []string{fmt.Sprintf("not written back: order %s did not come from Shopify", e.OrderID)}, nil
 	}
-	var parcels []order.ShipmentView
-	switch {
-	case e.ShipmentID != "":
-		for _, s := range d.Shipments {
-			if s.ShipmentID == e.ShipmentID {
-				parcels = append(parcels, s)
-			}
-		}
-		if len(parcels) == 0 {
-			return nil, []string{fmt.Sprintf("not written back: shipment %s is not in the event's data", e.ShipmentID)}, nil
-		}
-	case e.Type == string(order.PublishOrderDelivered):
-		for _, s := range d.Shipments {
-			if s.Status == order.ShipmentDelivered {
-				parcels = append(parcels, s)
-			}
-		}
-	default:
-		return nil, []string{fmt.Sprintf("not written back: %s is no parcel's milestone", e.Type)}, nil
+	if e.Type == string(order.PublishShipmentException) && delayed(e, d) == nil {
+		return nil, []string{"not written back: a carrier's problem is written from the parcel's " + string(order.PublishShipmentUpdated)}, nil
 	}
-	var writes []fulfillmentWrite
-	var notes []string
-	for _, s := range parcels {
-		w, why := shopifyWrite(e, d, s)
-		if why != "" {
-			notes = append(notes, fmt.Sprintf("shipment %s: %s", s.ShipmentID, why))
+	for _, s := range d.Shipments {
+		if s.ShipmentID != e.ShipmentID || e.ShipmentID == "" {
 			continue
 		}
-		writes = append(writes, w)
+		w, why := shopifyWrite(e, d, s)
+		if why != "" {
+			return nil, []string{fmt.Sprintf("shipment %s: %s", s.ShipmentID, why)}, nil
+		}
+		return []fulfillmentWrite{w}, nil, nil
 	}
-	return writes, notes, nil
+	return nil, []string{fmt.Sprintf("not written back: shipment %s is not in the event's data", e.ShipmentID)}, nil
 }
 
 // shopifyWrite is the fulfillment event a parcel's milestone becomes, or why there is none.
