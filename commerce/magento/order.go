@@ -21,7 +21,7 @@ type mageOrder struct {
 	CustomerFirstname string          `json:"customer_firstname"`
 	CustomerLastname  string          `json:"customer_lastname"`
 	OrderCurrencyCode string          `json:"order_currency_code"`
-	TotalRefunded     json.Number     `json:"total_refunded"`
+	TotalRefunded     decimal         `json:"total_refunded"`
 	BillingAddress    *address        `json:"billing_address"`
 	Items             []item          `json:"items"`
 	Extension         *orderExtension `json:"extension_attributes"`
@@ -55,7 +55,7 @@ type item struct {
 	ParentItemID commerce.ID `json:"parent_item_id"`
 	SKU          string      `json:"sku"`
 	Name         string      `json:"name"`
-	QtyOrdered   json.Number `json:"qty_ordered"`
+	QtyOrdered   decimal     `json:"qty_ordered"`
 }
 
 // Order is one order read from Magento, mapped.
@@ -118,7 +118,7 @@ func (o mageOrder) mapped() (Order, error) {
 		}
 		if state == StateClosed {
 			e := event(order.EventRefundProcessed, "refunded")
-			if e.Amount, err = commerce.ParseAmount("total_refunded", o.TotalRefunded.String()); err != nil {
+			if e.Amount, err = commerce.ParseAmount("total_refunded", string(o.TotalRefunded)); err != nil {
 				return Order{}, err
 			}
 			if e.Currency, err = commerce.ParseCurrency("order_currency_code", o.OrderCurrencyCode); err != nil {
@@ -227,13 +227,13 @@ const maxQuantity = 1_000_000
 
 // quantity reads Magento's decimal quantity ("2.0000" or 2) as whole units; a fraction
 // (goods sold by weight) is rounded up, as it is still one parcel's worth of the line.
-func quantity(field string, n json.Number) (int, error) {
+func quantity(field string, n decimal) (int, error) {
 	if n == "" {
 		return 0, nil
 	}
-	f, err := n.Float64()
-	if err != nil || f < 0 || f > maxQuantity {
-		return 0, commerce.Invalid(field, "must be a quantity between 0 and %d, got %s", maxQuantity, order.Quote(n.String()))
+	f, ok := n.float()
+	if !ok || f < 0 || f > maxQuantity {
+		return 0, commerce.Invalid(field, "must be a quantity between 0 and %d, got %s", maxQuantity, order.Quote(string(n)))
 	}
 	q := int(f)
 	if float64(q) < f {

@@ -23,8 +23,8 @@ type mageShipment struct {
 }
 
 type shipmentItem struct {
-	SKU string      `json:"sku"`
-	Qty json.Number `json:"qty"`
+	SKU string  `json:"sku"`
+	Qty decimal `json:"qty"`
 }
 
 // track is one tracking number of a shipment. carrier_code is Magento's carrier ("ups",
