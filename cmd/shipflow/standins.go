@@ -13,6 +13,7 @@ import (
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/providertest"
 	"github.com/shipflow/shipflow/notify/whatsapp"
+	"github.com/shipflow/shipflow/outbound/connectortest"
 )
 
 // Credentials of the stand-ins `shipflow dev -standins` starts: the real clients send them and
@@ -29,6 +30,7 @@ const (
 	standInOneSignal   = "dev-standin-onesignal-key"
 	standInWhatsAppID  = "100000000000001"
 	standInWhatsApp    = "dev-standin-whatsapp-token"
+	standInShopify     = "shpat_00000000000000000000000000dev0"
 )
 
 var standInAWS = aws.Credentials{AccessKeyID: "AKIADEVSTANDIN000000", SecretAccessKey: "dev-standin-secret-access-key"}
@@ -44,6 +46,7 @@ type standIns struct {
 	mailgun   *providertest.Mailgun
 	onesignal *providertest.OneSignal
 	whatsapp  *providertest.WhatsApp
+	shopify   *connectortest.Shopify // a shop for a shopify connector (docs/connectors.md#shopify)
 }
 
 // startStandIns starts the stand-ins and points cfg's providers at them, whatever the
@@ -60,6 +63,7 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 		mailgun:   providertest.StartMailgun(standInMailgunKey, standInMailgunHost, "dev-standin-signing-key"),
 		onesignal: providertest.StartOneSignal(standInOneSignalID, standInOneSignal),
 		whatsapp:  providertest.StartWhatsApp(standInWhatsApp, standInWhatsAppID, "dev-standin-app-secret"),
+		shopify:   connectortest.StartShopify(standInShopify),
 	}
 	s.onesignal.EveryoneSubscribed = true // no app logs dev's customers in
 	log = log.With("component", "stand-in")
@@ -77,6 +81,9 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 	}
 	s.whatsapp.OnAccept = func(m providertest.WhatsAppMessage) {
 		log.Info("whatsapp cloud stand-in took a message", "to", notify.Mask(m.To), "type", m.Type, "text", m.Text, "template", m.Template)
+	}
+	s.shopify.OnAccept = func(e connectortest.ShopifyEvent) {
+		log.Info("shopify stand-in took a fulfillment event", "fulfillment", e.FulfillmentID, "status", e.Status, "happened_at", e.HappenedAt)
 	}
 	s.onesignal.OnAccept = func(p providertest.OneSignalPush) {
 		log.Info("onesignal stand-in took a push", "to", notify.Mask(p.ExternalID), "title", p.Headings["en"], "text", p.Contents["en"], "url", p.URL)
@@ -106,6 +113,7 @@ func (s *standIns) close() {
 	s.mailgun.Close()
 	s.onesignal.Close()
 	s.whatsapp.Close()
+	s.shopify.Close()
 }
 
 // banner lists the stand-ins for the dev banner.
@@ -114,6 +122,7 @@ func (s *standIns) banner(w io.Writer) {
 	fmt.Fprintf(&b, "  Stand-ins    twilio %s, sns %s\n", s.twilio.URL(), s.sns.URL())
 	fmt.Fprintf(&b, "               sendgrid %s, mailgun %s\n", s.sendgrid.URL(), s.mailgun.URL())
 	fmt.Fprintf(&b, "               whatsapp cloud %s, onesignal %s\n", s.whatsapp.URL(), s.onesignal.URL())
+	fmt.Fprintf(&b, "               shopify %s (a shopify connector's url; access_token %s)\n", s.shopify.URL(), standInShopify)
 	fmt.Fprintf(&b, "               (curl -X POST <url>/_standin/down?seconds=60 fails one over to the next)\n")
 	fmt.Fprint(w, b.String())
 }

@@ -40,6 +40,10 @@ type Shopify struct {
 
 	token string
 	srv   *httptest.Server
+	// OnAccept, when set before the first request, is called with every fulfillment event
+	// accepted, after it is recorded and with the stand-in locked, so it must not call the
+	// stand-in (`shipflow dev -standins` logs them).
+	OnAccept func(ShopifyEvent)
 
 	mu           sync.Mutex
 	fulfillments map[string]*shopifyFulfillment // by numeric id
@@ -92,8 +96,26 @@ func NewShopify(t testing.TB, token string) *Shopify {
 // StartShopify starts a shop's stand-in outside a test (`shipflow dev`); Close stops it.
 func StartShopify(token string) *Shopify {
 	s := &Shopify{token: token, fulfillments: map[string]*shopifyFulfillment{}, requests: map[string]int{}}
-	s.srv = httptest.NewServer(s.control(http.HandlerFunc(s.serve)))
+	s.srv = httptest.NewServer(s.control(http.HandlerFunc(s.route)))
 	return s
+}
+
+// route serves the Admin API, and POST /_standin/fulfillment?order_id=O&fulfillment_id=F, which
+// adds a fulfillment (AddFulfillment) for trying the connector by hand: a shop knows only its
+// own fulfillments.
+func (s *Shopify) route(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/_standin/fulfillment" {
+		s.serve(w, r)
+		return
+	}
+	q := r.URL.Query()
+	o, f := q.Get("order_id"), q.Get("fulfillment_id")
+	if r.Method != http.MethodPost || !fulfillmentGID.MatchString("gid://shopify/Fulfillment/"+f) || !fulfillmentGID.MatchString("gid://shopify/Fulfillment/"+o) {
+		http.Error(w, "POST with numeric order_id and fulfillment_id", http.StatusBadRequest)
+		return
+	}
+	s.AddFulfillment(o, f)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // Close stops the stand-in.
@@ -351,6 +373,9 @@ func (s *Shopify) serveEventCreate(w http.ResponseWriter, req shopifyGraphQLRequ
 	s.nextID++
 	e.ID = "gid://shopify/FulfillmentEvent/" + strconv.Itoa(1000+s.nextID)
 	f.events = append(f.events, e)
+	if s.OnAccept != nil {
+		s.OnAccept(e)
+	}
 	shopifyAnswer(w, map[string]any{ShopifyMutationEvent: map[string]any{
 		"fulfillmentEvent": map[string]string{"id": e.ID, "status": e.Status, "happenedAt": e.HappenedAt.Format(time.RFC3339)},
 		"userErrors":       []any{},
