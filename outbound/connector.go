@@ -46,6 +46,12 @@ var connectors = map[Kind]connector{
 		Check:       checkHubSpot,
 		Transport:   func(s *Sender) Transport { return hubSpot{s} },
 	},
+	KindSalesforce: {
+		Credentials: []string{SalesforceClientID, SalesforceClientSecret},
+		Optional:    []string{SalesforceEventObject, SalesforceAPIVersion},
+		Check:       checkSalesforce,
+		Transport:   func(s *Sender) Transport { return salesforce{s} },
+	},
 }
 
 // Connector reports whether k is a platform connector (its Transport calls the platform's API
