@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/outbound/connectortest"
+	"github.com/shipflow/shipflow/payload"
 )
 
 const hubSpotTestToken = "pat-na1-11111111-2222-3333-4444-555555555555"
@@ -45,20 +47,44 @@ func withEmail(t *testing.T, e Event, email string) Event {
 	return e
 }
 
-func hubSpotOutgoing(url string, e Event) Outgoing {
-	return Outgoing{Endpoint: Endpoint{ID: "ep_hubspot", Kind: KindHubSpot, URL: url, Enabled: true}, Event: e,
-		Credentials: map[string]string{HubSpotToken: hubSpotTestToken}}
+// connectorSender is standInSender with SHIPFLOW_SECRET_KEYS, to open connectors' credentials.
+func connectorSender(t *testing.T) *Sender {
+	t.Helper()
+	k, err := payload.NewKey("test", bytes.Repeat([]byte{7}, payload.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := standInSender()
+	if s.Secrets, err = payload.NewCodec(payload.Keys{k}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// connectorOutgoing is an attempt of e at a connector endpoint of kind k with creds, sealed as
+// the API stores them; the Sender opens them.
+func connectorOutgoing(t *testing.T, s *Sender, k Kind, url string, e Event, creds map[string]string) Outgoing {
+	t.Helper()
+	sealed, err := sealCredentials(s.Secrets, creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Outgoing{Endpoint: Endpoint{ID: "ep_" + string(k), Kind: k, URL: url, Enabled: true, Credentials: sealed}, Event: e}
+}
+
+func hubSpotOutgoing(t *testing.T, s *Sender, url string, e Event) Outgoing {
+	return connectorOutgoing(t, s, KindHubSpot, url, e, map[string]string{HubSpotToken: hubSpotTestToken})
 }
 
 // Each milestone sets the contact's shipping properties, found by email, as HubSpot's CRM API
 // v3 takes them (checked by the stand-in: bearer token, JSON, property types, the stage's
 // dropdown options, the date format); sending the same event again changes nothing.
 func TestHubSpotSetsTheContactsShippingProperties(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	hs := connectortest.NewHubSpot(t, hubSpotTestToken)
 	id := hs.AddContact("Ona@Example.com")
 
-	res, _ := s.send(t.Context(), hubSpotOutgoing(hs.URL(), exampleEvent(t, order.PublishOrderShipped)), 1)
+	res, _ := s.send(t.Context(), hubSpotOutgoing(t, s, hs.URL(), exampleEvent(t, order.PublishOrderShipped)), 1)
 	if res.Outcome != Delivered || res.Status != http.StatusOK {
 		t.Fatalf("shipped: %+v", res)
 	}
@@ -77,7 +103,7 @@ func TestHubSpotSetsTheContactsShippingProperties(t *testing.T) {
 	}
 
 	for range 2 { // the second is a retry after a lost answer
-		res, _ = s.send(t.Context(), hubSpotOutgoing(hs.URL(), exampleEvent(t, order.PublishOrderDelivered)), 1)
+		res, _ = s.send(t.Context(), hubSpotOutgoing(t, s, hs.URL(), exampleEvent(t, order.PublishOrderDelivered)), 1)
 		if res.Outcome != Delivered {
 			t.Fatalf("delivered: %+v", res)
 		}
@@ -94,18 +120,18 @@ func TestHubSpotSetsTheContactsShippingProperties(t *testing.T) {
 // Without a tracking page, the tracking link is the carrier's own; an order not shipped yet
 // clears the parcel's properties rather than leaving an earlier order's.
 func TestHubSpotCarrierLinkAndClearedProperties(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	s.Feeds = FeedSettings{}
 	hs := connectortest.NewHubSpot(t, hubSpotTestToken)
 	hs.AddContact("ona@example.com")
-	if res, _ := s.send(t.Context(), hubSpotOutgoing(hs.URL(), exampleEvent(t, order.PublishOrderShipped)), 1); res.Outcome != Delivered {
+	if res, _ := s.send(t.Context(), hubSpotOutgoing(t, s, hs.URL(), exampleEvent(t, order.PublishOrderShipped)), 1); res.Outcome != Delivered {
 		t.Fatalf("shipped: %+v", res)
 	}
 	got, _ := hs.Contact("ona@example.com")
 	if !strings.Contains(got["shipflow_tracking_url"], "05212345678901") || strings.Contains(got["shipflow_tracking_url"], "shipflow.example") {
 		t.Errorf("tracking url %q, want DPD's link for the parcel", got["shipflow_tracking_url"])
 	}
-	if res, _ := s.send(t.Context(), hubSpotOutgoing(hs.URL(), exampleEvent(t, order.PublishOrderCreated)), 1); res.Outcome != Delivered {
+	if res, _ := s.send(t.Context(), hubSpotOutgoing(t, s, hs.URL(), exampleEvent(t, order.PublishOrderCreated)), 1); res.Outcome != Delivered {
 		t.Fatalf("created: %+v", res)
 	}
 	got, _ = hs.Contact("ona@example.com")
@@ -119,7 +145,7 @@ func TestHubSpotCarrierLinkAndClearedProperties(t *testing.T) {
 // disabled and staff told); HubSpot's 429, which has no Retry-After, waits as its rate headers
 // say; an outage is retried; an order without an email is refused before any request.
 func TestHubSpotAnswers(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	hs := connectortest.NewHubSpot(t, hubSpotTestToken)
 	hs.AddContact("ona@example.com")
 	shipped := exampleEvent(t, order.PublishOrderShipped)
@@ -133,19 +159,16 @@ func TestHubSpotAnswers(t *testing.T) {
 		err        string
 		retryAfter time.Duration
 	}{
-		{"contact not found", nil, hubSpotOutgoing(hs.URL(), withEmail(t, shipped, "nobody+tag@example.com")), Failed, 404, "no contact", 0},
-		{"no email", nil, hubSpotOutgoing(hs.URL(), withEmail(t, shipped, "")), Failed, 0, "no customer email", 0},
-		{"wrong token", nil, func() Outgoing {
-			o := hubSpotOutgoing(hs.URL(), shipped)
-			o.Credentials = map[string]string{HubSpotToken: "pat-na1-revoked"}
-			return o
-		}(), Gone, 401, "expired or is invalid", 0},
-		{"missing scope", func() { hs.FailNext(1, 403, "") }, hubSpotOutgoing(hs.URL(), shipped), Gone, 403, "scopes", 0},
-		{"burst limit", func() { hs.FailNext(1, 429, "") }, hubSpotOutgoing(hs.URL(), shipped), Retry, 429, "rate limit", 10 * time.Second},
-		{"daily limit", func() { hs.FailNext(1, 429, "DAILY") }, hubSpotOutgoing(hs.URL(), shipped), Retry, 429, "daily limit", time.Hour},
-		{"server error", func() { hs.FailNext(1, 502, "") }, hubSpotOutgoing(hs.URL(), shipped), Retry, 502, "HubSpot answered 502", 0},
-		{"outage", func() { hs.Down(0) }, hubSpotOutgoing(hs.URL(), shipped), Retry, 503, "", time.Second},
-		{"missing property", func() { hs.Up(); hs.DeleteProperty("shipflow_eta") }, hubSpotOutgoing(hs.URL(), shipped), Failed, 400, "shipflow_eta", 0},
+		{"contact not found", nil, hubSpotOutgoing(t, s, hs.URL(), withEmail(t, shipped, "nobody+tag@example.com")), Failed, 404, "no contact", 0},
+		{"no email", nil, hubSpotOutgoing(t, s, hs.URL(), withEmail(t, shipped, "")), Failed, 0, "no customer email", 0},
+		{"wrong token", nil, connectorOutgoing(t, s, KindHubSpot, hs.URL(), shipped, map[string]string{HubSpotToken: "pat-na1-revoked"}),
+			Gone, 401, "expired or is invalid", 0},
+		{"missing scope", func() { hs.FailNext(1, 403, "") }, hubSpotOutgoing(t, s, hs.URL(), shipped), Gone, 403, "scopes", 0},
+		{"burst limit", func() { hs.FailNext(1, 429, "") }, hubSpotOutgoing(t, s, hs.URL(), shipped), Retry, 429, "rate limit", 10 * time.Second},
+		{"daily limit", func() { hs.FailNext(1, 429, "DAILY") }, hubSpotOutgoing(t, s, hs.URL(), shipped), Retry, 429, "daily limit", time.Hour},
+		{"server error", func() { hs.FailNext(1, 502, "") }, hubSpotOutgoing(t, s, hs.URL(), shipped), Retry, 502, "HubSpot answered 502", 0},
+		{"outage", func() { hs.Down(0) }, hubSpotOutgoing(t, s, hs.URL(), shipped), Retry, 503, "", time.Second},
+		{"missing property", func() { hs.Up(); hs.DeleteProperty("shipflow_eta") }, hubSpotOutgoing(t, s, hs.URL(), shipped), Failed, 400, "shipflow_eta", 0},
 	}
 	for _, c := range cases {
 		if c.setup != nil {

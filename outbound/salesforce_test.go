@@ -16,9 +16,16 @@ const (
 	sfTestSecret   = "8A4BE698BCA216718ECB0B1DCA294C69732EAD9472A1790F8FED38DD2E02B5FA"
 )
 
-func salesforceOutgoing(url string, e Event) Outgoing {
-	return Outgoing{Endpoint: Endpoint{ID: "ep_salesforce", Kind: KindSalesforce, URL: url, Enabled: true}, Event: e,
-		Credentials: map[string]string{SalesforceClientID: sfTestClientID, SalesforceClientSecret: sfTestSecret}}
+func sfCreds(more ...string) map[string]string {
+	c := map[string]string{SalesforceClientID: sfTestClientID, SalesforceClientSecret: sfTestSecret}
+	for i := 0; i+1 < len(more); i += 2 {
+		c[more[i]] = more[i+1]
+	}
+	return c
+}
+
+func salesforceOutgoing(t *testing.T, s *Sender, url string, e Event, more ...string) Outgoing {
+	return connectorOutgoing(t, s, KindSalesforce, url, e, sfCreds(more...))
 }
 
 // Each milestone is one Platform Event, published with a token from the client credentials
@@ -26,11 +33,11 @@ func salesforceOutgoing(url string, e Event) Outgoing {
 // fields and their types); the token is asked for once and reused by every attempt, however
 // many run at once.
 func TestSalesforcePublishesAMilestoneEvent(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	sf := connectortest.NewSalesforce(t, sfTestClientID, sfTestSecret)
 	shipped := exampleEvent(t, order.PublishOrderShipped)
 
-	res, _ := s.send(t.Context(), salesforceOutgoing(sf.URL(), shipped), 1)
+	res, _ := s.send(t.Context(), salesforceOutgoing(t, s, sf.URL(), shipped), 1)
 	if res.Outcome != Delivered || res.Status != http.StatusCreated || !strings.Contains(res.Body, "OPERATION_ENQUEUED") {
 		t.Fatalf("shipped: %+v", res)
 	}
@@ -57,7 +64,7 @@ func TestSalesforcePublishesAMilestoneEvent(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			if res, _ := s.send(t.Context(), salesforceOutgoing(sf.URL(), exampleEvent(t, order.PublishShipmentOutForDelivery)), 1); res.Outcome != Delivered {
+			if res, _ := s.send(t.Context(), salesforceOutgoing(t, s, sf.URL(), exampleEvent(t, order.PublishShipmentOutForDelivery)), 1); res.Outcome != Delivered {
 				t.Errorf("out for delivery: %+v", res)
 			}
 		})
@@ -67,7 +74,7 @@ func TestSalesforcePublishesAMilestoneEvent(t *testing.T) {
 		t.Errorf("%d tokens issued, want 1 reused", n)
 	}
 	// An order not shipped yet: its parcel's fields are null, not left out.
-	if res, _ := s.send(t.Context(), salesforceOutgoing(sf.URL(), exampleEvent(t, order.PublishOrderCreated)), 1); res.Outcome != Delivered {
+	if res, _ := s.send(t.Context(), salesforceOutgoing(t, s, sf.URL(), exampleEvent(t, order.PublishOrderCreated)), 1); res.Outcome != Delivered {
 		t.Fatalf("created: %+v", res)
 	}
 	evs = sf.Events()
@@ -81,12 +88,11 @@ func TestSalesforcePublishesAMilestoneEvent(t *testing.T) {
 // endpoint's event object and API version options are used; changed credentials get a new
 // token.
 func TestSalesforceRefreshesAnEndedSession(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	sf := connectortest.NewSalesforce(t, sfTestClientID, sfTestSecret)
 	sf.DefineEvent("acme__Parcel_Update__e")
-	o := salesforceOutgoing(sf.URL(), exampleEvent(t, order.PublishOrderDelivered))
-	o.Credentials[SalesforceEventObject] = "acme__Parcel_Update__e"
-	o.Credentials[SalesforceAPIVersion] = "v60.0"
+	o := salesforceOutgoing(t, s, sf.URL(), exampleEvent(t, order.PublishOrderDelivered),
+		SalesforceEventObject, "acme__Parcel_Update__e", SalesforceAPIVersion, "v60.0")
 
 	if res, _ := s.send(t.Context(), o, 1); res.Outcome != Delivered {
 		t.Fatalf("first: %+v", res)
@@ -108,7 +114,8 @@ func TestSalesforceRefreshesAnEndedSession(t *testing.T) {
 		t.Fatalf("refused fresh session: %+v", res)
 	}
 	tokens := sf.TokensIssued()
-	o.Credentials[SalesforceClientSecret] = "rotated"
+	o = salesforceOutgoing(t, s, sf.URL(), exampleEvent(t, order.PublishOrderDelivered),
+		SalesforceEventObject, "acme__Parcel_Update__e", SalesforceClientSecret, "rotated")
 	if res, _ := s.send(t.Context(), o, 1); res.Outcome != Gone || sf.TokensIssued() != tokens {
 		t.Fatalf("rotated secret must ask for a new token, which the org refuses: %+v", res)
 	}
@@ -119,16 +126,15 @@ func TestSalesforceRefreshesAnEndedSession(t *testing.T) {
 // an hour at least; an outage and a 503 wait for Retry-After; an event the org does not define
 // and a field the merchant did not create fail the delivery naming them.
 func TestSalesforceAnswers(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	sf := connectortest.NewSalesforce(t, sfTestClientID, sfTestSecret)
 	shipped := exampleEvent(t, order.PublishOrderShipped)
 	with := func(name, v string) Outgoing {
-		o := salesforceOutgoing(sf.URL(), shipped)
+		o := salesforceOutgoing(t, s, sf.URL(), shipped, name, v)
 		o.Endpoint.ID = "ep_" + name + v
-		o.Credentials[name] = v
 		return o
 	}
-	if res, _ := s.send(t.Context(), salesforceOutgoing(sf.URL(), shipped), 1); res.Outcome != Delivered { // a token cached
+	if res, _ := s.send(t.Context(), salesforceOutgoing(t, s, sf.URL(), shipped), 1); res.Outcome != Delivered { // a token cached
 		t.Fatalf("first: %+v", res)
 	}
 	cases := []struct {
@@ -142,13 +148,13 @@ func TestSalesforceAnswers(t *testing.T) {
 	}{
 		{"wrong secret", nil, with(SalesforceClientSecret, "nope"), Gone, 400, "invalid_client: invalid client credentials", 0},
 		{"wrong client id", nil, with(SalesforceClientID, "nope"), Gone, 400, "invalid_client_id", 0},
-		{"request limit", func() { sf.FailNext(1, 403, "") }, salesforceOutgoing(sf.URL(), shipped), Retry, 403, "REQUEST_LIMIT_EXCEEDED", time.Hour},
-		{"publishing limit", func() { sf.FailNext(1, 400, "LIMIT_EXCEEDED") }, salesforceOutgoing(sf.URL(), shipped), Retry, 400, "LIMIT_EXCEEDED", time.Hour},
-		{"api disabled", func() { sf.FailNext(1, 403, "API_DISABLED_FOR_ORG") }, salesforceOutgoing(sf.URL(), shipped), Gone, 403, "API_DISABLED_FOR_ORG", 0},
-		{"unavailable", func() { sf.FailNext(1, 503, "") }, salesforceOutgoing(sf.URL(), shipped), Retry, 503, "SERVER_UNAVAILABLE", time.Second},
+		{"request limit", func() { sf.FailNext(1, 403, "") }, salesforceOutgoing(t, s, sf.URL(), shipped), Retry, 403, "REQUEST_LIMIT_EXCEEDED", time.Hour},
+		{"publishing limit", func() { sf.FailNext(1, 400, "LIMIT_EXCEEDED") }, salesforceOutgoing(t, s, sf.URL(), shipped), Retry, 400, "LIMIT_EXCEEDED", time.Hour},
+		{"api disabled", func() { sf.FailNext(1, 403, "API_DISABLED_FOR_ORG") }, salesforceOutgoing(t, s, sf.URL(), shipped), Gone, 403, "API_DISABLED_FOR_ORG", 0},
+		{"unavailable", func() { sf.FailNext(1, 503, "") }, salesforceOutgoing(t, s, sf.URL(), shipped), Retry, 503, "SERVER_UNAVAILABLE", time.Second},
 		{"token endpoint down", func() { sf.Down(0) }, with(SalesforceClientID, sfTestClientID+"x"), Retry, 503, "", time.Second},
 		{"unknown event", func() { sf.Up() }, with(SalesforceEventObject, "Missing__e"), Failed, 404, "no Platform Event Missing__e", 0},
-		{"missing field", func() { sf.DeleteField("ETA__c") }, salesforceOutgoing(sf.URL(), shipped), Failed, 400, "No such column 'ETA__c'", 0},
+		{"missing field", func() { sf.DeleteField("ETA__c") }, salesforceOutgoing(t, s, sf.URL(), shipped), Failed, 400, "No such column 'ETA__c'", 0},
 	}
 	for _, c := range cases {
 		if c.setup != nil {
