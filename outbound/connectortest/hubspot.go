@@ -53,6 +53,13 @@ type hubSpotProperty struct {
 type HubSpot struct {
 	faults
 
+	// EveryoneKnown, set before the first request, makes a contact of any email on its first
+	// update, for `shipflow dev`, whose customers no CRM knows; otherwise an unknown email is
+	// HubSpot's 404.
+	EveryoneKnown bool
+	// OnAccept, when set before the first request, is called with every accepted update.
+	OnAccept func(HubSpotUpdate)
+
 	token string
 	srv   *httptest.Server
 
@@ -203,6 +210,11 @@ func (h *HubSpot) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if c == nil && h.EveryoneKnown && idProperty == "email" {
+		h.nextID++
+		c = &hubSpotContact{id: strconv.Itoa(h.nextID), properties: map[string]string{"email": ref}, created: time.Now().UTC()}
+		h.contacts[strings.ToLower(ref)] = c
+	}
 	if c == nil {
 		hubSpotError(w, http.StatusNotFound, "OBJECT_NOT_FOUND", "resource not found", nil)
 		return
@@ -217,7 +229,11 @@ func (h *HubSpot) serve(w http.ResponseWriter, r *http.Request) {
 		c.properties[k] = val // an empty string clears a property, as HubSpot documents
 	}
 	c.updated = time.Now().UTC()
-	h.updates = append(h.updates, HubSpotUpdate{ContactID: c.id, Email: c.properties["email"], Properties: sent})
+	up := HubSpotUpdate{ContactID: c.id, Email: c.properties["email"], Properties: sent}
+	h.updates = append(h.updates, up)
+	if h.OnAccept != nil {
+		h.OnAccept(up)
+	}
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"id": c.id, "properties": c.properties, "createdAt": c.created.Format(time.RFC3339Nano),

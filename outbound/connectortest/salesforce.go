@@ -45,6 +45,9 @@ var salesforceFieldTypes = map[string]string{
 type Salesforce struct {
 	faults
 
+	// OnAccept, when set before the first request, is called with every published event.
+	OnAccept func(SalesforceEvent)
+
 	clientID, clientSecret string
 	srv                    *httptest.Server
 
@@ -190,10 +193,14 @@ func (sf *Salesforce) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	ev := SalesforceEvent{Object: m[2], Fields: rec}
 	sf.mu.Lock()
-	sf.events = append(sf.events, SalesforceEvent{Object: m[2], Fields: rec})
+	sf.events = append(sf.events, ev)
 	n := len(sf.events)
 	sf.mu.Unlock()
+	if sf.OnAccept != nil {
+		sf.OnAccept(ev)
+	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(http.StatusCreated)
 	_ = json.NewEncoder(w).Encode(map[string]any{
