@@ -46,6 +46,18 @@ var connectors = map[Kind]connector{
 		Check:       checkShopify,
 		Transport:   func(s *Sender) Transport { return shopify{s} },
 	},
+	KindHubSpot: {
+		Credentials: []string{HubSpotToken},
+		DefaultURL:  HubSpotURL,
+		Check:       checkHubSpot,
+		Transport:   func(s *Sender) Transport { return hubSpot{s} },
+	},
+	KindSalesforce: {
+		Credentials: []string{SalesforceClientID, SalesforceClientSecret},
+		Optional:    []string{SalesforceEventObject, SalesforceAPIVersion},
+		Check:       checkSalesforce,
+		Transport:   func(s *Sender) Transport { return salesforce{s} },
+	},
 }
 
 // Connector reports whether k is a platform connector (its Transport calls the platform's API
@@ -64,8 +76,15 @@ func (k Kind) Connector() bool {
 // attempt log like a webhook's. A transport whose platform says more in its body (a 200 with
 // an error inside) reads Result.Body and changes the Outcome.
 func (s *Sender) call(req *http.Request) Result {
+	r, _ := s.callHeader(req)
+	return r
+}
+
+// callHeader is call that also returns the answer's header (nil when none arrived), for a
+// platform that says how long to wait in headers of its own (HubSpot's rate headers).
+func (s *Sender) callHeader(req *http.Request) (Result, http.Header) {
 	if err := egress.CheckURL(req.URL.String(), s.Policy); err != nil {
-		return Result{Outcome: Failed, Err: err.Error()}
+		return Result{Outcome: Failed, Err: err.Error()}, nil
 	}
 	start := time.Now()
 	resp, err := s.httpClient().Do(req)
@@ -74,7 +93,7 @@ func (s *Sender) call(req *http.Request) Result {
 		if errors.Is(err, egress.ErrForbiddenAddress) {
 			r.Outcome = Failed
 		}
-		return r
+		return r, nil
 	}
 	defer resp.Body.Close()
 	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
@@ -93,5 +112,5 @@ func (s *Sender) call(req *http.Request) Result {
 	default:
 		r.Outcome = Failed
 	}
-	return r
+	return r, resp.Header
 }

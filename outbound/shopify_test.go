@@ -270,15 +270,15 @@ func TestShopifyClassifiesAnswers(t *testing.T) {
 		err        string
 	}{
 		{"throttled", func(s *connectortest.Shopify) { s.Throttle(1) }, shopToken, Retry, 200, 3 * time.Second, "THROTTLED"},
-		{"429", func(s *connectortest.Shopify) { s.FailNext(1, 429) }, shopToken, Retry, 429, 2 * time.Second, ""},
+		{"429", func(s *connectortest.Shopify) { s.FailNext(1, 429, "") }, shopToken, Retry, 429, 2 * time.Second, ""},
 		{"down", func(s *connectortest.Shopify) { s.Down(0) }, shopToken, Retry, 503, time.Second, ""},
-		{"500", func(s *connectortest.Shopify) { s.FailNext(1, 500) }, shopToken, Retry, 500, 0, ""},
-		{"frozen", func(s *connectortest.Shopify) { s.FailNext(1, 402) }, shopToken, Retry, 402, 0, "Unavailable Shop"},
-		{"locked", func(s *connectortest.Shopify) { s.FailNext(1, 423) }, shopToken, Retry, 423, 0, ""},
+		{"500", func(s *connectortest.Shopify) { s.FailNext(1, 500, "") }, shopToken, Retry, 500, 0, ""},
+		{"frozen", func(s *connectortest.Shopify) { s.FailNext(1, 402, "") }, shopToken, Retry, 402, 0, "Unavailable Shop"},
+		{"locked", func(s *connectortest.Shopify) { s.FailNext(1, 423, "") }, shopToken, Retry, 423, 0, ""},
 		{"wrong token", func(*connectortest.Shopify) {}, "shpat_ffffffffffffffffffffffffffffffff", Gone, 401, 0, "Invalid API key"},
-		{"scope", func(s *connectortest.Shopify) { s.FailNext(1, 403) }, shopToken, Gone, 403, 0, ""},
-		{"no shop", func(s *connectortest.Shopify) { s.FailNext(1, 404) }, shopToken, Gone, 404, 0, ""},
-		{"400", func(s *connectortest.Shopify) { s.FailNext(1, 400) }, shopToken, Failed, 400, 0, ""},
+		{"scope", func(s *connectortest.Shopify) { s.FailNext(1, 403, "") }, shopToken, Gone, 403, 0, ""},
+		{"no shop", func(s *connectortest.Shopify) { s.FailNext(1, 404, "") }, shopToken, Gone, 404, 0, ""},
+		{"400", func(s *connectortest.Shopify) { s.FailNext(1, 400, "") }, shopToken, Failed, 400, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			shop := connectortest.NewShopify(t, shopToken)

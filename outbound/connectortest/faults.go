@@ -1,15 +1,3 @@
-// Package connectortest runs local stand-ins for the platforms shipflow's connectors write to
-// (package outbound's connector kinds: docs/connectors.md), so that tests anywhere in the
-// repository, and `shipflow dev` by hand, can exercise the real transports over real HTTP
-// without an account or a network.
-//
-// Each stand-in checks every request the way its platform does (credentials, headers, the
-// body's shape and formats) and answers with the platform's own status codes and error bodies,
-// so a test fails here for the same reasons production would fail there. The stand-ins record
-// what they accepted for assertions and can be told to fail (FailNext, Down, Delay, and the
-// control routes under /_standin/).
-//
-// The package imports nothing of shipflow's, so that package outbound's own tests can use it.
 package connectortest
 
 import (
@@ -21,58 +9,46 @@ import (
 	"time"
 )
 
+// maxBody bounds a request body; every platform here refuses far smaller ones anyway.
+const maxBody = 1 << 20
+
 // faults is the programmable misbehaviour every stand-in shares: failures queued for the next
 // requests, an outage window and a response delay. Its zero value behaves normally.
 type faults struct {
 	mu        sync.Mutex
-	queued    []int // HTTP statuses of the next answers
+	queued    []failure
 	down      bool
 	downUntil time.Time // zero while down means until Up
 	delay     time.Duration
 }
 
-// control answers a stand-in's own control routes, for trying failures by hand against
-// `shipflow dev`: POST /_standin/down?seconds=N starts an outage (Down; no seconds: until up),
-// POST /_standin/up ends it, POST /_standin/fail?status=S&n=N queues failures (FailNext).
-// Everything else goes to next.
-func (f *faults) control(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		switch {
-		case r.URL.Path == "/_standin/down" && r.Method == http.MethodPost:
-			secs, err := strconv.Atoi(q.Get("seconds"))
-			if q.Has("seconds") && (err != nil || secs < 0 || secs > 86400) {
-				http.Error(w, "seconds must be a whole number from 0 to 86400", http.StatusBadRequest)
-				return
-			}
-			f.Down(time.Duration(secs) * time.Second)
-			w.WriteHeader(http.StatusNoContent)
-		case r.URL.Path == "/_standin/up" && r.Method == http.MethodPost:
-			f.Up()
-			w.WriteHeader(http.StatusNoContent)
-		case r.URL.Path == "/_standin/fail" && r.Method == http.MethodPost:
-			status, err1 := strconv.Atoi(q.Get("status"))
-			n, err2 := strconv.Atoi(q.Get("n"))
-			if err1 != nil || status < 400 || status > 599 || err2 != nil || n < 1 || n > 1000 {
-				http.Error(w, "status must be 400 to 599 and n 1 to 1000", http.StatusBadRequest)
-				return
-			}
-			f.FailNext(n, status)
-			w.WriteHeader(http.StatusNoContent)
-		default:
-			next.ServeHTTP(w, r)
-		}
-	})
+// failure is one programmed error answer: the HTTP status and the platform's own error code
+// for it (HubSpot's category, Salesforce's errorCode); empty lets the stand-in pick the code
+// its platform answers that status with. A zero status lets the request through (PassNext).
+type failure struct {
+	status int
+	code   string
 }
 
-// FailNext makes the next n requests fail with the HTTP status, before any other check, the way
-// an outage or a rate limit hits regardless of the request. Each stand-in answers the status
-// with its platform's own body; a 429 carries Retry-After.
-func (f *faults) FailNext(n, status int) {
+// FailNext makes the next n requests fail with the HTTP status and the platform's error body
+// for it (code as above), before any other check, the way an outage or a rate limit hits
+// whatever the request. A 429 or 503 carries Retry-After: 1 unless the platform never sends one.
+func (f *faults) FailNext(n, status int, code string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for range n {
-		f.queued = append(f.queued, status)
+		f.queued = append(f.queued, failure{status: status, code: code})
+	}
+}
+
+// PassNext lets the next n requests through before the failures FailNext queues after it, so
+// a test can fail one step of a multi-request attempt: PassNext(1) then FailNext(1, 503, "")
+// fails the request after a token request.
+func (f *faults) PassNext(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for range n {
+		f.queued = append(f.queued, failure{})
 	}
 }
 
@@ -95,8 +71,8 @@ func (f *faults) Up() {
 	f.down = false
 }
 
-// Delay holds every answer back for d (0 for none), so that tests can exercise client
-// timeouts. A request whose client gives up is abandoned at once.
+// Delay holds every answer back for d (0 for none), so that tests can exercise timeouts. A
+// request whose client gives up is abandoned at once.
 func (f *faults) Delay(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -104,48 +80,68 @@ func (f *faults) Delay(d time.Duration) {
 }
 
 // next reports what the request about to be served must suffer: a delay, an outage, or a
-// queued failure's status (consumed; 0 for none).
-func (f *faults) next() (delay time.Duration, down bool, fail int) {
+// queued failure (consumed; nil for none or a pass).
+func (f *faults) next() (delay time.Duration, down bool, fail *failure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.down && !f.downUntil.IsZero() && time.Now().After(f.downUntil) {
 		f.down = false
 	}
 	if !f.down && len(f.queued) > 0 {
-		fail = f.queued[0]
+		q := f.queued[0]
 		f.queued = f.queued[1:]
+		if q.status != 0 {
+			fail = &q
+		}
 	}
 	return f.delay, f.down, fail
 }
 
-// readBody reads the whole request body up front (at most limit bytes). Only once the body is
-// read does net/http watch the connection, so only then does a client that gives up during a
-// Delay cancel r.Context() and release the handler at once.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	return b, err
+// control answers a stand-in's own control routes, for trying failures by hand against
+// `shipflow dev`: POST /_standin/down?seconds=N starts an outage (Down; no seconds: until up),
+// POST /_standin/up ends it. Everything else goes to next.
+func (f *faults) control(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/_standin/down" && r.Method == http.MethodPost:
+			secs, err := strconv.Atoi(r.URL.Query().Get("seconds"))
+			if r.URL.Query().Has("seconds") && (err != nil || secs < 0 || secs > 86400) {
+				http.Error(w, "seconds must be a whole number from 0 to 86400", http.StatusBadRequest)
+				return
+			}
+			f.Down(time.Duration(secs) * time.Second)
+			w.WriteHeader(http.StatusNoContent)
+		case r.URL.Path == "/_standin/up" && r.Method == http.MethodPost:
+			f.Up()
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
 }
 
-// wait sleeps for d unless the client goes away first; it reports whether to go on.
-func wait(r *http.Request, d time.Duration) bool {
-	if d <= 0 {
-		return true
+// suffer applies what next says to the request: it reports the failure to answer, or done
+// when the stand-in already answered (an outage) or the client went away during a delay.
+// The body is read first, so that net/http watches the connection during the delay.
+func (f *faults) suffer(w http.ResponseWriter, r *http.Request) (body []byte, bodyErr error, fail *failure, done bool) {
+	body, bodyErr = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	delay, down, fail := f.next()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return nil, nil, nil, true
+		}
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
+	if down {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("<html><body><h1>503 Service Unavailable</h1></body></html>\n"))
+		return nil, nil, nil, true
 	}
-}
-
-// serveDown answers as a load balancer in front of a platform that is down: 503, an HTML page.
-func serveDown(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/html")
-	w.Header().Set("Retry-After", "1")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = w.Write([]byte("<html><body><h1>503 Service Unavailable</h1></body></html>\n"))
+	return body, bodyErr, fail, false
 }

@@ -61,7 +61,6 @@ type shopifyFulfillment struct {
 const (
 	shopifyBucket      = 2000.0
 	shopifyRestoreRate = 100.0
-	shopifyMaxBody     = 1 << 20
 )
 
 // Root fields the stand-in serves, the keys of Requests.
@@ -169,17 +168,12 @@ type shopifyGraphQLRequest struct {
 }
 
 func (s *Shopify) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, shopifyMaxBody)
-	delay, down, fail := s.next()
-	if !wait(r, delay) {
-		return
-	}
+	body, err, fail, done := s.suffer(w, r)
 	switch {
-	case down:
-		serveDown(w)
+	case done:
 		return
-	case fail != 0:
-		shopifyFail(w, fail)
+	case fail != nil:
+		shopifyFail(w, fail.status)
 		return
 	case !shopifyPath.MatchString(r.URL.Path):
 		shopifyPlain(w, http.StatusNotFound, "Not Found")
