@@ -39,7 +39,10 @@ type connector struct {
 }
 
 // connectors are the connector kinds this build knows.
-var connectors = map[Kind]connector{}
+var connectors = map[Kind]connector{
+	KindKlaviyo: {Credentials: []string{KlaviyoAPIKey}, DefaultURL: KlaviyoURL, Check: checkKlaviyo,
+		Transport: func(s *Sender) Transport { return klaviyo{s} }},
+}
 
 // Connector reports whether k is a platform connector (its Transport calls the platform's API
 // with the endpoint's credentials) rather than a webhook or a staff feed.
