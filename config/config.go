@@ -188,6 +188,9 @@ type Config struct {
 	// browsers may call the codec server.
 	PayloadKeys      payload.Keys
 	CodecCORSOrigins []string
+	// SecretKeys seal the secrets kept in Postgres (a connector's credentials), the first key
+	// sealing (SHIPFLOW_SECRET_KEYS); without any, no connector with credentials can be saved.
+	SecretKeys payload.Keys
 }
 
 // PreviousSecrets are the inbound secrets of a rotation under way: each variable is its
@@ -519,6 +522,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_TRACKING_PAGE_URL", flag: "tracking-page-url", usage: "public base URL of the tracking page when it is not SHIPFLOW_PUBLIC_URL, e.g. https://track.shop.example", parse: optionalURL(&c.Brand.PageURL)},
 		{env: "SHIPFLOW_CARRIERS_FILE", flag: "carriers-file", usage: "JSON file of carriers that extend or replace the built-in table (docs/reference/carriers.md)", parse: carriersFile(&c.CarriersFile, &c.Carriers)},
 
+		{env: "SHIPFLOW_SECRET_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing the secrets kept in Postgres (connector credentials), the first one sealing", parse: payloadKeys(&c.SecretKeys)},
 		{env: "SHIPFLOW_PAYLOAD_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing Temporal payloads, the first one sealing", parse: payloadKeys(&c.PayloadKeys)},
 		{env: "SHIPFLOW_CODEC_CORS_ORIGINS", flag: "codec-cors-origins", usage: "comma-separated origins (scheme://host[:port]) of Temporal UIs that may call /codec", parse: origins(&c.CodecCORSOrigins)},
 	}
@@ -1353,4 +1357,13 @@ func transitDays(dst *estimate.Transit) func(string) error {
 		*dst = t
 		return nil
 	}
+}
+
+// SecretCodec is the codec of SHIPFLOW_SECRET_KEYS, which seals the secrets kept in Postgres; nil
+// when none is set.
+func (c *Config) SecretCodec() (*payload.Codec, error) {
+	if len(c.SecretKeys) == 0 {
+		return nil, nil
+	}
+	return payload.NewCodec(c.SecretKeys)
 }

@@ -46,7 +46,7 @@ func (a *app) api() (http.Handler, []func(context.Context), error) {
 	}
 	feed := changes.New(a.db, a.log.With("component", "changes"))
 	d := server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in,
-		Notifications: notify.NewLog(a.db), Changes: feed}
+		Notifications: notify.NewLog(a.db), Changes: feed, Secrets: a.secrets}
 	loops := []func(context.Context){r.Run, feed.Run, func(ctx context.Context) { server.SweepVoiceAnswers(ctx, &d) }}
 	if k := a.cfg.SendGridWebhookKey; k != "" {
 		key, err := sendgrid.ParsePublicKey(k)

@@ -72,7 +72,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		ChannelFallback: a.cfg.ChannelFallback,
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
-		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy(), Feeds: a.feeds()},
+		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy(), Feeds: a.feeds(), Secrets: a.secrets},
 		Logger:    a.log.With("component", "dispatch"),
 		Metrics:   a.metrics.Registry,
 		Loops:     []func(context.Context){unresolved.Run},
