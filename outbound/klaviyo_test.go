@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/outbound/connectortest"
+	"github.com/shipflow/shipflow/payload"
 )
 
 const testKlaviyoKey = "pk_0123456789abcdef0123456789abcdef01"
@@ -25,9 +27,33 @@ func exampleEvent(t *testing.T, typ order.PublishType, id string) Event {
 		ShipmentID: ex.Metadata.ShipmentID, Data: ex.Data, CreatedAt: ex.Timestamp}
 }
 
-func klaviyoOutgoing(url, key string, e Event) Outgoing {
-	return Outgoing{Endpoint: Endpoint{ID: "ep_klaviyo", Kind: KindKlaviyo, URL: url, Enabled: true}, Event: e,
-		Credentials: map[string]string{KlaviyoAPIKey: key}}
+func klaviyoOut(t *testing.T, s *Sender, url, key string, e Event) Outgoing {
+	return connectorOutgoing(t, s, KindKlaviyo, url, map[string]string{KlaviyoAPIKey: key}, e)
+}
+
+// connectorSender is standInSender with keys to open connectors' credentials.
+func connectorSender(t *testing.T) *Sender {
+	t.Helper()
+	k, err := payload.NewKey("test", bytes.Repeat([]byte{7}, payload.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := standInSender()
+	if s.Secrets, err = payload.NewCodec(payload.Keys{k}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// connectorOutgoing is an attempt of e to a connector of kind k at url, its credentials
+// sealed as stored, for s to open.
+func connectorOutgoing(t *testing.T, s *Sender, k Kind, url string, creds map[string]string, e Event) Outgoing {
+	t.Helper()
+	sealed, err := sealCredentials(s.Secrets, creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Outgoing{Endpoint: Endpoint{ID: "ep_" + string(k), Kind: k, URL: url, Enabled: true, Credentials: sealed}, Event: e}
 }
 
 // Each milestone becomes an event of its metric on the customer's profile, as Klaviyo's
@@ -35,16 +61,16 @@ func klaviyoOutgoing(url, key string, e Event) Outgoing {
 // order, the parcel, its links and its ETA as properties; the same event sent again (a retry
 // after a lost answer) is accepted and recorded once, because unique_id is the event id.
 func TestKlaviyoCreatesAnEventOfTheMilestonesMetric(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	k := connectortest.NewKlaviyo(t, testKlaviyoKey)
 	types := []order.PublishType{order.PublishOrderShipped, order.PublishShipmentOutForDelivery, order.PublishShipmentException, order.PublishOrderDelivered}
 	for i, typ := range types {
 		e := exampleEvent(t, typ, "evt_k"+string(rune('a'+i)))
-		res, _ := s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, e), 1)
+		res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 1)
 		if res.Outcome != Delivered || res.Status != http.StatusAccepted {
 			t.Fatalf("%s: %+v", typ, res)
 		}
-		if res, _ := s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, e), 2); res.Outcome != Delivered {
+		if res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 2); res.Outcome != Delivered {
 			t.Fatalf("%s again: %+v", typ, res)
 		}
 	}
@@ -81,10 +107,10 @@ func TestKlaviyoCreatesAnEventOfTheMilestonesMetric(t *testing.T) {
 
 // Without a tracking page the link is the carrier's own page for the parcel.
 func TestKlaviyoLinksTheCarrierWithoutATrackingPage(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	s.Feeds = FeedSettings{}
 	k := connectortest.NewKlaviyo(t, testKlaviyoKey)
-	res, _ := s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, exampleEvent(t, order.PublishOrderShipped, "evt_1")), 1)
+	res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, exampleEvent(t, order.PublishOrderShipped, "evt_1")), 1)
 	if res.Outcome != Delivered {
 		t.Fatal(res)
 	}
@@ -97,35 +123,35 @@ func TestKlaviyoLinksTheCarrierWithoutATrackingPage(t *testing.T) {
 // a key without events:write disable the connector (Gone), a throttle waits for Retry-After,
 // an outage is retried, a refused body fails the event for staff.
 func TestKlaviyoAnswers(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	k := connectortest.NewKlaviyo(t, testKlaviyoKey)
 	e := exampleEvent(t, order.PublishOrderShipped, "evt_1")
 
-	res, _ := s.send(t.Context(), klaviyoOutgoing(k.URL(), "pk_wrongwrongwrongwrong", e), 1)
+	res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), "pk_wrongwrongwrongwrong", e), 1)
 	if res.Outcome != Gone || res.Status != http.StatusUnauthorized || !strings.Contains(res.Body, "authentication_failed") {
 		t.Errorf("wrong key: %+v", res)
 	}
 	k.FailNext(1, http.StatusTooManyRequests)
-	res, _ = s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, e), 1)
+	res, _ = s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 1)
 	if res.Outcome != Retry || res.RetryAfter != time.Second || !strings.Contains(res.Body, "throttled") {
 		t.Errorf("throttled: %+v", res)
 	}
 	k.FailNext(1, http.StatusBadRequest)
-	res, _ = s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, e), 1)
+	res, _ = s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 1)
 	if res.Outcome != Failed || !strings.Contains(res.Body, `"code":"invalid"`) {
 		t.Errorf("invalid: %+v", res)
 	}
 	k.Down(0)
-	res, _ = s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, e), 1)
+	res, _ = s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 1)
 	if res.Outcome != Retry || res.Status != http.StatusServiceUnavailable {
 		t.Errorf("down: %+v", res)
 	}
 	k.Up()
-	if res, _ = s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, e), 1); res.Outcome != Delivered {
+	if res, _ = s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 1); res.Outcome != Delivered {
 		t.Errorf("up again: %+v", res)
 	}
 	k.ReadOnly()
-	res, _ = s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, e), 1)
+	res, _ = s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 1)
 	if res.Outcome != Gone || res.Status != http.StatusForbidden {
 		t.Errorf("read-only key: %+v", res)
 	}
@@ -134,21 +160,21 @@ func TestKlaviyoAnswers(t *testing.T) {
 // What Klaviyo cannot take is never sent: an order whose customer has no identifier, data
 // that is not an order's view, and a URL that would carry the key to anyone but Klaviyo.
 func TestKlaviyoRefusesWithoutCalling(t *testing.T) {
-	s := standInSender()
+	s := connectorSender(t)
 	k := connectortest.NewKlaviyo(t, testKlaviyoKey)
 	anon := exampleEvent(t, order.PublishOrderShipped, "evt_1")
 	anon.Data = []byte(strings.NewReplacer(`"email":"ona@example.com",`, "", `"phone":"+37060000000",`, "").Replace(string(anon.Data)))
-	res, _ := s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, anon), 1)
+	res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, anon), 1)
 	if res.Outcome != Failed || !strings.Contains(res.Err, "no email, phone or external id") {
 		t.Errorf("anonymous customer: %+v", res)
 	}
 	bad := exampleEvent(t, order.PublishOrderShipped, "evt_2")
 	bad.Data = []byte(`["not a view"]`)
-	if res, _ := s.send(t.Context(), klaviyoOutgoing(k.URL(), testKlaviyoKey, bad), 1); res.Outcome != Failed {
+	if res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, bad), 1); res.Outcome != Failed {
 		t.Errorf("bad data: %+v", res)
 	}
 	for _, u := range []string{"https://evil.example", "http://a.klaviyo.com", "https://a.klaviyo.com.evil.example", "::"} {
-		res, _ := s.send(t.Context(), klaviyoOutgoing(u, testKlaviyoKey, exampleEvent(t, order.PublishOrderShipped, "evt_3")), 1)
+		res, _ := s.send(t.Context(), klaviyoOut(t, s, u, testKlaviyoKey, exampleEvent(t, order.PublishOrderShipped, "evt_3")), 1)
 		if res.Outcome != Failed || res.Status != 0 {
 			t.Errorf("url %q: %+v", u, res)
 		}
