@@ -42,6 +42,8 @@ type connector struct {
 var connectors = map[Kind]connector{
 	KindKlaviyo: {Credentials: []string{KlaviyoAPIKey}, DefaultURL: KlaviyoURL, Check: checkKlaviyo,
 		Transport: func(s *Sender) Transport { return klaviyo{s} }},
+	KindActiveCampaign: {Credentials: []string{ActiveCampaignToken}, Check: checkActiveCampaign,
+		Transport: func(s *Sender) Transport { return activeCampaign{s} }},
 }
 
 // Connector reports whether k is a platform connector (its Transport calls the platform's API
@@ -60,8 +62,20 @@ func (k Kind) Connector() bool {
 // attempt log like a webhook's. A transport whose platform says more in its body (a 200 with
 // an error inside) reads Result.Body and changes the Outcome.
 func (s *Sender) call(req *http.Request) Result {
+	r, _ := s.callRead(req)
+	return r
+}
+
+// maxAnswer bounds how much of a platform's answer callRead reads: a contact with its fields
+// or a list of a platform's ids is larger than the attempt log keeps (MaxBody), and far
+// smaller than this.
+const maxAnswer = 1 << 20
+
+// callRead is call for a transport that reads ids from the answer (a contact's, a tag's): it
+// also returns the body, up to maxAnswer; Result.Body keeps its first MaxBody bytes as call's.
+func (s *Sender) callRead(req *http.Request) (Result, []byte) {
 	if err := egress.CheckURL(req.URL.String(), s.Policy); err != nil {
-		return Result{Outcome: Failed, Err: err.Error()}
+		return Result{Outcome: Failed, Err: err.Error()}, nil
 	}
 	start := time.Now()
 	resp, err := s.httpClient().Do(req)
@@ -70,11 +84,11 @@ func (s *Sender) call(req *http.Request) Result {
 		if errors.Is(err, egress.ErrForbiddenAddress) {
 			r.Outcome = Failed
 		}
-		return r
+		return r, nil
 	}
 	defer resp.Body.Close()
-	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
-	r := Result{Status: resp.StatusCode, Latency: time.Since(start), Body: text(raw)}
+	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	r := Result{Status: resp.StatusCode, Latency: time.Since(start), Body: text(raw[:min(len(raw), MaxBody)])}
 	if readErr != nil {
 		r.Err = "reading answer body: " + describe(readErr)
 	}
@@ -89,5 +103,5 @@ func (s *Sender) call(req *http.Request) Result {
 	default:
 		r.Outcome = Failed
 	}
-	return r
+	return r, raw
 }

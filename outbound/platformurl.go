@@ -43,7 +43,7 @@ func hostMatches(h, host string) bool {
 func checkKey(field, v, prefix string, minLen, maxLen int) error {
 	rest, ok := strings.CutPrefix(v, prefix)
 	if !ok || len(rest) < minLen || len(rest) > maxLen {
-		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "%s: must be %s followed by %d to %d letters and digits", field, describePrefix(prefix), minLen, maxLen)
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "%s: must be %s%d to %d letters and digits", field, describePrefix(prefix), minLen, maxLen)
 	}
 	for i := range len(rest) {
 		if c := rest[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
@@ -53,11 +53,12 @@ func checkKey(field, v, prefix string, minLen, maxLen int) error {
 	return nil
 }
 
+// describePrefix says what a key starts with, for checkKey's message.
 func describePrefix(p string) string {
 	if p == "" {
-		return "nothing"
+		return ""
 	}
-	return strconv.Quote(p)
+	return strconv.Quote(p) + " followed by "
 }
 
 // checkPlatformURL refuses an endpoint url that is not an https URL on the platform's host
