@@ -126,6 +126,9 @@ func klaviyoEvent(e Event, s shipping) ([]byte, error) {
 	set("TrackingNumber", s.TrackingNumber)
 	set("TrackingUrl", s.TrackingLink)
 	set("ExceptionReason", s.Exception)
+	if e.Test {
+		props["Test"] = true // POST .../test: the catalogue's example order, for setting up a flow
+	}
 	if s.ETA != nil {
 		props["EstimatedDelivery"] = s.ETA.UTC().Format(time.RFC3339)
 	}
