@@ -66,7 +66,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 	deps := worker.Deps{
 		DB: a.db, Notifier: n, Tracker: a.tracker(), Registrars: a.registrars(), Carriers: a.carriers(),
 		Alerters: alerters, Tickets: tickets, TicketPublicComments: a.cfg.Zendesk.PublicComments,
-		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
+		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, TrackingPageURL: a.cfg.Brand.PageURL,
 		// Always there: orders started while estimates were on still ask for them.
 		Estimates:       &estimates,
 		ChannelFallback: a.cfg.ChannelFallback,
