@@ -67,16 +67,11 @@ var activeCampaignFields = []struct {
 	Perstag string
 	Value   func(shipping) string
 }{
-	{"SHIPPING_STAGE", func(s shipping) string { return s.Stage }},
+	{"SHIPPING_STAGE", func(s shipping) string { return words(s.Stage) }},
 	{"SHIPPING_CARRIER", func(s shipping) string { return s.Carrier }},
 	{"TRACKING_NUMBER", func(s shipping) string { return s.TrackingNumber }},
-	{"TRACKING_LINK", func(s shipping) string { return s.TrackingLink }},
-	{"SHIPPING_ETA", func(s shipping) string { // a date field's form, which a text field shows as it is
-		if s.ETA == nil {
-			return ""
-		}
-		return s.ETA.UTC().Format(time.DateOnly)
-	}},
+	{"TRACKING_LINK", func(s shipping) string { return s.TrackingURL }},
+	{"SHIPPING_ETA", func(s shipping) string { return etaDate(s.ETA) }}, // a date field's form, which a text field shows as it is
 	{"SHIPPING_ORDER_ID", func(s shipping) string { return s.OrderID }},
 }
 
@@ -96,11 +91,11 @@ func (a activeCampaign) Send(ctx context.Context, o Outgoing, _ int) (Result, ti
 	if err != nil {
 		return Result{Outcome: Failed, Err: err.Error()}, now
 	}
-	s, err := a.s.Feeds.readShipping(o.Event)
+	s, err := a.s.shippingOf(o.Event)
 	if err != nil {
 		return Result{Outcome: Failed, Err: err.Error()}, now
 	}
-	if s.Customer.Email == "" {
+	if s.Email == "" {
 		return Result{Outcome: Failed, Err: fmt.Sprintf("order %s: the customer has no email, which ActiveCampaign names contacts by", s.OrderID)}, now
 	}
 	c := acCall{s: a.s, ctx: ctx, base: base, token: o.Credentials[ActiveCampaignToken], start: now}
@@ -258,7 +253,7 @@ func (c *acCall) syncContact(s shipping, fields map[string]string) (string, Resu
 			values = append(values, fieldValue{Field: id, Value: f.Value(s)})
 		}
 	}
-	in := map[string]any{"contact": map[string]any{"email": s.Customer.Email, "fieldValues": values}}
+	in := map[string]any{"contact": map[string]any{"email": s.Email, "fieldValues": values}}
 	var out struct {
 		Contact struct {
 			ID string `json:"id"`

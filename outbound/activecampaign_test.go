@@ -16,7 +16,7 @@ import (
 const testACToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef01234567"
 
 func acOut(t *testing.T, s *Sender, url, token string, e Event) Outgoing {
-	return connectorOutgoing(t, s, KindActiveCampaign, url, map[string]string{ActiveCampaignToken: token}, e)
+	return connectorOutgoing(t, s, KindActiveCampaign, url, e, map[string]string{ActiveCampaignToken: token})
 }
 
 // newActiveCampaign is a stand-in account with the shipping fields a merchant creates, and one
@@ -38,13 +38,13 @@ func TestActiveCampaignTagsTheContactAndSetsItsFields(t *testing.T) {
 	ac := newActiveCampaign(t)
 	types := []order.PublishType{order.PublishOrderShipped, order.PublishShipmentOutForDelivery, order.PublishOrderDelivered}
 	for i, typ := range types {
-		res, _ := s.send(t.Context(), acOut(t, s, ac.URL(), testACToken, exampleEvent(t, typ, "evt_a"+string(rune('a'+i)))), 1)
+		res, _ := s.send(t.Context(), acOut(t, s, ac.URL(), testACToken, exampleWithID(t, typ, "evt_a"+string(rune('a'+i)))), 1)
 		if res.Outcome != Delivered || res.Status != http.StatusCreated {
 			t.Fatalf("%s: %+v", typ, res)
 		}
 		if i == 0 {
 			c, _ := ac.Contact("ona@example.com")
-			if c.Fields["SHIPPING_STAGE"] != "info received" || c.Fields["SHIPPING_ETA"] != "2026-05-10" {
+			if c.Fields["SHIPPING_STAGE"] != "shipped" || c.Fields["SHIPPING_ETA"] != "2026-05-10" {
 				t.Errorf("after shipped: %+v", c)
 			}
 		}
@@ -67,7 +67,7 @@ func TestActiveCampaignTagsTheContactAndSetsItsFields(t *testing.T) {
 	}
 
 	before := ac.Requests("POST /api/3/contact/sync") + ac.Requests("POST /api/3/contactTags") + ac.Requests("GET /api/3/tags")
-	res, _ := s.send(t.Context(), acOut(t, s, ac.URL(), testACToken, exampleEvent(t, order.PublishOrderShipped, "evt_aa")), 2)
+	res, _ := s.send(t.Context(), acOut(t, s, ac.URL(), testACToken, exampleWithID(t, order.PublishOrderShipped, "evt_aa")), 2)
 	if res.Outcome != Delivered {
 		t.Fatalf("again: %+v", res)
 	}
@@ -90,7 +90,7 @@ func TestActiveCampaignFindsTagsByName(t *testing.T) {
 
 	s := connectorSender(t)
 	ac := newActiveCampaign(t)
-	e := exampleEvent(t, order.PublishOrderShipped, "evt_1")
+	e := exampleWithID(t, order.PublishOrderShipped, "evt_1")
 	if res, _ := s.send(t.Context(), acOut(t, s, ac.URL(), testACToken, e), 1); res.Outcome != Delivered {
 		t.Fatal(res)
 	}
@@ -114,19 +114,19 @@ func TestActiveCampaignFindsTagsByName(t *testing.T) {
 func TestActiveCampaignAnswers(t *testing.T) {
 	s := connectorSender(t)
 	ac := newActiveCampaign(t)
-	e := exampleEvent(t, order.PublishOrderShipped, "evt_1")
+	e := exampleWithID(t, order.PublishOrderShipped, "evt_1")
 
 	res, _ := s.send(t.Context(), acOut(t, s, ac.URL(), "ffffffffffffffffffffffffffffffff", e), 1)
 	if res.Outcome != Gone || res.Status != http.StatusForbidden || !strings.Contains(res.Err, "listing fields") {
 		t.Errorf("wrong token: %+v", res)
 	}
 	ac.PassNext(1) // the fields
-	ac.FailNext(1, http.StatusTooManyRequests)
+	ac.FailNext(1, http.StatusTooManyRequests, "")
 	res, _ = s.send(t.Context(), acOut(t, s, ac.URL(), testACToken, e), 1)
 	if res.Outcome != Retry || res.RetryAfter != time.Second || !strings.Contains(res.Err, "syncing the contact: ActiveCampaign answered 429") {
 		t.Errorf("rate limited: %+v", res)
 	}
-	ac.FailNext(1, http.StatusUnprocessableEntity)
+	ac.FailNext(1, http.StatusUnprocessableEntity, "")
 	res, _ = s.send(t.Context(), acOut(t, s, ac.URL(), testACToken, e), 1)
 	if res.Outcome != Failed || !strings.Contains(res.Body, `"errors"`) {
 		t.Errorf("refused contact: %+v", res)
@@ -138,7 +138,7 @@ func TestActiveCampaignAnswers(t *testing.T) {
 	}
 	ac.Up()
 	ac.PassNext(3) // sync, tag search, tag create
-	ac.FailNext(1, http.StatusInternalServerError)
+	ac.FailNext(1, http.StatusInternalServerError, "")
 	if res, _ = s.send(t.Context(), acOut(t, s, ac.URL(), testACToken, e), 1); res.Outcome != Retry {
 		t.Errorf("500 tagging: %+v", res)
 	}
@@ -155,14 +155,14 @@ func TestActiveCampaignAnswers(t *testing.T) {
 func TestActiveCampaignRefusesWithoutCalling(t *testing.T) {
 	s := connectorSender(t)
 	ac := newActiveCampaign(t)
-	noEmail := exampleEvent(t, order.PublishOrderShipped, "evt_1")
+	noEmail := exampleWithID(t, order.PublishOrderShipped, "evt_1")
 	noEmail.Data = []byte(strings.Replace(string(noEmail.Data), `"email":"ona@example.com",`, "", 1))
 	res, _ := s.send(t.Context(), acOut(t, s, ac.URL(), testACToken, noEmail), 1)
 	if res.Outcome != Failed || !strings.Contains(res.Err, "no email") {
 		t.Errorf("no email: %+v", res)
 	}
 	for _, u := range []string{"", "https://evil.example", "http://shop.api-us1.com", "https://api-us1.com", "https://shop.api-us1.com.evil.example"} {
-		res, _ := s.send(t.Context(), acOut(t, s, u, testACToken, exampleEvent(t, order.PublishOrderShipped, "evt_2")), 1)
+		res, _ := s.send(t.Context(), acOut(t, s, u, testACToken, exampleWithID(t, order.PublishOrderShipped, "evt_2")), 1)
 		if res.Outcome != Failed || res.Status != 0 {
 			t.Errorf("url %q: %+v", u, res)
 		}

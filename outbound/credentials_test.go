@@ -111,7 +111,7 @@ func TestConnectorCredentials(t *testing.T) {
 		t.Errorf("credentials shown as %v, want the name with no value", out["credentials"])
 	}
 	id := out["id"].(string)
-	// Other tests of the package (the fan-out's) read every endpoint: leave none behind.
+	// The package's tests share one database: another test counts the endpoints there.
 	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, id) })
 	var stored string
 	if err := pool.QueryRow(t.Context(), `SELECT credentials::text FROM webhook_endpoints WHERE id = $1`, id).Scan(&stored); err != nil {

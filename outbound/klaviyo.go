@@ -73,7 +73,7 @@ func (k klaviyo) Send(ctx context.Context, o Outgoing, _ int) (Result, time.Time
 	if err != nil {
 		return Result{Outcome: Failed, Err: err.Error()}, now
 	}
-	s, err := k.s.Feeds.readShipping(o.Event)
+	s, err := k.s.shippingOf(o.Event)
 	if err != nil {
 		return Result{Outcome: Failed, Err: err.Error()}, now
 	}
@@ -98,22 +98,22 @@ func (k klaviyo) Send(ctx context.Context, o Outgoing, _ int) (Result, time.Time
 // none cannot be an event of anyone's, which is a refusal of this event, not a retry.
 func klaviyoEvent(e Event, s shipping) ([]byte, error) {
 	profile := map[string]string{}
-	if s.Customer.Email != "" {
-		profile["email"] = s.Customer.Email
+	if s.Email != "" {
+		profile["email"] = s.Email
 	}
-	if p := order.E164(s.Customer.Phone); p != "" {
+	if p := order.E164(s.Phone); p != "" {
 		profile["phone_number"] = p
 	}
-	if s.Customer.ExternalID != "" {
-		profile["external_id"] = s.Customer.ExternalID
+	if s.ExternalID != "" {
+		profile["external_id"] = s.ExternalID
 	}
 	if len(profile) == 0 {
 		return nil, fmt.Errorf("order %s: the customer has no email, phone or external id to name a Klaviyo profile", s.OrderID)
 	}
 	props := map[string]any{
 		"OrderId":     s.OrderID,
-		"OrderStatus": s.OrderStatus,
-		"Status":      s.Stage,
+		"OrderStatus": s.Stage,
+		"Status":      words(s.Stage),
 		"EventType":   e.Type,
 	}
 	set := func(k, v string) {
@@ -124,8 +124,8 @@ func klaviyoEvent(e Event, s shipping) ([]byte, error) {
 	set("ShipmentId", s.ShipmentID)
 	set("Carrier", s.Carrier)
 	set("TrackingNumber", s.TrackingNumber)
-	set("TrackingUrl", s.TrackingLink)
-	set("ExceptionReason", s.Exception)
+	set("TrackingUrl", s.TrackingURL)
+	set("ExceptionReason", words(s.Exception))
 	if e.Test {
 		props["Test"] = true // POST .../test: the catalogue's example order, for setting up a flow
 	}
@@ -165,3 +165,6 @@ func checkKlaviyo(raw string, creds map[string]string) error {
 	}
 	return checkPlatformURL(raw, klaviyoHost, false)
 }
+
+// words is a status or reason code as people read it: out_for_delivery is "out for delivery".
+func words(code string) string { return strings.ReplaceAll(code, "_", " ") }

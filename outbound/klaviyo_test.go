@@ -1,7 +1,6 @@
 package outbound
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
 	"strings"
@@ -11,49 +10,19 @@ import (
 	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/outbound/connectortest"
-	"github.com/shipflow/shipflow/payload"
 )
 
 const testKlaviyoKey = "pk_0123456789abcdef0123456789abcdef01"
 
-// exampleEvent is the catalogue's example of type t as a stored event with id id.
-func exampleEvent(t *testing.T, typ order.PublishType, id string) Event {
-	t.Helper()
-	ex, ok := ExampleBody(typ)
-	if !ok {
-		t.Fatalf("no example of %s", typ)
-	}
-	return Event{ID: id, OrderID: ex.Metadata.OrderID, Seq: ex.Metadata.Sequence, Type: string(typ),
-		ShipmentID: ex.Metadata.ShipmentID, Data: ex.Data, CreatedAt: ex.Timestamp}
+// exampleWithID is the catalogue's example of typ stored as event id.
+func exampleWithID(t *testing.T, typ order.PublishType, id string) Event {
+	e := exampleEvent(t, typ)
+	e.ID = id
+	return e
 }
 
 func klaviyoOut(t *testing.T, s *Sender, url, key string, e Event) Outgoing {
-	return connectorOutgoing(t, s, KindKlaviyo, url, map[string]string{KlaviyoAPIKey: key}, e)
-}
-
-// connectorSender is standInSender with keys to open connectors' credentials.
-func connectorSender(t *testing.T) *Sender {
-	t.Helper()
-	k, err := payload.NewKey("test", bytes.Repeat([]byte{7}, payload.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := standInSender()
-	if s.Secrets, err = payload.NewCodec(payload.Keys{k}); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// connectorOutgoing is an attempt of e to a connector of kind k at url, its credentials
-// sealed as stored, for s to open.
-func connectorOutgoing(t *testing.T, s *Sender, k Kind, url string, creds map[string]string, e Event) Outgoing {
-	t.Helper()
-	sealed, err := sealCredentials(s.Secrets, creds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Outgoing{Endpoint: Endpoint{ID: "ep_" + string(k), Kind: k, URL: url, Enabled: true, Credentials: sealed}, Event: e}
+	return connectorOutgoing(t, s, KindKlaviyo, url, e, map[string]string{KlaviyoAPIKey: key})
 }
 
 // Each milestone becomes an event of its metric on the customer's profile, as Klaviyo's
@@ -65,7 +34,7 @@ func TestKlaviyoCreatesAnEventOfTheMilestonesMetric(t *testing.T) {
 	k := connectortest.NewKlaviyo(t, testKlaviyoKey)
 	types := []order.PublishType{order.PublishOrderShipped, order.PublishShipmentOutForDelivery, order.PublishShipmentException, order.PublishOrderDelivered}
 	for i, typ := range types {
-		e := exampleEvent(t, typ, "evt_k"+string(rune('a'+i)))
+		e := exampleWithID(t, typ, "evt_k"+string(rune('a'+i)))
 		res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 1)
 		if res.Outcome != Delivered || res.Status != http.StatusAccepted {
 			t.Fatalf("%s: %+v", typ, res)
@@ -88,7 +57,7 @@ func TestKlaviyoCreatesAnEventOfTheMilestonesMetric(t *testing.T) {
 	p := shipped.Properties
 	if p["OrderId"] != "example-1001" || p["Carrier"] != "DPD" || p["TrackingNumber"] != "05212345678901" ||
 		!strings.HasPrefix(p["TrackingUrl"].(string), "https://shipflow.example/track/") || p["EstimatedDelivery"] != "2026-05-10T10:30:00Z" ||
-		p["Status"] != "info received" || p["ShipmentId"] != "S1" {
+		p["Status"] != "shipped" || p["ShipmentId"] != "S1" {
 		t.Errorf("shipped properties %v", p)
 	}
 	if items, _ := p["Items"].([]any); len(items) != 1 || items[0].(map[string]any)["SKU"] != "SHOE-42" {
@@ -97,7 +66,7 @@ func TestKlaviyoCreatesAnEventOfTheMilestonesMetric(t *testing.T) {
 	if names, _ := p["ItemNames"].([]any); len(names) != 1 || names[0] != "Trail shoes" {
 		t.Errorf("item names %v", p["ItemNames"])
 	}
-	if !shipped.Time.Equal(exampleEvent(t, order.PublishOrderShipped, "x").CreatedAt) {
+	if !shipped.Time.Equal(exampleWithID(t, order.PublishOrderShipped, "x").CreatedAt) {
 		t.Errorf("time %v, want when the event happened", shipped.Time)
 	}
 	if exc := evs[2].Properties; exc["Status"] != "exception" || exc["ExceptionReason"] == nil {
@@ -110,7 +79,7 @@ func TestKlaviyoLinksTheCarrierWithoutATrackingPage(t *testing.T) {
 	s := connectorSender(t)
 	s.Feeds = FeedSettings{}
 	k := connectortest.NewKlaviyo(t, testKlaviyoKey)
-	res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, exampleEvent(t, order.PublishOrderShipped, "evt_1")), 1)
+	res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, exampleWithID(t, order.PublishOrderShipped, "evt_1")), 1)
 	if res.Outcome != Delivered {
 		t.Fatal(res)
 	}
@@ -125,18 +94,18 @@ func TestKlaviyoLinksTheCarrierWithoutATrackingPage(t *testing.T) {
 func TestKlaviyoAnswers(t *testing.T) {
 	s := connectorSender(t)
 	k := connectortest.NewKlaviyo(t, testKlaviyoKey)
-	e := exampleEvent(t, order.PublishOrderShipped, "evt_1")
+	e := exampleWithID(t, order.PublishOrderShipped, "evt_1")
 
 	res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), "pk_wrongwrongwrongwrong", e), 1)
 	if res.Outcome != Gone || res.Status != http.StatusUnauthorized || !strings.Contains(res.Body, "authentication_failed") {
 		t.Errorf("wrong key: %+v", res)
 	}
-	k.FailNext(1, http.StatusTooManyRequests)
+	k.FailNext(1, http.StatusTooManyRequests, "")
 	res, _ = s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 1)
 	if res.Outcome != Retry || res.RetryAfter != time.Second || !strings.Contains(res.Body, "throttled") {
 		t.Errorf("throttled: %+v", res)
 	}
-	k.FailNext(1, http.StatusBadRequest)
+	k.FailNext(1, http.StatusBadRequest, "")
 	res, _ = s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, e), 1)
 	if res.Outcome != Failed || !strings.Contains(res.Body, `"code":"invalid"`) {
 		t.Errorf("invalid: %+v", res)
@@ -162,19 +131,19 @@ func TestKlaviyoAnswers(t *testing.T) {
 func TestKlaviyoRefusesWithoutCalling(t *testing.T) {
 	s := connectorSender(t)
 	k := connectortest.NewKlaviyo(t, testKlaviyoKey)
-	anon := exampleEvent(t, order.PublishOrderShipped, "evt_1")
+	anon := exampleWithID(t, order.PublishOrderShipped, "evt_1")
 	anon.Data = []byte(strings.NewReplacer(`"email":"ona@example.com",`, "", `"phone":"+37060000000",`, "").Replace(string(anon.Data)))
 	res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, anon), 1)
 	if res.Outcome != Failed || !strings.Contains(res.Err, "no email, phone or external id") {
 		t.Errorf("anonymous customer: %+v", res)
 	}
-	bad := exampleEvent(t, order.PublishOrderShipped, "evt_2")
+	bad := exampleWithID(t, order.PublishOrderShipped, "evt_2")
 	bad.Data = []byte(`["not a view"]`)
 	if res, _ := s.send(t.Context(), klaviyoOut(t, s, k.URL(), testKlaviyoKey, bad), 1); res.Outcome != Failed {
 		t.Errorf("bad data: %+v", res)
 	}
 	for _, u := range []string{"https://evil.example", "http://a.klaviyo.com", "https://a.klaviyo.com.evil.example", "::"} {
-		res, _ := s.send(t.Context(), klaviyoOut(t, s, u, testKlaviyoKey, exampleEvent(t, order.PublishOrderShipped, "evt_3")), 1)
+		res, _ := s.send(t.Context(), klaviyoOut(t, s, u, testKlaviyoKey, exampleWithID(t, order.PublishOrderShipped, "evt_3")), 1)
 		if res.Outcome != Failed || res.Status != 0 {
 			t.Errorf("url %q: %+v", u, res)
 		}

@@ -166,7 +166,7 @@ func TestActiveCampaignConnectorThroughTheStack(t *testing.T) {
 
 	order := fmt.Sprintf("ac-%d", time.Now().UnixNano())
 	email := order + "@example.com"
-	ac.FailNext(1, http.StatusTooManyRequests)
+	ac.FailNext(1, http.StatusTooManyRequests, "")
 	s.confirm(order, map[string]any{"name": "Ona", "email": email, "locale": "en", "time_zone": "UTC"}, "email")
 	s.ship(order, false)
 	testenv.Eventually(t, 45*time.Second, func() bool {

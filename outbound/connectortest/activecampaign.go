@@ -135,8 +135,13 @@ func (ac *ActiveCampaign) newID() string {
 const acMaxPage = 100
 
 func (ac *ActiveCampaign) serve(w http.ResponseWriter, r *http.Request) {
-	raw, bodyErr := readBody(w, r)
-	if ac.serveFault(w, acFailure) {
+	raw, bodyErr, fail, done := ac.suffer(w, r)
+	if done {
+		return
+	}
+	if fail != nil {
+		retryAfter(w, fail.status)
+		acFailure(w, fail.status)
 		return
 	}
 	if tok := r.Header.Get("Api-Token"); tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(ac.token)) != 1 {

@@ -140,8 +140,17 @@ type klaviyoEventBody struct {
 var e164 = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
 
 func (k *Klaviyo) serve(w http.ResponseWriter, r *http.Request) {
-	raw, bodyErr := readBody(w, r)
-	if k.serveFault(w, func(w http.ResponseWriter, st int) { klaviyoError(w, st, klaviyoCodes[st], http.StatusText(st), "") }) {
+	raw, bodyErr, fail, done := k.suffer(w, r)
+	if done {
+		return
+	}
+	if fail != nil {
+		code := fail.code
+		if code == "" {
+			code = klaviyoCodes[fail.status]
+		}
+		retryAfter(w, fail.status)
+		klaviyoError(w, fail.status, code, http.StatusText(fail.status), "")
 		return
 	}
 	if p := strings.TrimSuffix(r.URL.Path, "/"); p != "/api/events" {
@@ -335,4 +344,11 @@ func newID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// retryAfter sets Retry-After: 1 on a programmed 429 or 503, as the platforms here send it.
+func retryAfter(w http.ResponseWriter, status int) {
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
 }
