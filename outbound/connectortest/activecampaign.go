@@ -35,6 +35,9 @@ type ActiveCampaign struct {
 
 	token string
 	srv   *httptest.Server
+	// OnTag, when set before the first request, is called with the contact's email and the
+	// tag's name whenever a contact gets a tag it did not have.
+	OnTag func(email, tag string)
 
 	mu          sync.Mutex
 	nextID      int
@@ -340,6 +343,13 @@ func (ac *ActiveCampaign) addContactTag(w http.ResponseWriter, raw []byte) {
 		id = ac.newID()
 		ac.contactTags[key] = id
 		contact.tags = append(contact.tags, tid)
+		if ac.OnTag != nil {
+			for _, t := range ac.tags {
+				if t.ID == tid {
+					ac.OnTag(contact.Email, t.Name) // under the lock: keep it short
+				}
+			}
+		}
 	}
 	acJSON(w, http.StatusCreated, map[string]any{"contactTag": map[string]any{"cdate": acNow(), "contact": cid, "id": id, "links": map[string]string{}, "tag": tid}})
 }

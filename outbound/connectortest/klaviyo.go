@@ -37,6 +37,8 @@ type Klaviyo struct {
 
 	apiKey string
 	srv    *httptest.Server
+	// OnAccept, when set before the first request, is called with every event recorded.
+	OnAccept func(KlaviyoEvent)
 
 	mu       sync.Mutex
 	events   []KlaviyoEvent
@@ -199,11 +201,15 @@ func (k *Klaviyo) serve(w http.ResponseWriter, r *http.Request) {
 	ev.Revision = rev
 	key = ev.UniqueID + "\x00" + ev.Email + "\x00" + ev.Phone + "\x00" + ev.ExternalID + "\x00" + ev.Metric
 	k.mu.Lock()
-	if !k.seen[key] {
+	fresh := !k.seen[key]
+	if fresh {
 		k.seen[key] = true
 		k.events = append(k.events, ev)
 	}
 	k.mu.Unlock()
+	if fresh && k.OnAccept != nil {
+		k.OnAccept(ev)
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 
