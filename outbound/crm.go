@@ -10,6 +10,7 @@ import (
 
 	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/carrier"
+	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/tracklink"
 )
 
@@ -31,8 +32,16 @@ type shipping struct {
 	// ETA is the parcel's estimated delivery, else the order's estimate or promise; nil when
 	// none is known.
 	ETA *time.Time
-	// Email and Phone are the customer's as the order gave them.
-	Email, Phone string
+	// Email and Phone are the customer's as the order gave them; ExternalID the merchant's own
+	// id of the customer, when the order has one (a marketing platform's profile id).
+	Email, Phone, ExternalID string
+	// ShipmentID is the parcel's the carrier and tracking number are of.
+	ShipmentID string
+	// Items are the order's lines, for a marketing platform's messages.
+	Items []order.Item
+	// Exception is the open problem's reason code (order.ExceptionReason), never its message:
+	// a carrier's or driver's free text does not reach a customer's message.
+	Exception string
 }
 
 // shippingView is the part of an event's data (order.EventData) a CRM connector reads.
@@ -40,9 +49,14 @@ type shippingView struct {
 	OrderID  string `json:"order_id"`
 	Status   string `json:"status"`
 	Customer struct {
-		Email string `json:"email"`
-		Phone string `json:"phone"`
+		Email      string `json:"email"`
+		Phone      string `json:"phone"`
+		ExternalID string `json:"external_id"`
 	} `json:"customer"`
+	Items     []order.Item `json:"items"`
+	Exception *struct {
+		Reason string `json:"reason"`
+	} `json:"exception"`
 	EstimatedDelivery *time.Time `json:"estimated_delivery"`
 	PromisedDelivery  *time.Time `json:"promised_delivery"`
 	Shipments         []struct {
@@ -61,7 +75,11 @@ func (s *Sender) shippingOf(e Event) (shipping, error) {
 	if err := json.Unmarshal(e.Data, &v); err != nil {
 		return shipping{}, fmt.Errorf("reading event %s: %w", e.ID, err)
 	}
-	sh := shipping{OrderID: e.OrderID, Stage: v.Status, Email: v.Customer.Email, Phone: v.Customer.Phone}
+	sh := shipping{OrderID: e.OrderID, Stage: v.Status, Email: v.Customer.Email, Phone: v.Customer.Phone,
+		ExternalID: v.Customer.ExternalID, Items: v.Items}
+	if v.Exception != nil {
+		sh.Exception = v.Exception.Reason
+	}
 	if sh.OrderID == "" {
 		sh.OrderID = v.OrderID
 	}
@@ -76,7 +94,7 @@ func (s *Sender) shippingOf(e Event) (shipping, error) {
 			continue
 		}
 		sh.Carrier, link = carrier.Builtin().Shown(p.Carrier, p.TrackingNumber)
-		sh.TrackingNumber = p.TrackingNumber
+		sh.TrackingNumber, sh.ShipmentID = p.TrackingNumber, p.ID
 		if p.EstimatedDelivery != nil {
 			sh.ETA = p.EstimatedDelivery
 		}

@@ -35,6 +35,9 @@ const (
 	standInSalesforceID  = "dev-standin-client-id"
 	standInSalesforceKey = "dev-standin-client-secret"
 	standInShopifyToken  = "shpat_00000000000000000000000000dev0"
+	// The marketing connectors' stand-ins take these (docs/connectors.md#klaviyo).
+	standInKlaviyoKey = "pk_devstandin0000000000000000000000"
+	standInACToken    = "devstandinactivecampaign0000000000000000"
 )
 
 var standInAWS = aws.Credentials{AccessKeyID: "AKIADEVSTANDIN000000", SecretAccessKey: "dev-standin-secret-access-key"}
@@ -55,6 +58,9 @@ type standIns struct {
 	hubspot    *connectortest.HubSpot
 	salesforce *connectortest.Salesforce
 	shopify    *connectortest.Shopify // a shop for a shopify connector (docs/connectors.md#shopify)
+	klaviyo    *connectortest.Klaviyo
+	// activeCampaign has the shipping fields docs/connectors.md#activecampaign names.
+	activeCampaign *connectortest.ActiveCampaign
 }
 
 // startStandIns starts the stand-ins and points cfg's providers at them, whatever the
@@ -74,6 +80,9 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 		hubspot:    connectortest.StartHubSpot(standInHubSpotToken),
 		salesforce: connectortest.StartSalesforce(standInSalesforceID, standInSalesforceKey),
 		shopify:    connectortest.StartShopify(standInShopifyToken),
+		klaviyo:    connectortest.StartKlaviyo(standInKlaviyoKey),
+		// activeCampaign's URL is an IP address: the connector's check takes it as a stand-in.
+		activeCampaign: connectortest.StartActiveCampaign(standInACToken),
 	}
 	s.onesignal.EveryoneSubscribed = true // no app logs dev's customers in
 	s.hubspot.EveryoneKnown = true        // no CRM knows dev's customers
@@ -101,6 +110,15 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 	}
 	s.shopify.OnAccept = func(e connectortest.ShopifyEvent) {
 		log.Info("shopify stand-in took a fulfillment event", "fulfillment", e.FulfillmentID, "status", e.Status, "happened_at", e.HappenedAt)
+	}
+	s.klaviyo.OnAccept = func(e connectortest.KlaviyoEvent) {
+		log.Info("klaviyo stand-in took an event", "metric", e.Metric, "email", notify.Mask(e.Email), "order", e.Properties["OrderId"])
+	}
+	for _, title := range []string{"Shipping Stage", "Shipping Carrier", "Tracking Number", "Tracking Link", "Shipping ETA", "Shipping Order ID"} {
+		s.activeCampaign.AddField(title)
+	}
+	s.activeCampaign.OnTag = func(email, tag string) {
+		log.Info("activecampaign stand-in tagged a contact", "email", notify.Mask(email), "tag", tag)
 	}
 	s.onesignal.OnAccept = func(p providertest.OneSignalPush) {
 		log.Info("onesignal stand-in took a push", "to", notify.Mask(p.ExternalID), "title", p.Headings["en"], "text", p.Contents["en"], "url", p.URL)
@@ -133,6 +151,8 @@ func (s *standIns) close() {
 	s.hubspot.Close()
 	s.salesforce.Close()
 	s.shopify.Close()
+	s.klaviyo.Close()
+	s.activeCampaign.Close()
 }
 
 // banner lists the stand-ins for the dev banner.
@@ -144,6 +164,8 @@ func (s *standIns) banner(w io.Writer) {
 	fmt.Fprintf(&b, "               hubspot %s (token %s), salesforce %s (client %s / %s)\n", s.hubspot.URL(), standInHubSpotToken,
 		s.salesforce.URL(), standInSalesforceID, standInSalesforceKey)
 	fmt.Fprintf(&b, "               shopify %s (access_token %s)\n", s.shopify.URL(), standInShopifyToken)
+	fmt.Fprintf(&b, "               klaviyo %s (api_key %s), activecampaign %s (api_token %s)\n", s.klaviyo.URL(), standInKlaviyoKey,
+		s.activeCampaign.URL(), standInACToken)
 	fmt.Fprintf(&b, "               (curl -X POST <url>/_standin/down?seconds=60 fails one over to the next)\n")
 	fmt.Fprint(w, b.String())
 }
