@@ -11,7 +11,6 @@ import (
 	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/order"
-	"github.com/shipflow/shipflow/tracklink"
 )
 
 // shipping is what a CRM connector writes of a milestone (HubSpot's contact properties,
@@ -102,7 +101,7 @@ func (s *Sender) shippingOf(e Event) (shipping, error) {
 			break
 		}
 	}
-	sh.TrackingURL = tracklink.URL(s.Feeds.PublicURL, s.Feeds.TrackingSecret, sh.OrderID)
+	sh.TrackingURL = s.Feeds.trackingURL(sh.OrderID)
 	if sh.TrackingURL == "" {
 		sh.TrackingURL = link
 	}

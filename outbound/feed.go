@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,17 +25,24 @@ type FeedSettings struct {
 	// DigestWindow is how long a feed's first waiting event waits for others before their
 	// digest is sent (SHIPFLOW_FEED_DIGEST_WINDOW); zero sends what waits at once.
 	DigestWindow time.Duration
-	// PublicURL and TrackingSecret make the link of each order a digest lists: its tracking
-	// page when there is a secret, else the order in the API.
-	PublicURL      string
-	TrackingSecret string
+	// PublicURL and TrackingSecret make the link of each order a digest lists, and the tracking
+	// link connectors send: its tracking page when there is a secret (at TrackingPageURL when
+	// the page has its own address, as the customer's messages link it), else the order in the
+	// API.
+	PublicURL, TrackingPageURL, TrackingSecret string
+}
+
+// trackingURL is the order's tracking page link, as the customer's messages give it; "" without
+// a tracking secret.
+func (f FeedSettings) trackingURL(orderID string) string {
+	return tracklink.URL(cmp.Or(f.TrackingPageURL, f.PublicURL), f.TrackingSecret, orderID)
 }
 
 func (f FeedSettings) window() time.Duration { return max(f.DigestWindow, 0) }
 
 // link is where staff open an order from a digest.
 func (f FeedSettings) link(orderID string) string {
-	if u := tracklink.URL(f.PublicURL, f.TrackingSecret, orderID); u != "" {
+	if u := f.trackingURL(orderID); u != "" {
 		return u
 	}
 	if f.PublicURL == "" {

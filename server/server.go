@@ -129,7 +129,8 @@ func New(d Deps) *echo.Echo {
 		Deliveries: outbound.Deliveries{Client: d.Temporal, TaskQueue: d.Config.Temporal.TaskQueue},
 		Policy:     webhooks,
 		Sender: &outbound.Sender{Policy: webhooks, Secrets: d.Secrets, Feeds: outbound.FeedSettings{
-			DigestWindow: d.Config.FeedDigestWindow, PublicURL: d.Config.PublicURL, TrackingSecret: d.Config.TrackingSecret}},
+			DigestWindow: d.Config.FeedDigestWindow, PublicURL: d.Config.PublicURL, TrackingPageURL: d.Config.Brand.PageURL,
+			TrackingSecret: d.Config.TrackingSecret}},
 		Secrets: d.Secrets,
 	}).Register(v1)
 	v1.GET("/inbound-events", s.listInboundEvents)

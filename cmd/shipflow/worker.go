@@ -90,7 +90,8 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 
 // feeds are the staff milestone feeds' digest window and the links their digests give.
 func (a *app) feeds() outbound.FeedSettings {
-	return outbound.FeedSettings{DigestWindow: a.cfg.FeedDigestWindow, PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret}
+	return outbound.FeedSettings{DigestWindow: a.cfg.FeedDigestWindow, PublicURL: a.cfg.PublicURL,
+		TrackingPageURL: a.cfg.Brand.PageURL, TrackingSecret: a.cfg.TrackingSecret}
 }
 
 // webhookPolicy is where subscriber deliveries may go: global addresses over https, plus the
