@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +10,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,8 +25,9 @@ import (
 
 // The fault suite drives the same journey as a load test, at a modest rate, while it breaks
 // what shipflow runs on, one thing after another: it kills the worker and the API server with
-// SIGKILL, crashes Postgres, stops Temporal and makes the Twilio stand-in fail. Then it waits
-// for everything to settle and checks the promises that matter when things break: every order
+// SIGKILL, crashes Postgres, stops Temporal, makes the Twilio stand-in fail and takes SendGrid
+// down while Mailgun is configured. Then it waits for everything to settle and checks the
+// promises that matter when things break: every order
 // reached its final state, every event acknowledged with a 2xx was applied exactly once, no
 // customer got a message twice (nor missed one), and every subscriber delivery succeeded.
 //
@@ -391,12 +395,18 @@ type fault struct {
 	name  string
 	share float64
 	do    func(ctx context.Context, r *FaultRecord) error
+	// alongside runs the fault beside the ones after it instead of before them: a provider's
+	// outage must meet the messages of the journey, which the faults in turn would have left
+	// behind by the time its turn came.
+	alongside bool
 }
 
 // inject breaks things one after another, each once its share of the journey's events has
 // been acknowledged and the one before has been undone. The shares put the first three in the
 // merchant's half of the journey (events 0-57%) and the last two in the carrier's, so that
 // Temporal is down while scans arrive and Twilio fails while delivery-day texts go out.
+// SendGrid's outage runs alongside the others from early on, while confirmation and shipping
+// emails go out, so that they fail over to Mailgun.
 func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error) {
 	// restart kills r, after before when given, and starts it again down later.
 	restart := func(r *role, down time.Duration, before func()) func(context.Context, *FaultRecord) error {
@@ -420,7 +430,7 @@ func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error)
 		}
 	}
 	faults := []fault{
-		{"kill -9 the worker mid-send", 0.10, func(ctx context.Context, rec *FaultRecord) error {
+		{name: "kill -9 the worker mid-send", share: 0.10, do: func(ctx context.Context, rec *FaultRecord) error {
 			// Hold Twilio's answers back until a text is in flight, so the worker dies after
 			// Twilio took it and before shipflow heard so: the retry must not send it again.
 			f.twilio.holdFor.Store(int64(time.Minute))
@@ -436,8 +446,8 @@ func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error)
 			rec.Detail += fmt.Sprintf("; texts taken by Twilio, unanswered when it died: %d", inFlight)
 			return err
 		}},
-		{"kill -9 the API server (serve)", 0.25, restart(f.serve, d.serve, nil)},
-		{"crash and restart Postgres", 0.40, func(ctx context.Context, rec *FaultRecord) error {
+		{name: "kill -9 the API server (serve)", share: 0.25, do: restart(f.serve, d.serve, nil)},
+		{name: "crash and restart Postgres", share: 0.40, do: func(ctx context.Context, rec *FaultRecord) error {
 			if err := f.pg.Crash(); err != nil {
 				return err
 			}
@@ -454,7 +464,7 @@ func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error)
 			rec.Detail = "immediate shutdown (SIGQUIT to the postmaster, as pg_ctl -m immediate), WAL recovery on start"
 			return nil
 		}},
-		{"stop and restart Temporal", 0.62, func(ctx context.Context, rec *FaultRecord) error {
+		{name: "stop and restart Temporal", share: 0.62, do: func(ctx context.Context, rec *FaultRecord) error {
 			t := time.Now()
 			if err := f.temp.Stop(); err != nil {
 				return err
@@ -471,7 +481,7 @@ func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error)
 			rec.Detail = "dev server stopped with SIGTERM, started again on the same port and SQLite file"
 			return nil
 		}},
-		{"Twilio stand-in failing", 0.72, func(ctx context.Context, rec *FaultRecord) error {
+		{name: "Twilio stand-in failing", share: 0.72, do: func(ctx context.Context, rec *FaultRecord) error {
 			a0, d0 := f.twilio.answered.Load(), f.twilio.dropped.Load()
 			f.twilio.on.Store(true)
 			t := time.Now()
@@ -482,7 +492,7 @@ func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error)
 				f.twilio.answered.Load()-a0, f.twilio.dropped.Load()-d0)
 			return err
 		}},
-		{"SendGrid down, Mailgun configured", 0.80, func(ctx context.Context, rec *FaultRecord) error {
+		{name: "SendGrid down, Mailgun configured", share: 0.15, do: func(ctx context.Context, rec *FaultRecord) error {
 			a0, d0, m0 := f.sendgrid.answered.Load(), f.sendgrid.dropped.Load(), f.mailgunTook.Load()
 			f.sendgrid.on.Store(true)
 			t := time.Now()
@@ -496,10 +506,18 @@ func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error)
 				rec.Detail += "; no email failed over"
 			}
 			return err
-		}},
+		}, alongside: true},
 	}
+	// In the order of their shares.
+	slices.SortStableFunc(faults, func(a, b fault) int { return cmp.Compare(a.share, b.share) })
 	total := float64(f.j.n * int(stepCount))
-	var records []FaultRecord
+	var (
+		records []FaultRecord
+		beside  sync.WaitGroup
+		mu      sync.Mutex
+		errs    []error
+	)
+	defer beside.Wait()
 	for _, ft := range faults {
 		for float64(f.j.acked.Load()) < ft.share*total {
 			if err := sleep(ctx, 50*time.Millisecond); err != nil {
@@ -508,6 +526,20 @@ func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error)
 		}
 		rec := FaultRecord{Name: ft.name, AtSeconds: time.Since(f.start).Seconds(), Acked: int(f.j.acked.Load())}
 		f.say("%5.0fs  fault: %s", rec.AtSeconds, ft.name)
+		if ft.alongside {
+			beside.Go(func() {
+				err := ft.do(ctx, &rec)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil && ctx.Err() == nil {
+					errs = append(errs, fmt.Errorf("%s: %w", ft.name, err))
+					return
+				}
+				f.say("%5.0fs  recovered: %s (down %.1fs) %s", time.Since(f.start).Seconds(), ft.name, rec.DownSeconds, rec.Detail)
+				records = append(records, rec)
+			})
+			continue
+		}
 		if err := ft.do(ctx, &rec); err != nil {
 			if ctx.Err() != nil {
 				return records, nil
@@ -515,7 +547,11 @@ func (f *faultRun) inject(ctx context.Context, d outages) ([]FaultRecord, error)
 			return records, fmt.Errorf("%s: %w", ft.name, err)
 		}
 		f.say("%5.0fs  recovered: %s (down %.1fs, serving %.1fs after restart) %s", time.Since(f.start).Seconds(), ft.name, rec.DownSeconds, rec.ReadySeconds, rec.Detail)
+		mu.Lock()
 		records = append(records, rec)
+		mu.Unlock()
 	}
-	return records, nil
+	beside.Wait()
+	slices.SortFunc(records, func(a, b FaultRecord) int { return cmp.Compare(a.AtSeconds, b.AtSeconds) })
+	return records, errors.Join(errs...)
 }
