@@ -147,13 +147,16 @@ func (a *API) checkEndpoint(r endpointRequest, k Kind) error {
 			}
 		}
 	}
-	if k.Feed() && len(r.Headers) > 0 && string(r.Headers) != "null" {
-		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: a %s feed sends no headers of its own", k)
+	if k.SecretURL() && len(r.Headers) > 0 && string(r.Headers) != "null" {
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: a %s destination sends no headers of its own", k)
 	}
 	if r.URL != nil {
 		err := egress.CheckURL(*r.URL, a.Policy)
-		if err == nil && k.Feed() {
+		switch {
+		case err == nil && k.Feed():
 			err = CheckFeedURL(k, *r.URL, a.Policy)
+		case err == nil && k == KindZapier:
+			err = CheckZapierURL(*r.URL, a.Policy)
 		}
 		if err != nil {
 			return apierr.Errorf(http.StatusUnprocessableEntity, apierr.Unprocessable, "url: %v", err)
@@ -243,7 +246,7 @@ type endpointView struct {
 // feed's URL is its secret, and is never shown whole (Endpoint.ShownURL); a feed signs
 // nothing, so it shows no secret.
 func shown(e Endpoint) endpointView {
-	if e.Kind.Feed() {
+	if e.Kind.SecretURL() {
 		e.URL, e.Secret = e.ShownURL(), ""
 	}
 	return endpointView{Endpoint: e, Headers: e.Headers.Masked()}
@@ -383,8 +386,8 @@ func (a *API) rotateSecret(c echo.Context) error {
 	if err != nil {
 		return endpointError(err, c.Param("id"))
 	}
-	if cur.Kind.Feed() {
-		return apierr.Errorf(http.StatusConflict, apierr.Conflict, "a %s feed signs nothing: it has no secret to rotate (its webhook URL is the secret; PATCH url to change it)", cur.Kind)
+	if cur.Kind.SecretURL() {
+		return apierr.Errorf(http.StatusConflict, apierr.Conflict, "a %s destination signs nothing: it has no secret to rotate (its webhook URL is the secret; PATCH url to change it)", cur.Kind)
 	}
 	e, err := RotateSecret(c.Request().Context(), a.DB, c.Param("id"), rotationOverlap)
 	if err != nil {

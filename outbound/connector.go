@@ -39,7 +39,9 @@ type connector struct {
 }
 
 // connectors are the connector kinds this build knows.
-var connectors = map[Kind]connector{}
+var connectors = map[Kind]connector{
+	KindZapier: {Transport: func(s *Sender) Transport { return zapier{s} }}, // no credentials: the hook URL is the secret (zapier.go)
+}
 
 // Connector reports whether k is a platform connector (its Transport calls the platform's API
 // with the endpoint's credentials) rather than a webhook or a staff feed.
