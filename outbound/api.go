@@ -407,10 +407,15 @@ func endpointError(err error, id string) error {
 // ours (ep_..., dlv_...), and says only "with that id" otherwise: the path is the caller's,
 // and a 404 must not echo kilobytes of it.
 func quoteID(id string) string {
-	if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
-		return !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) {
+	if !plainID(id) {
 		return "with that id"
 	}
 	return strconv.Quote(id)
+}
+
+// plainID reports whether id could be one of ours: 1 to 64 letters, digits, '_' and '-'.
+func plainID(id string) bool {
+	return len(id) > 0 && len(id) <= 64 && !strings.ContainsFunc(id, func(r rune) bool {
+		return !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	})
 }
