@@ -24,28 +24,38 @@ const MaxZapierSamples = 3
 // the whole history.
 const sampleWindow = 10_000
 
-// samples is GET /zapier/v1/samples?event=<trigger key>: the newest events of the trigger's
-// type, as the hook receives them (ZapierEvent), newest first; the catalogue's example of the
-// type, marked test, when there are none. Zapier takes the answer as a top-level array.
+// samples is GET /zapier/v1/samples?event=<trigger key> (ZapierSamples). Zapier takes the
+// answer as a top-level array.
 func (a *ZapierAPI) samples(c echo.Context) error {
 	t, err := trigger("event", c.QueryParam("event"))
 	if err != nil {
 		return err
 	}
-	events, err := RecentEvents(c.Request().Context(), a.DB, t.Type, MaxZapierSamples)
+	out, err := ZapierSamples(c.Request().Context(), a.DB, a.Links, t)
 	if err != nil {
 		return err
 	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// ZapierSamples are the newest events of the trigger's type as its hook receives them
+// (ZapierEvent), newest first, at most MaxZapierSamples; or, when there are none, the
+// catalogue's example of the type, marked test, so the Zap editor always has fields to show.
+func ZapierSamples(ctx context.Context, ex db.Executor, links FeedSettings, t ZapierTrigger) ([]ZapierEvent, error) {
+	events, err := RecentEvents(ctx, ex, t.Type, MaxZapierSamples)
+	if err != nil {
+		return nil, err
+	}
 	if len(events) == 0 {
-		if ex, ok := exampleEvent(t.Type); ok {
-			events = []Event{ex}
+		if e, ok := exampleEvent(t.Type); ok {
+			events = []Event{e}
 		}
 	}
 	out := make([]ZapierEvent, len(events))
 	for i, e := range events {
-		out[i] = a.Links.zapierEvent(e)
+		out[i] = links.zapierEvent(e)
 	}
-	return c.JSON(http.StatusOK, out)
+	return out, nil
 }
 
 // RecentEvents returns up to n of the newest orders' events of type t, newest first, among

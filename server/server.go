@@ -127,6 +127,7 @@ func New(d Deps) *echo.Echo {
 		Sender: &outbound.Sender{Policy: webhooks, Feeds: outbound.FeedSettings{
 			DigestWindow: d.Config.FeedDigestWindow, PublicURL: d.Config.PublicURL, TrackingSecret: d.Config.TrackingSecret}},
 	}).Register(v1)
+	s.routeZapier(e, webhooks)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 	s.routeCodec(e)
