@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -89,26 +90,11 @@ type subscription struct {
 // (performSubscribe retried after a lost answer) answers the subscription already there, so
 // a Zap never gets each event twice.
 func (a *ZapierAPI) subscribe(c echo.Context) error {
-	var r subscribeRequest
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return apierr.Decode(err)
-	}
-	if r.HookURL == "" {
-		return apierr.Errorf(http.StatusBadRequest, apierr.MissingField, "hookUrl is required: the Zap's hook, {{bundle.targetUrl}}")
-	}
-	if err := checkURLText(r.HookURL); err != nil {
-		return renameField(err, "url:", "hookUrl:")
-	}
-	t, err := trigger("event", r.Event)
+	hook, t, err := ParseSubscription(c.Request().Body, a.Policy)
 	if err != nil {
 		return err
 	}
-	if err := CheckZapierURL(r.HookURL, a.Policy); err != nil {
-		return apierr.Errorf(http.StatusUnprocessableEntity, apierr.Unprocessable, "hookUrl: %v", err)
-	}
-	e, created, err := SubscribeZapier(c.Request().Context(), a.DB, r.HookURL, t)
+	e, created, err := SubscribeZapier(c.Request().Context(), a.DB, hook, t)
 	if err != nil {
 		return err
 	}
@@ -117,6 +103,36 @@ func (a *ZapierAPI) subscribe(c echo.Context) error {
 		status = http.StatusCreated
 	}
 	return c.JSON(status, subscription{ID: e.ID, Event: t.Key, EventType: t.Type})
+}
+
+// ParseSubscription reads a subscribe request's body: a hook URL of at most 2,048 printable
+// ASCII characters that the policy lets shipflow call on Zapier's hook host, and a trigger key
+// of the table. Every refusal is an *apierr.Error: 400 naming the field, or 422 for a URL
+// that is well-formed but not one shipflow may call.
+func ParseSubscription(body io.Reader, p egress.Policy) (string, ZapierTrigger, error) {
+	var r subscribeRequest
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return "", ZapierTrigger{}, apierr.Decode(err)
+	}
+	if dec.More() {
+		return "", ZapierTrigger{}, apierr.Errorf(http.StatusBadRequest, apierr.BadRequest, "the body must be one JSON object")
+	}
+	if r.HookURL == "" {
+		return "", ZapierTrigger{}, apierr.Errorf(http.StatusBadRequest, apierr.MissingField, "hookUrl is required: the Zap's hook, {{bundle.targetUrl}}")
+	}
+	if err := checkURLText(r.HookURL); err != nil {
+		return "", ZapierTrigger{}, renameField(err, "url:", "hookUrl:")
+	}
+	t, err := trigger("event", r.Event)
+	if err != nil {
+		return "", t, err
+	}
+	if err := CheckZapierURL(r.HookURL, p); err != nil {
+		return "", t, apierr.Errorf(http.StatusUnprocessableEntity, apierr.Unprocessable, "hookUrl: %v", err)
+	}
+	return r.HookURL, t, nil
 }
 
 // renameField turns a check's message about one field into one about the field as this API

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/outbound/connectortest"
@@ -198,4 +199,46 @@ func TestZapierEventOfOddData(t *testing.T) {
 			t.Errorf("data %q: %v", data, err)
 		}
 	}
+}
+
+// FuzzParseSubscription: whatever body Zapier (or anyone holding a Zapier key) posts, the
+// subscribe request is refused with a 400 or 422 of the API's shape, or gives a hook on
+// Zapier's host within the URL limits and a trigger of the table.
+func FuzzParseSubscription(f *testing.F) {
+	for _, s := range []string{
+		`{"hookUrl":"https://hooks.zapier.com/hooks/standard/1234567/abc/def/","event":"tracking_number_added"}`,
+		`{"hookUrl":"https://hooks.zapier.com/hooks/standard/1/2/","event":"shipment_delivered"}{}`,
+		`{"hookUrl":"http://127.0.0.1:9/hooks/standard/1/2/","event":"shipment_exception"}`,
+		`{"hookUrl":"https://hooks.zapier.com.evil.example/","event":"order_created"}`,
+		`{"hookUrl":"https://hooks.zapier.com/\u0000","event":"order_created"}`,
+		`{"hookUrl":"https://hooks.zapier.com/x","event":"order.shipped"}`,
+		`{"hookUrl":"https://hooks.zapier.com/x","event":"order_created\u202e"}`,
+		`{"hookUrl":"https://hooks.zapier.com/x","event":"order_created","extra":1}`,
+		`{"target_url":"https://hooks.zapier.com/x","event":"order_created"}`,
+		`{"hookUrl":7}`, `[]`, `null`, ``, `{`, `{"hookUrl":"` + strings.Repeat("a", 3000) + `"}`,
+	} {
+		f.Add(s)
+	}
+	p := egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true}
+	f.Fuzz(func(t *testing.T, body string) {
+		hook, tr, err := ParseSubscription(strings.NewReader(body), p)
+		if err != nil {
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || (ae.Status != http.StatusBadRequest && ae.Status != http.StatusUnprocessableEntity) {
+				t.Fatalf("%q: %v, want a 400 or 422", body, err)
+			}
+			if len(ae.Message) > 2000 {
+				t.Fatalf("%q: a message of %d bytes echoes the body", body, len(ae.Message))
+			}
+			return
+		}
+		if _, ok := ZapierTriggerFor(tr.Key); !ok || len(hook) > maxURLLen || CheckZapierURL(hook, p) != nil {
+			t.Fatalf("%q: accepted hook %q trigger %+v", body, hook, tr)
+		}
+		for i := range len(hook) {
+			if c := hook[i]; c <= ' ' || c > '~' {
+				t.Fatalf("%q: accepted hook with byte 0x%02X", body, c)
+			}
+		}
+	})
 }
