@@ -6,8 +6,8 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
