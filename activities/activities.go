@@ -39,9 +39,12 @@ type Activities struct {
 	// TicketPublicComments opens each ticket for the order's customer and tells them, in a
 	// public comment, what is going on (ZENDESK_PUBLIC_COMMENTS; only Zendesk acts on it).
 	TicketPublicComments bool
-	// PublicURL and TrackingSecret make the links staff alerts carry.
-	PublicURL      string
-	TrackingSecret string
+	// PublicURL and TrackingSecret make the links staff alerts carry; tracking links go to
+	// TrackingPageURL when the page has its own address (SHIPFLOW_TRACKING_PAGE_URL), as the
+	// customer's messages do.
+	PublicURL       string
+	TrackingSecret  string
+	TrackingPageURL string
 	// Estimates are the merchant's delivery estimate rules (EstimateDelivery); nil is off.
 	Estimates *estimate.Rules
 	// ChannelFallback sends a milestone refused for good on one of the customer's channels on

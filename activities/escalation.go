@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,7 +26,7 @@ func (a *Activities) AlertStaff(ctx context.Context, channel string, al escalate
 		return nil
 	}
 	if al.TrackingURL == "" {
-		al.TrackingURL = tracklink.URL(a.PublicURL, a.TrackingSecret, al.OrderID)
+		al.TrackingURL = a.trackingURL(al.OrderID)
 	}
 	if al.OrderURL == "" && a.PublicURL != "" {
 		al.OrderURL = a.PublicURL + "/v1/orders/" + url.PathEscape(al.OrderID)
@@ -78,7 +79,7 @@ func (a *Activities) forCustomer(ctx context.Context, t escalate.Ticket) (escala
 		return t, nil
 	}
 	t.Requester = escalate.Requester{Name: c.Name, Email: c.Email}
-	t.Public = customerNotice(c.Locale, order.ExceptionReason(t.Reason), tracklink.URL(a.PublicURL, a.TrackingSecret, t.OrderID))
+	t.Public = customerNotice(c.Locale, order.ExceptionReason(t.Reason), a.trackingURL(t.OrderID))
 	return t, nil
 }
 
@@ -120,4 +121,9 @@ func ticketError(what string, err error) error {
 			temporal.ApplicationErrorOptions{NextRetryDelay: min(d, maxTicketWait), Cause: err})
 	}
 	return err
+}
+
+// trackingURL is the order's tracking page link, where the customer's messages send them.
+func (a *Activities) trackingURL(orderID string) string {
+	return tracklink.URL(cmp.Or(a.TrackingPageURL, a.PublicURL), a.TrackingSecret, orderID)
 }

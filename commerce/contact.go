@@ -4,6 +4,8 @@ import (
 	"net/mail"
 	"strings"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -80,4 +82,28 @@ func Name(parts ...string) string {
 		}
 	}
 	return strings.Join(keep, " ")
+}
+
+// PhoneIn is Phone for a number that may be written in its country's national form ("0612
+// 34567" in the Netherlands), as platforms that keep the address's country beside the
+// telephone (Magento) store it: with country, an ISO 3166-1 alpha-2 code, a national number is
+// completed by that country's calling code when the country's numbering plan says it is a
+// valid number there, and dropped otherwise. An international form is read as Phone reads it.
+func PhoneIn(p, country string) string {
+	if e := Phone(p); e != "" {
+		return e
+	}
+	p, country = strings.TrimSpace(p), strings.ToUpper(strings.TrimSpace(country))
+	if p == "" || len(p) > 32 || len(country) != 2 {
+		return ""
+	}
+	n, err := phonenumbers.Parse(p, country)
+	if err != nil || !phonenumbers.IsValidNumberForRegion(n, country) {
+		return ""
+	}
+	e := phonenumbers.Format(n, phonenumbers.E164)
+	if !order.IsE164(e) {
+		return ""
+	}
+	return e
 }

@@ -93,3 +93,20 @@ func TestName(t *testing.T) {
 		}
 	}
 }
+
+func TestPhoneIn(t *testing.T) {
+	for _, c := range []struct{ in, country, want string }{
+		{"+370 600 00000", "", "+37060000000"},
+		{"0612345678", "NL", "+31612345678"},
+		{"(312) 345-6789", "US", "+13123456789"},
+		{"8 600 00000", "LT", "+37060000000"},
+		{"0612345678", "", ""},
+		{"12", "NL", ""},
+		{"not a phone", "DE", ""},
+		{"0612345678", "ZZ", ""},
+	} {
+		if got := commerce.PhoneIn(c.in, c.country); got != c.want {
+			t.Errorf("PhoneIn(%q, %q) = %q, want %q", c.in, c.country, got, c.want)
+		}
+	}
+}

@@ -89,6 +89,8 @@ type Config struct {
 	Alerts        Alerts
 	Zendesk       Zendesk
 	Freshdesk     Freshdesk
+	// Magento is the Magento 2 store whose orders and shipments serve polls (docs/reference/inbound.md).
+	Magento Magento
 
 	// TwoWay answers a customer's own texts with their orders' status (SHIPFLOW_TWO_WAY, on
 	// by default; it takes effect where Twilio's inbound webhook does, with
@@ -191,6 +193,9 @@ type Config struct {
 	// browsers may call the codec server.
 	PayloadKeys      payload.Keys
 	CodecCORSOrigins []string
+	// SecretKeys seal the secrets kept in Postgres (a connector's credentials), the first key
+	// sealing (SHIPFLOW_SECRET_KEYS); without any, no connector with credentials can be saved.
+	SecretKeys payload.Keys
 }
 
 // PreviousSecrets are the inbound secrets of a rotation under way: each variable is its
@@ -299,6 +304,16 @@ type Mailgun struct {
 	Region               string // "us" or "eu": where the account's domains live
 	APIURL               string // overrides the region's API URL; empty for none
 }
+
+// Magento holds the store polled for orders and shipments: its base URL, the integration's
+// access token, and how often it is read.
+type Magento struct {
+	URL, AccessToken string
+	PollInterval     time.Duration
+}
+
+// On reports whether the store is polled: its URL and token are both set.
+func (m Magento) On() bool { return m.URL != "" && m.AccessToken != "" }
 
 // OneSignal holds the push channel's settings: the OneSignal app, its REST API key and the
 // API's URL (a stand-in's in tests and dev).
@@ -448,6 +463,9 @@ func (c *Config) settings() []setting {
 		{env: "SLACK_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.SlackURL)},
 		{env: "TEAMS_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.TeamsURL)},
 		{env: "GOOGLE_CHAT_WEBHOOK_URL", secret: true, parse: optionalURL(&c.Alerts.GoogleChatURL)},
+		{env: "MAGENTO_URL", flag: "magento-url", usage: "Magento 2 store base URL (the one /rest/V1 answers under), e.g. https://shop.example.com; a stand-in's in dev", parse: optionalURL(&c.Magento.URL)},
+		{env: "MAGENTO_ACCESS_TOKEN", secret: true, usage: "access token of the Magento integration that reads Sales", parse: str(&c.Magento.AccessToken)},
+		{env: "SHIPFLOW_MAGENTO_POLL_INTERVAL", flag: "magento-poll-interval", def: "1m", usage: "how often Magento is read for new and changed orders and shipments (at least 5s)", parse: atLeast(&c.Magento.PollInterval, 5*time.Second)},
 		{env: "ZENDESK_URL", flag: "zendesk-url", usage: "Zendesk base URL, e.g. https://example.zendesk.com", parse: optionalURL(&c.Zendesk.URL)},
 		{env: "ZENDESK_EMAIL", flag: "zendesk-email", usage: "Zendesk agent email for API auth", parse: str(&c.Zendesk.Email)},
 		{env: "ZENDESK_API_TOKEN", secret: true, parse: str(&c.Zendesk.APIToken)},
@@ -523,6 +541,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_TRACKING_PAGE_URL", flag: "tracking-page-url", usage: "public base URL of the tracking page when it is not SHIPFLOW_PUBLIC_URL, e.g. https://track.shop.example", parse: optionalURL(&c.Brand.PageURL)},
 		{env: "SHIPFLOW_CARRIERS_FILE", flag: "carriers-file", usage: "JSON file of carriers that extend or replace the built-in table (docs/reference/carriers.md)", parse: carriersFile(&c.CarriersFile, &c.Carriers)},
 
+		{env: "SHIPFLOW_SECRET_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing the secrets kept in Postgres (connector credentials), the first one sealing", parse: payloadKeys(&c.SecretKeys)},
 		{env: "SHIPFLOW_PAYLOAD_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing Temporal payloads, the first one sealing", parse: payloadKeys(&c.PayloadKeys)},
 		{env: "SHIPFLOW_CODEC_CORS_ORIGINS", flag: "codec-cors-origins", usage: "comma-separated origins (scheme://host[:port]) of Temporal UIs that may call /codec", parse: origins(&c.CodecCORSOrigins)},
 	}
@@ -586,6 +605,9 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 	}
 	if c.Zendesk.PublicComments && !c.ZendeskOn() {
 		return nil, errors.New("config: ZENDESK_PUBLIC_COMMENTS: is on but Zendesk is not configured; set ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN, or turn it off")
+	}
+	if (c.Magento.URL == "") != (c.Magento.AccessToken == "") {
+		return nil, errors.New("config: MAGENTO_URL and MAGENTO_ACCESS_TOKEN: set both to poll Magento, or neither")
 	}
 	if err := c.checkClientCert(); err != nil {
 		return nil, err
@@ -851,6 +873,21 @@ func duration(dst *time.Duration) func(string) error {
 		}
 		if d <= 0 {
 			return fmt.Errorf("%q must be positive", v)
+		}
+		*dst = d
+		return nil
+	}
+}
+
+// atLeast is duration with a floor, for a setting whose small values would hammer a remote.
+func atLeast(dst *time.Duration, floor time.Duration) func(string) error {
+	return func(v string) error {
+		var d time.Duration
+		if err := duration(&d)(v); err != nil {
+			return err
+		}
+		if d < floor {
+			return fmt.Errorf("%q is shorter than %s", v, floor)
 		}
 		*dst = d
 		return nil
@@ -1314,6 +1351,7 @@ func (c *Config) Providers() []Provider {
 		{"teams", c.Alerts.TeamsURL != "", "TEAMS_WEBHOOK_URL"},
 		{"google_chat", c.Alerts.GoogleChatURL != "", "GOOGLE_CHAT_WEBHOOK_URL"},
 		{"zendesk", c.ZendeskOn(), "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"},
+		{"magento", c.Magento.On(), "MAGENTO_URL and MAGENTO_ACCESS_TOKEN"},
 		{"freshdesk", c.Freshdesk.On(), "FRESHDESK_DOMAIN (or FRESHDESK_URL), FRESHDESK_API_KEY and FRESHDESK_REQUESTER_EMAIL"},
 		{"aftership", c.AfterShip.APIKey != "", "AFTERSHIP_API_KEY"},
 		{"easypost", c.EasyPost.APIKey != "", "EASYPOST_API_KEY"},
@@ -1391,4 +1429,13 @@ func transitDays(dst *estimate.Transit) func(string) error {
 		*dst = t
 		return nil
 	}
+}
+
+// SecretCodec is the codec of SHIPFLOW_SECRET_KEYS, which seals the secrets kept in Postgres; nil
+// when none is set.
+func (c *Config) SecretCodec() (*payload.Codec, error) {
+	if len(c.SecretKeys) == 0 {
+		return nil, nil
+	}
+	return payload.NewCodec(c.SecretKeys)
 }

@@ -15,6 +15,7 @@ const (
 	SourceCommerce    = "commerce"
 	SourceShopify     = "shopify"
 	SourceWooCommerce = "woocommerce"
+	SourceMagento     = "magento"
 	SourceGeneric     = "generic"
 	SourceAfterShip   = "aftership"
 	SourceEasyPost    = "easypost"

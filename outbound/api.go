@@ -16,6 +16,7 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/payload"
 )
 
 // API is the management API of endpoints and their deliveries (docs/reference/outbound-webhooks.md). The server
@@ -29,6 +30,9 @@ type API struct {
 	Policy egress.Policy
 	// Sender makes test events' attempts (POST .../test) from this process; nil refuses them.
 	Sender *Sender
+	// Secrets seal connectors' credentials (SHIPFLOW_SECRET_KEYS); nil refuses every
+	// connector that has credentials.
+	Secrets *payload.Codec
 }
 
 // Register adds the API's routes to g, the server's /v1 group.
@@ -60,6 +64,8 @@ type endpointRequest struct {
 	Enabled     *bool     `json:"enabled"`
 	// Headers is kept raw to tell an absent field from null (remove every header) in a PATCH.
 	Headers json.RawMessage `json:"headers"`
+	// Credentials are a connector's (docs/connectors.md): all of them, replacing any it had.
+	Credentials map[string]string `json:"credentials"`
 }
 
 // headerPatch reads a request's headers: nil when absent; clear when null; otherwise each name
@@ -240,6 +246,8 @@ func decodeEndpoint(c echo.Context) (endpointRequest, error) {
 type endpointView struct {
 	Endpoint
 	Headers map[string]string `json:"headers"`
+	// Credentials are a connector's credentials' names; no value is ever shown.
+	Credentials map[string]string `json:"credentials,omitempty"`
 }
 
 // shown is an endpoint with its secret in full, as create and rotate-secret answer it once. A
@@ -249,7 +257,7 @@ func shown(e Endpoint) endpointView {
 	if e.Kind.SecretURL() {
 		e.URL, e.Secret = e.ShownURL(), ""
 	}
-	return endpointView{Endpoint: e, Headers: e.Headers.Masked()}
+	return endpointView{Endpoint: e, Headers: e.Headers.Masked(), Credentials: e.Credentials.Masked()}
 }
 
 // masked hides an endpoint's secret: it is shown in full once, when created or rotated.
@@ -266,14 +274,35 @@ func (a *API) createEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.URL == nil || *r.URL == "" {
-		return apierr.Errorf(http.StatusBadRequest, apierr.MissingField, "url is required")
-	}
 	kind, err := parseKind(r.Kind)
 	if err != nil {
 		return err
 	}
+	if c, ok := connectors[kind]; ok && (r.URL == nil || *r.URL == "") && c.DefaultURL != "" {
+		r.URL = &c.DefaultURL // the platform's own API
+	}
+	if r.URL == nil || *r.URL == "" {
+		return apierr.Errorf(http.StatusBadRequest, apierr.MissingField, "url is required")
+	}
 	if err := a.checkEndpoint(r, kind); err != nil {
+		return err
+	}
+	if kind.Connector() {
+		creds, err := a.connectorCredentials(kind, *r.URL, r.Credentials)
+		if err != nil {
+			return err
+		}
+		var types []string
+		if r.EventTypes != nil {
+			types = *r.EventTypes
+		}
+		e, err := CreateConnector(c.Request().Context(), a.DB, kind, *r.URL, deref(r.Description), types, creds)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, shown(e))
+	}
+	if err := checkCredentials(kind, r.Credentials); err != nil {
 		return err
 	}
 	patch, _, err := r.headerPatch()
@@ -344,8 +373,10 @@ func (a *API) updateEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.URL != nil || len(r.Headers) > 0 {
-		// A feed's URL and headers have rules of their own; the kind never changes.
+	change := EndpointChange{URL: r.URL, Description: r.Description, EventTypes: r.EventTypes, Enabled: r.Enabled}
+	if r.URL != nil || len(r.Headers) > 0 || r.Credentials != nil {
+		// A feed's or a connector's URL, headers and credentials have rules of their own; the
+		// kind never changes.
 		cur, err := GetEndpoint(c.Request().Context(), a.DB, c.Param("id"))
 		if err != nil {
 			return endpointError(err, c.Param("id"))
@@ -353,8 +384,28 @@ func (a *API) updateEndpoint(c echo.Context) error {
 		if err := a.checkEndpoint(r, cur.Kind); err != nil {
 			return err
 		}
+		if cur.Kind.Connector() && (r.URL != nil || r.Credentials != nil) {
+			url, creds := cur.URL, r.Credentials
+			if r.URL != nil {
+				url = *r.URL
+			}
+			if creds == nil {
+				// A new URL is checked with the credentials it will be used with.
+				if creds, err = cur.Credentials.Open(a.Secrets); err != nil {
+					return apierr.Errorf(http.StatusConflict, apierr.Conflict, "the stored credentials cannot be opened (%v): send credentials with the url", err)
+				}
+			}
+			sealed, err := a.connectorCredentials(cur.Kind, url, creds)
+			if err != nil {
+				return err
+			}
+			if r.Credentials != nil {
+				change.Credentials = sealed
+			}
+		} else if r.Credentials != nil {
+			return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "credentials: a %s destination takes none", cur.Kind)
+		}
 	}
-	change := EndpointChange{URL: r.URL, Description: r.Description, EventTypes: r.EventTypes, Enabled: r.Enabled}
 	if patch != nil || clear {
 		change.Headers = func(cur Headers) (Headers, error) {
 			if clear {
@@ -418,4 +469,29 @@ func plainID(id string) bool {
 	return len(id) > 0 && len(id) <= 64 && !strings.ContainsFunc(id, func(r rune) bool {
 		return !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 	})
+}
+
+// connectorCredentials checks a connector's credentials and URL as its platform would take them
+// (checkCredentials, the connector's Check) and seals them.
+func (a *API) connectorCredentials(k Kind, url string, creds map[string]string) (Credentials, error) {
+	if err := checkCredentials(k, creds); err != nil {
+		return nil, err
+	}
+	if check := connectors[k].Check; check != nil {
+		if err := check(url, creds); err != nil {
+			var ae *apierr.Error
+			if errors.As(err, &ae) {
+				return nil, err
+			}
+			return nil, apierr.Errorf(http.StatusUnprocessableEntity, apierr.Unprocessable, "%v", err)
+		}
+	}
+	return sealCredentials(a.Secrets, creds)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -59,6 +59,8 @@ type Endpoint struct {
 	// Headers are sent with every attempt. They are never encoded whole: the API shows them
 	// through Headers.Masked.
 	Headers Headers `json:"-"`
+	// Credentials are a connector's, sealed (credentials.go); nil for a webhook or a feed.
+	Credentials Credentials `json:"-"`
 }
 
 // Secrets are the keys a delivery is signed with at t: the current one, and the previous one
@@ -83,11 +85,11 @@ func newEndpointID() string {
 	return "ep_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
-const endpointColumns = `id, kind, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until, failing_since, headers`
+const endpointColumns = `id, kind, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until, failing_since, headers, credentials`
 
 func scanEndpoint(r pgx.Row) (Endpoint, error) {
 	var e Endpoint
-	err := r.Scan(&e.ID, &e.Kind, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil, &e.FailingSince, &e.Headers)
+	err := r.Scan(&e.ID, &e.Kind, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil, &e.FailingSince, &e.Headers, &e.Credentials)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, db.ErrNotFound
 	}
@@ -108,6 +110,16 @@ func CreateEndpointWith(ctx context.Context, ex db.Executor, url, description st
 // CreateEndpointOf stores a new destination of kind k with a fresh secret (unused by a feed)
 // and headers h, which the caller has checked (CheckHeaders, CheckFeedURL).
 func CreateEndpointOf(ctx context.Context, ex db.Executor, k Kind, url, description string, eventTypes []string, h Headers) (Endpoint, error) {
+	return createEndpoint(ctx, ex, k, url, description, eventTypes, h, nil)
+}
+
+// CreateConnector stores a new connector of kind k with its credentials, sealed
+// (sealCredentials), which the caller has checked (checkCredentials, the connector's Check).
+func CreateConnector(ctx context.Context, ex db.Executor, k Kind, url, description string, eventTypes []string, creds Credentials) (Endpoint, error) {
+	return createEndpoint(ctx, ex, k, url, description, eventTypes, nil, creds)
+}
+
+func createEndpoint(ctx context.Context, ex db.Executor, k Kind, url, description string, eventTypes []string, h Headers, creds Credentials) (Endpoint, error) {
 	if eventTypes == nil {
 		eventTypes = []string{}
 	}
@@ -115,8 +127,9 @@ func CreateEndpointOf(ctx context.Context, ex db.Executor, k Kind, url, descript
 		h = Headers{}
 	}
 	e, err := scanEndpoint(ex.QueryRow(ctx, `
-		INSERT INTO webhook_endpoints (id, kind, url, description, event_types, secret, headers) VALUES ($1, $2, $3, $4, $5, $6, $7)
-		RETURNING `+endpointColumns, newEndpointID(), k, url, description, eventTypes, NewSecret(), map[string]string(h)))
+		INSERT INTO webhook_endpoints (id, kind, url, description, event_types, secret, headers, credentials)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		RETURNING `+endpointColumns, newEndpointID(), k, url, description, eventTypes, NewSecret(), map[string]string(h), sqlJSON(creds)))
 	if err != nil {
 		return e, fmt.Errorf("create webhook endpoint: %w", err)
 	}
@@ -155,6 +168,8 @@ type EndpointChange struct {
 	// locked, and returns the ones to store (a PATCH's merge, checked); an error ends the
 	// update with nothing changed.
 	Headers func(Headers) (Headers, error) `json:"-"`
+	// Credentials, when set, replace a connector's, sealed.
+	Credentials Credentials `json:"-"`
 }
 
 // UpdateEndpoint applies c. Re-enabling an endpoint clears why it was disabled and its run of
@@ -199,9 +214,9 @@ func updateEndpoint(ctx context.Context, ex db.Executor, id string, c EndpointCh
 			event_types = COALESCE($4, event_types), enabled = COALESCE($5, enabled),
 			disabled_reason = CASE WHEN $5 THEN '' ELSE disabled_reason END,
 			failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
-			headers = COALESCE($6, headers),
+			headers = COALESCE($6, headers), credentials = COALESCE($7, credentials),
 			updated_at = now()
-		WHERE id = $1 RETURNING `+endpointColumns, id, c.URL, c.Description, c.EventTypes, c.Enabled, h))
+		WHERE id = $1 RETURNING `+endpointColumns, id, c.URL, c.Description, c.EventTypes, c.Enabled, h, sqlJSON(c.Credentials)))
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return e, fmt.Errorf("update webhook endpoint %s: %w", id, err)
 	}

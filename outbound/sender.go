@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shipflow/shipflow/egress"
+	"github.com/shipflow/shipflow/payload"
 )
 
 // Sender is what attempts need besides the database: how far they may reach, how long they
@@ -26,6 +27,8 @@ type Sender struct {
 	PerEndpoint int
 	// Feeds are the staff milestone feeds' digest window and links (feed.go).
 	Feeds FeedSettings
+	// Secrets open connectors' credentials for each attempt (SHIPFLOW_SECRET_KEYS).
+	Secrets *payload.Codec
 	// Wake tells this worker's dispatcher that new deliveries wait for their first attempt;
 	// nil leaves them to the dispatchers' polling.
 	Wake func()
@@ -60,6 +63,14 @@ func (s *Sender) send(ctx context.Context, o Outgoing, attempt int) (Result, tim
 	t := s.transport(o.Endpoint.Kind)
 	if t == nil {
 		return Result{Outcome: Failed, Err: "no transport for destination kind " + string(o.Endpoint.Kind)}, time.Now()
+	}
+	if o.Endpoint.Kind.Connector() {
+		creds, err := o.Endpoint.Credentials.Open(s.Secrets)
+		if err != nil {
+			// No retry opens them: the keys changed under the stored credentials.
+			return Result{Outcome: Failed, Err: "credentials: " + err.Error()}, time.Now()
+		}
+		o.Credentials = creds
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout())
 	defer cancel()

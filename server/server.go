@@ -22,6 +22,7 @@ import (
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/whatsapp"
 	"github.com/shipflow/shipflow/outbound"
+	"github.com/shipflow/shipflow/payload"
 	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/telemetry"
 	"github.com/shipflow/shipflow/twoway"
@@ -47,6 +48,9 @@ type Deps struct {
 	SendGridPreviousKey *ecdsa.PublicKey
 	// Changes tells live views (SSE, the tracking page) that an order changed.
 	Changes Subscriber
+	// Secrets seal connectors' credentials (SHIPFLOW_SECRET_KEYS); nil refuses connectors
+	// with credentials.
+	Secrets *payload.Codec
 }
 
 // server carries Deps to the handlers.
@@ -124,8 +128,9 @@ func New(d Deps) *echo.Echo {
 		DB:         d.DB,
 		Deliveries: outbound.Deliveries{Client: d.Temporal, TaskQueue: d.Config.Temporal.TaskQueue},
 		Policy:     webhooks,
-		Sender: &outbound.Sender{Policy: webhooks, Feeds: outbound.FeedSettings{
+		Sender: &outbound.Sender{Policy: webhooks, Secrets: d.Secrets, Feeds: outbound.FeedSettings{
 			DigestWindow: d.Config.FeedDigestWindow, PublicURL: d.Config.PublicURL, TrackingSecret: d.Config.TrackingSecret}},
+		Secrets: d.Secrets,
 	}).Register(v1)
 	s.routeZapier(e, webhooks)
 	v1.GET("/inbound-events", s.listInboundEvents)

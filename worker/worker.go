@@ -39,8 +39,9 @@ type Deps struct {
 	Tickets    escalate.Tickets
 	// TicketPublicComments opens tickets for the order's customer, with a public comment.
 	TicketPublicComments bool
-	// PublicURL and TrackingSecret make the links in staff alerts.
-	PublicURL, TrackingSecret string
+	// PublicURL and TrackingSecret make the links in staff alerts; TrackingPageURL is the
+	// tracking page's own address, when it has one.
+	PublicURL, TrackingSecret, TrackingPageURL string
 	// Estimates are the merchant's delivery estimate rules; nil estimates nothing.
 	Estimates *estimate.Rules
 	// ChannelFallback sends a milestone refused for good on a channel on the customer's next.
@@ -198,7 +199,7 @@ func Register(r Registry, d Deps) {
 	RegisterWorkflows(r)
 	outbox := outboxOf(d)
 	r.RegisterActivity(&activities.Activities{DB: d.DB, Outbox: outbox, Notifier: d.Notifier, Escalator: d.Escalator,
-		Tracker: d.Tracker, Registrars: d.Registrars, Carriers: d.Carriers, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret,
+		Tracker: d.Tracker, Registrars: d.Registrars, Carriers: d.Carriers, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret, TrackingPageURL: d.TrackingPageURL,
 		Estimates: d.Estimates, ChannelFallback: d.ChannelFallback, TicketPublicComments: d.TicketPublicComments})
 	r.RegisterActivity(&outbound.Activities{Outbox: outbox})
 }

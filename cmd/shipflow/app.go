@@ -39,6 +39,8 @@ type app struct {
 	// awsCreds sign SNS requests; nil is the AWS SDK's standard chain (dev's stand-ins set
 	// their own).
 	awsCreds aws.CredentialsProvider
+	// secrets seal and open the secrets kept in Postgres (SHIPFLOW_SECRET_KEYS); nil without keys.
+	secrets *payload.Codec
 }
 
 func openApp(ctx context.Context, name string, args []string, e env) (*app, error) {
@@ -75,6 +77,12 @@ func connect(ctx context.Context, cfg *config.Config, e env) (*app, error) {
 		a.log.Info("temporal payloads encrypted", "key_id", cfg.PayloadKeys[0].ID, "keys", len(cfg.PayloadKeys))
 	} else {
 		a.log.Info("temporal payloads in clear text: no keys", "set", "SHIPFLOW_PAYLOAD_KEYS")
+	}
+	if a.secrets, err = cfg.SecretCodec(); err != nil {
+		return nil, err
+	}
+	if a.secrets == nil {
+		a.log.Info("connectors with credentials cannot be saved: no keys to seal them", "set", "SHIPFLOW_SECRET_KEYS")
 	}
 	if a.metrics, err = telemetry.NewMetrics(); err != nil {
 		return nil, err

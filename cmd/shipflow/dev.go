@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/engine"
+	"github.com/shipflow/shipflow/payload"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -73,6 +75,12 @@ func devDefaults(cfg *config.Config, getenv func(string) string) {
 	}
 	if cfg.TrackingSecret == "" {
 		cfg.TrackingSecret = "shipflow-dev-tracking-secret"
+	}
+	if len(cfg.SecretKeys) == 0 {
+		// Connectors' credentials sealed with a key everyone can read: dev's alone.
+		sum := sha256.Sum256([]byte("shipflow-dev-secret-key"))
+		k, _ := payload.NewKey("dev", sum[:])
+		cfg.SecretKeys = payload.Keys{k}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shipflow/shipflow/changes"
+	"github.com/shipflow/shipflow/commerce/magento"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/sendgrid"
@@ -46,8 +47,13 @@ func (a *app) api() (http.Handler, []func(context.Context), error) {
 	}
 	feed := changes.New(a.db, a.log.With("component", "changes"))
 	d := server.Deps{Config: a.cfg, DB: a.db, Temporal: a.temporal, Logger: a.log, Metrics: a.metrics, Inbox: in,
-		Notifications: notify.NewLog(a.db), Changes: feed}
+		Notifications: notify.NewLog(a.db), Changes: feed, Secrets: a.secrets}
 	loops := []func(context.Context){r.Run, feed.Run, func(ctx context.Context) { server.SweepVoiceAnswers(ctx, &d) }}
+	if p, err := a.magentoPoller(in); err != nil {
+		return nil, nil, err
+	} else if p != nil {
+		loops = append(loops, p.Run)
+	}
 	if k := a.cfg.SendGridWebhookKey; k != "" {
 		key, err := sendgrid.ParsePublicKey(k)
 		if err != nil {
@@ -66,6 +72,26 @@ func (a *app) api() (http.Handler, []func(context.Context), error) {
 		d.ShipEngineKeys = signature.NewJWKS(u, &http.Client{Timeout: 5 * time.Second})
 	}
 	return server.New(d), loops, nil
+}
+
+// magentoPoller is the poll of the Magento store, when one is configured, or nil. It runs in
+// serve beside the relay, not in the worker: what it reads goes into the inbox exactly as a
+// webhook delivery does, and the relay in the same process is woken at once by what it stores.
+// The lease in Postgres makes one serve replica at a time poll.
+func (a *app) magentoPoller(in *inbox.Inbox) (*magento.Poller, error) {
+	c := a.cfg.Magento
+	if !c.On() {
+		return nil, nil
+	}
+	p := &magento.Poller{
+		Client: magento.New(magento.Config{URL: c.URL, Token: c.AccessToken}, nil),
+		Inbox:  in, DB: a.db, Interval: c.PollInterval, Logger: a.log.With("component", "magento"),
+	}
+	if err := p.Register(a.metrics.Registry); err != nil {
+		return nil, err
+	}
+	a.log.Info("polling Magento", "url", c.URL, "every", c.PollInterval.String())
+	return p, nil
 }
 
 // orderSettings are the timings every new order workflow starts with.

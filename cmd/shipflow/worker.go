@@ -66,13 +66,13 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 	deps := worker.Deps{
 		DB: a.db, Notifier: n, Tracker: a.tracker(), Registrars: a.registrars(), Carriers: a.carriers(),
 		Alerters: alerters, Tickets: tickets, TicketPublicComments: a.cfg.Zendesk.PublicComments,
-		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret,
+		PublicURL: a.cfg.PublicURL, TrackingSecret: a.cfg.TrackingSecret, TrackingPageURL: a.cfg.Brand.PageURL,
 		// Always there: orders started while estimates were on still ask for them.
 		Estimates:       &estimates,
 		ChannelFallback: a.cfg.ChannelFallback,
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
-		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy(), Feeds: a.feeds()},
+		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy(), Feeds: a.feeds(), Secrets: a.secrets},
 		Logger:    a.log.With("component", "dispatch"),
 		Metrics:   a.metrics.Registry,
 		Loops:     []func(context.Context){unresolved.Run},
