@@ -111,6 +111,7 @@ func TestConnectorCredentials(t *testing.T) {
 		t.Errorf("credentials shown as %v, want the name with no value", out["credentials"])
 	}
 	id := out["id"].(string)
+	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, id) }) // enabled on order.shipped: later tests' events would fan out to it
 	var stored string
 	if err := pool.QueryRow(t.Context(), `SELECT credentials::text FROM webhook_endpoints WHERE id = $1`, id).Scan(&stored); err != nil {
 		t.Fatal(err)
