@@ -313,7 +313,7 @@ func (f *faultRun) checkMessages(ctx context.Context, out *findings) error {
 	}
 	// While SendGrid was down, every email it refused went to Mailgun in the same attempt: a
 	// refusal with nothing at Mailgun means the emails waited out the outage instead.
-	if refused := f.sendgrid.answered.Load() + f.sendgrid.dropped.Load(); refused > 0 && f.mailgunTook.Load() == 0 {
+	if refused := f.sendgrid.refused(); refused > 0 && f.mailgunTook.Load() == 0 {
 		out.fail("email did not fail over", "SendGrid refused %d requests and Mailgun took no email", refused)
 	}
 	return nil
@@ -418,8 +418,7 @@ func (f *faultRun) recovery(ctx context.Context) Recovery {
 	f.j.mu.Lock()
 	r.WebhookRequestsFailed, r.DuplicateAnswers = f.j.failures, f.j.statuses["duplicate"]
 	f.j.mu.Unlock()
-	r.TwilioRefused = int(f.twilio.answered.Load() + f.twilio.dropped.Load())
-	r.SendGridRefused, r.MailgunTook = int(f.sendgrid.answered.Load()+f.sendgrid.dropped.Load()), int(f.mailgunTook.Load())
+	r.TwilioRefused, r.SendGridRefused, r.MailgunTook = int(f.twilio.refused()), int(f.sendgrid.refused()), int(f.mailgunTook.Load())
 	f.sub.mu.Lock()
 	r.SubscriberRepeats = f.sub.repeat
 	f.sub.mu.Unlock()

@@ -215,6 +215,15 @@ func (o *outage) hold(ctx context.Context) {
 	}
 }
 
+// refused counts the requests the outage turned away; none for a nil outage (a run that
+// breaks no provider, such as the replicas run).
+func (o *outage) refused() int64 {
+	if o == nil {
+		return 0
+	}
+	return o.answered.Load() + o.dropped.Load()
+}
+
 // refuse turns the request away while the outage is on, answering half of them with answer
 // (the provider's 503) and cutting the rest.
 func (o *outage) refuse(w http.ResponseWriter, answer func(http.ResponseWriter)) bool {

@@ -197,6 +197,9 @@ type CommerceEvent struct {
 	Items            []Item     `json:"items,omitempty"`
 	PromisedDelivery *time.Time `json:"promised_delivery,omitempty"`
 	ShippingAddress  *Address   `json:"shipping_address,omitempty"`
+	// Origin is the platform the order came from (order.created), set by that platform's
+	// adapter and never by the commerce API (Order.Origin).
+	Origin Origin `json:"origin,omitempty"`
 
 	// order.shipped
 	Shipment *ShipmentInfo `json:"shipment,omitempty"`
@@ -233,6 +236,9 @@ func (e CommerceEvent) Validate() error {
 	}
 	if e.OrderID == "" {
 		return required("data.order_id")
+	}
+	if e.Origin != "" && !e.Origin.Valid() {
+		return invalid("origin", "is not a known origin: %s", Quote(string(e.Origin)))
 	}
 	switch e.Type {
 	case EventCreated:

@@ -56,6 +56,9 @@ type Order struct {
 	// LastTold is the latest message that left for the customer, in runs that keep it (since
 	// daily updates): "nothing else was said that day" reads it.
 	LastTold *Told `json:"last_told,omitempty"`
+	// Origin is the commerce platform the order came from (order.created's), for what writes
+	// back to it; empty for the commerce API and for orders started before origins were kept.
+	Origin Origin `json:"origin,omitempty"`
 }
 
 // Shipment is one parcel of the order with what its carrier last said.
@@ -125,6 +128,7 @@ func New(e CommerceEvent) (Order, []Effect, error) {
 		Items:            slices.Clone(e.Items),
 		PromisedDelivery: utcp(e.PromisedDelivery),
 		DailyUpdates:     cloneBool(e.DailyUpdates),
+		Origin:           e.Origin,
 		CreatedAt:        at,
 		UpdatedAt:        at,
 	}

@@ -29,6 +29,9 @@ type View struct {
 	CancelReason      string         `json:"cancel_reason,omitempty"`
 	ReturnedAt        *time.Time     `json:"returned_at,omitempty"`
 	ReturnReason      string         `json:"return_reason,omitempty"`
+	// Origin is the commerce platform the order came from (Order.Origin); absent for the
+	// commerce API.
+	Origin Origin `json:"origin,omitempty"`
 }
 
 // NotifyView mirrors the "notify" object of order.created, so a client
@@ -108,6 +111,7 @@ func (o *Order) Summary() View {
 		CancelReason:      o.CancelReason,
 		ReturnedAt:        utcp(o.ReturnedAt),
 		ReturnReason:      o.ReturnReason,
+		Origin:            o.Origin,
 	}
 	if a := o.ShippingAddress; a != nil {
 		c := *a

@@ -40,6 +40,35 @@ type connector struct {
 
 // connectors are the connector kinds this build knows.
 var connectors = map[Kind]connector{
+	KindShopify: {
+		Credentials: []string{shopifyAccessToken},
+		Optional:    []string{shopifyAPIVersion},
+		Check:       checkShopify,
+		Transport:   func(s *Sender) Transport { return shopify{s} },
+	},
+	KindHubSpot: {
+		Credentials: []string{HubSpotToken},
+		DefaultURL:  HubSpotURL,
+		Check:       checkHubSpot,
+		Transport:   func(s *Sender) Transport { return hubSpot{s} },
+	},
+	KindKlaviyo: {
+		Credentials: []string{KlaviyoAPIKey},
+		DefaultURL:  KlaviyoURL,
+		Check:       checkKlaviyo,
+		Transport:   func(s *Sender) Transport { return klaviyo{s} },
+	},
+	KindActiveCampaign: {
+		Credentials: []string{ActiveCampaignToken},
+		Check:       checkActiveCampaign,
+		Transport:   func(s *Sender) Transport { return activeCampaign{s} },
+	},
+	KindSalesforce: {
+		Credentials: []string{SalesforceClientID, SalesforceClientSecret},
+		Optional:    []string{SalesforceEventObject, SalesforceAPIVersion},
+		Check:       checkSalesforce,
+		Transport:   func(s *Sender) Transport { return salesforce{s} },
+	},
 	KindZapier: {Transport: func(s *Sender) Transport { return zapier{s} }}, // no credentials: the hook URL is the secret (zapier.go)
 }
 
@@ -59,8 +88,34 @@ func (k Kind) Connector() bool {
 // attempt log like a webhook's. A transport whose platform says more in its body (a 200 with
 // an error inside) reads Result.Body and changes the Outcome.
 func (s *Sender) call(req *http.Request) Result {
+	r, _, _ := s.exchange(req)
+	return r
+}
+
+// callHeader is call that also returns the answer's header (nil when none arrived), for a
+// platform that says how long to wait in headers of its own (HubSpot's rate headers).
+func (s *Sender) callHeader(req *http.Request) (Result, http.Header) {
+	r, h, _ := s.exchange(req)
+	return r, h
+}
+
+// callRead is call that also returns the answer's body, up to maxAnswer, for a transport that
+// reads ids from it (ActiveCampaign's contact and tags); Result.Body keeps its first MaxBody
+// bytes, as call's.
+func (s *Sender) callRead(req *http.Request) (Result, []byte) {
+	r, _, raw := s.exchange(req)
+	return r, raw
+}
+
+// maxAnswer bounds how much of a platform's answer exchange reads: a contact with its fields
+// or a list of a platform's ids is larger than the attempt log keeps (MaxBody), and far
+// smaller than this.
+const maxAnswer = 1 << 20
+
+// exchange makes the request and classifies the answer for call, callHeader and callRead.
+func (s *Sender) exchange(req *http.Request) (Result, http.Header, []byte) {
 	if err := egress.CheckURL(req.URL.String(), s.Policy); err != nil {
-		return Result{Outcome: Failed, Err: err.Error()}
+		return Result{Outcome: Failed, Err: err.Error()}, nil, nil
 	}
 	start := time.Now()
 	resp, err := s.httpClient().Do(req)
@@ -69,11 +124,11 @@ func (s *Sender) call(req *http.Request) Result {
 		if errors.Is(err, egress.ErrForbiddenAddress) {
 			r.Outcome = Failed
 		}
-		return r
+		return r, nil, nil
 	}
 	defer resp.Body.Close()
-	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
-	r := Result{Status: resp.StatusCode, Latency: time.Since(start), Body: text(raw)}
+	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	r := Result{Status: resp.StatusCode, Latency: time.Since(start), Body: text(raw[:min(len(raw), MaxBody)])}
 	if readErr != nil {
 		r.Err = "reading answer body: " + describe(readErr)
 	}
@@ -88,5 +143,5 @@ func (s *Sender) call(req *http.Request) Result {
 	default:
 		r.Outcome = Failed
 	}
-	return r
+	return r, resp.Header, raw
 }

@@ -111,7 +111,8 @@ func TestConnectorCredentials(t *testing.T) {
 		t.Errorf("credentials shown as %v, want the name with no value", out["credentials"])
 	}
 	id := out["id"].(string)
-	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, id) }) // enabled on order.shipped: later tests' events would fan out to it
+	// The package's tests share one database: another test counts the endpoints there.
+	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, id) })
 	var stored string
 	if err := pool.QueryRow(t.Context(), `SELECT credentials::text FROM webhook_endpoints WHERE id = $1`, id).Scan(&stored); err != nil {
 		t.Fatal(err)

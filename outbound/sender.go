@@ -38,6 +38,8 @@ type Sender struct {
 
 	mu    sync.Mutex
 	slots map[string]chan struct{} // per endpoint; a token in the channel is an attempt in flight
+
+	salesforce salesforceSessions // the Salesforce endpoints' access tokens (salesforce.go)
 }
 
 // timeout is the bound of one attempt: Timeout, within the documented 15 s (docs/reference/outbound-webhooks.md).

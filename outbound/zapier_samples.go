@@ -47,7 +47,7 @@ func ZapierSamples(ctx context.Context, ex db.Executor, links FeedSettings, t Za
 		return nil, err
 	}
 	if len(events) == 0 {
-		if e, ok := exampleEvent(t.Type); ok {
+		if e, ok := cannedEvent(t.Type); ok {
 			events = []Event{e}
 		}
 	}
@@ -80,15 +80,15 @@ func RecentEvents(ctx context.Context, ex db.Executor, t order.PublishType, n in
 	return events, nil
 }
 
-// exampleEvent is the first event of type t the catalogue's example orders published, marked
+// cannedEvent is the first event of type t the catalogue's example orders published, marked
 // as a test: a sample about no real order.
-func exampleEvent(t order.PublishType) (Event, bool) {
-	e, ok := exampleEvents()[t]
+func cannedEvent(t order.PublishType) (Event, bool) {
+	e, ok := cannedEvents()[t]
 	e.Test = true
 	return e, ok
 }
 
-var exampleEvents = sync.OnceValue(func() map[order.PublishType]Event {
+var cannedEvents = sync.OnceValue(func() map[order.PublishType]Event {
 	out := map[order.PublishType]Event{}
 	for _, e := range exampleOrders() {
 		if _, ok := out[order.PublishType(e.Type)]; !ok {

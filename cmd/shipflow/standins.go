@@ -13,6 +13,7 @@ import (
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/notify/providertest"
 	"github.com/shipflow/shipflow/notify/whatsapp"
+	"github.com/shipflow/shipflow/outbound/connectortest"
 )
 
 // Credentials of the stand-ins `shipflow dev -standins` starts: the real clients send them and
@@ -29,6 +30,14 @@ const (
 	standInOneSignal   = "dev-standin-onesignal-key"
 	standInWhatsAppID  = "100000000000001"
 	standInWhatsApp    = "dev-standin-whatsapp-token"
+	// The CRM connectors' stand-ins take these as an endpoint's credentials (docs/connectors.md).
+	standInHubSpotToken  = "pat-dev-standin"
+	standInSalesforceID  = "dev-standin-client-id"
+	standInSalesforceKey = "dev-standin-client-secret"
+	standInShopifyToken  = "shpat_00000000000000000000000000dev0"
+	// The marketing connectors' stand-ins take these (docs/connectors.md#klaviyo).
+	standInKlaviyoKey = "pk_devstandin0000000000000000000000"
+	standInACToken    = "devstandinactivecampaign0000000000000000"
 )
 
 var standInAWS = aws.Credentials{AccessKeyID: "AKIADEVSTANDIN000000", SecretAccessKey: "dev-standin-secret-access-key"}
@@ -44,6 +53,14 @@ type standIns struct {
 	mailgun   *providertest.Mailgun
 	onesignal *providertest.OneSignal
 	whatsapp  *providertest.WhatsApp
+	// hubspot and salesforce are connectors' platforms: an endpoint of that kind names the
+	// stand-in's URL and its credentials above.
+	hubspot    *connectortest.HubSpot
+	salesforce *connectortest.Salesforce
+	shopify    *connectortest.Shopify // a shop for a shopify connector (docs/connectors.md#shopify)
+	klaviyo    *connectortest.Klaviyo
+	// activeCampaign has the shipping fields docs/connectors.md#activecampaign names.
+	activeCampaign *connectortest.ActiveCampaign
 }
 
 // startStandIns starts the stand-ins and points cfg's providers at them, whatever the
@@ -54,14 +71,21 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 		return nil, err
 	}
 	s := &standIns{
-		twilio:    providertest.StartTwilio(standInTwilioSID, standInTwilioToken),
-		sns:       providertest.StartSNS(standInAWS, standInAWSRegion),
-		sendgrid:  sg,
-		mailgun:   providertest.StartMailgun(standInMailgunKey, standInMailgunHost, "dev-standin-signing-key"),
-		onesignal: providertest.StartOneSignal(standInOneSignalID, standInOneSignal),
-		whatsapp:  providertest.StartWhatsApp(standInWhatsApp, standInWhatsAppID, "dev-standin-app-secret"),
+		twilio:     providertest.StartTwilio(standInTwilioSID, standInTwilioToken),
+		sns:        providertest.StartSNS(standInAWS, standInAWSRegion),
+		sendgrid:   sg,
+		mailgun:    providertest.StartMailgun(standInMailgunKey, standInMailgunHost, "dev-standin-signing-key"),
+		onesignal:  providertest.StartOneSignal(standInOneSignalID, standInOneSignal),
+		whatsapp:   providertest.StartWhatsApp(standInWhatsApp, standInWhatsAppID, "dev-standin-app-secret"),
+		hubspot:    connectortest.StartHubSpot(standInHubSpotToken),
+		salesforce: connectortest.StartSalesforce(standInSalesforceID, standInSalesforceKey),
+		shopify:    connectortest.StartShopify(standInShopifyToken),
+		klaviyo:    connectortest.StartKlaviyo(standInKlaviyoKey),
+		// activeCampaign's URL is an IP address: the connector's check takes it as a stand-in.
+		activeCampaign: connectortest.StartActiveCampaign(standInACToken),
 	}
 	s.onesignal.EveryoneSubscribed = true // no app logs dev's customers in
+	s.hubspot.EveryoneKnown = true        // no CRM knows dev's customers
 	log = log.With("component", "stand-in")
 	s.twilio.OnAccept = func(m providertest.TwilioMessage) {
 		log.Info("twilio stand-in took a message", "to", notify.Mask(m.To), "from", m.From, "body", m.Body)
@@ -77,6 +101,24 @@ func startStandIns(cfg *config.Config, log *slog.Logger) (*standIns, error) {
 	}
 	s.whatsapp.OnAccept = func(m providertest.WhatsAppMessage) {
 		log.Info("whatsapp cloud stand-in took a message", "to", notify.Mask(m.To), "type", m.Type, "text", m.Text, "template", m.Template)
+	}
+	s.hubspot.OnAccept = func(u connectortest.HubSpotUpdate) {
+		log.Info("hubspot stand-in updated a contact", "email", notify.Mask(u.Email), "stage", u.Properties["shipflow_shipping_stage"])
+	}
+	s.salesforce.OnAccept = func(e connectortest.SalesforceEvent) {
+		log.Info("salesforce stand-in took a platform event", "object", e.Object, "milestone", e.Fields["Milestone__c"], "order", e.Fields["Order_Id__c"])
+	}
+	s.shopify.OnAccept = func(e connectortest.ShopifyEvent) {
+		log.Info("shopify stand-in took a fulfillment event", "fulfillment", e.FulfillmentID, "status", e.Status, "happened_at", e.HappenedAt)
+	}
+	s.klaviyo.OnAccept = func(e connectortest.KlaviyoEvent) {
+		log.Info("klaviyo stand-in took an event", "metric", e.Metric, "email", notify.Mask(e.Email), "order", e.Properties["OrderId"])
+	}
+	for _, title := range []string{"Shipping Stage", "Shipping Carrier", "Tracking Number", "Tracking Link", "Shipping ETA", "Shipping Order ID"} {
+		s.activeCampaign.AddField(title)
+	}
+	s.activeCampaign.OnTag = func(email, tag string) {
+		log.Info("activecampaign stand-in tagged a contact", "email", notify.Mask(email), "tag", tag)
 	}
 	s.onesignal.OnAccept = func(p providertest.OneSignalPush) {
 		log.Info("onesignal stand-in took a push", "to", notify.Mask(p.ExternalID), "title", p.Headings["en"], "text", p.Contents["en"], "url", p.URL)
@@ -106,6 +148,11 @@ func (s *standIns) close() {
 	s.mailgun.Close()
 	s.onesignal.Close()
 	s.whatsapp.Close()
+	s.hubspot.Close()
+	s.salesforce.Close()
+	s.shopify.Close()
+	s.klaviyo.Close()
+	s.activeCampaign.Close()
 }
 
 // banner lists the stand-ins for the dev banner.
@@ -114,6 +161,11 @@ func (s *standIns) banner(w io.Writer) {
 	fmt.Fprintf(&b, "  Stand-ins    twilio %s, sns %s\n", s.twilio.URL(), s.sns.URL())
 	fmt.Fprintf(&b, "               sendgrid %s, mailgun %s\n", s.sendgrid.URL(), s.mailgun.URL())
 	fmt.Fprintf(&b, "               whatsapp cloud %s, onesignal %s\n", s.whatsapp.URL(), s.onesignal.URL())
+	fmt.Fprintf(&b, "               hubspot %s (token %s), salesforce %s (client %s / %s)\n", s.hubspot.URL(), standInHubSpotToken,
+		s.salesforce.URL(), standInSalesforceID, standInSalesforceKey)
+	fmt.Fprintf(&b, "               shopify %s (access_token %s)\n", s.shopify.URL(), standInShopifyToken)
+	fmt.Fprintf(&b, "               klaviyo %s (api_key %s), activecampaign %s (api_token %s)\n", s.klaviyo.URL(), standInKlaviyoKey,
+		s.activeCampaign.URL(), standInACToken)
 	fmt.Fprintf(&b, "               (curl -X POST <url>/_standin/down?seconds=60 fails one over to the next)\n")
 	fmt.Fprint(w, b.String())
 }

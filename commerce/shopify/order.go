@@ -89,6 +89,9 @@ func parseOrderCreated(body []byte) (inbox.Delivery, error) {
 		Notify:          commerce.Channels(c),
 		Items:           items,
 		ShippingAddress: o.ShippingAddress.address(),
+		// Its order id is Shopify's and its shipments' ids Shopify's fulfillment ids, which
+		// is what writing milestones back to the shop needs (outbound's shopify connector).
+		Origin: order.OriginShopify,
 	}
 	return inbox.Delivery{Commerce: []order.CommerceEvent{e}}, nil
 }

@@ -52,6 +52,7 @@ func TestParse(t *testing.T) {
 				{SKU: "shopify-line-item-14720938508389", Name: "Loose-leaf Earl Grey", Quantity: 1},
 			},
 			ShippingAddress: &order.Address{Name: "Ona Petraitė", Line1: "Gedimino pr. 1", Line2: "Butas 4", City: "Vilnius", PostalCode: "01103", Country: "LT"},
+			Origin:          order.OriginShopify,
 		}}}},
 		{shopify.TopicOrderCancelled, "orders_cancelled.json", inbox.Delivery{Commerce: []order.CommerceEvent{{
 			ID:        "shopify/order/" + orderID + "/cancelled",

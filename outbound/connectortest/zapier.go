@@ -4,11 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -41,16 +41,13 @@ type Zapier struct {
 	srv     *httptest.Server
 	account string
 
-	mu    sync.Mutex
-	hooks map[string]bool // path: live (false: the Zap was turned off)
-	posts []ZapierPost
+	mu         sync.Mutex
+	hooks      map[string]bool // path: live (false: the Zap was turned off)
+	posts      []ZapierPost
+	retryAfter int // seconds a 429 or 503 of FailNext asks for; 0 is 1
 	// OnAccept, when set, is called with every post accepted (for `shipflow dev`'s log).
 	OnAccept func(ZapierPost)
 }
-
-// maxHookBody is what this stand-in takes in one post; Zapier documents no limit this small,
-// and shipflow's objects are a few hundred bytes.
-const maxHookBody = 1 << 20
 
 // NewZapier starts a Zapier hooks stand-in and stops it when the test ends.
 func NewZapier(t testing.TB) *Zapier {
@@ -82,6 +79,14 @@ func (z *Zapier) NewHook() string {
 	z.hooks[path] = true
 	z.mu.Unlock()
 	return z.srv.URL + path
+}
+
+// SetRetryAfter makes every 429 and 503 FailNext queues ask for secs seconds (1 when not
+// positive); an outage's (Down) asks for 1.
+func (z *Zapier) SetRetryAfter(secs int) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.retryAfter = secs
 }
 
 // TurnOff turns off the Zap of a hook: from now on the hook answers 410 Gone.
@@ -133,7 +138,12 @@ var zapierMessages = map[int]string{
 }
 
 func (z *Zapier) fail(w http.ResponseWriter, status int) {
-	z.retryAfter(w, status)
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		z.mu.Lock()
+		secs := max(z.retryAfter, 1)
+		z.mu.Unlock()
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
 	msg := zapierMessages[status]
 	if msg == "" {
 		msg = http.StatusText(status)
@@ -144,12 +154,12 @@ func (z *Zapier) fail(w http.ResponseWriter, status int) {
 }
 
 func (z *Zapier) serve(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxHookBody))
-	if down, status := z.next(); down {
-		z.serveDown(w)
+	body, bodyErr, fail, done := z.suffer(w, r)
+	if done {
 		return
-	} else if status != 0 {
-		z.fail(w, status)
+	}
+	if fail != nil {
+		z.fail(w, fail.status)
 		return
 	}
 	z.mu.Lock()
@@ -186,12 +196,4 @@ func (z *Zapier) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(zapierStatus{Status: "success", ID: uuid(), RequestID: uuid(), Attempt: uuid()})
 	}
-}
-
-// uuid is a random version 4 UUID, as Zapier ids its runs.
-func uuid() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
