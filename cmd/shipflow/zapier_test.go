@@ -36,8 +36,8 @@ func (s *stack) zapierCall(method, path string, body any) (int, map[string]any) 
 	return resp.StatusCode, out
 }
 
-// ship sends order id's order.created, order.confirmed and order.shipped with a DPD parcel.
-func (s *stack) ship(id, tracking string) {
+// shipDPD sends order id's order.created, order.confirmed and order.shipped with a DPD parcel.
+func (s *stack) shipDPD(id, tracking string) {
 	s.t.Helper()
 	s.confirm(id, map[string]any{"name": "Ona", "email": "ona@example.com", "locale": "en", "time_zone": "UTC"}, "email")
 	shipped, _ := json.Marshal(map[string]any{"type": "order.shipped", "timestamp": time.Now().UTC().Format(time.RFC3339), "data": map[string]any{
@@ -92,7 +92,7 @@ func TestZapierTriggerThroughTheWholePath(t *testing.T) {
 	// The hooks are down when the parcel ships: the first attempt meets 503 and Retry-After.
 	z.Down(0)
 	id := fmt.Sprintf("zap-%d", time.Now().UnixNano())
-	s.ship(id, "05212345678901")
+	s.shipDPD(id, "05212345678901")
 	var failed map[string]any
 	testenv.Eventually(t, 45*time.Second, func() bool {
 		_, page := call(t, http.MethodGet, s.base+"/v1/webhook-endpoints/"+subID+"/deliveries", "ops-token")
@@ -136,7 +136,7 @@ func TestZapierTriggerThroughTheWholePath(t *testing.T) {
 
 	// The Zap is turned off: Zapier answers the next event 410 and the subscription goes.
 	z.TurnOff(hook)
-	s.ship(id+"-b", "05212345678902")
+	s.shipDPD(id+"-b", "05212345678902")
 	testenv.Eventually(t, 45*time.Second, func() bool {
 		code, _ := call(t, http.MethodGet, s.base+"/v1/webhook-endpoints/"+subID, "ops-token")
 		return code == http.StatusNotFound
