@@ -55,6 +55,9 @@ type Config struct {
 
 	AdminTokens []string
 	VoiceTokens []string
+	// ZapierAPIKeys admit a Zapier integration to /zapier/v1 and nothing else
+	// (docs/connectors.md "## Zapier"); none switches those routes off.
+	ZapierAPIKeys []string
 	// VoiceDriverTokens are /voice bearer tokens that mark the caller as a driver, the only
 	// caller report_delay answers; VoiceDriverPhones are drivers' numbers (E.164), matched
 	// against the caller id the voice platform gives, never a number the caller says.
@@ -404,6 +407,7 @@ func (c *Config) settings() []setting {
 
 		{env: "SHIPFLOW_ADMIN_TOKENS", secret: true, usage: "comma-separated bearer tokens for /v1", parse: tokens(&c.AdminTokens)},
 		{env: "SHIPFLOW_VOICE_TOKENS", secret: true, usage: "comma-separated bearer tokens for /voice", parse: tokens(&c.VoiceTokens)},
+		{env: "SHIPFLOW_ZAPIER_API_KEYS", secret: true, usage: "comma-separated API keys of the Zapier integration, for /zapier/v1 only", parse: list(&c.ZapierAPIKeys, zapierAPIKey)},
 		{env: "SHIPFLOW_COMMERCE_WEBHOOK_SECRET", secret: true, usage: "Standard Webhooks secret (whsec_...) of /webhooks/commerce", parse: whsec(&c.CommerceWebhookSecret)},
 		{env: "SHIPFLOW_CARRIER_WEBHOOK_SECRET", secret: true, usage: "Standard Webhooks secret (whsec_...) of /webhooks/carriers/generic", parse: whsec(&c.CarrierWebhookSecret)},
 		{env: "SHOPIFY_WEBHOOK_SECRET", secret: true, parse: str(&c.ShopifyWebhookSecret)},
@@ -596,6 +600,9 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 	if err := c.checkRotations(); err != nil {
 		return nil, err
 	}
+	if err := c.checkZapierKeys(); err != nil {
+		return nil, err
+	}
 	if c.Zendesk.PublicComments && !c.ZendeskOn() {
 		return nil, errors.New("config: ZENDESK_PUBLIC_COMMENTS: is on but Zendesk is not configured; set ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN, or turn it off")
 	}
@@ -609,6 +616,37 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 		return nil, err
 	}
 	return c, nil
+}
+
+// Limits of a Zapier API key: long enough not to be guessed, short enough for a header, and
+// plain printable ASCII, which is what a merchant can paste into Zapier's connection form.
+const (
+	minZapierKeyLen = 24
+	maxZapierKeyLen = 256
+)
+
+// zapierAPIKey accepts one key of SHIPFLOW_ZAPIER_API_KEYS.
+func zapierAPIKey(k string) (string, error) {
+	if len(k) < minZapierKeyLen || len(k) > maxZapierKeyLen {
+		return "", fmt.Errorf("a key must be %d to %d characters long, one is %d (make one with: openssl rand -hex 24)", minZapierKeyLen, maxZapierKeyLen, len(k))
+	}
+	for i := range len(k) {
+		if c := k[i]; c <= ' ' || c > '~' {
+			return "", fmt.Errorf("a key must be printable ASCII without spaces; one has byte 0x%02X at %d", c, i)
+		}
+	}
+	return k, nil
+}
+
+// checkZapierKeys refuses a Zapier key that is also an admin or voice token: a Zapier key is
+// handed to a third party and must open nothing but /zapier/v1.
+func (c *Config) checkZapierKeys() error {
+	for _, k := range c.ZapierAPIKeys {
+		if slices.Contains(c.AdminTokens, k) || slices.Contains(c.VoiceTokens, k) {
+			return errors.New("config: SHIPFLOW_ZAPIER_API_KEYS: a key is also a token of SHIPFLOW_ADMIN_TOKENS or SHIPFLOW_VOICE_TOKENS; give Zapier a key of its own, which opens /zapier/v1 only")
+		}
+	}
+	return nil
 }
 
 // checkDailyHour refuses a daily update hour inside the quiet hours: every update would wait

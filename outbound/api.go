@@ -153,13 +153,16 @@ func (a *API) checkEndpoint(r endpointRequest, k Kind) error {
 			}
 		}
 	}
-	if k.Feed() && len(r.Headers) > 0 && string(r.Headers) != "null" {
-		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: a %s feed sends no headers of its own", k)
+	if k.SecretURL() && len(r.Headers) > 0 && string(r.Headers) != "null" {
+		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: a %s destination sends no headers of its own", k)
 	}
 	if r.URL != nil {
 		err := egress.CheckURL(*r.URL, a.Policy)
-		if err == nil && k.Feed() {
+		switch {
+		case err == nil && k.Feed():
 			err = CheckFeedURL(k, *r.URL, a.Policy)
+		case err == nil && k == KindZapier:
+			err = CheckZapierURL(*r.URL, a.Policy)
 		}
 		if err != nil {
 			return apierr.Errorf(http.StatusUnprocessableEntity, apierr.Unprocessable, "url: %v", err)
@@ -251,7 +254,7 @@ type endpointView struct {
 // feed's URL is its secret, and is never shown whole (Endpoint.ShownURL); a feed signs
 // nothing, so it shows no secret.
 func shown(e Endpoint) endpointView {
-	if e.Kind.Feed() {
+	if e.Kind.SecretURL() {
 		e.URL, e.Secret = e.ShownURL(), ""
 	}
 	return endpointView{Endpoint: e, Headers: e.Headers.Masked(), Credentials: e.Credentials.Masked()}
@@ -434,8 +437,8 @@ func (a *API) rotateSecret(c echo.Context) error {
 	if err != nil {
 		return endpointError(err, c.Param("id"))
 	}
-	if cur.Kind.Feed() {
-		return apierr.Errorf(http.StatusConflict, apierr.Conflict, "a %s feed signs nothing: it has no secret to rotate (its webhook URL is the secret; PATCH url to change it)", cur.Kind)
+	if cur.Kind.SecretURL() {
+		return apierr.Errorf(http.StatusConflict, apierr.Conflict, "a %s destination signs nothing: it has no secret to rotate (its webhook URL is the secret; PATCH url to change it)", cur.Kind)
 	}
 	e, err := RotateSecret(c.Request().Context(), a.DB, c.Param("id"), rotationOverlap)
 	if err != nil {
@@ -455,12 +458,17 @@ func endpointError(err error, id string) error {
 // ours (ep_..., dlv_...), and says only "with that id" otherwise: the path is the caller's,
 // and a 404 must not echo kilobytes of it.
 func quoteID(id string) string {
-	if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
-		return !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) {
+	if !plainID(id) {
 		return "with that id"
 	}
 	return strconv.Quote(id)
+}
+
+// plainID reports whether id could be one of ours: 1 to 64 letters, digits, '_' and '-'.
+func plainID(id string) bool {
+	return len(id) > 0 && len(id) <= 64 && !strings.ContainsFunc(id, func(r rune) bool {
+		return !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	})
 }
 
 // connectorCredentials checks a connector's credentials and URL as its platform would take them

@@ -111,6 +111,11 @@ type Result struct {
 	// 429 or 503 answer, or 0. Pass it to NextDelay, which honours it only
 	// within the schedule.
 	RetryAfter time.Duration
+	// Unsubscribed: the receiver said the subscription is over for good (a Zapier hook's 410:
+	// the Zap was turned off or deleted). The destination is deleted rather than disabled,
+	// with no staff alert: it was the subscriber's own doing, and its platform subscribes
+	// again when it wants events (docs/connectors.md).
+	Unsubscribed bool
 }
 
 // Attempt POSTs body as JSON to url once, with the endpoint's own headers h,

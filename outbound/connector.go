@@ -69,6 +69,7 @@ var connectors = map[Kind]connector{
 		Check:       checkSalesforce,
 		Transport:   func(s *Sender) Transport { return salesforce{s} },
 	},
+	KindZapier: {Transport: func(s *Sender) Transport { return zapier{s} }}, // no credentials: the hook URL is the secret (zapier.go)
 }
 
 // Connector reports whether k is a platform connector (its Transport calls the platform's API

@@ -85,6 +85,9 @@ const (
 	// deferred: the pass failed with no attempt on record, perhaps after the request was sent.
 	// The delivery waits out a growing wait before the next pass, and is failed after a few.
 	outcomeDeferred = "deferred"
+	// unsubscribed: the receiver ended the subscription (a Zapier hook's 410), and the
+	// destination was deleted (Result.Unsubscribed).
+	outcomeUnsubscribed = "unsubscribed"
 )
 
 // NewDispatcher returns a dispatcher that makes first attempts with o, whose Sender must be
@@ -226,6 +229,9 @@ func (d *Dispatcher) attempt(ctx context.Context, id string) (DeliveryReport, st
 		return rep, outcomeFailed
 	case rep.Outcome == outcomeDelivered:
 		return rep, outcomeDelivered
+	case rep.Outcome == outcomeUnsubscribed:
+		d.log.Info("destination deleted: its receiver ended the subscription", "delivery", id)
+		return rep, outcomeUnsubscribed
 	}
 	return rep, outcomeFailed
 }

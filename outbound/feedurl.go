@@ -81,10 +81,11 @@ func feedHostNames(k Kind) []string {
 }
 
 // ShownURL is the endpoint's URL as the API and staff alerts show it. A webhook's is shown
-// whole. A feed's is a secret (whoever has it can post to the channel), so only its scheme,
-// host and first path segment are: enough to tell which chat and workspace it is.
+// whole. A feed's or a Zapier hook's is a secret (whoever has it can post to the channel or
+// start the Zap: Kind.SecretURL), so only its scheme, host and first path segment are: enough
+// to tell which chat and workspace, or that it is Zapier's, it is.
 func (e Endpoint) ShownURL() string {
-	if !e.Kind.Feed() {
+	if !e.Kind.SecretURL() {
 		return e.URL
 	}
 	return MaskURL(e.URL)

@@ -139,6 +139,9 @@ func (o *Outbox) pass(ctx context.Context, r DeliveryAttempt) (DeliveryReport, e
 	}
 	res, at := o.Sender.send(ctx, out, r.Attempt)
 	release()
+	if res.Unsubscribed {
+		return o.unsubscribe(ctx, out.Endpoint)
+	}
 
 	rec := AttemptRecord{
 		DeliveryID: r.DeliveryID, Attempt: r.Attempt, At: at, StatusCode: res.Status,
@@ -166,6 +169,17 @@ func (o *Outbox) pass(ctx context.Context, r DeliveryAttempt) (DeliveryReport, e
 		rep.Channels = o.Channels
 	}
 	return rep, nil
+}
+
+// unsubscribe deletes a destination whose receiver ended the subscription (Result.Unsubscribed),
+// with its deliveries and their attempt logs: nothing is sent there again, and nobody is
+// alerted. Failing to delete it fails the pass, so the attempt is made again later and meets
+// the same answer.
+func (o *Outbox) unsubscribe(ctx context.Context, e Endpoint) (DeliveryReport, error) {
+	if err := DeleteEndpoint(ctx, o.DB, e.ID); err != nil && !errors.Is(err, db.ErrNotFound) {
+		return DeliveryReport{}, err
+	}
+	return DeliveryReport{Done: true, Outcome: outcomeUnsubscribed}, nil
 }
 
 // recordAttempt records an attempt that was made, trying again a moment later when Postgres

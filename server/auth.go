@@ -37,3 +37,34 @@ func bearer(realm string, tokens []string) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// zapierKeyHeader carries a Zapier API key: the header Zapier's API Key authentication sends
+// the key in, as the integration's requests set it (docs/connectors.md "## Zapier").
+const zapierKeyHeader = "X-API-Key"
+
+// apiKey admits requests carrying one of keys in header, compared as bearer compares tokens
+// (SHA-256 digests, constant time). An empty key list admits nobody. It is the Zapier keys'
+// only door: they open the routes it guards and nothing else.
+func apiKey(header string, keys []string) echo.MiddlewareFunc {
+	digests := make([][32]byte, len(keys))
+	for i, k := range keys {
+		digests[i] = sha256.Sum256([]byte(k))
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			given := c.Request().Header.Get(header)
+			if given == "" {
+				return errorf(http.StatusUnauthorized, codeUnauthorized, "missing API key: send it in the "+header+" header")
+			}
+			d := sha256.Sum256([]byte(given))
+			match := 0
+			for _, want := range digests {
+				match |= subtle.ConstantTimeCompare(d[:], want[:])
+			}
+			if match != 1 {
+				return errorf(http.StatusUnauthorized, codeUnauthorized, "invalid API key")
+			}
+			return next(c)
+		}
+	}
+}

@@ -33,6 +33,8 @@ const (
 	// webhookBodyCap is the documented 1 MiB cap for inbound webhooks (docs/reference/inbound.md); a route may hold its
 	// own smaller cap inside.
 	webhookBodyCap = 1 << 20
+	// zapierBodyCap: a Zapier subscription is a hook URL and a trigger key.
+	zapierBodyCap = 16 << 10
 	// codecBodyCap: the Temporal UI sends a history's payloads to the codec server, each up
 	// to Temporal's 2 MiB blob limit, base64 in JSON.
 	codecBodyCap = 4 << 20
@@ -49,6 +51,7 @@ const (
 	prefixAdmin    = "/v1/"
 	prefixTrack    = "/track/"
 	prefixCodec    = "/codec/"
+	prefixZapier   = "/zapier/"
 )
 
 // bodyCapFor is the largest request body the route takes, in bytes: the one rule for every
@@ -65,6 +68,8 @@ func bodyCapFor(method, route string) int64 {
 		return adminBodyCap
 	case strings.HasPrefix(route, prefixCodec):
 		return codecBodyCap
+	case strings.HasPrefix(route, prefixZapier):
+		return zapierBodyCap
 	}
 	return noBodyCap
 }

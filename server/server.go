@@ -133,6 +133,7 @@ func New(d Deps) *echo.Echo {
 			TrackingSecret: d.Config.TrackingSecret}},
 		Secrets: d.Secrets,
 	}).Register(v1)
+	s.routeZapier(e, webhooks)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 	s.routeCodec(e)

@@ -31,6 +31,8 @@ const (
 	devVoiceToken = "dev-voice-token"
 	// devDriverToken lets a developer try report_delay, which only drivers may call.
 	devDriverToken = "dev-driver-token"
+	// devZapierKey opens /zapier/v1, to try the Zapier integration's routes by hand.
+	devZapierKey = "dev-zapier-key-0123456789abcdef"
 	// Standard Webhooks secrets: "whsec_" + base64 of "shipflow-dev-commerce-secret" and
 	// "shipflow-dev-carrier-secret".
 	devCommerceSecret = "whsec_c2hpcGZsb3ctZGV2LWNvbW1lcmNlLXNlY3JldA=="
@@ -56,6 +58,9 @@ func devDefaults(cfg *config.Config, getenv func(string) string) {
 	}
 	if len(cfg.VoiceTokens) == 0 {
 		cfg.VoiceTokens = []string{devVoiceToken}
+	}
+	if len(cfg.ZapierAPIKeys) == 0 {
+		cfg.ZapierAPIKeys = []string{devZapierKey}
 	}
 	if len(cfg.VoiceDriverTokens) == 0 {
 		cfg.VoiceDriverTokens = []string{devDriverToken}
@@ -166,6 +171,7 @@ func printBanner(e env, cfg *config.Config, temporalLog string, stand *standIns)
 	fmt.Fprintf(&b, "\nshipflow dev is running\n\n")
 	fmt.Fprintf(&b, "  API          %s   (readiness: %s/readyz)\n", api, api)
 	fmt.Fprintf(&b, "  Admin token  %s   (curl -H 'Authorization: Bearer %s' -X POST %s/v1/system/selftest)\n", cfg.AdminTokens[0], cfg.AdminTokens[0], api)
+	fmt.Fprintf(&b, "  Zapier key   %s   (curl -H 'X-API-Key: %s' %s/zapier/v1/me)\n", cfg.ZapierAPIKeys[0], cfg.ZapierAPIKeys[0], api)
 	fmt.Fprintf(&b, "  Voice        %s/voice/tools  (token %s; drivers, for report_delay: %s)\n", api, cfg.VoiceTokens[0], cfg.VoiceDriverTokens[0])
 	fmt.Fprintf(&b, "  Webhooks     %s/webhooks/commerce  (Standard Webhooks secret %s)\n", api, cfg.CommerceWebhookSecret)
 	fmt.Fprintf(&b, "               %s/webhooks/carriers/generic  (secret %s)\n", api, cfg.CarrierWebhookSecret)
