@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -28,8 +29,9 @@ type shipping struct {
 	// TrackingURL is the order's tracking page when shipflow serves one (SHIPFLOW_PUBLIC_URL
 	// and a tracking secret), else the carrier's own link for the parcel; empty when neither.
 	TrackingURL string
-	// ETA is the parcel's estimated delivery, else the order's estimate or promise; nil when
-	// none is known.
+	// ETA is when the parcel (for a parcel's event) or the order is expected, as the customer's
+	// messages say it (order.ShipmentView.ETA, order.View.ETA), else the order's own estimate or
+	// the shop's promise; nil when none is known.
 	ETA *time.Time
 	// Email and Phone are the customer's as the order gave them; ExternalID the merchant's own
 	// id of the customer, when the order has one (a marketing platform's profile id).
@@ -43,69 +45,56 @@ type shipping struct {
 	Exception string
 }
 
-// shippingView is the part of an event's data (order.EventData) a CRM connector reads.
-type shippingView struct {
-	OrderID  string `json:"order_id"`
-	Status   string `json:"status"`
-	Customer struct {
-		Email      string `json:"email"`
-		Phone      string `json:"phone"`
-		ExternalID string `json:"external_id"`
-	} `json:"customer"`
-	Items     []order.Item `json:"items"`
-	Exception *struct {
-		Reason string `json:"reason"`
-	} `json:"exception"`
-	EstimatedDelivery *time.Time `json:"estimated_delivery"`
-	PromisedDelivery  *time.Time `json:"promised_delivery"`
-	Shipments         []struct {
-		ID                string     `json:"shipment_id"`
-		Carrier           string     `json:"carrier"`
-		TrackingNumber    string     `json:"tracking_number"`
-		EstimatedDelivery *time.Time `json:"estimated_delivery"`
-		Return            bool       `json:"return"`
-	} `json:"shipments"`
-}
-
-// shippingOf reads what a CRM records of e. The data is shipflow's own encoding of the order,
-// so an error here means a stored event that cannot be read, which sending again cannot fix.
+// shippingOf reads what a platform connector records of e. The data is shipflow's own
+// encoding of the order, so an error here means a stored event that cannot be read, which
+// sending again cannot fix.
 func (s *Sender) shippingOf(e Event) (shipping, error) {
-	var v shippingView
-	if err := json.Unmarshal(e.Data, &v); err != nil {
+	var d order.EventData
+	if err := json.Unmarshal(e.Data, &d); err != nil {
 		return shipping{}, fmt.Errorf("reading event %s: %w", e.ID, err)
 	}
-	sh := shipping{OrderID: e.OrderID, Stage: v.Status, Email: v.Customer.Email, Phone: v.Customer.Phone,
-		ExternalID: v.Customer.ExternalID, Items: v.Items}
-	if v.Exception != nil {
-		sh.Exception = v.Exception.Reason
-	}
+	v := d.View
+	sh := shipping{OrderID: e.OrderID, Stage: string(v.Status), Email: v.Customer.Email, Phone: v.Customer.Phone,
+		ExternalID: v.Customer.ExternalID, Items: v.Items, Exception: exceptionOf(d)}
 	if sh.OrderID == "" {
 		sh.OrderID = v.OrderID
 	}
-	sh.ETA = v.EstimatedDelivery
-	if sh.ETA == nil {
-		sh.ETA = v.PromisedDelivery
-	}
+	// What the customer is told: the parcel's estimate, else the order's; the shop's promise
+	// when nothing shipped has one yet.
+	sh.ETA = cmp.Or(v.ETA(), v.EstimatedDelivery, v.PromisedDelivery)
 	var link string
-	for _, p := range v.Shipments {
-		// The event's parcel; for an order-level event, the first parcel going to the customer.
-		if (e.ShipmentID != "" && p.ID != e.ShipmentID) || (e.ShipmentID == "" && (p.Return || sh.TrackingNumber != "")) {
-			continue
-		}
+	if p, ok := eventParcel(e, v); ok {
 		sh.Carrier, link = carrier.Builtin().Shown(p.Carrier, p.TrackingNumber)
-		sh.TrackingNumber, sh.ShipmentID = p.TrackingNumber, p.ID
-		if p.EstimatedDelivery != nil {
-			sh.ETA = p.EstimatedDelivery
-		}
+		sh.TrackingNumber, sh.ShipmentID = p.TrackingNumber, p.ShipmentID
 		if e.ShipmentID != "" {
-			break
+			sh.ETA = cmp.Or(p.ETA(), sh.ETA)
 		}
 	}
-	sh.TrackingURL = s.Feeds.trackingURL(sh.OrderID)
-	if sh.TrackingURL == "" {
-		sh.TrackingURL = link
-	}
+	sh.TrackingURL = cmp.Or(s.Feeds.trackingURL(sh.OrderID), link)
 	return sh, nil
+}
+
+// eventParcel is the parcel an event is about: its shipment, or for an order-level event the
+// order's first parcel going to the customer (a return parcel is not what they follow).
+func eventParcel(e Event, v order.View) (order.ShipmentView, bool) {
+	for _, p := range v.Shipments {
+		if (e.ShipmentID != "" && p.ShipmentID == e.ShipmentID) || (e.ShipmentID == "" && !p.Return) {
+			return p, true
+		}
+	}
+	return order.ShipmentView{}, false
+}
+
+// exceptionOf is the reason code of the exception an event raised, else of the order's open
+// one; never its message, whose free text is a carrier's or a driver's.
+func exceptionOf(d order.EventData) string {
+	switch {
+	case d.Event != nil && d.Event.Exception != nil:
+		return string(d.Event.Exception.Reason)
+	case d.View.Exception != nil:
+		return string(d.View.Exception.Reason)
+	}
+	return ""
 }
 
 // etaDate is an ETA as the calendar date CRMs store in a date property (YYYY-MM-DD, UTC, as

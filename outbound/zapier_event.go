@@ -7,7 +7,6 @@ import (
 
 	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/order"
-	"github.com/shipflow/shipflow/tracklink"
 )
 
 // ZapierEvent is an event as a Zap receives it: one flat object whose fields a Zap maps from
@@ -60,7 +59,7 @@ func (f FeedSettings) zapierEvent(e Event) ZapierEvent {
 	z := ZapierEvent{
 		ID: e.ID, Event: e.Type, Trigger: ZapierTriggerOf(e.Type), OccurredAt: stamp(&e.CreatedAt),
 		OrderID: e.OrderID, Test: e.Test,
-		TrackingURL: tracklink.URL(f.PublicURL, f.TrackingSecret, e.OrderID),
+		TrackingURL: f.trackingURL(e.OrderID),
 	}
 	var d order.EventData
 	if json.Unmarshal(e.Data, &d) != nil {
@@ -71,15 +70,8 @@ func (f FeedSettings) zapierEvent(e Event) ZapierEvent {
 	z.CustomerName, z.CustomerEmail, z.CustomerPhone, z.CustomerLocale = v.Customer.Name, v.Customer.Email, v.Customer.Phone, v.Customer.Locale
 	z.DeliveredAt = stamp(v.DeliveredAt)
 	z.ETA = stamp(v.ETA())
-	if d.Event != nil && d.Event.Exception != nil { // the one this event raised
-		z.ExceptionReason = string(d.Event.Exception.Reason)
-	} else if v.Exception != nil {
-		z.ExceptionReason = string(v.Exception.Reason)
-	}
-	for i, s := range v.Shipments {
-		if s.ShipmentID != e.ShipmentID && (e.ShipmentID != "" || i > 0) {
-			continue
-		}
+	z.ExceptionReason = exceptionOf(d)
+	if s, ok := eventParcel(e, v); ok {
 		z.ShipmentID, z.ShipmentStatus = s.ShipmentID, string(s.Status)
 		z.CarrierCode, z.TrackingNumber = s.Carrier, s.TrackingNumber
 		z.Carrier, z.CarrierTrackingURL = carrier.Builtin().Shown(s.Carrier, s.TrackingNumber)
@@ -90,7 +82,6 @@ func (f FeedSettings) zapierEvent(e Event) ZapierEvent {
 				z.DeliveredAt = stamp(s.DeliveredAt)
 			}
 		}
-		break
 	}
 	return z
 }
