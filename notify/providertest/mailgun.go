@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/standin"
 	"github.com/shipflow/shipflow/notify/mailgun"
 )
 
@@ -64,7 +65,7 @@ func NewMailgun(t testing.TB, apiKey, domain, signingKey string) *Mailgun {
 // it.
 func StartMailgun(apiKey, domain, signingKey string) *Mailgun {
 	mg := &Mailgun{apiKey: apiKey, domain: domain, signingKey: signingKey}
-	mg.srv = httptest.NewServer(mg.control(http.HandlerFunc(mg.serve)))
+	mg.srv = httptest.NewServer(mg.Control(http.HandlerFunc(mg.serve)))
 	return mg
 }
 
@@ -136,20 +137,20 @@ const maxMailgunMessage = 25 << 20
 const maxMailgunOptions = 16 << 10
 
 func (mg *Mailgun) serve(w http.ResponseWriter, r *http.Request) {
-	_, bodyErr := readBody(w, r, maxMailgunMessage)
-	delay, down, fail := mg.next()
-	if !wait(r, delay) {
+	_, bodyErr := standin.ReadBody(w, r, maxMailgunMessage)
+	delay, down, fail := mg.Next()
+	if !standin.Wait(r, delay) {
 		return
 	}
 	if down {
-		serveDown(w)
+		standin.ServeDown(w)
 		return
 	}
 	if fail != nil {
-		if fail.status == http.StatusTooManyRequests {
+		if fail.Status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 		}
-		mailgunError(w, fail.status, http.StatusText(fail.status))
+		mailgunError(w, fail.Status, http.StatusText(fail.Status))
 		return
 	}
 	domain, ok := strings.CutPrefix(r.URL.Path, "/v3/")

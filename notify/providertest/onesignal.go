@@ -16,6 +16,7 @@ import (
 
 	guuid "github.com/google/uuid"
 
+	"github.com/shipflow/shipflow/internal/standin"
 	"github.com/shipflow/shipflow/notify/onesignal"
 )
 
@@ -83,7 +84,7 @@ func NewOneSignal(t testing.TB, appID, apiKey string) *OneSignal {
 // stops it.
 func StartOneSignal(appID, apiKey string) *OneSignal {
 	o := &OneSignal{appID: appID, apiKey: apiKey, users: map[string]bool{}, idempotent: map[string][]byte{}}
-	o.srv = httptest.NewServer(o.control(http.HandlerFunc(o.serve)))
+	o.srv = httptest.NewServer(o.Control(http.HandlerFunc(o.serve)))
 	return o
 }
 
@@ -120,22 +121,22 @@ func (o *OneSignal) Pushes() []OneSignalPush {
 
 func (o *OneSignal) serve(w http.ResponseWriter, r *http.Request) {
 	o.Requests.Add(1)
-	body, bodyErr := readBody(w, r, maxOneSignalBody)
-	delay, down, fail := o.next()
-	if !wait(r, delay) {
+	body, bodyErr := standin.ReadBody(w, r, maxOneSignalBody)
+	delay, down, fail := o.Next()
+	if !standin.Wait(r, delay) {
 		return
 	}
 	if down {
-		serveDown(w)
+		standin.ServeDown(w)
 		return
 	}
 	if fail != nil {
-		msg := http.StatusText(fail.status)
-		if fail.status == http.StatusTooManyRequests {
+		msg := http.StatusText(fail.Status)
+		if fail.Status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 			msg = oneSignalRateLimit
 		}
-		oneSignalError(w, fail.status, msg)
+		oneSignalError(w, fail.Status, msg)
 		return
 	}
 	if r.URL.Path != "/notifications" {

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shipflow/shipflow/internal/standin"
 )
 
 // SendGridMessage is one email the SendGrid stand-in accepted, one per recipient, the way
@@ -82,7 +84,7 @@ func StartSendGrid(apiKey string) (*SendGrid, error) {
 		return nil, fmt.Errorf("providertest: generate event webhook key: %w", err)
 	}
 	sg := &SendGrid{apiKey: apiKey, key: key}
-	sg.srv = httptest.NewServer(sg.control(http.HandlerFunc(sg.serve)))
+	sg.srv = httptest.NewServer(sg.Control(http.HandlerFunc(sg.serve)))
 	return sg, nil
 }
 
@@ -224,23 +226,23 @@ type sendGridFieldError struct {
 const maxMailSize = 30 << 20 // SendGrid's limit on a whole Mail Send request
 
 func (sg *SendGrid) serve(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr := readBody(w, r, maxMailSize)
-	delay, down, fail := sg.next()
-	if !wait(r, delay) {
+	body, bodyErr := standin.ReadBody(w, r, maxMailSize)
+	delay, down, fail := sg.Next()
+	if !standin.Wait(r, delay) {
 		return
 	}
 	if down {
-		serveDown(w)
+		standin.ServeDown(w)
 		return
 	}
 	if fail != nil {
-		if fail.status == http.StatusTooManyRequests {
+		if fail.Status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 			w.Header().Set("X-RateLimit-Limit", "600")
 			w.Header().Set("X-RateLimit-Remaining", "0")
 			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Second).Unix(), 10))
 		}
-		sendGridError(w, fail.status, fieldError("", http.StatusText(fail.status)))
+		sendGridError(w, fail.Status, fieldError("", http.StatusText(fail.Status)))
 		return
 	}
 	if r.URL.Path != "/v3/mail/send" {

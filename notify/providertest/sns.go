@@ -22,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/shipflow/shipflow/internal/standin"
 )
 
 // SNSMessage is one SMS the SNS stand-in accepted, as the client published it.
@@ -66,7 +67,7 @@ func NewSNS(t testing.TB, creds aws.Credentials, region string) *SNS {
 // StartSNS starts an SNS stand-in outside a test (`shipflow dev -standins`); Close stops it.
 func StartSNS(creds aws.Credentials, region string) *SNS {
 	s := &SNS{creds: creds, region: region, optedOut: map[string]bool{}}
-	s.srv = httptest.NewServer(s.control(http.HandlerFunc(s.serve)))
+	s.srv = httptest.NewServer(s.Control(http.HandlerFunc(s.serve)))
 	return s
 }
 
@@ -143,18 +144,18 @@ func snsFailureCode(status int) string {
 
 func (s *SNS) serve(w http.ResponseWriter, r *http.Request) {
 	s.Requests.Add(1)
-	body, bodyErr := readBody(w, r, snsMaxBody)
-	delay, down, fail := s.next()
-	if !wait(r, delay) {
+	body, bodyErr := standin.ReadBody(w, r, snsMaxBody)
+	delay, down, fail := s.Next()
+	if !standin.Wait(r, delay) {
 		return
 	}
 	if down {
-		serveDown(w)
+		standin.ServeDown(w)
 		return
 	}
 	if fail != nil {
-		code := snsFailureCode(fail.status)
-		snsError(w, fail.status, code, "programmed failure")
+		code := snsFailureCode(fail.Status)
+		snsError(w, fail.Status, code, "programmed failure")
 		return
 	}
 	if bodyErr != nil {

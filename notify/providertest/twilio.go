@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shipflow/shipflow/internal/standin"
 )
 
 // TwilioMessage is one message the Twilio stand-in accepted, as the client sent it.
@@ -71,7 +73,7 @@ func NewTwilio(t testing.TB, accountSID, authToken string) *Twilio {
 // StartTwilio starts a Twilio stand-in outside a test (`shipflow dev -standins`); Close stops it.
 func StartTwilio(accountSID, authToken string) *Twilio {
 	tw := &Twilio{accountSID: accountSID, authToken: authToken}
-	tw.srv = httptest.NewServer(tw.control(http.HandlerFunc(tw.serve)))
+	tw.srv = httptest.NewServer(tw.Control(http.HandlerFunc(tw.serve)))
 	return tw
 }
 
@@ -173,24 +175,24 @@ var twilioErrors = map[int]string{
 }
 
 func (tw *Twilio) serve(w http.ResponseWriter, r *http.Request) {
-	_, bodyErr := readBody(w, r, maxFormSize)
-	delay, down, fail := tw.next()
-	if !wait(r, delay) {
+	_, bodyErr := standin.ReadBody(w, r, maxFormSize)
+	delay, down, fail := tw.Next()
+	if !standin.Wait(r, delay) {
 		return
 	}
 	if down {
-		serveDown(w)
+		standin.ServeDown(w)
 		return
 	}
 	if fail != nil {
-		code := fail.code
+		code := fail.Code
 		if code == 0 {
-			code = 20000 + fail.status
+			code = 20000 + fail.Status
 		}
-		if fail.status == http.StatusTooManyRequests {
+		if fail.Status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 		}
-		twilioError(w, fail.status, code, "")
+		twilioError(w, fail.Status, code, "")
 		return
 	}
 	if one := messagePath.FindStringSubmatch(r.URL.Path); one != nil {

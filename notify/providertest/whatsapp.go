@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shipflow/shipflow/internal/standin"
 	"github.com/shipflow/shipflow/notify/whatsapp"
 )
 
@@ -69,7 +70,7 @@ func NewWhatsApp(t testing.TB, token, phoneNumberID, appSecret string) *WhatsApp
 // -standins`); Close stops it.
 func StartWhatsApp(token, phoneNumberID, appSecret string) *WhatsApp {
 	wa := &WhatsApp{token: token, phoneNumberID: phoneNumberID, appSecret: appSecret, templates: map[string]int{}}
-	wa.srv = httptest.NewServer(wa.control(http.HandlerFunc(wa.serve)))
+	wa.srv = httptest.NewServer(wa.Control(http.HandlerFunc(wa.serve)))
 	return wa
 }
 
@@ -196,21 +197,21 @@ type whatsappRequestBody struct {
 
 func (wa *WhatsApp) serve(w http.ResponseWriter, r *http.Request) {
 	wa.Requests.Add(1)
-	body, bodyErr := readBody(w, r, whatsappMaxBody)
-	delay, down, fail := wa.next()
-	if !wait(r, delay) {
+	body, bodyErr := standin.ReadBody(w, r, whatsappMaxBody)
+	delay, down, fail := wa.Next()
+	if !standin.Wait(r, delay) {
 		return
 	}
 	if down {
-		serveDown(w)
+		standin.ServeDown(w)
 		return
 	}
 	if fail != nil {
-		code := fail.code
+		code := fail.Code
 		if code == 0 {
-			code = defaultWhatsAppCode(fail.status)
+			code = defaultWhatsAppCode(fail.Status)
 		}
-		whatsappError(w, fail.status, code, "programmed failure")
+		whatsappError(w, fail.Status, code, "programmed failure")
 		return
 	}
 	// The Graph API checks the token before anything else about the request.

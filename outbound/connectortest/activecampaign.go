@@ -71,7 +71,7 @@ func NewActiveCampaign(t testing.TB, token string) *ActiveCampaign {
 // -standins`); Close stops it.
 func StartActiveCampaign(token string) *ActiveCampaign {
 	ac := &ActiveCampaign{token: token, contacts: map[string]*acContact{}, contactTags: map[[2]string]string{}, requests: map[string]int{}}
-	ac.srv = httptest.NewServer(ac.control(http.HandlerFunc(ac.serve)))
+	ac.srv = httptest.NewServer(ac.Control(http.HandlerFunc(ac.serve)))
 	return ac
 }
 
@@ -138,13 +138,13 @@ func (ac *ActiveCampaign) newID() string {
 const acMaxPage = 100
 
 func (ac *ActiveCampaign) serve(w http.ResponseWriter, r *http.Request) {
-	raw, bodyErr, fail, done := ac.suffer(w, r)
+	raw, bodyErr, fail, done := ac.Suffer(w, r, maxBody)
 	if done {
 		return
 	}
 	if fail != nil {
-		retryAfter(w, fail.status)
-		acFailure(w, fail.status)
+		retryAfter(w, fail.Status)
+		acFailure(w, fail.Status)
 		return
 	}
 	if tok := r.Header.Get("Api-Token"); tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(ac.token)) != 1 {

@@ -89,7 +89,7 @@ func NewHubSpot(t testing.TB, token string) *HubSpot {
 // StartHubSpot starts a HubSpot stand-in outside a test (`shipflow dev`); Close stops it.
 func StartHubSpot(token string) *HubSpot {
 	h := &HubSpot{token: token, contacts: map[string]*hubSpotContact{}, props: maps.Clone(hubSpotProperties), nextID: 51}
-	h.srv = httptest.NewServer(h.control(http.HandlerFunc(h.serve)))
+	h.srv = httptest.NewServer(h.Control(http.HandlerFunc(h.serve)))
 	return h
 }
 
@@ -139,7 +139,7 @@ func (h *HubSpot) Updates() []HubSpotUpdate {
 const hubSpotContactsPath = "/crm/v3/objects/contacts/"
 
 func (h *HubSpot) serve(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr, fail, done := h.suffer(w, r)
+	body, bodyErr, fail, done := h.Suffer(w, r, maxBody)
 	if done {
 		return
 	}
@@ -291,9 +291,9 @@ func (h *HubSpot) checkProperties(props map[string]*string) []hubSpotPropertyErr
 // limit: its rate headers and RATE_LIMIT body, the policy named by the code (the default
 // TEN_SECONDLY_ROLLING, or DAILY), and no Retry-After, which HubSpot does not send.
 func (h *HubSpot) fail(w http.ResponseWriter, f *failure) {
-	switch f.status {
+	switch f.Status {
 	case http.StatusTooManyRequests:
-		policy := f.code
+		policy := f.Code
 		if policy == "" {
 			policy = "TEN_SECONDLY_ROLLING"
 		}
@@ -309,19 +309,19 @@ func (h *HubSpot) fail(w http.ResponseWriter, f *failure) {
 			"correlationId": correlationID(), "policyName": policy,
 		})
 	case http.StatusUnauthorized:
-		hubSpotError(w, f.status, "INVALID_AUTHENTICATION", "The OAuth token used to make this call expired or is invalid. Authentication failed.", nil)
+		hubSpotError(w, f.Status, "INVALID_AUTHENTICATION", "The OAuth token used to make this call expired or is invalid. Authentication failed.", nil)
 	case http.StatusForbidden:
-		hubSpotError(w, f.status, "MISSING_SCOPES", "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+		hubSpotError(w, f.Status, "MISSING_SCOPES", "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
 			[]map[string]any{{"message": "One or more of the following scopes are required.", "context": map[string]any{"requiredGranularScopes": []string{"crm.objects.contacts.write"}}}})
 	default:
-		if f.status == http.StatusServiceUnavailable {
+		if f.Status == http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", "1")
 		}
-		code := f.code
+		code := f.Code
 		if code == "" {
 			code = "INTERNAL_ERROR"
 		}
-		hubSpotError(w, f.status, code, http.StatusText(f.status), nil)
+		hubSpotError(w, f.Status, code, http.StatusText(f.Status), nil)
 	}
 }
 

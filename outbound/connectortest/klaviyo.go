@@ -60,7 +60,7 @@ func NewKlaviyo(t testing.TB, apiKey string) *Klaviyo {
 // it.
 func StartKlaviyo(apiKey string) *Klaviyo {
 	k := &Klaviyo{apiKey: apiKey, seen: map[string]bool{}}
-	k.srv = httptest.NewServer(k.control(http.HandlerFunc(k.serve)))
+	k.srv = httptest.NewServer(k.Control(http.HandlerFunc(k.serve)))
 	return k
 }
 
@@ -142,17 +142,17 @@ type klaviyoEventBody struct {
 var e164 = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
 
 func (k *Klaviyo) serve(w http.ResponseWriter, r *http.Request) {
-	raw, bodyErr, fail, done := k.suffer(w, r)
+	raw, bodyErr, fail, done := k.Suffer(w, r, maxBody)
 	if done {
 		return
 	}
 	if fail != nil {
-		code := fail.code
+		code := fail.Code
 		if code == "" {
-			code = klaviyoCodes[fail.status]
+			code = klaviyoCodes[fail.Status]
 		}
-		retryAfter(w, fail.status)
-		klaviyoError(w, fail.status, code, http.StatusText(fail.status), "")
+		retryAfter(w, fail.Status)
+		klaviyoError(w, fail.Status, code, http.StatusText(fail.Status), "")
 		return
 	}
 	if p := strings.TrimSuffix(r.URL.Path, "/"); p != "/api/events" {

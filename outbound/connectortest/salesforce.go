@@ -71,7 +71,7 @@ func NewSalesforce(t testing.TB, clientID, clientSecret string) *Salesforce {
 func StartSalesforce(clientID, clientSecret string) *Salesforce {
 	sf := &Salesforce{clientID: clientID, clientSecret: clientSecret, tokens: map[string]bool{},
 		objects: map[string]map[string]string{SalesforceMilestone: maps.Clone(salesforceFieldTypes)}}
-	sf.srv = httptest.NewServer(sf.control(http.HandlerFunc(sf.serve)))
+	sf.srv = httptest.NewServer(sf.Control(http.HandlerFunc(sf.serve)))
 	return sf
 }
 
@@ -122,7 +122,7 @@ func (sf *Salesforce) DeleteField(name string) {
 var salesforceEventPath = regexp.MustCompile(`^/services/data/v([0-9]{2})\.0/sobjects/([A-Za-z0-9_]+)/?$`)
 
 func (sf *Salesforce) serve(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr, fail, done := sf.suffer(w, r)
+	body, bodyErr, fail, done := sf.Suffer(w, r, maxBody)
 	if done {
 		return
 	}
@@ -285,7 +285,7 @@ func (sf *Salesforce) token(w http.ResponseWriter, r *http.Request, body []byte,
 // fail answers a programmed failure with Salesforce's body for it; the code defaults to the
 // errorCode Salesforce answers the status with.
 func (sf *Salesforce) fail(w http.ResponseWriter, f *failure) {
-	code, msg := f.code, ""
+	code, msg := f.Code, ""
 	defaults := map[int][2]string{
 		http.StatusUnauthorized:        {"INVALID_SESSION_ID", "Session expired or invalid"},
 		http.StatusForbidden:           {"REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."},
@@ -293,7 +293,7 @@ func (sf *Salesforce) fail(w http.ResponseWriter, f *failure) {
 		http.StatusInternalServerError: {"UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-123456789)"},
 		http.StatusServiceUnavailable:  {"SERVER_UNAVAILABLE", "Server is unavailable, please try again later."},
 	}
-	if d, ok := defaults[f.status]; ok {
+	if d, ok := defaults[f.Status]; ok {
 		if code == "" || code == d[0] {
 			code, msg = d[0], d[1]
 		}
@@ -304,10 +304,10 @@ func (sf *Salesforce) fail(w http.ResponseWriter, f *failure) {
 	if msg == "" {
 		msg = strings.ReplaceAll(strings.ToLower(code), "_", " ")
 	}
-	if f.status == http.StatusServiceUnavailable {
+	if f.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}
-	salesforceError(w, f.status, code, msg)
+	salesforceError(w, f.Status, code, msg)
 }
 
 // salesforceError answers with the REST API's error body: a JSON array of errors.

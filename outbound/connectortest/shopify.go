@@ -95,7 +95,7 @@ func NewShopify(t testing.TB, token string) *Shopify {
 // StartShopify starts a shop's stand-in outside a test (`shipflow dev`); Close stops it.
 func StartShopify(token string) *Shopify {
 	s := &Shopify{token: token, fulfillments: map[string]*shopifyFulfillment{}, requests: map[string]int{}}
-	s.srv = httptest.NewServer(s.control(http.HandlerFunc(s.route)))
+	s.srv = httptest.NewServer(s.Control(http.HandlerFunc(s.route)))
 	return s
 }
 
@@ -168,12 +168,12 @@ type shopifyGraphQLRequest struct {
 }
 
 func (s *Shopify) serve(w http.ResponseWriter, r *http.Request) {
-	body, err, fail, done := s.suffer(w, r)
+	body, err, fail, done := s.Suffer(w, r, maxBody)
 	switch {
 	case done:
 		return
 	case fail != nil:
-		shopifyFail(w, fail.status)
+		shopifyFail(w, fail.Status)
 		return
 	case !shopifyPath.MatchString(r.URL.Path):
 		shopifyPlain(w, http.StatusNotFound, "Not Found")

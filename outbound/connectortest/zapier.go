@@ -154,12 +154,12 @@ func (z *Zapier) fail(w http.ResponseWriter, status int) {
 }
 
 func (z *Zapier) serve(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr, fail, done := z.suffer(w, r)
+	body, bodyErr, fail, done := z.Suffer(w, r, maxBody)
 	if done {
 		return
 	}
 	if fail != nil {
-		z.fail(w, fail.status)
+		z.fail(w, fail.Status)
 		return
 	}
 	z.mu.Lock()
