@@ -470,9 +470,10 @@ const zendeskMaxPerPage = 100
 // unless sort_order=desc, a page of per_page (at most 100, the default) at a time, with the
 // next page's URL or null.
 func (z *Zendesk) comments(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, idErr := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	q := r.URL.Query()
 	perPage, page := zendeskMaxPerPage, 1
+	var err error
 	if v := q.Get("per_page"); v != "" {
 		if perPage, err = strconv.Atoi(v); err != nil || perPage < 1 || perPage > zendeskMaxPerPage {
 			zendeskError(w, http.StatusBadRequest, "InvalidPaginationParameter", "per_page must be between 1 and 100", nil)
@@ -492,7 +493,7 @@ func (z *Zendesk) comments(w http.ResponseWriter, r *http.Request) {
 	}
 	z.mu.Lock()
 	t := z.find(id)
-	if t == nil {
+	if idErr != nil || t == nil {
 		z.mu.Unlock()
 		zendeskError(w, http.StatusNotFound, "RecordNotFound", "Not found", nil)
 		return

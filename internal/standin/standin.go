@@ -98,19 +98,19 @@ func (f *Faults[C]) Next() (delay time.Duration, down bool, fail *Failure[C]) {
 
 // Suffer applies Next to a request: it reports the failure to answer, or done when the
 // stand-in already answered (an outage) or the client went away during a delay. The body,
-// read up to limit, comes first, so that net/http watches the connection during the delay; a
-// copy is put back for the handler.
-func (f *Faults[C]) Suffer(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, bodyErr error, fail *Failure[C], done bool) {
+// read up to limit (bodyErr: too long, or cut off), comes first, so that net/http watches the
+// connection during the delay; a copy is put back for the handler.
+func (f *Faults[C]) Suffer(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, fail *Failure[C], done bool, bodyErr error) {
 	body, bodyErr = ReadBody(w, r, limit)
 	delay, down, fail := f.Next()
 	if !Wait(r, delay) {
-		return nil, nil, nil, true
+		return nil, nil, true, nil
 	}
 	if down {
 		ServeDown(w)
-		return nil, nil, nil, true
+		return nil, nil, true, nil
 	}
-	return body, bodyErr, fail, false
+	return body, fail, false, bodyErr
 }
 
 // Control answers a stand-in's own control routes, for trying failures by hand:

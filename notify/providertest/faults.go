@@ -6,6 +6,3 @@ import "github.com/shipflow/shipflow/internal/standin"
 // the provider's error code a number (Twilio's, Meta's; SendGrid and Mailgun have none and
 // ignore it).
 type faults = standin.Faults[int]
-
-// failure is one programmed error answer.
-type failure = standin.Failure[int]

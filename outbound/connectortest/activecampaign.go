@@ -138,7 +138,7 @@ func (ac *ActiveCampaign) newID() string {
 const acMaxPage = 100
 
 func (ac *ActiveCampaign) serve(w http.ResponseWriter, r *http.Request) {
-	raw, bodyErr, fail, done := ac.Suffer(w, r, maxBody)
+	raw, fail, done, bodyErr := ac.Suffer(w, r, maxBody)
 	if done {
 		return
 	}

@@ -139,7 +139,7 @@ func (h *HubSpot) Updates() []HubSpotUpdate {
 const hubSpotContactsPath = "/crm/v3/objects/contacts/"
 
 func (h *HubSpot) serve(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr, fail, done := h.Suffer(w, r, maxBody)
+	body, fail, done, bodyErr := h.Suffer(w, r, maxBody)
 	if done {
 		return
 	}

@@ -142,7 +142,7 @@ type klaviyoEventBody struct {
 var e164 = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
 
 func (k *Klaviyo) serve(w http.ResponseWriter, r *http.Request) {
-	raw, bodyErr, fail, done := k.Suffer(w, r, maxBody)
+	raw, fail, done, bodyErr := k.Suffer(w, r, maxBody)
 	if done {
 		return
 	}

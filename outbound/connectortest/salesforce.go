@@ -122,7 +122,7 @@ func (sf *Salesforce) DeleteField(name string) {
 var salesforceEventPath = regexp.MustCompile(`^/services/data/v([0-9]{2})\.0/sobjects/([A-Za-z0-9_]+)/?$`)
 
 func (sf *Salesforce) serve(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr, fail, done := sf.Suffer(w, r, maxBody)
+	body, fail, done, bodyErr := sf.Suffer(w, r, maxBody)
 	if done {
 		return
 	}

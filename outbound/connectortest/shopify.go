@@ -168,7 +168,7 @@ type shopifyGraphQLRequest struct {
 }
 
 func (s *Shopify) serve(w http.ResponseWriter, r *http.Request) {
-	body, err, fail, done := s.Suffer(w, r, maxBody)
+	body, fail, done, err := s.Suffer(w, r, maxBody)
 	switch {
 	case done:
 		return

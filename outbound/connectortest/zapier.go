@@ -154,7 +154,7 @@ func (z *Zapier) fail(w http.ResponseWriter, status int) {
 }
 
 func (z *Zapier) serve(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr, fail, done := z.Suffer(w, r, maxBody)
+	body, fail, done, bodyErr := z.Suffer(w, r, maxBody)
 	if done {
 		return
 	}
