@@ -22,8 +22,8 @@ const (
 
 // A connector is what a kind of platform destination needs besides its Transport: the
 // credentials it authenticates with, where its API is, and a check of both when a merchant
-// sets them. Credentials are sealed at rest (package seal) and opened into
-// Outgoing.Credentials for each attempt; the API shows them masked.
+// sets them. Credentials are sealed at rest (credentials.go, SHIPFLOW_SECRET_KEYS) and opened
+// into Outgoing.Credentials for each attempt; the API shows them masked.
 type connector struct {
 	// Credentials are the names every endpoint of the kind must have; Optional may be given.
 	Credentials, Optional []string
