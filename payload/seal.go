@@ -48,7 +48,7 @@ func (c *Codec) OpenText(text, label string) ([]byte, error) {
 	if !found {
 		return nil, fmt.Errorf("open %s: key id %q is not among SHIPFLOW_SECRET_KEYS", label, id)
 	}
-	data, err := base64.RawURLEncoding.DecodeString(b64)
+	data, err := base64.RawURLEncoding.Strict().DecodeString(b64) // one spelling per value
 	n := k.aead.NonceSize()
 	if err != nil || len(data) < n+k.aead.Overhead() {
 		return nil, fmt.Errorf("open %s with key %s: malformed", label, id)
