@@ -27,7 +27,7 @@ func TestSealText(t *testing.T) {
 		"other label": s, "truncated": s[:len(s)-4], "not sealed": "pk_live", "unknown key": strings.Replace(s, "sf1:k1:", "sf1:k9:", 1),
 		// A character inside the ciphertext, not the last one, whose low bits may be padding.
 		"last changed": s[:len(s)-1] + map[bool]string{true: "A", false: "B"}[s[len(s)-1] != 'A'], // padding bits too: Strict
-		"flipped": s[:len(s)-10] + map[bool]string{true: "A", false: "B"}[s[len(s)-10] != 'A'] + s[len(s)-9:],
+		"flipped":      s[:len(s)-10] + map[bool]string{true: "A", false: "B"}[s[len(s)-10] != 'A'] + s[len(s)-9:],
 	} {
 		label := "credentials"
 		if name == "other label" {
