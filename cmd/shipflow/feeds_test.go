@@ -22,12 +22,84 @@ import (
 // stand-in listing both.
 func TestMilestoneFeedToSlack(t *testing.T) {
 	sl := escalatetest.NewSlack(t)
-	s := startStack(t, map[string]string{
+	s := startFeedStack(t)
+	feedID, prefix, ids := s.shipToFeed(t, outbound.KindSlack, sl.WebhookURL())
+	raw := oneDigest(t, prefix, func() (out []json.RawMessage) {
+		for _, m := range sl.Messages() {
+			out = append(out, m.Raw)
+		}
+		return out
+	})
+	var mine escalatetest.SlackMessage
+	for _, m := range sl.Messages() {
+		if bytes.Equal(m.Raw, raw) {
+			mine = m
+		}
+	}
+	text := strings.Join(mine.Texts, "\n")
+	for _, id := range ids {
+		if !strings.Contains(text, id) {
+			t.Errorf("the digest does not list %s: %q", id, text)
+		}
+	}
+	if !strings.Contains(mine.Header, "order updates") || !strings.Contains(text, "Shipped") || !strings.Contains(text, "DPD") {
+		t.Errorf("digest header %q texts %q", mine.Header, text)
+	}
+	s.deliveredInOneDigest(t, feedID)
+}
+
+// TestMilestoneFeedsToTeamsAndGoogleChat runs the same whole path to a Microsoft Teams
+// Workflows webhook and a Google Chat space: one digest each, listing both orders, posted in
+// the chat's own format (checked by its stand-in).
+func TestMilestoneFeedsToTeamsAndGoogleChat(t *testing.T) {
+	tm, gc := escalatetest.NewTeams(t), escalatetest.NewGoogleChat(t)
+	s := startFeedStack(t)
+	for _, c := range []struct {
+		kind outbound.Kind
+		url  string
+		raw  func() []json.RawMessage
+	}{
+		{outbound.KindTeams, tm.WebhookURL(), func() (out []json.RawMessage) {
+			for _, m := range tm.Messages() {
+				out = append(out, m.Raw)
+			}
+			return out
+		}},
+		{outbound.KindGoogleChat, gc.WebhookURL(), func() (out []json.RawMessage) {
+			for _, m := range gc.Messages() {
+				out = append(out, m.Raw)
+			}
+			return out
+		}},
+	} {
+		t.Run(string(c.kind), func(t *testing.T) {
+			feedID, prefix, ids := s.shipToFeed(t, c.kind, c.url)
+			raw := oneDigest(t, prefix, c.raw)
+			for _, id := range ids {
+				if !bytes.Contains(raw, []byte(id)) {
+					t.Errorf("the digest does not list %s: %s", id, raw)
+				}
+			}
+			s.deliveredInOneDigest(t, feedID)
+		})
+	}
+}
+
+// startFeedStack is the stack with feeds allowed to reach local stand-ins and an 8 s digest
+// window.
+func startFeedStack(t *testing.T) *stack {
+	return startStack(t, map[string]string{
 		"SHIPFLOW_WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8",
 		"SHIPFLOW_WEBHOOK_ALLOW_HTTP":    "true",
 		"SHIPFLOW_FEED_DIGEST_WINDOW":    "8s",
 	})
-	body, _ := json.Marshal(map[string]any{"kind": "slack", "url": sl.WebhookURL(), "event_types": []string{"order.shipped"}, "description": "#logistics"})
+}
+
+// shipToFeed creates a feed of kind posting to url, subscribed to order.shipped, and ships two
+// orders; it returns the feed, the orders' id prefix and their ids.
+func (s *stack) shipToFeed(t *testing.T, kind outbound.Kind, url string) (feedID, prefix string, ids []string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"kind": kind, "url": url, "event_types": []string{"order.shipped"}, "description": "#logistics"})
 	req, _ := http.NewRequest(http.MethodPost, s.base+"/v1/webhook-endpoints", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer ops-token")
 	req.Header.Set("Content-Type", "application/json")
@@ -38,13 +110,13 @@ func TestMilestoneFeedToSlack(t *testing.T) {
 	var feed outbound.Endpoint
 	_ = json.NewDecoder(resp.Body).Decode(&feed)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated || feed.Kind != outbound.KindSlack {
-		t.Fatalf("create feed: %d %+v", resp.StatusCode, feed)
+	if resp.StatusCode != http.StatusCreated || feed.Kind != kind {
+		t.Fatalf("create %s feed: %d %+v", kind, resp.StatusCode, feed)
 	}
 	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), testenv.DB(t), feed.ID) })
 
-	prefix := fmt.Sprintf("feed-%d-", time.Now().UnixNano())
-	ids := []string{prefix + "a", prefix + "b"}
+	prefix = fmt.Sprintf("feed-%s-%d-", kind, time.Now().UnixNano())
+	ids = []string{prefix + "a", prefix + "b"}
 	for i, id := range ids {
 		s.confirm(id, map[string]any{"name": "Ona", "email": "ona@example.com", "locale": "en", "time_zone": "UTC"}, "email")
 		shipped, _ := json.Marshal(map[string]any{"type": "order.shipped", "timestamp": time.Now().UTC().Format(time.RFC3339), "data": map[string]any{
@@ -56,38 +128,35 @@ func TestMilestoneFeedToSlack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return feed.ID, prefix, ids
+}
 
-	var mine []escalatetest.SlackMessage
-	testenv.Eventually(t, 45*time.Second, func() bool {
-		mine = nil
-		for _, m := range sl.Messages() {
-			if strings.Contains(string(m.Raw), prefix) {
-				mine = append(mine, m)
+// oneDigest waits for the chat's post about the orders of prefix and returns it, failing when
+// there is none or more than one.
+func oneDigest(t *testing.T, prefix string, posts func() []json.RawMessage) json.RawMessage {
+	t.Helper()
+	mine := func() (out []json.RawMessage) {
+		for _, raw := range posts() {
+			if bytes.Contains(raw, []byte(prefix)) {
+				out = append(out, raw)
 			}
 		}
-		return len(mine) > 0
-	}, "no digest reached the Slack stand-in")
+		return out
+	}
+	testenv.Eventually(t, 45*time.Second, func() bool { return len(mine()) > 0 }, "no digest reached the stand-in")
 	time.Sleep(2 * time.Second) // a second post, were there one, would have come by now
-	mine = nil
-	for _, m := range sl.Messages() {
-		if strings.Contains(string(m.Raw), prefix) {
-			mine = append(mine, m)
-		}
+	got := mine()
+	if len(got) != 1 {
+		t.Fatalf("the chat got %d messages about the orders, want one digest: %s", len(got), got)
 	}
-	if len(mine) != 1 {
-		t.Fatalf("Slack got %d messages about the orders, want one digest: %+v", len(mine), mine)
-	}
-	text := strings.Join(mine[0].Texts, "\n")
-	for _, id := range ids {
-		if !strings.Contains(text, id) {
-			t.Errorf("the digest does not list %s: %q", id, text)
-		}
-	}
-	if !strings.Contains(mine[0].Header, "order updates") || !strings.Contains(text, "Shipped") || !strings.Contains(text, "DPD") {
-		t.Errorf("digest header %q texts %q", mine[0].Header, text)
-	}
-	// Each delivery shows the attempt, sent in the same digest.
-	_, page := call(t, http.MethodGet, s.base+"/v1/webhook-endpoints/"+feed.ID+"/deliveries", "ops-token")
+	return got[0]
+}
+
+// deliveredInOneDigest checks that each of the feed's two deliveries shows its attempt, sent in
+// the same digest.
+func (s *stack) deliveredInOneDigest(t *testing.T, feedID string) {
+	t.Helper()
+	_, page := call(t, http.MethodGet, s.base+"/v1/webhook-endpoints/"+feedID+"/deliveries", "ops-token")
 	ds, _ := page["deliveries"].([]any)
 	digests := map[any]bool{}
 	for _, x := range ds {
