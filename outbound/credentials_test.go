@@ -160,3 +160,22 @@ func secretCodec2(t *testing.T) *payload.Codec {
 	c, _ := payload.NewCodec(payload.Keys{k})
 	return c
 }
+
+// FuzzCheckCredentials: whatever credentials a request carries, the check answers without a
+// panic, and what it lets through is printable ASCII without spaces, within the limits.
+func FuzzCheckCredentials(f *testing.F) {
+	f.Add("api_key", "pk_live_1")
+	f.Add("api_key", "pk 1\r\nX-Evil: 1")
+	f.Add("password", "x")
+	f.Add("api_key", "\x00")
+	f.Add(strings.Repeat("k", 100), strings.Repeat("v", outbound.MaxCredentialLen+1))
+	f.Fuzz(func(t *testing.T, name, value string) {
+		creds := map[string]string{name: value}
+		if err := outbound.CheckCredentials(outbound.KindKlaviyo, creds); err == nil {
+			if name != "api_key" || value == "" || len(value) > outbound.MaxCredentialLen ||
+				strings.ContainsFunc(value, func(r rune) bool { return r <= ' ' || r > '~' }) {
+				t.Fatalf("accepted %q=%q", name, value)
+			}
+		}
+	})
+}

@@ -28,3 +28,6 @@ func SendOnce(ctx context.Context, s *Sender, o Outgoing, attempt int) (Result, 
 
 // MaxCredentialLen is maxCredentialLen, for the external tests.
 const MaxCredentialLen = maxCredentialLen
+
+// CheckCredentials is checkCredentials, for the external tests.
+var CheckCredentials = checkCredentials
