@@ -48,13 +48,23 @@ type Config struct {
 	MetricsAddr string // the worker's own /metrics and /healthz listener when it runs alone
 	PprofAddr   string // Go's profiler (net/http/pprof); empty: off
 	PublicURL   string // how customers and providers reach this deployment (tracking links, callbacks)
-	LogLevel    string
+	// TemporalUIURL is where staff open the Temporal UI (the console links each order's
+	// workflow there); empty: no link, but under `dev`, whose UI is on TemporalUIPort.
+	TemporalUIURL string
+	// Dev is set by `shipflow dev`, never by a setting: the console, served over loopback HTTP,
+	// then sends its session cookie without the Secure attribute.
+	Dev      bool
+	LogLevel string
 
 	DatabaseURL string
 	Temporal    Temporal
 
 	AdminTokens []string
-	VoiceTokens []string
+	// AdminTokenNames name AdminTokens, position by position: what a token's holder does in the
+	// console is attributed to its name. An entry of SHIPFLOW_ADMIN_TOKENS written name:token
+	// names itself; one without a name is admin-1, admin-2, ... by its place in the list.
+	AdminTokenNames []string
+	VoiceTokens     []string
 	// ZapierAPIKeys admit a Zapier integration to /zapier/v1 and nothing else
 	// (docs/connectors.md "## Zapier"); none switches those routes off.
 	ZapierAPIKeys []string
@@ -405,7 +415,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_MAX_CONCURRENT_WORKFLOW_TASKS", flag: "max-concurrent-workflow-tasks", def: "1000", usage: "workflow tasks a worker runs at once", parse: between(&c.Temporal.Worker.MaxWorkflowTasks, 2, maxWorkerSlots)},
 		{env: "SHIPFLOW_STICKY_CACHE_SIZE", flag: "sticky-cache-size", def: "10000", usage: "workflows a worker keeps in memory between their tasks", parse: between(&c.Temporal.Worker.StickyCacheSize, 1, maxWorkerSlots)},
 
-		{env: "SHIPFLOW_ADMIN_TOKENS", secret: true, usage: "comma-separated bearer tokens for /v1", parse: tokens(&c.AdminTokens)},
+		{env: "SHIPFLOW_ADMIN_TOKENS", secret: true, usage: "comma-separated bearer tokens for /v1 and the console, each optionally name:token", parse: namedTokens(&c.AdminTokens, &c.AdminTokenNames)},
 		{env: "SHIPFLOW_VOICE_TOKENS", secret: true, usage: "comma-separated bearer tokens for /voice", parse: tokens(&c.VoiceTokens)},
 		{env: "SHIPFLOW_ZAPIER_API_KEYS", secret: true, usage: "comma-separated API keys of the Zapier integration, for /zapier/v1 only", parse: list(&c.ZapierAPIKeys, zapierAPIKey)},
 		{env: "SHIPFLOW_COMMERCE_WEBHOOK_SECRET", secret: true, usage: "Standard Webhooks secret (whsec_...) of /webhooks/commerce", parse: whsec(&c.CommerceWebhookSecret)},
@@ -490,6 +500,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_DATA_DIR", flag: "data-dir", def: ".data", usage: "where dev mode keeps its Temporal SQLite file", parse: nonEmpty(&c.DataDir)},
 		{env: "SHIPFLOW_TEMPORAL_CLI", flag: "temporal-cli", def: "bin/temporal", usage: "path of the temporal CLI that dev mode runs", parse: nonEmpty(&c.TemporalCLI)},
 		{env: "SHIPFLOW_STANDINS", flag: "standins", def: "false", usage: "dev only: start local stand-ins of every messaging provider (Twilio, SNS, SendGrid, Mailgun, WhatsApp Cloud API, OneSignal) and send through them", parse: boolean(&c.StandIns)},
+		{env: "SHIPFLOW_TEMPORAL_UI_URL", usage: "the Temporal UI's address, for the console's links to workflows (https://cloud.temporal.io, or your own UI)", parse: optionalURL(&c.TemporalUIURL)},
 		{env: "SHIPFLOW_TEMPORAL_UI_PORT", flag: "temporal-ui-port", def: "8233", usage: "port of the dev Temporal UI", parse: port(&c.TemporalUIPort)},
 
 		{env: "SHIPFLOW_POLL_INTERVAL", flag: "poll-interval", def: "30m", usage: "how often a shipment in transit is polled", parse: duration(&c.PollInterval)},
@@ -1269,6 +1280,25 @@ func databaseURL(dst *string) func(string) error {
 
 func tokens(dst *[]string) func(string) error {
 	return list(dst, func(t string) (string, error) { return t, nil })
+}
+
+// tokenName is the shape of a token's name in SHIPFLOW_ADMIN_TOKENS' name:token entries.
+var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
+
+// namedTokens reads tokens written token or name:token. A colon not preceded by a valid name
+// is part of the token, so tokens of any alphabet keep working as they are.
+func namedTokens(secrets, names *[]string) func(string) error {
+	return list(secrets, func(t string) (string, error) {
+		name, secret, ok := strings.Cut(t, ":")
+		if !ok || !tokenName.MatchString(name) || secret == "" {
+			name, secret = fmt.Sprintf("admin-%d", len(*names)+1), t
+		}
+		if slices.Contains(*names, name) {
+			return "", fmt.Errorf("the name %q is given to two tokens", name)
+		}
+		*names = append(*names, name)
+		return secret, nil
+	})
 }
 
 func phones(dst *[]string) func(string) error {

@@ -59,6 +59,11 @@ func (s Status) Valid() bool {
 	return s != "" && rank(s) >= 0
 }
 
+// Statuses are every order status: the stages in order, then those that override them.
+func Statuses() []Status {
+	return append(append([]Status{}, stages...), StatusException, StatusCancelled, StatusReturned)
+}
+
 // ParseStatus checks an order status given from outside, such as the
 // status filter of the order list API.
 func ParseStatus(s string) (Status, error) {

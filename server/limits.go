@@ -38,6 +38,8 @@ const (
 	// codecBodyCap: the Temporal UI sends a history's payloads to the codec server, each up
 	// to Temporal's 2 MiB blob limit, base64 in JSON.
 	codecBodyCap = 4 << 20
+	// consoleBodyCap: the console's forms are an endpoint, a note or a token.
+	consoleBodyCap = 64 << 10
 )
 
 // maxClients bounds each rate limiter's memory (tens of bytes a client), whatever the
@@ -52,6 +54,7 @@ const (
 	prefixTrack    = "/track/"
 	prefixCodec    = "/codec/"
 	prefixZapier   = "/zapier/"
+	prefixConsole  = "/console/"
 )
 
 // bodyCapFor is the largest request body the route takes, in bytes: the one rule for every
@@ -70,6 +73,8 @@ func bodyCapFor(method, route string) int64 {
 		return codecBodyCap
 	case strings.HasPrefix(route, prefixZapier):
 		return zapierBodyCap
+	case strings.HasPrefix(route, prefixConsole):
+		return consoleBodyCap
 	}
 	return noBodyCap
 }

@@ -144,5 +144,6 @@ func New(d Deps) *echo.Echo {
 	s.routeCustomerFacing(e, voice, rateLimitWith(newClientLimiter(lim.Track, maxClients), s.trackBusy))
 	s.routeLookupForm(e, rateLimitWith(newClientLimiter(lim.Lookup, maxClients), s.pageBusy))
 	s.routeUnsubscribe(e, rateLimitWith(newClientLimiter(lim.Track, maxClients), s.pageBusy))
+	s.console().Register(e, rateLimitWith(newClientLimiter(lim.Lookup, maxClients), s.pageBusy))
 	return e
 }

@@ -54,7 +54,11 @@ func devDefaults(cfg *config.Config, getenv func(string) string) {
 		}
 	}
 	if len(cfg.AdminTokens) == 0 {
-		cfg.AdminTokens = []string{devAdminToken}
+		cfg.AdminTokens, cfg.AdminTokenNames = []string{devAdminToken}, []string{"dev"}
+	}
+	cfg.Dev = true
+	if cfg.TemporalUIURL == "" {
+		cfg.TemporalUIURL = fmt.Sprintf("http://localhost:%d", cfg.TemporalUIPort)
 	}
 	if len(cfg.VoiceTokens) == 0 {
 		cfg.VoiceTokens = []string{devVoiceToken}
@@ -170,6 +174,7 @@ func printBanner(e env, cfg *config.Config, temporalLog string, stand *standIns)
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nshipflow dev is running\n\n")
 	fmt.Fprintf(&b, "  API          %s   (readiness: %s/readyz)\n", api, api)
+	fmt.Fprintf(&b, "  Console      %s/console  (sign in with the admin token)\n", api)
 	fmt.Fprintf(&b, "  Admin token  %s   (curl -H 'Authorization: Bearer %s' -X POST %s/v1/system/selftest)\n", cfg.AdminTokens[0], cfg.AdminTokens[0], api)
 	fmt.Fprintf(&b, "  Zapier key   %s   (curl -H 'X-API-Key: %s' %s/zapier/v1/me)\n", cfg.ZapierAPIKeys[0], cfg.ZapierAPIKeys[0], api)
 	fmt.Fprintf(&b, "  Voice        %s/voice/tools  (token %s; drivers, for report_delay: %s)\n", api, cfg.VoiceTokens[0], cfg.VoiceDriverTokens[0])
