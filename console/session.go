@@ -218,7 +218,7 @@ func (con *Console) signOut(c echo.Context) error {
 // send a person elsewhere (an open redirect).
 func safeNext(next string) string {
 	if len(next) > 2048 || !strings.HasPrefix(next, prefix+"/") || strings.HasPrefix(next, "//") ||
-		strings.ContainsAny(next, "\\\x00\r\n") || strings.HasPrefix(next, prefix+"/sign-") {
+		strings.ContainsAny(next, "\\\x00\r\n") || strings.Contains(next, "/..") || strings.HasPrefix(next, prefix+"/sign-") {
 		return defaultAfterSignIn
 	}
 	return next
