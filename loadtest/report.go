@@ -19,7 +19,8 @@ import (
 // is for machines (-json); WriteTable is for people.
 type Report struct {
 	Machine string `json:"machine"`
-	// Build is the commit of the binary that ran, so that a committed JSON says which code it
+	// Build is the commit of the binary that ran the load test, which `shipflow loadtest` also
+	// starts as shipflow (its own executable), so that a committed JSON says which code it
 	// measured.
 	Build       Build     `json:"build"`
 	Started     time.Time `json:"started"`

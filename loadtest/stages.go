@@ -24,11 +24,13 @@ import (
 //   - stageInbox: the webhook sent, until its row is in the inbox (inbound_events.received_at);
 //     the 2xx follows that commit.
 //   - stageRelay: the inbox row, until the relay's signal carrying it was accepted by Temporal
-//     (inbound_events.applied_at): the inbox's queue and the relay's batch.
-//   - stageWorkflow: the signal accepted, until the order's workflow task ran and its
+//     (inbound_events.applied_at): the inbox's queue and the relay's batch. The relay stamps
+//     the row after the signal call returned, in an update of its own.
+//   - stageWorkflow: the row stamped applied, until the order's workflow task ran and its
 //     SendMilestone wrote the message's row in the notification log
 //     (notifications.created_at): the engine's task queue, the workflow task and whatever
-//     holds that order's task open before it.
+//     holds that order's task open before it. The workflow may take the signal before the
+//     relay's stamp commits, so on an idle engine this stage reads near zero, or just below.
 //   - stageProvider: the log row, until the stand-in received the message: rendering and the
 //     provider call.
 //
