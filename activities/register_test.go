@@ -15,15 +15,17 @@ import (
 
 // scripted is a Registrar that answers err, or accepts, and remembers what it was asked.
 type scripted struct {
-	name  string
-	err   error
-	asked []carrier.Carrier
+	name    string
+	err     error
+	asked   []carrier.Carrier
+	parcels []track.Parcel
 }
 
 func (s *scripted) Provider() string { return s.name }
 
-func (s *scripted) Register(_ context.Context, c carrier.Carrier, tn string) (track.Registration, error) {
+func (s *scripted) Register(_ context.Context, c carrier.Carrier, p track.Parcel) (track.Registration, error) {
 	s.asked = append(s.asked, c)
+	s.parcels = append(s.parcels, p)
 	if s.err != nil {
 		return track.Registration{}, s.err
 	}
@@ -76,6 +78,25 @@ func TestRegisterShipment(t *testing.T) {
 		}
 		if c := s.asked[0]; c.Code != "" || c.Name != "Parcel Co" {
 			t.Errorf("asked with %+v", c)
+		}
+	})
+	t.Run("the ship date goes with the parcel", func(t *testing.T) {
+		shipped := time.Date(2026, 5, 22, 16, 30, 0, 0, time.UTC)
+		for _, at := range []*time.Time{&shipped, nil} { // nil: a request recorded before it was sent
+			s := &scripted{name: "aftership"}
+			a := &Activities{Registrars: []track.Registrar{s}, Carriers: carrier.Builtin()}
+			r := req
+			r.ShippedAt = at
+			if _, err := a.RegisterShipment(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			want := track.Parcel{TrackingNumber: "TN1"}
+			if at != nil {
+				want.ShippedAt = *at
+			}
+			if s.parcels[0] != want {
+				t.Errorf("asked with %+v, want %+v", s.parcels[0], want)
+			}
 		}
 	})
 	t.Run("unavailable now", func(t *testing.T) {
