@@ -36,7 +36,7 @@ const (
 //
 // ShipDate is one of AfterShip's "additional tracking fields", the day the parcel was sent
 // as YYYYMMDD: a courier that lists it among its required_fields (deutsch-post) is refused
-// without it (4011), and the others are documented to take it as extra information. It is
+// without it (4011); for the others it is an optional field of the create request. It is
 // sent whenever the ship date is known, so the request does not depend on a list of which
 // courier needs it that AfterShip may change.
 type createRequest struct {
