@@ -49,7 +49,10 @@ func (a *Activities) RegisterShipment(ctx context.Context, r RegisterRequest) (o
 	}
 	p := track.Parcel{TrackingNumber: r.TrackingNumber}
 	if r.ShippedAt != nil {
-		p.ShippedAt = *r.ShippedAt
+		p.ShippedAt = *r.ShippedAt // UTC in the order: the day it was sent is the merchant's
+		if a.Estimates != nil && a.Estimates.Zone != nil {
+			p.ShippedAt = p.ShippedAt.In(a.Estimates.Zone)
+		}
 	}
 	var refusals []order.Refusal
 	for _, rg := range a.Registrars {

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/shipflow/shipflow/carrier"
+	"github.com/shipflow/shipflow/estimate"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/track"
 )
@@ -81,21 +82,28 @@ func TestRegisterShipment(t *testing.T) {
 		}
 	})
 	t.Run("the ship date goes with the parcel", func(t *testing.T) {
-		shipped := time.Date(2026, 5, 22, 16, 30, 0, 0, time.UTC)
+		// 22:30 UTC is already the 23rd at a Vilnius merchant's, the day the parcel left.
+		shipped := time.Date(2026, 5, 22, 22, 30, 0, 0, time.UTC)
+		vilnius, err := time.LoadLocation("Europe/Vilnius")
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, at := range []*time.Time{&shipped, nil} { // nil: a request recorded before it was sent
 			s := &scripted{name: "aftership"}
-			a := &Activities{Registrars: []track.Registrar{s}, Carriers: carrier.Builtin()}
+			a := &Activities{Registrars: []track.Registrar{s}, Carriers: carrier.Builtin(), Estimates: &estimate.Rules{Zone: vilnius}}
 			r := req
 			r.ShippedAt = at
 			if _, err := a.RegisterShipment(ctx, r); err != nil {
 				t.Fatal(err)
 			}
-			want := track.Parcel{TrackingNumber: "TN1"}
-			if at != nil {
-				want.ShippedAt = *at
-			}
-			if s.parcels[0] != want {
-				t.Errorf("asked with %+v, want %+v", s.parcels[0], want)
+			p := s.parcels[0]
+			switch {
+			case p.TrackingNumber != "TN1":
+				t.Errorf("asked with %+v", p)
+			case at == nil && !p.ShippedAt.IsZero():
+				t.Errorf("a ship date %s from nowhere", p.ShippedAt)
+			case at != nil && (!p.ShippedAt.Equal(shipped) || p.ShippedAt.Format(time.DateOnly) != "2026-05-23"):
+				t.Errorf("shipped %s, want %s on the merchant's 23rd", p.ShippedAt, shipped)
 			}
 		}
 	})

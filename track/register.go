@@ -30,8 +30,8 @@ type Registrar interface {
 // deutsch-post's required fields, and refuses a tracking created without it.
 type Parcel struct {
 	TrackingNumber string
-	// ShippedAt is when the merchant handed the parcel over (the order.shipped event); zero
-	// when not known. Its date is read in its own zone, the shipper's as it was written.
+	// ShippedAt is when the merchant handed the parcel over (the order.shipped event), in the
+	// merchant's zone, where its date is the day the parcel was sent; zero when not known.
 	ShippedAt time.Time
 }
 

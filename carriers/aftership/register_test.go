@@ -25,7 +25,7 @@ func TestRegister(t *testing.T) {
 }
 
 // TestRegisterShipDate checks the ship date AfterShip lists among deutsch-post's required
-// fields: sent as tracking_ship_date (YYYYMMDD, the date where the time was written), and
+// fields: sent as tracking_ship_date (YYYYMMDD, the date in the zone the time is given in), and
 // without it AfterShip refuses the tracking (4011), a refusal the next provider may take.
 func TestRegisterShipDate(t *testing.T) {
 	post, ok := carrier.Builtin().Lookup("Deutsche Post")
