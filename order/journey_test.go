@@ -10,16 +10,7 @@ import (
 )
 
 // journey is the Steps a new order runs under, in_transit switched on too.
-var journey = order.Steps{Tell: append(order.DefaultTell(), order.MilestoneInTransit), Returns: true, Contact: true, RefundAfterCancel: true}
-
-// beforeRefunds are the Steps of an order started before refunds after a cancellation were
-// told: the journey otherwise.
-var beforeRefunds = order.Steps{Tell: journey.Tell, Returns: true, Contact: true}
-
-// cb applies a commerce event under beforeRefunds.
-func cb(e order.CommerceEvent) step {
-	return func(_ testing.TB, o *order.Order) []order.Effect { return o.ApplyCommerceAs(e, beforeRefunds) }
-}
+var journey = order.Steps{Tell: append(order.DefaultTell(), order.MilestoneInTransit), Returns: true, Contact: true}
 
 // cj applies a commerce event under journey.
 func cj(e order.CommerceEvent) step {
@@ -69,12 +60,7 @@ func TestJourneyMessages(t *testing.T) {
 			status: order.StatusDelivered, fx: []string{"notify refund_processed", "publish order.refund.processed"}},
 		{name: "second refund told too", steps: with(toDelivered, cj(refund("e6", "12.50", 40)), cj(refund("e7", "3", 41))),
 			status: order.StatusDelivered, fx: []string{"notify refund_processed", "publish order.refund.processed"}},
-		{name: "refund after cancellation", steps: []step{cj(cancelled("e5", 2)), cj(refund("e6", "12.50", 40))},
-			status: order.StatusCancelled, fx: []string{"notify refund_processed", "publish order.refund.processed"}},
-		{name: "refund after cancellation, switched off", steps: []step{cj(cancelled("e5", 2)), func(_ testing.TB, o *order.Order) []order.Effect {
-			return o.ApplyCommerceAs(refund("e6", "12.50", 40), order.Steps{Tell: []order.Milestone{order.MilestoneCancelled}, RefundAfterCancel: true})
-		}}, status: order.StatusCancelled, fx: []string{"publish order.refund.processed"}},
-		{name: "refund after cancellation, in orders started before the rule", steps: []step{cb(cancelled("e5", 2)), cb(refund("e6", "12.50", 40))},
+		{name: "refund after cancellation is not told", steps: []step{cj(cancelled("e5", 2)), cj(refund("e6", "12.50", 40))},
 			status: order.StatusCancelled, fx: []string{"publish order.refund.processed"}},
 	})
 }
@@ -172,8 +158,7 @@ func TestSupersededJourney(t *testing.T) {
 	}{
 		{"cancelled goes after the cancellation", []step{cj(cancelled("e5", 2))}, order.Notify{Milestone: order.MilestoneCancelled}, ""},
 		{"packed does not", []step{cj(com("e2", order.EventPacked, 1)), cj(cancelled("e5", 2))}, order.Notify{Milestone: order.MilestonePacked}, "cancelled"},
-		{"refund goes after cancellation", []step{cj(refund("e6", "1", 1)), cj(cancelled("e5", 2))}, order.Notify{Milestone: order.MilestoneRefundProcessed, Refund: 1}, ""},
-		{"refund told after cancellation goes", []step{cj(cancelled("e5", 2)), cj(refund("e6", "1", 3))}, order.Notify{Milestone: order.MilestoneRefundProcessed, Refund: 1}, ""},
+		{"refund does not after cancellation", []step{cj(refund("e6", "1", 1)), cj(cancelled("e5", 2))}, order.Notify{Milestone: order.MilestoneRefundProcessed, Refund: 1}, "cancelled"},
 		{"refund goes after a return", with(shipped(), cj(refund("e6", "1", 10)), cj(returned("e8", 11))), order.Notify{Milestone: order.MilestoneRefundProcessed, Refund: 1}, ""},
 		{"return message goes after the return", with(shipped(), cj(returned("e8", 11)), sj(scan("r1", "R1", order.ShipmentInTransit, 50))), order.Notify{Milestone: order.MilestoneReturnInTransit, ShipmentID: "R1"}, ""},
 		{"return received supersedes on its way", with(shipped(), cj(returned("e8", 11)), sj(scan("r1", "R1", order.ShipmentInTransit, 50)), sj(scan("r2", "R1", order.ShipmentDelivered, 60))), order.Notify{Milestone: order.MilestoneReturnInTransit, ShipmentID: "R1"}, "return_received"},
@@ -183,20 +168,11 @@ func TestSupersededJourney(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			o, _ := run(t, c.steps...)
-			got := o.SupersededAs(c.n, journey)
+			got := o.Superseded(c.n)
 			if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
-				t.Errorf("SupersededAs = %q, want %q", got, c.want)
+				t.Errorf("Superseded = %q, want %q", got, c.want)
 			}
 		})
-	}
-	// Orders started before refunds after a cancellation were told drop a held one.
-	o, _ := run(t, cb(refund("e6", "1", 1)), cb(cancelled("e5", 2)))
-	n := order.Notify{Milestone: order.MilestoneRefundProcessed, Refund: 1}
-	if got := o.SupersededAs(n, beforeRefunds); !strings.Contains(got, "cancelled") {
-		t.Errorf("before the rule: SupersededAs = %q, want cancelled", got)
-	}
-	if got := o.Superseded(n); !strings.Contains(got, "cancelled") {
-		t.Errorf("Superseded = %q, want cancelled", got)
 	}
 }
 

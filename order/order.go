@@ -194,7 +194,7 @@ func (o *Order) commerce(b *batch, e CommerceEvent, ent *Entry) {
 	case EventRefundProcessed:
 		o.Refunds = append(o.Refunds, Refund{Amount: e.Amount, Currency: e.Currency, At: ent.At})
 		ent.Description = e.Amount + " " + e.Currency
-		if b.steps.Tells(MilestoneRefundProcessed) && (o.CancelledAt == nil || b.steps.RefundAfterCancel) {
+		if b.steps.Tells(MilestoneRefundProcessed) && o.CancelledAt == nil {
 			b.notifyRefund(MilestoneRefundProcessed, "", len(o.Refunds))
 		}
 		b.publish(PublishOrderRefundProcessed, "")

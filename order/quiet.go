@@ -125,15 +125,9 @@ var milestoneRank = map[Milestone]int{
 // collapse into the latest; a delay whose exception has closed. The review request goes
 // unless the order was cancelled or returned. The cancellation message is the one message
 // sent after a cancellation; a return's own messages and a refund still go after a return.
-func (o *Order) Superseded(n Notify) string { return o.SupersededAs(n, Steps{}) }
-
-// SupersededAs is Superseded under the journey's rules s: with s.RefundAfterCancel a refund
-// goes after a cancellation too, as it is told after one.
-func (o *Order) SupersededAs(n Notify, s Steps) string {
+func (o *Order) Superseded(n Notify) string {
 	switch {
 	case n.Milestone == MilestoneCancelled:
-		return ""
-	case n.Milestone == MilestoneRefundProcessed && s.RefundAfterCancel:
 		return ""
 	case o.CancelledAt != nil:
 		return "the order was cancelled"

@@ -17,11 +17,6 @@ type Steps struct {
 	Returns bool `json:"returns,omitempty"`
 	// Contact applies customer.updated and order.updated to the order's customer.
 	Contact bool `json:"contact,omitempty"`
-	// RefundAfterCancel tells a refund that comes after the order's cancellation too: cancel,
-	// then refund, is the commonest refund there is, and the customer wants to hear their
-	// money is back. Zero, as in orders started before it, keeps the old rule, under which
-	// nothing but the cancellation itself is told after one.
-	RefundAfterCancel bool `json:"refund_after_cancel,omitempty"`
 }
 
 // Tells reports whether the journey's milestone m is told under s.

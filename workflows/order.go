@@ -64,10 +64,6 @@ type orderWorkflow struct {
 	// (keepDaily) and records when each message left (order.Order.Sent); older runs replay
 	// without them.
 	daily bool
-	// refunds: this run started at refundVersion or later, so a cancelled order waits
-	// refundWatch for its refund (awaitRefunds) when its Steps tell one; older runs finish
-	// after the cancellation, as they did.
-	refunds bool
 
 	logger log.Logger
 }
@@ -93,11 +89,10 @@ func newOrderWorkflow(ctx workflow.Context, in OrderInput) (*orderWorkflow, []or
 }
 
 func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
-	v := workflow.GetVersion(ctx, compactHistory, workflow.DefaultVersion, refundVersion)
+	v := workflow.GetVersion(ctx, compactHistory, workflow.DefaultVersion, dailyVersion)
 	w.compact = v >= compactVersion
 	w.journey = v >= journeyVersion
 	w.daily = v >= dailyVersion
-	w.refunds = v >= refundVersion
 	w.localStore = w.since(ctx, localStoreChange)
 	if w.compact {
 		w.search = searchValuesIn(workflow.GetTypedSearchAttributes(ctx))
@@ -131,10 +126,7 @@ func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
 		}
 		switch {
 		case w.state.CancelledAt != nil:
-			done, err := w.awaitRefunds(ctx)
-			if err != nil || done {
-				return err
-			}
+			return w.finish(ctx)
 		case w.state.Final():
 			done, err := w.linger(ctx)
 			if err != nil || done {
@@ -165,7 +157,6 @@ const (
 	compactVersion = 1 // the compact history itself
 	journeyVersion = 2 // parcel registration and the rest of issue 19's journey
 	dailyVersion   = 3 // daily updates (issue 20): their timer, and the time of each message sent
-	refundVersion  = 4 // a cancelled order's run waits for its refund (awaitRefunds)
 )
 
 // since reports whether this run follows change (one of the GetVersion changes before
@@ -210,44 +201,12 @@ const defaultReturnWatch = 30 * 24 * time.Hour
 
 // steps are the journey's rules this run follows: the settings' in runs at journeyVersion,
 // the old rules in runs before (a run an older worker started may carry the settings without
-// having recorded the version, and must replay as it ran). A refund after a cancellation is
-// told only in runs at refundVersion, which wait for one.
+// having recorded the version, and must replay as it ran).
 func (w *orderWorkflow) steps() order.Steps {
 	if !w.journey {
 		return order.Steps{}
 	}
-	s := w.settings.Steps
-	s.RefundAfterCancel = s.RefundAfterCancel && w.refunds
-	return s
-}
-
-// refundWatch is how long a cancelled order's run stays to tell its refund: merchants refund
-// a cancelled order at once or within days, and a refund after it finds the order finished
-// (the relay rejects it) and is not told.
-const refundWatch = 14 * 24 * time.Hour
-
-// awaitRefunds keeps a cancelled order's run going for refundWatch after the cancellation
-// when its rules tell a refund after one, applying what comes (a refund is told, anything
-// else but a contact change is ignored, as after any cancellation), and then finishes. It
-// returns false when a new run is due first; runs whose rules tell none finish at once.
-func (w *orderWorkflow) awaitRefunds(ctx workflow.Context) (bool, error) {
-	if !w.steps().RefundAfterCancel || w.finalSince == nil {
-		return true, w.finish(ctx)
-	}
-	w.stopping = true // nothing of a cancelled order is polled, registered or updated daily
-	if wait := refundWatch - workflow.Now(ctx).Sub(*w.finalSince); wait > 0 {
-		tctx, cancel := workflow.WithCancel(ctx)
-		timer := workflow.NewTimerWithOptions(tctx, wait, workflow.TimerOptions{Summary: "refund watch"})
-		err := workflow.Await(ctx, func() bool { return timer.IsReady() || w.shouldContinueAsNew(ctx) })
-		cancel()
-		if err != nil {
-			return false, err
-		}
-		if !timer.IsReady() {
-			return false, nil
-		}
-	}
-	return true, w.finish(ctx)
+	return w.settings.Steps
 }
 
 // returning reports whether a return parcel is on its way back and still waited for, in runs

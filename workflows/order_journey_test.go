@@ -11,7 +11,7 @@ import (
 // journeyRun is a run under the journey's rules as the starter sets them.
 func journeyRun(t *testing.T) *run {
 	r := newRun(t)
-	r.settings.Steps = order.Steps{Tell: order.DefaultTell(), Returns: true, Contact: true, RefundAfterCancel: true}
+	r.settings.Steps = order.Steps{Tell: order.DefaultTell(), Returns: true, Contact: true}
 	r.settings.ReturnWatch = 30 * 24 * time.Hour
 	return r
 }
@@ -62,7 +62,7 @@ func TestReturnTrackedUntilReceived(t *testing.T) {
 
 // TestContactChangeReachesTheNextMessage: a customer.updated between two messages sends the
 // second to the new phone, in the new time zone, and the timeline says so without the number;
-// the cancellation is told (without its reason), then the refund that follows it.
+// the cancellation is told (without its reason) and nothing after it.
 func TestContactChangeReachesTheNextMessage(t *testing.T) {
 	r := journeyRun(t)
 	r.commerce(time.Hour, r.event(order.EventPacked, time.Hour))
@@ -92,7 +92,7 @@ func TestContactChangeReachesTheNextMessage(t *testing.T) {
 	r.commerce(5*time.Hour+time.Minute, refund)
 	r.start()
 	r.completed()
-	r.ch.want(t, "packed/", "shipped/S1", "cancelled/", "refund_processed/")
+	r.ch.want(t, "packed/", "shipped/S1", "cancelled/")
 	for _, n := range r.ch.sends {
 		want, tz := "+37061111222", "Europe/London"
 		if n.Milestone == order.MilestonePacked {
@@ -104,54 +104,6 @@ func TestContactChangeReachesTheNextMessage(t *testing.T) {
 		if n.Reason != "" {
 			t.Errorf("%s carries a reason: %q", n.Milestone, n.Reason)
 		}
-	}
-}
-
-// TestRefundAfterCancellationIsTold: a cancelled order's run stays refundWatch for the refund,
-// which is told days after the cancellation, and then finishes; nothing else is told after it.
-func TestRefundAfterCancellationIsTold(t *testing.T) {
-	const watch = 14 * 24 * time.Hour // refundWatch
-	r := journeyRun(t)
-	r.commerce(time.Hour, r.shipped(time.Hour, "S1", "TN-1", 48*time.Hour))
-	r.commerce(2*time.Hour, r.event(order.EventCancelled, 2*time.Hour))
-	r.scan(3*time.Hour, tracking("t1", "TN-1", order.ShipmentOutForDelivery, 3*time.Hour))
-	refund := r.event(order.EventRefundProcessed, 74*time.Hour)
-	refund.Amount, refund.Currency = "61.80", "EUR"
-	r.commerce(74*time.Hour, refund)
-	r.at(watch, func() {
-		if r.env.IsWorkflowCompleted() {
-			t.Error("finished before the refund watch ran out")
-		}
-		if v := r.query(); v.Status != order.StatusCancelled || len(v.Refunds) != 1 {
-			t.Errorf("status %s, refunds %+v", v.Status, v.Refunds)
-		}
-	})
-	r.start()
-	r.completed()
-	r.ch.want(t, "shipped/S1", "cancelled/", "refund_processed/")
-	if n := r.ch.sends[2]; n.Refund == nil || n.Refund.Amount != "61.80" {
-		t.Errorf("the refund message tells of %+v", n.Refund)
-	}
-	if ran := r.env.Now().Sub(t0); ran < 2*time.Hour+watch || ran > 3*time.Hour+watch {
-		t.Errorf("finished %s after the start, want the refund watch after the cancellation", ran)
-	}
-}
-
-// TestRefundAfterCancellationBeforeTheRule: an order started before refunds after a
-// cancellation were told (its Steps without RefundAfterCancel) finishes after the
-// cancellation, the refund that came with it recorded and not told.
-func TestRefundAfterCancellationBeforeTheRule(t *testing.T) {
-	r := journeyRun(t)
-	r.settings.Steps.RefundAfterCancel = false
-	r.commerce(2*time.Hour, r.event(order.EventCancelled, 2*time.Hour))
-	refund := r.event(order.EventRefundProcessed, 2*time.Hour)
-	refund.Amount, refund.Currency = "61.80", "EUR"
-	r.commerce(2*time.Hour, refund)
-	r.start()
-	r.completed()
-	r.ch.want(t, "cancelled/")
-	if now := r.env.Now(); now.Sub(t0) > 3*time.Hour {
-		t.Errorf("finished at %s, want soon after the cancellation", now.Sub(t0))
 	}
 }
 

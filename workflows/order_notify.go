@@ -200,14 +200,12 @@ func (w *orderWorkflow) holdForQuietHours(ctx workflow.Context, e order.Notify, 
 	tctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
 	t := workflow.NewTimerWithOptions(tctx, wait, summary)
-	// The cancellation message itself waits out the night like any other, and so does a refund
-	// told after a cancellation (awaitRefunds); the run ends after them.
-	release := e.Milestone != order.MilestoneCancelled &&
-		(e.Milestone != order.MilestoneRefundProcessed || !w.steps().RefundAfterCancel)
+	// The cancellation message itself waits out the night like any other; the run ends after it.
+	release := e.Milestone != order.MilestoneCancelled
 	if err := workflow.Await(ctx, func() bool { return t.IsReady() || (release && w.closing()) }); err != nil {
 		return "", false
 	}
-	return w.state.SupersededAs(e, w.steps()), true
+	return w.state.Superseded(e), true
 }
 
 // notifyAllChannels is the Notify effect as runs recorded before notifyPerChannel carry it out.

@@ -18,13 +18,3 @@ func TestDailyUpdateSettings(t *testing.T) {
 		}
 	}
 }
-
-// TestNewOrdersTellRefundsAfterCancellation: every new order starts under the rule that tells
-// a refund after a cancellation; orders started before it carry the zero value and keep the
-// old rule.
-func TestNewOrdersTellRefundsAfterCancellation(t *testing.T) {
-	a := &app{cfg: &config.Config{}}
-	if !a.orderSettings().Steps.RefundAfterCancel {
-		t.Error("new orders do not tell a refund after a cancellation")
-	}
-}

@@ -103,7 +103,7 @@ func (a *app) orderSettings() workflows.OrderSettings {
 		Tickets: c.TicketsOn(),
 		// The workers are configured alike: a provider with a key here has one there.
 		RegisterParcels: len(a.registrars()) > 0,
-		Steps:           order.Steps{Tell: c.NotifyMilestones, Returns: true, Contact: true, RefundAfterCancel: true},
+		Steps:           order.Steps{Tell: c.NotifyMilestones, Returns: true, Contact: true},
 		ReturnWatch:     c.ReturnWatch,
 		Estimates:       c.Estimates, LateFromDayEnd: true,
 		Daily: order.Daily{Offered: true, Default: c.DailyUpdates, Hour: c.DailyUpdateHour},
