@@ -51,7 +51,7 @@ func TestExceptionsQueue(t *testing.T) {
 
 	var seen []string
 	rows := map[string]string{}
-	row := regexp.MustCompile(`(?s)<tr>\s*<td><a href="/console/orders/([^"]+)">.*?</tr>`)
+	row := regexp.MustCompile(`(?s)<tr>\s*<td class="q-order"><a href="/console/orders/([^"]+)">.*?</tr>`)
 	next := "/console/exceptions"
 	for pages := 0; next != ""; pages++ {
 		if pages == 20 {
