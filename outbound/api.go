@@ -3,7 +3,6 @@ package outbound
 import (
 	"encoding/json"
 	"errors"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -68,35 +67,22 @@ type endpointRequest struct {
 	Credentials map[string]string `json:"credentials"`
 }
 
-// headerPatch reads a request's headers: nil when absent; clear when null; otherwise each name
-// with its value, or nil (a PATCH's removal). Each entry is checked here, the whole set once
-// merged (CheckHeaders).
-func (r endpointRequest) headerPatch() (patch map[string]*string, clear bool, err error) {
-	if len(r.Headers) == 0 {
-		return nil, false, nil
-	}
-	if string(r.Headers) == "null" {
-		return nil, true, nil
-	}
-	if err := json.Unmarshal(r.Headers, &patch); err != nil {
-		return nil, false, apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: must be an object of header name to string value")
-	}
-	if len(patch) > 2*maxHeaders { // what a merge could still bring within the cap
-		return nil, false, apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: at most %d headers, got %d", maxHeaders, len(patch))
-	}
-	for _, name := range slices.Sorted(maps.Keys(patch)) {
-		v := patch[name]
-		if v == nil {
-			if err := checkHeaderName(name); err != nil {
-				return nil, false, headerError(err)
-			}
-			continue
-		}
-		if err := CheckHeader(name, *v); err != nil {
-			return nil, false, headerError(err)
+// input is the request as the management operations take it. A headers field that is not
+// an object is refused in its turn, after the fields checkEndpoint checks first.
+func (r endpointRequest) input() EndpointInput {
+	in := EndpointInput{Kind: r.Kind, URL: r.URL, EventTypes: r.EventTypes, Description: r.Description, Enabled: r.Enabled,
+		Credentials: r.Credentials}
+	switch {
+	case len(r.Headers) == 0:
+	case string(r.Headers) == "null":
+		in.ClearHeaders = true
+	default:
+		if err := json.Unmarshal(r.Headers, &in.Headers); err != nil {
+			in.Headers = nil
+			in.headersErr = apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: must be an object of header name to string value")
 		}
 	}
-	return patch, false, nil
+	return in
 }
 
 // headerError is a *HeaderError as the API answers it.
@@ -128,7 +114,7 @@ const (
 // character set come first and are 400s naming the field; a URL that is well-formed but not
 // one shipflow may call is a 422. A feed takes no headers: it posts to the chat's webhook as
 // the chat documents it.
-func (a *API) checkEndpoint(r endpointRequest, k Kind) error {
+func (a *API) checkEndpoint(r EndpointInput, k Kind) error {
 	if r.URL != nil {
 		if err := checkURLText(*r.URL); err != nil {
 			return err
@@ -153,7 +139,7 @@ func (a *API) checkEndpoint(r endpointRequest, k Kind) error {
 			}
 		}
 	}
-	if k.SecretURL() && len(r.Headers) > 0 && string(r.Headers) != "null" {
+	if k.SecretURL() && r.headersGiven() {
 		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers: a %s destination sends no headers of its own", k)
 	}
 	if r.URL != nil {
@@ -182,7 +168,7 @@ func parseKind(s *string) (Kind, error) {
 	if k := Kind(*s); len(*s) <= maxKindLen && (slices.Contains(Kinds, k) || k.Connector()) {
 		return k, nil
 	}
-	known := append(slices.Clone(Kinds), slices.Sorted(maps.Keys(connectors))...)
+	known := KnownKinds()
 	names := make([]string, len(known))
 	for i, k := range known {
 		names[i] = string(k)
@@ -235,10 +221,6 @@ func decodeEndpoint(c echo.Context) (endpointRequest, error) {
 	if err := dec.Decode(&r); err != nil {
 		return r, apierr.Decode(err)
 	}
-	if r.EventTypes != nil && len(*r.EventTypes) <= maxEventTypes {
-		types := distinct(*r.EventTypes)
-		r.EventTypes = &types
-	}
 	return r, nil
 }
 
@@ -262,9 +244,7 @@ func shown(e Endpoint) endpointView {
 
 // masked hides an endpoint's secret: it is shown in full once, when created or rotated.
 func masked(e Endpoint) endpointView {
-	if len(e.Secret) > 10 {
-		e.Secret = e.Secret[:10] + strings.Repeat("*", 8)
-	}
+	e.Secret = e.SecretHint()
 	return shown(e)
 }
 
@@ -274,60 +254,7 @@ func (a *API) createEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	kind, err := parseKind(r.Kind)
-	if err != nil {
-		return err
-	}
-	if c, ok := connectors[kind]; ok && (r.URL == nil || *r.URL == "") && c.DefaultURL != "" {
-		r.URL = &c.DefaultURL // the platform's own API
-	}
-	if r.URL == nil || *r.URL == "" {
-		return apierr.Errorf(http.StatusBadRequest, apierr.MissingField, "url is required")
-	}
-	if err := a.checkEndpoint(r, kind); err != nil {
-		return err
-	}
-	if kind.Connector() {
-		creds, err := a.connectorCredentials(kind, *r.URL, r.Credentials)
-		if err != nil {
-			return err
-		}
-		var types []string
-		if r.EventTypes != nil {
-			types = *r.EventTypes
-		}
-		e, err := CreateConnector(c.Request().Context(), a.DB, kind, *r.URL, deref(r.Description), types, creds)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusCreated, shown(e))
-	}
-	if err := checkCredentials(kind, r.Credentials); err != nil {
-		return err
-	}
-	patch, _, err := r.headerPatch()
-	if err != nil {
-		return err
-	}
-	h := Headers{}
-	for name, v := range patch {
-		if v == nil {
-			return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "headers[%s]: must be a string", quoteName(name))
-		}
-		h[name] = *v
-	}
-	if err := CheckHeaders(h); err != nil {
-		return headerError(err)
-	}
-	var types []string
-	if r.EventTypes != nil {
-		types = *r.EventTypes
-	}
-	desc := ""
-	if r.Description != nil {
-		desc = *r.Description
-	}
-	e, err := CreateEndpointOf(c.Request().Context(), a.DB, kind, *r.URL, desc, types, h)
+	e, err := a.Create(c.Request().Context(), r.input())
 	if err != nil {
 		return err
 	}
@@ -362,70 +289,17 @@ func (a *API) updateEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.Kind != nil {
-		return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "kind: is set when an endpoint is created; create a new one for another kind")
-	}
-	// Every field's own rules first, before anything is looked up.
-	if err := a.checkEndpoint(r, KindWebhook); err != nil {
-		return err
-	}
-	patch, clear, err := r.headerPatch()
+	e, err := a.Update(c.Request().Context(), c.Param("id"), r.input())
 	if err != nil {
 		return err
-	}
-	change := EndpointChange{URL: r.URL, Description: r.Description, EventTypes: r.EventTypes, Enabled: r.Enabled}
-	if r.URL != nil || len(r.Headers) > 0 || r.Credentials != nil {
-		// A feed's or a connector's URL, headers and credentials have rules of their own; the
-		// kind never changes.
-		cur, err := GetEndpoint(c.Request().Context(), a.DB, c.Param("id"))
-		if err != nil {
-			return endpointError(err, c.Param("id"))
-		}
-		if err := a.checkEndpoint(r, cur.Kind); err != nil {
-			return err
-		}
-		if cur.Kind.Connector() && (r.URL != nil || r.Credentials != nil) {
-			url, creds := cur.URL, r.Credentials
-			if r.URL != nil {
-				url = *r.URL
-			}
-			if creds == nil {
-				// A new URL is checked with the credentials it will be used with.
-				if creds, err = cur.Credentials.Open(a.Secrets); err != nil {
-					return apierr.Errorf(http.StatusConflict, apierr.Conflict, "the stored credentials cannot be opened (%v): send credentials with the url", err)
-				}
-			}
-			sealed, err := a.connectorCredentials(cur.Kind, url, creds)
-			if err != nil {
-				return err
-			}
-			if r.Credentials != nil {
-				change.Credentials = sealed
-			}
-		} else if r.Credentials != nil {
-			return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "credentials: a %s destination takes none", cur.Kind)
-		}
-	}
-	if patch != nil || clear {
-		change.Headers = func(cur Headers) (Headers, error) {
-			if clear {
-				return Headers{}, nil
-			}
-			h := cur.Merge(patch)
-			return h, headerError(CheckHeaders(h))
-		}
-	}
-	e, err := UpdateEndpoint(c.Request().Context(), a.DB, c.Param("id"), change)
-	if err != nil {
-		return endpointError(err, c.Param("id"))
 	}
 	return c.JSON(http.StatusOK, masked(e))
 }
 
 // deleteEndpoint is DELETE /v1/webhook-endpoints/{id}.
 func (a *API) deleteEndpoint(c echo.Context) error {
-	if err := DeleteEndpoint(c.Request().Context(), a.DB, c.Param("id")); err != nil {
-		return endpointError(err, c.Param("id"))
+	if err := a.Delete(c.Request().Context(), c.Param("id")); err != nil {
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -433,16 +307,9 @@ func (a *API) deleteEndpoint(c echo.Context) error {
 // rotateSecret is POST /v1/webhook-endpoints/{id}/rotate-secret: the new secret is shown once,
 // and the old one keeps signing for a day.
 func (a *API) rotateSecret(c echo.Context) error {
-	cur, err := GetEndpoint(c.Request().Context(), a.DB, c.Param("id"))
+	e, err := a.Rotate(c.Request().Context(), c.Param("id"))
 	if err != nil {
-		return endpointError(err, c.Param("id"))
-	}
-	if cur.Kind.SecretURL() {
-		return apierr.Errorf(http.StatusConflict, apierr.Conflict, "a %s destination signs nothing: it has no secret to rotate (its webhook URL is the secret; PATCH url to change it)", cur.Kind)
-	}
-	e, err := RotateSecret(c.Request().Context(), a.DB, c.Param("id"), rotationOverlap)
-	if err != nil {
-		return endpointError(err, c.Param("id"))
+		return err
 	}
 	return c.JSON(http.StatusOK, shown(e))
 }
@@ -458,14 +325,15 @@ func endpointError(err error, id string) error {
 // ours (ep_..., dlv_...), and says only "with that id" otherwise: the path is the caller's,
 // and a 404 must not echo kilobytes of it.
 func quoteID(id string) string {
-	if !plainID(id) {
+	if !PlainID(id) {
 		return "with that id"
 	}
 	return strconv.Quote(id)
 }
 
-// plainID reports whether id could be one of ours: 1 to 64 letters, digits, '_' and '-'.
-func plainID(id string) bool {
+// PlainID reports whether id could be one of ours (ep_..., dlv_...): 1 to 64 letters, digits,
+// '_' and '-'. Anything else names nothing, and is neither looked up nor repeated.
+func PlainID(id string) bool {
 	return len(id) > 0 && len(id) <= 64 && !strings.ContainsFunc(id, func(r rune) bool {
 		return !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 	})

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -55,22 +54,9 @@ func (a *API) getDelivery(c echo.Context) error {
 // delivery's state. The answer is 202: the attempt runs in the delivery's workflow, and its
 // result shows in the delivery's attempt log.
 func (a *API) retryDelivery(c echo.Context) error {
-	ctx, id := c.Request().Context(), c.Param("id")
-	d, err := GetDelivery(ctx, a.DB, id)
+	d, err := a.Retry(c.Request().Context(), c.Param("id"))
 	if err != nil {
-		return deliveryError(err, id)
-	}
-	switch {
-	case d.Status == DeliveryPending && d.Digest == "" && a.waitsForDigest(ctx, d):
-		return apierr.Errorf(http.StatusConflict, apierr.Conflict, "delivery %s waits for its feed's next digest", quoteID(id))
-	case d.Digest != "" && d.Digest != d.ID:
-		// A digest is retried whole, through its lead: the same set is sent again.
-		if d, err = GetDelivery(ctx, a.DB, d.Digest); err != nil {
-			return deliveryError(err, id)
-		}
-	}
-	if err := a.retry(ctx, d); err != nil {
-		return apierr.Errorf(http.StatusServiceUnavailable, apierr.Unavailable, "cannot start the retry now, ask again: %v", err)
+		return err
 	}
 	return c.JSON(http.StatusAccepted, d)
 }
@@ -108,12 +94,8 @@ type recoverRequest struct {
 const recoverParallel = 8
 
 // recoverEndpoint is POST /v1/webhook-endpoints/{id}/recover {since}: every failed delivery
-// of the endpoint created since then is retried, once each. Nothing is marked before its
-// retry has started (see retry), so a recovery cut short by Temporal or by the caller leaves
-// the rest failed, and asking again finds them and finishes the job; what the first request
-// started is pending by then, or done, and is not sent again.
+// of the endpoint created since then is retried, once each (API.Recover).
 func (a *API) recoverEndpoint(c echo.Context) error {
-	ctx, id := c.Request().Context(), c.Param("id")
 	var r recoverRequest
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
@@ -123,44 +105,10 @@ func (a *API) recoverEndpoint(c echo.Context) error {
 	if r.Since == nil {
 		return apierr.Errorf(http.StatusBadRequest, apierr.MissingField, "since is required (an RFC 3339 time)")
 	}
-	if _, err := GetEndpoint(ctx, a.DB, id); err != nil {
-		return endpointError(err, id)
-	}
-	failed, err := FailedSince(ctx, a.DB, id, *r.Since)
+	id := c.Param("id")
+	started, err := a.Recover(c.Request().Context(), id, *r.Since)
 	if err != nil {
 		return err
-	}
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		first   error
-		started int
-		sem     = make(chan struct{}, recoverParallel)
-	)
-	for _, d := range failed {
-		sem <- struct{}{}
-		if ctx.Err() != nil { // the caller has gone: start no more, and let the next request finish
-			<-sem
-			break
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			err := a.retry(ctx, d)
-			mu.Lock()
-			defer mu.Unlock()
-			if err == nil {
-				started++
-			} else if first == nil {
-				first = err
-			}
-		})
-	}
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
-	}
-	if first != nil {
-		return apierr.Errorf(http.StatusServiceUnavailable, apierr.Unavailable, "recovery incomplete (%d of %d started), ask again: %v", started, len(failed), first)
 	}
 	return c.JSON(http.StatusAccepted, map[string]any{"endpoint_id": id, "since": r.Since.UTC(), "recovered": started})
 }

@@ -44,7 +44,7 @@ func FuzzHeaderPatch(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		patch, clear, err := endpointRequest{Headers: raw}.headerPatch()
+		patch, clear, err := endpointRequest{Headers: raw}.input().headerPatch()
 		if err != nil {
 			if len(err.Error()) > 300 || strings.ContainsAny(err.Error(), "\r\n\x00") {
 				t.Fatalf("refusal %q", err)

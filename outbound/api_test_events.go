@@ -1,7 +1,6 @@
 package outbound
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/apierr"
-	"github.com/shipflow/shipflow/order"
 )
 
 // listEventTypes is GET /v1/event-types: the catalogue, every type with an example body.
@@ -34,45 +32,18 @@ const testTimeout = Timeout + 15*time.Second
 // of the type (DefaultTestType when none is named) is sent to the endpoint now, once, and
 // answered with the delivery and its attempt.
 func (a *API) testEndpoint(c echo.Context) error {
-	ctx, id := c.Request().Context(), c.Param("id")
 	var r testRequest
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil && !errors.Is(err, io.EOF) {
 		return apierr.Decode(err)
 	}
-	t := DefaultTestType
-	if r.EventType != nil {
-		if len(*r.EventType) > maxEventTypeLen {
-			return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "event_type: unknown event type (%d bytes long)", len(*r.EventType))
-		}
-		var err error
-		if t, err = order.ParsePublishType(*r.EventType); err != nil {
-			return apierr.Errorf(http.StatusBadRequest, apierr.InvalidField, "event_type: %v", err)
-		}
-	}
-	if a.Sender == nil {
-		return apierr.Errorf(http.StatusServiceUnavailable, apierr.Unavailable, "this server sends no test events")
-	}
-	dlv, err := RecordTestEvent(ctx, a.DB, id, t, time.Now())
+	d, err := a.SendTest(c.Request().Context(), c.Param("id"), r.EventType)
 	var limit *TestLimitError
 	if errors.As(err, &limit) {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(limit.RetryAfter.Seconds()))))
 		return apierr.Errorf(http.StatusTooManyRequests, apierr.RateLimited, "%v", limit)
 	}
-	if err != nil {
-		return endpointError(err, id)
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), testTimeout)
-	defer cancel()
-	o := &Outbox{DB: a.DB, Sender: a.Sender}
-	if _, err := o.SendTest(ctx, dlv); err != nil {
-		if errors.Is(err, ErrEndpointBusy) {
-			_ = FailDelivery(ctx, a.DB, dlv, "not attempted: "+err.Error())
-		}
-		return apierr.Errorf(http.StatusServiceUnavailable, apierr.Unavailable, "test event %s not sent or not recorded, ask again: %v", dlv, err)
-	}
-	d, err := GetDelivery(ctx, a.DB, dlv)
 	if err != nil {
 		return err
 	}

@@ -339,6 +339,8 @@ type DeliveryParams struct {
 	Status DeliveryStatus
 	Limit  int
 	Cursor string // from the previous page's Next
+	// Attempts fills each delivery's Log, in one more query, for a page that shows them.
+	Attempts bool
 }
 
 // DeliveryPage is one page of deliveries, newest first. Next is empty on the last page.
@@ -374,6 +376,11 @@ func ListDeliveries(ctx context.Context, ex db.Executor, endpointID string, p De
 		last := ds[p.Limit-1]
 		page.Deliveries, page.Next = ds[:p.Limit], db.EncodeCursor(last.CreatedAt, last.ID)
 	}
+	if p.Attempts && len(page.Deliveries) > 0 {
+		if err := loadAttempts(ctx, ex, page.Deliveries); err != nil {
+			return DeliveryPage{}, fmt.Errorf("list deliveries of endpoint %s: %w", endpointID, err)
+		}
+	}
 	return page, nil
 }
 
@@ -395,4 +402,77 @@ func OrderDeliveries(ctx context.Context, ex db.Executor, orderID string, limit 
 		return nil, fmt.Errorf("list deliveries of order %s: %w", orderID, err)
 	}
 	return ds, nil
+}
+
+// loadAttempts fills the attempt logs of ds, oldest attempt first.
+func loadAttempts(ctx context.Context, ex db.Executor, ds []Delivery) error {
+	at := make(map[string]int, len(ds))
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		at[d.ID], ids[i] = i, d.ID
+	}
+	rows, err := ex.Query(ctx, `
+		SELECT delivery_id, attempt, attempted_at, status_code, latency_ms, response_body, error, outcome
+		FROM webhook_attempts WHERE delivery_id = ANY ($1) ORDER BY delivery_id, attempt`, ids)
+	if err != nil {
+		return fmt.Errorf("load attempts: %w", err)
+	}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var a AttemptRecord
+		if err := r.Scan(&a.DeliveryID, &a.Attempt, &a.At, &a.StatusCode, &a.LatencyMS, &a.Body, &a.Error, &a.Outcome); err != nil {
+			return struct{}{}, err
+		}
+		d := &ds[at[a.DeliveryID]]
+		d.Log = append(d.Log, a)
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("load attempts: %w", err)
+	}
+	return nil
+}
+
+// Outcomes are how an endpoint's most recent deliveries stand: the sample a staff page gives
+// its success rate from.
+type Outcomes struct {
+	Delivered, Failed, Pending int
+}
+
+// SuccessRate is the share of finished deliveries that were delivered, from 0 to 1; false
+// when none has finished.
+func (o Outcomes) SuccessRate() (float64, bool) {
+	done := o.Delivered + o.Failed
+	if done == 0 {
+		return 0, false
+	}
+	return float64(o.Delivered) / float64(done), true
+}
+
+// RecentOutcomes counts how each endpoint's last n deliveries stand, by endpoint id; an
+// endpoint with none is absent. Each endpoint's sample is n rows of its deliveries index,
+// newest first, so the count costs the same for an endpoint of a million deliveries as for
+// one of ten.
+func RecentOutcomes(ctx context.Context, ex db.Executor, n int) (map[string]Outcomes, error) {
+	rows, err := ex.Query(ctx, `
+		SELECT e.id, count(*) FILTER (WHERE d.status = 'delivered'), count(*) FILTER (WHERE d.status = 'failed'),
+			count(*) FILTER (WHERE d.status = 'pending')
+		FROM webhook_endpoints e
+		CROSS JOIN LATERAL (
+			SELECT status FROM webhook_deliveries WHERE endpoint_id = e.id ORDER BY created_at DESC, id DESC LIMIT $1) d
+		GROUP BY e.id`, n)
+	if err != nil {
+		return nil, fmt.Errorf("recent delivery outcomes: %w", err)
+	}
+	out := map[string]Outcomes{}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var id string
+		var o Outcomes
+		err := r.Scan(&id, &o.Delivered, &o.Failed, &o.Pending)
+		out[id] = o
+		return struct{}{}, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recent delivery outcomes: %w", err)
+	}
+	return out, nil
 }

@@ -38,6 +38,11 @@ var Kinds = []Kind{KindWebhook, KindSlack, KindTeams, KindGoogleChat}
 // (digest.go), nothing is signed, and its URL is a secret the API never shows whole.
 func (k Kind) Feed() bool { return k == KindSlack || k == KindTeams || k == KindGoogleChat }
 
+// Signs reports whether k's requests are signed with the endpoint's secret: only a webhook's
+// are (a feed's or a Zapier hook's URL is its secret, a connector authenticates with its
+// credentials), so only a webhook's secret is worth showing a person.
+func (k Kind) Signs() bool { return k == KindWebhook }
+
 // Endpoint is a subscriber's destination: a webhook endpoint or a staff milestone feed.
 type Endpoint struct {
 	ID          string    `json:"id"`

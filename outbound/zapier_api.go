@@ -174,7 +174,7 @@ func SubscribeZapier(ctx context.Context, ex db.Executor, hook string, t ZapierT
 // destination is not the Zapier key's to delete: 404.
 func (a *ZapierAPI) unsubscribe(c echo.Context) error {
 	id := c.Param("id")
-	if !plainID(id) { // nothing else was ever an id of ours
+	if !PlainID(id) { // nothing else was ever an id of ours
 		return apierr.Errorf(http.StatusNotFound, apierr.NotFound, "no Zapier subscription %s", quoteID(id))
 	}
 	ok, err := UnsubscribeZapier(c.Request().Context(), a.DB, id)
