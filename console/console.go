@@ -18,6 +18,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
+
+	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/outbound"
 )
 
 // Route prefix of every console page.
@@ -50,6 +53,13 @@ type Console struct {
 	SLA time.Duration
 	// Now is the clock sessions expire and exceptions age by; nil is the system clock.
 	Now func() time.Time
+	// Webhooks are the management operations of webhook endpoints, feeds and connectors and
+	// their deliveries, the JSON API's own (with its egress policy, sender and credentials
+	// codec); nil leaves the webhooks pages out.
+	Webhooks *outbound.API
+	// Inbox is the inbound events' store, for the inbox page and its replays; nil leaves the
+	// page out.
+	Inbox *inbox.Inbox
 
 	digests [][32]byte
 }
@@ -70,6 +80,8 @@ func (con *Console) Register(e *echo.Echo, signIn echo.MiddlewareFunc) {
 	g.POST("/sign-out", con.signOut)
 	con.routeOrders(g)
 	con.routeOrder(g)
+	con.routeWebhooks(g)
+	con.routeInbox(g)
 }
 
 func (con *Console) now() time.Time {

@@ -273,6 +273,20 @@ func (in *Inbox) ForOrder(ctx context.Context, orderID string, trackingNumbers [
 	return events, nil
 }
 
+// CountCap bounds Count: past it a backlog is "more than CountCap", not counted to its end.
+const CountCap = 10000
+
+// Count counts the stored deliveries of status st, up to CountCap, along the status index.
+func (in *Inbox) Count(ctx context.Context, st Status) (int, error) {
+	var n int
+	err := in.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM inbound_events WHERE status = $1 LIMIT $2) c`,
+		string(st), CountCap+1).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count %s inbound events: %w", st, err)
+	}
+	return n, nil
+}
+
 // eventColumns are what scanEvent reads.
 const eventColumns = `id, source, event_id, status, order_id, waiting_for, attempts, last_error, received_at,
 	CASE WHEN status = 'pending' THEN next_attempt_at END, applied_at, delivery`

@@ -66,6 +66,9 @@ type server struct {
 	// them; nil when the Cloud API is not configured.
 	twoWay          *twoway.Answerer
 	whatsappReplies notify.Sender
+	// webhooks are the management operations of webhook endpoints and deliveries: the JSON
+	// API's and the console's, one value for both.
+	webhooks *outbound.API
 }
 
 // New builds the echo app with every route and the middleware all of them share.
@@ -124,7 +127,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/orders/:order_id/exception/resolve", s.resolveException)
 	v1.GET("/orders/:order_id/notifications", s.orderNotifications)
 	webhooks := egress.Policy{Allowed: d.Config.WebhookAllowedCIDRs, AllowHTTP: d.Config.WebhookAllowHTTP}
-	(&outbound.API{
+	s.webhooks = &outbound.API{
 		DB:         d.DB,
 		Deliveries: outbound.Deliveries{Client: d.Temporal, TaskQueue: d.Config.Temporal.TaskQueue},
 		Policy:     webhooks,
@@ -132,7 +135,8 @@ func New(d Deps) *echo.Echo {
 			DigestWindow: d.Config.FeedDigestWindow, PublicURL: d.Config.PublicURL, TrackingPageURL: d.Config.Brand.PageURL,
 			TrackingSecret: d.Config.TrackingSecret}},
 		Secrets: d.Secrets,
-	}).Register(v1)
+	}
+	s.webhooks.Register(v1)
 	s.routeZapier(e, webhooks)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
