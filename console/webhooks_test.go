@@ -20,6 +20,7 @@ import (
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/console"
 	"github.com/shipflow/shipflow/egress"
+	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/outbound"
@@ -49,7 +50,7 @@ func newHooks(t *testing.T, workflows bool) *hooks {
 		api.Deliveries = outbound.Deliveries{Client: c, TaskQueue: tq}
 		testenv.StartWorker(t, worker.New(c, tq, worker.Deps{DB: pool, Notifier: silent{}, Escalator: silent{}, Webhooks: sender}, nil))
 	}
-	b := newConsole(t, func(con *console.Console) { con.Webhooks = api })
+	b := newConsole(t, func(con *console.Console) { con.Webhooks, con.Inbox = api, inbox.New(pool) })
 	return &hooks{browser: b, api: api, pool: pool}
 }
 
@@ -243,8 +244,8 @@ func TestWebhookFailedDeliveryRetriedAndRecovered(t *testing.T) {
 	contains(t, "the page after a retry", page, "The retry has started")
 	h.waitDelivered(first.ID)
 	_, page = h.get("/console/webhooks/" + id + "?status=delivered")
-	contains(t, "the delivered tab", page, ">204<", ">500<", `<span class="mono">order.shipped</span>`)
-	mustNotContain(t, "the delivered tab", page, `<span class="mono">order.cancelled</span>`)
+	contains(t, "the delivered tab", page, ">204<", ">500<", `<span class="mono whole">order.shipped</span>`)
+	mustNotContain(t, "the delivered tab", page, `<span class="mono whole">order.cancelled</span>`)
 
 	since := time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04")
 	code, page = h.submit("/console/webhooks/"+id+"/recover", url.Values{"since": {since}})

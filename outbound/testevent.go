@@ -31,6 +31,10 @@ const testEventPrefix = "evt_test_"
 
 func isTestEvent(id string) bool { return strings.HasPrefix(id, testEventPrefix) }
 
+// TestEvent reports whether d carries a test event: its order is the catalogue's example, not
+// one of the shop's.
+func (d Delivery) TestEvent() bool { return isTestEvent(d.EventID) }
+
 // Test events are capped per endpoint, whoever asks, on every replica alike (the count is in
 // Postgres): testsPerWindow in any testWindow. A receiver cannot be flooded through the API.
 const (
