@@ -25,9 +25,12 @@ const inboxPerPage = 50
 // inboxTabs are the statuses the inbox shows, each on its tab; applied events are done with.
 var inboxTabs = []inbox.Status{inbox.StatusPending, inbox.StatusWaiting, inbox.StatusRejected}
 
+// doneReplayed is ?done= after a replay.
+const doneReplayed = "replayed"
+
 // inboxNotices are what ?done= says after an action.
 var inboxNotices = map[string]string{
-	"replayed": "Replayed: the event is pending, and the relay sends it to its order now.",
+	doneReplayed: "Replayed: the event is pending, and the relay sends it to its order now.",
 }
 
 func (con *Console) routeInbox(g *echo.Group) {
@@ -128,5 +131,5 @@ func (con *Console) replayInbound(c echo.Context) error {
 		return err
 	}
 	con.Logger.Info("console replayed inbound event", "actor", current(c).Actor, "inbound_event", id)
-	return c.Redirect(http.StatusSeeOther, prefix+"/inbox?"+url.Values{fieldStatus: {string(back)}, "done": {"replayed"}}.Encode())
+	return c.Redirect(http.StatusSeeOther, prefix+"/inbox?"+url.Values{fieldStatus: {string(back)}, "done": {doneReplayed}}.Encode())
 }

@@ -61,17 +61,30 @@ const (
 	fieldCursor       = "cursor"
 )
 
+// What an action did, as ?done= says it to the page it redirects to.
+const (
+	doneCreated       = "created"
+	doneSaved         = "saved"
+	doneEnabled       = "enabled"
+	doneDisabled      = "disabled"
+	doneDeleted       = "deleted"
+	doneTestDelivered = "test-delivered"
+	doneTestFailed    = "test-failed"
+	doneRetried       = "retried"
+	doneRecovered     = "recovered"
+)
+
 // What ?done= says after an action; anything else says nothing.
 var webhookNotices = map[string]string{
-	"created":        "The destination is created.",
-	"saved":          "Saved.",
-	"enabled":        "Enabled: deliveries go out again.",
-	"disabled":       "Disabled: no event is delivered to it until it is enabled again.",
-	"deleted":        "Deleted, with its deliveries.",
-	"test-delivered": "The test event was delivered.",
-	"test-failed":    "The test event was not delivered: its attempt is at the top of the deliveries.",
-	"retried":        "The retry has started: its attempt shows here in a moment.",
-	"recovered":      "Recovery started.",
+	doneCreated:       "The destination is created.",
+	doneSaved:         "Saved.",
+	doneEnabled:       "Enabled: deliveries go out again.",
+	doneDisabled:      "Disabled: no event is delivered to it until it is enabled again.",
+	doneDeleted:       "Deleted, with its deliveries.",
+	doneTestDelivered: "The test event was delivered.",
+	doneTestFailed:    "The test event was not delivered: its attempt is at the top of the deliveries.",
+	doneRetried:       "The retry has started: its attempt shows here in a moment.",
+	doneRecovered:     "Recovery started.",
 }
 
 // kindLabels are the kinds as people know them.
@@ -292,7 +305,7 @@ func (con *Console) endpointPage(c echo.Context, status int, problemText string)
 		v.NextPage = template.URL(endpointPath(e.ID) + "?" + q.Encode())
 	}
 	notice := webhookNotices[c.QueryParam("done")]
-	if c.QueryParam("done") == "recovered" {
+	if c.QueryParam("done") == doneRecovered {
 		if n, err := strconv.Atoi(c.QueryParam("n")); err == nil && n >= 0 {
 			notice = fmt.Sprintf("Recovery started: %d failed deliveries are being retried.", n)
 			if n == 1 {
@@ -552,7 +565,7 @@ func (con *Console) createEndpoint(c echo.Context) error {
 	}
 	con.Logger.Info("console created webhook endpoint", "actor", current(c).Actor, "endpoint", e.ID, "kind", e.Kind)
 	if !kind.Signs() {
-		return done(c, e.ID, "created")
+		return done(c, e.ID, doneCreated)
 	}
 	return con.secretPage(c, e, false)
 }
@@ -600,7 +613,7 @@ func (con *Console) updateEndpoint(c echo.Context) error {
 		return formRefused(c, f, "Edit "+f.KindLabel, err)
 	}
 	con.Logger.Info("console changed webhook endpoint", "actor", current(c).Actor, "endpoint", e.ID)
-	return done(c, e.ID, "saved")
+	return done(c, e.ID, doneSaved)
 }
 
 // enableEndpoint turns deliveries to an endpoint on or off.
@@ -615,9 +628,9 @@ func (con *Console) enableEndpoint(on bool) echo.HandlerFunc {
 		}
 		con.Logger.Info("console switched webhook endpoint", "actor", current(c).Actor, "endpoint", e.ID, "enabled", on)
 		if on {
-			return done(c, e.ID, "enabled")
+			return done(c, e.ID, doneEnabled)
 		}
-		return done(c, e.ID, "disabled")
+		return done(c, e.ID, doneDisabled)
 	}
 }
 
@@ -641,7 +654,7 @@ func (con *Console) deleteEndpoint(c echo.Context) error {
 		return err
 	}
 	con.Logger.Info("console deleted webhook endpoint", "actor", current(c).Actor, "endpoint", e.ID)
-	return c.Redirect(http.StatusSeeOther, prefix+"/webhooks?done=deleted")
+	return c.Redirect(http.StatusSeeOther, prefix+"/webhooks?done="+doneDeleted)
 }
 
 // rotateSecret gives a webhook a new secret and shows it, once; the old one signs for a day
@@ -679,9 +692,9 @@ func (con *Console) testEndpoint(c echo.Context) error {
 		return con.endpointRefused(c, err)
 	}
 	if d.Status == outbound.DeliveryDelivered {
-		return done(c, e.ID, "test-delivered")
+		return done(c, e.ID, doneTestDelivered)
 	}
-	return done(c, e.ID, "test-failed")
+	return done(c, e.ID, doneTestFailed)
 }
 
 // retryDelivery makes one more attempt at a delivery of the endpoint, now.
@@ -705,7 +718,7 @@ func (con *Console) retryDelivery(c echo.Context) error {
 		return con.endpointRefused(c, err)
 	}
 	con.Logger.Info("console retried webhook delivery", "actor", current(c).Actor, "endpoint", e.ID, "delivery", id)
-	return done(c, e.ID, "retried")
+	return done(c, e.ID, doneRetried)
 }
 
 // recoverEndpoint retries every failed delivery of the endpoint since a time, once each.
@@ -728,5 +741,5 @@ func (con *Console) recoverEndpoint(c echo.Context) error {
 		return con.endpointRefused(c, err)
 	}
 	con.Logger.Info("console recovered webhook deliveries", "actor", current(c).Actor, "endpoint", e.ID, "since", since, "started", n)
-	return done(c, e.ID, "recovered", "n", strconv.Itoa(n))
+	return done(c, e.ID, doneRecovered, "n", strconv.Itoa(n))
 }

@@ -20,7 +20,8 @@ import (
 
 // API is the management API of endpoints and their deliveries (docs/reference/outbound-webhooks.md). The server
 // mounts it under its admin authentication, limits and error handler; handlers answer in
-// apierr's shape.
+// apierr's shape. Its handlers only decode and encode: what they do is in its operations
+// (manage.go), which the console's forms call too.
 type API struct {
 	DB db.Executor
 	// Deliveries starts the workflows of a person's retries, on the workers' task queue.
