@@ -458,7 +458,7 @@ func RecentOutcomes(ctx context.Context, ex db.Executor, n int) (map[string]Outc
 			count(*) FILTER (WHERE d.status = 'pending')
 		FROM webhook_endpoints e
 		CROSS JOIN LATERAL (
-			SELECT status FROM webhook_deliveries WHERE endpoint_id = e.id ORDER BY created_at DESC, id DESC LIMIT $1) d
+			SELECT status FROM webhook_deliveries WHERE endpoint_id = e.id ORDER BY created_at DESC LIMIT $1) d
 		GROUP BY e.id`, n)
 	if err != nil {
 		return nil, fmt.Errorf("recent delivery outcomes: %w", err)
