@@ -18,10 +18,7 @@ import (
 	"github.com/shipflow/shipflow/outbound"
 )
 
-// chromiumPath is Debian's Chromium, as the tracking page's browser test uses.
-const chromiumPath = "/usr/bin/chromium"
-
-// TestScreenshots draws the order page and the exceptions queue in Chromium at a phone's width
+// TestScreenshots draws the sign-in form, the orders list, the order page and the exceptions queue in Chromium at a phone's width
 // and a laptop's, into $SHIPFLOW_CONSOLE_SHOTS (for the README, and for looking at them);
 // without it the test has nothing to do.
 func TestScreenshots(t *testing.T) {
@@ -47,14 +44,12 @@ func TestScreenshots(t *testing.T) {
 	seedException(t, "1017-JONAS", now.Add(-5*time.Hour-20*time.Minute))
 	seedException(t, "1033-RUTA", now.Add(-3*time.Hour-10*time.Minute))
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("no-first-run", true))...)
-	defer cancelAlloc()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	bctx, cancelRun := context.WithTimeout(bctx, 90*time.Second)
+	bctx, cancelRun := context.WithTimeout(startChromium(t), 90*time.Second)
 	defer cancelRun()
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(412, 900), chromedp.Navigate(l.url+"/console/sign-in"), chromedp.WaitVisible(chromedp.ID("token"))); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, bctx, filepath.Join(dir, "signin-412.png"))
 	if err := chromedp.Do(bctx,
 		chromedp.Navigate(l.url+"/console/sign-in"),
 		chromedp.SendKeys(chromedp.ID("token"), adminToken),
@@ -64,6 +59,7 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []struct{ name, path string }{
+		{"orders", "/console/orders"},
 		{"order", "/console/orders/" + url.PathEscape(id)},
 		{"exceptions", "/console/exceptions"},
 	} {
@@ -75,14 +71,7 @@ func TestScreenshots(t *testing.T) {
 			); err != nil {
 				t.Fatal(err)
 			}
-			png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatal(err)
-			}
-			name := filepath.Join(dir, p.name+"-"+itoa(w)+".png")
-			if err := os.WriteFile(name, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			shot(t, bctx, filepath.Join(dir, p.name+"-"+itoa(w)+".png"))
 			overflow, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
 			if err != nil || overflow {
 				t.Errorf("%s scrolls sideways at %d px (%v)", p.name, w, err)
@@ -92,3 +81,15 @@ func TestScreenshots(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// shot saves the whole page as a PNG.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
