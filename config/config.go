@@ -348,6 +348,26 @@ type Alerts struct {
 	SlackURL, TeamsURL, GoogleChatURL string
 }
 
+// Names of the staff chats, as workflows name them (OrderSettings.AlertChannels) and workers
+// build them: part of running workflows' inputs.
+const (
+	ChatSlack      = "slack"
+	ChatTeams      = "teams"
+	ChatGoogleChat = "google_chat"
+)
+
+// Channels are the names of the chats configured, sorted: where staff are alerted.
+func (a Alerts) Channels() []string {
+	var out []string
+	for name, url := range map[string]string{ChatSlack: a.SlackURL, ChatTeams: a.TeamsURL, ChatGoogleChat: a.GoogleChatURL} {
+		if url != "" {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Zendesk holds the ticketing credentials, and whether tickets are opened for the order's
 // customer with a public comment telling them what is going on (ZENDESK_PUBLIC_COMMENTS).
 type Zendesk struct {
