@@ -32,7 +32,7 @@ func (s *server) routeVoice(g *echo.Group) {
 	deadline := cfg.VoiceDeadline
 	store := voice.NewStore(s.DB)
 	h := &voice.Handler{
-		Source:   voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: cfg.VoiceSource == "workflow", deadline: deadline},
+		Source: voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: cfg.VoiceSource == "workflow", deadline: deadline},
 		Actions: voiceActions{temporal: s.Temporal, db: s.DB, taskQueue: cfg.Temporal.TaskQueue, staff: workflows.Staffing{
 			AlertChannels: cfg.Alerts.Channels(), Tickets: cfg.TicketsOn(), Deadline: cfg.EscalationSLA,
 		}},

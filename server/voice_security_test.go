@@ -66,6 +66,7 @@ func startVoiceServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Temporal.TaskQueue = stackTaskQueue // a call-back request for a finished order runs there
 	m, _ := telemetry.NewMetrics()
 	srv := httptest.NewServer(server.New(server.Deps{
 		Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.QuietLogger(), Metrics: m,
