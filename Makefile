@@ -5,13 +5,15 @@ TEMPORAL_CLI_VERSION := v1.5.1
 STATICCHECK_VERSION  := v0.8.2
 COMPOSE_VERSION      := v2.40.3
 HELM_VERSION         := v4.3.2
+HTMX_VERSION         := 2.0.11
+CHARTJS_VERSION      := 4.6.2
 BIN                  := $(CURDIR)/bin
 TEMPORAL             := $(BIN)/temporal
 GO_TEST_FLAGS        ?= -race -count=1 -timeout 14m
 
 export SHIPFLOW_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: dev test fuzz lint build temporal-cli temporal-server postgres chromium compose-check helm helm-check clean
+.PHONY: dev test fuzz lint build temporal-cli temporal-server postgres chromium compose-check helm helm-check console-vendor clean
 
 ## dev: run the whole system here: Temporal dev server, migrations, API and worker.
 dev: temporal-cli postgres build
@@ -37,6 +39,17 @@ lint:
 
 build:
 	go build -o $(BIN)/shipflow ./cmd/shipflow
+
+## console-vendor: refresh the console's vendored htmx and Chart.js from the npm registry at the
+## pinned versions (console/static/vendor/README.md lists them with their digests). Neither
+## `make dev` nor `make test` needs it: the files are committed and embedded in the binary.
+console-vendor:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) chart.js@$(CHARTJS_VERSION) >/dev/null && \
+	  tar xzf htmx.org-$(HTMX_VERSION).tgz && cp package/dist/htmx.min.js package/LICENSE $$tmp/ && rm -rf package && \
+	  tar xzf chart.js-$(CHARTJS_VERSION).tgz && \
+	  cp $$tmp/htmx.min.js $(CURDIR)/console/static/vendor/htmx.min.js && cp $$tmp/LICENSE $(CURDIR)/console/static/vendor/htmx.LICENSE && \
+	  cp package/dist/chart.umd.min.js $(CURDIR)/console/static/vendor/ && cp package/LICENSE.md $(CURDIR)/console/static/vendor/chart.js.LICENSE.md && \
+	  rm -rf $$tmp && cd $(CURDIR)/console/static/vendor && sha256sum htmx.min.js chart.umd.min.js
 
 # The real temporal-server and its SQL tool at the version deploy/temporal-server/go.mod pins,
 # built once (about 6 minutes on 2 cores) by the script that runs them.

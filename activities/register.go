@@ -20,6 +20,10 @@ type RegisterRequest struct {
 	ShipmentID     string `json:"shipment_id"`
 	Carrier        string `json:"carrier"`
 	TrackingNumber string `json:"tracking_number"`
+	// ShippedAt is when the parcel was handed over, which some carriers need to be tracked
+	// (track.Parcel). Nil in requests recorded before it was sent: the provider is asked
+	// without it, as it was then.
+	ShippedAt *time.Time `json:"shipped_at,omitempty"`
 }
 
 // RegisterShipment registers the parcel with the configured tracking providers, in the order
@@ -43,9 +47,16 @@ func (a *Activities) RegisterShipment(ctx context.Context, r RegisterRequest) (o
 			c = known
 		}
 	}
+	p := track.Parcel{TrackingNumber: r.TrackingNumber}
+	if r.ShippedAt != nil {
+		p.ShippedAt = *r.ShippedAt // UTC in the order: the day it was sent is the merchant's
+		if a.Estimates != nil && a.Estimates.Zone != nil {
+			p.ShippedAt = p.ShippedAt.In(a.Estimates.Zone)
+		}
+	}
 	var refusals []order.Refusal
 	for _, rg := range a.Registrars {
-		reg, err := rg.Register(ctx, c, r.TrackingNumber)
+		reg, err := rg.Register(ctx, c, p)
 		var rl *track.RateLimitError
 		switch {
 		case err == nil:

@@ -9,21 +9,24 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/shipflow/shipflow/carrier"
+	"github.com/shipflow/shipflow/estimate"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/track"
 )
 
 // scripted is a Registrar that answers err, or accepts, and remembers what it was asked.
 type scripted struct {
-	name  string
-	err   error
-	asked []carrier.Carrier
+	name    string
+	err     error
+	asked   []carrier.Carrier
+	parcels []track.Parcel
 }
 
 func (s *scripted) Provider() string { return s.name }
 
-func (s *scripted) Register(_ context.Context, c carrier.Carrier, tn string) (track.Registration, error) {
+func (s *scripted) Register(_ context.Context, c carrier.Carrier, p track.Parcel) (track.Registration, error) {
 	s.asked = append(s.asked, c)
+	s.parcels = append(s.parcels, p)
 	if s.err != nil {
 		return track.Registration{}, s.err
 	}
@@ -76,6 +79,32 @@ func TestRegisterShipment(t *testing.T) {
 		}
 		if c := s.asked[0]; c.Code != "" || c.Name != "Parcel Co" {
 			t.Errorf("asked with %+v", c)
+		}
+	})
+	t.Run("the ship date goes with the parcel", func(t *testing.T) {
+		// 22:30 UTC is already the 23rd at a Vilnius merchant's, the day the parcel left.
+		shipped := time.Date(2026, 5, 22, 22, 30, 0, 0, time.UTC)
+		vilnius, err := time.LoadLocation("Europe/Vilnius")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range []*time.Time{&shipped, nil} { // nil: a request recorded before it was sent
+			s := &scripted{name: "aftership"}
+			a := &Activities{Registrars: []track.Registrar{s}, Carriers: carrier.Builtin(), Estimates: &estimate.Rules{Zone: vilnius}}
+			r := req
+			r.ShippedAt = at
+			if _, err := a.RegisterShipment(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			p := s.parcels[0]
+			switch {
+			case p.TrackingNumber != "TN1":
+				t.Errorf("asked with %+v", p)
+			case at == nil && !p.ShippedAt.IsZero():
+				t.Errorf("a ship date %s from nowhere", p.ShippedAt)
+			case at != nil && (!p.ShippedAt.Equal(shipped) || p.ShippedAt.Format(time.DateOnly) != "2026-05-23"):
+				t.Errorf("shipped %s, want %s on the merchant's 23rd", p.ShippedAt, shipped)
+			}
 		}
 	})
 	t.Run("unavailable now", func(t *testing.T) {

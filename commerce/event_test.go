@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -149,6 +150,8 @@ func TestParseFieldErrors(t *testing.T) {
 		{"bad email", "m", edit(t, created, "data.customer.email", "ona at example.com"), "data.customer.email"},
 		{"phone not E.164", "m", edit(t, created, "data.customer.phone", "860000000"), "data.customer.phone"},
 		{"unknown channel", "m", edit(t, created, "data.notify.channels", []string{"email", "fax"}), "data.notify.channels[1]"},
+		{"more channels than there are", "m", edit(t, created, "data.notify.channels", slices.Repeat([]string{"sms"}, 150_000)), "data.notify.channels"},
+		{"a channel twice", "m", edit(t, created, "data.notify.channels", []string{"email", "sms", "email"}), "data.notify.channels[2]"},
 		{"item without sku", "m", edit(t, created, "data.items.1.sku", ""), "data.items[1].sku"},
 		{"item without quantity", "m", edit(t, created, "data.items.0.quantity", remove), "data.items[0].quantity"},
 		{"bad promised delivery", "m", edit(t, created, "data.promised_delivery", "tomorrow"), "data.promised_delivery"},

@@ -32,6 +32,9 @@ func FuzzParse(f *testing.F) {
 	f.Add("m", []byte(`{"type":"order.created","timestamp":"2026-05-07T10:30:00Z","data":{"order_id":"o1","customer":{"name":"Ona\u0000"}}}`))
 	f.Add("m", []byte(`{"type":"order.created","timestamp":"2026-05-07T10:30:00Z","data":{"order_id":"u\u017esakymas-1","customer":{}}}`))
 	f.Add("m", []byte(`{"type":"order.shipped","timestamp":"2026-05-07T10:30:00Z","data":{"order_id":"o1","shipment":{"shipment_id":"s","carrier":"DPD","tracking_number":"`+strings.Repeat("1", 5000)+`"}}}`))
+	// Issue 14's audit: a channel list of 150,000 "sms" (here a thousand) and one with a repeat.
+	f.Add("m", []byte(`{"type":"order.created","timestamp":"2026-05-07T10:30:00Z","data":{"order_id":"o1","customer":{"email":"a@example.com"},"notify":{"channels":[`+strings.Repeat(`"sms",`, 1000)+`"sms"]}}}`))
+	f.Add("m", []byte(`{"type":"order.created","timestamp":"2026-05-07T10:30:00Z","data":{"order_id":"o1","customer":{"email":"a@example.com","phone":"+37060000000"},"notify":{"channels":["sms","email","sms"]}}}`))
 	f.Fuzz(func(t *testing.T, id string, body []byte) {
 		d, err := commerce.Parse(id, body)
 		if err != nil {
@@ -46,6 +49,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if err := d.Check(); err != nil {
 			t.Fatalf("accepted an event the inbox would refuse: %v", err)
+		}
+		if n := len(d.Commerce[0].Notify); n > len(order.Channels) {
+			t.Fatalf("accepted %d channels", n)
 		}
 	})
 }

@@ -45,7 +45,10 @@ type Console struct {
 	Namespace  string
 	// TrackingLink is an order's tracking page link; nil for none.
 	TrackingLink func(orderID string) string
-	// Now is the clock sessions expire by; nil is the system clock.
+	// SLA is how long an exception may stay open before it escalates (SHIPFLOW_ESCALATION_SLA);
+	// the exceptions queue shows each one's age against it. Zero is the workflows' default.
+	SLA time.Duration
+	// Now is the clock sessions expire and exceptions age by; nil is the system clock.
 	Now func() time.Time
 
 	digests [][32]byte
@@ -66,6 +69,7 @@ func (con *Console) Register(e *echo.Echo, signIn echo.MiddlewareFunc) {
 	g := e.Group(prefix, con.pages, con.session)
 	g.POST("/sign-out", con.signOut)
 	con.routeOrders(g)
+	con.routeOrder(g)
 }
 
 func (con *Console) now() time.Time {

@@ -274,3 +274,29 @@ func TestOrderCustomer(t *testing.T) {
 		t.Errorf("OrderCustomer of an unknown order: %v, want ErrNotFound", err)
 	}
 }
+
+// TestSaveOrderKeepsProofOfDelivery: the carrier's proof of delivery survives the read model,
+// on the shipment (the view's JSON) and on the delivered scan's timeline entry (its own
+// column), for the tracking page, the API and the voice answer, which read it from there.
+func TestSaveOrderKeepsProofOfDelivery(t *testing.T) {
+	t.Parallel()
+	pool := testenv.DB(t)
+	id := uniq(t, "order")
+	proof := order.Proof{SignedBy: "J. Smith", Location: "Front door", Place: order.PlaceFrontDoor, PhotoURL: "https://pod.example.com/p/1.jpg"}
+	sh := shipment("s1", "UPS", "1Z999AA10123456784", order.ShipmentDelivered)
+	sh.DeliveredAt = ptr(at(3 * time.Hour))
+	sh.Proof = &proof
+	v := newView(id, t0, sh)
+	v.Status = order.StatusDelivered
+	delivered := entry(2, at(3*time.Hour), "delivered")
+	delivered.ShipmentID, delivered.TrackingNumber, delivered.Proof = "s1", sh.TrackingNumber, &proof
+	save(t, pool, db.Snapshot{Revision: 2, View: v, Entries: []order.Entry{entry(1, t0, "order.created"), delivered}})
+
+	got, _ := get(t, pool, id)
+	if p := got.Shipments[0].Proof; p == nil || *p != proof {
+		t.Errorf("shipment proof %+v, want %+v", p, proof)
+	}
+	if len(got.Timeline) != 2 || got.Timeline[0].Proof == nil || *got.Timeline[0].Proof != proof || got.Timeline[1].Proof != nil {
+		t.Errorf("timeline %+v, want the delivered scan's proof on it alone", got.Timeline)
+	}
+}

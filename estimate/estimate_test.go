@@ -138,3 +138,60 @@ func usualOrNil(code string) *carrier.Transit {
 	c, _ := carrier.Builtin().Lookup(code)
 	return c.Transit
 }
+
+// Australia: the library keeps its holidays by state, so shipflow counts the ones every state
+// shares. Australia Day (Monday 26 January 2026) is one; Melbourne Cup day is Victoria's alone.
+func TestEstimateAustraliaDay(t *testing.T) {
+	friday := time.Date(2026, 1, 23, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name    string
+		transit Transit
+		want    string
+	}{
+		{"a day in transit", Transit{"australia_post": 1}, "2026-01-27"},
+		{"Australia Post's usual days", nil, "2026-01-29"},
+	} {
+		e, err := Rules{Country: "AU", Transit: c.transit}.Estimate(Request{Carrier: "Australia Post", Country: "AU", At: friday, Shipped: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.Date.Equal(day(c.want)) || !strings.Contains(e.Basis, "Australia Day") {
+			t.Errorf("%s: arrives %s, want %s past Australia Day (%s)", c.name, e.Date.Format(time.DateOnly), c.want, e.Basis)
+		}
+	}
+	for d, want := range map[string]bool{"2026-04-06": false, "2026-12-28": false, "2026-11-03": true, "2026-06-08": true} {
+		if got := Workday("AU", day(d)); got != want {
+			t.Errorf("%s: workday %v, want %v (%q)", d, got, want, Holiday("AU", day(d)))
+		}
+	}
+}
+
+// Every country the carrier table's carriers are at home in has its holidays known.
+func TestCarrierCountriesHaveHolidays(t *testing.T) {
+	for _, cc := range []string{"US", "CA", "GB", "AU", "DE", "NL", "FR", "BE", "ES", "IT", "PL", "LT", "EE", "CZ", "SE", "DK"} {
+		if !KnownCountry(cc) {
+			t.Errorf("no holidays for %s", cc)
+		}
+	}
+}
+
+// A Lithuanian merchant's parcel to Germany counts Germany's holidays: Whit Monday (25 May
+// 2026) is a German holiday, not a Lithuanian one, so the same Friday parcel arrives in
+// Germany on Tuesday and in Lithuania on Monday.
+func TestEstimateCrossBorder(t *testing.T) {
+	lt := vilnius(t)
+	rs := Rules{Zone: lt, Country: "LT", Transit: Transit{"dpd": 1}}
+	friday := time.Date(2026, 5, 22, 10, 0, 0, 0, lt)
+	for to, want := range map[string]string{"DE": "2026-05-26", "LT": "2026-05-25"} {
+		e, err := rs.Estimate(Request{Carrier: "DPD", Country: to, At: friday, Shipped: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.Departs.Equal(day("2026-05-22")) || !e.Date.Equal(day(want)) {
+			t.Errorf("to %s: departs %s, arrives %s; want 2026-05-22, %s (%s)", to, e.Departs.Format(time.DateOnly), e.Date.Format(time.DateOnly), want, e.Basis)
+		}
+	}
+	if !strings.Contains(Holiday("DE", day("2026-05-25")), "Pfingstmontag") {
+		t.Errorf("25 May 2026 in Germany: %q", Holiday("DE", day("2026-05-25")))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/rickar/cal/v2"
 	"github.com/rickar/cal/v2/ar"
 	"github.com/rickar/cal/v2/at"
+	"github.com/rickar/cal/v2/au"
 	"github.com/rickar/cal/v2/be"
 	"github.com/rickar/cal/v2/bg"
 	"github.com/rickar/cal/v2/br"
@@ -58,6 +59,17 @@ var national = map[string][]*cal.Holiday{
 	"LV": lv.Holidays, "MT": mt.Holidays, "MX": mx.Holidays, "NL": nl.Holidays, "NO": no.Holidays,
 	"NZ": nz.Holidays, "PL": pl.Holidays, "PT": pt.Holidays, "RO": ro.Holidays, "SE": se.Holidays,
 	"SI": si.Holidays, "SK": sk.Holidays, "US": us.Holidays, "ZA": za.Holidays,
+	"AU": australia,
+}
+
+// australia are the holidays every Australian state and territory keeps, from the library's
+// own definitions: it lists Australia's holidays by state only (au.HolidaysNSW and the rest),
+// and a parcel's address says the country. Anzac Day counts on 25 April itself, the day they
+// all share (some move it off a weekend, some do not); Boxing Day is South Australia's
+// Proclamation Day, the same day off. A state's own days (Labour Day, the King's Birthday,
+// Melbourne Cup) are left out, like a German Land's.
+var australia = []*cal.Holiday{
+	au.NewYear, au.AustraliaDay, au.GoodFriday, au.EasterMonday, au.AnzacDay, au.ChristmasDay, au.BoxingDay,
 }
 
 // calendars are the business calendars by country, built once: cal.Calendar caches its

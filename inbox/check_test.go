@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,15 @@ func TestCheck(t *testing.T) {
 	}
 	tracking := func(e order.TrackingEvent) inbox.Delivery {
 		return inbox.Delivery{Source: "generic", EventID: "w", Tracking: []order.TrackingEvent{e}}
+	}
+	scans := func(n int) inbox.Delivery {
+		d := inbox.Delivery{Source: "aftership", EventID: "w"}
+		for i := range n {
+			e := scan
+			e.ID, e.OccurredAt = fmt.Sprintf("s%d", i), at.Add(time.Duration(i)*time.Minute)
+			d.Tracking = append(d.Tracking, e)
+		}
+		return d
 	}
 	for _, tc := range []struct {
 		name    string
@@ -77,6 +87,25 @@ func TestCheck(t *testing.T) {
 		{"app user id of 129 characters", commerce(with(created, func(e *order.CommerceEvent) {
 			e.Customer = &order.Customer{ExternalID: strings.Repeat("u", 129)}
 		})), "data.customer.external_id", false},
+		{"as many scans as a delivery carries", scans(order.MaxEventsPerDelivery), "", false},
+		{"more scans than a delivery carries", scans(order.MaxEventsPerDelivery + 1), "events", false},
+		{"too many channels", commerce(with(created, func(e *order.CommerceEvent) {
+			e.Notify = make([]order.Channel, 150_000)
+			for i := range e.Notify {
+				e.Notify[i] = order.ChannelSMS
+			}
+		})), "data.notify.channels", false},
+		{"a channel twice", commerce(with(created, func(e *order.CommerceEvent) {
+			e.Notify = []order.Channel{order.ChannelSMS, order.ChannelEmail, order.ChannelSMS}
+		})), "data.notify.channels[2]", false},
+		{"every channel once", commerce(with(created, func(e *order.CommerceEvent) {
+			e.Customer = &order.Customer{Name: "Ona", Email: "ona@example.com", Phone: "+37060000000", ExternalID: "u1"}
+			e.Notify = order.Channels
+		})), "", false},
+		{"a return's service names the return", commerce(order.CommerceEvent{ID: "r1", Type: order.EventReturnInitiated, Timestamp: at, OrderID: "o1",
+			ReturnShipment: &order.ShipmentInfo{Carrier: "DPD", TrackingNumber: "RT1", Service: "express<script>"}}), "data.return_shipment.service", false},
+		{"a shipment's service with a space and a dot", commerce(order.CommerceEvent{ID: "s1", Type: order.EventShipped, Timestamp: at, OrderID: "o1",
+			Shipment: &order.ShipmentInfo{ID: "S1", Carrier: "DHL", TrackingNumber: "1Z", Service: "DHL Paket 2.0"}}), "", false},
 		{"long event id", inbox.Delivery{Source: "generic", EventID: strings.Repeat("e", 201), Tracking: []order.TrackingEvent{scan}}, "event id", false},
 	} {
 		err := tc.d.Check()

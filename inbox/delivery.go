@@ -6,6 +6,7 @@ package inbox
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/shipflow/shipflow/order"
 )
@@ -47,3 +48,21 @@ var (
 	// update that changes no status shipflow tracks): it is acknowledged and not stored.
 	ErrIgnored = errors.New("nothing to apply")
 )
+
+// Types lists what d carries, for a person looking at it: its commerce events' types, then its
+// carrier updates' statuses, each once, in order.
+func (d Delivery) Types() []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, e := range d.Commerce {
+		add(string(e.Type))
+	}
+	for _, e := range d.Tracking {
+		add(string(e.Status))
+	}
+	return out
+}

@@ -244,6 +244,35 @@ func (in *Inbox) List(ctx context.Context, st Status, limit int, cursor string) 
 	return p, nil
 }
 
+// ForOrder returns the stored deliveries about one order, newest first and at most limit of
+// them: those naming the order, and those carrying one of its tracking numbers (a carrier's
+// deliveries name no order) received since since. Carriers recycle numbers; since, the order's
+// creation less a margin, keeps out an earlier parcel's deliveries under the same number. Both
+// are read from indexes of their own (migration 00024).
+func (in *Inbox) ForOrder(ctx context.Context, orderID string, trackingNumbers []string, since time.Time, limit int) ([]Event, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	keys := []string{}
+	for _, tn := range trackingNumbers {
+		if k := order.TrackingKey(tn); k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	rows, err := in.db.Query(ctx, `SELECT `+eventColumns+` FROM inbound_events
+		WHERE (order_id <> '' AND order_id = $1)
+		   OR (tracking_keys <> '{}' AND tracking_keys && $2::text[] AND received_at >= $3)
+		ORDER BY id DESC LIMIT $4`, orderID, keys, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list inbound events of order %s: %w", orderID, err)
+	}
+	events, err := pgx.CollectRows(rows, scanEvent)
+	if err != nil {
+		return nil, fmt.Errorf("list inbound events of order %s: %w", orderID, err)
+	}
+	return events, nil
+}
+
 // eventColumns are what scanEvent reads.
 const eventColumns = `id, source, event_id, status, order_id, waiting_for, attempts, last_error, received_at,
 	CASE WHEN status = 'pending' THEN next_attempt_at END, applied_at, delivery`

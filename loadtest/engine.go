@@ -139,7 +139,8 @@ func measureEngine(ctx context.Context, c client.Client, run string, phase time.
 const sustainedRepeats = 3
 
 // sustained offers rate sustainedRepeats times, each for at least 200 signals (so that one
-// slow signal is not a p99 on its own), and returns the try with the median p99. A phase
+// slow signal is not a p99 on its own), and returns the try with the median p99, with every
+// try in the order run (RateStep.Tries), so that the JSON shows how far they spread. A phase
 // under a second is a test of the harness, not a measure: one try of 100 signals.
 func (b *bareEngine) sustained(ctx context.Context, targets []string, rate float64, phase time.Duration) (RateStep, error) {
 	repeats, signals := sustainedRepeats, 200.0
@@ -154,8 +155,13 @@ func (b *bareEngine) sustained(ctx context.Context, targets []string, rate float
 		}
 		tries = append(tries, step)
 	}
-	slices.SortFunc(tries, func(x, y RateStep) int { return cmp.Compare(x.Apply.P99, y.Apply.P99) })
-	return tries[len(tries)/2], nil
+	byP99 := slices.Clone(tries)
+	slices.SortFunc(byP99, func(x, y RateStep) int { return cmp.Compare(x.Apply.P99, y.Apply.P99) })
+	median := byP99[len(byP99)/2]
+	if len(tries) > 1 {
+		median.Tries = tries
+	}
+	return median, nil
 }
 
 // starts starts empty workflows from engineConcurrency goroutines for d.

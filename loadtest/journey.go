@@ -94,6 +94,17 @@ func newJourney(lb *balancer, prefix string, n, conc int, rate float64, s Secret
 
 func (j *journey) orderID(i int) string { return fmt.Sprintf("%s%05d", j.prefix, i) }
 
+// someCreated is a random order whose order.created was acknowledged, or -1 when eight tries
+// found none (early on there may be none).
+func (j *journey) someCreated() int {
+	for range 8 {
+		if k := rand.IntN(j.n); j.created[k].Load() {
+			return k
+		}
+	}
+	return -1
+}
+
 // Each order has a customer of its own, so that a message sent twice shows as two messages to
 // one recipient for one milestone.
 func phone(i int) string { return fmt.Sprintf("+3706%07d", i) }
@@ -288,13 +299,7 @@ func (v *voiceLoad) run(ctx context.Context, conc int, rate float64) {
 }
 
 func (v *voiceLoad) lookup(ctx context.Context) {
-	i := -1
-	for range 8 { // a random order among those created; early on there may be none
-		if k := rand.IntN(v.j.n); v.j.created[k].Load() {
-			i = k
-			break
-		}
-	}
+	i := v.j.someCreated()
 	if i < 0 {
 		return
 	}

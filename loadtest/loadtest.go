@@ -44,6 +44,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,12 +55,17 @@ import (
 	"github.com/shipflow/shipflow/workflows"
 )
 
+// DefaultVoiceConcurrency is how many voice lookups a run has in flight at most, unless told.
+const DefaultVoiceConcurrency = 8
+
 // Options configure a run. Zero values take the defaults noted.
 type Options struct {
 	Orders      int
 	Rate        float64 // events per second across all orders; 0 sends as fast as they are acknowledged
 	Concurrency int     // orders in flight at once (32)
-	// VoiceRate and VoiceConcurrency shape the voice lookups during the journey (20/s, 4).
+	// VoiceRate and VoiceConcurrency shape the voice lookups during the journey: paced at
+	// VoiceRate a second (20), at most VoiceConcurrency in flight at once (8, as issue 18's
+	// target for a lookup's p99 in a burst states it).
 	VoiceRate        float64
 	VoiceConcurrency int
 
@@ -115,7 +121,7 @@ func (o *Options) defaults() error {
 		o.Concurrency = 32
 	}
 	if o.VoiceConcurrency <= 0 {
-		o.VoiceConcurrency = 4
+		o.VoiceConcurrency = DefaultVoiceConcurrency
 	}
 	if o.VoiceRate <= 0 {
 		o.VoiceRate = 20
@@ -246,7 +252,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	host, _ := os.Hostname()
 	rep := &Report{
 		Machine: fmt.Sprintf("%s, %d CPUs, %s/%s, %s", host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version()),
-		Started: time.Now().UTC(), Orders: o.Orders, Events: o.Orders * int(stepCount), Rate: o.Rate, Concurrency: o.Concurrency,
+		Build:   buildOf(), Started: time.Now().UTC(), Orders: o.Orders, Events: o.Orders * int(stepCount), Rate: o.Rate,
+		Concurrency: o.Concurrency, VoiceRate: o.VoiceRate, VoiceConcurrency: o.VoiceConcurrency,
 		Temporal: "dev server (SQLite file), child of shipflow dev",
 	}
 	if !o.ownTemporal() {
@@ -271,6 +278,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Replicas > 1 {
 		voice.memoEvery = 5
 	}
+	voiceSteps := newVoiceSteps(j, pool)
 	procs := watchProcs(sf.PIDs(), 500*time.Millisecond)
 	defer procs.Close()
 	m := &monitor{j: j, box: box, sub: sub, voice: voice, pool: pool, endpointID: endpointID, out: o.Out, procs: procs,
@@ -287,7 +295,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	voiceCtx, stopVoice := context.WithCancel(ctx)
 	voiceDone := make(chan struct{})
 	go func() {
-		voice.run(voiceCtx, o.VoiceConcurrency, o.VoiceRate)
+		var wg sync.WaitGroup
+		wg.Go(func() { voice.run(voiceCtx, o.VoiceConcurrency, o.VoiceRate) })
+		wg.Go(func() { voiceSteps.run(voiceCtx, o.VoiceRate) })
+		wg.Wait()
 		close(voiceDone)
 	}()
 
@@ -366,6 +377,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Windows = windows(start, o.Window, m.samples, j.acks, j, box.all())
 	j.mu.Unlock()
 	fillJourney(rep, j, voice, box, sub, start)
+	if rep.Journey.VoiceSteps, err = voiceSteps.figures(); err != nil {
+		return fail(err)
+	}
+	if rep.Journey.Stages, rep.Journey.StagesByMilestone, err = messageStages(ctx, pool, j, endpointID, box.all()); err != nil {
+		return fail(err)
+	}
 	final, err := readStage(ctx, pool, j.prefix, endpointID)
 	if err != nil {
 		return fail(err)
@@ -385,6 +402,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Journey.HistoryLength[typ] = h.Length
 	}
 	rep.Journey.Cost = cost(rep.Journey.History, rep.Journey.Workflows, j.n)
+	if h, ok := rep.Journey.History[workflows.OrderName]; ok {
+		rep.Journey.HistoryLimit = historyLimit(h.Events[signalEvent])
+	}
 
 	say("bare engine: Postgres point reads...")
 	ids := make([]string, o.Orders)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -17,13 +18,21 @@ import (
 // server, the ratios between them, and the problems that make the run a failure. Its JSON form
 // is for machines (-json); WriteTable is for people.
 type Report struct {
-	Machine     string    `json:"machine"`
+	Machine string `json:"machine"`
+	// Build is the commit of the binary that ran the load test, which `shipflow loadtest` also
+	// starts as shipflow (its own executable), so that a committed JSON says which code it
+	// measured.
+	Build       Build     `json:"build"`
 	Started     time.Time `json:"started"`
 	Orders      int       `json:"orders"`
 	Events      int       `json:"events"`
 	Rate        float64   `json:"rate_events_per_second"` // 0: as fast as acknowledged
 	Concurrency int       `json:"concurrency"`
-	Temporal    string    `json:"temporal"` // "dev server (child)" or the address used
+	// VoiceRate and VoiceConcurrency are the voice load's: lookups paced at VoiceRate a
+	// second, at most VoiceConcurrency of them in flight at once.
+	VoiceRate        float64 `json:"voice_rate_per_second"`
+	VoiceConcurrency int     `json:"voice_concurrency"`
+	Temporal         string  `json:"temporal"` // "dev server (child)" or the address used
 	// Replicas is replica mode's account: how many of each process, what was killed, and what
 	// the replicas share.
 	Replicas *ReplicaReport `json:"replicas,omitempty"`
@@ -57,11 +66,17 @@ type Journey struct {
 
 	EventToNotification Latency            `json:"event_to_notification"`
 	ByMilestone         map[string]Latency `json:"event_to_notification_by_milestone"`
-	Notifications       Notifications      `json:"notifications"`
+	// Stages split event to notification into the waits it is made of (stages.go), for every
+	// message and by milestone.
+	Stages            []Stage            `json:"event_to_notification_stages,omitempty"`
+	StagesByMilestone map[string][]Stage `json:"event_to_notification_stages_by_milestone,omitempty"`
+	Notifications     Notifications      `json:"notifications"`
 
 	Voice          Latency        `json:"voice"`
 	VoicePerSecond float64        `json:"voice_per_second"`
 	VoiceAnswers   map[string]int `json:"voice_answers"`
+	// VoiceSteps are a lookup's Postgres steps, timed beside the voice load (voicesteps.go).
+	VoiceSteps []VoiceStep `json:"voice_steps,omitempty"`
 
 	Deliveries Deliveries `json:"deliveries"`
 
@@ -71,6 +86,9 @@ type Journey struct {
 	HistoryLength map[string]float64 `json:"history_length,omitempty"`
 	// History breaks the sample down by event type and Temporal Cloud action, by type.
 	History map[string]History `json:"history,omitempty"`
+	// HistoryLimit is the most events the order histories may average in this run: it follows
+	// from how many signals their events came in (historyLimit).
+	HistoryLimit float64 `json:"order_history_limit,omitempty"`
 	// Cost is what the run's workflows bill per order on Temporal Cloud.
 	Cost Cost `json:"engine_cost"`
 
@@ -172,6 +190,47 @@ type RateStep struct {
 	Achieved float64 `json:"achieved"`
 	Apply    Latency `json:"apply"`
 	Fresh    bool    `json:"fresh"`
+	// Tries are every try of the rate, in the order run, when there were several: the step is
+	// the one with the median p99.
+	Tries []RateStep `json:"tries,omitempty"`
+}
+
+// Build is the version control state of the binary that ran, from its build info. A binary
+// built outside a checkout, or a test binary, has none: Revision is then "unknown".
+type Build struct {
+	Revision string `json:"vcs_revision"`
+	Time     string `json:"vcs_time,omitempty"`
+	// Modified says the checkout had changes not committed: the JSON then measured more than
+	// Revision.
+	Modified *bool `json:"vcs_modified,omitempty"`
+}
+
+func buildOf() Build {
+	b := Build{Revision: "unknown"}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.Revision = s.Value
+		case "vcs.time":
+			b.Time = s.Value
+		case "vcs.modified":
+			m := s.Value == "true"
+			b.Modified = &m
+		}
+	}
+	return b
+}
+
+func (b Build) String() string {
+	s := "commit " + b.Revision
+	if b.Modified != nil && *b.Modified {
+		s += " with changes not committed"
+	}
+	return s
 }
 
 // Ratios put shipflow's figures against the engine's.
@@ -245,10 +304,13 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	rows = append(rows,
 		[3]string{"event to notification p50 / p99", lat(j.EventToNotification), byMilestone(j.ByMilestone)},
+		[3]string{"  by stage p50 / p99", "", stagesLine(j.Stages)},
 		[3]string{"notifications received", fmt.Sprintf("%d of %d", j.Notifications.Received, j.Notifications.Expected),
 			fmt.Sprintf("%d missing (%d in doubt after a kill), unexpected %s", j.Notifications.Missing, j.Notifications.InDoubt, counts(j.Notifications.Unexpected))},
 		[3]string{"duplicate messages", fmt.Sprint(j.Notifications.Duplicates), "per recipient and milestone; must be 0"},
-		[3]string{"voice lookup p50 / p99", lat(j.Voice), fmt.Sprintf("%.0f/s, answers %s; %.1f / %.1f x PG point read", j.VoicePerSecond, counts(j.VoiceAnswers), r.Ratios.VoiceVsPGReadP50, r.Ratios.VoiceVsPGReadP99)},
+		[3]string{"voice lookup p50 / p99", lat(j.Voice), fmt.Sprintf("%.0f/s (paced %.0f/s, up to %d at once), answers %s; %.1f / %.1f x PG point read",
+			j.VoicePerSecond, r.VoiceRate, r.VoiceConcurrency, counts(j.VoiceAnswers), r.Ratios.VoiceVsPGReadP50, r.Ratios.VoiceVsPGReadP99)},
+		[3]string{"  its Postgres steps p50 / p99", "", voiceStepsLine(j.VoiceSteps)},
 		[3]string{"outbound deliveries per second", fmt.Sprintf("%.0f", j.Deliveries.PerSecond),
 			fmt.Sprintf("%d arrived of %d recorded (%d nominal), %d failed, %d repeats, %d bad signatures",
 				j.Deliveries.Arrived, j.Deliveries.Recorded, j.Deliveries.Nominal, j.Deliveries.Failed, j.Deliveries.Repeats, j.Deliveries.BadSignatures)},
@@ -259,7 +321,8 @@ func (r *Report) WriteTable(w io.Writer) {
 		[3]string{"shipflow peak memory", fmt.Sprintf("%.0f MiB", p.PeakRSSMiB), fmt.Sprintf("sum of each process's peak; %.0f MiB at once", p.PeakConcurrentRSSMiB)},
 		[3]string{"load generator CPU", fmt.Sprintf("%.1f s", p.LoadGeneratorCPUSeconds), "this process, on the same cores"},
 		[3]string{"Temporal workflows run", fmt.Sprint(total(j.Workflows)), counts64(j.Workflows) + "; mean history events " + means(j.HistoryLength)},
-		[3]string{"  order history events", fmt.Sprintf("%.1f", j.History[workflows.OrderName].Length), breakdown(j.History[workflows.OrderName].Events)},
+		[3]string{"  order history events", fmt.Sprintf("%.1f", j.History[workflows.OrderName].Length),
+			fmt.Sprintf("limit %.1f for %.1f signals; %s", j.HistoryLimit, j.History[workflows.OrderName].Events[signalEvent], breakdown(j.History[workflows.OrderName].Events))},
 		[3]string{"  Cloud actions per order", fmt.Sprintf("%.1f", j.Cost.ActionsPerOrder),
 			fmt.Sprintf("$%.3f per 1,000 orders at $50 per million; order workflow: %s", j.Cost.USDPer1000Orders, breakdown(j.History[workflows.OrderName].Actions))},
 		[3]string{"", "", ""},
@@ -273,7 +336,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	writeWindows(w, r.Windows)
 	r.Replicas.write(w, j)
-	fmt.Fprintf(w, "\n%s\n", r.Machine)
+	fmt.Fprintf(w, "\n%s; %s\n", r.Machine, r.Build)
 	for _, wr := range r.Warnings {
 		fmt.Fprintln(w, "warning: "+wr)
 	}
@@ -323,10 +386,35 @@ func processes(ps []Process) string {
 	return strings.Join(parts, ", ")
 }
 
+// stagesLine is each stage's p50 / p99 and its median in the tail, in seconds.
+func stagesLine(ss []Stage) string {
+	var parts []string
+	for _, s := range ss {
+		parts = append(parts, fmt.Sprintf("%s %.2f/%.2f (tail %.2f)", s.Name, s.Latency.P50/1000, s.Latency.P99/1000, s.TailP50/1000))
+	}
+	return strings.Join(parts, ", ") + " s"
+}
+
+func voiceStepsLine(ss []VoiceStep) string {
+	var parts []string
+	for _, s := range ss {
+		parts = append(parts, fmt.Sprintf("%s %.1f/%.1f", s.Name, s.Latency.P50, s.Latency.P99))
+	}
+	return strings.Join(parts, ", ") + " ms"
+}
+
 func steps(ss []RateStep) string {
 	var parts []string
 	for _, s := range ss {
-		parts = append(parts, fmt.Sprintf("%.0f:%.0fms", s.Offered, s.Apply.P99))
+		part := fmt.Sprintf("%.0f:%.0fms", s.Offered, s.Apply.P99)
+		if len(s.Tries) > 0 {
+			tries := make([]string, len(s.Tries))
+			for k, t := range s.Tries {
+				tries[k] = fmt.Sprintf("%.0f", t.Apply.P99)
+			}
+			part += "(" + strings.Join(tries, ",") + ")"
+		}
+		parts = append(parts, part)
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }

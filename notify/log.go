@@ -171,6 +171,19 @@ func (l *Log) ForOrder(ctx context.Context, orderID string) ([]Entry, error) {
 	return entries, nil
 }
 
+// Get returns the logged message id of order orderID, or ErrNotLogged: a message of another
+// order is not found, so an id taken from one order's page cannot act on another's.
+func (l *Log) Get(ctx context.Context, orderID string, id int64) (Entry, error) {
+	e, err := scanEntry(l.db.QueryRow(ctx, `SELECT `+entryColumns+` FROM notifications WHERE id = $1 AND order_id = $2`, id, orderID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Entry{}, ErrNotLogged
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("load notification %d of order %s: %w", id, orderID, err)
+	}
+	return e, nil
+}
+
 // optOutAddress is how an address is kept in opt_outs: an email address in lower case, as
 // mailbox providers and SendGrid's events write it whatever the shop stored.
 func optOutAddress(channel, address string) string {

@@ -33,6 +33,10 @@ type Request struct {
 	// Day is the customer-local date (2006-01-02) a daily_update is for: each day's update is
 	// a message of its own.
 	Day string `json:"day,omitempty"`
+	// Resend, when set, makes this a message staff asked to send again (the order workflow's
+	// resend_notification update, whose id it is): a message of its own, with a key of its
+	// own, sent once however often its activity is retried.
+	Resend string `json:"resend,omitempty"`
 }
 
 // Refund is one of the order's refunds: N counts them from 1, so each has its own message.
@@ -67,5 +71,52 @@ func Key(r Request) string {
 	if r.Day != "" {
 		k += "@" + r.Day // a daily update's: day 2's is not day 1's
 	}
+	if r.Resend != "" {
+		k += resendMark + r.Resend // staff's second sending is not the first
+	}
 	return k
+}
+
+// resendMark starts a resent message's part of its key.
+const resendMark = "!"
+
+// Origin is what a logged message told the customer of, read back from its key: the
+// milestone message it was (with the refund or the day it was about) on its channel, and
+// whether staff had it sent again. It is what sending the message again needs.
+type Origin struct {
+	order.Notify
+	Channel order.Channel
+	// Resend is the resend's id when staff sent this message again, else "".
+	Resend string
+}
+
+// Origin reads back what e told of. It reports false for a message that was not one of the
+// order's milestone messages (an answer to the customer's own text, package twoway), or whose
+// key Key did not write.
+func (e Entry) Origin() (Origin, bool) {
+	o := Origin{
+		Notify:  order.Notify{Milestone: order.Milestone(e.Milestone), ShipmentID: e.ShipmentID},
+		Channel: order.Channel(e.Channel),
+	}
+	if !o.Milestone.Known() {
+		return Origin{}, false
+	}
+	rest, ok := strings.CutPrefix(e.Key, Key(Request{OrderID: e.OrderID, Milestone: o.Milestone, ShipmentID: e.ShipmentID, Channel: o.Channel}))
+	if !ok {
+		return Origin{}, false
+	}
+	rest, o.Resend, _ = strings.Cut(rest, resendMark)
+	rest, o.Day, _ = strings.Cut(rest, "@")
+	if n, ok := strings.CutPrefix(rest, "#"); ok {
+		var err error
+		if o.Refund, err = strconv.Atoi(n); err != nil || o.Refund < 2 {
+			return Origin{}, false
+		}
+	} else if rest != "" {
+		return Origin{}, false
+	}
+	if o.Milestone == order.MilestoneRefundProcessed && o.Refund == 0 {
+		o.Refund = 1 // the first refund's key is the plain one
+	}
+	return o, true
 }

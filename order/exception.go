@@ -1,7 +1,9 @@
 package order
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -79,6 +81,24 @@ func (o *Order) clear(b *batch, resolution string) {
 	}
 	b.fx = append(b.fx, ClearException{Exception: *o.Exception, Resolution: resolution})
 	o.Exception = nil
+}
+
+// ErrNoNote: staff closing an exception said nothing of what they did. The
+// note is the exception's only record of how it ended, so it is required.
+var ErrNoNote = errors.New("note is required: say what was done")
+
+// CheckResolution checks what staff give to close an exception, the same
+// for every way in (the API, the console): a note saying what was done, and
+// the name it is attributed to, each text that can be stored and shown. The
+// error is ErrNoNote or a *FieldError naming "note" or "by".
+func CheckResolution(note, by string) error {
+	if strings.TrimSpace(note) == "" {
+		return ErrNoNote
+	}
+	if err := CheckText("note", note, MaxTextLen); err != nil {
+		return err
+	}
+	return CheckText("by", by, MaxLineLen)
 }
 
 // ResolveException is staff closing the open exception, with a note of

@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -37,6 +38,11 @@ const (
 	MaxItems = 500
 	// MaxQuantity bounds one order line's quantity.
 	MaxQuantity = 1_000_000
+	// MaxEventsPerDelivery bounds the events one inbound delivery carries: an AfterShip
+	// update's checkpoints, an EasyPost tracker's details, a ShipEngine update's events. The
+	// longest real journeys list well under a hundred scans. Without a bound a 1 MiB body of
+	// bare checkpoints made 13,334 events, acknowledged and then more than the engine takes.
+	MaxEventsPerDelivery = 200
 )
 
 // CheckText refuses text that cannot be stored or shown safely: invalid UTF-8, control
@@ -193,6 +199,9 @@ func (e CommerceEvent) CheckInput() error {
 	if a := e.ShippingAddress; a != nil {
 		fields = append(fields, a.fields("data.shipping_address")...)
 	}
+	if err := checkChannels("data.notify.channels", e.Notify); err != nil {
+		return err
+	}
 	if len(e.Items) > MaxItems {
 		return invalid("data.items", "must have at most %d lines, got %d", MaxItems, len(e.Items))
 	}
@@ -224,7 +233,7 @@ func (s ShipmentInfo) checkInput(prefix string) error {
 	if len(s.Items) > MaxItems {
 		return invalid(prefix+".items", "must have at most %d SKUs, got %d", MaxItems, len(s.Items))
 	}
-	if err := checkService(s.Service); err != nil {
+	if err := checkService(prefix+".service", s.Service); err != nil {
 		return err
 	}
 	fields := []fieldCheck{
@@ -318,14 +327,28 @@ func Quote(s string) string {
 
 // checkService refuses a service level that is not a short code: letters, digits, spaces,
 // '_', '-' and '.', as carriers name them ("express", "DHL Paket", "ground_advantage").
-func checkService(s string) error {
-	const field = "data.shipment.service"
+func checkService(field, s string) error {
 	if len(s) > MaxCodeLen {
 		return invalid(field, "must be at most %d characters, got %d", MaxCodeLen, utf8.RuneCountInString(s))
 	}
 	for i, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" _-.", r)) {
 			return invalid(field, "may hold only letters, digits, spaces, '_', '-' and '.', found %s at byte %d", describeByte(s, i), i)
+		}
+	}
+	return nil
+}
+
+// checkChannels refuses a channel list that names a channel twice or names more channels than
+// there are: a list of 150,000 "sms" was otherwise carried into the inbox and the order's
+// history whole. Unknown names are Validate's to refuse.
+func checkChannels(field string, chs []Channel) error {
+	if len(chs) > len(Channels) {
+		return invalid(field, "must list at most %d channels (%s), got %d", len(Channels), ChannelNames(), len(chs))
+	}
+	for i, ch := range chs {
+		if slices.Contains(chs[:i], ch) {
+			return invalid(fmt.Sprintf("%s[%d]", field, i), "repeats channel %s", Quote(string(ch)))
 		}
 	}
 	return nil

@@ -494,13 +494,18 @@ func (o *Order) SetChannels(chs []Channel, at time.Time) ([]Effect, error) {
 
 // CheckChannels reports the error SetChannels would return, changing nothing: a workflow
 // update's validator calls it to reject bad input before anything reaches history.
-func (o *Order) CheckChannels(chs []Channel) error {
-	for i, c := range chs {
-		if _, err := ParseChannel(string(c)); err != nil {
-			return invalid(fmt.Sprintf("channels[%d]", i), "is not a known channel (%s): %s", ChannelNames(), Quote(string(c)))
+func (o *Order) CheckChannels(chs []Channel) error { return o.Customer.CheckChannels(chs) }
+
+// CheckChannels refuses channels the customer cannot be told on: an unknown one, or one
+// needing a contact they have not given. The workflow's validator and the console's form
+// (which checks before it asks the workflow) share it.
+func (c Customer) CheckChannels(chs []Channel) error {
+	for i, ch := range chs {
+		if _, err := ParseChannel(string(ch)); err != nil {
+			return invalid(fmt.Sprintf("channels[%d]", i), "is not a known channel (%s): %s", ChannelNames(), Quote(string(ch)))
 		}
-		if !o.Customer.Reaches(c) {
-			return invalid(fmt.Sprintf("channels[%d]", i), "%s needs a customer %s, and the order has none", c, c.Contact())
+		if !c.Reaches(ch) {
+			return invalid(fmt.Sprintf("channels[%d]", i), "%s needs a customer %s, and the order has none", ch, ch.Contact())
 		}
 	}
 	return nil

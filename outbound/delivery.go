@@ -376,3 +376,23 @@ func ListDeliveries(ctx context.Context, ex db.Executor, endpointID string, p De
 	}
 	return page, nil
 }
+
+// OrderDeliveries returns the deliveries of one order's events, to every endpoint, newest
+// first and at most limit of them, without attempt logs: what the order caused subscribers
+// to receive. They are read from webhook_deliveries_order_idx (migration 00024).
+func OrderDeliveries(ctx context.Context, ex db.Executor, orderID string, limit int) ([]Delivery, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	rows, err := ex.Query(ctx, `
+		SELECT `+deliveryColumns+` FROM webhook_deliveries
+		WHERE order_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, orderID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of order %s: %w", orderID, err)
+	}
+	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Delivery, error) { return scanDelivery(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of order %s: %w", orderID, err)
+	}
+	return ds, nil
+}

@@ -330,3 +330,39 @@ func TestEndpointKind(t *testing.T) {
 		t.Errorf("unknown kind stored: %v", err)
 	}
 }
+
+// An order's deliveries are those of its own events, to every endpoint, newest first.
+func TestOrderDeliveries(t *testing.T) {
+	ctx, pool := t.Context(), testenv.DB(t)
+	a, b := mustEndpoint(t, pool, nil), mustEndpoint(t, pool, []string{"order.shipped"})
+	orderID, other := uniq(t, "order"), uniq(t, "order")
+	for _, e := range []outbound.Event{
+		{OrderID: orderID, Seq: 1, Type: "order.created", Data: json.RawMessage(`{}`), CreatedAt: t0},
+		{OrderID: orderID, Seq: 2, Type: "order.shipped", Data: json.RawMessage(`{}`), CreatedAt: t0.Add(time.Hour)},
+		{OrderID: other, Seq: 1, Type: "order.created", Data: json.RawMessage(`{}`), CreatedAt: t0},
+	} {
+		if _, err := outbound.RecordEvent(ctx, pool, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, err := outbound.OrderDeliveries(ctx, pool, orderID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		if d.OrderID != orderID {
+			t.Errorf("delivery %s of order %s", d.ID, d.OrderID)
+		}
+		if d.EndpointID == a.ID || d.EndpointID == b.ID {
+			got = append(got, fmt.Sprintf("%s %d %s", d.Type, d.Seq, d.Status))
+		}
+	}
+	// created goes to a; shipped to both, recorded later, so first.
+	if len(got) != 3 || got[0] != "order.shipped 2 pending" || got[2] != "order.created 1 pending" {
+		t.Errorf("deliveries %q", got)
+	}
+	if ds, err := outbound.OrderDeliveries(ctx, pool, orderID, 1); err != nil || len(ds) != 1 {
+		t.Errorf("limit 1: %d deliveries, %v", len(ds), err)
+	}
+}

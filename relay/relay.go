@@ -5,6 +5,7 @@ package relay
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -152,9 +153,16 @@ func (r *Relay) Once(ctx context.Context) (int, error) {
 	return len(claimed), nil
 }
 
-// maxBatch caps the events one signal carries, far under the engine's 2 MB payload limit
-// (a stored delivery is at most 256 KiB, most a few hundred bytes).
-const maxBatch = 64
+// Limits on one signal. The engine refuses a payload over 2 MiB ("Blob data size exceeds
+// limit", InvalidArgument) and would do so after the sender had its 200, so no signal may come
+// near it. Most events encode to a few hundred bytes, but one with every field at its input
+// limit is over 10 KB, and a delivery may carry order.MaxEventsPerDelivery of them; a count
+// alone bounds nothing, so signals are cut by encoded size too, under the 512 KiB at which
+// the engine starts warning.
+const (
+	maxBatch       = 64
+	maxSignalBytes = 256 << 10
+)
 
 // batch is the events of consecutive deliveries bound for the same order, sent as one signal
 // (workflows.EventsSignal): a burst costs the engine a signal per order, not per event.
@@ -260,18 +268,53 @@ func add(sigs []signal, orderID string, e workflows.Inbound) []signal {
 	return append(sigs, signal{orderID, []workflows.Inbound{e}})
 }
 
-// deliver sends the signals in order, and comes to then once all went.
+// deliver sends the signals in order, each cut to the limits on one signal, and comes to then
+// once all went. A delivery cut short by a failure is sent whole again on its retry; the
+// workflow ignores the events it has seen.
 func (r *Relay) deliver(ctx context.Context, sigs []signal, then outcome) outcome {
 	for _, s := range sigs {
-		err := workflows.SignalEvents(ctx, r.Temporal, s.orderID, s.events)
-		if errors.Is(err, workflows.ErrOrderNotRunning) {
-			return r.notRunning(ctx, s.orderID)
-		}
-		if err != nil {
-			return retry(err)
+		for _, part := range split(s) {
+			err := workflows.SignalEvents(ctx, r.Temporal, part.orderID, part.events)
+			if errors.Is(err, workflows.ErrOrderNotRunning) {
+				return r.notRunning(ctx, part.orderID)
+			}
+			if err != nil {
+				return retry(err)
+			}
 		}
 	}
 	return then
+}
+
+// split cuts s into signals of at most maxBatch events and maxSignalBytes of encoded events
+// each, in order. An event larger than maxSignalBytes on its own goes alone; input limits
+// keep every event far below that.
+func split(s signal) []signal {
+	var parts []signal
+	part, size := signal{orderID: s.orderID}, 2 // the list's brackets
+	for _, e := range s.events {
+		n := encodedSize(e) + 1 // and a comma
+		if len(part.events) > 0 && (len(part.events) == maxBatch || size+n > maxSignalBytes) {
+			parts = append(parts, part)
+			part, size = signal{orderID: s.orderID}, 2
+		}
+		part.events = append(part.events, e)
+		size += n
+	}
+	if len(part.events) > 0 {
+		parts = append(parts, part)
+	}
+	return parts
+}
+
+// encodedSize is e's size in the signal's payload, which the engine's default converter
+// writes as JSON (sealing adds a few dozen bytes per payload, not per event).
+func encodedSize(e workflows.Inbound) int {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return 0 // the signal itself fails to encode and is retried, then given up on
+	}
+	return len(b)
 }
 
 // resolve turns d into the signals that deliver its events (commerce events first, in order,

@@ -22,6 +22,7 @@ func (s *server) console() *console.Console {
 	con := &console.Console{
 		DB: s.DB, Temporal: s.Temporal, Logger: s.Logger.With("component", "console"), Tokens: tokens,
 		Secure: !cfg.Dev, TemporalUI: cfg.TemporalUIURL, Namespace: cfg.Temporal.Namespace, Now: s.Clock,
+		SLA: cfg.EscalationSLA,
 	}
 	if base := cmp.Or(cfg.Brand.PageURL, cfg.PublicURL); base != "" && cfg.TrackingSecret != "" {
 		con.TrackingLink = func(orderID string) string { return tracklink.URL(base, cfg.TrackingSecret, orderID) }

@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/internal/fixture"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/signature"
 )
 
 // Issue 14, findings 3 and 4: input that could be acknowledged but never stored or applied is
@@ -60,6 +63,31 @@ func TestHostileInputIsRefusedAtTheDoor(t *testing.T) {
 			b := carrierScan(orderID+"-TN", "Sorted\u0000")
 			return signedCarrier(t, orderID+"-scan-nul", b), b
 		}, "data.description"},
+		// Issue 14's audit: a 1 MB body of bare checkpoints made 13,334 events, acknowledged and
+		// then more than the engine takes in one signal.
+		{"AfterShip update of 13,334 checkpoints", "/webhooks/carriers/aftership", func() (http.Header, []byte) {
+			body, _ := json.Marshal(map[string]any{"event": "tracking_update", "event_id": orderID + "-as-many",
+				"msg": map[string]any{"tracking_number": orderID + "-TN", "slug": "dpd", "checkpoints": fixture.Scans(13_334, "checkpoint_time")}})
+			return hmacHeader("aftership-hmac-sha256", signature.SignHMACBase64(aftershipSecret, body)), body
+		}, "msg.checkpoints"},
+		{"EasyPost tracker of 201 details", "/webhooks/carriers/easypost", func() (http.Header, []byte) {
+			body, _ := json.Marshal(map[string]any{"id": orderID + "-ep-many", "description": "tracker.updated", "result": map[string]any{
+				"tracking_code": orderID + "-TN", "status": "in_transit", "carrier": "DPD",
+				"tracking_details": fixture.Scans(order.MaxEventsPerDelivery+1, "datetime")}})
+			return hmacHeader("X-Hmac-Signature", signature.SignEasyPost(easypostSecret, body)), body
+		}, "result.tracking_details"},
+		{"ShipEngine update of 201 events", "/webhooks/carriers/shipengine", func() (http.Header, []byte) {
+			body, _ := json.Marshal(map[string]any{"resource_type": "API_TRACK", "data": map[string]any{
+				"tracking_number": orderID + "-TN", "carrier_code": "dpd", "status_code": "IT",
+				"events": fixture.Scans(order.MaxEventsPerDelivery+1, "occurred_at")}})
+			return s.shipEngine(t, body), body
+		}, "data.events"},
+		// and a channel list of 150,000 "sms".
+		{"150,000 channels", "/webhooks/commerce", func() (http.Header, []byte) {
+			return commerce(t, orderID+"-channels", "order.created", createdWith(func(d map[string]any) {
+				d["notify"] = map[string]any{"channels": slices.Repeat([]string{"sms"}, 150_000)}
+			}))
+		}, "data.notify.channels"},
 		{"event id of 250 characters", "/webhooks/commerce", func() (http.Header, []byte) {
 			return commerce(t, strings.Repeat("e", 250), "order.created", created(orderID))
 		}, "event id"},

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -116,13 +115,10 @@ func (s *server) resolveException(c echo.Context) error {
 	if err := json.NewDecoder(c.Request().Body).Decode(&r); err != nil {
 		return adapterError(err)
 	}
-	if strings.TrimSpace(r.Note) == "" {
-		return errorf(http.StatusBadRequest, codeMissingField, "note is required: say what was done")
-	}
-	if err := order.CheckText("note", r.Note, order.MaxTextLen); err != nil {
-		return errorf(http.StatusBadRequest, codeInvalidField, "%v", err)
-	}
-	if err := order.CheckText("by", r.By, order.MaxLineLen); err != nil {
+	switch err := order.CheckResolution(r.Note, r.By); {
+	case errors.Is(err, order.ErrNoNote):
+		return errorf(http.StatusBadRequest, codeMissingField, "%v", err)
+	case err != nil:
 		return errorf(http.StatusBadRequest, codeInvalidField, "%v", err)
 	}
 	if r.By == "" {

@@ -96,7 +96,11 @@ func startStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	in := inbox.New(pool)
+	m, _ := telemetry.NewMetrics()
 	r := &relay.Relay{Inbox: in, DB: pool, Temporal: c, TaskQueue: tq, Settings: workflows.OrderSettings{ReviewRequestDelay: time.Hour}, Logger: testenv.QuietLogger()}
+	if err := r.Register(m.Registry); err != nil { // on /metrics, as serve has it
+		t.Fatal(err)
+	}
 	go r.Run(ctx)
 
 	cfg, err := config.Load("test", nil, func(k string) string {
@@ -117,7 +121,6 @@ func startStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	cfg.Temporal.TaskQueue = tq
-	m, _ := telemetry.NewMetrics()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)

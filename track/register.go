@@ -3,6 +3,7 @@ package track
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/shipflow/shipflow/carrier"
 )
@@ -21,7 +22,17 @@ import (
 // its Name, as the merchant wrote it, and each provider detects it, or refuses, as it can.
 type Registrar interface {
 	Provider() string
-	Register(ctx context.Context, c carrier.Carrier, trackingNumber string) (Registration, error)
+	Register(ctx context.Context, c carrier.Carrier, p Parcel) (Registration, error)
+}
+
+// Parcel is what a provider is told about the parcel it is asked to track. Some carriers
+// are not tracked on the number alone: AfterShip lists the day the parcel was sent among
+// deutsch-post's required fields, and refuses a tracking created without it.
+type Parcel struct {
+	TrackingNumber string
+	// ShippedAt is when the merchant handed the parcel over (the order.shipped event), in the
+	// merchant's zone, where its date is the day the parcel was sent; zero when not known.
+	ShippedAt time.Time
 }
 
 // Registration is a provider's acceptance of a parcel.

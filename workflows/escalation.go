@@ -18,6 +18,23 @@ const (
 	CloseEscalationSignal = "close"
 )
 
+// DefaultEscalationSLA is the SLA of an order started without one: how long an exception may
+// stay open before it escalates a level.
+const DefaultEscalationSLA = 24 * time.Hour
+
+// EscalationLevel is the level an exception open for age has reached under sla, as Escalation
+// raises it: 1 when raised, one more each time the SLA passes with it still open. The level is
+// not stored anywhere; the console reads it off the age.
+func EscalationLevel(age, sla time.Duration) int {
+	if sla <= 0 {
+		sla = DefaultEscalationSLA
+	}
+	if age < 0 {
+		return 1
+	}
+	return 1 + int(age/sla)
+}
+
 // EscalationInput is one exception of one order, as staff need it.
 type EscalationInput struct {
 	OrderID        string          `json:"order_id"`

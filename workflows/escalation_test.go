@@ -229,6 +229,20 @@ func TestEscalationFreshdeskOutageIsRetried(t *testing.T) {
 	}
 }
 
+func TestEscalationLevel(t *testing.T) {
+	for _, tc := range []struct {
+		age, sla time.Duration
+		want     int
+	}{
+		{0, 4 * time.Hour, 1}, {-time.Minute, 4 * time.Hour, 1}, {4*time.Hour - time.Second, 4 * time.Hour, 1},
+		{4 * time.Hour, 4 * time.Hour, 2}, {9 * time.Hour, 4 * time.Hour, 3}, {25 * time.Hour, 0, 2},
+	} {
+		if got := workflows.EscalationLevel(tc.age, tc.sla); got != tc.want {
+			t.Errorf("EscalationLevel(%s, %s) = %d, want %d", tc.age, tc.sla, got, tc.want)
+		}
+	}
+}
+
 // downChatEnv is an escalation's test environment with a chat that is down for good beside a
 // working chat and ticketing (st).
 func downChatEnv(t *testing.T, st *staff) *testsuite.TestWorkflowEnvironment {

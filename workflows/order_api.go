@@ -46,6 +46,10 @@ const (
 	// RequestHumanUpdate records a customer's request for a call back (order.HumanRequest) and
 	// answers HumanResult.
 	RequestHumanUpdate = "request_human"
+	// ResendNotificationUpdate sends one of the customer's messages again on one channel
+	// (ResendRequest) and answers ResendResult. The update's id keys the message, so one
+	// request sends it once, however often it is retried.
+	ResendNotificationUpdate = "resend_notification"
 )
 
 // WorkflowID is the id of an order's workflow: one order, one workflow, for its whole life.
@@ -127,6 +131,28 @@ type ChannelsRequest struct {
 
 // dailyOnly reports whether r changes the daily updates alone.
 func (r ChannelsRequest) dailyOnly() bool { return r.DailyUpdates != nil && r.Channels == nil }
+
+// ResendRequest is staff asking for one of the customer's messages again: the milestone
+// message it was (with the refund or the day it told of, as notify.Origin reads them from the
+// notification log), the channel to send it on, and who asked.
+type ResendRequest struct {
+	Milestone  order.Milestone `json:"milestone"`
+	ShipmentID string          `json:"shipment_id,omitempty"`
+	Refund     int             `json:"refund,omitempty"`
+	Day        string          `json:"day,omitempty"`
+	Channel    order.Channel   `json:"channel"`
+	By         string          `json:"by"`
+}
+
+func (r ResendRequest) message() order.Notify {
+	return order.Notify{Milestone: r.Milestone, ShipmentID: r.ShipmentID, Refund: r.Refund, Day: r.Day}
+}
+
+// ResendResult is what resend_notification answers: the notification log's key of the message
+// on its way again, whose row tells how it went.
+type ResendResult struct {
+	Key string `json:"key"`
+}
 
 // UpdateResult is what an update answers: small, because it is kept in the history.
 type UpdateResult struct {
@@ -318,17 +344,27 @@ func QueryOrder(ctx context.Context, c client.Client, orderID string) (order.Vie
 // from the validator or the handler, matches its sentinel with errors.Is (order.ErrDelivered
 // and the others of order/validate.go).
 func UpdateOrder(ctx context.Context, c client.Client, orderID, update string, arg any) (UpdateResult, error) {
-	return updateOrder[UpdateResult](ctx, c, orderID, update, arg)
+	return updateOrder[UpdateResult](ctx, c, orderID, update, "", arg)
 }
 
 // RequestHuman records a customer's request for a call back with the order's workflow.
 func RequestHuman(ctx context.Context, c client.Client, orderID string, r order.HumanRequest) (HumanResult, error) {
-	return updateOrder[HumanResult](ctx, c, orderID, RequestHumanUpdate, r)
+	return updateOrder[HumanResult](ctx, c, orderID, RequestHumanUpdate, "", r)
 }
 
-func updateOrder[T any](ctx context.Context, c client.Client, orderID, update string, arg any) (T, error) {
+// ResendNotification asks the order's workflow to send one of the customer's messages again.
+// id is the update's id, which keys the message: the same request sent twice with one id (a
+// form submitted twice, a retry after a lost answer) sends the message once. The answer comes
+// once the message is on its way, not once it is sent.
+func ResendNotification(ctx context.Context, c client.Client, orderID, id string, r ResendRequest) (ResendResult, error) {
+	return updateOrder[ResendResult](ctx, c, orderID, ResendNotificationUpdate, id, r)
+}
+
+// updateOrder runs update with arg; an empty id lets the SDK choose one.
+func updateOrder[T any](ctx context.Context, c client.Client, orderID, update, id string, arg any) (T, error) {
 	var r T
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		UpdateID:     id,
 		WorkflowID:   WorkflowID(orderID),
 		UpdateName:   update,
 		Args:         []any{arg},

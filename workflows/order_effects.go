@@ -138,7 +138,7 @@ func (w *orderWorkflow) escalate(ctx workflow.Context, x order.Exception) {
 	in := EscalationInput{OrderID: w.state.ID, Exception: x, SLA: w.settings.EscalationSLA,
 		Channels: w.settings.AlertChannels, Tickets: w.settings.Tickets}
 	if in.SLA <= 0 {
-		in.SLA = 24 * time.Hour
+		in.SLA = DefaultEscalationSLA
 	}
 	for _, s := range w.state.Shipments {
 		if s.ID == x.ShipmentID {

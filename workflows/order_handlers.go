@@ -83,6 +83,9 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := w.handleResend(ctx); err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, ReportDelayUpdate,
 		func(ctx workflow.Context, d order.Delay) (UpdateResult, error) {
 			var rules order.DelayRules

@@ -55,6 +55,9 @@ func (w *orderWorkflow) registerParcels(ctx workflow.Context) {
 func (w *orderWorkflow) register(ctx workflow.Context, s order.Shipment, key string) {
 	defer delete(w.registering, key)
 	req := activities.RegisterRequest{OrderID: w.state.ID, ShipmentID: s.ID, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber}
+	if !s.ShippedAt.IsZero() {
+		req.ShippedAt = &s.ShippedAt
+	}
 	actx := withOptions(ctx, registerOptions, fmt.Sprintf("register %s %s", s.Carrier, s.TrackingNumber))
 	var reg order.Registration
 	if err := workflow.ExecuteActivity(actx, a.RegisterShipment, req).Get(ctx, &reg); err != nil {

@@ -33,10 +33,20 @@ const (
 
 // createRequest is the body of POST /trackings in API 2024-04 and later: the tracking's
 // fields at the top level (earlier versions wrapped them in "tracking").
+//
+// ShipDate is one of AfterShip's "additional tracking fields", the day the parcel was sent
+// as YYYYMMDD: a courier that lists it among its required_fields (deutsch-post) is refused
+// without it (4011); for the others it is an optional field of the create request. It is
+// sent whenever the ship date is known, so the request does not depend on a list of which
+// courier needs it that AfterShip may change.
 type createRequest struct {
 	TrackingNumber string `json:"tracking_number"`
 	Slug           string `json:"slug,omitempty"`
+	ShipDate       string `json:"tracking_ship_date,omitempty"`
 }
+
+// shipDateLayout is AfterShip's format of tracking_ship_date.
+const shipDateLayout = "20060102"
 
 // detectRequest is the body of POST /couriers/detect.
 type detectRequest struct {
@@ -73,9 +83,9 @@ func (c *Client) Provider() string { return Provider }
 // courier detected is used; none detected is a refusal. "Tracking already exists" (4003) is
 // success: the merchant's store integration may have created it first. Creating a tracking
 // counts towards the AfterShip plan, which is why it is done once per parcel, here, and
-// never by the poller.
-func (c *Client) Register(ctx context.Context, cr carrier.Carrier, trackingNumber string) (track.Registration, error) {
-	tn := strings.TrimSpace(trackingNumber)
+// never by the poller. The ship date goes with it when known (createRequest).
+func (c *Client) Register(ctx context.Context, cr carrier.Carrier, p track.Parcel) (track.Registration, error) {
+	tn := strings.TrimSpace(p.TrackingNumber)
 	if tn == "" {
 		return track.Registration{}, track.Refused(errors.New("aftership: no tracking number"))
 	}
@@ -86,7 +96,11 @@ func (c *Client) Register(ctx context.Context, cr carrier.Carrier, trackingNumbe
 			return track.Registration{}, err
 		}
 	}
-	body, err := json.Marshal(createRequest{TrackingNumber: tn, Slug: slug})
+	req := createRequest{TrackingNumber: tn, Slug: slug}
+	if !p.ShippedAt.IsZero() {
+		req.ShipDate = p.ShippedAt.Format(shipDateLayout)
+	}
+	body, err := json.Marshal(req)
 	if err != nil {
 		return track.Registration{}, fmt.Errorf("aftership: %w", err)
 	}

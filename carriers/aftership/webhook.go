@@ -58,6 +58,6 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, normalize.Within("msg", err)
 	}
-	d, err := inbox.Checked(inbox.Delivery{Source: inbox.SourceAfterShip, EventID: w.EventID, Tracking: events})
+	d, err := inbox.CheckedListed("checkpoints", inbox.Delivery{Source: inbox.SourceAfterShip, EventID: w.EventID, Tracking: events})
 	return d, normalize.Within("msg", err)
 }

@@ -317,6 +317,8 @@ func TestErrors(t *testing.T) {
 			delete(msg(w), "latest_estimated_delivery")
 			msg(w)["expected_delivery"] = "soon"
 		}), field: "msg.expected_delivery"},
+		{name: "more checkpoints than a delivery carries", body: fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(fixture.Scans(order.MaxEventsPerDelivery+1, "checkpoint_time")...)),
+			field: "msg.checkpoints", text: "at most 200"},
 		{name: "no checkpoints, no update time", body: fixture.EditFunc(t, fixture.Load(t, "pending.json"), func(w map[string]any) { delete(msg(w), "updated_at") }), field: "msg.updated_at"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -343,5 +345,13 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error %q does not say %q", err, tc.text)
 			}
 		})
+	}
+}
+
+// A list of scans as long as a delivery may carry is taken whole.
+func TestEventsUpToTheCap(t *testing.T) {
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracking_update.json"), checkpoints(fixture.Scans(order.MaxEventsPerDelivery, "checkpoint_time")...)))
+	if len(d.Tracking) != order.MaxEventsPerDelivery {
+		t.Errorf("%d events, want %d", len(d.Tracking), order.MaxEventsPerDelivery)
 	}
 }

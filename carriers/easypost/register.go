@@ -30,8 +30,8 @@ func (c *Client) Provider() string { return Provider }
 // Tracker, so registering twice is harmless; from then on EasyPost sends tracker.updated
 // webhooks for it. A code EasyPost cannot match to a carrier it supports (422 TRACKER.*, or
 // a PARAMETER.* refusal of the carrier) is a refusal.
-func (c *Client) Register(ctx context.Context, cr carrier.Carrier, trackingNumber string) (track.Registration, error) {
-	code := strings.TrimSpace(trackingNumber)
+func (c *Client) Register(ctx context.Context, cr carrier.Carrier, p track.Parcel) (track.Registration, error) {
+	code := strings.TrimSpace(p.TrackingNumber)
 	if code == "" {
 		return track.Registration{}, track.Refused(errors.New("easypost: no tracking number"))
 	}

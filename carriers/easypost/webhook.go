@@ -63,6 +63,6 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, normalize.Within("result", err)
 	}
-	d, err := inbox.Checked(inbox.Delivery{Source: inbox.SourceEasyPost, EventID: ev.ID, Tracking: events})
+	d, err := inbox.CheckedListed("tracking_details", inbox.Delivery{Source: inbox.SourceEasyPost, EventID: ev.ID, Tracking: events})
 	return d, normalize.Within("result", err)
 }

@@ -280,6 +280,8 @@ func TestErrors(t *testing.T) {
 			field: "result.tracking_details[0].datetime", text: `is not a valid time: "yesterday"`},
 		{name: "bad estimate", body: fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), func(ev map[string]any) { result(ev)["est_delivery_date"] = "Thursday" }),
 			field: "result.est_delivery_date"},
+		{name: "more details than a delivery carries", body: fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), details(fixture.Scans(order.MaxEventsPerDelivery+1, "datetime")...)),
+			field: "result.tracking_details", text: "at most 200"},
 		{name: "no details, no update time", body: fixture.EditFunc(t, fixture.Load(t, "tracker_created.json"), func(ev map[string]any) { delete(result(ev), "updated_at") }),
 			field: "result.updated_at"},
 	} {
@@ -307,5 +309,13 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error %q does not say %q", err, tc.text)
 			}
 		})
+	}
+}
+
+// A list of scans as long as a delivery may carry is taken whole.
+func TestEventsUpToTheCap(t *testing.T) {
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "tracker_updated.json"), details(fixture.Scans(order.MaxEventsPerDelivery, "datetime")...)))
+	if len(d.Tracking) != order.MaxEventsPerDelivery {
+		t.Errorf("%d events, want %d", len(d.Tracking), order.MaxEventsPerDelivery)
 	}
 }

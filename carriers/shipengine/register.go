@@ -24,8 +24,8 @@ func (c *Client) Provider() string { return Provider }
 // is answered the same way. ShipEngine detects no carrier, so a carrier the table gives no
 // ShipEngine code for is refused without asking; so is a 400 or 404 about the carrier or the
 // number (a carrier not connected to the account, say).
-func (c *Client) Register(ctx context.Context, cr carrier.Carrier, trackingNumber string) (track.Registration, error) {
-	tn := strings.TrimSpace(trackingNumber)
+func (c *Client) Register(ctx context.Context, cr carrier.Carrier, p track.Parcel) (track.Registration, error) {
+	tn := strings.TrimSpace(p.TrackingNumber)
 	code := cr.ShipEngine
 	switch {
 	case tn == "":

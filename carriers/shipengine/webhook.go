@@ -66,7 +66,7 @@ func ParseWebhook(body []byte) (inbox.Delivery, error) {
 	if err != nil {
 		return inbox.Delivery{}, normalize.Within("data", err)
 	}
-	d, err := inbox.Checked(inbox.Delivery{Source: inbox.SourceShipEngine, Tracking: events})
+	d, err := inbox.CheckedListed("events", inbox.Delivery{Source: inbox.SourceShipEngine, Tracking: events})
 	return d, normalize.Within("data", err)
 }
 

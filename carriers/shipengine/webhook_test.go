@@ -271,6 +271,8 @@ func TestErrors(t *testing.T) {
 			field: "data.events[0].occurred_at", text: `is not a valid time: "13/05/2026"`},
 		{name: "bad estimate", body: fixture.EditFunc(t, fixture.Load(t, "api_track.json"), func(w map[string]any) { data(w)["estimated_delivery_date"] = "TBD" }),
 			field: "data.estimated_delivery_date"},
+		{name: "more events than a delivery carries", body: fixture.EditFunc(t, fixture.Load(t, "api_track.json"), events(fixture.Scans(order.MaxEventsPerDelivery+1, "occurred_at")...)),
+			field: "data.events", text: "at most 200"},
 		{name: "no events, no date", body: fixture.EditFunc(t, fixture.Load(t, "not_yet_in_system.json"), func(w map[string]any) { data(w)["ship_date"] = nil }),
 			field: "data.ship_date"},
 	} {
@@ -298,5 +300,13 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error %q does not say %q", err, tc.text)
 			}
 		})
+	}
+}
+
+// A list of scans as long as a delivery may carry is taken whole.
+func TestEventsUpToTheCap(t *testing.T) {
+	d := parse(t, fixture.EditFunc(t, fixture.Load(t, "api_track.json"), events(fixture.Scans(order.MaxEventsPerDelivery, "occurred_at")...)))
+	if len(d.Tracking) != order.MaxEventsPerDelivery {
+		t.Errorf("%d events, want %d", len(d.Tracking), order.MaxEventsPerDelivery)
 	}
 }

@@ -26,7 +26,7 @@ func runLoadtest(ctx context.Context, args []string, e env) error {
 	rate := fs.Float64("rate", 0, "events per second across all orders; 0 sends each as soon as the last was acknowledged")
 	concurrency := fs.Int("concurrency", 32, "orders in flight at once")
 	voiceRate := fs.Float64("voice-rate", 20, "voice lookups per second during the journey")
-	voiceConcurrency := fs.Int("voice-concurrency", 4, "voice lookups in flight at once")
+	voiceConcurrency := fs.Int("voice-concurrency", loadtest.DefaultVoiceConcurrency, "voice lookups in flight at once, at most (issue 18's voice target is stated at 8)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	temporalAddr := fs.String("temporal-address", "", "use the Temporal server at `host:port` (shipflow then runs as migrate, serve and worker); default: shipflow dev starts its own")
 	namespace := fs.String("temporal-namespace", "default", "Temporal namespace")

@@ -51,7 +51,9 @@ func VerifyEventWebhook(publicKey *ecdsa.PublicKey, signature, timestamp string,
 	if publicKey == nil || signature == "" || timestamp == "" {
 		return false
 	}
-	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(signature))
+	// Strict: lenient decoding ignores the bits after the last byte, so several header texts
+	// would carry one signature; SendGrid writes canonical base64.
+	sig, err := base64.StdEncoding.Strict().DecodeString(strings.TrimSpace(signature))
 	if err != nil {
 		return false
 	}

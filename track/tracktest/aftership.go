@@ -5,6 +5,8 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,7 +54,18 @@ const afterShipTime = "2006-01-02T15:04:05-07:00"
 type afterShipBody struct {
 	TrackingNumber *string         `json:"tracking_number"`
 	Slug           json.RawMessage `json:"slug"`
+	ShipDate       *string         `json:"tracking_ship_date"`
 }
+
+// afterShipRequired are the additional tracking fields AfterShip's courier
+// list (GET /couriers, required_fields) names for a slug the stand-in knows:
+// a tracking created without them is refused with 4011.
+var afterShipRequired = map[string][]string{
+	"deutsch-post": {"tracking_ship_date"},
+}
+
+// afterShipShipDate is the documented form of tracking_ship_date: YYYYMMDD.
+var afterShipShipDate = regexp.MustCompile(`^[0-9]{8}$`)
 
 // serveAfterShip answers AfterShip's tracking API as AfterShip does, with
 // the header as-api-key: GET /trackings?tracking_numbers= lists the
@@ -93,7 +106,7 @@ func (s *Server) serveAfterShip(w http.ResponseWriter, r *http.Request) {
 			afterShipError(w, http.StatusBadRequest, 4010, "The value of slug is invalid.")
 			return
 		}
-		s.afterShipCreate(w, tn, strings.TrimSpace(slug))
+		s.afterShipCreate(w, tn, strings.TrimSpace(slug), body.ShipDate)
 	}
 }
 
@@ -114,9 +127,23 @@ func (s *Server) afterShipList(w http.ResponseWriter, r *http.Request, tn string
 }
 
 // afterShipCreate creates a tracking: with no slug AfterShip detects the
-// courier itself, and refuses a number it cannot place (4012).
-func (s *Server) afterShipCreate(w http.ResponseWriter, tn, slug string) {
+// courier itself, and refuses a number it cannot place (4012); a courier
+// whose required fields are missing or malformed is refused (4011), and a
+// malformed ship date is a bad request whatever the courier.
+func (s *Server) afterShipCreate(w http.ResponseWriter, tn, slug string, shipDate *string) {
+	validDate := false
+	if shipDate != nil {
+		_, err := time.Parse("20060102", *shipDate)
+		validDate = err == nil && afterShipShipDate.MatchString(*shipDate)
+	}
 	switch {
+	case shipDate != nil && !validDate && len(afterShipRequired[slug]) == 0:
+		afterShipFail(w, http.StatusBadRequest, fault{})
+		return
+	case slices.Contains(afterShipRequired[slug], "tracking_ship_date") && !validDate:
+		afterShipError(w, http.StatusBadRequest, 4011,
+			"Missing or invalid value of the required fields for this courier. Besides tracking_number, also required: tracking_ship_date")
+		return
 	case slug == "" && !s.carrierKnows(tn):
 		afterShipError(w, http.StatusBadRequest, 4012, "Unable to import shipment as we don't recognize the carrier from this tracking number.")
 		return
@@ -128,6 +155,9 @@ func (s *Server) afterShipCreate(w http.ResponseWriter, tn, slug string) {
 	}
 	s.mu.Lock()
 	existing := s.register(tn, slug)
+	if !existing && shipDate != nil {
+		s.registered[order.TrackingKey(tn)].shipDate = *shipDate
+	}
 	s.mu.Unlock()
 	if existing {
 		afterShipError(w, http.StatusBadRequest, 4003, "Tracking already exists.")

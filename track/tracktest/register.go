@@ -31,6 +31,8 @@ func TestRegistrar(t *testing.T, p Provider, c carrier.Carrier, newRegistrar New
 	if code == "" {
 		t.Fatalf("carrier %s has no %s code", c.Code, p)
 	}
+	// sent is the parcel as the order knows it: its number and the time it was handed over.
+	sent := func(tn string) track.Parcel { return track.Parcel{TrackingNumber: tn, ShippedAt: start} }
 	s := New(t, p)
 	s.SetCarrierEvents(tn, Journey(start)...)
 	rg := newRegistrar(s.URL(), s.APIKey(), nil)
@@ -42,7 +44,7 @@ func TestRegistrar(t *testing.T, p Provider, c carrier.Carrier, newRegistrar New
 		if s.Webhook(tn) != nil {
 			t.Fatal("the stand-in pushes a parcel nobody registered")
 		}
-		reg, err := rg.Register(ctx, c, tn)
+		reg, err := rg.Register(ctx, c, sent(tn))
 		if err != nil {
 			t.Fatalf("Register: %v", err)
 		}
@@ -57,7 +59,7 @@ func TestRegistrar(t *testing.T, p Provider, c carrier.Carrier, newRegistrar New
 		}
 	})
 	t.Run("already registered", func(t *testing.T) {
-		reg, err := rg.Register(ctx, c, " "+tn+" ")
+		reg, err := rg.Register(ctx, c, sent(" "+tn+" "))
 		if err != nil {
 			t.Fatalf("second Register: %v", err)
 		}
@@ -74,7 +76,7 @@ func TestRegistrar(t *testing.T, p Provider, c carrier.Carrier, newRegistrar New
 	t.Run("carrier the table does not know", func(t *testing.T) {
 		const fresh = "05222267685555"
 		s.SetCarrierEvents(fresh, Journey(start)...)
-		reg, err := rg.Register(ctx, carrier.Carrier{Name: "Parcel Co"}, fresh)
+		reg, err := rg.Register(ctx, carrier.Carrier{Name: "Parcel Co"}, sent(fresh))
 		if p == ShipEngine { // ShipEngine detects no carrier
 			if !track.IsPermanent(err) || !errors.Is(err, track.ErrRefused) {
 				t.Errorf("error %v: want a refusal", err)
@@ -95,7 +97,7 @@ func TestRegistrar(t *testing.T, p Provider, c carrier.Carrier, newRegistrar New
 		other := New(t, p)
 		other.SetCarrierEvents(tn, Journey(start)...)
 		other.Unsupported(code)
-		_, err := newRegistrar(other.URL(), other.APIKey(), nil).Register(ctx, c, tn)
+		_, err := newRegistrar(other.URL(), other.APIKey(), nil).Register(ctx, c, sent(tn))
 		if !track.IsPermanent(err) || !errors.Is(err, track.ErrRefused) {
 			t.Errorf("error %v (%T): want permanent, wrapping ErrRefused", err, err)
 		}
@@ -104,7 +106,7 @@ func TestRegistrar(t *testing.T, p Provider, c carrier.Carrier, newRegistrar New
 		}
 	})
 	t.Run("number no carrier knows", func(t *testing.T) {
-		reg, err := rg.Register(ctx, c, "NOSUCHPARCEL000")
+		reg, err := rg.Register(ctx, c, sent("NOSUCHPARCEL000"))
 		if p == EasyPost {
 			if !track.IsPermanent(err) || !errors.Is(err, track.ErrRefused) {
 				t.Errorf("error %v: want a refusal", err)
@@ -119,7 +121,7 @@ func TestRegistrar(t *testing.T, p Provider, c carrier.Carrier, newRegistrar New
 	})
 	t.Run("bad key", func(t *testing.T) {
 		const wrong = "sk_live_wrong_key_0123456789"
-		_, err := newRegistrar(s.URL(), wrong, nil).Register(ctx, c, tn)
+		_, err := newRegistrar(s.URL(), wrong, nil).Register(ctx, c, sent(tn))
 		if !track.IsPermanent(err) || !errors.Is(err, track.ErrUnauthorized) || errors.Is(err, track.ErrRefused) {
 			t.Errorf("error %v (%T): want permanent, wrapping ErrUnauthorized", err, err)
 		}
@@ -129,7 +131,7 @@ func TestRegistrar(t *testing.T, p Provider, c carrier.Carrier, newRegistrar New
 	})
 	t.Run("429", func(t *testing.T) {
 		s.RateLimitNext(1, "7")
-		_, err := rg.Register(ctx, c, tn)
+		_, err := rg.Register(ctx, c, sent(tn))
 		var rl *track.RateLimitError
 		if !errors.As(err, &rl) || track.IsPermanent(err) || rl.RetryAfter != 7*time.Second {
 			t.Errorf("error %v (%T): want a *track.RateLimitError of 7s", err, err)
@@ -137,19 +139,19 @@ func TestRegistrar(t *testing.T, p Provider, c carrier.Carrier, newRegistrar New
 	})
 	t.Run("5xx", func(t *testing.T) {
 		s.FailNext(1, http.StatusServiceUnavailable)
-		_, err := rg.Register(ctx, c, tn)
+		_, err := rg.Register(ctx, c, sent(tn))
 		var rl *track.RateLimitError
 		if err == nil || track.IsPermanent(err) || errors.As(err, &rl) {
 			t.Errorf("error %v (%T): want a plain retryable error", err, err)
 		}
-		if _, err := rg.Register(ctx, c, tn); err != nil {
+		if _, err := rg.Register(ctx, c, sent(tn)); err != nil {
 			t.Errorf("the call after the failure: %v", err)
 		}
 	})
 	t.Run("connection refused", func(t *testing.T) {
 		gone := New(t, p)
 		gone.Close()
-		_, err := newRegistrar(gone.URL(), gone.APIKey(), nil).Register(ctx, c, tn)
+		_, err := newRegistrar(gone.URL(), gone.APIKey(), nil).Register(ctx, c, sent(tn))
 		if err == nil || track.IsPermanent(err) {
 			t.Errorf("error %v: want retryable", err)
 		}

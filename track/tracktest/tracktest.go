@@ -155,6 +155,9 @@ type registration struct {
 	at      time.Time
 	carrier string // the provider's carrier code it was registered under; "" when seeded
 	count   int    // registration requests accepted, the first included
+	// shipDate is the ship date the provider was given (AfterShip's
+	// tracking_ship_date), "" when none.
+	shipDate string
 }
 
 // register records a registration of trackingNumber under carrier; s.mu is
@@ -180,6 +183,17 @@ func (s *Server) Registered(trackingNumber string) (carrier string, ok bool) {
 		return "", false
 	}
 	return r.carrier, true
+}
+
+// ShipDate is the ship date the provider was given when trackingNumber was
+// registered (AfterShip's tracking_ship_date, YYYYMMDD), "" when none.
+func (s *Server) ShipDate(trackingNumber string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.registered[order.TrackingKey(trackingNumber)]; ok {
+		return r.shipDate
+	}
+	return ""
 }
 
 // Registrations is how many registration requests for trackingNumber the

@@ -1,0 +1,94 @@
+package console_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/shipflow/shipflow/console"
+	"github.com/shipflow/shipflow/inbox"
+	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/outbound"
+)
+
+// chromiumPath is Debian's Chromium, as the tracking page's browser test uses.
+const chromiumPath = "/usr/bin/chromium"
+
+// TestScreenshots draws the order page and the exceptions queue in Chromium at a phone's width
+// and a laptop's, into $SHIPFLOW_CONSOLE_SHOTS (for the README, and for looking at them);
+// without it the test has nothing to do.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("SHIPFLOW_CONSOLE_SHOTS")
+	if dir == "" {
+		t.Skip("set SHIPFLOW_CONSOLE_SHOTS to a directory to draw the screenshots")
+	}
+	ctx, pool := context.Background(), testenv.DB(t)
+	ep, err := outbound.CreateEndpoint(ctx, pool, "https://subscriber.example/hook", "shots", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, ep.ID) })
+	l := newLive(t, func(con *console.Console) { con.SLA = 4 * time.Hour })
+	id := "1042-ONA"
+	if _, err := inbox.New(pool).Accept(ctx, inbox.Delivery{Source: inbox.SourceAfterShip, EventID: "as-" + id,
+		Tracking: []order.TrackingEvent{{ID: "as-" + id, TrackingNumber: id + "-TN", Status: order.ShipmentInTransit, OccurredAt: time.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	l.startOrder(id)
+	testenv.Eventually(t, 10*time.Second, func() bool { return len(messages(t, id)) >= 2 }, "no messages logged")
+	now := time.Now().UTC()
+	seedException(t, "1017-JONAS", now.Add(-5*time.Hour-20*time.Minute))
+	seedException(t, "1033-RUTA", now.Add(-3*time.Hour-10*time.Minute))
+
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("no-first-run", true))...)
+	defer cancelAlloc()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	bctx, cancelRun := context.WithTimeout(bctx, 90*time.Second)
+	defer cancelRun()
+	if err := chromedp.Do(bctx,
+		chromedp.Navigate(l.url+"/console/sign-in"),
+		chromedp.SendKeys(chromedp.ID("token"), adminToken),
+		chromedp.Submit(chromedp.ID("token")),
+		chromedp.WaitVisible(chromedp.ID("main")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ name, path string }{
+		{"order", "/console/orders/" + url.PathEscape(id)},
+		{"exceptions", "/console/exceptions"},
+	} {
+		for _, w := range []int64{412, 1280} {
+			if err := chromedp.Do(bctx,
+				chromedp.EmulateViewport(w, 900),
+				chromedp.Navigate(l.url+p.path),
+				chromedp.WaitVisible(chromedp.ID("main")),
+			); err != nil {
+				t.Fatal(err)
+			}
+			png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := filepath.Join(dir, p.name+"-"+itoa(w)+".png")
+			if err := os.WriteFile(name, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			overflow, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+			if err != nil || overflow {
+				t.Errorf("%s scrolls sideways at %d px (%v)", p.name, w, err)
+			}
+		}
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
