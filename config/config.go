@@ -176,8 +176,9 @@ type Config struct {
 	// SimStep is how long one step of the sim carrier's scripted journey takes.
 	SimStep time.Duration
 
-	// TrackingSecret derives the unguessable per-order token of tracking links; without it
-	// messages carry no tracking link.
+	// TrackingSecret derives the unguessable per-order token of tracking links and signs email
+	// unsubscribe links; without it messages carry no tracking link, and email is refused at
+	// start (checkEmailSecret).
 	TrackingSecret string
 	// TemplatesDir holds operator overrides of the customer message templates.
 	TemplatesDir string
@@ -346,6 +347,26 @@ func (w WhatsAppCloud) On() bool { return w.AccessToken != "" && w.PhoneNumberID
 // Alerts are the staff chat webhooks.
 type Alerts struct {
 	SlackURL, TeamsURL, GoogleChatURL string
+}
+
+// Names of the staff chats, as workflows name them (OrderSettings.AlertChannels) and workers
+// build them: part of running workflows' inputs.
+const (
+	ChatSlack      = "slack"
+	ChatTeams      = "teams"
+	ChatGoogleChat = "google_chat"
+)
+
+// Channels are the names of the chats configured, sorted: where staff are alerted.
+func (a Alerts) Channels() []string {
+	var out []string
+	for name, url := range map[string]string{ChatSlack: a.SlackURL, ChatTeams: a.TeamsURL, ChatGoogleChat: a.GoogleChatURL} {
+		if url != "" {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Zendesk holds the ticketing credentials, and whether tickets are opened for the order's
@@ -626,7 +647,37 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 	if err := c.checkDailyHour(); err != nil {
 		return nil, err
 	}
+	if err := c.checkEmailSecret(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// checkEmailSecret refuses email without SHIPFLOW_TRACKING_SECRET: the secret signs each
+// email's unsubscribe link, and without it emails went out with no link and no
+// List-Unsubscribe headers (which large mailbox providers require of bulk senders), silently.
+func (c *Config) checkEmailSecret() error {
+	if c.TrackingSecret != "" {
+		return nil
+	}
+	for _, p := range []struct {
+		name string
+		on   bool
+	}{{"SendGrid", c.sendGridOn()}, {"Mailgun", c.mailgunOn()}} {
+		if p.on {
+			return fmt.Errorf("config: SHIPFLOW_TRACKING_SECRET: email goes out through %s but no tracking secret is set; "+
+				"it signs each email's unsubscribe link and List-Unsubscribe header (required by large mailbox providers) and the tracking links, "+
+				"so set one (make one with: openssl rand -hex 32)", p.name)
+		}
+	}
+	return nil
+}
+
+// sendGridOn and mailgunOn report whether email can go through the provider: its
+// credentials and sender are set.
+func (c *Config) sendGridOn() bool { return c.SendGrid.APIKey != "" && c.SendGrid.From != "" }
+func (c *Config) mailgunOn() bool {
+	return c.Mailgun.APIKey != "" && c.Mailgun.Domain != "" && c.Mailgun.From != ""
 }
 
 // Limits of a Zapier API key: long enough not to be guessed, short enough for a header, and
@@ -1373,8 +1424,8 @@ func (c *Config) Providers() []Provider {
 		{"twilio", c.Twilio.AccountSID != "" && c.Twilio.AuthToken != "" && (c.Twilio.From != "" || c.Twilio.MessagingServiceSID != "" || c.Twilio.WhatsAppFrom != ""),
 			"TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, TWILIO_MESSAGING_SERVICE_SID or TWILIO_WHATSAPP_FROM"},
 		{"sns", c.SNS.Region != "", "SNS_REGION, with AWS credentials from the SDK's chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or a role)"},
-		{"sendgrid", c.SendGrid.APIKey != "" && c.SendGrid.From != "", "SENDGRID_API_KEY and SENDGRID_FROM"},
-		{"mailgun", c.Mailgun.APIKey != "" && c.Mailgun.Domain != "" && c.Mailgun.From != "", "MAILGUN_API_KEY, MAILGUN_DOMAIN and MAILGUN_FROM"},
+		{"sendgrid", c.sendGridOn(), "SENDGRID_API_KEY and SENDGRID_FROM"},
+		{"mailgun", c.mailgunOn(), "MAILGUN_API_KEY, MAILGUN_DOMAIN and MAILGUN_FROM"},
 		{"onesignal", c.OneSignal.AppID != "" && c.OneSignal.APIKey != "", "ONESIGNAL_APP_ID and ONESIGNAL_API_KEY"},
 		{"whatsapp_cloud", c.WhatsAppCloud.On(), "WHATSAPP_CLOUD_ACCESS_TOKEN and WHATSAPP_CLOUD_PHONE_NUMBER_ID"},
 		{"slack", c.Alerts.SlackURL != "", "SLACK_WEBHOOK_URL"},

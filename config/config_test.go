@@ -122,7 +122,7 @@ func TestStandardWebhooksSecretIsAccepted(t *testing.T) {
 
 func TestProvidersWithoutCredentialsAreOff(t *testing.T) {
 	c, err := load(t, map[string]string{
-		"SENDGRID_API_KEY": "SG.x", "SENDGRID_FROM": "shop@example.com",
+		"SENDGRID_API_KEY": "SG.x", "SENDGRID_FROM": "shop@example.com", "SHIPFLOW_TRACKING_SECRET": "s",
 		"TWILIO_ACCOUNT_SID": "AC1", // no token: still off
 		"SLACK_WEBHOOK_URL":  "https://hooks.slack.com/services/x",
 	})
@@ -539,6 +539,34 @@ func TestDailyUpdateSettings(t *testing.T) {
 	} {
 		if _, err := load(t, env); err == nil || !strings.Contains(err.Error(), "SHIPFLOW_DAILY_UPDATE") {
 			t.Errorf("%q: %v, want an error naming the setting", env, err)
+		}
+	}
+}
+
+// TestEmailNeedsTheTrackingSecret: email through SendGrid or Mailgun without
+// SHIPFLOW_TRACKING_SECRET went out with no unsubscribe link or List-Unsubscribe headers,
+// silently. Now start-up refuses it, naming the variable and why; half a provider's settings
+// (email off) and SMS alone start as before.
+func TestEmailNeedsTheTrackingSecret(t *testing.T) {
+	sg := map[string]string{"SENDGRID_API_KEY": "SG.x", "SENDGRID_FROM": "shop@example.com"}
+	mg := map[string]string{"MAILGUN_API_KEY": "key-x", "MAILGUN_DOMAIN": "mg.example.com", "MAILGUN_FROM": "shop@mg.example.com"}
+	for name, env := range map[string]map[string]string{"SendGrid": sg, "Mailgun": mg} {
+		_, err := load(t, env)
+		if err == nil || !strings.Contains(err.Error(), "SHIPFLOW_TRACKING_SECRET") || !strings.Contains(err.Error(), name) ||
+			!strings.Contains(err.Error(), "unsubscribe") {
+			t.Errorf("%s without the secret: %v, want refused naming SHIPFLOW_TRACKING_SECRET, %s and the unsubscribe link", name, err, name)
+		}
+		env["SHIPFLOW_TRACKING_SECRET"] = "0123456789abcdef"
+		if _, err := load(t, env); err != nil {
+			t.Errorf("%s with the secret: %v", name, err)
+		}
+	}
+	for name, env := range map[string]map[string]string{
+		"SendGrid key alone": {"SENDGRID_API_KEY": "SG.x"},
+		"SMS alone":          {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+15005550006"},
+	} {
+		if _, err := load(t, env); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }

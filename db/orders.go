@@ -105,6 +105,16 @@ func OrderByToken(ctx context.Context, ex Executor, token string) (order.View, e
 	return v, err
 }
 
+// OrderKnown reports whether the read model holds the order: its workflow has projected it.
+func OrderKnown(ctx context.Context, ex Executor, orderID string) (bool, error) {
+	var known bool
+	err := ex.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM orders WHERE order_id = $1)`, orderID).Scan(&known)
+	if err != nil {
+		return false, fmt.Errorf("look order %s up: %w", orderID, err)
+	}
+	return known, nil
+}
+
 // maxTimeline bounds the entries a read returns, matching what the workflow keeps.
 const maxTimeline = 500
 
@@ -348,4 +358,47 @@ func OrderCustomer(ctx context.Context, ex Executor, orderID string) (order.Cust
 		return c, fmt.Errorf("load customer of order %s: %w", orderID, err)
 	}
 	return c, nil
+}
+
+// AppendEntry adds e to the timeline of an order its workflow no longer keeps (it finished),
+// numbered after the order's last entry, and returns the order's view as last projected,
+// without its timeline. An entry of the same type and event id already there (a retry, or the
+// same request taken while the workflow ran) is kept as it is: added is false. The order's
+// row is locked until tx ends, so entries appended at once are numbered one after the other.
+func AppendEntry(ctx context.Context, tx pgx.Tx, orderID string, e order.Entry) (v order.View, added bool, err error) {
+	err = tx.QueryRow(ctx, `SELECT view FROM orders WHERE order_id = $1 FOR UPDATE`, orderID).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, false, ErrNotFound
+	}
+	if err != nil {
+		return v, false, fmt.Errorf("lock order %s: %w", orderID, err)
+	}
+	if seen, err := HasEntry(ctx, tx, orderID, e.Type, e.EventID); err != nil || seen {
+		return v, false, err
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO tracking_events (order_id, seq, occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor, proof)
+		SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+		FROM tracking_events WHERE order_id = $1`,
+		orderID, e.At, e.Kind, e.Type, e.ShipmentID, e.TrackingNumber, e.Substatus, e.Description,
+		e.Location, e.Ignored, e.Note, e.EventID, e.Source, e.Actor, e.Proof)
+	if err != nil {
+		return v, false, fmt.Errorf("append entry %s to order %s: %w", e.EventID, orderID, err)
+	}
+	// Live pages and streams read the timeline again, as after a projection.
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, OrderChanges, orderID); err != nil {
+		return v, false, fmt.Errorf("announce order %s: %w", orderID, err)
+	}
+	return v, true, nil
+}
+
+// HasEntry reports whether the order's timeline holds an entry of type typ for eventID.
+func HasEntry(ctx context.Context, ex Executor, orderID, typ, eventID string) (bool, error) {
+	var seen bool
+	err := ex.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tracking_events WHERE order_id = $1 AND type = $2 AND event_id = $3)`,
+		orderID, typ, eventID).Scan(&seen)
+	if err != nil {
+		return false, fmt.Errorf("find entry %s of order %s: %w", eventID, orderID, err)
+	}
+	return seen, nil
 }

@@ -68,8 +68,25 @@ func (o *Order) HumanRequested(r HumanRequest) (fx []Effect, repeat bool, err er
 		return nil, true, nil
 	}
 	o.remember(seenHuman + r.ID)
+	r = r.Clean()
+	o.record(r.Entry())
+	b := &batch{o: o}
+	b.fx = append(b.fx, AskStaff{Request: r})
+	b.publish(PublishOrderHumanRequested, "")
+	o.settle(b, r.At)
+	return b.fx, false, nil
+}
+
+// Clean is r as it is kept and passed to staff: dated in UTC, its reason cleaned and trimmed.
+func (r HumanRequest) Clean() HumanRequest {
 	r.At = utc(r.At)
 	r.Reason = strings.TrimSpace(CleanText(r.Reason, HumanReasonMax))
+	return r
+}
+
+// Entry is the timeline entry of a cleaned request (Clean), without its Seq. A request for an
+// order whose workflow has finished is written to the read model with the same entry.
+func (r HumanRequest) Entry() Entry {
 	desc := "Customer asked for a call back"
 	if r.Reason != "" {
 		desc += ": " + r.Reason
@@ -78,10 +95,5 @@ func (o *Order) HumanRequested(r HumanRequest) (fx []Effect, repeat bool, err er
 	if src == "" {
 		src = "voice"
 	}
-	o.record(Entry{At: r.At, Kind: KindCustomer, Type: EntryHumanRequested, Description: desc, EventID: r.ID, Source: src})
-	b := &batch{o: o}
-	b.fx = append(b.fx, AskStaff{Request: r})
-	b.publish(PublishOrderHumanRequested, "")
-	o.settle(b, r.At)
-	return b.fx, false, nil
+	return Entry{At: r.At, Kind: KindCustomer, Type: EntryHumanRequested, Description: desc, EventID: r.ID, Source: src}
 }

@@ -26,10 +26,13 @@ func ParseQuietHours(s string) (QuietHours, error) {
 	return QuietHours{Start: h1*60 + m1, End: h2*60 + m2}, nil
 }
 
-// Urgent milestones are sent at any hour: on delivery day a message at 07:00 is the point.
+// Urgent milestones are sent at any hour: on delivery day a message at 07:00 is the point. So
+// is a cancellation: it answers the customer's own request, usually made minutes before, or is
+// news they need before they wait in for a parcel, and it is the order's last message, so the
+// order is over as soon as it is sent rather than the next morning.
 func (m Milestone) Urgent() bool {
 	switch m {
-	case MilestoneOutForDelivery, MilestoneAvailableForPickup, MilestoneAttemptFailed, MilestoneDelivered:
+	case MilestoneOutForDelivery, MilestoneAvailableForPickup, MilestoneAttemptFailed, MilestoneDelivered, MilestoneCancelled:
 		return true
 	}
 	return false

@@ -116,10 +116,19 @@ func (h *harness) startWorker(perEndpoint int, reg *prometheus.Registry) {
 }
 
 // silent stands in for customer messages and the legacy escalation path, which these tests
-// do not exercise (orders here have no notification channels).
+// mostly do not exercise (their orders have no notification channels). An email to
+// refusedEmail is refused for good, as a provider refuses an invalid address.
 type silent struct{}
 
-func (silent) Notify(context.Context, notify.Request) error                       { return nil }
+// refusedEmail is an address every email to fails, for notification.failed.
+const refusedEmail = "refused@example.invalid"
+
+func (silent) Notify(_ context.Context, n notify.Request) error {
+	if n.Channel == order.ChannelEmail && n.Customer.Email == refusedEmail {
+		return &notify.PermanentError{Err: errors.New("550 mailbox does not exist")}
+	}
+	return nil
+}
 func (silent) ExceptionChanged(context.Context, activities.ExceptionChange) error { return nil }
 
 // call makes an admin API request and decodes the JSON answer into out (if not nil).

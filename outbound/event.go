@@ -46,6 +46,19 @@ func hash(s string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
+// NextSeq is the sequence number of an event published for orderID outside its workflow
+// (which numbers its own and has finished): after the order's last. Call it in the
+// transaction that records the event, holding a lock that keeps others from numbering the
+// order's events meanwhile (db.AppendEntry's).
+func NextSeq(ctx context.Context, ex db.Executor, orderID string) (int64, error) {
+	var seq int64
+	err := ex.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM order_events WHERE order_id = $1`, orderID).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("number the next event of order %s: %w", orderID, err)
+	}
+	return seq, nil
+}
+
 // RecordEvent stores an outbound event the lifecycle published and, in the same transaction,
 // one delivery for every enabled endpoint subscribed to its type, so an event is never stored
 // without its deliveries. (order, seq) is unique: a retried activity finds its event and

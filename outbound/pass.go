@@ -211,8 +211,16 @@ func (o *Outbox) Record(ctx context.Context, e Event) error {
 	if err != nil {
 		return err
 	}
-	if len(ids) > 0 && o.Sender != nil && o.Sender.Wake != nil {
-		o.Sender.Wake()
+	if len(ids) > 0 {
+		o.Wake()
 	}
 	return nil
+}
+
+// Wake wakes this worker's dispatcher, if it runs one, to make the first attempts of
+// deliveries just recorded (RecordEvent's answer).
+func (o *Outbox) Wake() {
+	if o.Sender != nil && o.Sender.Wake != nil {
+		o.Sender.Wake()
+	}
 }

@@ -418,7 +418,9 @@ func TestEmailUnsubscribe(t *testing.T) {
 		t.Errorf("the next email: %s, want suppressed", st)
 	}
 
-	for _, tc := range []struct{ event, addr string }{{"spamreport", "egle." + addr}, {"group_unsubscribe", "jonas." + addr}} {
+	for _, tc := range []struct{ event, addr string }{
+		{"unsubscribe", "rasa." + addr}, {"spamreport", "egle." + addr}, {"group_unsubscribe", "jonas." + addr},
+	} {
 		body := r.sg.Events(tc.event, providertest.SendGridMessage{MessageID: "x", To: tc.addr})
 		sig, ts := r.sg.SignEvents(body)
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/sendgrid/events", strings.NewReader(string(body)))

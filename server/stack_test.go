@@ -74,10 +74,13 @@ func newStack(t *testing.T) *stack {
 	return theStack
 }
 
+// stackTaskQueue is where the stack's worker runs the workflows its serve replicas start.
+const stackTaskQueue = "webhooks-stack"
+
 func startStack(t *testing.T) *stack {
 	ctx, cancel := context.WithCancel(context.Background())
 	pool := testenv.DB(t)
-	tq := "webhooks-stack"
+	tq := stackTaskQueue
 	n := &notes{sent: map[string][]string{}}
 	w := sdkworker.New(testenv.Temporal(t), tq, sdkworker.Options{})
 	worker.Register(w, worker.Deps{DB: pool, Notifier: n, Escalator: activities.LogEscalator{Logger: testenv.QuietLogger()}})

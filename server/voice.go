@@ -32,8 +32,10 @@ func (s *server) routeVoice(g *echo.Group) {
 	deadline := cfg.VoiceDeadline
 	store := voice.NewStore(s.DB)
 	h := &voice.Handler{
-		Source:   voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: cfg.VoiceSource == "workflow", deadline: deadline},
-		Actions:  voiceActions{temporal: s.Temporal},
+		Source: voiceSource{db: s.DB, temporal: s.Temporal, workflowFirst: cfg.VoiceSource == "workflow", deadline: deadline},
+		Actions: voiceActions{temporal: s.Temporal, db: s.DB, taskQueue: cfg.Temporal.TaskQueue, staff: workflows.Staffing{
+			AlertChannels: cfg.Alerts.Channels(), Tickets: cfg.TicketsOn(), Deadline: cfg.EscalationSLA,
+		}},
 		Memo:     store,
 		Attempts: store,
 		Deadline: deadline, FollowUp: cfg.EscalationSLA, Logger: s.Logger.With("component", "voice"),
@@ -181,9 +183,14 @@ func (v voiceSource) OrderForTracking(ctx context.Context, tn string) (string, e
 	return id, err
 }
 
-// voiceActions carries out what a call asks for, through the order's workflow updates.
+// voiceActions carries out what a call asks for, through the order's workflow updates. A
+// call-back request for an order whose workflow has finished goes to a HumanRequest workflow
+// of its own on taskQueue, for staff: the deployment's chats and ticketing now.
 type voiceActions struct {
-	temporal client.Client
+	temporal  client.Client
+	db        *pgxpool.Pool
+	taskQueue string
+	staff     workflows.Staffing
 }
 
 func (v voiceActions) SetChannels(ctx context.Context, id string, chs []order.Channel) error {
@@ -208,12 +215,22 @@ func actionError(err error) error {
 }
 
 // RequestHuman records the request with the order's workflow, which alerts staff and notes the
-// ticket with retries of its own, and says who it reaches. A workflow that no longer runs takes
-// nothing: the caller is told the request could not be passed on.
+// ticket with retries of its own, and says who it reaches. An order whose workflow has finished
+// (delivered past its review request, cancelled), as the read model knows it, takes the request
+// through a HumanRequest workflow that does the same: customers call about finished orders
+// most of all, and telling them to try again would never work. An order not in the read
+// model yet is still starting: that error stands, and trying again in a moment will work.
 func (v voiceActions) RequestHuman(ctx context.Context, id string, r order.HumanRequest) (voice.Staffed, error) {
 	res, err := workflows.RequestHuman(ctx, v.temporal, id, r)
+	if errors.Is(err, workflows.ErrOrderNotRunning) {
+		if known, kerr := db.OrderKnown(ctx, v.db, id); kerr != nil {
+			err = errors.Join(err, kerr)
+		} else if known {
+			res, err = workflows.RequestHumanAfter(ctx, v.temporal, v.taskQueue, id, r, v.staff)
+		}
+	}
 	if err != nil {
-		return voice.Staffed{}, actionError(err)
+		return voice.Staffed{}, err
 	}
 	return voice.Staffed{Chats: len(res.Chats), Ticket: res.Ticket}, nil
 }

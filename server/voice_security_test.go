@@ -66,6 +66,7 @@ func startVoiceServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Temporal.TaskQueue = stackTaskQueue // a call-back request for a finished order runs there
 	m, _ := telemetry.NewMetrics()
 	srv := httptest.NewServer(server.New(server.Deps{
 		Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.QuietLogger(), Metrics: m,
@@ -77,7 +78,13 @@ func startVoiceServer(t *testing.T) string {
 // voicePost posts body to one of the voice routes and returns the status and the raw answer.
 func voicePost(t *testing.T, path string, h http.Header, body []byte) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, voiceServer(t)+path, bytes.NewReader(body))
+	return voicePostTo(t, voiceServer(t), path, h, body)
+}
+
+// voicePostTo is voicePost to the serve replica at base.
+func voicePostTo(t *testing.T, base, path string, h http.Header, body []byte) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range h {
 		req.Header[k] = v
@@ -103,12 +110,18 @@ type voiceAnswer struct {
 // ("" for none) and returns the answer, which must be a 200.
 func poskaiCall(t *testing.T, token, callerID, callID, tool string, params map[string]any) voiceAnswer {
 	t.Helper()
+	return poskaiCallTo(t, voiceServer(t), token, callerID, callID, tool, params)
+}
+
+// poskaiCallTo is poskaiCall to the serve replica at base.
+func poskaiCallTo(t *testing.T, base, token, callerID, callID, tool string, params map[string]any) voiceAnswer {
+	t.Helper()
 	md := map[string]any{"timestamp": time.Now().UTC().Format(time.RFC3339)}
 	if callerID != "" {
 		md["caller_phone"] = callerID
 	}
 	body, _ := json.Marshal(map[string]any{"event": "tool.invoked", "call_id": callID, "tool_name": tool, "parameters": params, "metadata": md})
-	code, b := voicePost(t, "/voice/tools", bearerOf(token), body)
+	code, b := voicePostTo(t, base, "/voice/tools", bearerOf(token), body)
 	if code != http.StatusOK {
 		t.Fatalf("%s: %d %s", tool, code, b)
 	}

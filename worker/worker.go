@@ -216,4 +216,5 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Escalation, workflow.RegisterOptions{Name: workflows.EscalationName})
 	r.RegisterWorkflowWithOptions(outbound.DeliveryWorkflow, workflow.RegisterOptions{Name: outbound.DeliveryName})
 	r.RegisterWorkflowWithOptions(workflows.SelfTest, workflow.RegisterOptions{Name: workflows.SelfTestName})
+	r.RegisterWorkflowWithOptions(workflows.HumanRequest, workflow.RegisterOptions{Name: workflows.HumanRequestName})
 }

@@ -59,6 +59,13 @@ type escalation struct {
 	in     EscalationInput
 	level  int
 	ticket string
+
+	// beside: this run started at alertsBeside, so its alerts and ticket calls run beside the
+	// SLA timer (in wg) and the ticket's updates wait in updates for the ticket to open.
+	beside  bool
+	wg      workflow.WaitGroup
+	updates []escalate.Update
+	closing bool // no more updates will be queued
 }
 
 var escalationOptions = workflow.ActivityOptions{
@@ -66,20 +73,25 @@ var escalationOptions = workflow.ActivityOptions{
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
 }
 
-// maxAlertRetry bounds how long one alert or ticket call is retried: the escalation waits for
-// its alerts before it watches the SLA and the close signal again, so a chat that is down must
-// not hold it. Never more than half the SLA, so no level is skipped for it.
+// maxAlertRetry bounds how long one alert or ticket call is retried. Never more than half the
+// SLA: an alert of one level is given up before the next level's.
 const maxAlertRetry = time.Hour
 
+// alertsBeside marks the change from waiting for each level's alerts (and the ticket's
+// opening) before the SLA timer starts, and before a close signal is read, to running them
+// beside it: a chat down for its hour of retries made every level start that much late and
+// held the resolution up as long.
+const alertsBeside = "escalation-alerts-beside"
+
 func (e *escalation) run(ctx workflow.Context) error {
+	e.beside = workflow.GetVersion(ctx, alertsBeside, workflow.DefaultVersion, 1) == 1
+	e.wg = workflow.NewWaitGroup(ctx)
 	ctx = workflow.WithActivityOptions(ctx, e.options())
-	e.alert(ctx, "")
-	if e.in.Tickets {
-		tctx := withOptions(ctx, e.options(), "open ticket")
-		if err := workflow.ExecuteActivity(tctx, a.OpenTicket, e.ticketOf()).Get(ctx, &e.ticket); err != nil {
-			workflow.GetLogger(ctx).Error("open ticket", "error", err)
-		}
-	}
+	// levels carries the alerts of the open exception: once it closes, one still retrying
+	// would tell staff of a level that no longer matters.
+	levels, stopLevels := workflow.WithCancel(ctx)
+	e.alert(levels, "")
+	e.openTicket(ctx)
 	closed := workflow.GetSignalChannel(ctx, CloseEscalationSignal)
 	for {
 		var resolution string
@@ -91,12 +103,16 @@ func (e *escalation) run(ctx workflow.Context) error {
 		}
 		if ok {
 			closed.ReceiveAsync(&resolution)
+			if e.beside {
+				stopLevels()
+			}
 			e.alert(ctx, resolution)
 			e.update(ctx, escalate.Update{Comment: "Exception closed: " + resolution, Status: "solved"})
+			e.finish(ctx)
 			return nil
 		}
 		e.level++
-		e.alert(ctx, "")
+		e.alert(levels, "")
 		e.update(ctx, escalate.Update{
 			Comment:  fmt.Sprintf("Still open after %s: escalated to level %d.", time.Duration(e.level-1)*e.in.SLA, e.level),
 			Priority: priority(e.level),
@@ -104,7 +120,8 @@ func (e *escalation) run(ctx workflow.Context) error {
 	}
 }
 
-// alert posts to every chat at once; one chat failing does not hold up the others.
+// alert posts to every chat at once; one chat failing does not hold up the others. Since
+// alertsBeside nothing waits for them here.
 func (e *escalation) alert(ctx workflow.Context, resolution string) {
 	al := escalate.Alert{
 		OrderID: e.in.OrderID, Reason: string(e.in.Exception.Reason), Message: e.in.Exception.Message,
@@ -117,13 +134,68 @@ func (e *escalation) alert(ctx workflow.Context, resolution string) {
 		fs = append(fs, workflow.ExecuteActivity(actx, a.AlertStaff, ch, al))
 	}
 	for i, f := range fs {
-		if err := f.Get(ctx, nil); err != nil {
-			workflow.GetLogger(ctx).Error("alert staff", "channel", e.in.Channels[i], "error", err)
+		wait := func(ctx workflow.Context) {
+			if err := f.Get(ctx, nil); err != nil && !canceled(err) {
+				workflow.GetLogger(ctx).Error("alert staff", "channel", e.in.Channels[i], "error", err)
+			}
+		}
+		if e.beside {
+			e.wg.Go(ctx, wait)
+		} else {
+			wait(ctx)
 		}
 	}
 }
 
+// openTicket opens the exception's ticket, when tickets are on. Since alertsBeside it opens
+// beside the SLA timer, and then applies the updates queued meanwhile, in order.
+func (e *escalation) openTicket(ctx workflow.Context) {
+	if !e.in.Tickets {
+		return
+	}
+	open := func(ctx workflow.Context) {
+		tctx := withOptions(ctx, e.options(), "open ticket")
+		if err := workflow.ExecuteActivity(tctx, a.OpenTicket, e.ticketOf()).Get(ctx, &e.ticket); err != nil {
+			workflow.GetLogger(ctx).Error("open ticket", "error", err)
+		}
+	}
+	if !e.beside {
+		open(ctx)
+		return
+	}
+	e.wg.Go(ctx, func(ctx workflow.Context) {
+		open(ctx)
+		e.keepTicket(ctx)
+	})
+}
+
+// keepTicket applies the queued updates to the ticket one at a time, until the escalation
+// closes and none is left. A ticket that never opened takes none.
+func (e *escalation) keepTicket(ctx workflow.Context) {
+	for {
+		if err := workflow.Await(ctx, func() bool { return len(e.updates) > 0 || e.closing }); err != nil {
+			return
+		}
+		if len(e.updates) == 0 {
+			return
+		}
+		u := e.updates[0]
+		e.updates = e.updates[1:]
+		e.applyUpdate(ctx, u)
+	}
+}
+
 func (e *escalation) update(ctx workflow.Context, u escalate.Update) {
+	if e.beside {
+		if e.in.Tickets {
+			e.updates = append(e.updates, u)
+		}
+		return
+	}
+	e.applyUpdate(ctx, u)
+}
+
+func (e *escalation) applyUpdate(ctx workflow.Context, u escalate.Update) {
 	if e.ticket == "" {
 		return
 	}
@@ -131,6 +203,16 @@ func (e *escalation) update(ctx workflow.Context, u escalate.Update) {
 	if err := workflow.ExecuteActivity(uctx, a.UpdateTicket, e.ticket, u).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("update ticket", "error", err)
 	}
+}
+
+// finish waits for what runs beside (the closing alerts, the ticket's last updates), each
+// within its deadline, so that the escalation ends having said it closed.
+func (e *escalation) finish(ctx workflow.Context) {
+	if !e.beside {
+		return
+	}
+	e.closing = true
+	e.wg.Wait(ctx)
 }
 
 // options are escalationOptions with the overall deadline of this escalation's calls.

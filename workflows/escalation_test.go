@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -239,5 +240,105 @@ func TestEscalationLevel(t *testing.T) {
 		if got := workflows.EscalationLevel(tc.age, tc.sla); got != tc.want {
 			t.Errorf("EscalationLevel(%s, %s) = %d, want %d", tc.age, tc.sla, got, tc.want)
 		}
+	}
+}
+
+// downChatEnv is an escalation's test environment with a chat that is down for good beside a
+// working chat and ticketing (st).
+func downChatEnv(t *testing.T, st *staff) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(testenv.SDKLogger())
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	worker.Register(env, worker.Deps{DB: testenv.DB(t),
+		Alerters: map[string]escalate.Alerter{"down": downChat{}, "chat": st}, Tickets: st})
+	return env
+}
+
+// alertsSeen are the working chat's alerts as "level" or "resolved".
+func (s *staff) alertsSeen() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, a := range s.alerts {
+		if a.Resolved {
+			out = append(out, "resolved")
+		} else {
+			out = append(out, fmt.Sprintf("level %d", a.Level))
+		}
+	}
+	return out
+}
+
+// ticket is the order's ticket as opened and updated, by status or priority.
+func (s *staff) ticket(orderID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, u := range s.tickets[orderID] {
+		out = append(out, u.Status+u.Priority)
+	}
+	return out
+}
+
+var escalatedWithDownChat = workflows.EscalationInput{
+	OrderID:   "ord-esc-down",
+	Exception: order.Exception{Reason: order.ReasonStale, ShipmentID: "S1", Message: "no news", RaisedAt: t0, Source: "system"},
+	SLA:       4 * time.Hour, Channels: []string{"down", "chat"}, Tickets: true,
+}
+
+// TestEscalationLevelsKeepTimeBesideADownChat is issue 15's finding 8: each level's alerts were
+// waited for before the SLA timer started, so a chat down for its hour of retries made every
+// level an hour late. Now the timer starts with the alerts: level 2 comes at the SLA.
+func TestEscalationLevelsKeepTimeBesideADownChat(t *testing.T) {
+	st := &staff{}
+	env := downChatEnv(t, st)
+	env.RegisterDelayedCallback(func() {
+		if got := strings.Join(st.alertsSeen(), ", "); got != "level 1, level 2" {
+			t.Errorf("a minute past the SLA the working chat has %q, want level 1, level 2", got)
+		}
+		env.SignalWorkflow(workflows.CloseEscalationSignal, order.ResolvedByStaff)
+	}, 4*time.Hour+time.Minute)
+	env.ExecuteWorkflow(workflows.Escalation, escalatedWithDownChat)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(st.alertsSeen(), ", "); got != "level 1, level 2, resolved" {
+		t.Errorf("working chat %q", got)
+	}
+	if got := strings.Join(st.ticket("ord-esc-down"), ","); got != "normal,high,solved" {
+		t.Errorf("ticket %q, want opened normal, raised to high, solved", got)
+	}
+}
+
+// TestEscalationClosesPromptlyBesideADownChat: a close signal arriving while a chat's alert is
+// still being retried was not read until the retries gave up, an hour on. Now staff hear of
+// the resolution at once in the chat that works and on the ticket, no level follows, and the
+// escalation ends once the down chat's last alert is given up (its deadline, half the SLA at
+// most, not the hour of every alert before it).
+func TestEscalationClosesPromptlyBesideADownChat(t *testing.T) {
+	st := &staff{}
+	env := downChatEnv(t, st)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.CloseEscalationSignal, order.ResolvedByStaff)
+	}, 10*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		if got := strings.Join(st.alertsSeen(), ", "); got != "level 1, resolved" {
+			t.Errorf("a minute after the close the working chat has %q, want level 1, resolved", got)
+		}
+		if got := strings.Join(st.ticket("ord-esc-down"), ","); got != "normal,solved" {
+			t.Errorf("a minute after the close the ticket is %q, want normal,solved", got)
+		}
+	}, 11*time.Minute)
+	env.ExecuteWorkflow(workflows.Escalation, escalatedWithDownChat)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if took := env.Now().Sub(t0); took > 10*time.Minute+time.Hour {
+		t.Errorf("the escalation ended %s after it started", took)
+	}
+	if got := strings.Join(st.alertsSeen(), ", "); got != "level 1, resolved" {
+		t.Errorf("working chat %q", got)
 	}
 }

@@ -64,6 +64,10 @@ type orderWorkflow struct {
 	// (keepDaily) and records when each message left (order.Order.Sent); older runs replay
 	// without them.
 	daily bool
+	// cancelAtOnce: this run started at cancelVersion or later, so the cancellation message
+	// goes whatever the hour (order.Milestone.Urgent) and the order completes when cancelled;
+	// older runs held it for the customer's quiet hours and replay so.
+	cancelAtOnce bool
 
 	logger log.Logger
 }
@@ -89,10 +93,11 @@ func newOrderWorkflow(ctx workflow.Context, in OrderInput) (*orderWorkflow, []or
 }
 
 func (w *orderWorkflow) run(ctx workflow.Context, fx []order.Effect) error {
-	v := workflow.GetVersion(ctx, compactHistory, workflow.DefaultVersion, dailyVersion)
+	v := workflow.GetVersion(ctx, compactHistory, workflow.DefaultVersion, cancelVersion)
 	w.compact = v >= compactVersion
 	w.journey = v >= journeyVersion
 	w.daily = v >= dailyVersion
+	w.cancelAtOnce = v >= cancelVersion
 	w.localStore = w.since(ctx, localStoreChange)
 	if w.compact {
 		w.search = searchValuesIn(workflow.GetTypedSearchAttributes(ctx))
@@ -157,6 +162,7 @@ const (
 	compactVersion = 1 // the compact history itself
 	journeyVersion = 2 // parcel registration and the rest of issue 19's journey
 	dailyVersion   = 3 // daily updates (issue 20): their timer, and the time of each message sent
+	cancelVersion  = 4 // the cancellation message is urgent, so a cancelled order completes at once (issue 15)
 )
 
 // since reports whether this run follows change (one of the GetVersion changes before

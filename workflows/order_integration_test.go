@@ -299,28 +299,40 @@ func TestPollsWithoutNewsCostNoHistory(t *testing.T) {
 
 func (l *live) history(runID string) *historypb.History {
 	l.t.Helper()
-	it := l.c.GetWorkflowHistory(context.Background(), workflows.WorkflowID(l.orderID), runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	return historyOf(l.t, l.c, workflows.WorkflowID(l.orderID), runID)
+}
+
+// historyOf is a workflow run's whole history.
+func historyOf(t *testing.T, c client.Client, workflowID, runID string) *historypb.History {
+	t.Helper()
+	it := c.GetWorkflowHistory(context.Background(), workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
-			l.t.Fatal(err)
+			t.Fatal(err)
 		}
 		h.Events = append(h.Events, e)
 	}
 	return h
 }
 
-// saveHistory keeps a real run's history for the replay test when -update-histories is set.
 func (l *live) saveHistory(name string, h *historypb.History) {
+	l.t.Helper()
+	saveHistory(l.t, name, h)
+}
+
+// saveHistory keeps a real run's history for the replay test when -update-histories is set.
+func saveHistory(t *testing.T, name string, h *historypb.History) {
+	t.Helper()
 	if !*updateHistories {
 		return
 	}
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 	if err != nil {
-		l.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join("testdata", "histories", name+".json"), b, 0o644); err != nil {
-		l.t.Fatal(err)
+		t.Fatal(err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/workflows"
 )
 
 // journeyRun is a run under the journey's rules as the starter sets them.
@@ -146,4 +147,31 @@ func TestReturnNeverSentIsNotWaitedForEver(t *testing.T) {
 		t.Errorf("finished at %s, want at the end of the watch (t0+203h)", now.Sub(t0))
 	}
 	r.ch.want(t, "shipped/S1", "delivered/S1")
+}
+
+// TestCancelledAtNightCompletesAtOnce is issue 15's "a cancelled order completes at once" with
+// the milestones a deployment tells by default, the cancellation among them, and the default
+// quiet hours: an order confirmed and cancelled at 22:00 customer-local tells the cancellation
+// then, not at 08:00, drops the held confirmation as superseded, and its workflow completes
+// within the hour rather than ten hours later.
+func TestCancelledAtNightCompletesAtOnce(t *testing.T) {
+	r := journeyRun(t)
+	r.settings.QuietHours = order.QuietHours{Start: 21 * 60, End: 8 * 60}
+	night := time.Date(2026, 5, 7, 19, 0, 0, 0, time.UTC) // 22:00 in Vilnius
+	r.env.SetStartTime(night)
+	created := r.created()
+	created.Timestamp = night
+	r.commerce(time.Minute, r.event(order.EventConfirmed, 0))
+	cancelled := r.event(order.EventCancelled, 0)
+	cancelled.Reason = "customer asked"
+	r.commerce(30*time.Minute, cancelled)
+	r.env.ExecuteWorkflow(workflows.Order, workflows.OrderInput{Created: &created, Settings: r.settings})
+	r.completed()
+	if took := r.env.Now().Sub(night); took > time.Hour {
+		t.Errorf("the cancelled order completed %s after it started, at the customer's morning", took)
+	}
+	r.ch.want(t, "cancelled/")
+	if got := strings.Join(r.ch.superseded, " "); got != "confirmed/" {
+		t.Errorf("superseded %q, want confirmed/", got)
+	}
 }

@@ -33,7 +33,7 @@ func (w *orderWorkflow) notify(ctx workflow.Context, e order.Notify) {
 	tz := w.state.Customer.TimeZone
 	w.spawn(ctx, func(ctx workflow.Context) {
 		superseded := ""
-		if !e.Milestone.Urgent() {
+		if !w.urgent(e.Milestone) {
 			if wait := w.quietWait(ctx, tz); wait > 0 {
 				var ok bool
 				if superseded, ok = w.holdForQuietHours(ctx, e, wait); !ok {
@@ -151,6 +151,12 @@ func channelList(cs []order.Channel) string {
 	return strings.Join(s, ", ")
 }
 
+// urgent reports whether m goes at any hour in this run: the cancellation became urgent at
+// cancelVersion, and runs before it hold it for the quiet hours as they did.
+func (w *orderWorkflow) urgent(m order.Milestone) bool {
+	return m.Urgent() && (w.cancelAtOnce || m != order.MilestoneCancelled)
+}
+
 // quietWindow is the customer's current or next quiet hours, as a run since compactHistory
 // last asked for them (order.QuietHours.Window), in time zone tz.
 type quietWindow struct {
@@ -191,7 +197,9 @@ const quietHoursRecheck = "quiet-hours-recheck"
 // holdForQuietHours waits out the customer's quiet hours for e and says whether the message
 // has lost its point meanwhile (order.Superseded's reason, "" to send it). It returns false
 // when the run ends under it. A cancelled order releases every held message at once, so the
-// workflow completes now rather than in the morning; they are logged as superseded.
+// workflow completes now rather than in the morning; they are logged as superseded. (Since
+// cancelVersion the cancellation itself is never held; runs between journeyVersion and it
+// held it for the night and completed after it.)
 func (w *orderWorkflow) holdForQuietHours(ctx workflow.Context, e order.Notify, wait time.Duration) (string, bool) {
 	summary := workflow.TimerOptions{Summary: "quiet hours: " + string(e.Milestone)}
 	if !w.since(ctx, quietHoursRecheck) {
@@ -200,7 +208,7 @@ func (w *orderWorkflow) holdForQuietHours(ctx workflow.Context, e order.Notify, 
 	tctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
 	t := workflow.NewTimerWithOptions(tctx, wait, summary)
-	// The cancellation message itself waits out the night like any other; the run ends after it.
+	// In runs before cancelVersion the cancellation message itself waits out the night.
 	release := e.Milestone != order.MilestoneCancelled
 	if err := workflow.Await(ctx, func() bool { return t.IsReady() || (release && w.closing()) }); err != nil {
 		return "", false

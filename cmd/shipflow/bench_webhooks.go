@@ -30,7 +30,7 @@ func benchWebhooks(ctx context.Context, args []string, e env) error {
 	url := fs.String("url", "http://localhost:8080", "base URL of the running API")
 	keep := fs.Bool("keep", false, "leave the orders running afterwards")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
-	cfg, err := config.LoadFlags(fs, args, e.getenv)
+	cfg, err := config.LoadFlags(fs, args, devEnv(e.getenv))
 	if err != nil {
 		return err
 	}

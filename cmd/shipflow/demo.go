@@ -29,7 +29,7 @@ func runDemo(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	url := fs.String("url", "http://localhost:8080", "base URL of the running API")
 	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for every order to reach its state")
-	cfg, err := config.LoadFlags(fs, args, e.getenv)
+	cfg, err := config.LoadFlags(fs, args, devEnv(e.getenv))
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,21 @@ const (
 	devCarrierSecret  = "whsec_c2hpcGZsb3ctZGV2LWNhcnJpZXItc2VjcmV0"
 )
 
+// devTrackingSecret is the tracking-link and unsubscribe key dev mode invents.
+const devTrackingSecret = "shipflow-dev-tracking-secret"
+
+// devEnv is getenv with what dev mode invents before the configuration is checked: the
+// tracking secret, without which email is refused (a developer's own SendGrid or Mailgun
+// settings included).
+func devEnv(getenv func(string) string) func(string) string {
+	return func(k string) string {
+		if v := getenv(k); v != "" || k != "SHIPFLOW_TRACKING_SECRET" {
+			return v
+		}
+		return devTrackingSecret
+	}
+}
+
 // devDefaults fills in the credentials dev mode invents, so that a newcomer can call the API
 // and send signed webhooks at once (they are printed in the banner), and timings that let a
 // whole parcel journey play out in minutes, unless the environment sets its own. `serve` never
@@ -82,9 +97,6 @@ func devDefaults(cfg *config.Config, getenv func(string) string) {
 		// Loopback, so a developer's own receiver gets deliveries; nothing else non-global.
 		cfg.WebhookAllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
-	if cfg.TrackingSecret == "" {
-		cfg.TrackingSecret = "shipflow-dev-tracking-secret"
-	}
 	if len(cfg.SecretKeys) == 0 {
 		// Connectors' credentials sealed with a key everyone can read: dev's alone.
 		sum := sha256.Sum256([]byte("shipflow-dev-secret-key"))
@@ -97,7 +109,7 @@ func devDefaults(cfg *config.Config, getenv func(string) string) {
 // database (created if missing) and its migrations, the worker and the HTTP API. Ctrl-C stops
 // them in reverse order, the child server last.
 func runDev(ctx context.Context, args []string, e env) error {
-	cfg, err := config.Load("dev", args, e.getenv)
+	cfg, err := config.Load("dev", args, devEnv(e.getenv))
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func TestProviderFailoverAndChannelFallback(t *testing.T) {
 		"SNS_REGION": "eu-west-1", "SNS_ENDPOINT_URL": sn.URL(), "SNS_ORIGINATION_NUMBER": "+15005550007",
 		"SENDGRID_API_KEY": "SG.failover", "SENDGRID_FROM": "Shop <shop@store.example>", "SENDGRID_API_URL": sg.URL(),
 		"MAILGUN_API_KEY": "key-failover", "MAILGUN_DOMAIN": "mg.store.example", "MAILGUN_FROM": "Shop <shop@mg.store.example>",
-		"MAILGUN_API_URL": mg.URL(),
+		"MAILGUN_API_URL": mg.URL(), "SHIPFLOW_TRACKING_SECRET": "failover-tracking-secret",
 	})
 	prefix := fmt.Sprintf("fo-%d-", time.Now().UnixNano())
 	emails := func(to string) (sendgrid, mailgun int) {

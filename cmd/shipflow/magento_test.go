@@ -24,7 +24,7 @@ func TestMagentoOrdersThroughThePoll(t *testing.T) {
 	t.Cleanup(store.Close)
 	s := startStack(t, map[string]string{
 		"MAILGUN_API_KEY": key, "MAILGUN_DOMAIN": domain, "MAILGUN_FROM": "Shop <shop@" + domain + ">",
-		"MAILGUN_API_URL": mg.URL(), "MAILGUN_WEBHOOK_SIGNING_KEY": signing,
+		"MAILGUN_API_URL": mg.URL(), "MAILGUN_WEBHOOK_SIGNING_KEY": signing, "SHIPFLOW_TRACKING_SECRET": "magento-tracking-secret",
 		"MAGENTO_URL": store.URL, "MAGENTO_ACCESS_TOKEN": magentotest.Token, "SHIPFLOW_MAGENTO_POLL_INTERVAL": "5s",
 	})
 	number := fmt.Sprintf("M%d", time.Now().UnixNano()%1_000_000_000)

@@ -23,6 +23,7 @@ func TestEmailThroughMailgun(t *testing.T) {
 	s := startStack(t, map[string]string{
 		"MAILGUN_API_KEY": key, "MAILGUN_DOMAIN": domain, "MAILGUN_FROM": "Shop <shop@" + domain + ">",
 		"MAILGUN_REGION": "eu", "MAILGUN_API_URL": mg.URL(), "MAILGUN_WEBHOOK_SIGNING_KEY": signing,
+		"SHIPFLOW_TRACKING_SECRET": "mailgun-tracking-secret",
 	})
 	prefix := fmt.Sprintf("mg-%d-", time.Now().UnixNano())
 	order := func(id, email string) {

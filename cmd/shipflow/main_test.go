@@ -290,6 +290,8 @@ func TestBadConfigurationEndsStartupWithOneClearLine(t *testing.T) {
 		{"negative duration", map[string]string{"SHIPFLOW_VOICE_DEADLINE": "-1s"}, "SHIPFLOW_VOICE_DEADLINE"},
 		{"bad address", map[string]string{"SHIPFLOW_HTTP_ADDR": "8080"}, "SHIPFLOW_HTTP_ADDR"},
 		{"bad secret", map[string]string{"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": "hunter2"}, "SHIPFLOW_COMMERCE_WEBHOOK_SECRET: must start with whsec_"},
+		{"email without the tracking secret", map[string]string{"SENDGRID_API_KEY": "SG.x", "SENDGRID_FROM": "shop@store.example"},
+			"SHIPFLOW_TRACKING_SECRET: email goes out through SendGrid but no tracking secret is set"},
 		{"postgres unreachable", map[string]string{"DATABASE_URL": "postgres://postgres@" + closed + "/x"}, "unreachable: connection refused"},
 		{"temporal unreachable", map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "TEMPORAL_ADDRESS": closed}, "temporal at " + closed + " (namespace default, plain text) is unreachable"},
 		{"client certificate without its key", map[string]string{"TEMPORAL_TLS_CERT": cert}, "TEMPORAL_TLS_CERT: is set but TEMPORAL_TLS_KEY is not"},
@@ -309,6 +311,22 @@ func TestBadConfigurationEndsStartupWithOneClearLine(t *testing.T) {
 				t.Errorf("error is a cancellation, not a configuration error")
 			}
 		})
+	}
+}
+
+// TestDevInventsTheTrackingSecret: dev mode invents the tracking secret before the
+// configuration is checked, so a developer's own email settings start without one, and the
+// developer's own secret wins.
+func TestDevInventsTheTrackingSecret(t *testing.T) {
+	env := map[string]string{"MAILGUN_API_KEY": "key-x", "MAILGUN_DOMAIN": "mg.store.example", "MAILGUN_FROM": "shop@mg.store.example"}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := config.Load("dev", nil, devEnv(getenv))
+	if err != nil || cfg.TrackingSecret != devTrackingSecret {
+		t.Fatalf("dev with Mailgun: %v, secret %q", err, cfg.TrackingSecret)
+	}
+	env["SHIPFLOW_TRACKING_SECRET"] = "mine"
+	if cfg, err = config.Load("dev", nil, devEnv(getenv)); err != nil || cfg.TrackingSecret != "mine" {
+		t.Errorf("dev with its own secret: %v, secret %q", err, cfg.TrackingSecret)
 	}
 }
 

@@ -26,6 +26,7 @@ func TestEmailThroughSendGridTemplate(t *testing.T) {
 		"SENDGRID_API_URL":            sg.URL(),
 		"SENDGRID_TEMPLATES":          "confirmed=" + tpl,
 		"SENDGRID_WEBHOOK_PUBLIC_KEY": sg.PublicKey(),
+		"SHIPFLOW_TRACKING_SECRET":    "sendgrid-tracking-secret",
 	})
 	prefix := fmt.Sprintf("sgt-%d-", time.Now().UnixNano())
 	order := func(id, email string) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/shipflow/shipflow/changes"
@@ -97,10 +96,10 @@ func (a *app) magentoPoller(in *inbox.Inbox) (*magento.Poller, error) {
 // orderSettings are the timings every new order workflow starts with.
 func (a *app) orderSettings() workflows.OrderSettings {
 	c := a.cfg
-	s := workflows.OrderSettings{
+	return workflows.OrderSettings{
 		ReviewRequestDelay: c.ReviewRequestDelay, QuietHours: c.QuietHours,
 		PollInterval: c.PollInterval, StaleAfter: c.StaleAfter, LateGrace: c.LateGrace, EscalationSLA: c.EscalationSLA,
-		Tickets: c.TicketsOn(),
+		Tickets: c.TicketsOn(), AlertChannels: c.Alerts.Channels(),
 		// The workers are configured alike: a provider with a key here has one there.
 		RegisterParcels: len(a.registrars()) > 0,
 		Steps:           order.Steps{Tell: c.NotifyMilestones, Returns: true, Contact: true},
@@ -108,11 +107,4 @@ func (a *app) orderSettings() workflows.OrderSettings {
 		Estimates:       c.Estimates, LateFromDayEnd: true,
 		Daily: order.Daily{Offered: true, Default: c.DailyUpdates, Hour: c.DailyUpdateHour},
 	}
-	for name, url := range map[string]string{"slack": c.Alerts.SlackURL, "teams": c.Alerts.TeamsURL, "google_chat": c.Alerts.GoogleChatURL} {
-		if url != "" {
-			s.AlertChannels = append(s.AlertChannels, name)
-		}
-	}
-	slices.Sort(s.AlertChannels)
-	return s
 }

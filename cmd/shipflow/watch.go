@@ -9,6 +9,7 @@ import (
 	"github.com/shipflow/shipflow/carriers/easypost"
 	"github.com/shipflow/shipflow/carriers/shipengine"
 	"github.com/shipflow/shipflow/carriers/sim"
+	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/escalate/freshdesk"
 	"github.com/shipflow/shipflow/escalate/googlechat"
@@ -89,13 +90,13 @@ func (a *app) staff() (map[string]escalate.Alerter, escalate.Tickets) {
 	hc := &http.Client{Timeout: 15 * time.Second}
 	alerters := map[string]escalate.Alerter{}
 	if u := a.cfg.Alerts.SlackURL; u != "" {
-		alerters["slack"] = slack.New(u, hc)
+		alerters[config.ChatSlack] = slack.New(u, hc)
 	}
 	if u := a.cfg.Alerts.TeamsURL; u != "" {
-		alerters["teams"] = teams.New(u, hc)
+		alerters[config.ChatTeams] = teams.New(u, hc)
 	}
 	if u := a.cfg.Alerts.GoogleChatURL; u != "" {
-		alerters["google_chat"] = googlechat.New(u, hc)
+		alerters[config.ChatGoogleChat] = googlechat.New(u, hc)
 	}
 	switch z, f := a.cfg.Zendesk, a.cfg.Freshdesk; {
 	case a.cfg.ZendeskOn():
