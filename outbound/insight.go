@@ -26,6 +26,9 @@ type EndpointStat struct {
 // Total counts the window's deliveries.
 func (s EndpointStat) Total() int { return s.Delivered + s.Failed + s.Pending }
 
+// Settled counts the deliveries that are over, delivered or failed: what a success rate is of.
+func (s EndpointStat) Settled() int { return s.Delivered + s.Failed }
+
 // EndpointStats counts, per destination, the deliveries created since since, busiest first;
 // destinations with none in the window are left out. Each destination's count is a range scan
 // of webhook_deliveries_endpoint_created_idx, which holds the status and attempt count, so
