@@ -222,8 +222,11 @@ func axis(title string, stacked bool, max float64) map[string]any {
 func (v *insightView) charts() map[string]chart {
 	out := map[string]chart{}
 
-	onTime := chart{Type: "line", Data: chartData{Labels: v.Weeks},
-		Options: map[string]any{"scales": map[string]any{"y": axis("On time, %", false, 100)}}}
+	// The rates of carriers sit close together near the top: the axis starts near the lowest,
+	// as its labels say, so the differences show.
+	rate := axis("On time, %", false, 100)
+	rate["beginAtZero"] = false
+	onTime := chart{Type: "line", Data: chartData{Labels: v.Weeks}, Options: map[string]any{"scales": map[string]any{"y": rate}}}
 	for i, r := range v.Carriers[:min(len(v.Carriers), chartCarriers)] {
 		c := palette[i%len(palette)]
 		onTime.Data.Datasets = append(onTime.Data.Datasets, chartDataset{Label: r.Carrier, Data: r.Weekly, BorderColor: c, BackgroundColor: c, SpanGaps: true})
