@@ -1,8 +1,11 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,25 +27,43 @@ func (w OnTimeWeek) Delivered() int { return w.OnTime + w.Late + w.NoDate }
 
 // OnTimeByWeek counts the parcels (not returns) delivered since since, by carrier and ISO week,
 // oldest week first. It reads shipments_delivered_idx over the window alone: the delivery
-// times, dates and carriers are all in the index.
+// times, dates and carriers are all in the index. Postgres groups by the carrier as stored
+// and the week in UTC, the cheapest keys to hash; the spellings of a carrier are merged here.
 func OnTimeByWeek(ctx context.Context, ex Executor, since time.Time) ([]OnTimeWeek, error) {
 	rows, err := ex.Query(ctx, `
-		SELECT lower(carrier), date_trunc('week', delivered_at, 'UTC'),
+		SELECT carrier, date_trunc('week', delivered_at AT TIME ZONE 'UTC'),
 			count(*) FILTER (WHERE delivered_at <= due_at), count(*) FILTER (WHERE delivered_at > due_at),
 			count(*) FILTER (WHERE due_at IS NULL)
 		FROM shipments WHERE delivered_at >= $1 AND delivered_at IS NOT NULL AND NOT is_return
-		GROUP BY 1, 2 ORDER BY 2, 1`, since)
+		GROUP BY 1, 2`, since)
 	if err != nil {
 		return nil, fmt.Errorf("count on-time deliveries since %s: %w", since.Format(time.RFC3339), err)
 	}
-	weeks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OnTimeWeek, error) {
-		var w OnTimeWeek
-		err := r.Scan(&w.Carrier, &w.Week, &w.OnTime, &w.Late, &w.NoDate)
-		w.Week = w.Week.UTC()
-		return w, err
+	type key struct {
+		carrier string
+		week    time.Time
+	}
+	byKey := map[key]*OnTimeWeek{}
+	var weeks []*OnTimeWeek
+	var w OnTimeWeek
+	_, err = pgx.ForEachRow(rows, []any{&w.Carrier, &w.Week, &w.OnTime, &w.Late, &w.NoDate}, func() error {
+		k := key{strings.ToLower(w.Carrier), w.Week.UTC()}
+		if x := byKey[k]; x != nil {
+			x.OnTime, x.Late, x.NoDate = x.OnTime+w.OnTime, x.Late+w.Late, x.NoDate+w.NoDate
+			return nil
+		}
+		x := &OnTimeWeek{Carrier: k.carrier, Week: k.week, OnTime: w.OnTime, Late: w.Late, NoDate: w.NoDate}
+		byKey[k] = x
+		weeks = append(weeks, x)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("count on-time deliveries since %s: %w", since.Format(time.RFC3339), err)
 	}
-	return weeks, nil
+	out := make([]OnTimeWeek, len(weeks))
+	for i, x := range weeks {
+		out[i] = *x
+	}
+	slices.SortFunc(out, func(a, b OnTimeWeek) int { return cmp.Or(a.Week.Compare(b.Week), cmp.Compare(a.Carrier, b.Carrier)) })
+	return out, nil
 }

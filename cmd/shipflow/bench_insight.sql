@@ -8,9 +8,10 @@
 --
 -- The figures are a busy shop's: six carriers with their own transit times and lateness, two
 -- orders in five with a promised date, an order in twelve split in two parcels, one in fifty
--- cancelled, one in sixteen with an exception (stale, damaged, late, failed attempts, a
--- driver's delay) resolved within hours or days, a few never; email on every order and SMS on
--- half, with receipts, failures and opt-outs; four subscriber endpoints, one flaky.
+-- cancelled, one in twenty-five whose carrier gives no date, one in sixteen with an exception
+-- (stale, damaged, late, failed attempts, a driver's delay) resolved within hours or days, a
+-- few never; email on every order and SMS on half, with receipts, failures and opt-outs; four
+-- subscriber endpoints, one flaky.
 
 -- step plan
 CREATE UNLOGGED TABLE insight_seed_raw AS
@@ -18,6 +19,7 @@ SELECT g.i, g.order_id, g.cust, g.created, k.carrier,
     {{r g.i 8}} < 0.02 AS cancelled,
     {{r g.i 9}} < 0.08 AS split,
     {{r g.i 14}} < 0.5 AS sms,
+    {{r g.i 19}} < 0.04 AS no_eta,
     CASE WHEN {{r g.i 15}} < 0.4 THEN date_trunc('day', g.created + interval '5 days', 'UTC') END AS promised,
     upper(k.carrier) || lpad(g.i::text, 10, '0') AS tn,
     s0.shipped, s.eta,
@@ -131,13 +133,15 @@ SELECT s.order_id, s.status, c.customer,
             'postal_code', lpad((s.i % 99999)::text, 5, '0'), 'country', 'LT'),
         'shipments', CASE WHEN s.s1_status IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(
             jsonb_build_object('shipment_id', 's1', 'carrier', s.carrier, 'tracking_number', s.tn, 'status', s.s1_status, 'substatus', '',
-                'last_location', jsonb_build_object('city', s.city, 'country', 'LT'), 'estimated_delivery', s.eta, 'eta_source', 'carrier',
+                'last_location', jsonb_build_object('city', s.city, 'country', 'LT'),
+                'estimated_delivery', CASE WHEN NOT s.no_eta THEN s.eta END, 'eta_source', CASE WHEN NOT s.no_eta THEN 'carrier' END,
                 'last_event_at', CASE WHEN s.s1_status = 'delivered' THEN s.s1_delivered ELSE s.shipped + interval '5 hours' END,
                 'items', jsonb_build_array('SKU-' || (s.i % 977)), 'shipped_at', s.shipped,
                 'delivered_at', CASE WHEN s.s1_status = 'delivered' THEN s.s1_delivered END))
             || CASE WHEN s.s2_status IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(
             jsonb_build_object('shipment_id', 's2', 'carrier', s.carrier, 'tracking_number', s.tn || '2', 'status', s.s2_status, 'substatus', '',
-                'last_location', jsonb_build_object('city', s.city, 'country', 'LT'), 'estimated_delivery', s.eta + interval '1 day', 'eta_source', 'carrier',
+                'last_location', jsonb_build_object('city', s.city, 'country', 'LT'),
+                'estimated_delivery', CASE WHEN NOT s.no_eta THEN s.eta + interval '1 day' END, 'eta_source', CASE WHEN NOT s.no_eta THEN 'carrier' END,
                 'last_event_at', CASE WHEN s.s2_status = 'delivered' THEN s.s2_delivered ELSE s.shipped + interval '5 hours' END,
                 'items', jsonb_build_array('SKU-' || (s.i % 977)), 'shipped_at', s.shipped,
                 'delivered_at', CASE WHEN s.s2_status = 'delivered' THEN s.s2_delivered END)) END END,
@@ -147,7 +151,7 @@ SELECT s.order_id, s.status, c.customer,
         'cancelled_at', CASE WHEN s.cancelled THEN s.created + interval '3 hours' END,
         'cancel_reason', CASE WHEN s.cancelled THEN 'customer' END),
     s.exc_open,
-    CASE WHEN s.s1_status IN ('in_transit', 'out_for_delivery') OR s.s2_status IN ('in_transit', 'out_for_delivery')
+    CASE WHEN NOT s.no_eta AND (s.s1_status IN ('in_transit', 'out_for_delivery') OR s.s2_status IN ('in_transit', 'out_for_delivery'))
         THEN greatest(CASE WHEN s.s1_status IN ('in_transit', 'out_for_delivery') THEN s.eta END,
                       CASE WHEN s.s2_status IN ('in_transit', 'out_for_delivery') THEN s.eta + interval '1 day' END) END,
     5, s.created, s.updated, md5(s.order_id)
@@ -159,10 +163,10 @@ CROSS JOIN LATERAL (SELECT jsonb_build_object('name', 'Customer ' || s.cust, 'em
 INSERT INTO shipments (order_id, shipment_id, carrier, tracking_number, tracking_key, status, substatus, last_location,
     estimated_delivery, last_event_at, delivered_at, due_at, is_return)
 SELECT s.order_id, p.id, s.carrier, s.tn || p.suffix, s.tn || p.suffix, p.status, '', jsonb_build_object('city', s.city, 'country', 'LT'),
-    p.eta, CASE WHEN p.status = 'delivered' THEN p.delivered ELSE s.shipped + interval '5 hours' END,
+    CASE WHEN NOT s.no_eta THEN p.eta END, CASE WHEN p.status = 'delivered' THEN p.delivered ELSE s.shipped + interval '5 hours' END,
     CASE WHEN p.status = 'delivered' THEN p.delivered END,
     -- order.View.DueBy: the promise, else the estimate; both are dates, due by the end of the day.
-    COALESCE(s.promised, p.eta) + interval '1 day', false
+    COALESCE(s.promised, CASE WHEN NOT s.no_eta THEN p.eta END) + interval '1 day', false
 FROM insight_seed_orders s
 CROSS JOIN LATERAL (VALUES ('s1', '', s.s1_status, s.eta, s.s1_delivered),
                            ('s2', '2', s.s2_status, s.eta + interval '1 day', s.s2_delivered)) p(id, suffix, status, eta, delivered)
