@@ -33,13 +33,14 @@ const (
 
 // Chart colours: the CSS's good and bad, and a palette people with the common colour-vision
 // deficiencies tell apart (Okabe and Ito), each at least 3:1 against the white card.
-var (
+const (
 	colourGood    = "#067647"
 	colourBad     = "#b42318"
 	colourPending = "#1d4ed8"
 	colourNeutral = "#6b7280"
-	palette       = []string{"#0072b2", "#d55e00", "#009e73", "#cc79a7", "#7a5c00", "#56608a"}
 )
+
+var palette = []string{"#0072b2", "#d55e00", "#009e73", "#cc79a7", "#7a5c00", "#56608a"}
 
 func (con *Console) routeInsight(g *echo.Group) {
 	g.GET("/insight", con.insight)
@@ -82,6 +83,7 @@ type onTimeTotals struct {
 	OnTime, Late, NoDate int
 }
 
+// Delivered counts the parcels.
 func (t onTimeTotals) Delivered() int { return t.OnTime + t.Late + t.NoDate }
 
 // Rate is the share delivered on time of those that had a date, in percent; nil without one.
@@ -96,7 +98,8 @@ type voiceRow struct {
 // insight is the insight page: how deliveries, exceptions, messages, voice lookups and
 // subscriber deliveries went over the last 7, 30 or 90 days. Each figure is one aggregate of
 // the package that owns its table, reading only the window (see each one's doc); they run at
-// once, so the page takes as long as the slowest.
+// once, each on a connection of its own, so the page waits for the slowest rather than for
+// them all in turn.
 func (con *Console) insight(c echo.Context) error {
 	days := defaultWindow
 	if s := c.QueryParam("days"); s != "" {
