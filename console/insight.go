@@ -225,11 +225,14 @@ func axis(title string, stacked bool, max float64) map[string]any {
 func (v *insightView) charts() map[string]chart {
 	out := map[string]chart{}
 
-	// The rates of carriers sit close together near the top: the axis starts near the lowest,
-	// as its labels say, so the differences show.
+	// Over weeks, a line per carrier; carriers' rates sit close together near the top, so the
+	// axis starts near the lowest, as its labels say, and the differences show. A window of a
+	// week or two has too few points for lines: bars, from zero.
 	rate := axis("On time, %", false, 100)
-	rate["beginAtZero"] = false
-	onTime := chart{Type: "line", Data: chartData{Labels: v.Weeks}, Options: map[string]any{"scales": map[string]any{"y": rate}}}
+	onTime := chart{Type: "bar", Data: chartData{Labels: v.Weeks}, Options: map[string]any{"scales": map[string]any{"y": rate}}}
+	if len(v.Weeks) > 2 {
+		onTime.Type, rate["beginAtZero"] = "line", false
+	}
 	for i, r := range v.Carriers[:min(len(v.Carriers), chartCarriers)] {
 		c := palette[i%len(palette)]
 		onTime.Data.Datasets = append(onTime.Data.Datasets, chartDataset{Label: r.Carrier, Data: r.Weekly, BorderColor: c, BackgroundColor: c, SpanGaps: true})

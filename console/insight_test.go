@@ -1,15 +1,19 @@
 package console_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shipflow/shipflow/db"
@@ -315,4 +319,40 @@ func chartsOf(t *testing.T, page string) map[string]chartSpec {
 		out[m[1]] = c
 	}
 	return out
+}
+
+// TestInsightInBrowser opens the insight page in Chromium at a phone's width and a desktop's:
+// Chart.js loads under the CSP and draws every chart from its JSON block, and nothing scrolls
+// sideways. With SHIPFLOW_CONSOLE_SHOTS set to a directory, each width is saved there.
+func TestInsightInBrowser(t *testing.T) {
+	b, pool := insightConsole(t)
+	seedInsight(t, pool, time.Now().UTC())
+	ctx, cancel := context.WithTimeout(startChromium(t), 90*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(b.url+"/console/sign-in?next=/console/insight"),
+		chromedp.SendKeys(chromedp.ID("token"), adminToken),
+		chromedp.Submit(chromedp.ID("token")),
+		chromedp.WaitVisible(chromedp.CSS(".kpis")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []int64{412, 1280} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 900), chromedp.Navigate(b.url+"/console/insight?days=7"),
+			chromedp.WaitVisible(chromedp.CSS(".kpis"))); err != nil {
+			t.Fatal(err)
+		}
+		var drawn int
+		testenv.Eventually(t, 10*time.Second, func() bool {
+			drawn, _ = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('canvas[data-drawn="1"]').length`))
+			return drawn == 6
+		}, "charts drawn at %d px: %v of 6", w, testenv.Last(&drawn))
+		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+		if err != nil || overflow {
+			t.Errorf("the page scrolls sideways at %d px (%v)", w, err)
+		}
+		if dir := os.Getenv("SHIPFLOW_CONSOLE_SHOTS"); dir != "" {
+			shot(t, ctx, filepath.Join(dir, "insight-"+itoa(w)+".png"))
+		}
+	}
 }
