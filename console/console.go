@@ -82,6 +82,7 @@ func (con *Console) Register(e *echo.Echo, signIn echo.MiddlewareFunc) {
 	con.routeOrder(g)
 	con.routeWebhooks(g)
 	con.routeInbox(g)
+	con.routeInsight(g)
 }
 
 func (con *Console) now() time.Time {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/console"
@@ -37,7 +38,13 @@ type browser struct {
 // nil, completes the console (Temporal, clock, links) before it is served.
 func newConsole(t *testing.T, setup func(*console.Console)) *browser {
 	t.Helper()
-	con := &console.Console{DB: testenv.DB(t), Logger: testenv.Logger(t), Tokens: []console.Token{{Name: actor, Secret: adminToken}}}
+	return newConsoleOn(t, testenv.DB(t), setup)
+}
+
+// newConsoleOn is newConsole on the database pool holds.
+func newConsoleOn(t *testing.T, pool *pgxpool.Pool, setup func(*console.Console)) *browser {
+	t.Helper()
+	con := &console.Console{DB: pool, Logger: testenv.Logger(t), Tokens: []console.Token{{Name: actor, Secret: adminToken}}}
 	if setup != nil {
 		setup(con)
 	}

@@ -37,6 +37,10 @@ var funcs = template.FuncMap{
 	"static": staticURL,
 	"num":    func(n any) string { return fmt.Sprint(n) },
 	"path":   url.PathEscape,
+	"pct":    pct,
+	"rate":   percent,
+	"took":   took,
+	"words":  words,
 }
 
 func parsePages() map[string]*template.Template {
@@ -66,6 +70,8 @@ type view struct {
 	Nonce string
 	// Notice is a one-line message at the top: what an action did.
 	Notice string
+	// Charts loads Chart.js, for a page with charts.
+	Charts bool
 	Data   any
 }
 

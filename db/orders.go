@@ -62,11 +62,14 @@ func SaveOrder(ctx context.Context, ex Executor, s Snapshot) (bool, error) {
 		if fresh {
 			b.Queue(`DELETE FROM shipments WHERE order_id = $1`, v.OrderID)
 			for _, sh := range v.Shipments {
-				b.Queue(`INSERT INTO shipments (order_id, shipment_id, carrier, tracking_number, tracking_key, status, substatus, last_location, estimated_delivery, last_event_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				b.Queue(`INSERT INTO shipments (order_id, shipment_id, carrier, tracking_number, tracking_key, status, substatus, last_location, estimated_delivery, last_event_at,
+						delivered_at, due_at, is_return)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 					v.OrderID, sh.ShipmentID, sh.Carrier, sh.TrackingNumber, order.TrackingKey(sh.TrackingNumber),
-					sh.Status, sh.Substatus, sh.LastLocation, sh.EstimatedDelivery, sh.LastEventAt)
+					sh.Status, sh.Substatus, sh.LastLocation, sh.EstimatedDelivery, sh.LastEventAt,
+					sh.DeliveredAt, v.DueBy(sh), sh.Return)
 			}
+			queueExceptions(b, s)
 		}
 		for _, e := range s.Entries {
 			b.Queue(`INSERT INTO tracking_events (order_id, seq, occurred_at, kind, type, shipment_id, tracking_number, substatus, description, location, ignored, note, event_id, source, actor, proof)

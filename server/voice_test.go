@@ -13,6 +13,7 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/voice"
 )
 
 func (s *stack) voiceCall(t *testing.T, callID string, params map[string]any) (int, map[string]any, time.Duration) {
@@ -41,6 +42,13 @@ func TestVoiceLookupOverHTTP(t *testing.T) {
 	s.sendCommerce(t, id+"-s2", "order.shipped", shipped(id, "S2", "Omniva", "V2"+id))
 	awaitOrder(t, id, "shipped", statusIs(order.StatusShipped))
 
+	lookups := voice.NewStore(testenv.DB(t))
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	before, err := lookups.LookupCounts(t.Context(), today)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	code, out, _ := s.voiceCall(t, "call-1-"+id, map[string]any{"order_number": id, "caller_phone": "+370 600 00000"})
 	if code != http.StatusOK || out["status"] != "success" || out["ai_instructions"] == "" {
 		t.Fatalf("lookup: %d %v", code, out)
@@ -54,6 +62,15 @@ func TestVoiceLookupOverHTTP(t *testing.T) {
 	if _, out, _ := s.voiceCall(t, "call-3-"+id, map[string]any{"order_number": "nope-" + id, "caller_phone": "+37060000000"}); out["status"] != "not_found" {
 		t.Errorf("unknown order: %v", out)
 	}
+	// Each first answer is counted by its outcome for the console's insight page (other tests
+	// call too, so the counts grow by at least one each).
+	var after map[voice.LookupOutcome]int
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		after, err = lookups.LookupCounts(t.Context(), today)
+		return err == nil && after[voice.LookupVerified] > before[voice.LookupVerified] &&
+			after[voice.LookupUnverified] > before[voice.LookupUnverified] && after[voice.LookupNotFound] > before[voice.LookupNotFound]
+	}, "lookups counted by outcome: before %v, after %v", before, testenv.Last(&after))
+
 	req, _ := http.NewRequest(http.MethodPost, s.url+"/voice/tools", strings.NewReader(`{}`))
 	req.Header.Set("Authorization", "Bearer admin") // an admin token is not a voice token
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {

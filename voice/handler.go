@@ -84,6 +84,9 @@ type Handler struct {
 	// (VerifyRetell). Several allow a rotation.
 	VapiSecrets []string
 	RetellKeys  []string
+	// Lookups counts each first answer to lookup_shipment_status by outcome (a platform's
+	// repeat is not counted again). Nil counts nothing.
+	Lookups Lookups
 }
 
 // POSKAI answers the shape of docs/reference/voice.md: POST /voice/tools.
@@ -213,14 +216,39 @@ func (h *Handler) invoke(ctx context.Context, inv *invocation) []byte {
 		case <-stored:
 		case <-ctx.Done():
 		}
+		status := statusOf(body)
 		h.logger().Info("voice tool answered", "platform", inv.platform, "call_id", inv.callID, "tool", inv.tool.name,
-			"status", statusOf(body), "repeat", hit, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+			"status", status, "repeat", hit, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		if !hit {
+			h.countLookup(ctx, inv, status)
+		}
 		return body
 	case <-ctx.Done():
 		h.logger().Warn("voice tool missed its deadline", "platform", inv.platform, "call_id", inv.callID,
 			"tool", inv.tool.name, "duration_ms", float64(time.Since(start).Microseconds())/1000, "err", ctx.Err())
+		h.countLookup(ctx, inv, StatusError)
 		return encodeAnswer(h.unavailable(inv.locale, "timeout"))
 	}
+}
+
+// lookupCountTimeout bounds counting a lookup, which happens after the answer is given.
+const lookupCountTimeout = 2 * time.Second
+
+// countLookup counts a lookup_shipment_status answered with status, on a goroutine of its own
+// so the caller never waits for the count. A count that fails is logged and lost: the figure
+// is for a chart, and the caller's answer matters more.
+func (h *Handler) countLookup(ctx context.Context, inv *invocation, status string) {
+	if h.Lookups == nil || inv.tool.name != ToolLookupShipmentStatus {
+		return
+	}
+	day, outcome := h.now().UTC(), outcomeOf(status)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupCountTimeout)
+	go func() {
+		defer cancel()
+		if err := h.Lookups.CountLookup(ctx, day, outcome); err != nil {
+			h.logger().Warn("voice lookup not counted", "call_id", inv.callID, "outcome", outcome, "err", err)
+		}
+	}()
 }
 
 // compute is the answer: the stored first answer for a repeat (fresh

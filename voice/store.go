@@ -12,15 +12,17 @@ import (
 	"github.com/shipflow/shipflow/db"
 )
 
-// Store is Memo and Attempts in Postgres (voice_answers, voice_attempts), so that every serve
-// replica returns the same answer to a platform's retry and sees the same failure counts. The
-// voice line is the only reader and writer of both tables, so their queries live here. Like
+// Store is Memo, Attempts and Lookups in Postgres (voice_answers, voice_attempts,
+// voice_lookups), so that every serve replica returns the same answer to a platform's retry and
+// sees the same failure counts. The voice line is the only writer of these tables, so their
+// queries live here. Like
 // the inbox, it is a struct over a db.Executor: NewStore over a transaction writes in it.
 type Store struct{ db db.Executor }
 
 var (
 	_ Memo     = Store{}
 	_ Attempts = Store{}
+	_ Lookups  = Store{}
 )
 
 // NewStore returns the store over ex.
@@ -94,4 +96,38 @@ func (s Store) Fail(ctx context.Context, keys ...string) error {
 		return fmt.Errorf("voice attempts: %w", err)
 	}
 	return nil
+}
+
+// CountLookup adds one lookup with outcome on day: one row per day and outcome, upserted, so
+// the table grows by a few rows a day whatever the call volume. Like Put, it does not wait for
+// the WAL to reach disk; a crash of Postgres may lose the last few counts, never an answer.
+func (s Store) CountLookup(ctx context.Context, day time.Time, outcome LookupOutcome) error {
+	_, err := s.db.Exec(ctx, `
+		WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
+		INSERT INTO voice_lookups (day, outcome, n) SELECT $1::date, $2, 1 FROM async
+		ON CONFLICT (day, outcome) DO UPDATE SET n = voice_lookups.n + 1`, day.UTC().Format(time.DateOnly), string(outcome))
+	if err != nil {
+		return fmt.Errorf("count voice lookup: %w", err)
+	}
+	return nil
+}
+
+// LookupCounts counts the lookups on the days from since's (UTC) to today, by outcome.
+func (s Store) LookupCounts(ctx context.Context, since time.Time) (map[LookupOutcome]int, error) {
+	rows, err := s.db.Query(ctx, `SELECT outcome, sum(n)::bigint FROM voice_lookups WHERE day >= $1::date GROUP BY outcome`,
+		since.UTC().Format(time.DateOnly))
+	if err != nil {
+		return nil, fmt.Errorf("count voice lookups: %w", err)
+	}
+	counts := map[LookupOutcome]int{}
+	var outcome string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&outcome, &n}, func() error {
+		counts[LookupOutcome(outcome)] += n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count voice lookups: %w", err)
+	}
+	return counts, nil
 }

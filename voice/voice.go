@@ -74,3 +74,42 @@ type Memo interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	Put(ctx context.Context, key string, answer []byte, ttl time.Duration) error
 }
+
+// Lookups counts lookup_shipment_status answers by outcome and day, for the console's insight
+// page: the memo forgets answers after a day and the attempts table holds only failures.
+type Lookups interface {
+	// CountLookup adds one lookup with outcome on day (its UTC date).
+	CountLookup(ctx context.Context, day time.Time, outcome LookupOutcome) error
+}
+
+// LookupOutcome is what a caller's lookup came to.
+type LookupOutcome string
+
+// Lookup outcomes. Every answered lookup is one of them.
+const (
+	// LookupVerified: the caller was verified and heard the order's status.
+	LookupVerified LookupOutcome = "verified"
+	// LookupNotFound: no order has the number the caller gave.
+	LookupNotFound LookupOutcome = "not_found"
+	// LookupUnverified: the order exists but the caller was not verified (asked for the phone
+	// number, a mismatch, or locked out).
+	LookupUnverified LookupOutcome = "unverified"
+	// LookupError: shipflow could not answer in time or at all, and apologised.
+	LookupError LookupOutcome = "error"
+)
+
+// LookupOutcomes are every outcome, in the order the console shows them.
+var LookupOutcomes = []LookupOutcome{LookupVerified, LookupUnverified, LookupNotFound, LookupError}
+
+// outcomeOf is the outcome of a lookup answered with status.
+func outcomeOf(status string) LookupOutcome {
+	switch status {
+	case StatusSuccess:
+		return LookupVerified
+	case StatusNotFound:
+		return LookupNotFound
+	case StatusVerificationRequired:
+		return LookupUnverified
+	}
+	return LookupError
+}

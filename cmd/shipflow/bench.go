@@ -31,9 +31,11 @@ func runBench(ctx context.Context, args []string, e env) error {
 			return benchVoice(ctx, args[1:], e)
 		case "deliveries":
 			return benchDeliveries(ctx, args[1:], e)
+		case "insight":
+			return benchInsight(ctx, args[1:], e)
 		}
 	}
-	return errors.New("usage: shipflow bench status-query|webhooks|voice|deliveries [flags]")
+	return errors.New("usage: shipflow bench status-query|webhooks|voice|deliveries|insight [flags]")
 }
 
 // benchStatusQuery holds N live orders in transit and times the status query against them,

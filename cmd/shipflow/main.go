@@ -39,7 +39,7 @@ var commands = []command{
 	{"migrate", "apply database migrations and register Temporal search attributes", runMigrate},
 	{"dev", "run everything on this machine: Temporal dev server, migrations, API and worker", runDev},
 	{"demo", "create demo orders on the sim carrier against a running `shipflow dev`", runDemo},
-	{"bench", "measure a running system (status-query, webhooks, voice, deliveries)", runBench},
+	{"bench", "measure a running system (status-query, webhooks, voice, deliveries) or a seeded database (insight)", runBench},
 	{"webhooks", "developer tools for outbound webhooks (listen)", runWebhooks},
 	{"loadtest", "drive orders through the whole journey and compare with the bare engine", runLoadtest},
 	{"version", "print the version", runVersion},
