@@ -281,13 +281,6 @@ func ListOrders(ctx context.Context, ex Executor, p ListParams) (OrderPage, erro
 	return page, nil
 }
 
-func trackingKeyOrEmpty(s string) string {
-	if s == "" {
-		return ""
-	}
-	return order.TrackingKey(s)
-}
-
 // ShipmentTracking returns the tracking number and carrier of one shipment, for events that
 // name the shipment instead (Shopify's fulfillment events).
 func ShipmentTracking(ctx context.Context, ex Executor, orderID, shipmentID string) (trackingNumber, carrier string, err error) {
