@@ -39,7 +39,7 @@ func TestConsoleJourneyInBrowser(t *testing.T) {
 	rcv.failing.Store(true)
 
 	ctx := startChromium(t)
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
 	defer cancel()
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -96,7 +96,9 @@ func TestConsoleJourneyInBrowser(t *testing.T) {
 	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, endpoint) })
 	step("retry the failed delivery", chromedp.Click(chromedp.CSS(`form[action*="/deliveries/"][action$="/retry"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("p.notice")))
-	testenv.Eventually(t, 30*time.Second, func() bool {
+	// The retry runs in a WebhookDelivery workflow; under a full test run the engine may take a
+	// while to get to it.
+	testenv.Eventually(t, 90*time.Second, func() bool {
 		step("reload", chromedp.Navigate(l.url+"/console/webhooks/"+endpoint+"?status=delivered"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		return strings.Contains(eval("the delivered tab", `document.querySelector("main").textContent`), "204")
 	}, "the retried delivery never showed as delivered")

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
@@ -218,7 +219,7 @@ func (con *Console) signOut(c echo.Context) error {
 // send a person elsewhere (an open redirect).
 func safeNext(next string) string {
 	if len(next) > 2048 || !strings.HasPrefix(next, prefix+"/") || strings.HasPrefix(next, "//") ||
-		strings.ContainsAny(next, "\\\x00\r\n") || strings.Contains(next, "/..") || strings.HasPrefix(next, prefix+"/sign-") {
+		strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || unicode.IsControl(r) }) || strings.Contains(next, "/..") || strings.HasPrefix(next, prefix+"/sign-") {
 		return defaultAfterSignIn
 	}
 	return next

@@ -102,6 +102,10 @@ func TestSecondDriverDelayReachesSubscribers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A report is checked against the parcels the order knows, so it waits until the shipment
+	// is applied (its webhook has gone out): a signal sent just before an update is not always
+	// in the workflow task that runs the update's validator.
+	testenv.Eventually(t, 15*time.Second, func() bool { return len(rcv.of(id)) == 2 }, "created and shipped")
 	report("call-1", "traffic jam", "Kaunas")
 	testenv.Eventually(t, 15*time.Second, func() bool { return len(rcv.of(id)) == 3 }, "created, shipped and the exception")
 	report("call-2", "van broke down", "Vilnius")
