@@ -22,7 +22,7 @@ import (
 // it until it is delivered. A form posted without the session's CSRF token is refused.
 func TestConsoleJourneyInBrowser(t *testing.T) {
 	pool := testenv.DB(t)
-	sender := &outbound.Sender{Policy: loopback, Timeout: 5 * time.Second, Secrets: secretCodec(t)}
+	sender := &outbound.Sender{Policy: loopback, Timeout: 5 * time.Second, Secrets: testenv.SecretCodec(t)}
 	api := &outbound.API{DB: pool, Policy: loopback, Sender: sender, Secrets: sender.Secrets}
 	c, tq := testenv.Temporal(t), testenv.TaskQueue(t)
 	api.Deliveries = outbound.Deliveries{Client: c, TaskQueue: tq}

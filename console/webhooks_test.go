@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"html"
 	"io"
@@ -24,7 +23,6 @@ import (
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/outbound"
-	"github.com/shipflow/shipflow/payload"
 	"github.com/shipflow/shipflow/worker"
 )
 
@@ -43,7 +41,7 @@ type hooks struct {
 func newHooks(t *testing.T, workflows bool) *hooks {
 	t.Helper()
 	pool := testenv.DB(t)
-	sender := &outbound.Sender{Policy: loopback, Timeout: 5 * time.Second, Secrets: secretCodec(t)}
+	sender := &outbound.Sender{Policy: loopback, Timeout: 5 * time.Second, Secrets: testenv.SecretCodec(t)}
 	api := &outbound.API{DB: pool, Policy: loopback, Sender: sender, Secrets: sender.Secrets}
 	if workflows {
 		c, tq := testenv.Temporal(t), testenv.TaskQueue(t)
@@ -59,19 +57,6 @@ type silent struct{}
 
 func (silent) Notify(context.Context, notify.Request) error                       { return nil }
 func (silent) ExceptionChanged(context.Context, activities.ExceptionChange) error { return nil }
-
-func secretCodec(t *testing.T) *payload.Codec {
-	t.Helper()
-	k, err := payload.NewKey("test", bytes.Repeat([]byte{7}, payload.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := payload.NewCodec(payload.Keys{k})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 // receiver is a subscriber's endpoint on 127.0.0.1: it answers 500 with a body while failing
 // is set, 204 otherwise, and keeps every request's headers.

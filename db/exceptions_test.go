@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/shipflow/shipflow/db"
-	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -16,14 +15,7 @@ import (
 // a database of its own (the queue is global, and the package's tests share one database).
 func TestListExceptions(t *testing.T) {
 	t.Parallel()
-	url := testenv.NewDatabaseURL(t)
-	if err := db.EnsureDatabase(t.Context(), url); err != nil {
-		t.Fatal(err)
-	}
-	pool := open(t, url)
-	if _, err := db.Migrate(t.Context(), pool); err != nil {
-		t.Fatal(err)
-	}
+	pool := emptyDB(t)
 	raised := map[string]time.Time{
 		"late": at(3 * time.Hour), "first": at(time.Hour), "same-second-b": at(2 * time.Hour), "same-second-a": at(2 * time.Hour),
 		"fraction": at(2*time.Hour + 1500*time.Millisecond),

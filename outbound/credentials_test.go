@@ -29,19 +29,6 @@ func (c credentialsCaught) Send(_ context.Context, o outbound.Outgoing, _ int) (
 	return outbound.Result{Outcome: outbound.Delivered, Status: http.StatusOK}, time.Now()
 }
 
-func secretCodec(t *testing.T) *payload.Codec {
-	t.Helper()
-	k, err := payload.NewKey("test", bytes.Repeat([]byte{7}, payload.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := payload.NewCodec(payload.Keys{k})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // TestConnectorCredentials: a connector's credentials are checked as its kind takes them,
 // sealed before they are stored (nothing in Postgres or in an answer holds a value), replaced
 // whole by a PATCH, refused without keys to seal them, and opened for each attempt.
@@ -55,7 +42,7 @@ func TestConnectorCredentials(t *testing.T) {
 			return nil
 		}, caught)
 	pool := testenv.DB(t)
-	codec := secretCodec(t)
+	codec := testenv.SecretCodec(t)
 	cfg, err := config.Load("test", nil, func(k string) string { return map[string]string{"SHIPFLOW_ADMIN_TOKENS": "admin"}[k] })
 	if err != nil {
 		t.Fatal(err)
