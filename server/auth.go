@@ -2,17 +2,22 @@ package server
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"crypto/subtle"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/shipflow/shipflow/access"
 )
 
 // bearer admits requests carrying one of tokens as "Authorization: Bearer <token>". Tokens are
 // compared as SHA-256 digests in constant time, so neither a token's content nor its length
-// leaks through response timing. An empty token list admits nobody.
-func bearer(realm string, tokens []string) echo.MiddlewareFunc {
+// leaks through response timing. An empty token list admits nobody. The request's context
+// carries the actor of the token that matched, names[i] for tokens[i], with full access: the
+// environment's tokens are the operator's own.
+func bearer(realm string, tokens, names []string) echo.MiddlewareFunc {
 	digests := make([][32]byte, len(tokens))
 	for i, t := range tokens {
 		digests[i] = sha256.Sum256([]byte(t))
@@ -25,14 +30,22 @@ func bearer(realm string, tokens []string) echo.MiddlewareFunc {
 				return errorf(http.StatusUnauthorized, codeUnauthorized, "missing bearer token")
 			}
 			d := sha256.Sum256([]byte(given))
-			match := 0
-			for _, want := range digests {
-				match |= subtle.ConstantTimeCompare(d[:], want[:])
+			match, which := 0, 0
+			for i, want := range digests {
+				m := subtle.ConstantTimeCompare(d[:], want[:])
+				match |= m
+				which = subtle.ConstantTimeSelect(m, i, which)
 			}
 			if match != 1 {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="`+realm+`", error="invalid_token"`)
 				return errorf(http.StatusUnauthorized, codeUnauthorized, "invalid bearer token")
 			}
+			name := fmt.Sprintf("%s-%d", realm, which+1)
+			if which < len(names) {
+				name = names[which]
+			}
+			a := access.Actor{Name: name, Via: access.ViaAPI, Scopes: []access.Scope{access.ScopeAdmin}}
+			c.SetRequest(c.Request().WithContext(access.WithActor(c.Request().Context(), a)))
 			return next(c)
 		}
 	}

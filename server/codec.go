@@ -32,7 +32,7 @@ func (s *server) routeCodec(e *echo.Echo) {
 		panic(err) // config validated the keys: a codec over them cannot fail
 	}
 	// CORS goes first: a browser's preflight carries no credentials.
-	g := e.Group(strings.TrimSuffix(prefixCodec, "/"), codecCORS(s.Config.CodecCORSOrigins), bearer("admin", s.Config.AdminTokens))
+	g := e.Group(strings.TrimSuffix(prefixCodec, "/"), codecCORS(s.Config.CodecCORSOrigins), bearer("admin", s.Config.AdminTokens, s.Config.AdminTokenNames))
 	methods := []string{http.MethodPost, http.MethodOptions}
 	g.Match(methods, "/encode", codecRoute(codec.Encode))
 	g.Match(methods, "/decode", codecRoute(codec.Decode))

@@ -119,7 +119,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/webhooks/whatsapp", s.whatsappSubscribe)
 	e.POST("/webhooks/whatsapp", s.whatsappEvents)
 
-	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens))
+	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens, d.Config.AdminTokenNames))
 	v1.POST("/system/selftest", s.selftest)
 	v1.GET("/orders", s.listOrders)
 	v1.GET("/orders/:order_id", s.getOrder)

@@ -111,8 +111,8 @@ func TestBearerTokens(t *testing.T) {
 	e := echo.New()
 	e.HTTPErrorHandler = (&server{Deps: Deps{Logger: testenv.Logger(t)}}).handleError
 	ok := func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
-	e.Group("/v1", bearer("admin", []string{"admin-1", "admin-2"})).GET("/test", ok)
-	e.Group("/voice", bearer("voice", []string{"voice-1"})).GET("/test", ok)
+	e.Group("/v1", bearer("admin", []string{"admin-1", "admin-2"}, nil)).GET("/test", ok)
+	e.Group("/voice", bearer("voice", []string{"voice-1"}, nil)).GET("/test", ok)
 	tests := []struct {
 		path, header string
 		status       int
@@ -155,7 +155,7 @@ func TestAdminRoutesNeedAnAdminToken(t *testing.T) {
 }
 
 func TestNoTokensConfiguredAdmitsNobody(t *testing.T) {
-	h := bearer("admin", nil)(func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+	h := bearer("admin", nil, nil)(func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
 	c.Request().Header.Set("Authorization", "Bearer ")
 	if err := h(c); err == nil {
