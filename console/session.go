@@ -15,6 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
+
+	"github.com/shipflow/shipflow/access"
 )
 
 // sessionTTL is how long a sign-in lasts: a working day, after which the token is asked again.
@@ -93,6 +95,8 @@ func (con *Console) session(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		c.Set(sessionKey, s)
+		a := access.Actor{Name: s.Actor, Via: access.ViaConsole, Scopes: []access.Scope{access.ScopeAdmin}}
+		c.SetRequest(req.WithContext(access.WithActor(req.Context(), a)))
 		return next(c)
 	}
 }
