@@ -225,4 +225,3 @@ type complianceAck struct {
 	Status  string `json:"status"`
 	Request string `json:"request"`
 }
-
