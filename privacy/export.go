@@ -57,7 +57,9 @@ func Export(ctx context.Context, ex db.Executor, c client.Client, sc Scope, now 
 	if err != nil {
 		return Document{}, err
 	}
-	ids, terms := orderIDs(ts), sc.Terms()
+	// The customer's orders may know them by another form too (the phone of an export asked
+	// by email): every form any of them has is looked for.
+	ids, terms := orderIDs(ts), allTerms(sc, ts)
 	d := Document{Subject: sc.Subject, GeneratedAt: now.UTC(), Orders: []OrderData{}}
 	for _, t := range ts {
 		od, err := exportOrder(ctx, ex, c, t.OrderID)
@@ -67,24 +69,20 @@ func Export(ctx context.Context, ex db.Executor, c client.Client, sc Scope, now 
 		d.Orders = append(d.Orders, od)
 	}
 	sections := []struct {
-		dst      *[]json.RawMessage
-		what     string
-		sql      string
-		withTerm bool
+		dst  *[]json.RawMessage
+		what string
+		sql  string
+		args []any
 	}{
-		{&d.Notifications, "notifications", `SELECT to_jsonb(n) FROM notifications n WHERE n.order_id = ANY($1) OR ` + matchesAny(`n."to"`, 2) + ` ORDER BY n.id`, true},
-		{&d.InboundEvents, "inbound events", `SELECT to_jsonb(e) FROM inbound_events e WHERE e.order_id = ANY($1) OR ` + matchesAny(`e.delivery::text`, 2) + ` ORDER BY e.id`, true},
-		{&d.VoiceAnswers, "voice answers", `SELECT to_jsonb(v) FROM voice_answers v WHERE ` + matchesAny(`v.answer::text`, 2) + ` OR ` + matchesAny(`v.answer::text`, 3) + ` ORDER BY v.key`, true},
-		{&d.TwoWayTexts, "two-way texts", `SELECT to_jsonb(x) FROM inbound_texts x WHERE lower(x.address) = ANY($2) ORDER BY x.at`, true},
-		{&d.OptOuts, "opt-outs", `SELECT to_jsonb(o) FROM opt_outs o WHERE lower(o.address) = ANY($2) ORDER BY o.opted_out_at`, true},
-		{&d.Audit, "audit entries", `SELECT to_jsonb(a) FROM audit_log a WHERE a.order_id = ANY($1) OR lower(a.subject) = ANY($2) ORDER BY a.id`, true},
+		{&d.Notifications, "notifications", `SELECT to_jsonb(n) FROM notifications n WHERE n.order_id = ANY($1) OR ` + matchesAny(`n."to"`, 2) + ` ORDER BY n.id`, []any{ids, terms}},
+		{&d.InboundEvents, "inbound events", `SELECT to_jsonb(e) FROM inbound_events e WHERE e.order_id = ANY($1) OR ` + matchesAny(`e.delivery::text`, 2) + ` ORDER BY e.id`, []any{ids, terms}},
+		{&d.VoiceAnswers, "voice answers", `SELECT to_jsonb(v) FROM voice_answers v WHERE ` + matchesAny(`v.answer::text`, 1) + ` OR ` + matchesAny(`v.answer::text`, 2) + ` ORDER BY v.key`, []any{terms, quoted(ids)}},
+		{&d.TwoWayTexts, "two-way texts", `SELECT to_jsonb(x) FROM inbound_texts x WHERE lower(x.address) = ANY($1) ORDER BY x.at`, []any{terms}},
+		{&d.OptOuts, "opt-outs", `SELECT to_jsonb(o) FROM opt_outs o WHERE lower(o.address) = ANY($1) ORDER BY o.opted_out_at`, []any{terms}},
+		{&d.Audit, "audit entries", `SELECT to_jsonb(a) FROM audit_log a WHERE a.order_id = ANY($1) OR lower(a.subject) = ANY($2) ORDER BY a.id`, []any{ids, terms}},
 	}
 	for _, s := range sections {
-		args := []any{ids, terms}
-		if s.what == "voice answers" {
-			args = append(args, quoted(ids))
-		}
-		if *s.dst, err = rowsJSON(ctx, ex, s.what, s.sql, args...); err != nil {
+		if *s.dst, err = rowsJSON(ctx, ex, s.what, s.sql, s.args...); err != nil {
 			return Document{}, err
 		}
 	}
