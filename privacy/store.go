@@ -56,17 +56,23 @@ type Record struct {
 // ErrNotFound: no request with that id.
 var ErrNotFound = errors.New("privacy request not found")
 
-// Begin records a request as pending. A request already recorded is pending again (a repeat,
-// or an erasure asked once more after new orders came), its orders and error cleared.
-func Begin(ctx context.Context, ex db.Executor, id string, k Kind, source, topic string) error {
-	_, err := ex.Exec(ctx, `
-		INSERT INTO privacy_requests (id, kind, source, topic) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (id) DO UPDATE SET status = 'pending', error = '', finished_at = NULL, updated_at = now()
-		WHERE privacy_requests.status <> 'pending'`, id, string(k), source, topic)
+// Begin records a request as pending and reports whether it is new. A request already
+// recorded is pending again when again is set (an erasure asked once more after new orders
+// came), its error cleared; otherwise (a platform's retried delivery) it stays as it is.
+func Begin(ctx context.Context, ex db.Executor, id string, k Kind, source, topic string, again bool) (bool, error) {
+	tag, err := ex.Exec(ctx, `INSERT INTO privacy_requests (id, kind, source, topic) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+		id, string(k), source, topic)
 	if err != nil {
-		return fmt.Errorf("record privacy request %s: %w", id, err)
+		return false, fmt.Errorf("record privacy request %s: %w", id, err)
 	}
-	return nil
+	if tag.RowsAffected() == 1 || !again {
+		return tag.RowsAffected() == 1, nil
+	}
+	if _, err := ex.Exec(ctx, `UPDATE privacy_requests SET status = 'pending', error = '', finished_at = NULL, updated_at = now()
+		WHERE id = $1 AND status <> 'pending'`, id); err != nil {
+		return false, fmt.Errorf("record privacy request %s: %w", id, err)
+	}
+	return true, nil
 }
 
 // Finish records how a request ended, with the orders it covered and, for a kept export, its

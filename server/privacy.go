@@ -82,7 +82,9 @@ func (s *server) privacyErase(c echo.Context) error {
 }
 
 // beginPrivacy records a request with its audit entry in one transaction, then starts its
-// workflow. A failure to start leaves the row pending, and the caller a 503 to retry with.
+// workflow. A failure to start leaves the row pending, and the caller a 503 to retry with; a
+// platform's retry (once) finds the row and starts the workflow if it never ran, and changes
+// nothing if it did.
 func (s *server) beginPrivacy(c echo.Context, k privacy.Kind, in privacy.Input, source, topic string, once bool) error {
 	ctx := c.Request().Context()
 	tx, err := s.DB.Begin(ctx)
@@ -90,7 +92,8 @@ func (s *server) beginPrivacy(c echo.Context, k privacy.Kind, in privacy.Input, 
 		return err
 	}
 	defer tx.Rollback(ctx)
-	if err := privacy.Begin(ctx, tx, in.ID, k, source, topic); err != nil {
+	fresh, err := privacy.Begin(ctx, tx, in.ID, k, source, topic, !once)
+	if err != nil {
 		return err
 	}
 	act := audit.ActionErase
@@ -105,8 +108,10 @@ func (s *server) beginPrivacy(c echo.Context, k privacy.Kind, in privacy.Input, 
 	if source == privacy.SourceShopify {
 		e.Actor, e.Via = "shopify", access.ViaShopify
 	}
-	if err := audit.Append(ctx, tx, e); err != nil {
-		return err
+	if fresh {
+		if err := audit.Append(ctx, tx, e); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return err

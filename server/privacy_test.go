@@ -411,6 +411,13 @@ func TestShopifyCompliance(t *testing.T) {
 		t.Fatalf("data request acks %v, %v", ack, again)
 	}
 	p.waitDone(t, "/v1/privacy/exports/"+ack["request"])
+	// A retry after it was done changes nothing: it is still done, not pending for ever.
+	p.shopify(t, "customers/data_request", "wh-data-1", body, http.StatusOK)
+	var rec privacy.Record
+	_ = json.Unmarshal(p.call(t, http.MethodGet, "/v1/privacy/exports/"+ack["request"], nil, http.StatusOK), &rec)
+	if rec.Status != privacy.StatusDone {
+		t.Errorf("a retried data request left it %s", rec.Status)
+	}
 	var kept struct {
 		OrderIDs []string         `json:"order_ids"`
 		Document privacy.Document `json:"document"`
