@@ -36,7 +36,7 @@ func (o *Order) updateContact(c Customer, ent *Entry) bool {
 	if len(what) == 0 {
 		return false
 	}
-	ent.Description = "contact changed: " + strings.Join(what, ", ")
+	ent.Description = contactChanged + strings.Join(what, ", ")
 	return true
 }
 

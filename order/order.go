@@ -59,6 +59,9 @@ type Order struct {
 	// Origin is the commerce platform the order came from (order.created's), for what writes
 	// back to it; empty for the commerce API and for orders started before origins were kept.
 	Origin Origin `json:"origin,omitempty"`
+	// ErasedAt is when the customer's personal details were erased (EraseCustomer); later
+	// contact changes are ignored.
+	ErasedAt *time.Time `json:"erased_at,omitempty"`
 }
 
 // Shipment is one parcel of the order with what its carrier last said.
@@ -174,6 +177,8 @@ func (o *Order) ApplyCommerceAs(e CommerceEvent, s Steps) []Effect {
 		ent.ignore("invalid: " + err.Error())
 	} else if e.OrderID != o.ID {
 		ent.ignore("event for order " + e.OrderID)
+	} else if e.contact() && o.ErasedAt != nil {
+		ent.ignore("the customer's details were erased")
 	} else if e.contact() && s.Contact {
 		if !o.updateContact(*e.Customer, &ent) {
 			return nil

@@ -68,3 +68,7 @@ func validCurrency(c string) bool {
 	}
 	return true
 }
+
+// IsEmail reports whether e is an email address as order.created takes one: a bare address,
+// no display name.
+func IsEmail(e string) bool { return validEmail(e) }

@@ -140,6 +140,7 @@ func New(d Deps) *echo.Echo {
 	s.routeZapier(e, webhooks)
 	v1.GET("/inbound-events", s.listInboundEvents)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
+	s.routePrivacy(v1)
 	s.routeCodec(e)
 
 	// The voice routes check their own credentials (tokens, or a platform's signature), after

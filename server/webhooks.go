@@ -223,7 +223,12 @@ func adapterError(err error) error {
 func (s *server) routeWebhooks(e *echo.Echo) {
 	commerceSrc, shopifySrc, wooSrc, carriers := s.sources()
 	e.POST("/webhooks/commerce", func(c echo.Context) error { return s.accept(c, commerceSrc) })
-	e.POST("/webhooks/shopify", func(c echo.Context) error { return s.accept(c, shopifySrc) })
+	e.POST("/webhooks/shopify", func(c echo.Context) error {
+		if shopify.IsCompliance(c.Request().Header.Get("X-Shopify-Topic")) {
+			return s.shopifyCompliance(c, shopifySrc)
+		}
+		return s.accept(c, shopifySrc)
+	})
 	e.POST("/webhooks/woocommerce", func(c echo.Context) error {
 		// WooCommerce pings a new webhook with an unsigned form post; it must get a 200 or
 		// the webhook is never saved.

@@ -21,6 +21,8 @@ import (
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/estimate"
 	"github.com/shipflow/shipflow/outbound"
+	"github.com/shipflow/shipflow/payload"
+	"github.com/shipflow/shipflow/privacy"
 	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -58,6 +60,11 @@ type Deps struct {
 	Loops []func(ctx context.Context)
 	// Tuning is how much the worker takes on at once; zero is DefaultTuning.
 	Tuning Tuning
+	// Temporal is the client privacy erasures send the order workflows' erase_customer update
+	// with; New sets it to its own client when nil.
+	Temporal client.Client
+	// Secrets seal the exports kept for merchants (SHIPFLOW_SECRET_KEYS); nil keeps them plain.
+	Secrets *payload.Codec
 }
 
 // Tuning is how much one worker process takes on at once (the SHIPFLOW_*_POLLERS,
@@ -102,6 +109,9 @@ func New(c client.Client, taskQueue string, d Deps, onFatal func(error)) sdkwork
 		// Finish in-flight activities on shutdown instead of abandoning them to a timeout.
 		WorkerStopTimeout: 10 * time.Second,
 	})
+	if d.Temporal == nil {
+		d.Temporal = c
+	}
 	Register(w, d)
 	if d.Webhooks == nil {
 		if len(d.Loops) == 0 {
@@ -202,6 +212,7 @@ func Register(r Registry, d Deps) {
 		Tracker: d.Tracker, Registrars: d.Registrars, Carriers: d.Carriers, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret, TrackingPageURL: d.TrackingPageURL,
 		Estimates: d.Estimates, ChannelFallback: d.ChannelFallback, TicketPublicComments: d.TicketPublicComments})
 	r.RegisterActivity(&outbound.Activities{Outbox: outbox})
+	r.RegisterActivity(&privacy.Activities{DB: d.DB, Temporal: d.Temporal, Secrets: d.Secrets})
 }
 
 // outboxOf is the outbound side of d; the staff chats it tells of a disabled endpoint are the
@@ -217,4 +228,6 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(outbound.DeliveryWorkflow, workflow.RegisterOptions{Name: outbound.DeliveryName})
 	r.RegisterWorkflowWithOptions(workflows.SelfTest, workflow.RegisterOptions{Name: workflows.SelfTestName})
 	r.RegisterWorkflowWithOptions(workflows.HumanRequest, workflow.RegisterOptions{Name: workflows.HumanRequestName})
+	r.RegisterWorkflowWithOptions(privacy.ErasureWorkflow, workflow.RegisterOptions{Name: privacy.ErasureName})
+	r.RegisterWorkflowWithOptions(privacy.ExportWorkflow, workflow.RegisterOptions{Name: privacy.ExportName})
 }

@@ -50,6 +50,10 @@ const (
 	// (ResendRequest) and answers ResendResult. The update's id keys the message, so one
 	// request sends it once, however often it is retried.
 	ResendNotificationUpdate = "resend_notification"
+	// EraseCustomerUpdate erases the customer's personal details from the order
+	// (EraseRequest, order.Order.EraseCustomer) and answers once the read model holds the
+	// erased order, so the caller can redact the rest of Postgres after it.
+	EraseCustomerUpdate = "erase_customer"
 )
 
 // WorkflowID is the id of an order's workflow: one order, one workflow, for its whole life.
@@ -146,6 +150,13 @@ type ResendRequest struct {
 
 func (r ResendRequest) message() order.Notify {
 	return order.Notify{Milestone: r.Milestone, ShipmentID: r.ShipmentID, Refund: r.Refund, Day: r.Day}
+}
+
+// EraseRequest is an erasure of the order's customer: who asked, and the email or phone the
+// erasure was asked for, redacted from free text besides the order's own contact details.
+type EraseRequest struct {
+	By    string   `json:"by"`
+	Terms []string `json:"terms,omitempty"`
 }
 
 // ResendResult is what resend_notification answers: the notification log's key of the message
@@ -358,6 +369,12 @@ func RequestHuman(ctx context.Context, c client.Client, orderID string, r order.
 // once the message is on its way, not once it is sent.
 func ResendNotification(ctx context.Context, c client.Client, orderID, id string, r ResendRequest) (ResendResult, error) {
 	return updateOrder[ResendResult](ctx, c, orderID, ResendNotificationUpdate, id, r)
+}
+
+// EraseCustomer erases the customer's personal details from a running order. id is the
+// update's id: a retried erasure with the same id is the same update.
+func EraseCustomer(ctx context.Context, c client.Client, orderID, id string, r EraseRequest) (UpdateResult, error) {
+	return updateOrder[UpdateResult](ctx, c, orderID, EraseCustomerUpdate, id, r)
 }
 
 // updateOrder runs update with arg; an empty id lets the SDK choose one.

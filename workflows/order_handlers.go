@@ -86,6 +86,9 @@ func (w *orderWorkflow) handle(ctx workflow.Context) error {
 	if err := w.handleResend(ctx); err != nil {
 		return err
 	}
+	if err := w.handleErase(ctx); err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, ReportDelayUpdate,
 		func(ctx workflow.Context, d order.Delay) (UpdateResult, error) {
 			var rules order.DelayRules
@@ -242,4 +245,22 @@ func (w *orderWorkflow) onTracking(ctx workflow.Context, e order.TrackingEvent) 
 	if len(fx) > 0 || w.state.Recorded != before {
 		w.changed(ctx, fx)
 	}
+}
+
+// handleErase registers erase_customer. The handler waits until the read model holds the
+// erased order: the caller redacts what the projection does not rewrite (old timeline rows,
+// the notification log) after it, and must not be overtaken by a projection of the state
+// before.
+func (w *orderWorkflow) handleErase(ctx workflow.Context) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, EraseCustomerUpdate,
+		func(ctx workflow.Context, r EraseRequest) (UpdateResult, error) {
+			w.state.EraseCustomer(workflow.Now(ctx), r.By, r.Terms...)
+			w.changed(ctx, nil)
+			rev := w.revision
+			if err := workflow.Await(ctx, func() bool { return w.projected >= rev }); err != nil {
+				return UpdateResult{}, err
+			}
+			return w.result(), nil
+		},
+		workflow.UpdateHandlerOptions{Description: "Erase the customer's personal details (a privacy request)."})
 }

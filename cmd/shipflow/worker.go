@@ -73,6 +73,7 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		// Runs recorded before the Escalation workflow still report exceptions this way.
 		Escalator: activities.LogEscalator{Logger: a.log.With("channel", "log")},
 		Webhooks:  &outbound.Sender{Policy: a.webhookPolicy(), Feeds: a.feeds(), Secrets: a.secrets},
+		Secrets:   a.secrets,
 		Logger:    a.log.With("component", "dispatch"),
 		Metrics:   a.metrics.Registry,
 		Loops:     []func(context.Context){unresolved.Run},
