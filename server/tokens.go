@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -12,7 +11,6 @@ import (
 
 	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/apierr"
-	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/tokens"
 )
@@ -90,26 +88,12 @@ func (s *server) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	a, _ := access.ActorFrom(ctx)
-	tx, err := s.DB.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	t, secret, err := tokens.Create(ctx, tx, name, scopes, a.Name)
+	t, secret, err := tokens.Create(c.Request().Context(), s.DB, name, scopes)
 	switch {
 	case errors.Is(err, tokens.ErrNameTaken), errors.Is(err, tokens.ErrTooMany):
 		return errorf(http.StatusConflict, codeConflict, "%v", err)
 	case err != nil:
 		return err
-	}
-	if err := audit.Append(ctx, tx, audit.Entry{Action: audit.ActionTokenCreate, Subject: t.ID,
-		Detail: map[string]any{"name": t.Name, "scopes": t.Scopes}}); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("create token: %w", err)
 	}
 	return c.JSON(http.StatusCreated, createdToken{Token: t, Secret: secret})
 }
@@ -132,28 +116,12 @@ func (s *server) revokeToken(c echo.Context) error {
 	if !tokens.ValidID(id) {
 		return errorf(http.StatusNotFound, codeNotFound, "no token %q", truncate(id))
 	}
-	ctx := c.Request().Context()
-	a, _ := access.ActorFrom(ctx)
-	tx, err := s.DB.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("revoke token %s: %w", id, err)
-	}
-	defer tx.Rollback(ctx)
-	t, revoked, err := tokens.Revoke(ctx, tx, id, a.Name)
+	_, _, err := tokens.Revoke(c.Request().Context(), s.DB, id)
 	if errors.Is(err, db.ErrNotFound) {
 		return errorf(http.StatusNotFound, codeNotFound, "no token %s", id)
 	}
 	if err != nil {
 		return err
-	}
-	if revoked {
-		if err := audit.Append(ctx, tx, audit.Entry{Action: audit.ActionTokenRevoke, Subject: t.ID,
-			Detail: map[string]any{"name": t.Name}}); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("revoke token %s: %w", id, err)
 	}
 	return c.NoContent(http.StatusNoContent)
 }

@@ -2,7 +2,8 @@
 // by an admin through /v1/tokens or the console, presented as bearer tokens on /v1 and /voice
 // and at the console's sign-in. A token's text is shown once, when it is made; only its SHA-256
 // is stored. The vocabulary (scopes, the shape of a name, the actor) is package access's; this
-// package is its I/O, which access, at the bottom floor, cannot do.
+// package is its I/O, which access, at the bottom floor, cannot do; creating and revoking write
+// their audit entries in their own transaction, so the API and the console record them alike.
 package tokens
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 )
 
@@ -116,12 +118,16 @@ func Check(name string, scopes []access.Scope) error {
 	return nil
 }
 
-// Create makes a token named name with scopes, attributed to by, and returns it with its text,
-// which is not kept: the caller shows it once. The scopes are stored in access.Scopes' order,
-// without repeats.
-func Create(ctx context.Context, ex db.Executor, name string, scopes []access.Scope, by string) (Token, string, error) {
+// Create makes a token named name with scopes, by the actor ctx carries, with its audit entry
+// in the same transaction, and returns it with its text, which is not kept: the caller shows
+// it once. The scopes are stored in access.Scopes' order, without repeats.
+func Create(ctx context.Context, ex db.Executor, name string, scopes []access.Scope) (Token, string, error) {
 	if err := Check(name, scopes); err != nil {
 		return Token{}, "", err
+	}
+	by, ok := access.ActorFrom(ctx)
+	if !ok {
+		return Token{}, "", fmt.Errorf("create token %s: no actor", name)
 	}
 	var ordered []access.Scope
 	for _, s := range access.Scopes {
@@ -132,7 +138,7 @@ func Create(ctx context.Context, ex db.Executor, name string, scopes []access.Sc
 	b := make([]byte, secretBytes)
 	rand.Read(b)
 	secret := Prefix + encoding.EncodeToString(b)
-	t := Token{ID: idPrefix + rand.Text(), Name: name, Scopes: ordered, CreatedBy: by}
+	t := Token{ID: idPrefix + rand.Text(), Name: name, Scopes: ordered, CreatedBy: by.Name}
 	tx, err := ex.Begin(ctx)
 	if err != nil {
 		return Token{}, "", fmt.Errorf("create token %s: %w", name, err)
@@ -150,12 +156,16 @@ func Create(ctx context.Context, ex db.Executor, name string, scopes []access.Sc
 		return Token{}, "", ErrTooMany
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO api_tokens (id, name, scopes, token_hash, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING created_at`,
-		t.ID, t.Name, scopeText(ordered), Hash(secret), by).Scan(&t.CreatedAt)
+		t.ID, t.Name, scopeText(ordered), Hash(secret), by.Name).Scan(&t.CreatedAt)
 	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "api_tokens_live_name_idx" {
 		return Token{}, "", ErrNameTaken
 	}
 	if err != nil {
 		return Token{}, "", fmt.Errorf("create token %s: %w", name, err)
+	}
+	if err := audit.Append(ctx, tx, audit.Entry{Action: audit.ActionTokenCreate, Subject: t.ID,
+		Detail: map[string]any{"name": t.Name, "scopes": t.Scopes}}); err != nil {
+		return Token{}, "", err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Token{}, "", fmt.Errorf("create token %s: %w", name, err)
@@ -218,16 +228,33 @@ func Get(ctx context.Context, ex db.Executor, id string) (Token, error) {
 	return t, nil
 }
 
-// Revoke revokes the token with id, attributed to by, from now on everywhere (its console
-// sessions included). Revoking a revoked token changes nothing: revoked is false then. An
-// unknown id is db.ErrNotFound.
-func Revoke(ctx context.Context, ex db.Executor, id, by string) (t Token, revoked bool, err error) {
-	t, err = scan(ex.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING `+columns, id, by))
+// Revoke revokes the token with id, by the actor ctx carries, from now on everywhere (its
+// console sessions included), with its audit entry in the same transaction. Revoking a
+// revoked token changes nothing and records nothing: revoked is false then. An unknown id is
+// db.ErrNotFound.
+func Revoke(ctx context.Context, ex db.Executor, id string) (t Token, revoked bool, err error) {
+	by, ok := access.ActorFrom(ctx)
+	if !ok {
+		return t, false, fmt.Errorf("revoke token %s: no actor", id)
+	}
+	tx, err := ex.Begin(ctx)
+	if err != nil {
+		return t, false, fmt.Errorf("revoke token %s: %w", id, err)
+	}
+	defer tx.Rollback(ctx)
+	t, err = scan(tx.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING `+columns, id, by.Name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		t, err = Get(ctx, ex, id)
 		return t, false, err
 	}
 	if err != nil {
+		return t, false, fmt.Errorf("revoke token %s: %w", id, err)
+	}
+	if err := audit.Append(ctx, tx, audit.Entry{Action: audit.ActionTokenRevoke, Subject: t.ID,
+		Detail: map[string]any{"name": t.Name}}); err != nil {
+		return t, false, err
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return t, false, fmt.Errorf("revoke token %s: %w", id, err)
 	}
 	return t, true, nil
