@@ -37,4 +37,3 @@ func TestNamedDriverToken(t *testing.T) {
 		t.Errorf("a named voice token reporting a delay: %+v, want a stranger's not_found", a)
 	}
 }
-
