@@ -6,6 +6,7 @@ package access
 
 import (
 	"context"
+	"regexp"
 	"slices"
 )
 
@@ -24,6 +25,26 @@ const (
 
 // Scopes are the scopes in the order people read them.
 var Scopes = []Scope{ScopeReadOrders, ScopeOperateOrders, ScopeWebhooks, ScopeVoice, ScopeDriver, ScopeAdmin}
+
+// ParseScope is the scope s spells; ok is false for anything else.
+func ParseScope(s string) (sc Scope, ok bool) {
+	i := slices.Index(Scopes, Scope(s))
+	if i < 0 {
+		return "", false
+	}
+	return Scopes[i], true
+}
+
+// MaxNameLen is the longest name a token may have.
+const MaxNameLen = 32
+
+// tokenName is the shape of a token's name: SHIPFLOW_ADMIN_TOKENS' name:token entries and named
+// tokens share it, so an audit entry's actor reads the same whichever kind made it.
+var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
+
+// ValidName reports whether name is a token's name: 1 to 32 of a-z, 0-9, '.', '_' and '-',
+// starting with a letter or digit.
+func ValidName(name string) bool { return tokenName.MatchString(name) }
 
 // Via is how an actor reached shipflow.
 type Via string

@@ -21,6 +21,7 @@ const (
 	MissingField     = "missing_field"
 	InvalidField     = "invalid_field"
 	Unauthorized     = "unauthorized"
+	Forbidden        = "forbidden"
 	NotFound         = "not_found"
 	MethodNotAllowed = "method_not_allowed"
 	TooLarge         = "payload_too_large"

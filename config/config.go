@@ -26,6 +26,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/brand"
 	"github.com/shipflow/shipflow/carrier"
 	"github.com/shipflow/shipflow/egress"
@@ -1333,15 +1334,12 @@ func tokens(dst *[]string) func(string) error {
 	return list(dst, func(t string) (string, error) { return t, nil })
 }
 
-// tokenName is the shape of a token's name in SHIPFLOW_ADMIN_TOKENS' name:token entries.
-var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
-
 // namedTokens reads tokens written token or name:token. A colon not preceded by a valid name
 // is part of the token, so tokens of any alphabet keep working as they are.
 func namedTokens(secrets, names *[]string) func(string) error {
 	return list(secrets, func(t string) (string, error) {
 		name, secret, ok := strings.Cut(t, ":")
-		if !ok || !tokenName.MatchString(name) || secret == "" {
+		if !ok || !access.ValidName(name) || secret == "" {
 			name, secret = fmt.Sprintf("admin-%d", len(*names)+1), t
 		}
 		if slices.Contains(*names, name) {

@@ -1,7 +1,8 @@
 // Package console is the operations console at /console: server-rendered pages where staff
 // find orders, work the exceptions queue, manage webhook endpoints and connectors, replay the
-// inbox and see how deliveries go. A person signs in with an admin token and works in a
-// session stored in Postgres, so any serve replica serves any session.
+// inbox and see how deliveries go. A person signs in with an admin token of the environment or
+// a named token and works in a session stored in Postgres, so any serve replica serves any
+// session; the session keeps the token's scopes, and each page and action requires one.
 //
 // Pages are html/template, enhanced by two vendored libraries embedded in the binary (htmx for
 // partial updates, Chart.js for the insight charts): every page works without them, and no
@@ -83,6 +84,7 @@ func (con *Console) Register(e *echo.Echo, signIn echo.MiddlewareFunc) {
 	con.routeWebhooks(g)
 	con.routeInbox(g)
 	con.routeInsight(g)
+	con.routeTokens(g)
 }
 
 func (con *Console) now() time.Time {

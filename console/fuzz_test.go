@@ -1,9 +1,12 @@
 package console
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/shipflow/shipflow/access"
 )
 
 // FuzzSafeNext: whatever a sign-in form's next says, the browser is only ever sent to a
@@ -47,6 +50,18 @@ func FuzzOrderSearch(f *testing.F) {
 		}
 		if !p.CreatedTo.IsZero() && !p.CreatedFrom.IsZero() && p.CreatedTo.Before(p.CreatedFrom) && from <= to {
 			t.Fatalf("dates %q..%q became %v..%v", from, to, p.CreatedFrom, p.CreatedTo)
+		}
+	})
+}
+
+// FuzzReadTokenForm: the form that makes a token accepts only a valid name and known scopes.
+func FuzzReadTokenForm(f *testing.F) {
+	f.Add("ops", "orders:read", "admin")
+	f.Add("a\x00", "root", "")
+	f.Fuzz(func(t *testing.T, name, s1, s2 string) {
+		got, scopes, err := readTokenForm(url.Values{"name": {name}, "scope": {s1, s2}})
+		if err == nil && (got != name || !access.ValidName(got) || len(scopes) == 0) {
+			t.Fatalf("%q %q %q: accepted as %q %v", name, s1, s2, got, scopes)
 		}
 	})
 }

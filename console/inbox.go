@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
@@ -37,8 +38,8 @@ func (con *Console) routeInbox(g *echo.Group) {
 	if con.Inbox == nil {
 		return
 	}
-	g.GET("/inbox", con.inbox)
-	g.POST("/inbox/:id/replay", con.replayInbound)
+	g.GET("/inbox", con.inbox, need(access.ScopeReadOrders))
+	g.POST("/inbox/:id/replay", con.replayInbound, need(access.ScopeOperateOrders))
 }
 
 // inboxTab is one tab, with how many events it holds.

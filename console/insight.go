@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/notify"
 	"github.com/shipflow/shipflow/outbound"
@@ -43,7 +44,7 @@ const (
 var palette = []string{"#0072b2", "#d55e00", "#009e73", "#cc79a7", "#7a5c00", "#56608a"}
 
 func (con *Console) routeInsight(g *echo.Group) {
-	g.GET("/insight", con.insight)
+	g.GET("/insight", con.insight, need(access.ScopeReadOrders))
 }
 
 // insightView is what insight.html draws.

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
@@ -62,11 +63,11 @@ const (
 
 // routeOrder mounts the order page, its actions, and the exceptions queue (exceptions.go).
 func (con *Console) routeOrder(g *echo.Group) {
-	g.GET("/exceptions", con.exceptions)
-	g.GET("/orders/:order_id", con.order)
-	g.POST("/orders/:order_id/resolve", con.resolve)
-	g.POST("/orders/:order_id/channels", con.setChannels)
-	g.POST("/orders/:order_id/resend", con.resend)
+	g.GET("/exceptions", con.exceptions, need(access.ScopeReadOrders))
+	g.GET("/orders/:order_id", con.order, need(access.ScopeReadOrders))
+	g.POST("/orders/:order_id/resolve", con.resolve, need(access.ScopeOperateOrders))
+	g.POST("/orders/:order_id/channels", con.setChannels, need(access.ScopeOperateOrders))
+	g.POST("/orders/:order_id/resend", con.resend, need(access.ScopeOperateOrders))
 }
 
 // orderView is what order.html draws.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 )
@@ -17,7 +18,7 @@ import (
 const ordersPerPage = 50
 
 func (con *Console) routeOrders(g *echo.Group) {
-	g.GET("/orders", con.orders)
+	g.GET("/orders", con.orders, need(access.ScopeReadOrders))
 }
 
 // orderSearch is the orders list's form, as the person filled it in, redrawn with the results.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/apierr"
 )
 
@@ -73,6 +74,13 @@ type view struct {
 	// Charts loads Chart.js, for a page with charts.
 	Charts bool
 	Data   any
+	// Scopes are the session's: the menu shows what they open.
+	Scopes []access.Scope
+}
+
+// Can reports whether the session holds scope (named as access spells it), for the menu.
+func (v view) Can(scope string) bool {
+	return access.Actor{Scopes: v.Scopes}.Can(access.Scope(scope))
 }
 
 // Menu entries, as view.Nav names them.
@@ -82,6 +90,7 @@ const (
 	navWebhooks   = "webhooks"
 	navInbox      = "inbox"
 	navInsight    = "insight"
+	navTokens     = "tokens"
 )
 
 // render draws page name into the response, with the session's actor and CSRF token, under a
@@ -93,7 +102,7 @@ func render(c echo.Context, status int, name string, v view) error {
 		return fmt.Errorf("console: no page %q", name)
 	}
 	if s := current(c); s != nil {
-		v.Actor, v.CSRF = s.Actor, s.CSRF
+		v.Actor, v.CSRF, v.Scopes = s.Actor, s.CSRF, s.Scopes
 	}
 	v.Nonce = secure(c.Response().Header())
 	root := "layout.html"

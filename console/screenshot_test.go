@@ -11,11 +11,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/console"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/internal/testenv"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/outbound"
+	"github.com/shipflow/shipflow/tokens"
 )
 
 // TestScreenshots draws the sign-in form, the orders list, the order page and the exceptions
@@ -46,6 +48,7 @@ func TestScreenshots(t *testing.T) {
 	now := time.Now().UTC()
 	seedException(t, "1017-JONAS", now.Add(-5*time.Hour-20*time.Minute))
 	seedException(t, "1033-RUTA", now.Add(-3*time.Hour-10*time.Minute))
+	seedTokens(t)
 
 	bctx, cancelRun := context.WithTimeout(startChromium(t), 90*time.Second)
 	defer cancelRun()
@@ -57,7 +60,9 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Navigate(l.url+"/console/sign-in"),
 		chromedp.SendKeys(chromedp.ID("token"), adminToken),
 		chromedp.Submit(chromedp.ID("token")),
-		chromedp.WaitVisible(chromedp.ID("main")),
+		// The menu, not main: the sign-in page has a main too, and navigating on while the
+		// sign-in's own navigation is under way aborts one of them.
+		chromedp.WaitVisible(chromedp.CSS("header.bar")),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +70,7 @@ func TestScreenshots(t *testing.T) {
 		{"orders", "/console/orders"},
 		{"order", "/console/orders/" + url.PathEscape(id)},
 		{"exceptions", "/console/exceptions"},
+		{"tokens", "/console/tokens"},
 	} {
 		for _, w := range []int64{412, 1280} {
 			if err := chromedp.Do(bctx,
@@ -78,6 +84,54 @@ func TestScreenshots(t *testing.T) {
 			overflow, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
 			if err != nil || overflow {
 				t.Errorf("%s scrolls sideways at %d px (%v)", p.name, w, err)
+			}
+		}
+	}
+	// A token's text, shown once on the page that answers the form.
+	for _, w := range []int64{412, 1280} {
+		if err := chromedp.Do(bctx,
+			chromedp.EmulateViewport(w, 900),
+			chromedp.Navigate(l.url+"/console/tokens"),
+			chromedp.SendKeys(chromedp.ID("name"), "zapier-ops-"+itoa(w)),
+			chromedp.Click(chromedp.CSS(`input[name=scope][value="webhooks"]`)),
+			chromedp.Submit(chromedp.ID("name")),
+			chromedp.WaitVisible(chromedp.ID("secret")),
+		); err != nil {
+			t.Fatal(err)
+		}
+		shot(t, bctx, filepath.Join(dir, "token-created-"+itoa(w)+".png"))
+		overflow, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+		if err != nil || overflow {
+			t.Errorf("token-created scrolls sideways at %d px (%v)", w, err)
+		}
+	}
+}
+
+// seedTokens makes the named tokens the tokens page draws: live ones and a revoked one.
+func seedTokens(t *testing.T) {
+	t.Helper()
+	ctx := access.WithActor(context.Background(), access.System("ops-ana"))
+	pool := testenv.DB(t)
+	for _, tk := range []struct {
+		name   string
+		scopes []access.Scope
+	}{
+		{"support-desk", []access.Scope{access.ScopeReadOrders, access.ScopeOperateOrders}},
+		{"bi-export", []access.Scope{access.ScopeReadOrders}},
+		{"ivr-platform", []access.Scope{access.ScopeVoice, access.ScopeDriver}},
+	} {
+		tok, secret, err := tokens.Create(ctx, pool, tk.name, tk.scopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.name == "ivr-platform" {
+			if _, err := tokens.Authenticate(ctx, pool, secret, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tk.name == "bi-export" {
+			if _, _, err := tokens.Revoke(ctx, pool, tok.ID); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}

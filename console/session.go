@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -17,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/tokens"
 )
 
 // sessionTTL is how long a sign-in lasts: a working day, after which the token is asked again.
@@ -39,10 +41,46 @@ const (
 	reasonExpired      = "expired"
 )
 
-// session is a signed-in person: who (the token's name) and the CSRF token their forms carry.
+// session is a signed-in person: who (the token's name), what their token may do, and the
+// CSRF token their forms carry.
 type session struct {
-	Actor string
-	CSRF  string
+	Actor  string
+	CSRF   string
+	Scopes []access.Scope
+}
+
+// can reports whether the session's token holds scope.
+func (s *session) can(scope access.Scope) bool {
+	return access.Actor{Scopes: s.Scopes}.Can(scope)
+}
+
+// consoleScopes are the scopes that open a console page; a token with none of them (a voice
+// platform's) is not taken at sign-in.
+var consoleScopes = []access.Scope{access.ScopeReadOrders, access.ScopeOperateOrders, access.ScopeWebhooks, access.ScopeAdmin}
+
+// home is where a session goes after sign-in when it asked for no page: the first page its
+// scopes open.
+func (s *session) home() string {
+	switch {
+	case s.can(access.ScopeReadOrders):
+		return defaultAfterSignIn
+	case s.can(access.ScopeWebhooks):
+		return prefix + "/webhooks"
+	}
+	return prefix + "/exceptions"
+}
+
+// need refuses, with the console's 403 page, a request of a session whose token lacks scope.
+// Every page and action names the scope it needs with one, as the API's routes do.
+func need(scope access.Scope) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if s := current(c); s == nil || !s.can(scope) {
+				return problem(http.StatusForbidden, "Your token does not have the %s scope, which this needs. An admin can make you a token that has it.", scope)
+			}
+			return next(c)
+		}
+	}
 }
 
 func (con *Console) cookieName(base string) string {
@@ -95,21 +133,28 @@ func (con *Console) session(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		c.Set(sessionKey, s)
-		a := access.Actor{Name: s.Actor, Via: access.ViaConsole, Scopes: []access.Scope{access.ScopeAdmin}}
+		a := access.Actor{Name: s.Actor, Via: access.ViaConsole, Scopes: s.Scopes}
 		c.SetRequest(req.WithContext(access.WithActor(req.Context(), a)))
 		return next(c)
 	}
 }
 
-// lookup finds the request's live session; nil when it has none.
+// lookup finds the request's live session; nil when it has none. A session opened with a
+// named token ends when the token is revoked: the token's row is read with the session's.
 func (con *Console) lookup(ctx context.Context, c echo.Context) (*session, error) {
 	ck, err := c.Cookie(con.cookieName(cookieSession))
 	if err != nil || ck.Value == "" || len(ck.Value) > 64 {
 		return nil, nil
 	}
 	var s session
-	err = con.DB.QueryRow(ctx, `SELECT actor, csrf FROM console_sessions WHERE id_hash = $1 AND expires_at > $2`,
-		hashID(ck.Value), con.now()).Scan(&s.Actor, &s.CSRF)
+	var scopes []string
+	err = con.DB.QueryRow(ctx, `
+		SELECT s.actor, s.csrf, s.scopes FROM console_sessions s LEFT JOIN api_tokens t ON t.id = s.token_id
+		WHERE s.id_hash = $1 AND s.expires_at > $2 AND (s.token_id IS NULL OR t.revoked_at IS NULL)`,
+		hashID(ck.Value), con.now()).Scan(&s.Actor, &s.CSRF, &scopes)
+	for _, sc := range scopes {
+		s.Scopes = append(s.Scopes, access.Scope(sc))
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -151,7 +196,8 @@ func (con *Console) signInPage(c echo.Context, status int, v signInView) error {
 	return render(c, status, "signin", view{Title: "Sign in", Data: v})
 }
 
-// signIn exchanges an admin token for a session.
+// signIn exchanges a token for a session: an admin token of the environment, or a named token
+// with a scope that opens a page. The session keeps the token's scopes.
 func (con *Console) signIn(c echo.Context) error {
 	next := safeNext(c.FormValue("next"))
 	form := c.FormValue("form")
@@ -161,31 +207,47 @@ func (con *Console) signIn(c echo.Context) error {
 			Problem: "The sign-in form had expired. Enter the token again."})
 	}
 	token := strings.TrimSpace(c.FormValue("token"))
-	actor, ok := con.match(token)
-	if !ok {
+	ctx := c.Request().Context()
+	now := con.now()
+	s, tokenID, err := con.match(ctx, token, now)
+	if errors.Is(err, tokens.ErrUnknown) {
 		con.Logger.Warn("console sign-in refused", "client", c.RealIP())
 		return con.signInPage(c, http.StatusUnauthorized, signInView{Next: next, Form: rand.Text(),
-			Problem: "That token is not an admin token of this deployment."})
+			Problem: "That token is not a token of this deployment, or it was revoked."})
+	}
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(consoleScopes, s.can) {
+		return con.signInPage(c, http.StatusForbidden, signInView{Next: next, Form: rand.Text(),
+			Problem: "That token opens no page of the console: it is for the voice assistant."})
+	}
+	if next == defaultAfterSignIn {
+		next = s.home()
 	}
 	id, csrf := rand.Text(), rand.Text()
-	now := con.now()
-	ctx := c.Request().Context()
-	if _, err := con.DB.Exec(ctx, `INSERT INTO console_sessions (id_hash, actor, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		hashID(id), actor, csrf, now, now.Add(sessionTTL)); err != nil {
+	scopes := make([]string, len(s.Scopes))
+	for i, sc := range s.Scopes {
+		scopes[i] = string(sc)
+	}
+	if _, err := con.DB.Exec(ctx, `INSERT INTO console_sessions (id_hash, actor, csrf, scopes, token_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		hashID(id), s.Actor, csrf, scopes, tokenID, now, now.Add(sessionTTL)); err != nil {
 		return fmt.Errorf("store console session: %w", err)
 	}
 	con.purge(ctx, now)
-	con.Logger.Info("console sign-in", "actor", actor, "client", c.RealIP())
+	con.Logger.Info("console sign-in", "actor", s.Actor, "client", c.RealIP())
 	c.SetCookie(con.cookie(cookieSignIn, "", -1))
 	c.SetCookie(con.cookie(cookieSession, id, int(sessionTTL/time.Second)))
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-// match finds the token's name, comparing SHA-256 digests in constant time as the API's bearer
-// check does, so neither a token's content nor its length leaks through timing.
-func (con *Console) match(token string) (string, bool) {
+// match is the session a token opens and, for a named token, its id: an admin token of the
+// environment, compared as SHA-256 digests in constant time as the API's bearer check does, so
+// neither a token's content nor its length leaks through timing, with full access; else a
+// live named token (package tokens) with its scopes. tokens.ErrUnknown for anything else.
+func (con *Console) match(ctx context.Context, token string, now time.Time) (session, *string, error) {
 	if token == "" || len(token) > maxTokenLen {
-		return "", false
+		return session{}, nil, tokens.ErrUnknown
 	}
 	d := sha256.Sum256([]byte(token))
 	found := -1
@@ -194,10 +256,14 @@ func (con *Console) match(token string) (string, bool) {
 			found = i
 		}
 	}
-	if found < 0 {
-		return "", false
+	if found >= 0 {
+		return session{Actor: con.Tokens[found].Name, Scopes: []access.Scope{access.ScopeAdmin}}, nil, nil
 	}
-	return con.Tokens[found].Name, true
+	t, err := tokens.Authenticate(ctx, con.DB, token, now)
+	if err != nil {
+		return session{}, nil, err
+	}
+	return session{Actor: t.Name, Scopes: t.Scopes}, &t.ID, nil
 }
 
 // purge deletes sessions that ended, now and then, as sign-ins happen; nothing else writes the

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
@@ -126,20 +127,21 @@ func (con *Console) routeWebhooks(g *echo.Group) {
 	if con.Webhooks == nil {
 		return
 	}
-	g.GET("/webhooks", con.webhooks)
-	g.GET("/webhooks/new", con.newEndpoint)
-	g.POST("/webhooks/new", con.createEndpoint)
-	g.GET("/webhooks/:id", con.endpoint)
-	g.GET("/webhooks/:id/edit", con.editEndpoint)
-	g.POST("/webhooks/:id/edit", con.updateEndpoint)
-	g.POST("/webhooks/:id/enable", con.enableEndpoint(true))
-	g.POST("/webhooks/:id/disable", con.enableEndpoint(false))
-	g.GET("/webhooks/:id/delete", con.confirmDelete)
-	g.POST("/webhooks/:id/delete", con.deleteEndpoint)
-	g.POST("/webhooks/:id/rotate", con.rotateSecret)
-	g.POST("/webhooks/:id/test", con.testEndpoint)
-	g.POST("/webhooks/:id/recover", con.recoverEndpoint)
-	g.POST("/webhooks/:id/deliveries/:delivery/retry", con.retryDelivery)
+	m := need(access.ScopeWebhooks)
+	g.GET("/webhooks", con.webhooks, m)
+	g.GET("/webhooks/new", con.newEndpoint, m)
+	g.POST("/webhooks/new", con.createEndpoint, m)
+	g.GET("/webhooks/:id", con.endpoint, m)
+	g.GET("/webhooks/:id/edit", con.editEndpoint, m)
+	g.POST("/webhooks/:id/edit", con.updateEndpoint, m)
+	g.POST("/webhooks/:id/enable", con.enableEndpoint(true), m)
+	g.POST("/webhooks/:id/disable", con.enableEndpoint(false), m)
+	g.GET("/webhooks/:id/delete", con.confirmDelete, m)
+	g.POST("/webhooks/:id/delete", con.deleteEndpoint, m)
+	g.POST("/webhooks/:id/rotate", con.rotateSecret, m)
+	g.POST("/webhooks/:id/test", con.testEndpoint, m)
+	g.POST("/webhooks/:id/recover", con.recoverEndpoint, m)
+	g.POST("/webhooks/:id/deliveries/:delivery/retry", con.retryDelivery, m)
 }
 
 // endpointRow is one destination in the list.

@@ -35,20 +35,21 @@ type API struct {
 	Secrets *payload.Codec
 }
 
-// Register adds the API's routes to g, the server's /v1 group.
-func (a *API) Register(g *echo.Group) {
-	g.POST("/webhook-endpoints", a.createEndpoint)
-	g.GET("/webhook-endpoints", a.listEndpoints)
-	g.GET("/webhook-endpoints/:id", a.getEndpoint)
-	g.PATCH("/webhook-endpoints/:id", a.updateEndpoint)
-	g.DELETE("/webhook-endpoints/:id", a.deleteEndpoint)
-	g.POST("/webhook-endpoints/:id/rotate-secret", a.rotateSecret)
-	g.GET("/webhook-endpoints/:id/deliveries", a.listDeliveries)
-	g.POST("/webhook-endpoints/:id/recover", a.recoverEndpoint)
-	g.POST("/webhook-endpoints/:id/test", a.testEndpoint)
-	g.GET("/event-types", a.listEventTypes)
-	g.GET("/webhook-deliveries/:id", a.getDelivery)
-	g.POST("/webhook-deliveries/:id/retry", a.retryDelivery)
+// Register adds the API's routes to g, the server's /v1 group, each behind m (the scope the
+// routes require).
+func (a *API) Register(g *echo.Group, m ...echo.MiddlewareFunc) {
+	g.POST("/webhook-endpoints", a.createEndpoint, m...)
+	g.GET("/webhook-endpoints", a.listEndpoints, m...)
+	g.GET("/webhook-endpoints/:id", a.getEndpoint, m...)
+	g.PATCH("/webhook-endpoints/:id", a.updateEndpoint, m...)
+	g.DELETE("/webhook-endpoints/:id", a.deleteEndpoint, m...)
+	g.POST("/webhook-endpoints/:id/rotate-secret", a.rotateSecret, m...)
+	g.GET("/webhook-endpoints/:id/deliveries", a.listDeliveries, m...)
+	g.POST("/webhook-endpoints/:id/recover", a.recoverEndpoint, m...)
+	g.POST("/webhook-endpoints/:id/test", a.testEndpoint, m...)
+	g.GET("/event-types", a.listEventTypes, m...)
+	g.GET("/webhook-deliveries/:id", a.getDelivery, m...)
+	g.POST("/webhook-deliveries/:id/retry", a.retryDelivery, m...)
 }
 
 // rotationOverlap is how long a rotated-out secret keeps signing (docs/reference/outbound-webhooks.md).

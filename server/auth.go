@@ -1,27 +1,29 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
-	"fmt"
 	"crypto/subtle"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/tokens"
 )
 
-// bearer admits requests carrying one of tokens as "Authorization: Bearer <token>". Tokens are
-// compared as SHA-256 digests in constant time, so neither a token's content nor its length
-// leaks through response timing. An empty token list admits nobody. The request's context
-// carries the actor of the token that matched, names[i] for tokens[i], with full access: the
-// environment's tokens are the operator's own.
-func bearer(realm string, tokens, names []string) echo.MiddlewareFunc {
-	digests := make([][32]byte, len(tokens))
-	for i, t := range tokens {
-		digests[i] = sha256.Sum256([]byte(t))
-	}
+// bearer admits requests carrying "Authorization: Bearer <token>" with one of secrets (the
+// environment's, names[i] naming secrets[i]) or a live named token (package tokens), and puts
+// the token's actor in the request's context: an environment token's with full access (they
+// are the operator's own), a named token's with its scopes. Which routes those scopes open is
+// each route's requireScope. Environment tokens are compared as SHA-256 digests in constant
+// time, so neither a token's content nor its length leaks through response timing; a named
+// token is found by its digest. An empty token list admits the named tokens only.
+func (s *server) bearer(realm string, secrets, names []string) echo.MiddlewareFunc {
+	env := envTokens(realm, secrets, names)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			given, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
@@ -29,23 +31,83 @@ func bearer(realm string, tokens, names []string) echo.MiddlewareFunc {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="`+realm+`"`)
 				return errorf(http.StatusUnauthorized, codeUnauthorized, "missing bearer token")
 			}
-			d := sha256.Sum256([]byte(given))
-			match, which := 0, 0
-			for i, want := range digests {
-				m := subtle.ConstantTimeCompare(d[:], want[:])
-				match |= m
-				which = subtle.ConstantTimeSelect(m, i, which)
-			}
-			if match != 1 {
+			a, err := s.actorOf(c.Request().Context(), env, given, access.ViaAPI)
+			if errors.Is(err, tokens.ErrUnknown) {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="`+realm+`", error="invalid_token"`)
 				return errorf(http.StatusUnauthorized, codeUnauthorized, "invalid bearer token")
 			}
-			name := fmt.Sprintf("%s-%d", realm, which+1)
-			if which < len(names) {
-				name = names[which]
+			if err != nil {
+				return err
 			}
-			a := access.Actor{Name: name, Via: access.ViaAPI, Scopes: []access.Scope{access.ScopeAdmin}}
 			c.SetRequest(c.Request().WithContext(access.WithActor(c.Request().Context(), a)))
+			return next(c)
+		}
+	}
+}
+
+// envTokenSet is the environment's tokens of one kind as SHA-256 digests, each with the actor
+// it stands for.
+type envTokenSet struct {
+	digests [][32]byte
+	actors  []access.Actor
+}
+
+// envTokens are the admin tokens of SHIPFLOW_ADMIN_TOKENS, named names[i] or realm-N.
+func envTokens(realm string, secrets, names []string) envTokenSet {
+	var ts envTokenSet
+	for i, t := range secrets {
+		name := fmt.Sprintf("%s-%d", realm, i+1)
+		if i < len(names) {
+			name = names[i]
+		}
+		ts.add(t, access.Actor{Name: name, Scopes: []access.Scope{access.ScopeAdmin}})
+	}
+	return ts
+}
+
+func (ts *envTokenSet) add(token string, a access.Actor) {
+	ts.digests = append(ts.digests, sha256.Sum256([]byte(token)))
+	ts.actors = append(ts.actors, a)
+}
+
+// match is the actor of the environment token given, compared with every one in constant
+// time; ok is false when none is given.
+func (ts envTokenSet) match(given string) (a access.Actor, ok bool) {
+	d := sha256.Sum256([]byte(given))
+	match, which := 0, 0
+	for i, want := range ts.digests {
+		m := subtle.ConstantTimeCompare(d[:], want[:])
+		match |= m
+		which = subtle.ConstantTimeSelect(m, i, which)
+	}
+	if match != 1 {
+		return access.Actor{}, false
+	}
+	return ts.actors[which], true
+}
+
+// actorOf is the actor of a bearer token come by via: an environment token of env, else a
+// live named token; tokens.ErrUnknown for anything else.
+func (s *server) actorOf(ctx context.Context, env envTokenSet, given string, via access.Via) (access.Actor, error) {
+	if a, ok := env.match(given); ok {
+		a.Via = via
+		return a, nil
+	}
+	t, err := tokens.Authenticate(ctx, s.DB, given, s.now())
+	if err != nil {
+		return access.Actor{}, err
+	}
+	return t.Actor(via), nil
+}
+
+// requireScope refuses, 403 forbidden, a request whose actor (bearer put it there) lacks
+// scope. Every /v1 route names the scope it needs with one.
+func requireScope(scope access.Scope) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if a, ok := access.ActorFrom(c.Request().Context()); !ok || !a.Can(scope) {
+				return errorf(http.StatusForbidden, codeForbidden, "this token lacks the %s scope", scope)
+			}
 			return next(c)
 		}
 	}

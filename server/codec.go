@@ -10,6 +10,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/payload"
 )
 
@@ -32,7 +33,8 @@ func (s *server) routeCodec(e *echo.Echo) {
 		panic(err) // config validated the keys: a codec over them cannot fail
 	}
 	// CORS goes first: a browser's preflight carries no credentials.
-	g := e.Group(strings.TrimSuffix(prefixCodec, "/"), codecCORS(s.Config.CodecCORSOrigins), bearer("admin", s.Config.AdminTokens, s.Config.AdminTokenNames))
+	g := e.Group(strings.TrimSuffix(prefixCodec, "/"), codecCORS(s.Config.CodecCORSOrigins), s.bearer("admin", s.Config.AdminTokens, s.Config.AdminTokenNames),
+		requireScope(access.ScopeAdmin))
 	methods := []string{http.MethodPost, http.MethodOptions}
 	g.Match(methods, "/encode", codecRoute(codec.Encode))
 	g.Match(methods, "/decode", codecRoute(codec.Decode))

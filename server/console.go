@@ -8,7 +8,7 @@ import (
 	"github.com/shipflow/shipflow/tracklink"
 )
 
-// console is the operations console, opened by the admin tokens. Its sign-in form is rate
+// console is the operations console, opened by the admin tokens and by named tokens. Its sign-in form is rate
 // limited as the tracking page's lookup form is: both are guessed at by strangers.
 func (s *server) console() *console.Console {
 	cfg := s.Config

@@ -17,6 +17,7 @@ const (
 	codeMissingField     = apierr.MissingField
 	codeInvalidField     = apierr.InvalidField
 	codeUnauthorized     = apierr.Unauthorized
+	codeForbidden        = apierr.Forbidden
 	codeNotFound         = apierr.NotFound
 	codeMethodNotAllowed = apierr.MethodNotAllowed
 	codeTooLarge         = apierr.TooLarge

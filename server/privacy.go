@@ -18,11 +18,11 @@ import (
 )
 
 // routePrivacy adds the privacy requests' routes to the /v1 group (README "Privacy requests").
-func (s *server) routePrivacy(v1 *echo.Group) {
-	v1.POST("/privacy/exports", s.privacyExport)
-	v1.GET("/privacy/exports/:id", s.privacyKeptExport)
-	v1.POST("/privacy/erasures", s.privacyErase)
-	v1.GET("/privacy/erasures/:id", s.privacyErasure)
+func (s *server) routePrivacy(v1 *echo.Group, m ...echo.MiddlewareFunc) {
+	v1.POST("/privacy/exports", s.privacyExport, m...)
+	v1.GET("/privacy/exports/:id", s.privacyKeptExport, m...)
+	v1.POST("/privacy/erasures", s.privacyErase, m...)
+	v1.GET("/privacy/erasures/:id", s.privacyErasure, m...)
 }
 
 // privacyKey keys request ids (privacy.RequestID): the deployment's tracking secret, under

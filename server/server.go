@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/inbox"
@@ -119,13 +120,16 @@ func New(d Deps) *echo.Echo {
 	e.GET("/webhooks/whatsapp", s.whatsappSubscribe)
 	e.POST("/webhooks/whatsapp", s.whatsappEvents)
 
-	v1 := e.Group("/v1", bearer("admin", d.Config.AdminTokens, d.Config.AdminTokenNames))
-	v1.POST("/system/selftest", s.selftest)
-	v1.GET("/orders", s.listOrders)
-	v1.GET("/orders/:order_id", s.getOrder)
-	v1.GET("/orders/:order_id/stream", s.streamOrder)
-	v1.POST("/orders/:order_id/exception/resolve", s.resolveException)
-	v1.GET("/orders/:order_id/notifications", s.orderNotifications)
+	// Every /v1 route names the scope it needs (access.Scope): an environment admin token has
+	// them all, a named token those it was given.
+	v1 := e.Group("/v1", s.bearer("admin", d.Config.AdminTokens, d.Config.AdminTokenNames))
+	read, operate, admin := requireScope(access.ScopeReadOrders), requireScope(access.ScopeOperateOrders), requireScope(access.ScopeAdmin)
+	v1.POST("/system/selftest", s.selftest, admin)
+	v1.GET("/orders", s.listOrders, read)
+	v1.GET("/orders/:order_id", s.getOrder, read)
+	v1.GET("/orders/:order_id/stream", s.streamOrder, read)
+	v1.POST("/orders/:order_id/exception/resolve", s.resolveException, operate)
+	v1.GET("/orders/:order_id/notifications", s.orderNotifications, read)
 	webhooks := egress.Policy{Allowed: d.Config.WebhookAllowedCIDRs, AllowHTTP: d.Config.WebhookAllowHTTP}
 	s.webhooks = &outbound.API{
 		DB:         d.DB,
@@ -136,11 +140,12 @@ func New(d Deps) *echo.Echo {
 			TrackingSecret: d.Config.TrackingSecret}},
 		Secrets: d.Secrets,
 	}
-	s.webhooks.Register(v1)
+	s.webhooks.Register(v1, requireScope(access.ScopeWebhooks))
 	s.routeZapier(e, webhooks)
-	v1.GET("/inbound-events", s.listInboundEvents)
-	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
-	s.routePrivacy(v1)
+	v1.GET("/inbound-events", s.listInboundEvents, read)
+	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent, operate)
+	s.routeTokens(v1, admin)
+	s.routePrivacy(v1, admin)
 	s.routeCodec(e)
 
 	// The voice routes check their own credentials (tokens, or a platform's signature), after

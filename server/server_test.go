@@ -109,10 +109,11 @@ func TestBodyJustUnderTheLimitIsAccepted(t *testing.T) {
 
 func TestBearerTokens(t *testing.T) {
 	e := echo.New()
-	e.HTTPErrorHandler = (&server{Deps: Deps{Logger: testenv.Logger(t)}}).handleError
+	s := &server{Deps: Deps{Logger: testenv.Logger(t)}}
+	e.HTTPErrorHandler = s.handleError
 	ok := func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
-	e.Group("/v1", bearer("admin", []string{"admin-1", "admin-2"}, nil)).GET("/test", ok)
-	e.Group("/voice", bearer("voice", []string{"voice-1"}, nil)).GET("/test", ok)
+	e.Group("/v1", s.bearer("admin", []string{"admin-1", "admin-2"}, nil)).GET("/test", ok)
+	e.Group("/voice", s.bearer("voice", []string{"voice-1"}, nil)).GET("/test", ok)
 	tests := []struct {
 		path, header string
 		status       int
@@ -155,7 +156,7 @@ func TestAdminRoutesNeedAnAdminToken(t *testing.T) {
 }
 
 func TestNoTokensConfiguredAdmitsNobody(t *testing.T) {
-	h := bearer("admin", nil, nil)(func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+	h := (&server{}).bearer("admin", nil, nil)(func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
 	c.Request().Header.Set("Authorization", "Bearer ")
 	if err := h(c); err == nil {

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,9 +13,11 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/tokens"
 	"github.com/shipflow/shipflow/voice"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -44,36 +44,36 @@ func (s *server) routeVoice(g *echo.Group) {
 		VapiSecrets:  cfg.VapiWebhookSecrets,
 		RetellKeys:   cfg.RetellAPIKeys,
 	}
-	tokens := voiceTokens(cfg.VoiceTokens, cfg.VoiceDriverTokens)
-	g.POST("/tools", echo.WrapHandler(h.POSKAI()), tokens.auth(false))
-	g.POST("/vapi", echo.WrapHandler(h.Vapi()), tokens.auth(len(cfg.VapiWebhookSecrets) > 0))
-	g.POST("/retell", echo.WrapHandler(h.Retell()), tokens.auth(len(cfg.RetellAPIKeys) > 0))
+	env := voiceTokens(cfg.VoiceTokens, cfg.VoiceDriverTokens)
+	g.POST("/tools", echo.WrapHandler(h.POSKAI()), s.voiceAuth(env, false))
+	g.POST("/vapi", echo.WrapHandler(h.Vapi()), s.voiceAuth(env, len(cfg.VapiWebhookSecrets) > 0))
+	g.POST("/retell", echo.WrapHandler(h.Retell()), s.voiceAuth(env, len(cfg.RetellAPIKeys) > 0))
 }
 
-// voiceTokenSet is the /voice bearer tokens as SHA-256 digests, each a platform's or a
-// driver's. A token in both lists is a driver's.
-type voiceTokenSet struct {
-	digests [][32]byte
-	driver  []bool
-}
-
-func voiceTokens(platform, drivers []string) voiceTokenSet {
-	var ts voiceTokenSet
+// voiceTokens are the environment's /voice bearer tokens, each a platform's (scope voice,
+// named voice-N) or a driver's (scopes voice and driver, named driver-N). A token in both
+// lists is a driver's.
+func voiceTokens(platform, drivers []string) envTokenSet {
+	var ts envTokenSet
+	n := 0
 	for _, t := range platform {
 		if !slices.Contains(drivers, t) {
-			ts.digests, ts.driver = append(ts.digests, sha256.Sum256([]byte(t))), append(ts.driver, false)
+			n++
+			ts.add(t, access.Actor{Name: fmt.Sprintf("voice-%d", n), Scopes: []access.Scope{access.ScopeVoice}})
 		}
 	}
-	for _, t := range drivers {
-		ts.digests, ts.driver = append(ts.digests, sha256.Sum256([]byte(t))), append(ts.driver, true)
+	for i, t := range drivers {
+		ts.add(t, access.Actor{Name: fmt.Sprintf("driver-%d", i+1), Scopes: []access.Scope{access.ScopeVoice, access.ScopeDriver}})
 	}
 	return ts
 }
 
-// auth admits a request carrying one of the tokens, compared in constant time as bearer does,
-// and marks a driver's token on the request's context (voice.AsDriver). With signed, a request
+// voiceAuth admits a request carrying one of the environment's voice tokens, compared in
+// constant time as bearer does, or a live named token with the voice or driver scope, and
+// puts its actor on the request's context; a token with the driver scope marks a driver
+// (voice.AsDriver). A valid token with neither scope is refused, 403. With signed, a request
 // without a token passes on to the handler, which requires the platform's signature instead.
-func (ts voiceTokenSet) auth(signed bool) echo.MiddlewareFunc {
+func (s *server) voiceAuth(env envTokenSet, signed bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			header := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -85,23 +85,22 @@ func (ts voiceTokenSet) auth(signed bool) echo.MiddlewareFunc {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="voice"`)
 				return errorf(http.StatusUnauthorized, codeUnauthorized, "missing bearer token")
 			}
-			d := sha256.Sum256([]byte(given))
-			match, driver := 0, 0
-			for i, want := range ts.digests {
-				eq := subtle.ConstantTimeCompare(d[:], want[:])
-				match |= eq
-				if ts.driver[i] {
-					driver |= eq
-				}
-			}
-			if match != 1 {
+			a, err := s.actorOf(c.Request().Context(), env, given, access.ViaVoice)
+			if errors.Is(err, tokens.ErrUnknown) {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="voice", error="invalid_token"`)
 				return errorf(http.StatusUnauthorized, codeUnauthorized, "invalid bearer token")
 			}
-			if driver == 1 {
-				r := c.Request()
-				c.SetRequest(r.WithContext(voice.AsDriver(r.Context())))
+			if err != nil {
+				return err
 			}
+			if !a.Can(access.ScopeVoice) && !a.Can(access.ScopeDriver) {
+				return errorf(http.StatusForbidden, codeForbidden, "this token lacks the %s and %s scopes", access.ScopeVoice, access.ScopeDriver)
+			}
+			ctx := access.WithActor(c.Request().Context(), a)
+			if a.Can(access.ScopeDriver) {
+				ctx = voice.AsDriver(ctx)
+			}
+			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
 		}
 	}
