@@ -21,6 +21,7 @@ import (
 	"github.com/shipflow/shipflow/escalate"
 	"github.com/shipflow/shipflow/estimate"
 	"github.com/shipflow/shipflow/outbound"
+	"github.com/shipflow/shipflow/retention"
 	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -202,6 +203,7 @@ func Register(r Registry, d Deps) {
 		Tracker: d.Tracker, Registrars: d.Registrars, Carriers: d.Carriers, Alerters: d.Alerters, Tickets: d.Tickets, PublicURL: d.PublicURL, TrackingSecret: d.TrackingSecret, TrackingPageURL: d.TrackingPageURL,
 		Estimates: d.Estimates, ChannelFallback: d.ChannelFallback, TicketPublicComments: d.TicketPublicComments})
 	r.RegisterActivity(&outbound.Activities{Outbox: outbox})
+	r.RegisterActivity(&retention.Activities{DB: d.DB})
 }
 
 // outboxOf is the outbound side of d; the staff chats it tells of a disabled endpoint are the
@@ -217,4 +219,5 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(outbound.DeliveryWorkflow, workflow.RegisterOptions{Name: outbound.DeliveryName})
 	r.RegisterWorkflowWithOptions(workflows.SelfTest, workflow.RegisterOptions{Name: workflows.SelfTestName})
 	r.RegisterWorkflowWithOptions(workflows.HumanRequest, workflow.RegisterOptions{Name: workflows.HumanRequestName})
+	r.RegisterWorkflowWithOptions(retention.Workflow, workflow.RegisterOptions{Name: retention.WorkflowName})
 }
