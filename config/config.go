@@ -664,7 +664,7 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 	if err := c.checkEmailSecret(); err != nil {
 		return nil, err
 	}
-	if err := c.Retention.check(); err != nil {
+	if err := c.checkRetention(); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -96,12 +96,19 @@ func retentionEvery(dst *time.Duration) func(string) error {
 	}
 }
 
-// check refuses ages that contradict each other: a body blanked after its row is gone
-// promises something that never happens. (Bodies off with rows on keeps each body as long
-// as its row.)
-func (r Retention) check() error {
+// checkRetention refuses ages that contradict each other or the lifecycle. A body blanked
+// after its row is gone promises something that never happens (bodies off with rows on keeps
+// each body as long as its row). A finished order's workflow still runs while it waits for a
+// return parcel (SHIPFLOW_RETURN_WATCH since its latest news) and for the review request
+// (SHIPFLOW_REVIEW_REQUEST_DELAY), and projects the order as it goes: an order pruned before
+// then would come back from its next projection without its history.
+func (c *Config) checkRetention() error {
+	r := c.Retention
 	if r.Notifications > 0 && r.NotificationBodies > r.Notifications {
 		return errors.New("config: SHIPFLOW_RETENTION_NOTIFICATION_BODIES: is longer than SHIPFLOW_RETENTION_NOTIFICATIONS; a body goes with its row, so make it no longer")
+	}
+	if live := max(c.ReturnWatch, c.ReviewRequestDelay); r.Orders > 0 && r.Orders <= live {
+		return fmt.Errorf("config: SHIPFLOW_RETENTION_ORDERS: %dd is not longer than a finished order's workflow may still run (%s, SHIPFLOW_RETURN_WATCH or SHIPFLOW_REVIEW_REQUEST_DELAY); make it longer", r.Orders/Day, live)
 	}
 	return nil
 }

@@ -84,6 +84,7 @@ func TestRetentionSettings(t *testing.T) {
 		"SHIPFLOW_RETENTION_INBOX":               {"SHIPFLOW_RETENTION_INBOX": "12h"},
 		"SHIPFLOW_RETENTION_EVERY":               {"SHIPFLOW_RETENTION_EVERY": "10s"},
 		"SHIPFLOW_RETENTION_AUDIT":               {"SHIPFLOW_RETENTION_AUDIT": "0d"},
+		"SHIPFLOW_RETENTION_ORDERS":              {"SHIPFLOW_RETENTION_ORDERS": "30d"}, // the return watch's 720h
 	} {
 		if _, err := load(words); err == nil || !strings.Contains(err.Error(), env) {
 			t.Errorf("%v: %v, want an error naming %s", words, err, env)
@@ -94,6 +95,7 @@ func TestRetentionSettings(t *testing.T) {
 		{"SHIPFLOW_RETENTION_NOTIFICATION_BODIES": "off"},
 		{"SHIPFLOW_RETENTION_NOTIFICATIONS": "off", "SHIPFLOW_RETENTION_NOTIFICATION_BODIES": "500d"},
 		{"SHIPFLOW_RETENTION_NOTIFICATION_BODIES": "395d"},
+		{"SHIPFLOW_RETENTION_ORDERS": "31d"},
 	} {
 		if _, err := load(env); err != nil {
 			t.Errorf("%v: %v", env, err)
