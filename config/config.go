@@ -194,6 +194,10 @@ type Config struct {
 	// Limits protect the public routes from one client taking the replica.
 	Limits Limits
 
+	// Retention is how long each kind of data is kept before the retention schedule prunes
+	// it (package retention).
+	Retention Retention
+
 	// Brand is the merchant's look on the tracking page and in every email.
 	Brand brand.Brand
 	// Carriers is the built-in carrier table with the rows of CarriersFile over it.
@@ -565,6 +569,16 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_STREAMS_PER_ORDER", flag: "streams-per-order", def: "20", usage: "live streams (SSE) open at once on one order, per kind", parse: count(&c.Limits.StreamsPerOrder, maxStreams)},
 		{env: "SHIPFLOW_STREAMS_MAX", flag: "streams-max", def: "1000", usage: "live streams (SSE) open at once in this process, per kind", parse: count(&c.Limits.Streams, maxStreams)},
 
+		{env: "SHIPFLOW_RETENTION", flag: "retention", def: "true", usage: "prune data past its retention on a Temporal Schedule (false pauses the schedule)", parse: boolean(&c.Retention.On)},
+		{env: "SHIPFLOW_RETENTION_EVERY", flag: "retention-every", def: "1h", usage: "how often the retention schedule prunes", parse: retentionEvery(&c.Retention.Every)},
+		{env: "SHIPFLOW_RETENTION_INBOX", flag: "retention-inbox", def: "30d", usage: "age in days (30d) past which applied or rejected inbound deliveries are deleted, or off", parse: age(&c.Retention.Inbox)},
+		{env: "SHIPFLOW_RETENTION_NOTIFICATION_BODIES", flag: "retention-notification-bodies", def: "30d", usage: "age in days past which a sent message's text is blanked in the notification log, or off", parse: age(&c.Retention.NotificationBodies)},
+		{env: "SHIPFLOW_RETENTION_NOTIFICATIONS", flag: "retention-notifications", def: "395d", usage: "age in days past which notification log rows are deleted (opt-outs are kept), or off", parse: age(&c.Retention.Notifications)},
+		{env: "SHIPFLOW_RETENTION_DELIVERIES", flag: "retention-deliveries", def: "30d", usage: "age in days since their last attempt past which finished subscriber deliveries and their attempts are deleted, or off", parse: age(&c.Retention.Deliveries)},
+		{env: "SHIPFLOW_RETENTION_ORDERS", flag: "retention-orders", def: "395d", usage: "age in days since it finished past which an order leaves the read model with its shipments, timeline and events, or off", parse: age(&c.Retention.Orders)},
+		{env: "SHIPFLOW_RETENTION_AUDIT", flag: "retention-audit", def: "395d", usage: "age in days past which audit trail entries are deleted, or off", parse: age(&c.Retention.Audit)},
+		{env: "SHIPFLOW_RETENTION_TRANSIENT", flag: "retention-transient", def: "3d", usage: "age in days past which voice answers and failed verifications, two-way texts and ended console sessions are deleted, or off", parse: age(&c.Retention.Transient)},
+
 		{env: "SHIPFLOW_BRAND_NAME", flag: "brand-name", usage: "store name on the tracking page and in emails", parse: checked(&c.Brand.Name, brand.CheckName)},
 		{env: "SHIPFLOW_BRAND_LOGO_URL", flag: "brand-logo-url", usage: "https URL of the store's logo, shown on the tracking page and in emails", parse: checked(&c.Brand.LogoURL, brand.CheckLogoURL)},
 		{env: "SHIPFLOW_BRAND_PRIMARY_COLOR", flag: "brand-primary-color", usage: "header colour, #rrggbb", parse: checked(&c.Brand.Primary, brand.CheckColor)},
@@ -649,6 +663,9 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 		return nil, err
 	}
 	if err := c.checkEmailSecret(); err != nil {
+		return nil, err
+	}
+	if err := c.checkRetention(); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -24,6 +24,7 @@ import (
 	"github.com/shipflow/shipflow/notify/whatsapp"
 	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/payload"
+	"github.com/shipflow/shipflow/retention"
 	"github.com/shipflow/shipflow/signature"
 	"github.com/shipflow/shipflow/telemetry"
 	"github.com/shipflow/shipflow/twoway"
@@ -84,6 +85,8 @@ func New(d Deps) *echo.Echo {
 		Name: "shipflow_live_streams", Help: "Live streams (Server-Sent Events) open, by kind (order_api, tracking_page).",
 	}, []string{"kind"})
 	d.Metrics.Registry.MustRegister(streams)
+	// Pruning runs in the workers; every serve shows what they recorded.
+	d.Metrics.Registry.MustRegister(&retention.Collector{DB: d.DB, Retention: d.Config.Retention, Logger: d.Logger})
 	s.orderStreams = newStreamSlots(lim.StreamsPerOrder, lim.Streams, streams.WithLabelValues(streamOrderAPI))
 	s.trackStreams = newStreamSlots(lim.StreamsPerOrder, lim.Streams, streams.WithLabelValues(streamTrackingPage))
 	if cfg := d.Config; cfg.TwoWay {

@@ -23,6 +23,7 @@ import (
 	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/payload"
 	"github.com/shipflow/shipflow/privacy"
+	"github.com/shipflow/shipflow/retention"
 	"github.com/shipflow/shipflow/track"
 	"github.com/shipflow/shipflow/workflows"
 )
@@ -213,6 +214,7 @@ func Register(r Registry, d Deps) {
 		Estimates: d.Estimates, ChannelFallback: d.ChannelFallback, TicketPublicComments: d.TicketPublicComments})
 	r.RegisterActivity(&outbound.Activities{Outbox: outbox})
 	r.RegisterActivity(&privacy.Activities{DB: d.DB, Temporal: d.Temporal, Secrets: d.Secrets})
+	r.RegisterActivity(&retention.Activities{DB: d.DB})
 }
 
 // outboxOf is the outbound side of d; the staff chats it tells of a disabled endpoint are the
@@ -230,4 +232,5 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.HumanRequest, workflow.RegisterOptions{Name: workflows.HumanRequestName})
 	r.RegisterWorkflowWithOptions(privacy.ErasureWorkflow, workflow.RegisterOptions{Name: privacy.ErasureName})
 	r.RegisterWorkflowWithOptions(privacy.ExportWorkflow, workflow.RegisterOptions{Name: privacy.ExportName})
+	r.RegisterWorkflowWithOptions(retention.Workflow, workflow.RegisterOptions{Name: retention.WorkflowName})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -12,6 +13,7 @@ import (
 	"github.com/shipflow/shipflow/activities"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/outbound"
+	"github.com/shipflow/shipflow/retention"
 	"github.com/shipflow/shipflow/worker"
 )
 
@@ -86,8 +88,19 @@ func (a *app) startWorker(cancel context.CancelCauseFunc, dev bool) (sdkworker.W
 		return nil, fmt.Errorf("start worker on task queue %s: %w", a.cfg.Temporal.TaskQueue, err)
 	}
 	a.log.Info("worker polling", "task_queue", a.cfg.Temporal.TaskQueue, "namespace", a.cfg.Temporal.Namespace)
+	ctx, done := context.WithTimeout(context.Background(), scheduleTimeout)
+	defer done()
+	sched := retention.Schedule{Retention: a.cfg.Retention, TaskQueue: a.cfg.Temporal.TaskQueue}
+	if err := retention.Ensure(ctx, a.temporal, sched); err != nil {
+		w.Stop()
+		return nil, err
+	}
+	a.log.Info("retention schedule", "schedule_id", retention.ScheduleID, "on", a.cfg.Retention.On, "every", a.cfg.Retention.Every)
 	return w, nil
 }
+
+// scheduleTimeout bounds the retention schedule's creation or update at a worker's start.
+const scheduleTimeout = 30 * time.Second
 
 // feeds are the staff milestone feeds' digest window and the links their digests give.
 func (a *app) feeds() outbound.FeedSettings {
