@@ -26,7 +26,7 @@ import (
 // feedOutbox is a worker's outbox whose attempts reach the chats' stand-ins on 127.0.0.1.
 func feedOutbox(t testing.TB, pool *pgxpool.Pool) *outbound.Outbox {
 	return &outbound.Outbox{DB: pool, Sender: &outbound.Sender{
-		Policy: egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true},
+		Policy:  egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true},
 		Feeds:   outbound.FeedSettings{PublicURL: "https://shipflow.example"},
 		Secrets: testenv.SecretCodec(t),
 	}}

@@ -15,8 +15,8 @@ import (
 	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/egress"
-	"github.com/shipflow/shipflow/payload"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/payload"
 )
 
 // ZapierAPI is what a Zapier integration calls (docs/connectors.md "## Zapier"): the REST
