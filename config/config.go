@@ -206,8 +206,9 @@ type Config struct {
 	// browsers may call the codec server.
 	PayloadKeys      payload.Keys
 	CodecCORSOrigins []string
-	// SecretKeys seal the secrets kept in Postgres (a connector's credentials), the first key
-	// sealing (SHIPFLOW_SECRET_KEYS); without any, no connector with credentials can be saved.
+	// SecretKeys seal the secrets subscribers and connectors give us, kept in Postgres (signing
+	// secrets, header values, secret URLs, credentials), the first key sealing
+	// (SHIPFLOW_SECRET_KEYS); without any, no destination can be saved.
 	SecretKeys payload.Keys
 }
 
@@ -582,7 +583,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_TRACKING_PAGE_URL", flag: "tracking-page-url", usage: "public base URL of the tracking page when it is not SHIPFLOW_PUBLIC_URL, e.g. https://track.shop.example", parse: optionalURL(&c.Brand.PageURL)},
 		{env: "SHIPFLOW_CARRIERS_FILE", flag: "carriers-file", usage: "JSON file of carriers that extend or replace the built-in table (docs/reference/carriers.md)", parse: carriersFile(&c.CarriersFile, &c.Carriers)},
 
-		{env: "SHIPFLOW_SECRET_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing the secrets kept in Postgres (connector credentials), the first one sealing", parse: payloadKeys(&c.SecretKeys)},
+		{env: "SHIPFLOW_SECRET_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing the secrets kept in Postgres (endpoints' signing secrets, headers and secret URLs, connector credentials), the first one sealing", parse: payloadKeys(&c.SecretKeys)},
 		{env: "SHIPFLOW_PAYLOAD_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing Temporal payloads, the first one sealing", parse: payloadKeys(&c.PayloadKeys)},
 		{env: "SHIPFLOW_CODEC_CORS_ORIGINS", flag: "codec-cors-origins", usage: "comma-separated origins (scheme://host[:port]) of Temporal UIs that may call /codec", parse: origins(&c.CodecCORSOrigins)},
 	}
