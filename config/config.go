@@ -66,6 +66,8 @@ type Config struct {
 	// names itself; one without a name is admin-1, admin-2, ... by its place in the list.
 	AdminTokenNames []string
 	VoiceTokens     []string
+	// VoiceMTLS serves /voice on a listener of its own that requires client certificates.
+	VoiceMTLS VoiceMTLS
 	// ZapierAPIKeys admit a Zapier integration to /zapier/v1 and nothing else
 	// (docs/connectors.md "## Zapier"); none switches those routes off.
 	ZapierAPIKeys []string
@@ -209,8 +211,9 @@ type Config struct {
 	// browsers may call the codec server.
 	PayloadKeys      payload.Keys
 	CodecCORSOrigins []string
-	// SecretKeys seal the secrets kept in Postgres (a connector's credentials), the first key
-	// sealing (SHIPFLOW_SECRET_KEYS); without any, no connector with credentials can be saved.
+	// SecretKeys seal the secrets subscribers and connectors give us, kept in Postgres (signing
+	// secrets, header values, secret URLs, credentials), the first key sealing
+	// (SHIPFLOW_SECRET_KEYS); without any, no destination can be saved.
 	SecretKeys payload.Keys
 }
 
@@ -556,6 +559,13 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_VOICE_SOURCE", flag: "voice-source", def: "readmodel", usage: "where voice lookups read first: readmodel or workflow", parse: oneOf(&c.VoiceSource, "readmodel", "workflow")},
 		{env: "SHIPFLOW_VOICE_DEADLINE", flag: "voice-deadline", def: "800ms", usage: "deadline of a voice tool answer", parse: duration(&c.VoiceDeadline)},
 		{env: "SHIPFLOW_VOICE_DRIVER_TOKENS", secret: true, usage: "comma-separated /voice bearer tokens of drivers (report_delay)", parse: tokens(&c.VoiceDriverTokens)},
+		{env: "SHIPFLOW_VOICE_MTLS_ADDR", flag: "voice-mtls-addr", usage: "address of a second listener serving only /voice over TLS, requiring a client certificate from SHIPFLOW_VOICE_CLIENT_CA; empty: off", parse: optionalAddr(&c.VoiceMTLS.Addr)},
+		{env: "SHIPFLOW_VOICE_TLS_CERT", flag: "voice-tls-cert", usage: "PEM file of the mTLS voice listener's certificate (its chain after it)", parse: pemFile(&c.VoiceMTLS.CertFile, "certificate")},
+		{env: "SHIPFLOW_VOICE_TLS_KEY", flag: "voice-tls-key", usage: "PEM file of the mTLS voice listener's private key", parse: pemFile(&c.VoiceMTLS.KeyFile, "private key")},
+		{env: "SHIPFLOW_VOICE_CLIENT_CA", flag: "voice-client-ca", usage: "PEM file of the CAs the voice platform's client certificates must chain to", parse: caFile(&c.VoiceMTLS.ClientCAFile)},
+		{env: "SHIPFLOW_VOICE_MTLS_MODE", flag: "voice-mtls-mode", def: VoiceCertificate, usage: "what the mTLS voice listener admits: certificate (a client certificate alone) or certificate-and-token (one and a voice bearer token)", parse: oneOf(&c.VoiceMTLS.Mode, VoiceCertificate, VoiceCertificateAndToken)},
+		{env: "SHIPFLOW_VOICE_CLIENT_NAMES", flag: "voice-client-names", usage: "comma-separated subject common names a client certificate must have on the mTLS voice listener; empty: any the CA signed", parse: list(&c.VoiceMTLS.Names, clientName)},
+		{env: "SHIPFLOW_VOICE_MTLS_ONLY", flag: "voice-mtls-only", def: "false", usage: "serve /voice on the mTLS listener only, not on SHIPFLOW_HTTP_ADDR", parse: boolean(&c.VoiceMTLS.Only)},
 		{env: "SHIPFLOW_VOICE_DRIVER_PHONES", flag: "voice-driver-phones", usage: "comma-separated E.164 numbers of drivers, matched against the voice platform's caller id", parse: phones(&c.VoiceDriverPhones)},
 		{env: "VAPI_WEBHOOK_SECRET", secret: true, usage: "comma-separated secrets Vapi signs /voice/vapi with (X-Vapi-Secret or an HMAC credential)", parse: tokens(&c.VapiWebhookSecrets)},
 		{env: "RETELL_API_KEY", secret: true, usage: "comma-separated Retell API keys (webhook badge) that sign /voice/retell", parse: tokens(&c.RetellAPIKeys)},
@@ -588,7 +598,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_TRACKING_PAGE_URL", flag: "tracking-page-url", usage: "public base URL of the tracking page when it is not SHIPFLOW_PUBLIC_URL, e.g. https://track.shop.example", parse: optionalURL(&c.Brand.PageURL)},
 		{env: "SHIPFLOW_CARRIERS_FILE", flag: "carriers-file", usage: "JSON file of carriers that extend or replace the built-in table (docs/reference/carriers.md)", parse: carriersFile(&c.CarriersFile, &c.Carriers)},
 
-		{env: "SHIPFLOW_SECRET_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing the secrets kept in Postgres (connector credentials), the first one sealing", parse: payloadKeys(&c.SecretKeys)},
+		{env: "SHIPFLOW_SECRET_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing the secrets kept in Postgres (endpoints' signing secrets, headers and secret URLs, connector credentials), the first one sealing", parse: payloadKeys(&c.SecretKeys)},
 		{env: "SHIPFLOW_PAYLOAD_KEYS", secret: true, usage: "comma-separated id:base64key AES-256 keys sealing Temporal payloads, the first one sealing", parse: payloadKeys(&c.PayloadKeys)},
 		{env: "SHIPFLOW_CODEC_CORS_ORIGINS", flag: "codec-cors-origins", usage: "comma-separated origins (scheme://host[:port]) of Temporal UIs that may call /codec", parse: origins(&c.CodecCORSOrigins)},
 	}
@@ -657,6 +667,9 @@ func LoadFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*Co
 		return nil, errors.New("config: MAGENTO_URL and MAGENTO_ACCESS_TOKEN: set both to poll Magento, or neither")
 	}
 	if err := c.checkClientCert(); err != nil {
+		return nil, err
+	}
+	if err := c.checkVoiceMTLS(); err != nil {
 		return nil, err
 	}
 	if err := c.checkDailyHour(); err != nil {
@@ -1534,4 +1547,72 @@ func (c *Config) SecretCodec() (*payload.Codec, error) {
 		return nil, nil
 	}
 	return payload.NewCodec(c.SecretKeys)
+}
+
+// VoiceMTLS is the optional listener that serves /voice to a voice platform presenting a client
+// certificate ("Bearer tokens or mTLS", as the platforms offer), beside or instead of /voice
+// on the main listener.
+type VoiceMTLS struct {
+	// Addr is where it listens; "" turns it off.
+	Addr string
+	// CertFile and KeyFile are its own certificate and key; ClientCAFile the CAs a client's
+	// certificate must chain to.
+	CertFile, KeyFile, ClientCAFile string
+	// Mode is what admits a request: VoiceCertificate or VoiceCertificateAndToken.
+	Mode string
+	// Names, when any, are the subject common names a client certificate must have.
+	Names []string
+	// Only takes /voice off the main listener.
+	Only bool
+}
+
+// The modes of the mTLS voice listener (SHIPFLOW_VOICE_MTLS_MODE).
+const (
+	VoiceCertificate         = "certificate"
+	VoiceCertificateAndToken = "certificate-and-token"
+)
+
+// On reports whether the mTLS voice listener is configured.
+func (m VoiceMTLS) On() bool { return m.Addr != "" }
+
+// maxClientNameLen bounds a common name (RFC 5280's ub-common-name).
+const maxClientNameLen = 64
+
+// clientName reads one allowed common name: printable ASCII, at most 64 characters.
+func clientName(v string) (string, error) {
+	if len(v) > maxClientNameLen || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r > '~' }) {
+		return "", fmt.Errorf("%q is not a certificate common name (1 to %d printable ASCII characters)", v, maxClientNameLen)
+	}
+	return v, nil
+}
+
+// checkVoiceMTLS refuses an mTLS voice listener that could not accept a connection: a file
+// missing, a key that is not the certificate's, or a certificate expired. Its settings
+// without its address, or /voice taken off the main listener with nowhere else to go, are
+// mistakes too.
+func (c *Config) checkVoiceMTLS() error {
+	m := c.VoiceMTLS
+	if !m.On() {
+		switch {
+		case m.CertFile != "" || m.KeyFile != "" || m.ClientCAFile != "" || len(m.Names) > 0:
+			return errors.New("config: SHIPFLOW_VOICE_TLS_CERT, SHIPFLOW_VOICE_TLS_KEY, SHIPFLOW_VOICE_CLIENT_CA and SHIPFLOW_VOICE_CLIENT_NAMES: are set but SHIPFLOW_VOICE_MTLS_ADDR is not")
+		case m.Only:
+			return errors.New("config: SHIPFLOW_VOICE_MTLS_ONLY: is on but SHIPFLOW_VOICE_MTLS_ADDR is not set: /voice would be served nowhere")
+		}
+		return nil
+	}
+	switch {
+	case m.CertFile == "" || m.KeyFile == "":
+		return errors.New("config: SHIPFLOW_VOICE_MTLS_ADDR: needs SHIPFLOW_VOICE_TLS_CERT and SHIPFLOW_VOICE_TLS_KEY, the listener's certificate and key")
+	case m.ClientCAFile == "":
+		return errors.New("config: SHIPFLOW_VOICE_MTLS_ADDR: needs SHIPFLOW_VOICE_CLIENT_CA, the CAs of the clients' certificates")
+	case m.Addr == c.HTTPAddr:
+		return errors.New("config: SHIPFLOW_VOICE_MTLS_ADDR: is SHIPFLOW_HTTP_ADDR; the mTLS voice listener needs an address of its own")
+	case m.Mode == VoiceCertificateAndToken && len(c.VoiceTokens) == 0 && len(c.VoiceDriverTokens) == 0:
+		return errors.New("config: SHIPFLOW_VOICE_MTLS_MODE: certificate-and-token needs SHIPFLOW_VOICE_TOKENS")
+	}
+	if _, err := engine.LoadKeyPair(m.CertFile, m.KeyFile); err != nil {
+		return fmt.Errorf("config: SHIPFLOW_VOICE_TLS_CERT and SHIPFLOW_VOICE_TLS_KEY: %w", err)
+	}
+	return nil
 }

@@ -101,7 +101,7 @@ func TestWebhookPagesInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := strings.TrimPrefix(where, "/console/webhooks/")
-	if e, err := outbound.GetEndpoint(t.Context(), h.pool, id); err != nil || e.Secret != secret || e.Headers["Authorization"] != "Bearer erp-gateway-token" {
+	if e, err := openedEndpoint(t, h.pool, id); err != nil || e.Secret != secret || e.Headers["Authorization"] != "Bearer erp-gateway-token" {
 		t.Fatalf("the endpoint the browser made: %+v (%v)", e, err)
 	}
 	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), h.pool, id) })

@@ -139,11 +139,11 @@ func seedInsight(t *testing.T, pool *pgxpool.Pool, now time.Time) {
 
 	// Subscribers: 12 events to two endpoints. The ERP takes every one at the first try; the
 	// CRM takes 8, 2 fail for good and 2 are still being tried: 80 % of those settled.
-	erp, err := outbound.CreateEndpoint(ctx, pool, "https://erp.example/hooks", "ERP", nil)
+	erp, err := outbound.CreateEndpoint(ctx, pool, testenv.SecretCodec(t), "https://erp.example/hooks", "ERP", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := outbound.CreateEndpoint(ctx, pool, "https://crm.example/hooks", "CRM", nil); err != nil {
+	if _, err := outbound.CreateEndpoint(ctx, pool, testenv.SecretCodec(t), "https://crm.example/hooks", "CRM", nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 12 {

@@ -120,7 +120,7 @@ func orderID(t *testing.T) string {
 // the deliveries subscribers got, what came in about it, and its links.
 func TestOrderPage(t *testing.T) {
 	ctx, pool := context.Background(), testenv.DB(t)
-	ep, err := outbound.CreateEndpoint(ctx, pool, "https://subscriber.example/hook", "console test", []string{"shipment.exception"})
+	ep, err := outbound.CreateEndpoint(ctx, pool, testenv.SecretCodec(t), "https://subscriber.example/hook", "console test", []string{"shipment.exception"})
 	if err != nil {
 		t.Fatal(err)
 	}

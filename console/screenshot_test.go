@@ -32,7 +32,7 @@ func TestScreenshots(t *testing.T) {
 		dir = t.TempDir()
 	}
 	ctx, pool := context.Background(), testenv.DB(t)
-	ep, err := outbound.CreateEndpoint(ctx, pool, "https://subscriber.example/hook", "shots", nil)
+	ep, err := outbound.CreateEndpoint(ctx, pool, testenv.SecretCodec(t), "https://subscriber.example/hook", "shots", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

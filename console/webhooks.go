@@ -210,7 +210,9 @@ func (con *Console) loadEndpoint(c echo.Context) (outbound.Endpoint, error) {
 	if errors.Is(err, db.ErrNotFound) {
 		return e, problem(http.StatusNotFound, "There is no such webhook endpoint: it may have been deleted.")
 	}
-	return e, err
+	// Its pages show hints of its secrets (the secret's first characters, the headers'
+	// masked values): opened here, where they are shown.
+	return e.Shown(con.Webhooks.Secrets), err
 }
 
 // attemptView is one attempt as the endpoint page shows it.

@@ -162,7 +162,7 @@ func TestWebhookCreateTestAndSecretShownOnce(t *testing.T) {
 		"url": {rcv.URL + "/hooks"}, "description": {"ERP receiver"}, "type": {"order.shipped", "order.delivered"},
 		"header_name": {"Authorization", ""}, "header_value": {"Bearer gateway-token-123", ""},
 	})
-	e, err := outbound.GetEndpoint(t.Context(), h.pool, id)
+	e, err := openedEndpoint(t, h.pool, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestWebhookCreateTestAndSecretShownOnce(t *testing.T) {
 	contains(t, "the list after a test", list, `data-num="100"`)
 
 	code, rotated := h.submit("/console/webhooks/"+id+"/rotate", nil)
-	again, _ := outbound.GetEndpoint(t.Context(), h.pool, id)
+	again, _ := openedEndpoint(t, h.pool, id)
 	if code != http.StatusOK || again.Secret == e.Secret {
 		t.Fatalf("rotate: %d, secret unchanged %v", code, again.Secret == e.Secret)
 	}
@@ -270,7 +270,7 @@ func TestWebhookEditDisableDelete(t *testing.T) {
 		t.Fatalf("save: %d\n%s", code, page)
 	}
 	contains(t, "the page after saving", page, "Saved.", "after", "order.cancelled")
-	e, _ := outbound.GetEndpoint(t.Context(), h.pool, id)
+	e, _ := openedEndpoint(t, h.pool, id)
 	if e.URL != rcv.URL+"/v2" || e.Description != "after" || len(e.EventTypes) != 1 ||
 		e.Headers["X-Tenant"] != "acme" || e.Headers["X-Region"] != "eu" || len(e.Headers) != 2 {
 		t.Fatalf("after the edit: %+v %v", e, e.Headers)
@@ -409,4 +409,14 @@ func TestWebhookFormsRefuseBadInput(t *testing.T) {
 	if code, body := h.submit("/console/webhooks/"+id+"/recover", url.Values{"since": {"yesterday"}}); code != http.StatusBadRequest || !strings.Contains(body, "Since:") {
 		t.Errorf("recover since yesterday: %d", code)
 	}
+}
+
+// openedEndpoint is endpoint id as stored, its secrets opened (they are stored sealed).
+func openedEndpoint(t *testing.T, pool *pgxpool.Pool, id string) (outbound.Endpoint, error) {
+	t.Helper()
+	e, err := outbound.GetEndpoint(t.Context(), pool, id)
+	if err != nil {
+		return e, err
+	}
+	return e.Open(testenv.SecretCodec(t))
 }

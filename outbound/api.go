@@ -30,8 +30,8 @@ type API struct {
 	Policy egress.Policy
 	// Sender makes test events' attempts (POST .../test) from this process; nil refuses them.
 	Sender *Sender
-	// Secrets seal connectors' credentials (SHIPFLOW_SECRET_KEYS); nil refuses every
-	// connector that has credentials.
+	// Secrets seal what subscribers give to reach them (secrets.go) and connectors'
+	// credentials (SHIPFLOW_SECRET_KEYS); nil refuses every new destination.
 	Secrets *payload.Codec
 }
 
@@ -271,7 +271,7 @@ func (a *API) listEndpoints(c echo.Context) error {
 	}
 	out := make([]endpointView, len(es))
 	for i, e := range es {
-		out[i] = masked(e)
+		out[i] = masked(e.Shown(a.Secrets))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"endpoints": out})
 }
@@ -282,7 +282,7 @@ func (a *API) getEndpoint(c echo.Context) error {
 	if err != nil {
 		return endpointError(err, c.Param("id"))
 	}
-	return c.JSON(http.StatusOK, masked(e))
+	return c.JSON(http.StatusOK, masked(e.Shown(a.Secrets)))
 }
 
 // updateEndpoint is PATCH /v1/webhook-endpoints/{id}.

@@ -190,7 +190,7 @@ func endpointWithDelivery(t *testing.T, pool *pgxpool.Pool) (endpointID, deliver
 // tests share the database, and every enabled endpoint receives their events.
 func mustEndpoint(t *testing.T, pool *pgxpool.Pool, types []string) outbound.Endpoint {
 	t.Helper()
-	e, err := outbound.CreateEndpoint(t.Context(), pool, "https://example.com/hook", t.Name(), types)
+	e, err := outbound.CreateEndpoint(t.Context(), pool, testenv.SecretCodec(t), "https://example.com/hook", t.Name(), types)
 	if err != nil {
 		t.Fatal(err)
 	}

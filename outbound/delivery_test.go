@@ -95,7 +95,7 @@ func (h *harness) newAPI(c client.Client) *echo.Echo {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return server.New(server.Deps{Config: cfg, DB: h.pool, Temporal: c, Logger: testenv.Logger(h.t), Metrics: m, Inbox: h.inbox})
+	return server.New(server.Deps{Config: cfg, DB: h.pool, Temporal: c, Logger: testenv.Logger(h.t), Metrics: m, Inbox: h.inbox, Secrets: testenv.SecretCodec(h.t)})
 }
 
 // startWorker starts a worker with outbound deliveries on, and its dispatcher, on the harness's
@@ -106,6 +106,7 @@ func (h *harness) startWorker(perEndpoint int, reg *prometheus.Registry) {
 		Policy:      egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true},
 		Timeout:     attemptTimeout,
 		PerEndpoint: perEndpoint,
+		Secrets:     testenv.SecretCodec(h.t),
 	}
 	w := worker.New(h.c, h.tq, worker.Deps{
 		DB: h.pool, Notifier: silent{}, Escalator: silent{}, Webhooks: wh,

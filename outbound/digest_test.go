@@ -24,17 +24,18 @@ import (
 )
 
 // feedOutbox is a worker's outbox whose attempts reach the chats' stand-ins on 127.0.0.1.
-func feedOutbox(pool *pgxpool.Pool) *outbound.Outbox {
+func feedOutbox(t testing.TB, pool *pgxpool.Pool) *outbound.Outbox {
 	return &outbound.Outbox{DB: pool, Sender: &outbound.Sender{
-		Policy: egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true},
-		Feeds:  outbound.FeedSettings{PublicURL: "https://shipflow.example"},
+		Policy:  egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true},
+		Feeds:   outbound.FeedSettings{PublicURL: "https://shipflow.example"},
+		Secrets: testenv.SecretCodec(t),
 	}}
 }
 
 // slackFeed is a Slack feed subscribed to order.shipped, deleted when the test ends.
 func slackFeed(t *testing.T, pool *pgxpool.Pool, s *escalatetest.Slack) outbound.Endpoint {
 	t.Helper()
-	e, err := outbound.CreateEndpointOf(t.Context(), pool, outbound.KindSlack, s.WebhookURL(), t.Name(), []string{"order.shipped"}, nil)
+	e, err := outbound.CreateEndpointOf(t.Context(), pool, testenv.SecretCodec(t), outbound.KindSlack, s.WebhookURL(), t.Name(), []string{"order.shipped"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestFeedDeliveriesWaitAndGoAsOneDigest(t *testing.T) {
 	if got := claimedOf(t, pool, ids); !slices.Equal(got, ids[:1]) {
 		t.Fatalf("claimed %v, want only the lead %s", got, ids[0])
 	}
-	rep, err := feedOutbox(pool).Pass(ctx, outbound.DeliveryAttempt{DeliveryID: ids[0], Attempt: 1, Try: 1})
+	rep, err := feedOutbox(t, pool).Pass(ctx, outbound.DeliveryAttempt{DeliveryID: ids[0], Attempt: 1, Try: 1})
 	if err != nil || !rep.Done || rep.Outcome != "delivered" {
 		t.Fatalf("pass: %+v, %v", rep, err)
 	}
@@ -137,7 +138,7 @@ func TestFeedSingleEventIsOneLine(t *testing.T) {
 	if n, err := outbound.GatherDigests(ctx, pool, 0); err != nil || n != 1 {
 		t.Fatalf("gathered %d, %v", n, err)
 	}
-	if _, err := feedOutbox(pool).Pass(ctx, outbound.DeliveryAttempt{DeliveryID: ids[0], Attempt: 1, Try: 1}); err != nil {
+	if _, err := feedOutbox(t, pool).Pass(ctx, outbound.DeliveryAttempt{DeliveryID: ids[0], Attempt: 1, Try: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if m := s.Messages(); len(m) != 1 || len(m[0].Texts) != 0 || !strings.Contains(m[0].Text, "— Shipped · DPD") {
@@ -202,7 +203,7 @@ func TestFeedDigestRetriesTogether(t *testing.T) {
 	if _, err := outbound.GatherDigests(ctx, pool, 0); err != nil {
 		t.Fatal(err)
 	}
-	o := feedOutbox(pool)
+	o := feedOutbox(t, pool)
 	s.FailNext(1, http.StatusServiceUnavailable)
 	rep, err := o.Pass(ctx, outbound.DeliveryAttempt{DeliveryID: ids[0], Attempt: 1, Try: 1})
 	if err != nil || rep.Done || rep.Wait < time.Second {

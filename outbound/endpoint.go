@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/payload"
 )
 
 // Kind is how an attempt reaches a destination: each kind has its Transport, and reuses
@@ -66,6 +67,10 @@ type Endpoint struct {
 	Headers Headers `json:"-"`
 	// Credentials are a connector's, sealed (credentials.go); nil for a webhook or a feed.
 	Credentials Credentials `json:"-"`
+	// URLSealed is a secret URL (Kind.SecretURL) whole and sealed, URL then being its masked
+	// form; "" when URL is whole (secrets.go). Secret, Previous and the values of Headers are
+	// sealed too as the store returns them: Open opens them all.
+	URLSealed string `json:"-"`
 }
 
 // Secrets are the keys a delivery is signed with at t: the current one, and the previous one
@@ -90,51 +95,60 @@ func newEndpointID() string {
 	return "ep_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
-const endpointColumns = `id, kind, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until, failing_since, headers, credentials`
+const endpointColumns = `id, kind, url, description, event_types, secret, enabled, disabled_reason, created_at, updated_at, previous_secret, previous_secret_until, failing_since, headers, credentials, COALESCE(url_sealed, '')`
 
 func scanEndpoint(r pgx.Row) (Endpoint, error) {
 	var e Endpoint
-	err := r.Scan(&e.ID, &e.Kind, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil, &e.FailingSince, &e.Headers, &e.Credentials)
+	err := r.Scan(&e.ID, &e.Kind, &e.URL, &e.Description, &e.EventTypes, &e.Secret, &e.Enabled, &e.Disabled, &e.CreatedAt, &e.UpdatedAt, &e.Previous, &e.PreviousUntil, &e.FailingSince, &e.Headers, &e.Credentials, &e.URLSealed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, db.ErrNotFound
 	}
 	return e, err
 }
 
-// CreateEndpoint stores a new endpoint with a fresh secret and no headers of its own.
-func CreateEndpoint(ctx context.Context, ex db.Executor, url, description string, eventTypes []string) (Endpoint, error) {
-	return CreateEndpointWith(ctx, ex, url, description, eventTypes, nil)
+// CreateEndpoint stores a new endpoint with a fresh secret and no headers of its own, sealed
+// with c (secrets.go). Like every store function it returns the endpoint sealed: Open opens it.
+func CreateEndpoint(ctx context.Context, ex db.Executor, c *payload.Codec, url, description string, eventTypes []string) (Endpoint, error) {
+	return CreateEndpointWith(ctx, ex, c, url, description, eventTypes, nil)
 }
 
 // CreateEndpointWith stores a new endpoint with a fresh secret and headers h, which the caller
-// has checked (CheckHeaders).
-func CreateEndpointWith(ctx context.Context, ex db.Executor, url, description string, eventTypes []string, h Headers) (Endpoint, error) {
-	return CreateEndpointOf(ctx, ex, KindWebhook, url, description, eventTypes, h)
+// has checked (CheckHeaders), sealed with c.
+func CreateEndpointWith(ctx context.Context, ex db.Executor, c *payload.Codec, url, description string, eventTypes []string, h Headers) (Endpoint, error) {
+	return CreateEndpointOf(ctx, ex, c, KindWebhook, url, description, eventTypes, h)
 }
 
 // CreateEndpointOf stores a new destination of kind k with a fresh secret (unused by a feed)
-// and headers h, which the caller has checked (CheckHeaders, CheckFeedURL).
-func CreateEndpointOf(ctx context.Context, ex db.Executor, k Kind, url, description string, eventTypes []string, h Headers) (Endpoint, error) {
-	return createEndpoint(ctx, ex, k, url, description, eventTypes, h, nil)
+// and headers h, which the caller has checked (CheckHeaders, CheckFeedURL), sealed with c.
+func CreateEndpointOf(ctx context.Context, ex db.Executor, c *payload.Codec, k Kind, url, description string, eventTypes []string, h Headers) (Endpoint, error) {
+	return createEndpoint(ctx, ex, c, k, url, description, eventTypes, h, nil)
 }
 
 // CreateConnector stores a new connector of kind k with its credentials, sealed
 // (sealCredentials), which the caller has checked (checkCredentials, the connector's Check).
-func CreateConnector(ctx context.Context, ex db.Executor, k Kind, url, description string, eventTypes []string, creds Credentials) (Endpoint, error) {
-	return createEndpoint(ctx, ex, k, url, description, eventTypes, nil, creds)
+func CreateConnector(ctx context.Context, ex db.Executor, c *payload.Codec, k Kind, url, description string, eventTypes []string, creds Credentials) (Endpoint, error) {
+	return createEndpoint(ctx, ex, c, k, url, description, eventTypes, nil, creds)
 }
 
-func createEndpoint(ctx context.Context, ex db.Executor, k Kind, url, description string, eventTypes []string, h Headers, creds Credentials) (Endpoint, error) {
+func createEndpoint(ctx context.Context, ex db.Executor, c *payload.Codec, k Kind, url, description string, eventTypes []string, h Headers, creds Credentials) (Endpoint, error) {
 	if eventTypes == nil {
 		eventTypes = []string{}
 	}
-	if h == nil {
-		h = Headers{}
+	secret, err := sealString(c, NewSecret(), labelSecret)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	if h, err = sealHeaders(c, h); err != nil {
+		return Endpoint{}, err
+	}
+	shownURL, sealedURL, err := sealURL(c, k, url)
+	if err != nil {
+		return Endpoint{}, err
 	}
 	e, err := scanEndpoint(ex.QueryRow(ctx, `
-		INSERT INTO webhook_endpoints (id, kind, url, description, event_types, secret, headers, credentials)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		RETURNING `+endpointColumns, newEndpointID(), k, url, description, eventTypes, NewSecret(), map[string]string(h), sqlJSON(creds)))
+		INSERT INTO webhook_endpoints (id, kind, url, description, event_types, secret, headers, credentials, url_sealed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		RETURNING `+endpointColumns, newEndpointID(), k, shownURL, description, eventTypes, secret, map[string]string(h), sqlJSON(creds), sealedURL))
 	if err != nil {
 		return e, fmt.Errorf("create webhook endpoint: %w", err)
 	}
@@ -170,11 +184,13 @@ type EndpointChange struct {
 	EventTypes  *[]string `json:"event_types"`
 	Enabled     *bool     `json:"enabled"`
 	// Headers, when set, is called in the update's transaction with the endpoint's headers,
-	// locked, and returns the ones to store (a PATCH's merge, checked); an error ends the
-	// update with nothing changed.
+	// locked and sealed, and returns the ones to store, sealed (a PATCH's merge, checked); an
+	// error ends the update with nothing changed.
 	Headers func(Headers) (Headers, error) `json:"-"`
 	// Credentials, when set, replace a connector's, sealed.
 	Credentials Credentials `json:"-"`
+	// URLSealed, when set, is the new URL whole and sealed, URL its masked form (sealURL).
+	URLSealed *string `json:"-"`
 }
 
 // UpdateEndpoint applies c. Re-enabling an endpoint clears why it was disabled and its run of
@@ -220,8 +236,8 @@ func updateEndpoint(ctx context.Context, ex db.Executor, id string, c EndpointCh
 			disabled_reason = CASE WHEN $5 THEN '' ELSE disabled_reason END,
 			failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
 			headers = COALESCE($6, headers), credentials = COALESCE($7, credentials),
-			updated_at = now()
-		WHERE id = $1 RETURNING `+endpointColumns, id, c.URL, c.Description, c.EventTypes, c.Enabled, h, sqlJSON(c.Credentials)))
+			url_sealed = COALESCE($8, url_sealed), updated_at = now()
+		WHERE id = $1 RETURNING `+endpointColumns, id, c.URL, c.Description, c.EventTypes, c.Enabled, h, sqlJSON(c.Credentials), c.URLSealed))
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return e, fmt.Errorf("update webhook endpoint %s: %w", id, err)
 	}
@@ -240,13 +256,38 @@ func DeleteEndpoint(ctx context.Context, ex db.Executor, id string) error {
 	return nil
 }
 
-// RotateSecret gives an endpoint a new secret; the old one keeps signing for overlap, so a
-// receiver verifying with either key accepts every delivery while it switches.
-func RotateSecret(ctx context.Context, ex db.Executor, id string, overlap time.Duration) (Endpoint, error) {
-	e, err := scanEndpoint(ex.QueryRow(ctx, `
-		UPDATE webhook_endpoints SET previous_secret = secret, secret = $2,
-			previous_secret_until = now() + $3 * interval '1 second', updated_at = now()
-		WHERE id = $1 RETURNING `+endpointColumns, id, NewSecret(), overlap.Seconds()))
+// RotateSecret gives an endpoint a new secret, sealed with c; the old one keeps signing for
+// overlap, so a receiver verifying with either key accepts every delivery while it switches.
+// The old one moves to previous_secret, so it is opened and sealed again under that column's
+// label, in one transaction with the row locked.
+func RotateSecret(ctx context.Context, ex db.Executor, c *payload.Codec, id string, overlap time.Duration) (Endpoint, error) {
+	secret, err := sealString(c, NewSecret(), labelSecret)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	var e Endpoint
+	err = pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
+		var cur string
+		err := tx.QueryRow(ctx, `SELECT secret FROM webhook_endpoints WHERE id = $1 FOR UPDATE`, id).Scan(&cur)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return db.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		// A secret the keys no longer open signs nothing already: the rotation drops it.
+		var previous string
+		if plain, err := openString(c, cur, labelSecret); err == nil {
+			if previous, err = sealString(c, plain, labelPrevious); err != nil {
+				return err
+			}
+		}
+		e, err = scanEndpoint(tx.QueryRow(ctx, `
+			UPDATE webhook_endpoints SET previous_secret = $3, secret = $2,
+				previous_secret_until = now() + $4 * interval '1 second', updated_at = now()
+			WHERE id = $1 RETURNING `+endpointColumns, id, secret, previous, overlap.Seconds()))
+		return err
+	})
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return e, fmt.Errorf("rotate secret of webhook endpoint %s: %w", id, err)
 	}

@@ -137,7 +137,11 @@ func (a *API) Create(ctx context.Context, in EndpointInput) (Endpoint, error) {
 		if err != nil {
 			return Endpoint{}, err
 		}
-		return CreateConnector(ctx, a.DB, kind, *in.URL, deref(in.Description), types, creds)
+		e, err := CreateConnector(ctx, a.DB, a.Secrets, kind, *in.URL, deref(in.Description), types, creds)
+		if err != nil {
+			return Endpoint{}, err
+		}
+		return e.Open(a.Secrets)
 	}
 	if err := checkCredentials(kind, in.Credentials); err != nil {
 		return Endpoint{}, err
@@ -156,7 +160,11 @@ func (a *API) Create(ctx context.Context, in EndpointInput) (Endpoint, error) {
 	if err := CheckHeaders(h); err != nil {
 		return Endpoint{}, headerError(err)
 	}
-	return CreateEndpointOf(ctx, a.DB, kind, *in.URL, deref(in.Description), types, h)
+	e, err := CreateEndpointOf(ctx, a.DB, a.Secrets, kind, *in.URL, deref(in.Description), types, h)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	return e.Open(a.Secrets)
 }
 
 // Update changes what in gives of destination id, checked by the rules of its kind, which
@@ -185,6 +193,13 @@ func (a *API) Update(ctx context.Context, id string, in EndpointInput) (Endpoint
 		if err := a.checkEndpoint(in, cur.Kind); err != nil {
 			return Endpoint{}, err
 		}
+		if in.URL != nil && cur.Kind.SecretURL() {
+			shown, sealed, err := sealURL(a.Secrets, cur.Kind, *in.URL)
+			if err != nil {
+				return Endpoint{}, err
+			}
+			change.URL, change.URLSealed = &shown, sealed
+		}
 		if cur.Kind.Connector() && (in.URL != nil || in.Credentials != nil) {
 			url, creds := cur.URL, in.Credentials
 			if in.URL != nil {
@@ -212,15 +227,22 @@ func (a *API) Update(ctx context.Context, id string, in EndpointInput) (Endpoint
 			if clear {
 				return Headers{}, nil
 			}
+			cur, err := openHeaders(a.Secrets, cur)
+			if err != nil {
+				return nil, apierr.Errorf(http.StatusConflict, apierr.Conflict, "the stored headers cannot be opened (%v): send headers: null, then the headers again", err)
+			}
 			h := cur.Merge(patch)
-			return h, headerError(CheckHeaders(h))
+			if err := CheckHeaders(h); err != nil {
+				return nil, headerError(err)
+			}
+			return sealHeaders(a.Secrets, h)
 		}
 	}
 	e, err := UpdateEndpoint(ctx, a.DB, id, change)
 	if err != nil {
 		return Endpoint{}, endpointError(err, id)
 	}
-	return e, nil
+	return e.Shown(a.Secrets), nil
 }
 
 // Delete removes destination id with its deliveries.
@@ -238,11 +260,11 @@ func (a *API) Rotate(ctx context.Context, id string) (Endpoint, error) {
 	if cur.Kind.SecretURL() {
 		return Endpoint{}, apierr.Errorf(http.StatusConflict, apierr.Conflict, "a %s destination signs nothing: it has no secret to rotate (its webhook URL is the secret; PATCH url to change it)", cur.Kind)
 	}
-	e, err := RotateSecret(ctx, a.DB, id, rotationOverlap)
+	e, err := RotateSecret(ctx, a.DB, a.Secrets, id, rotationOverlap)
 	if err != nil {
 		return Endpoint{}, endpointError(err, id)
 	}
-	return e, nil
+	return e.Open(a.Secrets)
 }
 
 // SendTest sends the catalogue's example of eventType (DefaultTestType when nil) to

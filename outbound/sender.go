@@ -27,7 +27,8 @@ type Sender struct {
 	PerEndpoint int
 	// Feeds are the staff milestone feeds' digest window and links (feed.go).
 	Feeds FeedSettings
-	// Secrets open connectors' credentials for each attempt (SHIPFLOW_SECRET_KEYS).
+	// Secrets open endpoints' secrets and connectors' credentials for each attempt
+	// (SHIPFLOW_SECRET_KEYS).
 	Secrets *payload.Codec
 	// Wake tells this worker's dispatcher that new deliveries wait for their first attempt;
 	// nil leaves them to the dispatchers' polling.
@@ -74,6 +75,13 @@ func (s *Sender) send(ctx context.Context, o Outgoing, attempt int) (Result, tim
 		}
 		o.Credentials = creds
 	}
+	// The endpoint's secrets are opened for this attempt only (secrets.go).
+	e, err := o.Endpoint.Open(s.Secrets)
+	if err != nil {
+		// No retry opens them: the keys changed under the stored secrets.
+		return Result{Outcome: Failed, Err: "secrets: " + err.Error()}, time.Now()
+	}
+	o.Endpoint = e
 	ctx, cancel := context.WithTimeout(ctx, s.timeout())
 	defer cancel()
 	return t.Send(ctx, o, attempt)

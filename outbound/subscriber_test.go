@@ -103,6 +103,9 @@ func TestPatchMergesHeaders(t *testing.T) {
 	}
 	stored := func() outbound.Headers {
 		e, err := outbound.GetEndpoint(h.ctx, h.pool, ep.ID)
+		if err == nil {
+			e, err = e.Open(testenv.SecretCodec(t)) // stored sealed
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

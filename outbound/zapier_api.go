@@ -16,6 +16,7 @@ import (
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/order"
+	"github.com/shipflow/shipflow/payload"
 )
 
 // ZapierAPI is what a Zapier integration calls (docs/connectors.md "## Zapier"): the REST
@@ -31,6 +32,8 @@ type ZapierAPI struct {
 	Links FeedSettings
 	// Account names this shipflow in the Zap editor's connection label (GET /me).
 	Account string
+	// Secrets seal the hook URLs (SHIPFLOW_SECRET_KEYS, secrets.go): a hook is a secret.
+	Secrets *payload.Codec
 }
 
 // Register adds the routes to g, the server's /zapier/v1 group.
@@ -94,7 +97,7 @@ func (a *ZapierAPI) subscribe(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, created, err := SubscribeZapier(c.Request().Context(), a.DB, hook, t)
+	e, created, err := SubscribeZapier(c.Request().Context(), a.DB, a.Secrets, hook, t)
 	if err != nil {
 		return err
 	}
@@ -147,18 +150,31 @@ func renameField(err error, from, to string) error {
 
 // SubscribeZapier stores the subscription of hook to trigger t, or finds the one already
 // stored; created says which. The check and the insert are one transaction under a lock on
-// the hook, so two subscribes of one hook at once store one subscription.
-func SubscribeZapier(ctx context.Context, ex db.Executor, hook string, t ZapierTrigger) (e Endpoint, created bool, err error) {
+// the hook, so two subscribes of one hook at once store one subscription. The hook is kept
+// sealed with c (secrets.go), so it is found among the trigger's subscriptions of its masked
+// form (or stored whole, before the reseal pass) by opening each.
+func SubscribeZapier(ctx context.Context, ex db.Executor, c *payload.Codec, hook string, t ZapierTrigger) (e Endpoint, created bool, err error) {
 	err = pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('zapier-hook:' || $1))`, hook); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('zapier-hook:' || $1))`, MaskURL(hook)); err != nil {
 			return err
 		}
-		e, err = scanEndpoint(tx.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints
-			WHERE kind = $1 AND url = $2 AND event_types = $3 ORDER BY created_at LIMIT 1`, KindZapier, hook, []string{string(t.Type)}))
-		if err == nil || !errors.Is(err, db.ErrNotFound) {
+		rows, err := tx.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints
+			WHERE kind = $1 AND url IN ($2, $3) AND event_types = $4 ORDER BY created_at, id`,
+			KindZapier, hook, MaskURL(hook), []string{string(t.Type)})
+		if err != nil {
 			return err
 		}
-		e, err = CreateEndpointOf(ctx, tx, KindZapier, hook, "Zapier: "+t.Name, []string{string(t.Type)}, nil)
+		same, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Endpoint, error) { return scanEndpoint(r) })
+		if err != nil {
+			return err
+		}
+		for _, s := range same {
+			if o, err := s.Open(c); err == nil && o.URL == hook {
+				e = s
+				return nil
+			}
+		}
+		e, err = CreateEndpointOf(ctx, tx, c, KindZapier, hook, "Zapier: "+t.Name, []string{string(t.Type)}, nil)
 		created = err == nil
 		return err
 	})

@@ -49,13 +49,14 @@ func TestZapierGoneDeletesTheSubscription(t *testing.T) {
 	pool := testenv.DB(t)
 	z := connectortest.NewZapier(t)
 	hook := z.NewHook()
-	ep, created, err := outbound.SubscribeZapier(t.Context(), pool, hook, zapierTrigger(t, "tracking_number_added"))
+	ep, created, err := outbound.SubscribeZapier(t.Context(), pool, testenv.SecretCodec(t), hook, zapierTrigger(t, "tracking_number_added"))
 	if err != nil || !created {
 		t.Fatalf("subscribe: %v, created %v", err, created)
 	}
 	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, ep.ID) })
 	o := &outbound.Outbox{DB: pool, Sender: &outbound.Sender{
-		Policy: egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true}}}
+		Policy:  egress.Policy{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AllowHTTP: true},
+		Secrets: testenv.SecretCodec(t)}}
 
 	rep, err := o.Pass(t.Context(), outbound.DeliveryAttempt{DeliveryID: recordShipped(t, pool, ep.ID), Attempt: 1, Try: 1})
 	if err != nil || rep.Outcome != "delivered" || len(z.Posts(hook)) != 1 {
@@ -86,7 +87,7 @@ func TestSubscribeZapierIsIdempotent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range ids {
 		wg.Go(func() {
-			e, _, err := outbound.SubscribeZapier(t.Context(), pool, hook, tr)
+			e, _, err := outbound.SubscribeZapier(t.Context(), pool, testenv.SecretCodec(t), hook, tr)
 			if err != nil {
 				t.Error(err)
 			}
@@ -100,11 +101,11 @@ func TestSubscribeZapierIsIdempotent(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { _ = outbound.DeleteEndpoint(context.Background(), pool, ids[0]) })
-	e, created, err := outbound.SubscribeZapier(t.Context(), pool, hook, tr)
+	e, created, err := outbound.SubscribeZapier(t.Context(), pool, testenv.SecretCodec(t), hook, tr)
 	if err != nil || created || e.ID != ids[0] || e.Kind != outbound.KindZapier || len(e.EventTypes) != 1 || e.EventTypes[0] != "order.delivered" {
 		t.Errorf("again: %+v created %v %v", e, created, err)
 	}
-	other, created, err := outbound.SubscribeZapier(t.Context(), pool, hook, zapierTrigger(t, "shipment_exception"))
+	other, created, err := outbound.SubscribeZapier(t.Context(), pool, testenv.SecretCodec(t), hook, zapierTrigger(t, "shipment_exception"))
 	if err != nil || !created || other.ID == ids[0] {
 		t.Errorf("another trigger: %+v created %v %v", other, created, err)
 	}
@@ -115,7 +116,7 @@ func TestSubscribeZapierIsIdempotent(t *testing.T) {
 // of another kind is not a Zapier key's to delete.
 func TestUnsubscribeZapier(t *testing.T) {
 	pool := testenv.DB(t)
-	e, _, err := outbound.SubscribeZapier(t.Context(), pool, "https://hooks.zapier.com/hooks/standard/1/"+uniq(t, "u")+"/", zapierTrigger(t, "order_created"))
+	e, _, err := outbound.SubscribeZapier(t.Context(), pool, testenv.SecretCodec(t), "https://hooks.zapier.com/hooks/standard/1/"+uniq(t, "u")+"/", zapierTrigger(t, "order_created"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,3 +59,30 @@ func (c *Codec) OpenText(text, label string) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// IsSealed reports whether text has the form SealText gives (it may still not open): a value
+// stored before its column was sealed has not.
+func IsSealed(text string) bool { return strings.HasPrefix(text, sealedPrefix) }
+
+// Reseal is text as it should be stored now: sealed with the first key. A clear value (not
+// IsSealed) is sealed; a value sealed with another of the keys is opened and sealed again; one
+// sealed with the first key already is returned as it is, with changed false. That is how a
+// key is rotated: put a new key first, reseal every stored value, then drop the old key.
+func (c *Codec) Reseal(text, label string) (sealed string, changed bool, err error) {
+	if c == nil {
+		return "", false, ErrNoKeys
+	}
+	if !IsSealed(text) {
+		s, err := c.SealText([]byte(text), label)
+		return s, err == nil, err
+	}
+	if strings.HasPrefix(text, sealedPrefix+c.seal.id+":") {
+		return text, false, nil
+	}
+	plain, err := c.OpenText(text, label)
+	if err != nil {
+		return "", false, err
+	}
+	s, err := c.SealText(plain, label)
+	return s, err == nil, err
+}

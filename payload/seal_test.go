@@ -59,3 +59,32 @@ func FuzzOpenText(f *testing.F) {
 		}
 	})
 }
+
+func TestReseal(t *testing.T) {
+	old, _ := NewKey("k1", bytes.Repeat([]byte{1}, KeySize))
+	cur, _ := NewKey("k2", bytes.Repeat([]byte{2}, KeySize))
+	before, _ := NewCodec(Keys{old})
+	after, _ := NewCodec(Keys{cur, old})
+
+	clear, changed, err := before.Reseal("whsec_abc", "secret")
+	if err != nil || !changed || !strings.HasPrefix(clear, "sf1:k1:") {
+		t.Fatalf("a clear value: %q, %v, %v", clear, changed, err)
+	}
+	if s, changed, err := before.Reseal(clear, "secret"); err != nil || changed || s != clear {
+		t.Errorf("sealed with the first key already: %q, %v, %v", s, changed, err)
+	}
+	rotated, changed, err := after.Reseal(clear, "secret")
+	if err != nil || !changed || !strings.HasPrefix(rotated, "sf1:k2:") {
+		t.Fatalf("after a rotation: %q, %v, %v", rotated, changed, err)
+	}
+	if plain, err := after.OpenText(rotated, "secret"); err != nil || string(plain) != "whsec_abc" {
+		t.Errorf("opened %q, %v", plain, err)
+	}
+	if _, _, err := after.Reseal(clear, "headers"); err == nil {
+		t.Error("resealed under another label")
+	}
+	var none *Codec
+	if _, _, err := none.Reseal("x", "secret"); !errors.Is(err, ErrNoKeys) {
+		t.Errorf("no keys: %v", err)
+	}
+}

@@ -32,7 +32,7 @@ func TestConsoleSharesTheWebhookAPIAndInbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool := testenv.DB(t)
-	e := New(Deps{Config: cfg, DB: pool, Logger: testenv.Logger(t), Metrics: m, Inbox: inbox.New(pool)})
+	e := New(Deps{Config: cfg, DB: pool, Logger: testenv.Logger(t), Metrics: m, Inbox: inbox.New(pool), Secrets: testenv.SecretCodec(t)})
 
 	req := httptest.NewRequest(http.MethodPost, "/v1/webhook-endpoints",
 		strings.NewReader(`{"url":"http://127.0.0.1:9/hooks","description":"made through the API"}`))

@@ -56,6 +56,9 @@ func TestWebhookEndpointManagement(t *testing.T) {
 		t.Fatalf("rotate: %d %v", code, rot)
 	}
 	stored, err := outbound.GetEndpoint(t.Context(), testenv.DB(t), id)
+	if err == nil {
+		stored, err = stored.Open(testenv.SecretCodec(t)) // stored sealed
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,6 +210,9 @@ func TestWebhookEndpointHeadersAndEventTypes(t *testing.T) {
 		t.Errorf("create answers headers %v", h)
 	}
 	stored, err := outbound.GetEndpoint(t.Context(), testenv.DB(t), id)
+	if err == nil {
+		stored, err = stored.Open(testenv.SecretCodec(t)) // stored sealed
+	}
 	if err != nil || stored.Headers["Authorization"] != "Bearer tok-0123456789" {
 		t.Errorf("stored headers %v, %v", stored.Headers, err)
 	}

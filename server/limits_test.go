@@ -68,7 +68,7 @@ func newLimitServer(t *testing.T, env map[string]string) *limitServer {
 	buf := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	pool := testenv.DB(t)
-	srv := httptest.NewServer(New(Deps{Config: cfg, DB: pool, Temporal: c, Logger: logger, Metrics: m, Changes: changes.New(pool, testenv.QuietLogger())}))
+	srv := httptest.NewServer(New(Deps{Config: cfg, DB: pool, Temporal: c, Logger: logger, Metrics: m, Changes: changes.New(pool, testenv.QuietLogger()), Secrets: testenv.SecretCodec(t)}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
 		if t.Failed() {

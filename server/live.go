@@ -19,11 +19,11 @@ import (
 // trackPageRoute is the tracking page's route template.
 const trackPageRoute = "/track/:token"
 
-// routeCustomerFacing mounts the voice tools (behind the voice tokens or the platforms'
-// signatures, see routeVoice) and the tracking page (public: its token is the credential), the
-// page and its stream behind trackLimit.
-func (s *server) routeCustomerFacing(e *echo.Echo, voiceGroup *echo.Group, trackLimit echo.MiddlewareFunc) {
-	s.routeVoice(voiceGroup)
+// routeCustomerFacing mounts the voice tools on each of voice (behind the voice tokens or the
+// platforms' signatures, see routeVoice, or a client certificate) and the tracking page
+// (public: its token is the credential), the page and its stream behind trackLimit.
+func (s *server) routeCustomerFacing(e *echo.Echo, voice []voiceMount, trackLimit echo.MiddlewareFunc) {
+	s.routeVoice(voice...)
 
 	page := &trackpage.Page{
 		Orders: pageLookup{s}, Updates: s.Changes, Streams: s.trackStreams,

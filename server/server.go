@@ -50,8 +50,8 @@ type Deps struct {
 	SendGridPreviousKey *ecdsa.PublicKey
 	// Changes tells live views (SSE, the tracking page) that an order changed.
 	Changes Subscriber
-	// Secrets seal connectors' credentials (SHIPFLOW_SECRET_KEYS); nil refuses connectors
-	// with credentials.
+	// Secrets seal destinations' secrets and connectors' credentials in Postgres
+	// (SHIPFLOW_SECRET_KEYS); nil refuses every new destination.
 	Secrets *payload.Codec
 }
 
@@ -75,6 +75,14 @@ type server struct {
 
 // New builds the echo app with every route and the middleware all of them share.
 func New(d Deps) *echo.Echo {
+	api, _ := NewListeners(d)
+	return api
+}
+
+// NewListeners builds the main app (New's) and, when SHIPFLOW_VOICE_MTLS_ADDR is set, the app
+// of the mTLS voice listener: /voice alone, with the main app's handlers, rate limit and
+// middleware (voice_mtls.go); nil when it is off. Serve the second with VoiceTLSConfig.
+func NewListeners(d Deps) (api, voiceMTLS *echo.Echo) {
 	s := &server{Deps: d}
 	s.inboundAccepted = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "shipflow_inbound_deliveries_total", Help: "Inbound webhook deliveries stored, by source and result (accepted, duplicate).",
@@ -100,15 +108,19 @@ func New(d Deps) *echo.Echo {
 		}
 	}
 
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = clientIP(lim.TrustedProxies)
-
-	e.Use(requestID())
-	e.Use(s.observe())
-	e.Use(s.recoverPanics())
-	e.Use(capBody())
+	obs := s.observe() // once: it registers the request metrics both listeners count in
+	newEcho := func() *echo.Echo {
+		e := echo.New()
+		e.HideBanner, e.HidePort = true, true
+		e.HTTPErrorHandler = s.handleError
+		e.IPExtractor = clientIP(lim.TrustedProxies)
+		e.Use(requestID())
+		e.Use(obs)
+		e.Use(s.recoverPanics())
+		e.Use(capBody())
+		return e
+	}
+	e := newEcho()
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz, rateLimit(newClientLimiter(lim.Readyz, maxClients)))
@@ -151,12 +163,23 @@ func New(d Deps) *echo.Echo {
 	s.routePrivacy(v1, admin)
 	s.routeCodec(e)
 
-	// The voice routes check their own credentials (tokens, or a platform's signature), after
-	// the rate limit, so guessing a token is slowed too.
-	voice := e.Group("/voice", rateLimit(newClientLimiter(lim.Voice, maxClients)))
+	// The voice routes check their own credentials (tokens, or a platform's signature; a
+	// client certificate on the mTLS listener), after the rate limit, so guessing a token is
+	// slowed too. Both listeners share one limit: a client is one client on either.
+	voiceLimit := rateLimit(newClientLimiter(lim.Voice, maxClients))
+	env := voiceTokens(d.Config.VoiceTokens, d.Config.VoiceDriverTokens)
+	tokenAuth := func(signed bool) echo.MiddlewareFunc { return s.voiceAuth(env, signed) }
+	var voice []voiceMount
+	if !d.Config.VoiceMTLS.Only {
+		voice = append(voice, voiceMount{e.Group("/voice", voiceLimit), tokenAuth})
+	}
+	if m := d.Config.VoiceMTLS; m.On() {
+		voiceMTLS = newEcho()
+		voice = append(voice, voiceMount{voiceMTLS.Group("/voice", voiceLimit), certAuth(m, tokenAuth)})
+	}
 	s.routeCustomerFacing(e, voice, rateLimitWith(newClientLimiter(lim.Track, maxClients), s.trackBusy))
 	s.routeLookupForm(e, rateLimitWith(newClientLimiter(lim.Lookup, maxClients), s.pageBusy))
 	s.routeUnsubscribe(e, rateLimitWith(newClientLimiter(lim.Track, maxClients), s.pageBusy))
 	s.console().Register(e, rateLimitWith(newClientLimiter(lim.Lookup, maxClients), s.pageBusy))
-	return e
+	return e, voiceMTLS
 }

@@ -29,7 +29,7 @@ func newTestServer(t *testing.T) *echo.Echo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(Deps{Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.Logger(t), Metrics: m})
+	return New(Deps{Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.Logger(t), Metrics: m, Secrets: testenv.SecretCodec(t)})
 }
 
 type errorBody struct {

@@ -22,12 +22,20 @@ import (
 	"github.com/shipflow/shipflow/workflows"
 )
 
-// routeVoice mounts the voice tools. POST /voice/tools takes a voice or driver bearer token.
-// /voice/vapi and /voice/retell take one too, unless the platform's own signature is
-// configured (VAPI_WEBHOOK_SECRET, RETELL_API_KEY): a Vapi server sends one credential only, so
-// then the signature is what is required, checked by the handler before the body is parsed,
-// and a bearer token, if sent, must still be a valid one (a driver's marks a driver).
-func (s *server) routeVoice(g *echo.Group) {
+// voiceMount is a /voice group of a listener with what admits a request to its routes; auth
+// is given whether the route's platform signs its requests (the handler checks that).
+type voiceMount struct {
+	g    *echo.Group
+	auth func(signed bool) echo.MiddlewareFunc
+}
+
+// routeVoice mounts the voice tools on each mount, one handler for all. On the main listener
+// POST /voice/tools takes a voice or driver bearer token. /voice/vapi and /voice/retell take
+// one too, unless the platform's own signature is configured (VAPI_WEBHOOK_SECRET,
+// RETELL_API_KEY): a Vapi server sends one credential only, so then the signature is what is
+// required, checked by the handler before the body is parsed, and a bearer token, if sent,
+// must still be a valid one (a driver's marks a driver).
+func (s *server) routeVoice(mounts ...voiceMount) {
 	cfg := s.Config
 	deadline := cfg.VoiceDeadline
 	store := voice.NewStore(s.DB)
@@ -44,10 +52,12 @@ func (s *server) routeVoice(g *echo.Group) {
 		VapiSecrets:  cfg.VapiWebhookSecrets,
 		RetellKeys:   cfg.RetellAPIKeys,
 	}
-	env := voiceTokens(cfg.VoiceTokens, cfg.VoiceDriverTokens)
-	g.POST("/tools", echo.WrapHandler(h.POSKAI()), s.voiceAuth(env, false))
-	g.POST("/vapi", echo.WrapHandler(h.Vapi()), s.voiceAuth(env, len(cfg.VapiWebhookSecrets) > 0))
-	g.POST("/retell", echo.WrapHandler(h.Retell()), s.voiceAuth(env, len(cfg.RetellAPIKeys) > 0))
+	tools, vapi, retell := echo.WrapHandler(h.POSKAI()), echo.WrapHandler(h.Vapi()), echo.WrapHandler(h.Retell())
+	for _, m := range mounts {
+		m.g.POST("/tools", tools, m.auth(false))
+		m.g.POST("/vapi", vapi, m.auth(len(cfg.VapiWebhookSecrets) > 0))
+		m.g.POST("/retell", retell, m.auth(len(cfg.RetellAPIKeys) > 0))
+	}
 }
 
 // voiceTokens are the environment's /voice bearer tokens, each a platform's (scope voice,

@@ -22,7 +22,7 @@ func (s *server) routeZapier(e *echo.Echo, webhooks egress.Policy) {
 	}
 	g := e.Group("/zapier/v1", apiKey(zapierKeyHeader, cfg.ZapierAPIKeys))
 	(&outbound.ZapierAPI{
-		DB: s.DB, Policy: webhooks, Account: cmp.Or(account, "shipflow"),
+		DB: s.DB, Policy: webhooks, Account: cmp.Or(account, "shipflow"), Secrets: s.Secrets,
 		Links: outbound.FeedSettings{PublicURL: cfg.PublicURL, TrackingSecret: cfg.TrackingSecret},
 	}).Register(g)
 }

@@ -32,7 +32,7 @@ func newZapierServer(t *testing.T) *echo.Echo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(Deps{Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.Logger(t), Metrics: m})
+	return New(Deps{Config: cfg, DB: testenv.DB(t), Temporal: testenv.Temporal(t), Logger: testenv.Logger(t), Metrics: m, Secrets: testenv.SecretCodec(t)})
 }
 
 // zapier calls /zapier/v1 as Zapier's API Key authentication does, with the key in X-API-Key.

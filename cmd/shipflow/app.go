@@ -82,7 +82,7 @@ func connect(ctx context.Context, cfg *config.Config, e env) (*app, error) {
 		return nil, err
 	}
 	if a.secrets == nil {
-		a.log.Info("connectors with credentials cannot be saved: no keys to seal them", "set", "SHIPFLOW_SECRET_KEYS")
+		a.log.Info("no destination can be saved: no keys to seal its secrets", "set", "SHIPFLOW_SECRET_KEYS")
 	}
 	if a.metrics, err = telemetry.NewMetrics(); err != nil {
 		return nil, err
@@ -133,16 +133,16 @@ func servePprof(addr string, log *slog.Logger) *http.Server {
 	return srv
 }
 
-// serveHTTP runs srv, and the loops the handlers rely on (the inbox relay, the change feed),
-// until ctx ends or one of them fails, and returns only once every goroutine it started has
-// ended: a loop left running would outlive the pool the caller closes next. Shutdown goes in
-// order: srv stops accepting and drains in-flight requests for up to ten seconds, and only
-// then are the loops stopped, so that a request draining still has them. Long-lived streams
-// (SSE) see their request context end at once, so they do not hold the drain up.
-func serveHTTP(ctx context.Context, srv *http.Server, loops ...func(context.Context)) error {
+// serveHTTP runs the servers (one with a TLSConfig over TLS), and the loops the handlers rely
+// on (the inbox relay, the change feed), until ctx ends or one of them fails, and returns only
+// once every goroutine it started has ended: a loop left running would outlive the pool the
+// caller closes next. Shutdown goes in order: the servers stop accepting and drain in-flight
+// requests for up to ten seconds, and only then are the loops stopped, so that a request
+// draining still has them. Long-lived streams (SSE) see their request context end at once, so
+// they do not hold the drain up.
+func serveHTTP(ctx context.Context, servers []*http.Server, loops ...func(context.Context)) error {
 	base, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
-	srv.BaseContext = func(net.Listener) context.Context { return base }
 	loopCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopLoops()
 	g, gctx := errgroup.WithContext(ctx)
@@ -152,22 +152,34 @@ func serveHTTP(ctx context.Context, srv *http.Server, loops ...func(context.Cont
 			return nil
 		})
 	}
-	g.Go(func() error {
-		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("listen on %s: %w", srv.Addr, err)
-		}
-		return nil
-	})
+	for _, srv := range servers {
+		srv.BaseContext = func(net.Listener) context.Context { return base }
+		g.Go(func() error {
+			var err error
+			if srv.TLSConfig != nil {
+				err = srv.ListenAndServeTLS("", "") // the certificate is in TLSConfig
+			} else {
+				err = srv.ListenAndServe()
+			}
+			if !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("listen on %s: %w", srv.Addr, err)
+			}
+			return nil
+		})
+	}
 	g.Go(func() error {
 		defer stopLoops()
 		<-gctx.Done()
 		endStreams()
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("shut down %s: %w", srv.Addr, err)
+		var errs []error
+		for _, srv := range servers {
+			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs = append(errs, fmt.Errorf("shut down %s: %w", srv.Addr, err))
+			}
 		}
-		return nil
+		return errors.Join(errs...)
 	})
 	return g.Wait()
 }

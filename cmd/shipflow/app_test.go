@@ -41,7 +41,7 @@ func TestServeHTTPWaitsForWhatItStarts(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- serveHTTP(ctx, srv, loop, loop) }()
+	go func() { done <- serveHTTP(ctx, []*http.Server{srv}, loop, loop) }()
 	waitFor(t, "http://"+addr+"/", http.StatusOK, 10*time.Second)
 
 	slow := make(chan error, 1)
@@ -84,7 +84,7 @@ func TestServeHTTPStopsItsLoopsWhenItCannotListen(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- serveHTTP(context.Background(), newHTTPServer(ln.Addr().String(), http.NotFoundHandler()), loop)
+		done <- serveHTTP(context.Background(), []*http.Server{newHTTPServer(ln.Addr().String(), http.NotFoundHandler())}, loop)
 	}()
 	select {
 	case err := <-done:

@@ -128,7 +128,7 @@ func runDeliveries(ctx context.Context, a *app, rc *benchReceiver, base string, 
 		})
 	}()
 	for i := range k {
-		ep, err := outbound.CreateEndpoint(ctx, a.db, fmt.Sprintf("%s/%s/%d", base, prefix, i), "bench deliveries", nil)
+		ep, err := outbound.CreateEndpoint(ctx, a.db, a.secrets, fmt.Sprintf("%s/%s/%d", base, prefix, i), "bench deliveries", nil)
 		if err != nil {
 			return run, err
 		}

@@ -166,12 +166,12 @@ func runDev(ctx context.Context, args []string, e env) error {
 	}
 	defer w.Stop()
 
-	api, loops, err := a.api()
+	servers, loops, err := a.api()
 	if err != nil {
 		return err
 	}
 	printBanner(e, cfg, ts.Log, stand)
-	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTPAddr, api), loops...); err != nil {
+	if err := serveHTTP(ctx, servers, loops...); err != nil {
 		return err
 	}
 	if err := fatalCause(ctx); err != nil {

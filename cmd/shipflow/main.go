@@ -41,6 +41,7 @@ var commands = []command{
 	{"demo", "create demo orders on the sim carrier against a running `shipflow dev`", runDemo},
 	{"bench", "measure a running system (status-query, webhooks, voice, deliveries) or a seeded database (insight)", runBench},
 	{"webhooks", "developer tools for outbound webhooks (listen)", runWebhooks},
+	{"secrets", "seal the secrets kept in Postgres with the first of SHIPFLOW_SECRET_KEYS (reseal)", runSecrets},
 	{"loadtest", "drive orders through the whole journey and compare with the bare engine", runLoadtest},
 	{"version", "print the version", runVersion},
 }

@@ -30,6 +30,13 @@ func (a *app) migrate(ctx context.Context) error {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	a.log.Info("database migrated", "applied", applied, "schema_version", current)
+	// Secrets stored in clear before their columns were sealed, or sealed with a key that is no
+	// longer first, are sealed with the first key (outbound.Reseal: safe from every replica).
+	if a.secrets == nil {
+		a.log.Warn("secrets kept in Postgres not resealed: no keys", "set", "SHIPFLOW_SECRET_KEYS")
+	} else if _, err := reseal(ctx, a.db, a.secrets, a.log); err != nil {
+		return err
+	}
 	if err := engine.EnsureSearchAttributes(ctx, a.temporal, a.cfg.Temporal.Namespace, workflows.SearchAttributes...); err != nil {
 		return err
 	}

@@ -24,18 +24,19 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.close()
-	api, loops, err := a.api()
+	servers, loops, err := a.api()
 	if err != nil {
 		return err
 	}
 	a.log.Info("serving HTTP API", "addr", a.cfg.HTTPAddr, "version", version)
-	return serveHTTP(ctx, newHTTPServer(a.cfg.HTTPAddr, api), loops...)
+	return serveHTTP(ctx, servers, loops...)
 }
 
-// api builds the HTTP app and the loops it needs running beside it: the inbox relay that
-// forwards what it accepts, the change feed of its live pages, the sweep of remembered voice
-// answers. serveHTTP runs them, so that they stop after the API and before the pool closes.
-func (a *app) api() (http.Handler, []func(context.Context), error) {
+// api builds the HTTP servers (the API's, and the mTLS voice listener's when it is on) and the
+// loops they need running beside them: the inbox relay that forwards what it accepts, the
+// change feed of its live pages, the sweep of remembered voice answers. serveHTTP runs them,
+// so that they stop after the API and before the pool closes.
+func (a *app) api() ([]*http.Server, []func(context.Context), error) {
 	in := inbox.New(a.db)
 	r := &relay.Relay{
 		Inbox: in, DB: a.db, Temporal: a.temporal, TaskQueue: a.cfg.Temporal.TaskQueue,
@@ -70,7 +71,20 @@ func (a *app) api() (http.Handler, []func(context.Context), error) {
 	if u := a.cfg.ShipEngineKeysURL; u != "" {
 		d.ShipEngineKeys = signature.NewJWKS(u, &http.Client{Timeout: 5 * time.Second})
 	}
-	return server.New(d), loops, nil
+	api, voice := server.NewListeners(d)
+	servers := []*http.Server{newHTTPServer(a.cfg.HTTPAddr, api)}
+	if voice != nil {
+		m := a.cfg.VoiceMTLS
+		tc, err := server.VoiceTLSConfig(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		srv := newHTTPServer(m.Addr, voice)
+		srv.TLSConfig = tc
+		servers = append(servers, srv)
+		a.log.Info("serving /voice over mTLS", "addr", m.Addr, "mode", m.Mode, "main_listener", !m.Only)
+	}
+	return servers, loops, nil
 }
 
 // magentoPoller is the poll of the Magento store, when one is configured, or nil. It runs in

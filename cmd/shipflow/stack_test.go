@@ -15,6 +15,9 @@ import (
 // stackSecret signs the commerce events a stack is sent.
 const stackSecret = "whsec_" + "c3RhY2stY29tbWVyY2Utc2VjcmV0LWZvci10ZXN0cy0x"
 
+// stackSecretKeys is SHIPFLOW_SECRET_KEYS of a stack: one key, sealing destinations' secrets.
+const stackSecretKeys = "stack:" + "c3RhY2stc2VjcmV0LWtleS1mb3ItdGVzdHMtMzJieXQ=" // 32 bytes
+
 // stack is shipflow as a deployment runs it, `serve` and `worker` on this test's Postgres and
 // Temporal: the whole path a provider's test drives, from a signed commerce event through the
 // workflow and the activity to the provider's stand-in.
@@ -37,6 +40,8 @@ func startStack(t *testing.T, settings map[string]string) *stack {
 		"SHIPFLOW_ADMIN_TOKENS":            "ops-token",
 		"SHIPFLOW_COMMERCE_WEBHOOK_SECRET": stackSecret,
 		"SHIPFLOW_QUIET_HOURS":             "off",
+		// Destinations' secrets are sealed in Postgres: no endpoint is saved without keys.
+		"SHIPFLOW_SECRET_KEYS": stackSecretKeys,
 	}
 	maps.Copy(env, settings)
 	e := testEnv(t, env)

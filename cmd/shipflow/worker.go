@@ -39,7 +39,7 @@ func runWorker(ctx context.Context, args []string, e env) error {
 		fmt.Fprintln(w, `{"status":"ok"}`)
 	})
 	a.log.Info("serving worker metrics", "addr", a.cfg.MetricsAddr)
-	if err := serveHTTP(ctx, newHTTPServer(a.cfg.MetricsAddr, mux)); err != nil {
+	if err := serveHTTP(ctx, []*http.Server{newHTTPServer(a.cfg.MetricsAddr, mux)}); err != nil {
 		return err
 	}
 	return fatalCause(ctx)

@@ -129,6 +129,19 @@ is set once; secrets come only from Secrets.
 {{- with .serverName }}{{ $_ := set $plain "TEMPORAL_TLS_SERVER_NAME" . }}{{ end }}
 {{- end }}
 {{- if eq $component "serve" }}{{ $_ := set $plain "SHIPFLOW_HTTP_ADDR" (printf ":%v" $v.serve.port) }}{{ end }}
+{{- if and (eq $component "serve") $v.serve.voiceMTLS.enabled }}
+{{- with $v.serve.voiceMTLS }}
+{{- $dir := .mountPath }}
+{{- $_ := required "serve.voiceMTLS.existingSecret: the Secret of the listener's certificate, key and client CA" .existingSecret }}
+{{- $_ := set $plain "SHIPFLOW_VOICE_MTLS_ADDR" (printf ":%v" .port) }}
+{{- $_ := set $plain "SHIPFLOW_VOICE_TLS_CERT" (printf "%s/%s" $dir .certKey) }}
+{{- $_ := set $plain "SHIPFLOW_VOICE_TLS_KEY" (printf "%s/%s" $dir .keyKey) }}
+{{- $_ := set $plain "SHIPFLOW_VOICE_CLIENT_CA" (printf "%s/%s" $dir .caKey) }}
+{{- $_ := set $plain "SHIPFLOW_VOICE_MTLS_MODE" .mode }}
+{{- $_ := set $plain "SHIPFLOW_VOICE_MTLS_ONLY" (toString .only) }}
+{{- with .clientNames }}{{ $_ := set $plain "SHIPFLOW_VOICE_CLIENT_NAMES" . }}{{ end }}
+{{- end }}
+{{- end }}
 {{- if eq $component "worker" }}{{ $_ := set $plain "SHIPFLOW_METRICS_ADDR" (printf ":%v" $v.worker.metricsPort) }}{{ end }}
 {{- range $name, $value := merge (dict) (index $v $component).env $v.env }}
 {{- if has $name $secretNames }}
