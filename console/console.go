@@ -83,6 +83,7 @@ func (con *Console) Register(e *echo.Echo, signIn echo.MiddlewareFunc) {
 	con.routeWebhooks(g)
 	con.routeInbox(g)
 	con.routeInsight(g)
+	con.routeAudit(g)
 }
 
 func (con *Console) now() time.Time {

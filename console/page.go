@@ -41,6 +41,7 @@ var funcs = template.FuncMap{
 	"rate":   percent,
 	"took":   took,
 	"words":  words,
+	"detail": detail,
 }
 
 func parsePages() map[string]*template.Template {
@@ -82,6 +83,7 @@ const (
 	navWebhooks   = "webhooks"
 	navInbox      = "inbox"
 	navInsight    = "insight"
+	navAudit      = "audit"
 )
 
 // render draws page name into the response, with the session's actor and CSRF token, under a

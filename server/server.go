@@ -139,6 +139,7 @@ func New(d Deps) *echo.Echo {
 	s.webhooks.Register(v1)
 	s.routeZapier(e, webhooks)
 	v1.GET("/inbound-events", s.listInboundEvents)
+	v1.GET("/audit", s.listAudit)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent)
 	s.routeCodec(e)
 

@@ -39,6 +39,7 @@ func (s *server) routeVoice(g *echo.Group) {
 		Memo:     store,
 		Attempts: store,
 		Lookups:  store,
+		Trail:    store,
 		Deadline: deadline, FollowUp: cfg.EscalationSLA, Logger: s.Logger.With("component", "voice"),
 		DriverPhones: cfg.VoiceDriverPhones,
 		VapiSecrets:  cfg.VapiWebhookSecrets,
