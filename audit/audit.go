@@ -84,7 +84,8 @@ func Queue(ctx context.Context, b *pgx.Batch, e Entry) error {
 // transaction, so a change and its entry are committed together or not at all. A change made
 // outside Postgres (an order's workflow update) is made while the transaction is open: the
 // entry is committed only if it succeeded, and a Postgres that cannot take the entry has
-// refused the transaction before the change is asked for.
+// refused the transaction before the change is asked for. A change that turned out to change
+// nothing returns an entry of no action, and is committed without one.
 func Within(ctx context.Context, ex db.Executor, change func(tx pgx.Tx) (Entry, error)) error {
 	tx, err := ex.Begin(ctx)
 	if err != nil {
@@ -94,6 +95,9 @@ func Within(ctx context.Context, ex db.Executor, change func(tx pgx.Tx) (Entry, 
 	e, err := change(tx)
 	if err != nil {
 		return err
+	}
+	if e.Action == "" {
+		return tx.Commit(ctx)
 	}
 	if err := Append(ctx, tx, e); err != nil {
 		return err
