@@ -9,10 +9,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/db"
+	"github.com/shipflow/shipflow/order"
 )
 
 // Action is what an actor did to customer data.
@@ -40,24 +45,77 @@ const (
 
 // Entry is one line of the trail.
 type Entry struct {
-	ID      int64
-	At      time.Time
-	Actor   string
-	Via     access.Via
-	Action  Action
-	Subject string // what was read or changed: an order id, an email, an endpoint id
-	OrderID string // set when the subject belongs to one order
-	Detail  map[string]any
+	ID      int64          `json:"id"`
+	At      time.Time      `json:"at"`
+	Actor   string         `json:"actor"`
+	Via     access.Via     `json:"via"`
+	Action  Action         `json:"action"`
+	Subject string         `json:"subject"`            // what was read or changed: an order id, an email, an endpoint id
+	OrderID string         `json:"order_id,omitempty"` // set when the subject belongs to one order
+	Detail  map[string]any `json:"detail"`
 }
 
 // Append writes e, attributed to the actor ctx carries unless e names one. It is called in the
 // transaction of the change it records where there is one, so a change and its entry are
 // written together or not at all.
 func Append(ctx context.Context, ex db.Executor, e Entry) error {
+	args, err := insertArgs(ctx, e)
+	if err != nil {
+		return err
+	}
+	if _, err := ex.Exec(ctx, insertSQL, args...); err != nil {
+		return fmt.Errorf("audit %s of %q: %w", e.Action, e.Subject, err)
+	}
+	return nil
+}
+
+// Queue adds the INSERT of e to b, attributed as Append attributes it, for a caller that
+// sends its own writes in the same round trip (the voice line's lookup count).
+func Queue(ctx context.Context, b *pgx.Batch, e Entry) error {
+	args, err := insertArgs(ctx, e)
+	if err != nil {
+		return err
+	}
+	b.Queue(insertSQL, args...)
+	return nil
+}
+
+// Within runs change in a transaction on ex and appends the entry it returns in the same
+// transaction, so a change and its entry are committed together or not at all. A change made
+// outside Postgres (an order's workflow update) is made while the transaction is open: the
+// entry is committed only if it succeeded, and a Postgres that cannot take the entry has
+// refused the transaction before the change is asked for. A change that turned out to change
+// nothing returns an entry of no action, and is committed without one.
+func Within(ctx context.Context, ex db.Executor, change func(tx pgx.Tx) (Entry, error)) error {
+	tx, err := ex.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	e, err := change(tx)
+	if err != nil {
+		return err
+	}
+	if e.Action == "" {
+		return tx.Commit(ctx)
+	}
+	if err := Append(ctx, tx, e); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("audit %s of %q: commit: %w", e.Action, e.Subject, err)
+	}
+	return nil
+}
+
+const insertSQL = `INSERT INTO audit_log (actor, via, action, subject, order_id, detail) VALUES ($1, $2, $3, $4, $5, $6)`
+
+// insertArgs are insertSQL's arguments for e, its actor the context's unless it names one.
+func insertArgs(ctx context.Context, e Entry) ([]any, error) {
 	if e.Actor == "" {
 		a, ok := access.ActorFrom(ctx)
 		if !ok {
-			return fmt.Errorf("audit %s: no actor", e.Action)
+			return nil, fmt.Errorf("audit %s: no actor", e.Action)
 		}
 		e.Actor, e.Via = a.Name, a.Via
 	}
@@ -69,11 +127,26 @@ func Append(ctx context.Context, ex db.Executor, e Entry) error {
 	if e.OrderID != "" {
 		orderID = &e.OrderID
 	}
-	if _, err := ex.Exec(ctx, `INSERT INTO audit_log (actor, via, action, subject, order_id, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
-		e.Actor, string(e.Via), string(e.Action), e.Subject, orderID, detail); err != nil {
-		return fmt.Errorf("audit %s of %q: %w", e.Action, e.Subject, err)
+	return []any{clip(e.Actor, MaxActorLen), string(e.Via), string(e.Action), clip(e.Subject, MaxSubjectLen), orderID, detail}, nil
+}
+
+// Lengths of what an entry holds: an actor is a token's or platform's name, a subject what a
+// person typed into a search at most, so longer ones are cut rather than refused (an access
+// is recorded whatever was asked).
+const (
+	MaxActorLen   = 100
+	MaxSubjectLen = 500
+)
+
+// clip cuts s to at most n bytes, on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return nil
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Filter selects entries: by order, by actor, or both; Cursor continues a previous page.
@@ -83,6 +156,47 @@ type Filter struct {
 	Cursor  string
 	Limit   int
 }
+
+// Check holds a filter that came from outside to the rules of what it filters on: an order id
+// as orders take it, an actor as printable ASCII, a cursor of bounded length. The error names
+// the field.
+func (f Filter) Check() error {
+	if f.OrderID != "" {
+		if err := order.CheckKey("order_id", f.OrderID, order.MaxOrderIDLen); err != nil {
+			return err
+		}
+	}
+	if f.Actor != "" {
+		if err := order.CheckKey("actor", f.Actor, MaxActorLen); err != nil {
+			return err
+		}
+	}
+	if f.Cursor != "" {
+		if err := order.CheckKey("cursor", f.Cursor, maxCursorLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadEntry is the entry of a read of the trail through f that saw n entries: its subject the
+// order or actor asked about.
+func ReadEntry(f Filter, n int) Entry {
+	e := Entry{Action: ActionReadAudit, Subject: f.Actor, OrderID: f.OrderID, Detail: map[string]any{"entries": n}}
+	if f.OrderID != "" {
+		e.Subject = f.OrderID
+		if f.Actor != "" {
+			e.Detail["actor"] = f.Actor
+		}
+	}
+	if f.Cursor != "" {
+		e.Detail["page"] = "next"
+	}
+	return e
+}
+
+// maxCursorLen is longer than any cursor List gives (a timestamp and an id, in base64).
+const maxCursorLen = 200
 
 // MaxLimit is the most entries one page holds.
 const MaxLimit = 200
@@ -102,11 +216,29 @@ func List(ctx context.Context, ex db.Executor, f Filter) ([]Entry, string, error
 			return nil, "", db.ErrBadCursor
 		}
 	}
-	rows, err := ex.Query(ctx, `
-		SELECT id, at, actor, via, action, subject, COALESCE(order_id, ''), detail FROM audit_log
-		WHERE ($1 = '' OR order_id = $1) AND ($2 = '' OR actor = $2)
-		  AND ($3::timestamptz IS NULL OR (at, id) < ($3, $4))
-		ORDER BY at DESC, id DESC LIMIT $5`, f.OrderID, f.Actor, after, id, f.Limit+1)
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.OrderID != "" {
+		where = append(where, "order_id = "+arg(f.OrderID))
+	}
+	if f.Actor != "" {
+		where = append(where, "actor = "+arg(f.Actor))
+	}
+	if after != nil {
+		where = append(where, "(at, id) < ("+arg(*after)+", "+arg(id)+")")
+	}
+	q := `SELECT id, at, actor, via, action, subject, COALESCE(order_id, ''), detail FROM audit_log`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	// Only the filters given are in the statement, as db.ListOrders does it, so a list by order
+	// is planned on audit_log_order_idx (partial: order_id IS NOT NULL) and one by actor on
+	// audit_log_actor_idx, each its own plan rather than one generic plan for every filter.
+	rows, err := ex.Query(ctx, q+" ORDER BY at DESC, id DESC LIMIT "+arg(f.Limit+1), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list audit entries: %w", err)
 	}

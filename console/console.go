@@ -85,6 +85,7 @@ func (con *Console) Register(e *echo.Echo, signIn echo.MiddlewareFunc) {
 	con.routeInbox(g)
 	con.routeInsight(g)
 	con.routeTokens(g)
+	con.routeAudit(g)
 }
 
 func (con *Console) now() time.Time {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/workflows"
@@ -72,6 +73,11 @@ func (con *Console) exceptions(c echo.Context) error {
 	if errors.Is(err, db.ErrBadCursor) {
 		return problem(http.StatusBadRequest, "That page link is broken. Start from the first page.")
 	}
+	if err != nil {
+		return err
+	}
+	err = audit.Append(c.Request().Context(), con.DB, audit.Entry{Action: audit.ActionListOrders,
+		Detail: map[string]any{"as": "exceptions queue", "orders": len(page.Orders)}})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
 )
@@ -84,6 +85,10 @@ func (con *Console) inbox(c echo.Context) error {
 	if errors.Is(err, inbox.ErrBadCursor) {
 		return problem(http.StatusBadRequest, "That page link is broken. Start from the inbox again.")
 	}
+	if err != nil {
+		return err
+	}
+	err = audit.Append(ctx, con.DB, audit.Entry{Action: audit.ActionReadInbound, Detail: map[string]any{"status": st, "events": len(p.Events)}})
 	if err != nil {
 		return err
 	}

@@ -11,11 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/notify"
@@ -82,7 +84,15 @@ type orderView struct {
 	TemporalURL string
 	// ResendToken names this drawing of the page's resend forms (see resendID).
 	ResendToken string
+	// Access is who read or changed the order lately, newest first (this view among them);
+	// AccessMore links to the whole trail of the order when there is more.
+	Access     []audit.Entry
+	AccessMore bool
+	ShowAccess bool
 }
+
+// orderAccess is how many of an order's audit entries its page shows.
+const orderAccess = 10
 
 // message is one row of the notification log, newest first.
 type message struct {
@@ -144,7 +154,21 @@ func (con *Console) order(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The view is recorded before anything of the order is drawn, and is the first line of its
+	// own Access section.
+	if err := audit.Append(ctx, con.DB, audit.Entry{Action: audit.ActionReadOrder, Subject: id, OrderID: id,
+		Detail: map[string]any{"read": "page"}}); err != nil {
+		return err
+	}
 	page := orderView{Order: v, ResendToken: newResendToken()}
+	// The trail is the admin's to read, as GET /v1/audit is.
+	if page.ShowAccess = current(c).can(access.ScopeAdmin); page.ShowAccess {
+		var next string
+		if page.Access, next, err = audit.List(ctx, con.DB, audit.Filter{OrderID: id, Limit: orderAccess}); err != nil {
+			return err
+		}
+		page.AccessMore = next != ""
+	}
 	if x := v.Exception; x != nil {
 		a := con.age(*x)
 		page.Exception = &a
@@ -214,7 +238,11 @@ func (con *Console) resolve(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), updateTimeout)
 	defer cancel()
-	if _, err := workflows.UpdateOrder(ctx, con.Temporal, id, workflows.ResolveExceptionUpdate, r); err != nil {
+	err = audit.Within(ctx, con.DB, func(pgx.Tx) (audit.Entry, error) {
+		_, err := workflows.UpdateOrder(ctx, con.Temporal, id, workflows.ResolveExceptionUpdate, r)
+		return audit.Entry{Action: audit.ActionResolveException, Subject: id, OrderID: id, Detail: map[string]any{"by": r.By}}, err
+	})
+	if err != nil {
 		return con.refused(c.Request().Context(), id, err)
 	}
 	con.Logger.Info("console resolved an exception", "order_id", id, "actor", r.By)
@@ -257,7 +285,11 @@ func (con *Console) setChannels(c echo.Context) error {
 	}
 	uctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
-	if _, err := workflows.UpdateOrder(uctx, con.Temporal, id, workflows.SetChannelsUpdate, workflows.ChannelsRequest{Channels: chs}); err != nil {
+	err = audit.Within(uctx, con.DB, func(pgx.Tx) (audit.Entry, error) {
+		_, err := workflows.UpdateOrder(uctx, con.Temporal, id, workflows.SetChannelsUpdate, workflows.ChannelsRequest{Channels: chs})
+		return audit.Entry{Action: audit.ActionSetChannels, Subject: id, OrderID: id, Detail: map[string]any{"channels": chs}}, err
+	})
+	if err != nil {
 		return con.refused(ctx, id, err)
 	}
 	con.Logger.Info("console set notification channels", "order_id", id, "actor", current(c).Actor, "channels", chs)
@@ -296,7 +328,13 @@ func (con *Console) resend(c echo.Context) error {
 	r := workflows.ResendRequest{Milestone: o.Milestone, ShipmentID: o.ShipmentID, Refund: o.Refund, Day: o.Day, Channel: o.Channel, By: current(c).Actor}
 	uctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
-	res, err := workflows.ResendNotification(uctx, con.Temporal, id, resendID(token, n), r)
+	var res workflows.ResendResult
+	err = audit.Within(uctx, con.DB, func(pgx.Tx) (audit.Entry, error) {
+		var err error
+		res, err = workflows.ResendNotification(uctx, con.Temporal, id, resendID(token, n), r)
+		return audit.Entry{Action: audit.ActionResend, Subject: id, OrderID: id,
+			Detail: map[string]any{"notification": n, "channel": o.Channel, "milestone": o.Milestone, "key": res.Key}}, err
+	})
 	if err != nil {
 		return con.refused(ctx, id, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 )
@@ -82,6 +83,9 @@ func (con *Console) orders(c echo.Context) error {
 			return err
 		}
 	}
+	if err := audit.Append(c.Request().Context(), con.DB, f.entry(cursor, len(page.Orders))); err != nil {
+		return err
+	}
 	v := ordersView{Search: f, Statuses: order.Statuses(), Orders: page.Orders, Next: page.Next}
 	if page.Next != "" {
 		q := c.QueryParams()
@@ -89,6 +93,25 @@ func (con *Console) orders(c echo.Context) error {
 		v.NextPage = template.URL(prefix + "/orders?" + q.Encode())
 	}
 	return render(c, http.StatusOK, "orders", view{Title: "Orders", Nav: navOrders, Data: v})
+}
+
+// entry is the search's audit entry. Its subject is the search box's text as given (an order
+// id, a tracking number, a customer's email or phone), so erasing a customer finds the searches
+// for them; what it was taken as and the other filters are the detail.
+func (f orderSearch) entry(cursor string, found int) audit.Entry {
+	d := map[string]any{"orders": found}
+	for k, v := range map[string]string{"as": f.Searched, "status": f.Status, "carrier": f.Carrier, "from": f.From, "to": f.To} {
+		if v != "" {
+			d[k] = v
+		}
+	}
+	if f.Exception {
+		d["exception"] = true
+	}
+	if cursor != "" {
+		d["page"] = "next"
+	}
+	return audit.Entry{Action: audit.ActionListOrders, Subject: f.Q, Detail: d}
 }
 
 // params checks the form as the API checks its query (lengths, character sets) and turns it

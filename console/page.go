@@ -42,6 +42,7 @@ var funcs = template.FuncMap{
 	"rate":   percent,
 	"took":   took,
 	"words":  words,
+	"detail": detail,
 }
 
 func parsePages() map[string]*template.Template {
@@ -91,6 +92,7 @@ const (
 	navInbox      = "inbox"
 	navInsight    = "insight"
 	navTokens     = "tokens"
+	navAudit      = "audit"
 )
 
 // render draws page name into the response, with the session's actor and CSRF token, under a

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/console"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/internal/testenv"
@@ -46,6 +47,12 @@ func TestScreenshots(t *testing.T) {
 	l.startOrder(id)
 	testenv.Eventually(t, 10*time.Second, func() bool { return len(messages(t, id)) >= 2 }, "no messages logged")
 	now := time.Now().UTC()
+	// A caller's lookup in the order's audit trail, beside the console's own reads.
+	vctx := access.WithActor(ctx, access.Actor{Name: "vapi", Via: access.ViaVoice})
+	if err := audit.Append(vctx, pool, audit.Entry{Action: audit.ActionVoiceLookup, Subject: id, OrderID: id,
+		Detail: map[string]any{"tool": "lookup_shipment_status", "outcome": "verified", "verified": true, "platform": "vapi", "call_id": "call-7f3a"}}); err != nil {
+		t.Fatal(err)
+	}
 	seedException(t, "1017-JONAS", now.Add(-5*time.Hour-20*time.Minute))
 	seedException(t, "1033-RUTA", now.Add(-3*time.Hour-10*time.Minute))
 	seedTokens(t)
@@ -71,6 +78,7 @@ func TestScreenshots(t *testing.T) {
 		{"order", "/console/orders/" + url.PathEscape(id)},
 		{"exceptions", "/console/exceptions"},
 		{"tokens", "/console/tokens"},
+		{"audit", "/console/audit"},
 	} {
 		for _, w := range []int64{412, 1280} {
 			if err := chromedp.Do(bctx,

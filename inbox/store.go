@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 )
@@ -322,17 +323,26 @@ func (in *Inbox) Get(ctx context.Context, id int64) (Event, error) {
 
 // Replay sends a stored delivery through the relay again, whatever its status: staff use it to
 // re-drive a rejected or stuck delivery. The workflows dedupe by event id, so replaying an
-// applied delivery is harmless.
+// applied delivery is harmless. The replay is in the audit trail, attributed to the actor ctx
+// carries, written in the same transaction (a savepoint when the inbox is On one).
 func (in *Inbox) Replay(ctx context.Context, id int64) error {
-	tag, err := in.db.Exec(ctx, `
-		UPDATE inbound_events SET status = 'pending', waiting_for = '', attempts = 0, last_error = '',
-		       next_attempt_at = now(), locked_until = NULL
-		WHERE id = $1`, id)
+	err := audit.Within(ctx, in.db, func(tx pgx.Tx) (audit.Entry, error) {
+		var source, orderID string
+		err := tx.QueryRow(ctx, `
+			UPDATE inbound_events SET status = 'pending', waiting_for = '', attempts = 0, last_error = '',
+			       next_attempt_at = now(), locked_until = NULL
+			WHERE id = $1 RETURNING source, order_id`, id).Scan(&source, &orderID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return audit.Entry{}, ErrNotFound
+		}
+		if err != nil {
+			return audit.Entry{}, fmt.Errorf("replay inbound event %d: %w", id, err)
+		}
+		return audit.Entry{Action: audit.ActionReplayEvent, Subject: strconv.FormatInt(id, 10), OrderID: orderID,
+			Detail: map[string]any{"source": source}}, nil
+	})
 	if err != nil {
-		return fmt.Errorf("replay inbound event %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
+		return err
 	}
 	in.Wake()
 	return nil

@@ -10,7 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/shipflow/shipflow/apierr"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -137,7 +140,9 @@ func (a *API) Create(ctx context.Context, in EndpointInput) (Endpoint, error) {
 		if err != nil {
 			return Endpoint{}, err
 		}
-		e, err := CreateConnector(ctx, a.DB, a.Secrets, kind, *in.URL, deref(in.Description), types, creds)
+		e, err := a.changed(ctx, opCreate, func(tx pgx.Tx) (Endpoint, error) {
+			return CreateConnector(ctx, tx, a.Secrets, kind, *in.URL, deref(in.Description), types, creds)
+		})
 		if err != nil {
 			return Endpoint{}, err
 		}
@@ -160,11 +165,41 @@ func (a *API) Create(ctx context.Context, in EndpointInput) (Endpoint, error) {
 	if err := CheckHeaders(h); err != nil {
 		return Endpoint{}, headerError(err)
 	}
-	e, err := CreateEndpointOf(ctx, a.DB, a.Secrets, kind, *in.URL, deref(in.Description), types, h)
+	e, err := a.changed(ctx, opCreate, func(tx pgx.Tx) (Endpoint, error) {
+		return CreateEndpointOf(ctx, tx, a.Secrets, kind, *in.URL, deref(in.Description), types, h)
+	})
 	if err != nil {
 		return Endpoint{}, err
 	}
 	return e.Open(a.Secrets)
+}
+
+// What a change did to a destination, as its audit entry's detail names it.
+const (
+	opCreate = "create"
+	opUpdate = "update"
+	opDelete = "delete"
+	opRotate = "rotate-secret"
+)
+
+// changed makes change in a transaction with its audit entry (endpoint.change, the
+// destination's id), attributed to the actor ctx carries: the JSON API's token or the
+// console's person, one entry whichever surface asked.
+func (a *API) changed(ctx context.Context, op string, change func(tx pgx.Tx) (Endpoint, error)) (Endpoint, error) {
+	var e Endpoint
+	err := audit.Within(ctx, a.DB, func(tx pgx.Tx) (audit.Entry, error) {
+		var err error
+		e, err = change(tx)
+		entry := audit.Entry{Action: audit.ActionEndpointChange, Subject: e.ID, Detail: map[string]any{"op": op}}
+		if e.Kind != "" {
+			entry.Detail["kind"] = e.Kind
+		}
+		return entry, err
+	})
+	if err != nil {
+		return Endpoint{}, err
+	}
+	return e, nil
 }
 
 // Update changes what in gives of destination id, checked by the rules of its kind, which
@@ -238,7 +273,7 @@ func (a *API) Update(ctx context.Context, id string, in EndpointInput) (Endpoint
 			return sealHeaders(a.Secrets, h)
 		}
 	}
-	e, err := UpdateEndpoint(ctx, a.DB, id, change)
+	e, err := a.changed(ctx, opUpdate, func(tx pgx.Tx) (Endpoint, error) { return UpdateEndpoint(ctx, tx, id, change) })
 	if err != nil {
 		return Endpoint{}, endpointError(err, id)
 	}
@@ -247,7 +282,10 @@ func (a *API) Update(ctx context.Context, id string, in EndpointInput) (Endpoint
 
 // Delete removes destination id with its deliveries.
 func (a *API) Delete(ctx context.Context, id string) error {
-	return endpointError(DeleteEndpoint(ctx, a.DB, id), id)
+	_, err := a.changed(ctx, opDelete, func(tx pgx.Tx) (Endpoint, error) {
+		return Endpoint{ID: id}, DeleteEndpoint(ctx, tx, id)
+	})
+	return endpointError(err, id)
 }
 
 // Rotate gives destination id a new signing secret, returned in full for the caller to show
@@ -260,7 +298,9 @@ func (a *API) Rotate(ctx context.Context, id string) (Endpoint, error) {
 	if cur.Kind.SecretURL() {
 		return Endpoint{}, apierr.Errorf(http.StatusConflict, apierr.Conflict, "a %s destination signs nothing: it has no secret to rotate (its webhook URL is the secret; PATCH url to change it)", cur.Kind)
 	}
-	e, err := RotateSecret(ctx, a.DB, a.Secrets, id, rotationOverlap)
+	e, err := a.changed(ctx, opRotate, func(tx pgx.Tx) (Endpoint, error) {
+		return RotateSecret(ctx, tx, a.Secrets, id, rotationOverlap)
+	})
 	if err != nil {
 		return Endpoint{}, endpointError(err, id)
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/apierr"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/order"
@@ -97,7 +99,16 @@ func (a *ZapierAPI) subscribe(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, created, err := SubscribeZapier(c.Request().Context(), a.DB, a.Secrets, hook, t)
+	var e Endpoint
+	var created bool
+	ctx := zapierContext(c)
+	err = audit.Within(ctx, a.DB, func(tx pgx.Tx) (audit.Entry, error) {
+		var err error
+		if e, created, err = SubscribeZapier(ctx, tx, a.Secrets, hook, t); err != nil || !created {
+			return audit.Entry{}, err // a subscription found again is no change
+		}
+		return audit.Entry{Action: audit.ActionEndpointChange, Subject: e.ID, Detail: map[string]any{"op": opCreate, "kind": e.Kind}}, nil
+	})
 	if err != nil {
 		return err
 	}
@@ -184,6 +195,19 @@ func SubscribeZapier(ctx context.Context, ex db.Executor, c *payload.Codec, hook
 	return e, created, nil
 }
 
+// ZapierActor is who the Zapier integration's reads and changes are attributed to when its
+// request names nobody: its keys have no names.
+const ZapierActor = "zapier"
+
+// zapierContext is the request's context, carrying the Zapier actor unless it carries one.
+func zapierContext(c echo.Context) context.Context {
+	ctx := c.Request().Context()
+	if _, ok := access.ActorFrom(ctx); ok {
+		return ctx
+	}
+	return access.WithActor(ctx, access.Actor{Name: ZapierActor, Via: access.ViaAPI})
+}
+
 // unsubscribe is DELETE /zapier/v1/subscriptions/{id}, Zapier's performUnsubscribe. A
 // subscription already gone (deleted after its hook answered 410, or an unsubscribe retried
 // after a lost answer) is a success: the Zap is off either way. An id of another kind of
@@ -193,7 +217,16 @@ func (a *ZapierAPI) unsubscribe(c echo.Context) error {
 	if !PlainID(id) { // nothing else was ever an id of ours
 		return apierr.Errorf(http.StatusNotFound, apierr.NotFound, "no Zapier subscription %s", quoteID(id))
 	}
-	ok, err := UnsubscribeZapier(c.Request().Context(), a.DB, id)
+	var ok bool
+	ctx := zapierContext(c)
+	err := audit.Within(ctx, a.DB, func(tx pgx.Tx) (audit.Entry, error) {
+		var deleted bool
+		var err error
+		if ok, deleted, err = unsubscribeZapier(ctx, tx, id); err != nil || !deleted {
+			return audit.Entry{}, err // one gone already is no change
+		}
+		return audit.Entry{Action: audit.ActionEndpointChange, Subject: id, Detail: map[string]any{"op": opDelete, "kind": KindZapier}}, nil
+	})
 	if err != nil {
 		return err
 	}
@@ -206,17 +239,23 @@ func (a *ZapierAPI) unsubscribe(c echo.Context) error {
 // UnsubscribeZapier deletes the Zapier subscription id. It reports false only when id is a
 // destination of another kind, which it leaves alone; an id that is gone is done.
 func UnsubscribeZapier(ctx context.Context, ex db.Executor, id string) (bool, error) {
+	ok, _, err := unsubscribeZapier(ctx, ex, id)
+	return ok, err
+}
+
+// unsubscribeZapier is UnsubscribeZapier, saying also whether this call deleted it.
+func unsubscribeZapier(ctx context.Context, ex db.Executor, id string) (ok, deleted bool, err error) {
 	tag, err := ex.Exec(ctx, `DELETE FROM webhook_endpoints WHERE id = $1 AND kind = $2`, id, KindZapier)
 	if err != nil {
-		return false, fmt.Errorf("unsubscribe Zapier subscription %s: %w", id, err)
+		return false, false, fmt.Errorf("unsubscribe Zapier subscription %s: %w", id, err)
 	}
 	if tag.RowsAffected() == 1 {
-		return true, nil
+		return true, true, nil
 	}
 	var other bool
 	err = ex.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $1)`, id).Scan(&other)
 	if err != nil {
-		return false, fmt.Errorf("unsubscribe Zapier subscription %s: %w", id, err)
+		return false, false, fmt.Errorf("unsubscribe Zapier subscription %s: %w", id, err)
 	}
-	return !other, nil
+	return !other, false, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 )
@@ -31,7 +32,14 @@ func (a *ZapierAPI) samples(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := ZapierSamples(c.Request().Context(), a.DB, a.Links, t)
+	ctx := zapierContext(c)
+	out, err := ZapierSamples(ctx, a.DB, a.Links, t)
+	if err != nil {
+		return err
+	}
+	// The samples are recent orders' events, with their customers.
+	err = audit.Append(ctx, a.DB, audit.Entry{Action: audit.ActionListOrders, Subject: t.Key,
+		Detail: map[string]any{"as": "zapier samples", "events": len(out)}})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/inbox"
 )
 
@@ -34,10 +35,18 @@ func (s *server) listInboundEvents(c echo.Context) error {
 		}
 		return err
 	}
+	detail := map[string]any{"events": len(p.Events)}
+	if st != "" {
+		detail["status"] = st
+	}
+	if err := audit.Append(c.Request().Context(), s.DB, audit.Entry{Action: audit.ActionReadInbound, Detail: detail}); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, p)
 }
 
-// replayInboundEvent re-drives one stored delivery: POST /v1/inbound-events/{id}/replay.
+// replayInboundEvent re-drives one stored delivery: POST /v1/inbound-events/{id}/replay. The
+// inbox records the replay in the audit trail.
 func (s *server) replayInboundEvent(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {

@@ -40,6 +40,9 @@ func (s *server) orderNotifications(c echo.Context) error {
 			return errorf(http.StatusNotFound, codeNotFound, "no order %q", id)
 		}
 	}
+	if err := readOrder(c, s.DB, id, readNotifications); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, map[string]any{"order_id": id, "notifications": entries})
 }
 

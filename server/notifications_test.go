@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/audit"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/config"
@@ -222,6 +225,12 @@ func TestNotificationLogOfAnOrder(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("notifications lack %s: %s", want, rec.Body.String())
 		}
+	}
+	// The read is in the audit trail, as the token's.
+	entries, _, err := audit.List(t.Context(), testenv.DB(t), audit.Filter{OrderID: n.OrderID})
+	if err != nil || len(entries) != 1 || entries[0].Action != audit.ActionReadOrder || entries[0].Actor != "admin-1" ||
+		entries[0].Via != access.ViaAPI || entries[0].Detail["read"] != readNotifications {
+		t.Errorf("audit entries of the read: %+v %v", entries, err)
 	}
 	req = httptest.NewRequest(http.MethodGet, "/v1/orders/no-such-order/notifications", nil)
 	req.Header.Set("Authorization", "Bearer admin")

@@ -9,9 +9,11 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/apierr"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/workflows"
@@ -64,7 +66,24 @@ func (s *server) getOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := readOrder(c, s.DB, id, readView); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// What of an order a read saw, as its audit entry's detail names it.
+const (
+	readView          = "view"
+	readNotifications = "notifications"
+	readStream        = "stream"
+)
+
+// readOrder records that the request's actor read what of order id. A read is answered only
+// once it is in the audit trail.
+func readOrder(c echo.Context, ex db.Executor, id, what string) error {
+	return audit.Append(c.Request().Context(), ex, audit.Entry{Action: audit.ActionReadOrder, Subject: id, OrderID: id,
+		Detail: map[string]any{"read": what}})
 }
 
 // listOrders is GET /v1/orders?status=&carrier=&tracking_number=&limit=&cursor=, newest first.
@@ -96,6 +115,20 @@ func (s *server) listOrders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The subject is the search as given (a tracking number), so erasing a customer finds it;
+	// the other filters are the detail.
+	detail := map[string]any{"orders": len(page.Orders)}
+	for k, v := range map[string]string{"status": string(p.Status), "carrier": p.Carrier} {
+		if v != "" {
+			detail[k] = v
+		}
+	}
+	if p.Cursor != "" {
+		detail["page"] = "next"
+	}
+	if err := audit.Append(c.Request().Context(), s.DB, audit.Entry{Action: audit.ActionListOrders, Subject: p.TrackingNumber, Detail: detail}); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, page)
 }
 
@@ -124,7 +157,12 @@ func (s *server) resolveException(c echo.Context) error {
 	if r.By == "" {
 		r.By = "api"
 	}
-	res, err := workflows.UpdateOrder(c.Request().Context(), s.Temporal, id, workflows.ResolveExceptionUpdate, workflows.ResolveRequest{Note: r.Note, By: r.By})
+	var res workflows.UpdateResult
+	err = audit.Within(c.Request().Context(), s.DB, func(pgx.Tx) (audit.Entry, error) {
+		var err error
+		res, err = workflows.UpdateOrder(c.Request().Context(), s.Temporal, id, workflows.ResolveExceptionUpdate, workflows.ResolveRequest{Note: r.Note, By: r.By})
+		return audit.Entry{Action: audit.ActionResolveException, Subject: id, OrderID: id, Detail: map[string]any{"by": r.By}}, err
+	})
 	switch {
 	case errors.Is(err, workflows.ErrOrderNotRunning):
 		if _, gerr := s.orderView(c.Request().Context(), id); errors.Is(gerr, db.ErrNotFound) {
@@ -164,6 +202,10 @@ func (s *server) streamOrder(c echo.Context) error {
 		return streamsFull(c.Response().Header(), err)
 	}
 	defer release() // every return below, including the client going away (ctx ends)
+	// Once per stream: what it sends afterwards is the same order, to the same actor.
+	if err := readOrder(c, s.DB, id, readStream); err != nil {
+		return err
+	}
 	changed, stop := s.Changes.Subscribe(ctx, id)
 	defer stop()
 	w := c.Response()

@@ -159,6 +159,7 @@ func NewListeners(d Deps) (api, voiceMTLS *echo.Echo) {
 	s.routeZapier(e, webhooks)
 	v1.GET("/inbound-events", s.listInboundEvents, read)
 	v1.POST("/inbound-events/:id/replay", s.replayInboundEvent, operate)
+	v1.GET("/audit", s.listAudit, admin)
 	s.routeTokens(v1, admin)
 	s.routePrivacy(v1, admin)
 	s.routeCodec(e)

@@ -47,6 +47,7 @@ func (s *server) routeVoice(mounts ...voiceMount) {
 		Memo:     store,
 		Attempts: store,
 		Lookups:  store,
+		Trail:    store,
 		Deadline: deadline, FollowUp: cfg.EscalationSLA, Logger: s.Logger.With("component", "voice"),
 		DriverPhones: cfg.VoiceDriverPhones,
 		VapiSecrets:  cfg.VapiWebhookSecrets,

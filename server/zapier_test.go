@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,8 +12,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/config"
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/outbound"
 	"github.com/shipflow/shipflow/telemetry"
 )
 
@@ -109,6 +113,25 @@ func TestZapierSubscriptionsThroughTheAPI(t *testing.T) {
 	}
 	if code, _ := adminJSON(t, e, http.MethodGet, "/v1/webhook-endpoints/"+sub.ID, ""); code != http.StatusNotFound {
 		t.Errorf("after unsubscribe the destination answers %d", code)
+	}
+	// In the audit trail as Zapier's: the subscription made and removed once each (a repeat is
+	// no change), and the samples read.
+	entries, _, err := audit.List(t.Context(), testenv.DB(t), audit.Filter{Actor: outbound.ZapierActor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	samplesRead := false
+	for _, en := range entries {
+		switch {
+		case en.Action == audit.ActionEndpointChange && en.Subject == sub.ID && en.Via == access.ViaAPI:
+			ops = append(ops, fmt.Sprint(en.Detail["op"]))
+		case en.Action == audit.ActionListOrders && en.Subject == "tracking_number_added" && en.Detail["as"] == "zapier samples":
+			samplesRead = true
+		}
+	}
+	if got := strings.Join(ops, " "); got != "delete create" || !samplesRead {
+		t.Errorf("Zapier's entries: changes %q, samples read %v, want \"delete create\" and true", got, samplesRead)
 	}
 	code, wh := adminJSON(t, e, http.MethodPost, "/v1/webhook-endpoints", `{"url":"https://erp.example.com/hooks"}`)
 	if code != http.StatusCreated {

@@ -106,6 +106,7 @@ func (h *Handler) verified(ctx context.Context, inv *invocation) (Found, *Answer
 		}
 		return v, h.lookupFailed(ctx, inv, err, number)
 	}
+	inv.seen = v.OrderID
 	caller, said := inv.callerID, inv.args.callerPhone
 	if caller == "" {
 		caller = said
@@ -118,6 +119,7 @@ func (h *Handler) verified(ctx context.Context, inv *invocation) (Found, *Answer
 		return v, h.unverified(inv, verdictLocked, "order_locked", caller)
 	}
 	if v.Customer.Phone != "" && samePhone(caller, v.Customer.Phone) {
+		inv.verified = true
 		return v, nil
 	}
 	h.fail(ctx, inv, callKey, orderKey)

@@ -2,6 +2,7 @@ package voice
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/apierr"
+	"github.com/shipflow/shipflow/audit"
 )
 
 // DefaultDeadline is the answer deadline when Handler.Deadline is not set
@@ -87,6 +90,9 @@ type Handler struct {
 	// Lookups counts each first answer to lookup_shipment_status by outcome (a platform's
 	// repeat is not counted again). Nil counts nothing.
 	Lookups Lookups
+	// Trail records each first answer to a tool call in the audit trail, and then counts the
+	// lookups itself, in the same round trip, instead of Lookups. Nil records nothing.
+	Trail Trail
 }
 
 // POSKAI answers the shape of docs/reference/voice.md: POST /voice/tools.
@@ -220,35 +226,68 @@ func (h *Handler) invoke(ctx context.Context, inv *invocation) []byte {
 		h.logger().Info("voice tool answered", "platform", inv.platform, "call_id", inv.callID, "tool", inv.tool.name,
 			"status", status, "repeat", hit, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 		if !hit {
-			h.countLookup(ctx, inv, status)
+			h.record(ctx, inv, status, inv.seen, inv.verified)
 		}
 		return body
 	case <-ctx.Done():
 		h.logger().Warn("voice tool missed its deadline", "platform", inv.platform, "call_id", inv.callID,
 			"tool", inv.tool.name, "duration_ms", float64(time.Since(start).Microseconds())/1000, "err", ctx.Err())
-		h.countLookup(ctx, inv, StatusError)
+		// The tool may still be running: what it saw is not read here, and the caller heard
+		// nothing of the order.
+		h.record(ctx, inv, StatusError, "", false)
 		return encodeAnswer(h.unavailable(inv.locale, "timeout"))
 	}
 }
 
-// lookupCountTimeout bounds counting a lookup, which happens after the answer is given.
-const lookupCountTimeout = 2 * time.Second
+// recordTimeout bounds recording an answer, which happens after the answer is given.
+const recordTimeout = 2 * time.Second
 
-// countLookup counts a lookup_shipment_status answered with status, on a goroutine of its own
-// so the caller never waits for the count. A count that fails is logged and lost: the figure
-// is for a chart, and the caller's answer matters more.
-func (h *Handler) countLookup(ctx context.Context, inv *invocation, status string) {
-	if h.Lookups == nil || inv.tool.name != ToolLookupShipmentStatus {
+// record puts a first answer to a tool call in the audit trail, with the order the tool saw
+// (seen, "" for none) and whether the caller was verified, and counts a lookup_shipment_status
+// by outcome: one write, on a goroutine of its own, so the caller never waits for it. A write
+// that fails is logged: the caller's answer matters more than its record.
+func (h *Handler) record(ctx context.Context, inv *invocation, status, seen string, verified bool) {
+	outcome := outcomeOf(status)
+	var count *Count
+	if inv.tool.name == ToolLookupShipmentStatus {
+		count = &Count{Day: h.now().UTC(), Outcome: outcome}
+	}
+	if h.Trail == nil && (h.Lookups == nil || count == nil) {
 		return
 	}
-	day, outcome := h.now().UTC(), outcomeOf(status)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupCountTimeout)
+	e := h.entry(ctx, inv, outcome, seen, verified)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	go func() {
 		defer cancel()
-		if err := h.Lookups.CountLookup(ctx, day, outcome); err != nil {
-			h.logger().Warn("voice lookup not counted", "call_id", inv.callID, "outcome", outcome, "err", err)
+		var err error
+		if h.Trail != nil {
+			err = h.Trail.Record(ctx, e, count)
+		} else {
+			err = h.Lookups.CountLookup(ctx, count.Day, count.Outcome)
+		}
+		if err != nil {
+			h.logger().Warn("voice answer not recorded", "call_id", inv.callID, "tool", inv.tool.name, "outcome", outcome, "err", err)
 		}
 	}()
+}
+
+// entry is the audit entry of a tool call: attributed to the named token the request carries,
+// or else to the platform, via voice. Its subject is the order seen, or the number the caller
+// gave when none was found.
+func (h *Handler) entry(ctx context.Context, inv *invocation, outcome LookupOutcome, seen string, verified bool) audit.Entry {
+	name := inv.platform
+	if a, ok := access.ActorFrom(ctx); ok && a.Name != "" {
+		name = a.Name
+	}
+	subject := seen
+	if subject == "" {
+		subject = cmp.Or(inv.args.orderNumber, inv.args.trackingNumber)
+	}
+	d := map[string]any{"tool": inv.tool.name, "outcome": outcome, "verified": verified, "platform": inv.platform, "call_id": inv.callID}
+	if inv.driver {
+		d["driver"] = true
+	}
+	return audit.Entry{Actor: name, Via: access.ViaVoice, Action: audit.ActionVoiceLookup, Subject: subject, OrderID: seen, Detail: d}
 }
 
 // compute is the answer: the stored first answer for a repeat (fresh

@@ -268,6 +268,11 @@ type invocation struct {
 	// driver says the caller is a driver (see Handler.driver), the only
 	// caller report_delay answers.
 	driver bool
+	// seen is the order the tool looked up, "" when it found none; verified
+	// says the caller was verified for it (a driver for report_delay). The
+	// tool's run sets them, for the audit trail.
+	seen     string
+	verified bool
 }
 
 // key identifies the call for the memo: the same call, tool and

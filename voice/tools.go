@@ -289,6 +289,7 @@ func (h *Handler) reportDelay(ctx context.Context, inv *invocation) *Answer {
 	if err != nil {
 		return h.lookupFailed(ctx, inv, err, number)
 	}
+	inv.seen, inv.verified = v.OrderID, true // a driver's
 	if number == "" {
 		number = v.OrderID
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/order"
 )
 
@@ -80,6 +81,20 @@ type Memo interface {
 type Lookups interface {
 	// CountLookup adds one lookup with outcome on day (its UTC date).
 	CountLookup(ctx context.Context, day time.Time, outcome LookupOutcome) error
+}
+
+// Trail is the audit trail of the voice line: every first answer to a tool call is an entry
+// (audit.ActionVoiceLookup), naming the order looked up and whether the caller was verified.
+type Trail interface {
+	// Record appends e and, when count is not nil, counts the lookup as Lookups.CountLookup
+	// does, both in one round trip.
+	Record(ctx context.Context, e audit.Entry, count *Count) error
+}
+
+// Count is one lookup_shipment_status answer to count: its outcome on its day (UTC date).
+type Count struct {
+	Day     time.Time
+	Outcome LookupOutcome
 }
 
 // LookupOutcome is what a caller's lookup came to.
