@@ -40,7 +40,9 @@ const (
 	ActionTokenCreate      Action = "token.create"    // a named token created
 	ActionTokenRevoke      Action = "token.revoke"    // a named token revoked
 	ActionReadAudit        Action = "audit.read"      // the audit trail read
-	ActionPrune            Action = "retention.prune" // data past its retention removed
+	ActionPrune            Action = "retention.prune"
+	ActionReadDeliveries   Action = "deliveries.read" // a subscriber delivery or an endpoint's deliveries, which carry events' bodies
+	ActionDecodePayloads   Action = "payloads.decode" // Temporal payloads opened by the codec server for the Temporal UI or CLI // data past its retention removed
 )
 
 // Entry is one line of the trail.

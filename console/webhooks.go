@@ -16,6 +16,7 @@ import (
 
 	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/apierr"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/order"
 	"github.com/shipflow/shipflow/outbound"
@@ -274,6 +275,10 @@ func (con *Console) endpointPage(c echo.Context, status int, problemText string)
 		return problem(http.StatusBadRequest, "That page link is broken. Start from the endpoint's page again.")
 	}
 	if err != nil {
+		return err
+	}
+	if err := audit.Append(c.Request().Context(), con.Webhooks.DB, audit.Entry{Action: audit.ActionReadDeliveries, Subject: e.ID,
+		Detail: map[string]any{"status": string(st)}}); err != nil {
 		return err
 	}
 	v := endpointView{

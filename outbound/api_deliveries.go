@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shipflow/shipflow/apierr"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 )
 
@@ -38,14 +39,22 @@ func (a *API) listDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := audit.Append(ctx, a.DB, audit.Entry{Action: audit.ActionReadDeliveries, Subject: id,
+		Detail: map[string]any{"status": string(p.Status)}}); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, page)
 }
 
 // getDelivery is GET /v1/webhook-deliveries/{id}: the delivery with every attempt.
 func (a *API) getDelivery(c echo.Context) error {
-	d, err := GetDelivery(c.Request().Context(), a.DB, c.Param("id"))
+	ctx := c.Request().Context()
+	d, err := GetDelivery(ctx, a.DB, c.Param("id"))
 	if err != nil {
 		return deliveryError(err, c.Param("id"))
+	}
+	if err := audit.Append(ctx, a.DB, audit.Entry{Action: audit.ActionReadDeliveries, Subject: d.ID, OrderID: d.OrderID}); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, d)
 }
