@@ -588,6 +588,7 @@ func (c *Config) settings() []setting {
 		{env: "SHIPFLOW_RETENTION_ORDERS", flag: "retention-orders", def: "395d", usage: "age in days since it finished past which an order leaves the read model with its shipments, timeline and events, or off", parse: age(&c.Retention.Orders)},
 		{env: "SHIPFLOW_RETENTION_AUDIT", flag: "retention-audit", def: "395d", usage: "age in days past which audit trail entries are deleted, or off", parse: age(&c.Retention.Audit)},
 		{env: "SHIPFLOW_RETENTION_TRANSIENT", flag: "retention-transient", def: "3d", usage: "age in days past which voice answers and failed verifications, two-way texts and ended console sessions are deleted, or off", parse: age(&c.Retention.Transient)},
+		{env: "SHIPFLOW_RETENTION_PRIVACY_REQUESTS", flag: "retention-privacy-requests", def: "30d", usage: "age in days since they finished past which done or failed privacy requests (erasures, exports kept for the merchant with their documents) are deleted, or off", parse: age(&c.Retention.PrivacyRequests)},
 
 		{env: "SHIPFLOW_BRAND_NAME", flag: "brand-name", usage: "store name on the tracking page and in emails", parse: checked(&c.Brand.Name, brand.CheckName)},
 		{env: "SHIPFLOW_BRAND_LOGO_URL", flag: "brand-logo-url", usage: "https URL of the store's logo, shown on the tracking page and in emails", parse: checked(&c.Brand.LogoURL, brand.CheckLogoURL)},

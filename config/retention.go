@@ -29,6 +29,9 @@ type Retention struct {
 	// Transient: voice answers and failed verifications, two-way texts, ended console
 	// sessions: rows the code itself reads for a day at most.
 	Transient time.Duration
+	// PrivacyRequests: erasures and exports kept for the merchant, done or failed, by when
+	// they finished; an export's document holds a customer's personal data.
+	PrivacyRequests time.Duration
 }
 
 // Day is the unit retention ages are written in.

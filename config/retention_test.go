@@ -68,7 +68,7 @@ func TestRetentionSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Retention{On: true, Every: time.Hour, Inbox: 30 * Day, NotificationBodies: 30 * Day, Notifications: 395 * Day,
-		Deliveries: 30 * Day, Orders: 395 * Day, Audit: 395 * Day, Transient: 3 * Day}
+		Deliveries: 30 * Day, Orders: 395 * Day, Audit: 395 * Day, Transient: 3 * Day, PrivacyRequests: 30 * Day}
 	if c.Retention != want {
 		t.Errorf("defaults %+v, want %+v", c.Retention, want)
 	}
@@ -84,6 +84,7 @@ func TestRetentionSettings(t *testing.T) {
 		"SHIPFLOW_RETENTION_INBOX":               {"SHIPFLOW_RETENTION_INBOX": "12h"},
 		"SHIPFLOW_RETENTION_EVERY":               {"SHIPFLOW_RETENTION_EVERY": "10s"},
 		"SHIPFLOW_RETENTION_AUDIT":               {"SHIPFLOW_RETENTION_AUDIT": "0d"},
+		"SHIPFLOW_RETENTION_PRIVACY_REQUESTS":    {"SHIPFLOW_RETENTION_PRIVACY_REQUESTS": "30"},
 		"SHIPFLOW_RETENTION_ORDERS":              {"SHIPFLOW_RETENTION_ORDERS": "30d"}, // the return watch's 720h
 	} {
 		if _, err := load(words); err == nil || !strings.Contains(err.Error(), env) {

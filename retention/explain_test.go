@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/shipflow/shipflow/internal/testenv"
+	"github.com/shipflow/shipflow/privacy"
 )
 
 // TestPruneStatementsReadTheirIndexes checks each batch's selection is an index range scan
-// of the index migration 00029 (or an earlier one) made for it: a partial index whose
+// of the index migration 00029 or 00033 (or an earlier one) made for it: a partial index whose
 // predicate the statement does not match would leave every batch a scan of the whole table.
 // Sequential scans are switched off, since on a small test table the planner rightly
 // prefers them.
@@ -28,6 +29,7 @@ func TestPruneStatementsReadTheirIndexes(t *testing.T) {
 		passTestEvents:         "webhook_test_events_created_idx",
 		passAudit:              "audit_log_at_idx",
 		passOrders:             "orders_finished_idx",
+		passPrivacyRequests:    "privacy_requests_finished_idx",
 	}
 	ctx := context.Background()
 	conn, err := pool.Acquire(ctx)
@@ -60,5 +62,14 @@ func TestPruneStatementsReadTheirIndexes(t *testing.T) {
 		if !strings.Contains(strings.Join(plan, "\n"), idx) {
 			t.Errorf("%s does not read %s:\n%s", p, idx, strings.Join(plan, "\n"))
 		}
+	}
+}
+
+// TestPrivacyStatusesArePrivacys: the statuses the privacy_requests pass spells (and 00033's
+// index with it) are package privacy's, which this package cannot import.
+func TestPrivacyStatusesArePrivacys(t *testing.T) {
+	if privacyDone != string(privacy.StatusDone) || privacyFailed != string(privacy.StatusFailed) {
+		t.Errorf("retention prunes privacy requests %q and %q, privacy finishes them %q and %q",
+			privacyDone, privacyFailed, privacy.StatusDone, privacy.StatusFailed)
 	}
 }

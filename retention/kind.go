@@ -1,7 +1,7 @@
 // Package retention deletes data past the age each kind of it is kept for (README
 // "Retention"): a Temporal Schedule starts the Prune workflow every SHIPFLOW_RETENTION_EVERY,
 // which deletes each kind in batches of a bounded number of rows, oldest first, through
-// indexes that hold only what may go (migration 00029).
+// indexes that hold only what may go (migrations 00029 and 00033).
 //
 // What grows without end, and what becomes of it:
 //
@@ -18,6 +18,8 @@
 //	                     attempts; the order's notifications and
 //	                     finished inbound_events while those kinds are on
 //	audit                audit_log                                     at             395d
+//	privacy_requests     privacy_requests done or failed, with an      finished_at    30d
+//	                     export's sealed document
 //	transient            voice_answers (expired), voice_attempts,      expires_at/at  3d
 //	                     inbound_texts, console_sessions (expired)
 //
@@ -25,8 +27,10 @@
 // address may be written to), inbound_events pending or waiting (the relay still owes them
 // their workflow; waiting ones are rejected after a while by the inbox and then go as
 // inbox), webhook_deliveries pending (a retry schedule still runs), orders not finished,
-// and the small tables that do not grow with traffic: webhook_endpoints, commerce_polls,
-// voice_lookups (a few counters a day, no personal data), retention_runs. An order's
+// privacy_requests pending (their workflow still runs), and the small tables that do not
+// grow with traffic: webhook_endpoints, commerce_polls, voice_lookups (a few counters a
+// day, no personal data), retention_runs, api_tokens, revoked ones too (a token per
+// integration, and the audit trail names its actors by the token's name). An order's
 // order_events go with the order, not before: an event published for a finished order is
 // numbered after the order's last one (outbound.NextSeq), and a number used again would
 // give a subscriber an event id it has seen. Closed workflow histories are Temporal's: the
@@ -51,10 +55,11 @@ const (
 	KindDeliveries         Kind = "deliveries"
 	KindOrders             Kind = "orders"
 	KindAudit              Kind = "audit"
+	KindPrivacyRequests    Kind = "privacy_requests"
 )
 
 // Kinds are every kind, in the order a run prunes them.
-var Kinds = []Kind{KindTransient, KindInbox, KindNotificationBodies, KindNotifications, KindDeliveries, KindOrders, KindAudit}
+var Kinds = []Kind{KindTransient, KindInbox, KindNotificationBodies, KindNotifications, KindDeliveries, KindOrders, KindAudit, KindPrivacyRequests}
 
 // Age is how long one kind is kept; zero keeps it for ever.
 type Age struct {
@@ -67,6 +72,7 @@ func Ages(r config.Retention) []Age {
 	keep := map[Kind]time.Duration{
 		KindTransient: r.Transient, KindInbox: r.Inbox, KindNotificationBodies: r.NotificationBodies,
 		KindNotifications: r.Notifications, KindDeliveries: r.Deliveries, KindOrders: r.Orders, KindAudit: r.Audit,
+		KindPrivacyRequests: r.PrivacyRequests,
 	}
 	ages := make([]Age, 0, len(Kinds))
 	for _, k := range Kinds {
@@ -91,6 +97,7 @@ const (
 	passTestEvents         pass = "webhook_test_events"
 	passOrders             pass = "orders"
 	passAudit              pass = "audit_log"
+	passPrivacyRequests    pass = "privacy_requests"
 )
 
 // passesOf are the statements that prune k, in order: deliveries before the test events
@@ -111,6 +118,8 @@ func passesOf(k Kind) []pass {
 		return []pass{passOrders}
 	case KindAudit:
 		return []pass{passAudit}
+	case KindPrivacyRequests:
+		return []pass{passPrivacyRequests}
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ type Batch struct {
 }
 
 // sqlList is a SQL list of string literals, for the status sets the partial indexes of
-// migration 00029 name in the same words: a parameter would not match their predicates.
+// migrations 00029 and 00033 name in the same words: a parameter would not match their predicates.
 // The values are the packages' constants, never input.
 func sqlList[S ~string](vals ...S) string {
 	q := make([]string, len(vals))
@@ -36,6 +36,13 @@ func sqlList[S ~string](vals ...S) string {
 	}
 	return "(" + strings.Join(q, ", ") + ")"
 }
+
+// Statuses of a privacy request that is over (privacy.StatusDone, privacy.StatusFailed):
+// package privacy sits a floor above and cannot be imported here; a test holds them equal.
+const (
+	privacyDone   = "done"
+	privacyFailed = "failed"
+)
 
 // Statements of the passes but orders: $1 the cutoff, $2 the batch size. Each picks its
 // rows oldest first and locked (SKIP LOCKED: a row a relay, a dispatcher or another run holds
@@ -69,6 +76,11 @@ var statements = map[pass]string{
 		ORDER BY t.created_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED)`,
 	passAudit: `DELETE FROM audit_log WHERE id IN (
 		SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+	// A pending request's workflow still runs and writes the row when it ends; asked again,
+	// a request becomes pending again and leaves the index.
+	passPrivacyRequests: `DELETE FROM privacy_requests WHERE id IN (
+		SELECT id FROM privacy_requests WHERE status IN ` + sqlList(privacyDone, privacyFailed) + `
+		AND finished_at < $1 ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 }
 
 // finishedOrders picks a batch of finished orders; the locks hold them until the

@@ -137,8 +137,8 @@ func TestPruneDeletesWhatIsPastItsAgeAndNothingElse(t *testing.T) {
 	e.exec(`INSERT INTO inbound_texts (provider, message_id, channel, address, reply, at) VALUES
 		('twilio', $1, 'sms', '+37060000000', 'hi', $2), ('twilio', $3, 'sms', '+37060000000', 'hi', $4)`,
 		p+"it-old", ago(r.Transient, true), p+"it-new", ago(r.Transient, false))
-	e.exec(`INSERT INTO console_sessions (id_hash, actor, csrf, created_at, expires_at) VALUES
-		($1, 'ops', 'c', $2, $2), ($3, 'ops', 'c', $4, $4)`,
+	e.exec(`INSERT INTO console_sessions (id_hash, actor, csrf, scopes, created_at, expires_at) VALUES
+		($1, 'ops', 'c', '{admin}', $2, $2), ($3, 'ops', 'c', '{admin}', $4, $4)`,
 		[]byte(p+"cs-old"), ago(r.Transient, true), []byte(p+"cs-new"), ago(r.Transient, false))
 
 	// inbox: only applied and rejected deliveries go.
@@ -214,6 +214,19 @@ func TestPruneDeletesWhatIsPastItsAgeAndNothingElse(t *testing.T) {
 	e.exec(`INSERT INTO audit_log (actor, via, action, subject, at) VALUES ('ops', 'api', 'order.read', $1, $2), ('ops', 'api', 'order.read', $3, $4)`,
 		p+"a-old", ago(r.Audit, true), p+"a-new", ago(r.Audit, false))
 
+	// privacy requests: done or failed ones go by when they finished, an export with its
+	// document; one inside its age, and a pending one however old, stay.
+	privacyRequest := func(id, kind, status string, finished *time.Time, created time.Time) {
+		e.exec(`INSERT INTO privacy_requests (id, kind, status, source, document, created_at, updated_at, finished_at)
+			VALUES ($1, $2, $3, 'api', $4, $5, $5, $6)`, p+id, kind, status, "sealed", created, finished)
+	}
+	at := func(t time.Time) *time.Time { return &t }
+	// created long before: the age counts from finished_at, not created_at.
+	privacyRequest("pr-export-done-old", "export", "done", at(ago(r.PrivacyRequests, true)), ago(r.PrivacyRequests+10*day, true))
+	privacyRequest("pr-erasure-failed-old", "erasure", "failed", at(ago(r.PrivacyRequests, true)), ago(r.PrivacyRequests, true))
+	privacyRequest("pr-export-done-new", "export", "done", at(ago(r.PrivacyRequests, false)), ago(r.PrivacyRequests+10*day, true))
+	privacyRequest("pr-erasure-pending-old", "erasure", "pending", nil, ago(r.PrivacyRequests+10*day, true))
+
 	res := e.run(retention.Input{Ages: retention.Ages(r)})
 	for _, k := range res.Kinds {
 		if k.Error != "" || k.Capped {
@@ -263,6 +276,11 @@ func TestPruneDeletesWhatIsPastItsAgeAndNothingElse(t *testing.T) {
 
 		{"audit_log", "subject = $1", []any{p + "a-old"}, 0},
 		{"audit_log", "subject = $1", []any{p + "a-new"}, 1},
+
+		{"privacy_requests", "id = $1", []any{p + "pr-export-done-old"}, 0},
+		{"privacy_requests", "id = $1", []any{p + "pr-erasure-failed-old"}, 0},
+		{"privacy_requests", "id = $1 AND document IS NOT NULL", []any{p + "pr-export-done-new"}, 1},
+		{"privacy_requests", "id = $1", []any{p + "pr-erasure-pending-old"}, 1},
 	} {
 		if got := e.count(c.table, c.where, c.args...); got != c.want {
 			t.Errorf("%s where %s %v: %d rows, want %d", c.table, c.where, c.args, got, c.want)
