@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/apierr"
 	"github.com/shipflow/shipflow/egress"
 	"github.com/shipflow/shipflow/internal/testenv"
@@ -70,7 +71,8 @@ func TestSecretsAtRest(t *testing.T) {
 	const token = "Bearer gateway-token-0123456789"
 
 	str := func(s string) *string { return &s }
-	e, err := api.Create(t.Context(), outbound.EndpointInput{URL: str(srv.URL + "/hook"), EventTypes: &[]string{"order.shipped"},
+	ctx := access.WithActor(t.Context(), access.System("test"))
+	e, err := api.Create(ctx, outbound.EndpointInput{URL: str(srv.URL + "/hook"), EventTypes: &[]string{"order.shipped"},
 		Headers: map[string]*string{"Authorization": str(token)}})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +82,7 @@ func TestSecretsAtRest(t *testing.T) {
 	if !strings.HasPrefix(secret, "whsec_") || e.Headers["Authorization"] != token {
 		t.Fatalf("created with secret %q, headers %v: want them whole, shown once", secret, e.Headers)
 	}
-	feed, err := api.Create(t.Context(), outbound.EndpointInput{Kind: str("slack"), URL: str("https://hooks.slack.com/services/T000/B000/feedsecret123")})
+	feed, err := api.Create(ctx, outbound.EndpointInput{Kind: str("slack"), URL: str("https://hooks.slack.com/services/T000/B000/feedsecret123")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +128,7 @@ func TestSecretsAtRest(t *testing.T) {
 
 	// A rotation shows the new secret once; the old one, moved to previous_secret, is sealed
 	// there under that column's label and still signs.
-	rot, err := api.Rotate(t.Context(), e.ID)
+	rot, err := api.Rotate(ctx, e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -214,17 +214,17 @@ func TestVoiceLookupsAreAudited(t *testing.T) {
 	}
 	q := "order_id=" + url.QueryEscape(id)
 	voiceEntry := func(call, outcome string, verified bool) auditEntry {
-		return auditEntry{Actor: "poskai", Via: "voice", Action: "voice.lookup", Subject: id, OrderID: id,
+		return auditEntry{Actor: "voice-1", Via: "voice", Action: "voice.lookup", Subject: id, OrderID: id,
 			Detail: map[string]any{"verified": verified, "outcome": outcome, "call_id": call + id, "tool": "lookup_shipment_status"}}
 	}
 	s.wantEntry(t, q, voiceEntry("call-ok-", "verified", true))
 	s.wantEntry(t, q, voiceEntry("call-no-", "unverified", false))
-	s.wantEntry(t, "actor=poskai", auditEntry{Actor: "poskai", Via: "voice", Action: "voice.lookup", Subject: "nope-" + id,
+	s.wantEntry(t, "actor=voice-1", auditEntry{Actor: "voice-1", Via: "voice", Action: "voice.lookup", Subject: "nope-" + id,
 		Detail: map[string]any{"verified": false, "outcome": "not_found"}})
 	// The platform's retry of the same call is the same access: no second entry.
 	s.voiceCall(t, "call-ok-"+id, map[string]any{"order_number": id, "caller_phone": "+370 600 00000"})
 	time.Sleep(200 * time.Millisecond) // the retry's entry, if it were written, is written by now
-	entries, _ := s.auditPage(t, q+"&actor=poskai")
+	entries, _ := s.auditPage(t, q+"&actor=voice-1")
 	if len(entries) != 2 {
 		t.Errorf("voice entries of the order: %+v, want the verified and the unverified lookup", entries)
 	}
@@ -276,23 +276,23 @@ func TestAuditQuery(t *testing.T) {
 	var byActor []auditEntry
 	testenv.Eventually(t, 10*time.Second, func() bool {
 		byActor = byActor[:0]
-		page, next := s.auditPage(t, q+"&actor=poskai&limit=2")
+		page, next := s.auditPage(t, q+"&actor=voice-1&limit=2")
 		byActor = append(byActor, page...)
 		if next != "" {
-			more, last := s.auditPage(t, q+"&actor=poskai&limit=2&cursor="+url.QueryEscape(next))
+			more, last := s.auditPage(t, q+"&actor=voice-1&limit=2&cursor="+url.QueryEscape(next))
 			byActor = append(byActor, more...)
 			return len(page) == 2 && len(more) == 1 && last == ""
 		}
 		return false
 	}, "the voice line's 3 entries of order %s in two pages: %+v", id, testenv.Last(&byActor))
 	for _, e := range byActor {
-		if e.Actor != "poskai" || e.Via != "voice" || e.OrderID != id {
+		if e.Actor != "voice-1" || e.Via != "voice" || e.OrderID != id {
 			t.Errorf("by actor: %+v", e)
 		}
 	}
 	// Reading the trail is in it.
 	s.wantEntry(t, "actor=admin-1", auditEntry{Actor: "admin-1", Via: "api", Action: "audit.read", Subject: id, OrderID: id,
-		Detail: map[string]any{"actor": "poskai"}})
+		Detail: map[string]any{"actor": "voice-1"}})
 
 	for _, bad := range []string{"cursor=zzz", "actor=" + url.QueryEscape("a\x00b"), "order_id=" + strings.Repeat("x", 129),
 		"actor=" + strings.Repeat("a", 101), "limit=0", "limit=201", "order_id=" + url.QueryEscape(" x")} {

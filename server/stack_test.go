@@ -129,7 +129,7 @@ func startStack(t *testing.T) *stack {
 	go feed.Run(ctx)
 	srv := httptest.NewServer(server.New(server.Deps{
 		Config: cfg, DB: pool, Temporal: c, Logger: testenv.QuietLogger(), Metrics: m, Inbox: in, Changes: feed,
-		ShipEngineKeys: signature.StaticKeys{shipEngineKeyID: &key.PublicKey},
+		ShipEngineKeys: signature.StaticKeys{shipEngineKeyID: &key.PublicKey}, Secrets: testenv.SecretCodec(t),
 	}))
 	testenv.AtExit(func() {
 		srv.Close()
