@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -129,7 +128,7 @@ func insertArgs(ctx context.Context, e Entry) ([]any, error) {
 	if e.OrderID != "" {
 		orderID = &e.OrderID
 	}
-	return []any{clip(e.Actor, MaxActorLen), string(e.Via), string(e.Action), clip(e.Subject, MaxSubjectLen), orderID, detail}, nil
+	return []any{order.Clip(e.Actor, MaxActorLen), string(e.Via), string(e.Action), order.Clip(e.Subject, MaxSubjectLen), orderID, detail}, nil
 }
 
 // Lengths of what an entry holds: an actor is a token's or platform's name, a subject what a
@@ -139,17 +138,6 @@ const (
 	MaxActorLen   = 100
 	MaxSubjectLen = 500
 )
-
-// clip cuts s to at most n bytes, on a character boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
 
 // Filter selects entries: by order, by actor, or both; Cursor continues a previous page.
 type Filter struct {

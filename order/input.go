@@ -316,13 +316,21 @@ func (e TrackingEvent) Clean() TrackingEvent {
 func Quote(s string) string {
 	const max = 64
 	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return fmt.Sprintf("%q…", s[:cut])
+		return fmt.Sprintf("%q…", Clip(s, max))
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// Clip cuts s to at most n bytes, on a character boundary, so that a cut never leaves half a
+// character for a column or a log line to refuse.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // checkService refuses a service level that is not a short code: letters, digits, spaces,

@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shipflow/shipflow/egress"
+	"github.com/shipflow/shipflow/order"
 )
 
 // DefaultTimeout bounds one call to a tracking API when the caller gives no
@@ -178,9 +178,5 @@ func clip(s string) string {
 	if len(s) <= max {
 		return s
 	}
-	i := max
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
+	return order.Clip(s, max) + "…"
 }

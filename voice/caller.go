@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shipflow/shipflow/order"
 )
@@ -173,15 +172,4 @@ func (h *Handler) fail(ctx context.Context, inv *invocation, keys ...string) {
 	if err := h.Attempts.Fail(ctx, keys...); err != nil {
 		h.logger().Warn("voice attempt not recorded", "call_id", inv.callID, "err", err)
 	}
-}
-
-// clip cuts s to at most n bytes, on a character boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -355,7 +355,7 @@ func decodePOSKAI(body []byte) (*invocation, *apierr.Error) {
 	// a shape we do not understand is ignored rather than refused.
 	var md map[string]any
 	if json.Unmarshal(req.Metadata, &md) == nil {
-		inv.locale = clip(firstString(md, "locale", "language"), 35)
+		inv.locale = order.Clip(firstString(md, "locale", "language"), 35)
 		inv.callerID = networkCaller(firstString(md, "caller_phone", "from_number", "from"))
 	}
 	return inv, nil

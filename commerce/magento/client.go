@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shipflow/shipflow/egress"
+	"github.com/shipflow/shipflow/order"
 )
 
 // Resources polled, as the REST API names them under /rest/V1/.
@@ -262,11 +262,7 @@ func clip(s string) string {
 	if len(s) <= max {
 		return s
 	}
-	i := max
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
+	return order.Clip(s, max) + "…"
 }
 
 // Filter is one condition of a search: field, value and condition_type (eq, gt, gteq, in...).
