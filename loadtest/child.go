@@ -2,6 +2,8 @@ package loadtest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -46,6 +48,10 @@ type child struct {
 	killed atomic.Bool // the run killed it: its exit is no failure
 }
 
+// loadtestSecretKey seals the secrets the run's children keep in Postgres: a key of the run's
+// own, as everyone can read it.
+var loadtestSecretKey = sha256.Sum256([]byte("shipflow-loadtest-secret-key"))
+
 // Settings the children always get. The lifecycle's clocks are production's, not dev mode's
 // minutes, so that no stale, late, escalation or review timer fires inside a run and every
 // order ends the run delivered; the sim carrier's step is longer than any run, so its own
@@ -61,6 +67,7 @@ var fixedSettings = map[string]string{
 	"SHIPFLOW_WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8",
 	"SHIPFLOW_WEBHOOK_ALLOW_HTTP":    "true",
 	"SHIPFLOW_TRACKING_SECRET":       "shipflow-loadtest-tracking-secret",
+	"SHIPFLOW_SECRET_KEYS":           "loadtest:" + base64.StdEncoding.EncodeToString(loadtestSecretKey[:]), // the subscriber's secret is sealed
 	"SHIPENGINE_WEBHOOK_KEYS_URL":    "off",
 	"SHIPFLOW_LOG_LEVEL":             "info",
 	"SHIPFLOW_RATE_LIMIT_VOICE":      "off", // the load generator is one client at any -voice-rate

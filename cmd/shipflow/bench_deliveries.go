@@ -35,6 +35,10 @@ func benchDeliveries(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	if len(cfg.SecretKeys) == 0 {
+		// Run beside shipflow dev, the endpoints are sealed as dev seals them.
+		cfg.SecretKeys = devSecretKeys()
+	}
 	var ks []int
 	for _, s := range strings.Split(*counts, ",") {
 		k, err := strconv.Atoi(strings.TrimSpace(s))

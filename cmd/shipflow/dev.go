@@ -98,11 +98,16 @@ func devDefaults(cfg *config.Config, getenv func(string) string) {
 		cfg.WebhookAllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
 	if len(cfg.SecretKeys) == 0 {
-		// Connectors' credentials sealed with a key everyone can read: dev's alone.
-		sum := sha256.Sum256([]byte("shipflow-dev-secret-key"))
-		k, _ := payload.NewKey("dev", sum[:])
-		cfg.SecretKeys = payload.Keys{k}
+		cfg.SecretKeys = devSecretKeys()
 	}
+}
+
+// devSecretKeys seal the secrets dev keeps in Postgres when SHIPFLOW_SECRET_KEYS is not set: a
+// key everyone can read, dev's alone, which a tool run beside dev (bench deliveries) takes too.
+func devSecretKeys() payload.Keys {
+	sum := sha256.Sum256([]byte("shipflow-dev-secret-key"))
+	k, _ := payload.NewKey("dev", sum[:])
+	return payload.Keys{k}
 }
 
 // runDev brings the whole system up in one process: the Temporal dev server as a child, the
