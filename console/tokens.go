@@ -81,26 +81,31 @@ func (con *Console) tokensPage(c echo.Context, status int, notice string, v toke
 	return render(c, status, "tokens", view{Title: "Tokens", Nav: navTokens, Notice: notice, Data: v})
 }
 
+// formProblem is what is wrong with a form, in the words the page shows under it.
+type formProblem string
+
+func (p formProblem) Error() string { return string(p) }
+
 // readTokenForm reads the name and the ticked scopes of the form that makes a token.
 func readTokenForm(form url.Values) (string, []access.Scope, error) {
 	name := form.Get(fieldName)
 	given := form[fieldScope]
 	if len(given) > maxScopeForm {
-		return "", nil, errors.New("The form carries more scopes than there are.")
+		return "", nil, formProblem("The form carries more scopes than there are.")
 	}
 	var scopes []access.Scope
 	for _, v := range given {
 		s, ok := access.ParseScope(v)
 		if !ok {
-			return "", nil, fmt.Errorf("%q is not a scope.", v[:min(len(v), 32)])
+			return "", nil, formProblem(fmt.Sprintf("%q is not a scope.", v[:min(len(v), 32)]))
 		}
 		scopes = append(scopes, s)
 	}
 	if len(scopes) == 0 {
-		return name, nil, errors.New("Tick at least one scope.")
+		return name, nil, formProblem("Tick at least one scope.")
 	}
 	if err := tokens.Check(name, scopes); err != nil {
-		return name, scopes, errors.New("The name is 1 to 32 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit.")
+		return name, scopes, formProblem("The name is 1 to 32 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit.")
 	}
 	return name, scopes, nil
 }
