@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/shipflow/shipflow/access"
+	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/inbox"
 	"github.com/shipflow/shipflow/order"
@@ -158,14 +160,36 @@ type Run struct {
 	Pruned int64     `json:"pruned"`
 }
 
-// Record writes r into retention_runs: the kind's last run and its running total.
+// auditActor is who the audit trail names for what retention removed.
+const auditActor = "retention"
+
+// Record writes r into retention_runs: the kind's last run and its running total. A run that
+// removed anything is an entry of the audit trail too (retention.prune, the kind as subject),
+// in the same transaction, so that the trail says when data went as well as who saw it; a
+// retried write of the same run adds neither twice.
 func Record(ctx context.Context, ex db.Executor, r Run) error {
-	_, err := ex.Exec(ctx, `
+	tx, err := ex.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("record the retention run of %s: %w", r.Kind, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	tag, err := tx.Exec(ctx, `
 		INSERT INTO retention_runs (kind, last_run_at, last_pruned, total_pruned, last_run) VALUES ($1, $2, $3, $3, $4)
 		ON CONFLICT (kind) DO UPDATE SET last_run_at = $2, last_pruned = $3,
 			total_pruned = retention_runs.total_pruned + $3, last_run = $4
 		WHERE retention_runs.last_run <> $4`, r.Kind, r.At, r.Pruned, r.ID)
 	if err != nil {
+		return fmt.Errorf("record the retention run of %s: %w", r.Kind, err)
+	}
+	if tag.RowsAffected() == 1 && r.Pruned > 0 {
+		sys := access.System(auditActor)
+		e := audit.Entry{Actor: sys.Name, Via: sys.Via, Action: audit.ActionPrune, Subject: string(r.Kind),
+			Detail: map[string]any{"rows": r.Pruned, "run": r.ID}}
+		if err := audit.Append(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("record the retention run of %s: %w", r.Kind, err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/api/enums/v1"
@@ -453,6 +454,24 @@ func TestRecordCountsARunOnce(t *testing.T) {
 			t.Errorf("totals %+v, want 5 in all and 2 last", x)
 		}
 	}
+	// Each run is one entry of the audit trail, the retried one too.
+	var runs []string
+	if err := column(ctx, pool, &runs, `SELECT detail->>'run' FROM audit_log WHERE actor = 'retention' AND action = 'retention.prune' AND subject = $1 ORDER BY id`, string(kind)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(runs, ",") != "a,b" {
+		t.Errorf("audit entries of the runs: %q, want a then b", runs)
+	}
+}
+
+// column reads one text column of sql's rows into dst.
+func column(ctx context.Context, pool *pgxpool.Pool, dst *[]string, sql string, args ...any) error {
+	rows, err := pool.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	*dst, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	return err
 }
 
 func only(t *testing.T, res retention.Result) retention.KindResult {
