@@ -9,7 +9,6 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/shipflow/shipflow/access"
 	"github.com/shipflow/shipflow/audit"
 	"github.com/shipflow/shipflow/db"
 	"github.com/shipflow/shipflow/payload"
@@ -78,7 +77,7 @@ func (a *Activities) auditOrders(ctx context.Context, ex db.Executor, in Input, 
 		if n > 0 {
 			continue
 		}
-		e := audit.Entry{Actor: in.By, Via: access.Via(in.Via), Action: act, Subject: in.ID, OrderID: id}
+		e := audit.Entry{Actor: in.By, Via: in.Via, Action: act, Subject: in.ID, OrderID: id}
 		if err := audit.Append(ctx, ex, e); err != nil {
 			return err
 		}

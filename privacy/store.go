@@ -30,12 +30,6 @@ const (
 	StatusFailed  Status = "failed"
 )
 
-// Sources of a request.
-const (
-	SourceAPI     = "api"
-	SourceShopify = "shopify"
-)
-
 // Record is a privacy request as GET /v1/privacy/erasures/:id shows it. It never holds the
 // customer's email or phone.
 type Record struct {

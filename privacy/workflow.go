@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shipflow/shipflow/access"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -25,10 +26,10 @@ const (
 // Input starts a request's workflow: its id (the privacy_requests row's), what it covers and
 // who asked. It travels in the workflow's history, sealed when SHIPFLOW_PAYLOAD_KEYS is set.
 type Input struct {
-	ID    string `json:"id"`
-	Scope Scope  `json:"scope"`
-	By    string `json:"by"`
-	Via   string `json:"via"`
+	ID    string     `json:"id"`
+	Scope Scope      `json:"scope"`
+	By    string     `json:"by"`
+	Via   access.Via `json:"via"`
 }
 
 // WorkflowID is the id of a request's workflow.

@@ -74,25 +74,25 @@ func (s *server) privacyErase(c echo.Context) error {
 		a = access.Actor{Name: "api", Via: access.ViaAPI}
 	}
 	sc := privacy.Scope{Subject: sub}
-	in := privacy.Input{ID: privacy.RequestID(privacy.KindErasure, s.privacyKey(), sc), Scope: sc, By: a.Name, Via: string(a.Via)}
-	if err := s.beginPrivacy(c, privacy.KindErasure, in, privacy.SourceAPI, "", false); err != nil {
+	in := privacy.Input{ID: privacy.RequestID(privacy.KindErasure, s.privacyKey(), sc), Scope: sc, By: a.Name, Via: a.Via}
+	if err := s.beginPrivacy(c, privacy.KindErasure, in, "", false); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, erasureAnswer{ID: in.ID, Status: privacy.StatusPending})
 }
 
 // beginPrivacy records a request with its audit entry in one transaction, then starts its
-// workflow. A failure to start leaves the row pending, and the caller a 503 to retry with; a
+// workflow. The request's source, and the entry's actor, are who asked (in.By, in.Via). A failure to start leaves the row pending, and the caller a 503 to retry with; a
 // platform's retry (once) finds the row and starts the workflow if it never ran, and changes
 // nothing if it did.
-func (s *server) beginPrivacy(c echo.Context, k privacy.Kind, in privacy.Input, source, topic string, once bool) error {
+func (s *server) beginPrivacy(c echo.Context, k privacy.Kind, in privacy.Input, topic string, once bool) error {
 	ctx := c.Request().Context()
 	tx, err := s.DB.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	fresh, err := privacy.Begin(ctx, tx, in.ID, k, source, topic, !once)
+	fresh, err := privacy.Begin(ctx, tx, in.ID, k, string(in.Via), topic, !once)
 	if err != nil {
 		return err
 	}
@@ -104,10 +104,7 @@ func (s *server) beginPrivacy(c echo.Context, k privacy.Kind, in privacy.Input, 
 	if topic != "" {
 		detail["topic"] = topic
 	}
-	e := audit.Entry{Action: act, Subject: in.ID, Detail: detail}
-	if source == privacy.SourceShopify {
-		e.Actor, e.Via = "shopify", access.ViaShopify
-	}
+	e := audit.Entry{Actor: in.By, Via: in.Via, Action: act, Subject: in.ID, Detail: detail}
 	if fresh {
 		if err := audit.Append(ctx, tx, e); err != nil {
 			return err
@@ -217,8 +214,8 @@ func (s *server) shopifyCompliance(c echo.Context, src source) error {
 	if sc.Subject.IsZero() && len(sc.OrderIDs) == 0 && sc.Origin == "" {
 		return c.JSON(http.StatusOK, ack{Status: "ignored", Reason: "the request names no customer or order known by its form"})
 	}
-	in := privacy.Input{ID: privacy.DeliveryRequestID(k, privacy.SourceShopify, delivery), Scope: sc, By: "shopify", Via: string(access.ViaShopify)}
-	if err := s.beginPrivacy(c, k, in, privacy.SourceShopify, topic, true); err != nil {
+	in := privacy.Input{ID: privacy.DeliveryRequestID(k, string(access.ViaShopify), delivery), Scope: sc, By: "shopify", Via: access.ViaShopify}
+	if err := s.beginPrivacy(c, k, in, topic, true); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, complianceAck{Status: "accepted", Request: in.ID})
